@@ -1,0 +1,116 @@
+import KuraCrypto
+
+/// A typed identifier printed as `<prefix>_<base58>`, e.g. `esc_3mJr7AoUXx2Wqd`.
+/// New identifiers are derived from content, never from a random source, so a replay reproduces them.
+public protocol KuraIdentifier: Hashable, Sendable, Codable, Comparable, CustomStringConvertible,
+    LosslessStringConvertible
+{
+    /// The text before the underscore, e.g. `esc`.
+    static var prefix: String { get }
+    /// The full text, prefix included.
+    var rawValue: String { get }
+    /// Wraps text already known to be valid.
+    init(unchecked rawValue: String)
+}
+
+extension KuraIdentifier {
+    /// Parses and validates `<prefix>_<base58 of 1…32 bytes>`.
+    public init(validating text: String) throws(KuraError) {
+        let head = Self.prefix + "_"
+        guard text.hasPrefix(head), text.utf8.count <= head.utf8.count + 64,
+            let raw = Base58.decode(String(text.dropFirst(head.count))), !raw.isEmpty, raw.count <= 32
+        else {
+            throw KuraError(.invalidRequest, "'\(text.prefix(80))' is not a valid \(Self.prefix)_… identifier")
+        }
+        self.init(unchecked: text)
+    }
+
+    public init?(_ description: String) {
+        guard let value = try? Self(validating: description) else { return nil }
+        self = value
+    }
+
+    /// Derives an identifier: the first 16 bytes of SHA-256 over the canonical JSON of
+    /// `{"command": <the creating command>, "seq": <its global sequence number>}`.
+    public static func derive(command: JSONValue, seq: UInt64) -> Self {
+        let material: JSONValue = .object(["command": command, "seq": .number(Double(seq))])
+        let bytes = (try? material.canonicalBytes()) ?? []
+        return Self(unchecked: prefix + "_" + Base58.encode(SHA256.hash(bytes).prefix(16)))
+    }
+
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(validating: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.detail))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// Identifies an escrowed payment (`esc_…`).
+public struct EscrowID: KuraIdentifier {
+    public static let prefix = "esc"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies a facilitator reservation (`res_…`).
+public struct ReservationID: KuraIdentifier {
+    public static let prefix = "res"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies a dispute (`dsp_…`).
+public struct DisputeID: KuraIdentifier {
+    public static let prefix = "dsp"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies a party: an agent, provider, arbiter or operator (`pty_…`).
+public struct PartyID: KuraIdentifier {
+    public static let prefix = "pty"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies a pre-funded channel (`ch_…`).
+public struct ChannelID: KuraIdentifier {
+    public static let prefix = "ch"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies an enterprise mandate (`mdt_…`).
+public struct MandateID: KuraIdentifier {
+    public static let prefix = "mdt"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies a collateral position (`pos_…`).
+public struct PositionID: KuraIdentifier {
+    public static let prefix = "pos"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies an event (`evt_…`): derived from the event's hash.
+public struct EventID: KuraIdentifier {
+    public static let prefix = "evt"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+
+    /// The event ID for an event hash: base58 of its first 16 bytes.
+    public init(eventHash: [UInt8]) {
+        self.init(unchecked: Self.prefix + "_" + Base58.encode(eventHash.prefix(16)))
+    }
+}

@@ -1,0 +1,92 @@
+import KuraCrypto
+
+/// One entry of the global, append-only, hash-chained log.
+///
+/// `hash = SHA-256(canonical JSON of every field but hash)`; `prevHash` of the first event is 32 zero bytes,
+/// so the newest hash commits to the whole history.
+public struct Event: Sendable, Equatable {
+    /// Global position, gapless from 1.
+    public let seq: UInt64
+    /// The aggregate's stream, e.g. `escrow/esc_…`.
+    public let stream: String
+    /// Position within the stream, gapless from 1.
+    public let version: UInt64
+    /// What happened, e.g. `escrow.locked`.
+    public let type: String
+    /// The facts, as a JSON object.
+    public let payload: JSONValue
+    /// When it was appended (from the injected clock).
+    public let at: Timestamp
+    /// The authenticated party, or `system` for time-driven transitions.
+    public let actor: String
+    /// Identifies the command that produced it (several events may share one).
+    public let commandId: String
+    /// The previous event's hash.
+    public let prevHash: [UInt8]
+    /// This event's hash.
+    public let hash: [UInt8]
+
+    /// The all-zero hash that precedes the first event.
+    public static let genesisHash = [UInt8](repeating: 0, count: 32)
+
+    /// Seals an event: computes its hash from every other field.
+    public init(
+        seq: UInt64, stream: String, version: UInt64, type: String, payload: JSONValue, at: Timestamp,
+        actor: String, commandId: String, prevHash: [UInt8]
+    ) throws(KuraError) {
+        let payloadBytes: [UInt8]
+        do { payloadBytes = try payload.canonicalBytes() } catch {
+            throw KuraError(.invalidRequest, "event payload is not canonical JSON: \(error.reason)")
+        }
+        self.seq = seq
+        self.stream = stream
+        self.version = version
+        self.type = type
+        self.payload = payload
+        self.at = at
+        self.actor = actor
+        self.commandId = commandId
+        self.prevHash = prevHash
+        self.hash = SHA256.hash(
+            Event.canonicalBody(
+                seq: seq, stream: stream, version: version, type: type, canonicalPayload: payloadBytes,
+                at: at, actor: actor, commandId: commandId, prevHash: prevHash))
+    }
+
+    /// The event's identifier, derived from its hash.
+    public var id: EventID { EventID(eventHash: hash) }
+
+    /// The RFC 8785 bytes of the event without `hash`, built from an already canonical payload.
+    /// Keys appear in JCS order: actor, at, commandId, payload, prevHash, seq, stream, type, version.
+    public static func canonicalBody(
+        seq: UInt64, stream: String, version: UInt64, type: String, canonicalPayload: [UInt8], at: Timestamp,
+        actor: String, commandId: String, prevHash: [UInt8]
+    ) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(canonicalPayload.count + 256)
+        func string(_ s: String) { out += (try? JSONValue.string(s).canonicalBytes()) ?? [] }
+        func raw(_ s: String) { out += Array(s.utf8) }
+        raw("{\"actor\":")
+        string(actor)
+        raw(",\"at\":\(at.milliseconds),\"commandId\":")
+        string(commandId)
+        raw(",\"payload\":")
+        out += canonicalPayload
+        raw(",\"prevHash\":\"\(Hex.encode(prevHash))\",\"seq\":\(seq),\"stream\":")
+        string(stream)
+        raw(",\"type\":")
+        string(type)
+        raw(",\"version\":\(version)}")
+        return out
+    }
+
+    /// The event as a JSON object, `hash` included, hashes in lowercase hex.
+    public var json: JSONValue {
+        .object([
+            "seq": .number(Double(seq)), "stream": .string(stream), "version": .number(Double(version)),
+            "type": .string(type), "payload": payload, "at": .number(Double(at.milliseconds)),
+            "actor": .string(actor), "commandId": .string(commandId), "prevHash": .string(Hex.encode(prevHash)),
+            "hash": .string(Hex.encode(hash)),
+        ])
+    }
+}

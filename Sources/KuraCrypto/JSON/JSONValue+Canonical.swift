@@ -1,0 +1,97 @@
+extension JSONValue {
+    /// The RFC 8785 (JCS) canonical UTF-8 bytes of this value: members sorted by UTF-16 code
+    /// units, minimal string escaping, ECMAScript number text, no whitespace.
+    ///
+    /// Throws for NaN or an infinity, which JSON cannot express.
+    public func canonicalBytes() throws(JSONError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        try CanonicalWriter.write(self, to: &out)
+        return out
+    }
+
+    /// The canonical form as text; see ``canonicalBytes()``.
+    public func canonicalString() throws(JSONError) -> String {
+        String(decoding: try canonicalBytes(), as: UTF8.self)
+    }
+
+    /// Parses `bytes` strictly (see ``parse(_:)-(Collection<UInt8>)``) and returns their canonical form.
+    public static func canonicalize(_ bytes: some Collection<UInt8>) throws(JSONError) -> [UInt8] {
+        try parse(bytes).canonicalBytes()
+    }
+}
+
+/// The JCS serializer: appends into one byte buffer, no Foundation, no intermediate strings.
+enum CanonicalWriter {
+    static func write(_ value: JSONValue, to out: inout [UInt8]) throws(JSONError) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(true): out.append(contentsOf: "true".utf8)
+        case .bool(false): out.append(contentsOf: "false".utf8)
+        case .number(let n):
+            guard n.isFinite else { throw JSONError(reason: "\(n) has no JSON representation") }
+            ES6NumberFormat.append(n, to: &out)
+        case .string(let s): writeString(s, to: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                try write(element, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (i, member) in members.sorted(by: { utf16Precedes($0.key, $1.key) }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                try write(member.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Whether `a` sorts before `b` by UTF-16 code units (RFC 8785 section 3.2.3), computed on
+    /// UTF-8 without transcoding.
+    ///
+    /// UTF-8 byte order equals code point order, which agrees with UTF-16 order except that
+    /// U+E000…U+FFFF (lead bytes EE, EF) sort after supplementary characters in UTF-16 (their
+    /// surrogates start at D800). Equal prefixes put both strings on the same character boundary,
+    /// so moving lead bytes EE/EF above F0…F4 fixes the order; continuation bytes are untouched.
+    static func utf16Precedes(_ a: String, _ b: String) -> Bool {
+        func weight(_ byte: UInt8) -> UInt8 { byte == 0xEE || byte == 0xEF ? byte &+ 0x10 : byte }
+        return a.utf8.lexicographicallyPrecedes(b.utf8) { weight($0) < weight($1) }
+    }
+
+    /// Writes a string with only the escapes JCS allows: `\"`, `\\`, the five short control
+    /// escapes, and `\u00xx` (lowercase) for other control characters. Everything else,
+    /// including `/` and non-ASCII, is copied as UTF-8.
+    static func writeString(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { utf8 in
+            var runStart = 0
+            for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                runStart = i + 1
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case 0x22: out.append(UInt8(ascii: "\""))
+                case 0x5C: out.append(UInt8(ascii: "\\"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                default:
+                    let low = byte & 0xF
+                    out.append(contentsOf: "u00".utf8)
+                    out.append(UInt8(ascii: "0") + byte >> 4)  // 0 or 1: byte < 0x20
+                    out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+extension JSONValue: Codable {
+    /// Decodes whatever JSON the decoder holds; every number becomes `.number`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    /// Encodes as the natural JSON value (an object as a keyed object, not as an enum case).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let b): try container.encode(b)
+        case .number(let n): try container.encode(n)
+        case .string(let s): try container.encode(s)
+        case .array(let a): try container.encode(a)
+        case .object(let o): try container.encode(o)
+        }
+    }
+}
+
+extension JSONValue {
+    /// Converts an `Encodable` value to its JSON value, through `JSONEncoder` and ``parse(_:)-(Collection<UInt8>)``.
+    ///
+    /// `JSONEncoder` writes integers exactly, and every integer up to 2^53 is an exact double, so
+    /// `Int64`/`UInt64` fields such as amounts and millisecond timestamps survive unchanged. An
+    /// integer above 2^53 would be rounded, so it throws instead of being silently altered.
+    public init(encoding value: some Encodable) throws(JSONError) {
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(value)
+        } catch {
+            throw JSONError(reason: "cannot encode \(type(of: value)): \(oneLine(error))")
+        }
+        self = try JSONValue.parse(data, exactIntegers: true)
+    }
+
+    /// Decodes a `Decodable` value from this JSON value, through its canonical bytes and `JSONDecoder`.
+    public func decode<T: Decodable>(_ type: T.Type) throws(JSONError) -> T {
+        let data = Data(try canonicalBytes())
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw JSONError(reason: "cannot decode \(T.self): \(oneLine(error))")
+        }
+    }
+}
+
+/// Foundation's coding errors are verbose and may span lines; `JSONError.reason` is one line.
+private func oneLine(_ error: any Error) -> String {
+    let text: String
+    switch error {
+    case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+        DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
+        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        text = path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+    case EncodingError.invalidValue(_, let context):
+        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        text = path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+    default:
+        text = String(describing: error)
+    }
+    return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+}

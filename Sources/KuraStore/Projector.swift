@@ -1,0 +1,12 @@
+import KuraCore
+
+/// A read model kept in the same SQLite file, updated in the same transaction as each append,
+/// so reads see their own writes and `kura replay` can rebuild it from the log alone.
+public protocol Projector: Sendable {
+    /// Creates its tables if they do not exist.
+    func createSchema(_ db: SQLiteConnection) throws(KuraError)
+    /// Empties its tables, before a rebuild from the log.
+    func reset(_ db: SQLiteConnection) throws(KuraError)
+    /// Folds one appended event into its tables.
+    func apply(_ event: Event, _ db: SQLiteConnection) throws(KuraError)
+}

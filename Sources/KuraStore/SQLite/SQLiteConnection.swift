@@ -1,0 +1,91 @@
+import CSQLite
+import Foundation
+import KuraCore
+
+/// One SQLite connection. Not thread-safe by itself: the store gives each connection to one thread at a time.
+public final class SQLiteConnection {
+    let handle: OpaquePointer
+    private var statements: [String: SQLiteStatement] = [:]
+    /// The file path this connection opened.
+    public let path: String
+
+    /// Opens (and with `create`, creates) a database file.
+    public init(path: String, create: Bool, readOnly: Bool = false) throws(KuraError) {
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        flags |= readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
+        if create { flags |= SQLITE_OPEN_CREATE }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw KuraError(.storageFailure, "cannot open database \(path): \(message)")
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws(KuraError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(message)
+            throw SQLiteConnection.error(rc, text)
+        }
+    }
+
+    /// A cached prepared statement for `sql`, reset and with bindings cleared.
+    public func statement(_ sql: String) throws(KuraError) -> SQLiteStatement {
+        if let cached = statements[sql] {
+            cached.reset()
+            return cached
+        }
+        var raw: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard rc == SQLITE_OK, let raw else { throw SQLiteConnection.error(rc, lastErrorMessage) }
+        let statement = SQLiteStatement(raw, connection: self)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Runs `sql` with `bindings` and returns nothing.
+    public func run(_ sql: String, _ bindings: SQLiteValue...) throws(KuraError) {
+        let statement = try self.statement(sql)
+        try statement.bind(bindings)
+        defer { statement.reset() }
+        while try statement.step() {}
+    }
+
+    /// The first column of the first row, if any.
+    public func scalar(_ sql: String, _ bindings: SQLiteValue...) throws(KuraError) -> SQLiteValue? {
+        let statement = try self.statement(sql)
+        try statement.bind(bindings)
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return statement.value(0)
+    }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    static func error(_ rc: Int32, _ message: String) -> KuraError {
+        let primary = rc & 0xff
+        if primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT {
+            return KuraError(.unsupportedDatabase, "not a Kura database (\(message))")
+        }
+        if primary == SQLITE_CONSTRAINT {
+            return KuraError(.versionConflict, message)
+        }
+        return KuraError(.storageFailure, message)
+    }
+}

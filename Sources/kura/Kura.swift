@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `kura` command line: operators, arbiters and scripts.
+@main
+struct Kura: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kura",
+        abstract: "Escrow and dispute resolution for payments between software agents.",
+        discussion: """
+            Every command works on a local database (--db FILE). Exit codes: 0 success, 64 bad usage or \
+            input, 65 data error (e.g. a broken chain), 66 not found, 69 refused, 75 conflict, 70 internal.
+
+            Example: kura init --db kura.sqlite && kura log verify --db kura.sqlite
+            """,
+        subcommands: [Init.self, Log.self, Keys.self, JSONCommand.self])
+}

@@ -1,0 +1,33 @@
+import Foundation
+import KuraCore
+import KuraCrypto
+
+/// Secret key files: one C2SP note signer key line, created with mode 0600 and never overwritten.
+enum KeyFile {
+    /// Writes a new key file; refuses to replace an existing one.
+    static func create(_ signer: NoteSigner, at path: String) throws(KuraError) {
+        let bytes = Array((signer.signerKeyText + "\n").utf8)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            let reason = errno == EEXIST ? "already exists; refusing to overwrite a key" : String(cString: strerror(errno))
+            throw KuraError(errno == EEXIST ? .invalidTransition : .invalidRequest, "cannot create key file \(path): \(reason)")
+        }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            throw KuraError(.storageFailure, "cannot write key file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Reads a key file written by `create` (or any C2SP note signer key).
+    static func load(_ path: String) throws(KuraError) -> NoteSigner {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KuraError(.notFound, "cannot read key file \(path)")
+        }
+        do {
+            return try NoteSigner(parsing: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw KuraError(.invalidRequest, "\(path): \(error.reason)")
+        }
+    }
+}
