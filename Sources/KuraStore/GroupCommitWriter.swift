@@ -79,14 +79,14 @@ final class GroupCommitWriter: @unchecked Sendable {
             var tx = WriteTransaction(db: connection, head: try SQLiteEventStore.head(connection),
                                       projectors: configuration.projectors)
             for item in batch {
-                try connection.execute("SAVEPOINT command")
+                try connection.run("SAVEPOINT command")
                 let headBefore = tx.head
                 let result = item.work(&tx)
                 if case .failure = result {
-                    try connection.execute("ROLLBACK TO command")
+                    try connection.run("ROLLBACK TO command")
                     tx.head = headBefore
                 }
-                try connection.execute("RELEASE command")
+                try connection.run("RELEASE command")
                 results.append(result)
             }
             try connection.execute("COMMIT")

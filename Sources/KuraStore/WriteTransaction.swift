@@ -21,7 +21,7 @@ public struct WriteTransaction {
 
     /// The current version of a stream (0 when it has no events).
     public func version(of stream: String) throws(KuraError) -> UInt64 {
-        UInt64(try db.scalar("SELECT max(version) FROM events WHERE stream = ?", .text(stream))?.int64 ?? 0)
+        UInt64(try db.scalar("SELECT version FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", .text(stream))?.int64 ?? 0)
     }
 
     /// Every event of one stream so far, in order.
@@ -42,13 +42,13 @@ public struct WriteTransaction {
         guard case .object = new.payload else {
             throw KuraError(.invalidRequest, "an event payload must be a JSON object")
         }
-        let event = try Event(
-            seq: nextSeq, stream: new.stream, version: current + 1, type: new.type, payload: new.payload, at: at,
-            actor: actor, commandId: commandId, prevHash: head.hash)
         let payloadText: [UInt8]
         do { payloadText = try new.payload.canonicalBytes() } catch {
             throw KuraError(.invalidRequest, "event payload: \(error.reason)")
         }
+        let event = Event(
+            seq: nextSeq, stream: new.stream, version: current + 1, type: new.type, payload: new.payload,
+            canonicalPayload: payloadText, at: at, actor: actor, commandId: commandId, prevHash: head.hash)
         try db.run(
             "INSERT INTO events(seq, stream, version, type, payload, at, actor, command_id, prev_hash, hash) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -12,5 +12,5 @@ struct Kura: AsyncParsableCommand {
 
             Example: kura init --db kura.sqlite && kura log verify --db kura.sqlite
             """,
-        subcommands: [Init.self, Log.self, Keys.self, JSONCommand.self])
+        subcommands: [Init.self, Log.self, Keys.self, JSONCommand.self, Bench.self])
 }

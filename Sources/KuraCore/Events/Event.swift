@@ -38,6 +38,16 @@ public struct Event: Sendable, Equatable {
         do { payloadBytes = try payload.canonicalBytes() } catch {
             throw KuraError(.invalidRequest, "event payload is not canonical JSON: \(error.reason)")
         }
+        self.init(
+            seq: seq, stream: stream, version: version, type: type, payload: payload, canonicalPayload: payloadBytes,
+            at: at, actor: actor, commandId: commandId, prevHash: prevHash)
+    }
+
+    /// Seals an event whose payload's canonical bytes the caller already has (the store keeps them).
+    public init(
+        seq: UInt64, stream: String, version: UInt64, type: String, payload: JSONValue, canonicalPayload payloadBytes: [UInt8],
+        at: Timestamp, actor: String, commandId: String, prevHash: [UInt8]
+    ) {
         self.seq = seq
         self.stream = stream
         self.version = version

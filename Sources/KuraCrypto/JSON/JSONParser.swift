@@ -11,7 +11,7 @@ extension JSONValue {
         try parse(bytes, exactIntegers: false)
     }
 
-    /// Parses one JSON text strictly; see ``parse(_:)-(Collection<UInt8>)``.
+    /// Parses the UTF-8 of `text` with the same strict rules as the byte-collection overload.
     public static func parse(_ text: String) throws(JSONError) -> JSONValue {
         try parse(text.utf8, exactIntegers: false)
     }

@@ -15,7 +15,7 @@ extension JSONValue {
         String(decoding: try canonicalBytes(), as: UTF8.self)
     }
 
-    /// Parses `bytes` strictly (see ``parse(_:)-(Collection<UInt8>)``) and returns their canonical form.
+    /// Parses `bytes` strictly (see `JSONValue.parse(_:)`) and returns their canonical form.
     public static func canonicalize(_ bytes: some Collection<UInt8>) throws(JSONError) -> [UInt8] {
         try parse(bytes).canonicalBytes()
     }

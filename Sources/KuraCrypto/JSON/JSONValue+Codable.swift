@@ -34,7 +34,7 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Converts an `Encodable` value to its JSON value, through `JSONEncoder` and ``parse(_:)-(Collection<UInt8>)``.
+    /// Converts an `Encodable` value to its JSON value, through `JSONEncoder` and `JSONValue.parse(_:)`.
     ///
     /// `JSONEncoder` writes integers exactly, and every integer up to 2^53 is an exact double, so
     /// `Int64`/`UInt64` fields such as amounts and millisecond timestamps survive unchanged. An

@@ -1,0 +1,77 @@
+/// A ledger account, written on the wire as its path: `party/<pty_…>/available`, `escrow/<esc_…>/held`,
+/// `reservation/<res_…>/held`, `channel/<ch_…>/held`, `fees` or `external`.
+///
+/// An enum rather than a bare string so that a posting can only name an account that exists in the design.
+public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, LosslessStringConvertible {
+    /// A party's spendable balance.
+    case available(PartyID)
+    /// Funds locked in an escrow.
+    case escrowHeld(EscrowID)
+    /// Funds reserved by the facilitator between verify and settle.
+    case reservationHeld(ReservationID)
+    /// Funds deposited into a pre-funded channel.
+    case channelHeld(ChannelID)
+    /// Kura's fee income.
+    case fees
+    /// The world outside Kura: deposits come from it and withdrawals go to it, so it goes negative.
+    case external
+
+    /// Parses and validates an account path.
+    public init(validating text: String) throws(KuraError) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 1 where parts[0] == "fees": self = .fees
+        case 1 where parts[0] == "external": self = .external
+        case 3 where parts[0] == "party" && parts[2] == "available":
+            self = .available(try PartyID(validating: parts[1]))
+        case 3 where parts[0] == "escrow" && parts[2] == "held":
+            self = .escrowHeld(try EscrowID(validating: parts[1]))
+        case 3 where parts[0] == "reservation" && parts[2] == "held":
+            self = .reservationHeld(try ReservationID(validating: parts[1]))
+        case 3 where parts[0] == "channel" && parts[2] == "held":
+            self = .channelHeld(try ChannelID(validating: parts[1]))
+        default:
+            throw KuraError(.invalidRequest, "'\(text.prefix(120))' is not a ledger account")
+        }
+    }
+
+    public init?(_ description: String) {
+        guard let name = try? AccountName(validating: description) else { return nil }
+        self = name
+    }
+
+    /// The account path as written on the wire.
+    public var rawValue: String {
+        switch self {
+        case .available(let id): "party/\(id)/available"
+        case .escrowHeld(let id): "escrow/\(id)/held"
+        case .reservationHeld(let id): "reservation/\(id)/held"
+        case .channelHeld(let id): "channel/\(id)/held"
+        case .fees: "fees"
+        case .external: "external"
+        }
+    }
+
+    /// Whether this is one of the `…/held` accounts that hold funds on someone's behalf.
+    public var isHeld: Bool {
+        switch self {
+        case .escrowHeld, .reservationHeld, .channelHeld: true
+        case .available, .fees, .external: false
+        }
+    }
+
+    public var description: String { rawValue }
+    public static func < (lhs: AccountName, rhs: AccountName) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(validating: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.detail))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

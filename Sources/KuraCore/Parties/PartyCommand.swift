@@ -1,0 +1,23 @@
+import KuraCrypto
+
+/// What someone asks of the party registry.
+public enum PartyCommand: Sendable, Equatable {
+    /// Registers a new party. `apiKeyHash` is the lowercase hex SHA-256 of its API key: the key itself is never stored.
+    case register(name: String, roles: Set<Party.Role>, publicKey: Ed25519.PublicKey, apiKeyHash: String)
+    /// Stops an active party from acting, reversibly.
+    case suspend
+    /// Lets a suspended party act again.
+    case reactivate
+    /// Stops a party for good.
+    case revoke
+
+    /// The command's name, for error details.
+    public var name: String {
+        switch self {
+        case .register: "register"
+        case .suspend: "suspend"
+        case .reactivate: "reactivate"
+        case .revoke: "revoke"
+        }
+    }
+}
