@@ -9,10 +9,16 @@ let package = Package(
         .library(name: "KuraCrypto", targets: ["KuraCrypto"]),
         .library(name: "KuraCore", targets: ["KuraCore"]),
         .library(name: "KuraStore", targets: ["KuraStore"]),
+        .library(name: "KuraService", targets: ["KuraService"]),
+        .library(name: "KuraHTTP", targets: ["KuraHTTP"]),
+        .library(name: "KuraClient", targets: ["KuraClient"]),
         .library(name: "KuraTesting", targets: ["KuraTesting"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -21,19 +27,44 @@ let package = Package(
         .systemLibrary(
             name: "CSodium", pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]),
+        // Core, crypto and store: Foundation and the two system libraries only.
         .target(name: "KuraCrypto", dependencies: ["CSodium"]),
         .target(name: "KuraCore", dependencies: ["KuraCrypto"]),
         .target(name: "KuraStore", dependencies: ["KuraCore", "KuraCrypto", "CSQLite"]),
-        .target(name: "KuraTesting", dependencies: ["KuraCore", "KuraCrypto", "KuraStore"]),
+        .target(
+            name: "KuraService",
+            dependencies: [
+                "KuraCore", "KuraCrypto", "KuraStore", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "KuraHTTP",
+            dependencies: [
+                "KuraService", "KuraCore", "KuraCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "KuraClient",
+            dependencies: [
+                "KuraCore", "KuraCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+        .target(name: "KuraTesting", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "KuraService"]),
         .executableTarget(
             name: "kura",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraStore",
+                "KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraHTTP", "KuraClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "KuraCryptoTests", dependencies: ["KuraCrypto", "KuraTesting"]),
         .testTarget(name: "KuraCoreTests", dependencies: ["KuraCore", "KuraTesting"]),
+        .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraTesting", "kura"]),
+        .testTarget(name: "KuraServiceTests", dependencies: ["KuraService", "KuraTesting"]),
         .testTarget(
-            name: "KuraStoreTests", dependencies: ["KuraStore", "KuraTesting", "kura"]),
+            name: "KuraHTTPTests",
+            dependencies: [
+                "KuraHTTP", "KuraClient", "KuraTesting", "kura",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ]
 )

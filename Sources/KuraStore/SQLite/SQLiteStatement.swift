@@ -75,6 +75,9 @@ public final class SQLiteStatement {
         }
     }
 
+    /// The number of columns in a result row.
+    public var columnCount: Int { Int(sqlite3_column_count(raw)) }
+
     /// Column `index` as an integer.
     public func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(raw, index) }
 

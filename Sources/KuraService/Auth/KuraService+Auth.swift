@@ -1,0 +1,86 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+/// The headers of a request signed with the party's own Ed25519 key.
+public struct SignedRequest: Sendable {
+    public var party: String
+    public var timestamp: String
+    public var nonce: String
+    public var signature: String
+    public var method: String
+    /// The path with its query string, exactly as sent.
+    public var pathWithQuery: String
+    public var body: [UInt8]
+
+    public init(
+        party: String, timestamp: String, nonce: String, signature: String, method: String, pathWithQuery: String,
+        body: [UInt8]
+    ) {
+        self.party = party
+        self.timestamp = timestamp
+        self.nonce = nonce
+        self.signature = signature
+        self.method = method
+        self.pathWithQuery = pathWithQuery
+        self.body = body
+    }
+
+    /// The signed text: `kura-request-v1\n<METHOD>\n<path with query>\n<timestamp>\n<nonce>\n<hex SHA-256 of body>`.
+    public static func signingText(method: String, pathWithQuery: String, timestamp: String, nonce: String, body: [UInt8])
+        -> String
+    {
+        "kura-request-v1\n\(method.uppercased())\n\(pathWithQuery)\n\(timestamp)\n\(nonce)\n\(Hex.encode(SHA256.hash(body)))"
+    }
+}
+
+extension KuraService {
+    /// Authenticates `Authorization: Bearer <apiKey>`.
+    public func authenticate(apiKey: String) throws(KuraError) -> Principal {
+        guard apiKey.utf8.count <= 200,
+            let party = try read({ db throws(KuraError) in try Queries.party(apiKeyHash: Self.hashAPIKey(apiKey), db) })
+        else { throw KuraError(.unauthenticated, "unknown API key") }
+        return try active(party)
+    }
+
+    /// Authenticates a request signature: a known party, a timestamp within the allowed skew, a valid
+    /// Ed25519 signature, and a nonce never seen before (recorded durably before the request runs).
+    public func authenticate(_ request: SignedRequest) async throws(KuraError) -> Principal {
+        guard let id = PartyID(request.party) else { throw KuraError(.unauthenticated, "Kura-Party is not a party ID") }
+        guard let millis = Int64(request.timestamp) else {
+            throw KuraError(.unauthenticated, "Kura-Timestamp must be epoch milliseconds")
+        }
+        let now = clock.now()
+        guard abs(now.milliseconds - millis) <= configuration.maxRequestSkewMs else {
+            throw KuraError(.unauthenticated, "Kura-Timestamp is more than \(configuration.maxRequestSkewMs / 1000) s from now")
+        }
+        guard (8...128).contains(request.nonce.utf8.count), request.nonce.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw KuraError(.unauthenticated, "Kura-Nonce must be 8-128 printable ASCII characters")
+        }
+        guard let party = try read({ db throws(KuraError) in try Queries.party(id, db) }) else {
+            throw KuraError(.unauthenticated, "unknown party \(id)")
+        }
+        let text = SignedRequest.signingText(
+            method: request.method, pathWithQuery: request.pathWithQuery, timestamp: request.timestamp,
+            nonce: request.nonce, body: request.body)
+        guard let signature = Base64.decode(request.signature),
+            party.publicKey.isValidSignature(signature, for: Array(text.utf8))
+        else { throw KuraError(.unauthenticated, "Kura-Signature does not verify with \(id)'s key") }
+        let horizon = now.milliseconds - 2 * configuration.maxRequestSkewMs
+        try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
+            if try tx.db.scalar("SELECT 1 FROM nonces WHERE party = ? AND nonce = ?", .text(id.rawValue), .text(request.nonce)) != nil {
+                throw KuraError(.unauthenticated, "Kura-Nonce was already used")
+            }
+            try tx.db.run("INSERT INTO nonces(party, nonce, at) VALUES (?, ?, ?)", .text(id.rawValue), .text(request.nonce), .integer(millis))
+            // Nonces older than twice the skew can never be replayed (their timestamp is refused); forget them.
+            try tx.db.run("DELETE FROM nonces WHERE party = ? AND at < ?", .text(id.rawValue), .integer(horizon))
+            return true
+        }
+        return try active(party)
+    }
+
+    private func active(_ party: Party) throws(KuraError) -> Principal {
+        guard party.status == .active else { throw KuraError(.forbidden, "\(party.id) is \(party.status.rawValue)") }
+        return Principal(party: party)
+    }
+}

@@ -1,0 +1,86 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+extension KuraService {
+    /// A digest of every read-model row, in a fixed order: equal digests mean equal projections.
+    public func projectionDigest() throws(KuraError) -> String {
+        try read { db throws(KuraError) in try Self.projectionDigest(db) }
+    }
+
+    static func projectionDigest(_ db: SQLiteConnection) throws(KuraError) -> String {
+        var hasher = SHA256Hasher()
+        let queries = [
+            "SELECT id, seq, status, api_key_hash, json FROM parties ORDER BY id",
+            "SELECT account, asset, balance FROM balances WHERE balance != 0 ORDER BY account, asset",
+            "SELECT id, seq, payer, payee, state, asset, amount, due_at, json FROM escrows ORDER BY id",
+        ]
+        for sql in queries {
+            let statement = try db.statement(sql)
+            try statement.bind([])
+            while try statement.step() {
+                var row: [String] = []
+                for column in 0..<Int32(statement.columnCount) {
+                    switch statement.value(column) {
+                    case .null: row.append("null")
+                    case .integer(let v): row.append(String(v))
+                    case .text(let v): row.append(v)
+                    case .blob(let v): row.append(Hex.encode(v))
+                    }
+                }
+                hasher.update(Array((row.joined(separator: "\u{1F}") + "\n").utf8))
+            }
+        }
+        return Hex.encode(hasher.finalize())
+    }
+
+    /// Rebuilds every read model from the log, in one transaction; returns the digests before and after.
+    /// They are equal unless a read model had drifted from the log.
+    public func replay() async throws(KuraError) -> (before: String, after: String, events: UInt64) {
+        let projector = KuraProjector()
+        return try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> (String, String, UInt64) in
+            let before = try Self.projectionDigest(tx.db)
+            try projector.reset(tx.db)
+            let statement = try tx.db.statement(
+                "SELECT seq, stream, version, type, payload, at, actor, command_id, prev_hash, hash FROM events ORDER BY seq")
+            try statement.bind([])
+            var count: UInt64 = 0
+            var events: [Event] = []
+            while try statement.step() {
+                let payload: JSONValue
+                do { payload = try JSONValue.parse(statement.bytes(4)) } catch {
+                    throw KuraError(.chainBroken, "event \(statement.int64(0)): payload is not JSON")
+                }
+                events.append(
+                    Event(
+                        seq: UInt64(statement.int64(0)), stream: statement.text(1), version: UInt64(statement.int64(2)),
+                        type: statement.text(3), payload: payload, canonicalPayload: statement.bytes(4),
+                        at: Timestamp(milliseconds: statement.int64(5)), actor: statement.text(6),
+                        commandId: statement.text(7), prevHash: statement.bytes(8)))
+            }
+            for event in events {
+                try projector.apply(event, tx.db)
+                count += 1
+            }
+            return (before, try Self.projectionDigest(tx.db), count)
+        }
+    }
+
+    /// Ledger invariants over the balances read model: every asset sums to zero, no available or held
+    /// balance is negative. Empty when all hold.
+    public func ledgerViolations() throws(KuraError) -> [String] {
+        try read { db throws(KuraError) in
+            var violations: [String] = []
+            let sums = try db.statement("SELECT asset, sum(balance) FROM balances GROUP BY asset HAVING sum(balance) != 0")
+            for row in try sums.rows({ row throws(KuraError) in (row.text(0), row.int64(1)) }) {
+                violations.append("asset \(row.0) sums to \(row.1), not 0")
+            }
+            let negative = try db.statement(
+                "SELECT account, asset, balance FROM balances WHERE balance < 0 AND account != 'external'")
+            for row in try negative.rows({ row throws(KuraError) in (row.text(0), row.text(1), row.int64(2)) }) {
+                violations.append("\(row.0) holds \(row.2) \(row.1)")
+            }
+            return violations
+        }
+    }
+}

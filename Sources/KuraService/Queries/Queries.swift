@@ -1,0 +1,48 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+/// Reads of the read models, usable on a read connection or inside a write transaction.
+enum Queries {
+    static func party(_ id: PartyID, _ db: SQLiteConnection) throws(KuraError) -> Party? {
+        guard let json = try db.scalar("SELECT json FROM parties WHERE id = ?", .text(id.rawValue))?.text else {
+            return nil
+        }
+        return try decode(Party.self, json)
+    }
+
+    static func party(apiKeyHash: String, _ db: SQLiteConnection) throws(KuraError) -> Party? {
+        guard let json = try db.scalar("SELECT json FROM parties WHERE api_key_hash = ?", .text(apiKeyHash))?.text
+        else { return nil }
+        return try decode(Party.self, json)
+    }
+
+    static func partyCount(_ db: SQLiteConnection) throws(KuraError) -> Int {
+        Int(try db.scalar("SELECT count(*) FROM parties")?.int64 ?? 0)
+    }
+
+    static func escrow(_ id: EscrowID, _ db: SQLiteConnection) throws(KuraError) -> Escrow? {
+        guard let json = try db.scalar("SELECT json FROM escrows WHERE id = ?", .text(id.rawValue))?.text else {
+            return nil
+        }
+        return try decode(Escrow.self, json)
+    }
+
+    static func balance(_ account: AccountName, _ asset: Asset, _ db: SQLiteConnection) throws(KuraError) -> Int64 {
+        try db.scalar(
+            "SELECT balance FROM balances WHERE account = ? AND asset = ?", .text(account.rawValue), .text(asset.name)
+        )?.int64 ?? 0
+    }
+
+    static func available(_ party: PartyID, _ asset: Asset, _ db: SQLiteConnection) throws(KuraError) -> Amount {
+        let units = try balance(.available(party), asset, db)
+        guard units >= 0 else { throw KuraError(.internalError, "negative available balance for \(party)") }
+        return try Amount(units: UInt64(units))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws(KuraError) -> T {
+        do { return try JSONValue.parse(json).decode(T.self) } catch {
+            throw KuraError(.internalError, "stored \(T.self) does not decode: \(error.reason)")
+        }
+    }
+}

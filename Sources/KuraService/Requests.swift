@@ -1,0 +1,134 @@
+import KuraCore
+import KuraCrypto
+
+/// A request body that refuses unknown fields: a typo must not silently become a default.
+public protocol StrictRequest: Codable, Sendable {
+    /// The members a request may have.
+    static var fields: Set<String> { get }
+}
+
+extension StrictRequest {
+    /// Decodes from JSON; unknown members, wrong types and bad values are `invalid_request`.
+    public static func decode(_ json: JSONValue) throws(KuraError) -> Self {
+        guard case .object(let members) = json else { throw KuraError(.invalidRequest, "the body must be a JSON object") }
+        if let unknown = members.keys.sorted().first(where: { !fields.contains($0) }) {
+            throw KuraError(.invalidRequest, "unknown field '\(unknown.prefix(64))'")
+        }
+        do { return try json.decode(Self.self) } catch {
+            throw KuraError(.invalidRequest, "invalid body: \(error.reason)")
+        }
+    }
+}
+
+/// `POST /v1/parties`.
+public struct RegisterPartyRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = ["name", "roles", "publicKey"]
+    /// A display name.
+    public var name: String
+    /// Any of agent, provider, arbiter, operator.
+    public var roles: [Party.Role]
+    /// Standard base64 of the 32-byte Ed25519 public key.
+    public var publicKey: String
+
+    public init(name: String, roles: [Party.Role], publicKey: String) {
+        self.name = name
+        self.roles = roles
+        self.publicKey = publicKey
+    }
+}
+
+/// The answer to a registration: the party, its API key (shown once) and its passport.
+public struct PartyRegistration: Codable, Sendable, Equatable {
+    public var party: Party
+    /// Present only in the first answer; a replay of the same request omits it (Kura keeps only its hash).
+    public var apiKey: String?
+    public var passport: Passport
+}
+
+/// `POST /v1/accounts/{party}/deposits` and `/withdrawals`.
+public struct FundsRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = ["asset", "amount", "reference"]
+    public var asset: Asset
+    public var amount: Amount
+    /// The operator's reference for the transfer outside Kura.
+    public var reference: String?
+
+    public init(asset: Asset, amount: Amount, reference: String? = nil) {
+        self.asset = asset
+        self.amount = amount
+        self.reference = reference
+    }
+}
+
+/// A party's money: `{party, balances: [{asset, available, held}]}`.
+public struct AccountView: Codable, Sendable, Equatable {
+    public struct Balance: Codable, Sendable, Equatable {
+        public var asset: Asset
+        public var available: UInt64
+        public var held: UInt64
+    }
+    public var party: PartyID
+    public var balances: [Balance]
+}
+
+/// `POST /v1/escrows`.
+public struct OpenEscrowRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = [
+        "payee", "amount", "asset", "deliverBy", "confirmWindowMs", "disputeWindowMs", "resource", "paymentId", "memo",
+    ]
+    public var payee: PartyID
+    public var amount: Amount
+    public var asset: Asset
+    public var deliverBy: Timestamp
+    public var confirmWindowMs: Int64?
+    public var disputeWindowMs: Int64?
+    public var resource: String?
+    public var paymentId: String?
+    public var memo: String?
+
+    public init(
+        payee: PartyID, amount: Amount, asset: Asset, deliverBy: Timestamp, confirmWindowMs: Int64? = nil,
+        disputeWindowMs: Int64? = nil, resource: String? = nil, paymentId: String? = nil, memo: String? = nil
+    ) {
+        self.payee = payee
+        self.amount = amount
+        self.asset = asset
+        self.deliverBy = deliverBy
+        self.confirmWindowMs = confirmWindowMs
+        self.disputeWindowMs = disputeWindowMs
+        self.resource = resource
+        self.paymentId = paymentId
+        self.memo = memo
+    }
+}
+
+/// `POST /v1/escrows/{id}/deliver`.
+public struct DeliverRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = ["evidence"]
+    /// Lowercase hex SHA-256 of what was delivered.
+    public var evidence: String
+    public init(evidence: String) { self.evidence = evidence }
+}
+
+/// `POST /v1/escrows/{id}/dispute`.
+public struct DisputeRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = ["reason", "evidence"]
+    public var reason: String
+    /// Lowercase hex SHA-256 digests of the payer's evidence.
+    public var evidence: [String]?
+    public init(reason: String, evidence: [String]? = nil) {
+        self.reason = reason
+        self.evidence = evidence
+    }
+}
+
+/// An empty body, for confirm, cancel and refund.
+public struct EmptyRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = []
+    public init() {}
+}
+
+/// The escrow actions after creation.
+public enum EscrowAction: String, Sendable, CaseIterable {
+    case deliver, confirm, dispute, cancel, refund
+}

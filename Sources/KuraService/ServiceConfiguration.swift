@@ -1,0 +1,49 @@
+import KuraCore
+import KuraCrypto
+
+/// Everything KuraService needs to know that is not in the log. Passed in as a value.
+public struct ServiceConfiguration: Sendable {
+    /// Fee rates.
+    public var fees: FeeSchedule = FeeSchedule()
+    /// The most clock skew a signed request may have.
+    public var maxRequestSkewMs: Int64 = 300_000
+    /// The most escrows one sweep handles (the rest wait for the next sweep).
+    public var sweepBatch: Int = 500
+
+    /// The defaults of DESIGN section 5.
+    public init() {}
+}
+
+/// Where new secrets (API keys) come from. Only adapters use the system source; tests and golden
+/// scenarios use a seeded one so that the log is reproducible.
+public struct SecretSource: Sendable {
+    /// Returns `count` secret bytes.
+    public var bytes: @Sendable (Int) -> [UInt8]
+
+    /// Wraps a byte source.
+    public init(bytes: @escaping @Sendable (Int) -> [UInt8]) { self.bytes = bytes }
+
+    /// The operating system's random source.
+    public static let system = SecretSource { SecureRandom.bytes($0) }
+
+    /// A deterministic source for tests: SHA-256 in counter mode over `seed`.
+    public static func seeded(_ seed: String) -> SecretSource {
+        let counter = Counter()
+        return SecretSource { count in
+            var out: [UInt8] = []
+            while out.count < count { out += SHA256.hash(Array("\(seed)/\(counter.next())".utf8)) }
+            return Array(out.prefix(count))
+        }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private var value: UInt64 = 0
+    private let lock = NSLockLike()
+    func next() -> UInt64 {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
+}

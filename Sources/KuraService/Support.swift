@@ -1,0 +1,55 @@
+import Foundation
+import KuraCore
+import KuraCrypto
+
+/// A small lock; Foundation's NSLock under a name that reads well here.
+final class NSLockLike: @unchecked Sendable {
+    private let lock = NSLock()
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}
+
+/// The authenticated caller of a command.
+public struct Principal: Sendable, Equatable {
+    /// The party, as of authentication.
+    public let party: Party
+    /// Its identifier.
+    public var id: PartyID { party.id }
+
+    /// Wraps a party.
+    public init(party: Party) { self.party = party }
+}
+
+/// A command's answer, and whether it was replayed from an earlier request with the same Idempotency-Key.
+public struct Reply<Value: Sendable>: Sendable {
+    /// The answer.
+    public let value: Value
+    /// True when nothing new happened: the stored answer to the same key and request was returned.
+    public let replayed: Bool
+}
+
+/// A page of a list, with the cursor for the next page (nil when this is the last).
+public struct Page<Item: Sendable & Codable>: Sendable, Codable {
+    /// The items.
+    public let items: [Item]
+    /// Pass as `cursor` to get the next page.
+    public let nextCursor: String?
+}
+
+extension JSONValue {
+    /// Encodes a value the service produced; a failure is a programming error.
+    static func of(_ value: some Encodable) throws(KuraError) -> JSONValue {
+        do { return try JSONValue(encoding: value) } catch {
+            throw KuraError(.internalError, "cannot encode \(type(of: value)): \(error.reason)")
+        }
+    }
+
+    func decoded<T: Decodable>(as type: T.Type) throws(KuraError) -> T {
+        do { return try decode(T.self) } catch {
+            throw KuraError(.internalError, "cannot decode \(T.self): \(error.reason)")
+        }
+    }
+}
