@@ -31,14 +31,6 @@ public struct Reply<Value: Sendable>: Sendable {
     public let replayed: Bool
 }
 
-/// A page of a list, with the cursor for the next page (nil when this is the last).
-public struct Page<Item: Sendable & Codable>: Sendable, Codable {
-    /// The items.
-    public let items: [Item]
-    /// Pass as `cursor` to get the next page.
-    public let nextCursor: String?
-}
-
 extension JSONValue {
     /// Encodes a value the service produced; a failure is a programming error.
     static func of(_ value: some Encodable) throws(KuraError) -> JSONValue {

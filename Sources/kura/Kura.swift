@@ -7,10 +7,13 @@ struct Kura: AsyncParsableCommand {
         commandName: "kura",
         abstract: "Escrow and dispute resolution for payments between software agents.",
         discussion: """
-            Every command works on a local database (--db FILE). Exit codes: 0 success, 64 bad usage or \
+            Commands work on a local database (--db FILE) or a server (--server URL with --api-key). Exit codes: 0 success, 64 bad usage or \
             input, 65 data error (e.g. a broken chain), 66 not found, 69 refused, 75 conflict, 70 internal.
 
             Example: kura init --db kura.sqlite && kura log verify --db kura.sqlite
             """,
-        subcommands: [Init.self, Log.self, Keys.self, JSONCommand.self, Bench.self])
+        subcommands: [
+            Init.self, Serve.self, PartyCommands.self, Deposit.self, Withdraw.self, Balance.self, EscrowCommands.self,
+            Sweep.self, Replay.self, Log.self, Keys.self, JSONCommand.self, Bench.self,
+        ])
 }

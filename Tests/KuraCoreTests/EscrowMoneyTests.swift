@@ -1,4 +1,5 @@
 import KuraCore
+import KuraCrypto
 import Testing
 
 /// Fees, conservation of money on every path, and the exact time edges.

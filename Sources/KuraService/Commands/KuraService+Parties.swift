@@ -87,3 +87,18 @@ extension KuraService {
 
     static func hashAPIKey(_ key: String) -> String { Hex.encode(SHA256.hash(key)) }
 }
+
+extension KuraService {
+    /// The first registered operator (the one `kura init` created), for local CLI use.
+    public func firstOperator() throws(KuraError) -> Party? {
+        try read { db throws(KuraError) in
+            let statement = try db.statement("SELECT json FROM parties WHERE status = 'active' ORDER BY seq")
+            try statement.bind([])
+            for party in try statement.rows({ row throws(KuraError) in try Queries.decode(Party.self, row.text(0)) })
+            where party.roles.contains(.operator) {
+                return party
+            }
+            return nil
+        }
+    }
+}

@@ -2,16 +2,6 @@ import KuraCore
 import KuraCrypto
 import KuraStore
 
-/// What one sweep did.
-public struct SweepReport: Sendable, Equatable, Codable {
-    /// Escrows released because their confirm window passed.
-    public var released: [EscrowID] = []
-    /// Escrows returned to the payer because nothing was delivered in time.
-    public var expired: [EscrowID] = []
-
-    public init() {}
-}
-
 extension KuraService {
     /// Applies every time-based transition due at the clock's `now`: auto-release and expiry.
     /// Safe to run from several processes: each escrow is re-decided inside the write transaction.

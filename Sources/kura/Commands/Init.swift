@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import KuraCore
 import KuraCrypto
+import KuraService
 import KuraStore
+import Logging
 
 /// `kura init`: creates the database and the service's signing key.
 struct Init: AsyncParsableCommand {
@@ -22,13 +24,17 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let summary = try Initializer.initialize(database: database.db, keyPath: database.keyPath, origin: origin)
+            let summary = try await Initializer.initialize(database: database.db, keyPath: database.keyPath, origin: origin)
             if json {
-                printJSON(["database": .string(summary.database), "verifierKey": .string(summary.verifierKey)])
+                printJSON([
+                    "database": .string(summary.database), "verifierKey": .string(summary.verifierKey),
+                    "operatorId": .string(summary.operatorId), "operatorApiKey": .string(summary.operatorApiKey),
+                ])
             } else {
                 print("created \(summary.database)")
                 print("signing key written to \(database.keyPath) (keep it secret)")
                 print("verifier key: \(summary.verifierKey)")
+                print("operator \(summary.operatorId) api key (shown once): \(summary.operatorApiKey)")
             }
         }
     }
@@ -39,9 +45,11 @@ enum Initializer {
     struct Summary {
         var database: String
         var verifierKey: String
+        var operatorId: String
+        var operatorApiKey: String
     }
 
-    static func initialize(database: String, keyPath: String, origin: String) throws(KuraError) -> Summary {
+    static func initialize(database: String, keyPath: String, origin: String) async throws(KuraError) -> Summary {
         guard !FileManager.default.fileExists(atPath: database) else {
             throw KuraError(.invalidTransition, "\(database) already exists; refusing to initialise it again")
         }
@@ -58,13 +66,17 @@ enum Initializer {
         }
         try KeyFile.create(signer, at: keyPath)
         do {
-            let store = try SQLiteEventStore(.init(path: database, create: true, readers: 1))
-            store.close()
+            let store = try KuraService.openStore(path: database, create: true)
+            defer { store.close() }
+            let service = KuraService(store: store, signer: signer, clock: .system, logger: Logger(label: "kura"))
+            let registration = try await service.bootstrapOperator()
+            return Summary(
+                database: database, verifierKey: signer.verifier.text, operatorId: registration.party.id.rawValue,
+                operatorApiKey: registration.apiKey ?? "")
         } catch {
             try? FileManager.default.removeItem(atPath: keyPath)
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
             throw error
         }
-        return Summary(database: database, verifierKey: signer.verifier.text)
     }
 }

@@ -6,17 +6,7 @@ import KuraCrypto
 enum KeyFile {
     /// Writes a new key file; refuses to replace an existing one.
     static func create(_ signer: NoteSigner, at path: String) throws(KuraError) {
-        let bytes = Array((signer.signerKeyText + "\n").utf8)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
-            let reason = errno == EEXIST ? "already exists; refusing to overwrite a key" : String(cString: strerror(errno))
-            throw KuraError(errno == EEXIST ? .invalidTransition : .invalidRequest, "cannot create key file \(path): \(reason)")
-        }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else {
-            throw KuraError(.storageFailure, "cannot write key file \(path): \(String(cString: strerror(errno)))")
-        }
+        try SecretFile.write(signer.signerKeyText + "\n", to: path)
     }
 
     /// Reads a key file written by `create` (or any C2SP note signer key).
@@ -28,6 +18,24 @@ enum KeyFile {
             return try NoteSigner(parsing: String(decoding: data, as: UTF8.self))
         } catch {
             throw KuraError(.invalidRequest, "\(path): \(error.reason)")
+        }
+    }
+}
+
+/// A small secret file: mode 0600 from its creation, never overwritten, fsynced.
+enum SecretFile {
+    static func write(_ text: String, to path: String) throws(KuraError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            let exists = errno == EEXIST
+            let reason = exists ? "already exists; refusing to overwrite it" : String(cString: strerror(errno))
+            throw KuraError(exists ? .invalidTransition : .invalidRequest, "cannot create \(path): \(reason)")
+        }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            throw KuraError(.storageFailure, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -1,4 +1,4 @@
-import KuraCore
+
 import KuraCrypto
 
 /// A request body that refuses unknown fields: a typo must not silently become a default.
@@ -43,6 +43,12 @@ public struct PartyRegistration: Codable, Sendable, Equatable {
     /// Present only in the first answer; a replay of the same request omits it (Kura keeps only its hash).
     public var apiKey: String?
     public var passport: Passport
+
+    public init(party: Party, apiKey: String?, passport: Passport) {
+        self.party = party
+        self.apiKey = apiKey
+        self.passport = passport
+    }
 }
 
 /// `POST /v1/accounts/{party}/deposits` and `/withdrawals`.
@@ -66,9 +72,20 @@ public struct AccountView: Codable, Sendable, Equatable {
         public var asset: Asset
         public var available: UInt64
         public var held: UInt64
+
+        public init(asset: Asset, available: UInt64, held: UInt64) {
+            self.asset = asset
+            self.available = available
+            self.held = held
+        }
     }
     public var party: PartyID
     public var balances: [Balance]
+
+    public init(party: PartyID, balances: [Balance]) {
+        self.party = party
+        self.balances = balances
+    }
 }
 
 /// `POST /v1/escrows`.
@@ -131,4 +148,27 @@ public struct EmptyRequest: StrictRequest, Equatable {
 /// The escrow actions after creation.
 public enum EscrowAction: String, Sendable, CaseIterable {
     case deliver, confirm, dispute, cancel, refund
+}
+
+/// The answer to a sweep: what the sweeper did.
+public struct SweepReport: Sendable, Equatable, Codable {
+    /// Escrows released because their confirm window passed.
+    public var released: [EscrowID] = []
+    /// Escrows returned to the payer because nothing was delivered in time.
+    public var expired: [EscrowID] = []
+
+    public init() {}
+}
+
+/// A page of a list, with the cursor for the next page (nil when this is the last).
+public struct Page<Item: Sendable & Codable>: Sendable, Codable {
+    /// The items.
+    public let items: [Item]
+    /// Pass as `cursor` to get the next page.
+    public let nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
 }

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import KuraCore
+import KuraCrypto
+
+extension KuraClient {
+    /// `POST /v1/parties` (operator).
+    public func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> PartyRegistration
+    {
+        try await call(.POST, "/v1/parties", body: try Self.json(request), idempotencyKey: idempotencyKey, as: PartyRegistration.self)
+    }
+
+    /// `GET /v1/parties/{id}`.
+    public func party(_ id: PartyID) async throws(KuraClientError) -> Party {
+        try await call(.GET, "/v1/parties/\(id)", as: Party.self)
+    }
+
+    /// `POST /v1/accounts/{party}/deposits` (operator).
+    public func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> AccountView
+    {
+        try await call(.POST, "/v1/accounts/\(party)/deposits", body: try Self.json(request), idempotencyKey: idempotencyKey, as: AccountView.self)
+    }
+
+    /// `POST /v1/accounts/{party}/withdrawals` (operator).
+    public func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> AccountView
+    {
+        try await call(.POST, "/v1/accounts/\(party)/withdrawals", body: try Self.json(request), idempotencyKey: idempotencyKey, as: AccountView.self)
+    }
+
+    /// `GET /v1/accounts/{party}`.
+    public func account(_ party: PartyID) async throws(KuraClientError) -> AccountView {
+        try await call(.GET, "/v1/accounts/\(party)", as: AccountView.self)
+    }
+
+    /// `POST /v1/escrows`.
+    public func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String? = nil) async throws(KuraClientError) -> Escrow {
+        try await call(.POST, "/v1/escrows", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Escrow.self)
+    }
+
+    /// `POST /v1/escrows/{id}/<action>`.
+    public func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue = [:], idempotencyKey: String? = nil)
+        async throws(KuraClientError) -> Escrow
+    {
+        try await call(.POST, "/v1/escrows/\(id)/\(action.rawValue)", body: body, idempotencyKey: idempotencyKey, as: Escrow.self)
+    }
+
+    /// `GET /v1/escrows/{id}`.
+    public func escrow(_ id: EscrowID) async throws(KuraClientError) -> Escrow {
+        try await call(.GET, "/v1/escrows/\(id)", as: Escrow.self)
+    }
+
+    /// `GET /v1/escrows?party=&state=&cursor=&limit=`.
+    public func escrows(party: PartyID? = nil, state: Escrow.State? = nil, cursor: String? = nil, limit: Int = 50)
+        async throws(KuraClientError) -> Page<Escrow>
+    {
+        var query = ["limit=\(limit)"]
+        if let party { query.append("party=\(party)") }
+        if let state { query.append("state=\(state.rawValue)") }
+        if let cursor { query.append("cursor=\(cursor)") }
+        return try await call(.GET, "/v1/escrows?" + query.joined(separator: "&"), as: Page<Escrow>.self)
+    }
+
+    static func json(_ value: some Encodable) throws(KuraClientError) -> JSONValue {
+        do { return try JSONValue(encoding: value) } catch {
+            throw KuraClientError(kind: .invalid, status: nil, code: "invalid_request", detail: error.reason)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import KuraCore
+import KuraCrypto
+import NIOCore
+import NIOHTTP1
+
+/// A Swift SDK for a Kura server: typed calls over HTTP, safe retries, classified errors.
+///
+/// Every POST carries an Idempotency-Key (the caller's, or a fresh one per logical call); a retry after
+/// a transport failure or a 5xx reuses the same key, so the server applies the command at most once.
+public final class KuraClient: Sendable {
+    /// The server's base URL, e.g. `http://127.0.0.1:8402`.
+    public let baseURL: String
+    let apiKey: String?
+    let httpClient: HTTPClient
+    let maxAttempts: Int
+    let timeout: TimeAmount
+
+    /// Creates a client. `apiKey` is sent as `Authorization: Bearer`.
+    public init(
+        baseURL: String, apiKey: String?, httpClient: HTTPClient = .shared, maxAttempts: Int = 4,
+        timeout: TimeAmount = .seconds(30)
+    ) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.apiKey = apiKey
+        self.httpClient = httpClient
+        self.maxAttempts = max(1, maxAttempts)
+        self.timeout = timeout
+    }
+
+    /// A raw answer.
+    public struct Response: Sendable {
+        public let status: Int
+        public let headers: HTTPHeaders
+        public let body: [UInt8]
+
+        /// The body as JSON.
+        public func json() throws(KuraClientError) -> JSONValue {
+            do { return try JSONValue.parse(body) } catch {
+                throw KuraClientError(kind: .invalid, status: status, code: "invalid_response", detail: "the answer is not JSON: \(error.reason)")
+            }
+        }
+    }
+
+    /// Sends one request, retrying retryable failures with backoff. Non-2xx answers become errors.
+    public func send(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, idempotencyKey: String? = nil
+    ) async throws(KuraClientError) -> Response {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        request.headers.add(name: "Accept", value: "application/json")
+        var bytes: [UInt8] = []
+        if let body {
+            do { bytes = try body.canonicalBytes() } catch {
+                throw KuraClientError(kind: .invalid, status: nil, code: "invalid_request", detail: error.reason)
+            }
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        if method == .POST {
+            let key = idempotencyKey ?? "kc-" + Base58.encode(SecureRandom.bytes(16))
+            request.headers.add(name: "Idempotency-Key", value: key)
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                if !bytes.isEmpty { request.body = .bytes(ByteBuffer(bytes: bytes)) }
+                let response = try await httpClient.execute(request, timeout: timeout)
+                let buffer = try await response.body.collect(upTo: 16 << 20)
+                let answer = Response(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
+                if (200..<300).contains(answer.status) { return answer }
+                let failure = Self.problem(answer)
+                if failure.kind == .retryable && attempt < maxAttempts {
+                    try? await Task.sleep(for: .milliseconds(100 << attempt))
+                    continue
+                }
+                throw failure
+            } catch let error as KuraClientError {
+                throw error
+            } catch {
+                guard attempt < maxAttempts else {
+                    throw KuraClientError(kind: .retryable, status: nil, code: "unavailable", detail: "\(baseURL): \(error)")
+                }
+                try? await Task.sleep(for: .milliseconds(100 << attempt))
+            }
+        }
+    }
+
+    static func problem(_ response: Response) -> KuraClientError {
+        let json = try? JSONValue.parse(response.body)
+        let code = json?["code"]?.stringValue ?? "http_\(response.status)"
+        let detail = json?["detail"]?.stringValue ?? "HTTP \(response.status)"
+        return KuraClientError(kind: KuraClientError.classify(status: response.status), status: response.status, code: code, detail: detail)
+    }
+
+    /// Sends and decodes the JSON answer.
+    public func call<T: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, idempotencyKey: String? = nil, as type: T.Type
+    ) async throws(KuraClientError) -> T {
+        let response = try await send(method, path, body: body, idempotencyKey: idempotencyKey)
+        do { return try response.json().decode(T.self) } catch {
+            throw KuraClientError(kind: .invalid, status: response.status, code: "invalid_response", detail: "unexpected answer: \(error)")
+        }
+    }
+}

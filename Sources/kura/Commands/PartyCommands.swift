@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import KuraCore
+import KuraCrypto
+import KuraService
+
+/// `kura party add|show`.
+struct PartyCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "party", abstract: "Register and inspect parties.", subcommands: [Add.self, Show.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a party (operator). Prints its API key once.",
+            discussion: """
+                Example: kura keys generate --out alice.key --json   # gives the public key
+                         kura party add --name alice --role agent --public-key <base64> --db kura.sqlite
+                """)
+        @OptionGroup var target: TargetOptions
+        @Option(help: "Display name.") var name: String
+        @Option(name: .customLong("role"), help: "agent, provider, arbiter or operator; repeatable.") var roles: [Party.Role]
+        @Option(help: "Base64 Ed25519 public key; or use --key-file.") var publicKey: String?
+        @Option(help: "A key file from `kura keys generate`; its public key is used.") var keyFile: String?
+        @Option(help: "Idempotency-Key for safe retries.") var idempotencyKey: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard !roles.isEmpty else { throw ValidationError("give at least one --role") }
+            guard (publicKey == nil) != (keyFile == nil) else { throw ValidationError("give exactly one of --public-key or --key-file") }
+        }
+
+        func run() async throws {
+            try await withBackend(target) { backend in
+                let key = try publicKey ?? KeyFile.load(keyFile!).key.publicKey.base64
+                let registration = try await backend.registerParty(
+                    RegisterPartyRequest(name: name, roles: roles, publicKey: key), idempotencyKey: idempotencyKey)
+                if json { return try printEncodable(registration) }
+                Render.party(registration.party)
+                if let apiKey = registration.apiKey { print("api key (shown once): \(apiKey)") }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a party.", discussion: "Example: kura party show pty_… --db kura.sqlite")
+        @Argument var id: String
+        @OptionGroup var target: TargetOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await withBackend(target) { backend in
+                let party = try await backend.party(try PartyID(validating: id))
+                if json { try printEncodable(party) } else { Render.party(party) }
+            }
+        }
+    }
+}
+
+extension Party.Role: ExpressibleByArgument {}
+extension Escrow.State: ExpressibleByArgument {}
+
+/// `kura deposit` and `kura withdraw` (operator).
+struct Deposit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Credit external funds to a party (operator).",
+        discussion: "Example: kura deposit pty_… --asset USDC --amount 1000000 --db kura.sqlite")
+    @Argument var party: String
+    @OptionGroup var funds: FundsOptions
+    @OptionGroup var target: TargetOptions
+
+    func run() async throws {
+        try await withBackend(target) { backend in
+            let account = try await backend.deposit(try funds.request(), to: try PartyID(validating: party), idempotencyKey: funds.idempotencyKey)
+            if funds.json { try printEncodable(account) } else { Render.account(account) }
+        }
+    }
+}
+
+struct Withdraw: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pay a party's available funds out of Kura (operator).",
+        discussion: "Example: kura withdraw pty_… --asset USDC --amount 500 --server http://127.0.0.1:8402")
+    @Argument var party: String
+    @OptionGroup var funds: FundsOptions
+    @OptionGroup var target: TargetOptions
+
+    func run() async throws {
+        try await withBackend(target) { backend in
+            let account = try await backend.withdraw(try funds.request(), from: try PartyID(validating: party), idempotencyKey: funds.idempotencyKey)
+            if funds.json { try printEncodable(account) } else { Render.account(account) }
+        }
+    }
+}
+
+struct FundsOptions: ParsableArguments {
+    @Option(help: "Asset, e.g. USDC.") var asset: String
+    @Option(help: "Atomic units (integer).") var amount: UInt64
+    @Option(help: "Your reference for the transfer.") var reference: String?
+    @Option(help: "Idempotency-Key for safe retries.") var idempotencyKey: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func request() throws -> FundsRequest {
+        FundsRequest(asset: try Asset(asset), amount: try Amount(units: amount), reference: reference)
+    }
+}
+
+/// `kura balance PARTY`.
+struct Balance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a party's balances.", discussion: "Example: kura balance pty_… --db kura.sqlite --json")
+    @Argument var party: String
+    @OptionGroup var target: TargetOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await withBackend(target) { backend in
+            let account = try await backend.account(try PartyID(validating: party))
+            if json { try printEncodable(account) } else { Render.account(account) }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import KuraCore
+import KuraHTTP
+import KuraService
+import Logging
+
+/// `kura serve`: the HTTP server on an embedded SQLite file.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the Kura HTTP API (initialises the database on first start).",
+        discussion: """
+            With no flags: ./kura.sqlite on 127.0.0.1:8402. On first start the operator's API key is written to \
+            FILE.operator-key (mode 0600). Stops gracefully on SIGINT/SIGTERM.
+
+            Example: kura serve --db kura.sqlite --host 127.0.0.1 --port 8402
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to bind.") var host: String = "127.0.0.1"
+    @Option(help: "Port (0: any free port).") var port: Int = 8402
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            if !FileManager.default.fileExists(atPath: database.db) {
+                let summary = try await Initializer.initialize(database: database.db, keyPath: database.keyPath, origin: "kura.local/log")
+                let keyPath = database.db + ".operator-key"
+                try SecretFile.write(summary.operatorApiKey + "\n", to: keyPath)
+                print("initialised \(database.db); operator \(summary.operatorId) API key written to \(keyPath)")
+                print("verifier key: \(summary.verifierKey)")
+            }
+            let service = try LocalService.open(path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+            var logger = Logger(label: "kura.http")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            var configuration = KuraServer.Configuration()
+            configuration.host = host
+            configuration.port = port
+            configuration.onListening = { port in
+                print("listening on http://\(host):\(port)")
+                fflush(stdout)
+            }
+            let server = KuraServer(service: service, configuration: configuration, logger: logger)
+            try await server.run()
+            service.store.close()
+            print("stopped; database closed")
+        }
+    }
+}
+

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import KuraClient
+import KuraCore
+import KuraCrypto
+import KuraService
+import Logging
+
+/// What a command talks to: the database directly (`--db`) or a server (`--server`). Both answer with
+/// the same types and the same error codes, so every command works the same way in both modes.
+protocol Backend: Sendable {
+    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration
+    func party(_ id: PartyID) async throws -> Party
+    func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
+    func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView
+    func account(_ party: PartyID) async throws -> AccountView
+    func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow
+    func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow
+    func escrow(_ id: EscrowID) async throws -> Escrow
+    func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow>
+    func close() async
+}
+
+/// `--db FILE | --server URL`, with `--api-key` (or `KURA_API_KEY`) for a server and `--as PARTY` locally.
+struct TargetOptions: ParsableArguments {
+    @Option(help: "Work on this local database file.")
+    var db: String?
+    @Option(help: "Work against a Kura server, e.g. http://127.0.0.1:8402.")
+    var server: String?
+    @Option(help: "API key for --server (default: $KURA_API_KEY).")
+    var apiKey: String?
+    @Option(name: .customLong("as"), help: "With --db: act as this party (default: the operator).")
+    var actingAs: String?
+
+    func validate() throws {
+        if db != nil && server != nil { throw ValidationError("give either --db or --server, not both") }
+        if server != nil && actingAs != nil { throw ValidationError("--as works with --db only; use the party's --api-key") }
+    }
+
+    /// Opens the backend the options name (default: `--db kura.sqlite`).
+    func open() async throws -> any Backend {
+        if let server {
+            guard let key = apiKey ?? ProcessInfo.processInfo.environment["KURA_API_KEY"], !key.isEmpty else {
+                throw ValidationError("--server needs --api-key or KURA_API_KEY")
+            }
+            return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
+        }
+        let path = db ?? "kura.sqlite"
+        let service = try LocalService.open(path: path)
+        let principal: Principal
+        if let actingAs {
+            let id = try PartyID(validating: actingAs)
+            principal = Principal(party: try service.party(id))
+        } else {
+            principal = try LocalService.operatorPrincipal(service)
+        }
+        return LocalBackend(service: service, principal: principal)
+    }
+}
+
+/// Opening the service on a local file, shared by every local command and `kura serve`.
+enum LocalService {
+    static func open(path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning) throws(KuraError) -> KuraService {
+        let store = try KuraService.openStore(path: path, create: false)
+        let signer = try KeyFile.load(path + ".key")
+        var logger = Logger(label: "kura")
+        logger.logLevel = logLevel
+        return KuraService(store: store, signer: signer, clock: clock, logger: logger)
+    }
+
+    static func operatorPrincipal(_ service: KuraService) throws(KuraError) -> Principal {
+        guard let party = try service.firstOperator() else {
+            throw KuraError(.notFound, "the database has no operator; create it with `kura init`")
+        }
+        return Principal(party: party)
+    }
+}
+
+extension KuraClock {
+    /// The system clock, in epoch milliseconds. Only adapters use it.
+    static let system = KuraClock { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) }
+}
+
+struct LocalBackend: Backend {
+    let service: KuraService
+    let principal: Principal
+
+    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
+        try await service.registerParty(request, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func party(_ id: PartyID) async throws -> Party { try service.party(id) }
+    func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
+        try await service.deposit(request, to: party, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
+        try await service.withdraw(request, from: party, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func account(_ party: PartyID) async throws -> AccountView { try service.account(party, by: principal) }
+    func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow {
+        try await service.openEscrow(request, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow {
+        try await service.act(on: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func escrow(_ id: EscrowID) async throws -> Escrow { try service.escrow(id, by: principal) }
+    func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow> {
+        try service.escrows(party: party, state: state, cursor: cursor, limit: limit, by: principal)
+    }
+    func close() async { service.store.close() }
+}
+
+struct RemoteBackend: Backend {
+    let client: KuraClient
+
+    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
+        try await remote { () async throws(KuraClientError) in try await client.registerParty(request, idempotencyKey: idempotencyKey) }
+    }
+    func party(_ id: PartyID) async throws -> Party {
+        try await remote { () async throws(KuraClientError) in try await client.party(id) }
+    }
+    func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
+        try await remote { () async throws(KuraClientError) in try await client.deposit(request, to: party, idempotencyKey: idempotencyKey) }
+    }
+    func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
+        try await remote { () async throws(KuraClientError) in try await client.withdraw(request, from: party, idempotencyKey: idempotencyKey) }
+    }
+    func account(_ party: PartyID) async throws -> AccountView {
+        try await remote { () async throws(KuraClientError) in try await client.account(party) }
+    }
+    func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow {
+        try await remote { () async throws(KuraClientError) in try await client.openEscrow(request, idempotencyKey: idempotencyKey) }
+    }
+    func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow {
+        try await remote { () async throws(KuraClientError) in try await client.act(on: id, action, body: body, idempotencyKey: idempotencyKey) }
+    }
+    func escrow(_ id: EscrowID) async throws -> Escrow {
+        try await remote { () async throws(KuraClientError) in try await client.escrow(id) }
+    }
+    func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow> {
+        try await remote { () async throws(KuraClientError) in
+            try await client.escrows(party: party, state: state, cursor: cursor, limit: limit)
+        }
+    }
+    func close() async {}
+
+    private func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
+        do { return try await body() } catch { throw error.kuraError }
+    }
+}
