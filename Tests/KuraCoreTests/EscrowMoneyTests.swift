@@ -47,8 +47,10 @@ struct EscrowMoneyTests {
     /// Every way an escrow can end (or stay held), with the final balances of payer, payee, fees and escrow.
     static let paths: [(name: String, steps: [Step], payer: Int64, payee: Int64, fees: Int64, held: Int64)] = [
         ("confirm", [deliver, (.confirm, F.payer, F.later)], 0, 9_950, 50, 0),
-        ("auto-release", [deliver, (.autoRelease, nil, F.deliveredAt.adding(milliseconds: F.confirmWindowMs))],
-         0, 9_950, 50, 0),
+        (
+            "auto-release", [deliver, (.autoRelease, nil, F.deliveredAt.adding(milliseconds: F.confirmWindowMs))],
+            0, 9_950, 50, 0
+        ),
         ("cancel", [(.cancel, F.payer, F.t0.adding(milliseconds: 5))], 10_000, 0, 0, 0),
         ("refund before delivery", [(.refund, F.payee, F.t0.adding(milliseconds: 5))], 10_000, 0, 0, 0),
         ("refund after delivery", [deliver, (.refund, F.payee, F.later)], 10_000, 0, 0, 0),
@@ -99,9 +101,11 @@ struct EscrowMoneyTests {
         let escrow = try #require(Escrow.fold([F.locked(), F.delivered]))
         let free = try FeeSchedule(escrowBps: 0, settlementBps: 0, disputeBps: 0)
         let events = try escrow.decide(.confirm, by: F.payer, now: F.later, context: F.context(fees: free))
-        #expect(events.flatMap(\.postings) == [
-            Posting(from: .escrowHeld(F.id), to: .available(F.payee), asset: F.usdc, amount: try Amount(units: 10_000))
-        ])
+        #expect(
+            events.flatMap(\.postings) == [
+                Posting(
+                    from: .escrowHeld(F.id), to: .available(F.payee), asset: F.usdc, amount: try Amount(units: 10_000))
+            ])
     }
 
     struct TimeCase: Sendable, CustomTestStringConvertible {
@@ -117,24 +121,33 @@ struct EscrowMoneyTests {
     @Test(
         "time edges are exact",
         arguments: [
-            TimeCase(name: "deliver at deliverBy", state: .locked, command: deliverCommand, actor: F.payee,
-                     now: F.deliverBy, allowed: true),
-            TimeCase(name: "deliver at deliverBy+1", state: .locked, command: deliverCommand, actor: F.payee,
-                     now: F.deliverBy.adding(milliseconds: 1), allowed: false),
-            TimeCase(name: "autoRelease at window end", state: .delivered, command: .autoRelease, actor: nil,
-                     now: windowEnd, allowed: true),
-            TimeCase(name: "autoRelease at window end−1", state: .delivered, command: .autoRelease, actor: nil,
-                     now: windowEnd.adding(milliseconds: -1), allowed: false),
-            TimeCase(name: "expire at deliverBy", state: .locked, command: .expire, actor: nil,
-                     now: F.deliverBy, allowed: false),
-            TimeCase(name: "expire at deliverBy+1", state: .locked, command: .expire, actor: nil,
-                     now: F.deliverBy.adding(milliseconds: 1), allowed: true),
-            TimeCase(name: "dispute at dispute window end−1", state: .delivered, command: disputeCommand,
-                     actor: F.payer, now: disputeEnd.adding(milliseconds: -1), allowed: true),
-            TimeCase(name: "dispute at dispute window end", state: .delivered, command: disputeCommand,
-                     actor: F.payer, now: disputeEnd, allowed: false),
-            TimeCase(name: "confirm after the confirm window", state: .delivered, command: .confirm,
-                     actor: F.payer, now: windowEnd.adding(milliseconds: 1), allowed: true),
+            TimeCase(
+                name: "deliver at deliverBy", state: .locked, command: deliverCommand, actor: F.payee,
+                now: F.deliverBy, allowed: true),
+            TimeCase(
+                name: "deliver at deliverBy+1", state: .locked, command: deliverCommand, actor: F.payee,
+                now: F.deliverBy.adding(milliseconds: 1), allowed: false),
+            TimeCase(
+                name: "autoRelease at window end", state: .delivered, command: .autoRelease, actor: nil,
+                now: windowEnd, allowed: true),
+            TimeCase(
+                name: "autoRelease at window end−1", state: .delivered, command: .autoRelease, actor: nil,
+                now: windowEnd.adding(milliseconds: -1), allowed: false),
+            TimeCase(
+                name: "expire at deliverBy", state: .locked, command: .expire, actor: nil,
+                now: F.deliverBy, allowed: false),
+            TimeCase(
+                name: "expire at deliverBy+1", state: .locked, command: .expire, actor: nil,
+                now: F.deliverBy.adding(milliseconds: 1), allowed: true),
+            TimeCase(
+                name: "dispute at dispute window end−1", state: .delivered, command: disputeCommand,
+                actor: F.payer, now: disputeEnd.adding(milliseconds: -1), allowed: true),
+            TimeCase(
+                name: "dispute at dispute window end", state: .delivered, command: disputeCommand,
+                actor: F.payer, now: disputeEnd, allowed: false),
+            TimeCase(
+                name: "confirm after the confirm window", state: .delivered, command: .confirm,
+                actor: F.payer, now: windowEnd.adding(milliseconds: 1), allowed: true),
         ])
     func timeEdge(_ c: TimeCase) throws {
         let escrow = try F.escrow(in: c.state)
@@ -165,9 +178,11 @@ struct EscrowMoneyTests {
         let events = try Escrow.decideLock(id: F.id, terms: F.terms(), by: F.payer, now: F.t0, context: F.context())
         guard case .locked(let id, let terms, let postings)? = events.first else { throw KuraError(.internalError, "") }
         #expect(id == F.id && terms.lockedAt == F.t0)
-        #expect(postings == [
-            Posting(from: .available(F.payer), to: .escrowHeld(F.id), asset: F.usdc, amount: try Amount(units: 10_000))
-        ])
+        #expect(
+            postings == [
+                Posting(
+                    from: .available(F.payer), to: .escrowHeld(F.id), asset: F.usdc, amount: try Amount(units: 10_000))
+            ])
     }
 
     static func badTerms() -> [(String, EscrowTerms)] {
@@ -182,7 +197,12 @@ struct EscrowMoneyTests {
             ("deliverBy now", with { $0.deliverBy = F.t0 }),
             ("deliverBy past", with { $0.deliverBy = F.t0.adding(milliseconds: -1) }),
             ("deliverBy beyond 2^53", with { $0.deliverBy = Timestamp(milliseconds: .max) }),
-            ("zero confirm window", with { $0.confirmWindowMs = 0; $0.disputeWindowMs = 0 }),
+            (
+                "zero confirm window",
+                with {
+                    $0.confirmWindowMs = 0; $0.disputeWindowMs = 0
+                }
+            ),
             ("zero dispute window", with { $0.disputeWindowMs = 0 }),
             ("dispute window longer than confirm", with { $0.disputeWindowMs = F.confirmWindowMs + 1 }),
             ("memo of 501", with { $0.memo = String(repeating: "x", count: 501) }),

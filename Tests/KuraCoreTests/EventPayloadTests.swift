@@ -19,30 +19,35 @@ struct EventPayloadTests {
 
     @Test("escrow event types are stable")
     func types() {
-        #expect(F.allEvents.map(\.type) == [
-            "escrow.locked", "escrow.delivered", "escrow.released", "escrow.disputed", "escrow.cancelled",
-            "escrow.refunded", "escrow.expired",
-        ])
+        #expect(
+            F.allEvents.map(\.type) == [
+                "escrow.locked", "escrow.delivered", "escrow.released", "escrow.disputed", "escrow.cancelled",
+                "escrow.refunded", "escrow.expired",
+            ])
     }
 
     @Test("payload bytes are pinned")
     func golden() throws {
         let held = #"{"amount":50,"asset":"USDC","from":"escrow/esc_fixture/held","to":"fees"}"#
         let net = #"{"amount":9950,"asset":"USDC","from":"escrow/esc_fixture/held","to":"party/pty_payee/available"}"#
-        #expect(try F.released.payload.canonicalString() == #"{"at":1700000061000,"fee":50,"net":9950,"postings":["#
-            + net + "," + held + #"],"reason":"confirmed"}"#)
+        #expect(
+            try F.released.payload.canonicalString() == #"{"at":1700000061000,"fee":50,"net":9950,"postings":["#
+                + net + "," + held + #"],"reason":"confirmed"}"#)
         #expect(try F.delivered.payload.canonicalString() == #"{"at":1700000060000,"evidence":"\#(F.evidence)"}"#)
-        #expect(try F.locked().payload.canonicalString() == #"{"escrowId":"esc_fixture","postings":[{"amount":10000,"#
-            + #""asset":"USDC","from":"party/pty_payer/available","to":"escrow/esc_fixture/held"}],"terms":{"amount":10000,"#
-            + #""asset":"USDC","confirmWindowMs":86400000,"deliverBy":1700003600000,"disputeWindowMs":43200000,"#
-            + #""lockedAt":1700000000000,"memo":"fixture","payee":"pty_payee","payer":"pty_payer"}}"#)
+        #expect(
+            try F.locked().payload.canonicalString() == #"{"escrowId":"esc_fixture","postings":[{"amount":10000,"#
+                + #""asset":"USDC","from":"party/pty_payer/available","to":"escrow/esc_fixture/held"}],"terms":{"amount":10000,"#
+                + #""asset":"USDC","confirmWindowMs":86400000,"deliverBy":1700003600000,"disputeWindowMs":43200000,"#
+                + #""lockedAt":1700000000000,"memo":"fixture","payee":"pty_payee","payer":"pty_payer"}}"#)
         #expect(try F.disputed.payload["disputeId"] == "dsp_fixture")
     }
 
     @Test("an unknown type or a payload of the wrong shape is invalid_request")
     func refusals() {
-        for (type, payload) in [("escrow.melted", F.delivered.payload), ("escrow.released", F.delivered.payload),
-                                ("escrow.delivered", JSONValue.object(["at": "soon"]))] {
+        for (type, payload) in [
+            ("escrow.melted", F.delivered.payload), ("escrow.released", F.delivered.payload),
+            ("escrow.delivered", JSONValue.object(["at": "soon"])),
+        ] {
             let error = #expect(throws: KuraError.self) { try EscrowEvent(type: type, payload: payload) }
             #expect(error?.code == .invalidRequest)
         }
@@ -51,8 +56,9 @@ struct EventPayloadTests {
     @Test("party events round-trip through their payloads")
     func partyRoundTrip() throws {
         let key = try Ed25519.SecretKey(seed: [UInt8](repeating: 3, count: 32))
-        let party = try Party(id: PartyID(validating: "pty_x"), name: "X", roles: [.provider, .agent],
-                              publicKey: key.publicKey)
+        let party = try Party(
+            id: PartyID(validating: "pty_x"), name: "X", roles: [.provider, .agent],
+            publicKey: key.publicKey)
         let events: [PartyEvent] = [
             .registered(party, apiKeyHash: String(repeating: "e", count: 64)),
             .statusChanged(from: .active, to: .suspended),
@@ -78,9 +84,10 @@ struct EventPayloadTests {
     @Test("the wire shape of a released escrow has exactly the documented fields")
     func releasedWireFields() throws {
         let json = try JSONValue(encoding: F.escrow(in: .released))
-        #expect(Set(json.objectValue!.keys) == [
-            "id", "state", "payer", "payee", "amount", "asset", "deliverBy", "confirmWindowMs", "disputeWindowMs",
-            "memo", "lockedAt", "deliveredAt", "evidence", "releasedAt", "fee", "closedAt",
-        ])
+        #expect(
+            Set(json.objectValue!.keys) == [
+                "id", "state", "payer", "payee", "amount", "asset", "deliverBy", "confirmWindowMs", "disputeWindowMs",
+                "memo", "lockedAt", "deliveredAt", "evidence", "releasedAt", "fee", "closedAt",
+            ])
     }
 }

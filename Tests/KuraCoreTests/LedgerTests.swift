@@ -84,7 +84,9 @@ struct LedgerTests {
     func zeroesDropped() throws {
         let ten = try Amount(units: 10)
         var roundTrip = Ledger()
-        roundTrip.apply([.deposit(to: F.payer, asset: F.usdc, amount: ten), .withdrawal(from: F.payer, asset: F.usdc, amount: ten)])
+        roundTrip.apply([
+            .deposit(to: F.payer, asset: F.usdc, amount: ten), .withdrawal(from: F.payer, asset: F.usdc, amount: ten),
+        ])
         #expect(roundTrip == Ledger())
         #expect(roundTrip.balances.isEmpty)
     }
@@ -101,7 +103,9 @@ struct LedgerTests {
     func postingWire() throws {
         let posting = Posting.deposit(to: F.payer, asset: F.usdc, amount: try Amount(units: 42))
         let json = try JSONValue(encoding: posting)
-        #expect(try json.canonicalString() == #"{"amount":42,"asset":"USDC","from":"external","to":"party/pty_payer/available"}"#)
+        #expect(
+            try json.canonicalString()
+                == #"{"amount":42,"asset":"USDC","from":"external","to":"party/pty_payer/available"}"#)
         #expect(try json.decode(Posting.self) == posting)
     }
 }

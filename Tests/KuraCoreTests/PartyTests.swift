@@ -18,8 +18,10 @@ struct PartyTests {
     static let admin = party("admin", [.operator])
     static let agent = party("agent", [.agent, .provider])
 
-    func register(by actor: Party?, name: String = "Acme agent", roles: Set<Party.Role> = [.agent],
-                  hash: String = keyHash) throws(KuraError) -> [PartyEvent] {
+    func register(
+        by actor: Party?, name: String = "Acme agent", roles: Set<Party.Role> = [.agent],
+        hash: String = keyHash
+    ) throws(KuraError) -> [PartyEvent] {
         try Party.decideRegister(
             id: PartyID(validating: "pty_new"), name: name, roles: roles, publicKey: Self.agentKey.publicKey,
             apiKeyHash: hash, by: actor)
@@ -38,8 +40,10 @@ struct PartyTests {
 
     @Test(
         "only an active operator may register",
-        arguments: [nil, agent, party("arb", [.arbiter]), party("snooze", [.operator], .suspended),
-                    party("gone", [.operator], .revoked)])
+        arguments: [
+            nil, agent, party("arb", [.arbiter]), party("snooze", [.operator], .suspended),
+            party("gone", [.operator], .revoked),
+        ])
     func registerForbidden(actor: Party?) {
         let error = #expect(throws: KuraError.self) { try register(by: actor) }
         #expect(error?.code == .forbidden)
@@ -137,22 +141,29 @@ struct PartyTests {
 
     @Test("a passport signs the canonical party record and verifies with Kura's key")
     func passport() throws {
-        let passport = Passport.issue(party: Self.agent, issuedAt: Timestamp(milliseconds: 1_700_000_000_000),
-                                      issuer: "kura-2025", key: Self.kura)
+        let passport = Passport.issue(
+            party: Self.agent, issuedAt: Timestamp(milliseconds: 1_700_000_000_000),
+            issuer: "kura-2025", key: Self.kura)
         #expect(passport.verify(with: Self.kura.publicKey))
         #expect(!passport.verify(with: Self.agentKey.publicKey))
-        let signed = String(decoding: Passport.signedBytes(party: passport.party, issuedAt: passport.issuedAt,
-                                                           issuer: passport.issuer), as: UTF8.self)
-        #expect(signed == #"{"issuedAt":1700000000000,"issuer":"kura-2025","party":{"id":"pty_agent","name":"agent","#
-            + #""publicKey":"\#(Self.agentKey.publicKey.base64)","roles":["agent","provider"],"status":"active"}}"#)
+        let signed = String(
+            decoding: Passport.signedBytes(
+                party: passport.party, issuedAt: passport.issuedAt,
+                issuer: passport.issuer), as: UTF8.self)
+        #expect(
+            signed == #"{"issuedAt":1700000000000,"issuer":"kura-2025","party":{"id":"pty_agent","name":"agent","#
+                + #""publicKey":"\#(Self.agentKey.publicKey.base64)","roles":["agent","provider"],"status":"active"}}"#)
         let json = try JSONEncoder().encode(passport)
         let back = try JSONDecoder().decode(Passport.self, from: json)
         #expect(back == passport && back.verify(with: Self.kura.publicKey))
     }
 
-    @Test("a tampered passport fails verification", arguments: ["name", "status", "roles", "issuedAt", "issuer", "signature"])
+    @Test(
+        "a tampered passport fails verification",
+        arguments: ["name", "status", "roles", "issuedAt", "issuer", "signature"])
     func tampered(field: String) throws {
-        let passport = Passport.issue(party: Self.agent, issuedAt: Timestamp(milliseconds: 5), issuer: "k1", key: Self.kura)
+        let passport = Passport.issue(
+            party: Self.agent, issuedAt: Timestamp(milliseconds: 5), issuer: "k1", key: Self.kura)
         var wire = try JSONValue(encoding: passport).objectValue!
         var party = wire["party"]!.objectValue!
         switch field {

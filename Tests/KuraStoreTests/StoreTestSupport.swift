@@ -119,7 +119,7 @@ struct CLIResult: Sendable, CustomStringConvertible {
     /// True when stderr shows a crash rather than a handled error.
     var crashed: Bool {
         signaled || stderr.contains("Fatal error") || stderr.contains("Stack dump") || stderr.contains("Backtrace")
-            || stderr.contains("Current stack trace") || stderr.contains("at /") || stderr.contains("💣")
+            || stderr.contains("Current stack trace") || stderr.contains("Program crashed")
     }
 }
 

@@ -78,7 +78,8 @@ public struct EscrowTerms: Sendable, Equatable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case payer, payee, amount, asset, deliverBy, confirmWindowMs, disputeWindowMs, resource, paymentId, memo, lockedAt
+        case payer, payee, amount, asset, deliverBy, confirmWindowMs, disputeWindowMs, resource, paymentId, memo,
+            lockedAt
     }
 
     /// Windows and `lockedAt` may be absent (defaults apply), so a request body can be decoded as terms.

@@ -35,13 +35,17 @@ public struct FeeSchedule: Sendable, Codable, Equatable, Hashable {
     }
 
     /// The split of an escrow release.
-    public func escrowSplit(_ amount: Amount) -> (net: Amount, fee: Amount) { Self.split(amount, basisPoints: escrowBps) }
+    public func escrowSplit(_ amount: Amount) -> (net: Amount, fee: Amount) {
+        Self.split(amount, basisPoints: escrowBps)
+    }
     /// The split of a facilitator settlement.
     public func settlementSplit(_ amount: Amount) -> (net: Amount, fee: Amount) {
         Self.split(amount, basisPoints: settlementBps)
     }
     /// The split of a ruling.
-    public func disputeSplit(_ amount: Amount) -> (net: Amount, fee: Amount) { Self.split(amount, basisPoints: disputeBps) }
+    public func disputeSplit(_ amount: Amount) -> (net: Amount, fee: Amount) {
+        Self.split(amount, basisPoints: disputeBps)
+    }
 
     private enum CodingKeys: String, CodingKey { case escrowBps, settlementBps, disputeBps }
 

@@ -31,7 +31,9 @@ public struct Party: Sendable, Equatable, Hashable, Codable {
     public internal(set) var status: PartyStatus
 
     /// Creates a party record, validating the name and that it has at least one role.
-    public init(id: PartyID, name: String, roles: Set<Role>, publicKey: Ed25519.PublicKey, status: PartyStatus = .active)
+    public init(
+        id: PartyID, name: String, roles: Set<Role>, publicKey: Ed25519.PublicKey, status: PartyStatus = .active
+    )
         throws(KuraError)
     {
         try Party.validateName(name)
@@ -51,7 +53,8 @@ public struct Party: Sendable, Equatable, Hashable, Codable {
         else {
             throw KuraError(
                 .invalidRequest,
-                "a party name is 1 to \(maxNameLength) characters, not all blank, without control or line-break characters")
+                "a party name is 1 to \(maxNameLength) characters, not all blank, without control or line-break characters"
+            )
         }
     }
 

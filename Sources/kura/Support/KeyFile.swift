@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import KuraCore
 import KuraCrypto
 
@@ -33,7 +36,7 @@ enum SecretFile {
         }
         defer { close(fd) }
         let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
             throw KuraError(.storageFailure, "cannot write \(path): \(String(cString: strerror(errno)))")
         }

@@ -1,0 +1,80 @@
+import Hummingbird
+import KuraCore
+import KuraCrypto
+
+extension KuraError.Code {
+    /// The route exists, but not with this method (HTTP 405). Only KuraHTTP produces it.
+    public static let methodNotAllowed = KuraError.Code(rawValue: "method_not_allowed")
+}
+
+/// How an error is answered over HTTP: an RFC 9457 `application/problem+json` body
+/// `{"type", "title", "status", "detail", "code"}`.
+///
+/// This is the one place where ``KuraError/Code`` meets an HTTP status.
+public enum Problem {
+    /// The prefix of every problem `type`; the code follows, e.g. `https://kura.dev/problems/insufficient_funds`.
+    public static let typeBase = "https://kura.dev/problems/"
+
+    /// The media type of every error answer.
+    public static let mediaType = "application/problem+json"
+
+    /// The HTTP status for an error code. Codes without a client meaning are 500.
+    public static func status(for code: KuraError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .invalidRequest: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .invalidTransition, .idempotencyConflict, .versionConflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .insufficientFunds: .unprocessableContent
+        default: .internalServerError
+        }
+    }
+
+    /// A short, fixed summary of the problem type (RFC 9457 `title`).
+    public static func title(for code: KuraError.Code) -> String {
+        switch code {
+        case .invalidRequest: "Invalid request"
+        case .unauthenticated: "Unauthenticated"
+        case .forbidden: "Forbidden"
+        case .notFound: "Not found"
+        case .methodNotAllowed: "Method not allowed"
+        case .invalidTransition: "Invalid transition"
+        case .idempotencyConflict: "Idempotency conflict"
+        case .versionConflict: "Version conflict"
+        case .payloadTooLarge: "Payload too large"
+        case .insufficientFunds: "Insufficient funds"
+        case .storageFailure: "Storage failure"
+        default: "Internal error"
+        }
+    }
+
+    /// The problem document for `error`. A 5xx keeps its code but not its detail, which may name files or
+    /// internals: the detail goes to the server log instead.
+    public static func body(for error: KuraError) -> JSONValue {
+        let status = status(for: error.code)
+        let detail =
+            status.code >= 500 ? "the server could not complete the request; the operator's log has the details" : error.detail
+        return [
+            "type": .string(typeBase + error.code.rawValue),
+            "title": .string(title(for: error.code)),
+            "status": .number(Double(status.code)),
+            "detail": .string(detail),
+            "code": .string(error.code.rawValue),
+        ]
+    }
+
+    /// The full answer for `error`: status, problem body, and the headers the status calls for
+    /// (`WWW-Authenticate` with 401, `Allow` with 405).
+    static func response(for error: KuraError, allow: [String] = []) -> Response {
+        var headers: HTTPFields = [.contentType: mediaType]
+        let status = status(for: error.code)
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"kura\"" }
+        if status == .methodNotAllowed, !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
+        // A problem body is strings and small integers: it always canonicalizes.
+        let bytes = (try? body(for: error).canonicalBytes()) ?? Array("{}".utf8)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
