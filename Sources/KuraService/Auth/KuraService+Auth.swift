@@ -51,7 +51,9 @@ extension KuraService {
             throw KuraError(.unauthenticated, "Kura-Timestamp must be epoch milliseconds")
         }
         let now = clock.now()
-        guard abs(now.milliseconds - millis) <= configuration.maxRequestSkewMs else {
+        // Overflow-checked: a crafted timestamp such as Int64.min must be refused, not trap.
+        let (skew, overflow) = now.milliseconds.subtractingReportingOverflow(millis)
+        guard !overflow, skew.magnitude <= configuration.maxRequestSkewMs.magnitude else {
             throw KuraError(.unauthenticated, "Kura-Timestamp is more than \(configuration.maxRequestSkewMs / 1000) s from now")
         }
         guard (8...128).contains(request.nonce.utf8.count), request.nonce.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {

@@ -1,0 +1,22 @@
+import Hummingbird
+import KuraCore
+import KuraService
+
+extension KuraHandlers {
+    /// `POST /v1/accounts/{party}/deposits` and `/withdrawals` (operators): 200 with the account as it now is.
+    /// A transfer creates no resource of its own, so the answer is the account it changed.
+    func moveFunds(_ call: Call, deposit: Bool) async throws(KuraError) -> Response {
+        let party = try call.id("party", as: PartyID.self)
+        let request = try FundsRequest.decode(call.json())
+        let reply =
+            deposit
+            ? try await service.deposit(request, to: party, by: call.principal, idempotencyKey: call.idempotencyKey)
+            : try await service.withdraw(request, from: party, by: call.principal, idempotencyKey: call.idempotencyKey)
+        return try JSONResponse.make(reply)
+    }
+
+    /// `GET /v1/accounts/{party}`: the party itself or an operator.
+    func showAccount(_ call: Call) throws(KuraError) -> Response {
+        try JSONResponse.make(service.account(call.id("party", as: PartyID.self), by: call.principal))
+    }
+}

@@ -1,0 +1,22 @@
+import Hummingbird
+import KuraCore
+import KuraService
+
+extension KuraHandlers {
+    /// `POST /v1/parties` (operators): 201 `{party, apiKey, passport}`; a replay omits `apiKey`.
+    func registerParty(_ call: Call) async throws(KuraError) -> Response {
+        let request = try RegisterPartyRequest.decode(call.json())
+        let reply = try await service.registerParty(request, by: call.principal, idempotencyKey: call.idempotencyKey)
+        return try JSONResponse.make(reply, created: "/v1/parties/\(reply.value.party.id)")
+    }
+
+    /// `GET /v1/parties/{id}`: any authenticated caller.
+    func showParty(_ call: Call) throws(KuraError) -> Response {
+        try JSONResponse.make(service.party(call.id("id", as: PartyID.self)))
+    }
+
+    /// `GET /v1/parties/{id}/passport`: the party record freshly signed by Kura.
+    func showPassport(_ call: Call) throws(KuraError) -> Response {
+        try JSONResponse.make(service.passport(call.id("id", as: PartyID.self)))
+    }
+}

@@ -1,0 +1,75 @@
+import Hummingbird
+import KuraCore
+import KuraCrypto
+import KuraService
+
+/// The route handlers over one ``KuraService``. Each handler parses, calls the service, renders; no rule
+/// lives here. The steps common to every authenticated route run in ``respond(to:_:context:)``, in this
+/// order: body (413), caller (401/403), query (400), then the route itself.
+struct KuraHandlers: Sendable {
+    let service: KuraService
+    let maxBodyBytes: Int
+
+    /// Builds the router from ``KuraRoutes/all``, behind the problem+json middleware.
+    func makeRouter() -> Router<KuraRequestContext> {
+        let router = Router(context: KuraRequestContext.self)
+        // Added first so it wraps every route and the router's own not-found answer.
+        router.add(middleware: ProblemMiddleware())
+        for endpoint in Endpoint.allCases {
+            let route = endpoint.route
+            router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
+                try await respond(to: endpoint, request, context: context)
+            }
+        }
+        return router
+    }
+
+    func respond(to endpoint: Endpoint, _ request: Request, context: KuraRequestContext) async throws(KuraError)
+        -> Response
+    {
+        guard endpoint.requiresAuthentication else { return try health() }
+        let body = try await RequestInput.body(of: request, limit: maxBodyBytes)
+        let principal = try await RequestAuthenticator(service: service).principal(for: request, body: body)
+        let call = Call(
+            request: request, parameters: context.parameters, principal: principal, body: body,
+            query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
+        switch endpoint {
+        case .health: return try health()
+        case .registerParty: return try await registerParty(call)
+        case .showParty: return try showParty(call)
+        case .showPassport: return try showPassport(call)
+        case .deposit: return try await moveFunds(call, deposit: true)
+        case .withdraw: return try await moveFunds(call, deposit: false)
+        case .showAccount: return try showAccount(call)
+        case .openEscrow: return try await openEscrow(call)
+        case .listEscrows: return try listEscrows(call)
+        case .showEscrow: return try showEscrow(call)
+        case .deliver: return try await act(call, .deliver)
+        case .confirm: return try await act(call, .confirm)
+        case .dispute: return try await act(call, .dispute)
+        case .cancel: return try await act(call, .cancel)
+        case .refund: return try await act(call, .refund)
+        }
+    }
+}
+
+/// One authenticated request, read: who calls, the raw body, path parameters and query.
+struct Call {
+    let request: Request
+    let parameters: Parameters
+    let principal: Principal
+    let body: [UInt8]
+    let query: [String: String]
+
+    /// The `Idempotency-Key` header, passed to the service as sent (it checks the length).
+    var idempotencyKey: String? { request.headers[KuraHeader.idempotencyKey] }
+
+    /// The body as JSON (`{}` when empty).
+    func json() throws(KuraError) -> JSONValue { try RequestInput.json(body) }
+
+    /// A typed identifier from the path: percent-decoded, UTF-8, then validated.
+    func id<ID: KuraIdentifier>(_ name: String, as type: ID.Type) throws(KuraError) -> ID {
+        guard let raw = parameters.get(name) else { throw KuraError(.internalError, "route has no parameter \(name)") }
+        return try ID(validating: RequestInput.percentDecoded(raw[...], what: "path parameter '\(name)'"))
+    }
+}
