@@ -38,7 +38,7 @@ extension KuraService {
         let apiKey = newAPIKey()
         let signer = self.signer
         let reply = try await command(
-            "party.bootstrap", request: ["name": .string(name)], by: nil, idempotencyKey: nil
+            "party.bootstrap", request: ["name": .string(name), "publicKey": .string(signer.key.publicKey.base64)], by: nil, idempotencyKey: nil
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> PartyRegistration in
             let id = PartyID.derive(command: context.command, seq: context.seq)
             let events = try Party.decideBootstrap(

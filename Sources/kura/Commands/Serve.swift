@@ -31,17 +31,27 @@ struct Serve: AsyncParsableCommand {
                 let summary = try await Initializer.initialize(database: database.db, keyPath: database.keyPath, origin: "kura.local/log")
                 let keyPath = database.db + ".operator-key"
                 try SecretFile.write(summary.operatorApiKey + "\n", to: keyPath)
-                print("initialised \(database.db); operator \(summary.operatorId) API key written to \(keyPath)")
-                print("verifier key: \(summary.verifierKey)")
+                say("initialised \(database.db); operator \(summary.operatorId) API key written to \(keyPath)")
+                say("verifier key: \(summary.verifierKey)")
             }
             let service = try LocalService.open(path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
             var logger = Logger(label: "kura.http")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            // WIRE: KuraServer(service:configuration:logger:).run() once KuraHTTP lands.
-            _ = (host, port, logger)
+            var configuration = KuraServer.Configuration()
+            configuration.host = host
+            configuration.port = port
+            configuration.onListening = { port in
+                say("listening on http://\(host):\(port)")
+            }
+            try await KuraServer(service: service, configuration: configuration, logger: logger).run()
             service.store.close()
-            print("stopped; database closed")
+            say("stopped; database closed")
         }
     }
 }
 
+
+/// Writes a line to stdout at once (a server's output is often a pipe, where `print` would buffer).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

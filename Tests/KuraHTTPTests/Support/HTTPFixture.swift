@@ -1,0 +1,173 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KuraCore
+import KuraCrypto
+import KuraHTTP
+import KuraService
+import KuraStore
+import KuraTesting
+import Logging
+
+/// A KuraServer over a fresh test database (test clock, fixed keys, seeded API keys, an operator).
+final class HTTPFixture: Sendable {
+    let db: TestDatabase
+    let server: KuraServer
+
+    var service: KuraService { db.service }
+    var clock: TestClock { db.clock }
+    var operatorKey: String { db.operatorRegistration.apiKey! }
+
+    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does.
+    init(sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http") async throws {
+        db = try await TestDatabase(label: label)
+        server = KuraServer(
+            service: db.service, configuration: .init(port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs),
+            logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    deinit { db.close() }
+
+    /// The log head's sequence number: unchanged means nothing was written.
+    func seq() throws -> UInt64 { try db.store.head().seq }
+
+    /// The balance of the `fees` ledger account in `asset`.
+    func fees(_ asset: String = "USDC") throws -> Int64 {
+        try db.store.read { db throws(KuraError) in
+            try db.scalar("SELECT balance FROM balances WHERE account = 'fees' AND asset = ?", .text(asset))?.int64 ?? 0
+        }
+    }
+
+    /// Runs `body` against the application through HummingbirdTesting.
+    func test<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (APIClient) async throws -> T) async throws -> T {
+        try await server.makeApplication().test(setup) { client in try await body(APIClient(client: client, fixture: self)) }
+    }
+}
+
+/// An answer, with its body read.
+struct Answer: Sendable, CustomStringConvertible {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: [UInt8]
+
+    var json: JSONValue { (try? JSONValue.parse(body)) ?? .null }
+    var text: String { String(decoding: body, as: UTF8.self) }
+    /// The problem `code`, when this is a problem.
+    var code: String? { json["code"]?.stringValue }
+    var contentType: String? { headers[.contentType] }
+    var replayed: Bool { headers[HTTPField.Name("Idempotent-Replayed")!] == "true" }
+    var description: String { "\(status.code) \(text)" }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONValue.parse(body).decode(T.self) }
+}
+
+/// Who sends a request.
+enum Caller: Sendable {
+    case none
+    case bearer(String)
+    /// Signed with the party's `TestKeys` key named `keyName`.
+    case signed(PartyID, keyName: String)
+}
+
+/// A thin JSON client over a HummingbirdTesting client.
+struct APIClient: Sendable {
+    let client: any TestClientProtocol
+    let fixture: HTTPFixture
+
+    var operatorCaller: Caller { .bearer(fixture.operatorKey) }
+
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, as caller: Caller = .none, json: JSONValue? = nil, raw: [UInt8]? = nil,
+        idempotencyKey: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> Answer {
+        var headers = extra
+        let body = try raw ?? json.map { try $0.canonicalBytes() }
+        if body != nil { headers[.contentType] = "application/json" }
+        if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
+        switch caller {
+        case .none: break
+        case .bearer(let key): headers[.authorization] = "Bearer \(key)"
+        case .signed(let party, let keyName):
+            let signature = Signing.headers(
+                party: party, key: TestKeys.secretKey(keyName), method: method.rawValue, pathWithQuery: uri,
+                timestamp: fixture.clock.now.milliseconds, nonce: "n-\(UUID().uuidString)", body: body ?? [])
+            headers.append(contentsOf: signature)
+        }
+        let response = try await client.executeRequest(
+            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
+        return Answer(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
+    }
+
+    // MARK: Steps of a scenario, each checked
+
+    /// Registers a party over HTTP with the `TestKeys` key named `name`.
+    func register(_ name: String, roles: [String] = ["agent", "provider"]) async throws -> (id: PartyID, apiKey: String) {
+        let answer = try await send(
+            .post, "/v1/parties", as: operatorCaller,
+            json: ["name": .string(name), "roles": .array(roles.map { .string($0) }), "publicKey": .string(TestKeys.publicKey(name).base64)])
+        guard answer.status == .created, let id = answer.json["party"]?["id"]?.stringValue,
+            let key = answer.json["apiKey"]?.stringValue
+        else { throw TestFailure("register \(name): \(answer)") }
+        return (try PartyID(validating: id), key)
+    }
+
+    /// Deposits as the operator.
+    func deposit(_ party: PartyID, _ amount: UInt64, asset: String = "USDC") async throws {
+        let answer = try await send(
+            .post, "/v1/accounts/\(party)/deposits", as: operatorCaller,
+            json: ["asset": .string(asset), "amount": .number(Double(amount))])
+        guard answer.status == .ok else { throw TestFailure("deposit: \(answer)") }
+    }
+
+    /// Opens an escrow as `payerKey` and returns its ID.
+    func open(payerKey: String, payee: PartyID, amount: UInt64, deliverInMs: Int64 = 3_600_000) async throws -> EscrowID {
+        let answer = try await send(
+            .post, "/v1/escrows", as: .bearer(payerKey), json: openBody(payee: payee, amount: amount, deliverInMs: deliverInMs))
+        guard answer.status == .created, let id = answer.json["id"]?.stringValue else { throw TestFailure("open: \(answer)") }
+        return try EscrowID(validating: id)
+    }
+
+    func openBody(payee: PartyID, amount: UInt64, deliverInMs: Int64 = 3_600_000) -> JSONValue {
+        [
+            "payee": .string(payee.rawValue), "amount": .number(Double(amount)), "asset": "USDC",
+            "deliverBy": .number(Double(fixture.clock.now.milliseconds + deliverInMs)),
+        ]
+    }
+
+    /// The `available` balance of `asset` in an account, read over HTTP as the operator.
+    func available(_ party: PartyID, asset: String = "USDC") async throws -> UInt64 {
+        let answer = try await send(.get, "/v1/accounts/\(party)", as: operatorCaller)
+        guard answer.status == .ok, let balances = answer.json["balances"]?.arrayValue else {
+            throw TestFailure("account: \(answer)")
+        }
+        let row = balances.first { $0["asset"]?.stringValue == asset }
+        return row?["available"]?.uint64Value ?? 0
+    }
+}
+
+/// Signature headers as a client computes them (the documented algorithm, written out independently of
+/// the service's own `SignedRequest.signingText`).
+enum Signing {
+    static func text(method: String, pathWithQuery: String, timestamp: String, nonce: String, body: [UInt8]) -> String {
+        ["kura-request-v1", method, pathWithQuery, timestamp, nonce, Hex.encode(SHA256.hash(body))].joined(separator: "\n")
+    }
+
+    static func headers(
+        party: PartyID, key: Ed25519.SecretKey, method: String, pathWithQuery: String, timestamp: Int64, nonce: String,
+        body: [UInt8]
+    ) -> HTTPFields {
+        let text = text(method: method, pathWithQuery: pathWithQuery, timestamp: String(timestamp), nonce: nonce, body: body)
+        return [
+            HTTPField.Name("Kura-Party")!: party.rawValue,
+            HTTPField.Name("Kura-Timestamp")!: String(timestamp),
+            HTTPField.Name("Kura-Nonce")!: nonce,
+            HTTPField.Name("Kura-Signature")!: Base64.encode(key.signature(for: Array(text.utf8))),
+        ]
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
