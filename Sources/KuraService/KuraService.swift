@@ -60,24 +60,34 @@ public final class KuraService: Sendable {
         }
         let now = clock.now()
         let actor = principal?.id.rawValue ?? "system"
-        let result = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> (Data, Bool) in
-            if let key, let stored = try tx.idempotentResponse(for: key) { return (Data(stored), true) }
+        let outcome = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Outcome<T> in
+            if let key, let stored = try tx.idempotentResponse(for: key) { return .replayed(stored) }
             let context = CommandContext(
                 now: now, actor: actor, command: commandJSON, seq: tx.nextSeq,
                 commandId: CommandContext.commandID(commandJSON, actor: actor, seq: tx.nextSeq))
             let value = try body(&tx, context)
-            let bytes: [UInt8]
-            do { bytes = try JSONValue.of(value).canonicalBytes() } catch {
-                throw KuraError(.internalError, "cannot encode the reply: \(error)")
+            if let key {
+                let bytes: [UInt8]
+                do { bytes = try JSONValue.of(value).canonicalBytes() } catch {
+                    throw KuraError(.internalError, "cannot encode the reply: \(error)")
+                }
+                try tx.recordResponse(bytes, for: key)
             }
-            if let key { try tx.recordResponse(bytes, for: key) }
-            return (Data(bytes), false)
+            return .fresh(value)
         }
-        let value: T
-        do { value = try JSONValue.parse(result.0).decode(T.self) } catch {
-            throw KuraError(.internalError, "stored reply does not decode: \(error.reason)")
+        switch outcome {
+        case .fresh(let value):
+            return Reply(value: value, replayed: false)
+        case .replayed(let stored):
+            do { return Reply(value: try JSONValue.parse(stored).decode(T.self), replayed: true) } catch {
+                throw KuraError(.internalError, "stored reply does not decode: \(error.reason)")
+            }
         }
-        return Reply(value: value, replayed: result.1)
+    }
+
+    private enum Outcome<T: Sendable>: Sendable {
+        case fresh(T)
+        case replayed([UInt8])
     }
 
     /// Reads on a pooled read connection.

@@ -55,7 +55,7 @@ import Testing
         defer { dir.remove() }
         let db = dir.path("notes.txt")
         let content = Data("these are my notes, not a database\n".utf8)
-        FileManager.default.createFile(atPath: db, contents: content)
+        _ = FileManager.default.createFile(atPath: db, contents: content)
         let result = try await runKura(Self.substitute(command, db), in: dir)
         Self.expectOneLineError(result, status: 65, code: "unsupported_database")
         #expect(fileBytes(db) == content)
@@ -99,7 +99,7 @@ import Testing
         defer { dir.remove() }
         let db = dir.path("notes.txt")
         let content = Data("precious\n".utf8)
-        FileManager.default.createFile(atPath: db, contents: content)
+        _ = FileManager.default.createFile(atPath: db, contents: content)
         let overFile = try await runKura(["init", "--db", db], in: dir)
         Self.expectOneLineError(overFile, status: 75, code: "invalid_transition")
         #expect(fileBytes(db) == content)
@@ -107,7 +107,7 @@ import Testing
 
         // A key file already there (but no database): refused, key untouched, no database created.
         let fresh = dir.path("fresh.sqlite")
-        FileManager.default.createFile(atPath: fresh + ".key", contents: Data("my key\n".utf8))
+        _ = FileManager.default.createFile(atPath: fresh + ".key", contents: Data("my key\n".utf8))
         let overKey = try await runKura(["init", "--db", fresh], in: dir)
         Self.expectOneLineError(overKey, status: 75, code: "invalid_transition")
         #expect(fileBytes(fresh + ".key") == Data("my key\n".utf8))
@@ -123,7 +123,7 @@ import Testing
         #expect(dir.contents() == [])
 
         let bogus = dir.path("bogus.key")
-        FileManager.default.createFile(atPath: bogus, contents: Data("PRIVATE+KEY+x+00000000+c2VjcmV0\n".utf8))
+        _ = FileManager.default.createFile(atPath: bogus, contents: Data("PRIVATE+KEY+x+00000000+c2VjcmV0\n".utf8))
         let malformed = try await runKura(["keys", "show", "--key", bogus], in: dir)
         Self.expectOneLineError(malformed, status: 64, code: "invalid_request")
         // The secret never reaches the terminal.
@@ -206,7 +206,7 @@ import Testing
         #expect(try permissions(path) == 0o600)
 
         let other = dir.path("other.txt")
-        FileManager.default.createFile(atPath: other, contents: Data("keep me".utf8))
+        _ = FileManager.default.createFile(atPath: other, contents: Data("keep me".utf8))
         let third = try await runKura(["keys", "generate", "--out", other], in: dir)
         #expect(third.status == 75)
         #expect(fileBytes(other) == Data("keep me".utf8))

@@ -11,6 +11,18 @@ import Testing
         var conflicts = 0
     }
 
+    /// Reads the stream's version and appends expecting it; nil when another writer got there first.
+    static func appendIfCurrent(_ store: SQLiteEventStore, stream: String, payload: JSONValue, commandId: String)
+        async throws -> Event?
+    {
+        let version = UInt64(try store.events(inStream: stream).count)
+        do {
+            return try await appendOne(store, stream: stream, payload: payload, expectedVersion: version, commandId: commandId)
+        } catch let error where error.code == .versionConflict {
+            return nil
+        }
+    }
+
     @Test("64 tasks appending to random streams at once: seq 1…N, versions 1…k per stream, every ack present",
           arguments: [0x4B55_5241 as UInt64])
     func manyWriters(seed: UInt64) async throws {
@@ -34,16 +46,11 @@ import Testing
                         case 0:
                             // Optimistic: read the version, expect it, retry on conflict.
                             while true {
-                                let version = UInt64(try store.events(inStream: stream).count)
-                                do throws(KuraError) {
-                                    seen.events.append(
-                                        try await appendOne(
-                                            store, stream: stream, payload: payload, expectedVersion: version,
-                                            commandId: "t\(task)-\(n)"))
+                                if let event = try await Self.appendIfCurrent(store, stream: stream, payload: payload, commandId: "t\(task)-\(n)") {
+                                    seen.events.append(event)
                                     break
-                                } catch let error where error.code == .versionConflict {
-                                    seen.conflicts += 1
                                 }
+                                seen.conflicts += 1
                             }
                         case 1:
                             // Two events in one command, to two streams.

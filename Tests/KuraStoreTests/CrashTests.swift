@@ -97,7 +97,7 @@ final class LineCollector: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         let errPath = dir.path("append-loop.stderr")
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice

@@ -295,7 +295,8 @@ import Testing
         let stored = try allEvents(store)
         // Every good command is there, exactly as acknowledged; nothing of a bad one is.
         #expect(Set(stored.map { Hex.encode($0.hash) }) == Set(acknowledged.map { Hex.encode($0.hash) }))
-        #expect(stored.count == 1 + 2 * (0..<40).filter { $0 % 3 != 1 }.count)
+        let goodCommands = (0..<40).filter { $0 % 3 != 1 }.count
+        #expect(stored.count == 1 + 2 * goodCommands)
         #expect(!stored.contains { $0.stream.hasPrefix("bad/") })
         #expect(stored.map(\.seq) == Array(1...UInt64(stored.count)))
         #expect(try store.events(inStream: "shared").map(\.version) == Array(1...UInt64(stored.count / 2)))
@@ -375,7 +376,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path("notes.txt")
-        FileManager.default.createFile(atPath: path, contents: content)
+        _ = FileManager.default.createFile(atPath: path, contents: content)
         for create in [false, true] {
             let error = #expect(throws: KuraError.self) { try openStore(path, create: create) }
             #expect(error?.code == .unsupportedDatabase)
@@ -420,7 +421,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path("empty.sqlite")
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         let error = #expect(throws: KuraError.self) { try openStore(path, create: false) }
         #expect(error?.code == .unsupportedDatabase)
         let store = try openStore(path, create: true)
@@ -494,23 +495,14 @@ import Testing
 
 /// A one-shot gate: `wait()` returns once `open()` has been called (from any thread).
 final class Latch: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let lock = NSLock()
     private var isOpen = false
 
-    func open() {
-        condition.lock()
-        isOpen = true
-        condition.broadcast()
-        condition.unlock()
-    }
+    func open() { lock.withLock { isOpen = true } }
+
+    var opened: Bool { lock.withLock { isOpen } }
 
     func wait() async {
-        while true {
-            condition.lock()
-            let done = isOpen
-            condition.unlock()
-            if done { return }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        while !opened { try? await Task.sleep(for: .milliseconds(5)) }
     }
 }

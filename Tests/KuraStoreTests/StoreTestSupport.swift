@@ -132,9 +132,9 @@ func runKura(_ arguments: [String], in directory: TemporaryDirectory, input: Str
     let outPath = scratch.path("stdout")
     let errPath = scratch.path("stderr")
     let inPath = scratch.path("stdin")
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
 
     let process = Process()
     process.executableURL = binary
