@@ -23,7 +23,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     init(connection: SQLiteConnection, configuration: SQLiteEventStore.Configuration) {
         self.connection = connection
         self.configuration = configuration
-        let thread = Thread { [unowned self] in self.run() }
+        // Strong: the thread owns the writer until it stops. With `unowned`, a store released before the
+        // thread started (e.g. an init that threw after creating the writer) crashed the process.
+        let thread = Thread { [self] in self.run() }
         thread.name = "kura-writer"
         thread.stackSize = 4 << 20
         self.thread = thread
@@ -39,6 +41,14 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         queue.append(Item(work: work, completion: completion))
         condition.signal()
+        condition.unlock()
+    }
+
+    /// Asks the thread to finish the queued work and end, without waiting (safe from any thread).
+    func requestStop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
         condition.unlock()
     }
 

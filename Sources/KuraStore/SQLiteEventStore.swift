@@ -55,7 +55,6 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         self.configuration = configuration
         let connection = try SQLiteConnection(path: path, create: configuration.create)
         try Self.prepare(connection, configuration)
-        self.writer = GroupCommitWriter(connection: connection, configuration: configuration)
         var readers: [SQLiteConnection] = []
         for _ in 0..<max(1, configuration.readers) {
             let reader = try SQLiteConnection(path: path, create: false)
@@ -63,11 +62,18 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
             readers.append(reader)
         }
         self.readPool = ConnectionPool(readers)
+        // Last, once nothing else can fail: the writer starts a thread that only `close()`/deinit ends.
+        self.writer = GroupCommitWriter(connection: connection, configuration: configuration)
     }
 
     /// Stops the writer after the work in flight; later appends fail.
     public func close() {
         writer.stop()
+    }
+
+    /// A store dropped without `close()` still ends its writer thread and releases the connection.
+    deinit {
+        writer.requestStop()
     }
 
     private static func prepare(_ db: SQLiteConnection, _ configuration: Configuration) throws(KuraError) {
@@ -76,6 +82,13 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         if hasMeta == 0 {
             let tables = try db.scalar("SELECT count(*) FROM sqlite_master")?.int64 ?? 0
             guard configuration.create, tables == 0 else {
+                throw KuraError(.unsupportedDatabase, "\(configuration.path) is an SQLite file but not a Kura database")
+            }
+        } else {
+            // Another program's `meta` table is not enough: check the format before changing anything
+            // (journal mode, tables), or a foreign file would be converted into a Kura log.
+            let found = try? db.scalar("SELECT value FROM meta WHERE key='format'")?.text
+            guard found == format else {
                 throw KuraError(.unsupportedDatabase, "\(configuration.path) is an SQLite file but not a Kura database")
             }
         }

@@ -40,8 +40,9 @@ private let sampleCanonical =
 @Suite struct IdentifierTests {
     // MARK: Derivation
 
-    @Test("derivation matches SHA-256 of the canonical {command, seq} text, first 16 bytes, base58",
-          arguments: IdentifierKind.all)
+    @Test(
+        "derivation matches SHA-256 of the canonical {command, seq} text, first 16 bytes, base58",
+        arguments: IdentifierKind.all)
     func derivationMatchesIndependentComputation(_ kind: IdentifierKind) throws {
         #expect(try sampleCommand.canonicalString() == sampleCanonical)
         for seq: UInt64 in [1, 2, 42, 1_000_000, 9_007_199_254_740_991] {
@@ -98,20 +99,26 @@ private let sampleCanonical =
         #expect(String(decoding: data, as: UTF8.self) == "[\"\(id.rawValue)\"]")
         #expect(try JSONDecoder().decode([EscrowID].self, from: data) == [id])
         #expect(try EscrowID(validating: "esc_1").rawValue == "esc_1")  // one zero byte
-        #expect(try ChannelID(validating: "ch_" + Base58.encode([UInt8](repeating: 0xFF, count: 32))).rawValue.hasPrefix("ch_"))
+        #expect(
+            try ChannelID(validating: "ch_" + Base58.encode([UInt8](repeating: 0xFF, count: 32))).rawValue.hasPrefix(
+                "ch_"))
     }
 
-    @Test("wrong prefix, empty body, non-base58 and oversized identifiers are refused", arguments: [
-        "", "esc", "esc_", "_3mJr7A", "ESC_3mJr7A", "esc-3mJr7A", "pty_3mJr7A", "escc_3mJr7A", "esc__3mJr7A",
-        "esc_3mJr0A", "esc_3mJrOA", "esc_3mJrIA", "esc_3mJrlA", "esc_3mJr 7A", " esc_3mJr7A", "esc_3mJr7A\n",
-        "esc_é", "esc_+", "esc_" + Base58.encode([UInt8](repeating: 0xFF, count: 33)),
-        "esc_" + String(repeating: "2", count: 65),
-    ])
+    @Test(
+        "wrong prefix, empty body, non-base58 and oversized identifiers are refused",
+        arguments: [
+            "", "esc", "esc_", "_3mJr7A", "ESC_3mJr7A", "esc-3mJr7A", "pty_3mJr7A", "escc_3mJr7A", "esc__3mJr7A",
+            "esc_3mJr0A", "esc_3mJrOA", "esc_3mJrIA", "esc_3mJrlA", "esc_3mJr 7A", " esc_3mJr7A", "esc_3mJr7A\n",
+            "esc_é", "esc_+", "esc_" + Base58.encode([UInt8](repeating: 0xFF, count: 33)),
+            "esc_" + String(repeating: "2", count: 65),
+        ])
     func validationRefuses(_ text: String) {
         let error = #expect(throws: KuraError.self) { try EscrowID(validating: text) }
         #expect(error?.code == .invalidRequest)
         #expect(EscrowID(text) == nil)
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([EscrowID].self, from: Data("[\"\(text)\"]".utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([EscrowID].self, from: Data("[\"\(text)\"]".utf8))
+        }
     }
 
     @Test("each kind refuses every other kind's identifiers", arguments: IdentifierKind.all)
@@ -143,17 +150,24 @@ private let sampleCanonical =
 
     @Test("amounts decode only within range")
     func amountCodable() throws {
-        #expect(try JSONDecoder().decode([Amount].self, from: Data("[9007199254740991]".utf8)) == [Amount(units: Amount.maxUnits)])
-        #expect(throws: (any Error).self) { try JSONDecoder().decode([Amount].self, from: Data("[9007199254740992]".utf8)) }
+        #expect(
+            try JSONDecoder().decode([Amount].self, from: Data("[9007199254740991]".utf8)) == [
+                Amount(units: Amount.maxUnits)
+            ])
+        #expect(throws: (any Error).self) {
+            try JSONDecoder().decode([Amount].self, from: Data("[9007199254740992]".utf8))
+        }
         #expect(throws: (any Error).self) { try JSONDecoder().decode([Amount].self, from: Data("[-1]".utf8)) }
         #expect(try JSONValue(encoding: Amount(units: Amount.maxUnits)).canonicalString() == "9007199254740991")
     }
 
-    @Test("basis points round down, exactly, even at the ceiling", arguments: [
-        (10_000, 250, 250), (9_999, 250, 249), (1, 9_999, 0), (3, 3_333, 0), (100, 1, 0), (10_000, 1, 1),
-        (19_999, 5_000, 9_999), (Amount.maxUnits, 10_000, Amount.maxUnits),
-        (Amount.maxUnits, 9_999, 9_006_298_534_815_516), (Amount.maxUnits, 1, 900_719_925_474), (12_345, 0, 0),
-    ] as [(UInt64, UInt64, UInt64)])
+    @Test(
+        "basis points round down, exactly, even at the ceiling",
+        arguments: [
+            (10_000, 250, 250), (9_999, 250, 249), (1, 9_999, 0), (3, 3_333, 0), (100, 1, 0), (10_000, 1, 1),
+            (19_999, 5_000, 9_999), (Amount.maxUnits, 10_000, Amount.maxUnits),
+            (Amount.maxUnits, 9_999, 9_006_298_534_815_516), (Amount.maxUnits, 1, 900_719_925_474), (12_345, 0, 0),
+        ] as [(UInt64, UInt64, UInt64)])
     func basisPoints(_ units: UInt64, _ bps: UInt64, _ expected: UInt64) throws {
         #expect(try Amount(units: units).basisPoints(bps).units == expected)
         // Cross-check with 128-bit-free arithmetic where it cannot overflow.
@@ -169,11 +183,13 @@ private let sampleCanonical =
         "\u{FFFF}\u{10FFFF}", "</script>", "tab\there",
     ]
 
-    @Test("Event.canonicalBody agrees with the generic JCS encoder, and the hash is SHA-256 of it",
-          arguments: trickyStrings)
+    @Test(
+        "Event.canonicalBody agrees with the generic JCS encoder, and the hash is SHA-256 of it",
+        arguments: trickyStrings)
     func eventHashIsJCS(_ tricky: String) throws {
         let payload: JSONValue = [
-            "note": .string(tricky), tricky: 1, "nested": ["a": [1.5, -0.0, 1e21, true, nil]], "amount": 9_007_199_254_740_991,
+            "note": .string(tricky), tricky: 1, "nested": ["a": [1.5, -0.0, 1e21, true, nil]],
+            "amount": 9_007_199_254_740_991,
         ]
         let event = try Event(
             seq: 7, stream: "escrow/esc_\(tricky)", version: 3, type: "escrow.\(tricky)", payload: payload,
@@ -198,7 +214,8 @@ private let sampleCanonical =
     @Test("every field of an event is covered by its hash")
     func eventHashCoversEveryField() throws {
         func make(
-            seq: UInt64 = 1, stream: String = "s", version: UInt64 = 1, type: String = "t", payload: JSONValue = ["a": 1],
+            seq: UInt64 = 1, stream: String = "s", version: UInt64 = 1, type: String = "t",
+            payload: JSONValue = ["a": 1],
             at: Int64 = 5, actor: String = "pty_a", commandId: String = "c", prevHash: [UInt8] = Event.genesisHash
         ) throws -> [UInt8] {
             try Event(

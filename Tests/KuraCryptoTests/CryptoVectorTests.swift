@@ -41,7 +41,8 @@ struct Ed25519Vectors: Decodable, Sendable {
     let vectors: [Vector]
     let negative_cases: [Negative]
 
-    static let shared = (try? loadVectors("ed25519-rfc8032.json", as: Ed25519Vectors.self))
+    static let shared =
+        (try? loadVectors("ed25519-rfc8032.json", as: Ed25519Vectors.self))
         ?? Ed25519Vectors(vectors: [], negative_cases: [])
 }
 
@@ -91,7 +92,8 @@ struct Base58Vectors: Decodable, Sendable {
     let invalid_decode: [Invalid]
     let base58check: [Check]
 
-    static let shared = (try? loadVectors("base58.json", as: Base58Vectors.self))
+    static let shared =
+        (try? loadVectors("base58.json", as: Base58Vectors.self))
         ?? Base58Vectors(cases: [], invalid_decode: [], base58check: [])
 }
 
@@ -163,8 +165,9 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
 
     // MARK: Ed25519 (RFC 8032 section 7.1)
 
-    @Test("RFC 8032: public key from the secret key, byte-exact signature, and it verifies",
-          arguments: Ed25519Vectors.shared.vectors)
+    @Test(
+        "RFC 8032: public key from the secret key, byte-exact signature, and it verifies",
+        arguments: Ed25519Vectors.shared.vectors)
     func ed25519Vector(_ vector: Ed25519Vectors.Vector) throws {
         let message = bytes(vector.message)
         #expect(message.count == vector.message_length)
@@ -255,14 +258,16 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
         #expect(Base58.decode(vector.base58) == nil)
     }
 
-    @Test("more refusals: whitespace, non-ASCII, trailing newline",
-          arguments: ["1 ", "2g\n", "\t2g", "2g ", "é", "2\u{0}g", "２g", "-"])
+    @Test(
+        "more refusals: whitespace, non-ASCII, trailing newline",
+        arguments: ["1 ", "2g\n", "\t2g", "2g ", "é", "2\u{0}g", "２g", "-"])
     func base58InvalidMore(_ text: String) {
         #expect(Base58.decode(text) == nil)
     }
 
-    @Test("Base58Check: the last 4 bytes are the double SHA-256 checksum of the payload",
-          arguments: Base58Vectors.shared.base58check)
+    @Test(
+        "Base58Check: the last 4 bytes are the double SHA-256 checksum of the payload",
+        arguments: Base58Vectors.shared.base58check)
     func base58Check(_ vector: Base58Vectors.Check) throws {
         let raw = try #require(Base58.decode(vector.base58))
         let payload = Array(raw.dropLast(4))
@@ -289,10 +294,12 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
 
     // MARK: Base64 and base64url (RFC 4648)
 
-    @Test("RFC 4648 section 10 vectors, standard and URL-safe", arguments: [
-        ("", "", ""), ("f", "Zg==", "Zg"), ("fo", "Zm8=", "Zm8"), ("foo", "Zm9v", "Zm9v"),
-        ("foob", "Zm9vYg==", "Zm9vYg"), ("fooba", "Zm9vYmE=", "Zm9vYmE"), ("foobar", "Zm9vYmFy", "Zm9vYmFy"),
-    ])
+    @Test(
+        "RFC 4648 section 10 vectors, standard and URL-safe",
+        arguments: [
+            ("", "", ""), ("f", "Zg==", "Zg"), ("fo", "Zm8=", "Zm8"), ("foo", "Zm9v", "Zm9v"),
+            ("foob", "Zm9vYg==", "Zm9vYg"), ("fooba", "Zm9vYmE=", "Zm9vYmE"), ("foobar", "Zm9vYmFy", "Zm9vYmFy"),
+        ])
     func base64RFC4648(_ plain: String, _ standard: String, _ url: String) {
         #expect(Base64.encode(Array(plain.utf8)) == standard)
         #expect(Base64.decode(standard) == Array(plain.utf8))
@@ -326,19 +333,23 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
         }
     }
 
-    @Test("standard base64 refuses bad padding, whitespace, stray characters and non-canonical bits", arguments: [
-        "Zg", "Zg=", "Zg===", "Z===", "=Zg=", "Zm9v=", "Zg==Zg==", "Z=g=", "Zm=v",  // padding
-        "Zm9v\n", " Zm9v", "Zm 9v", "Zm9v\r\n", "Zm\t9v",  // whitespace
-        "Zm9-", "Zm9_", "Zm9*", "Zm9é",  // outside the alphabet
-        "Zh==", "Zm9=", "AB==", "AAB=",  // non-zero trailing bits: another text for the same bytes
-    ])
+    @Test(
+        "standard base64 refuses bad padding, whitespace, stray characters and non-canonical bits",
+        arguments: [
+            "Zg", "Zg=", "Zg===", "Z===", "=Zg=", "Zm9v=", "Zg==Zg==", "Z=g=", "Zm=v",  // padding
+            "Zm9v\n", " Zm9v", "Zm 9v", "Zm9v\r\n", "Zm\t9v",  // whitespace
+            "Zm9-", "Zm9_", "Zm9*", "Zm9é",  // outside the alphabet
+            "Zh==", "Zm9=", "AB==", "AAB=",  // non-zero trailing bits: another text for the same bytes
+        ])
     func base64Refused(_ text: String) {
         #expect(Base64.decode(text) == nil)
     }
 
-    @Test("base64url refuses padding, the standard alphabet, bad length and non-canonical bits", arguments: [
-        "Zg==", "Zm8=", "Zg=", "Zm9v+", "Zm9v/", "Z", "Zm9vY", "Zm9v\n", " Zg", "Zh", "Zm9", "AB",
-    ])
+    @Test(
+        "base64url refuses padding, the standard alphabet, bad length and non-canonical bits",
+        arguments: [
+            "Zg==", "Zm8=", "Zg=", "Zm9v+", "Zm9v/", "Z", "Zm9vY", "Zm9v\n", " Zg", "Zh", "Zm9", "AB",
+        ])
     func base64urlRefused(_ text: String) {
         #expect(Base64.urlDecode(text) == nil)
     }
@@ -358,7 +369,9 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
         #expect(Hex.encode([0xDE, 0xAD, 0xBE, 0xEF]) == "deadbeef")
     }
 
-    @Test("hex refuses odd length and non-hex characters", arguments: ["0", "abc", "0g", "zz", " 00", "00 ", "0x00", "-1", "éé"])
+    @Test(
+        "hex refuses odd length and non-hex characters",
+        arguments: ["0", "abc", "0g", "zz", " 00", "00 ", "0x00", "-1", "éé"])
     func hexRefused(_ text: String) {
         #expect(Hex.decode(text) == nil)
     }
@@ -379,8 +392,9 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
 
     // MARK: C2SP signed-note keys
 
-    @Test("each published verifier key parses, and its key ID is SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4]",
-          arguments: SignedNoteVectors.shared?.keys ?? [])
+    @Test(
+        "each published verifier key parses, and its key ID is SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4]",
+        arguments: SignedNoteVectors.shared?.keys ?? [])
     func verifierKey(_ vector: SignedNoteVectors.Key) throws {
         let verifier = try NoteVerifier(parsing: vector.verifier_key)
         #expect(verifier.name == vector.name)
@@ -457,8 +471,9 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
 
     /// Checks each well-formed note's signature lines with the known verifier keys: a line counts for a
     /// known key only when name and key ID both match, as C2SP says; then Ed25519 decides.
-    @Test("signed notes: verified, invalid and unknown signers come out as published",
-          arguments: SignedNoteVectors.wellFormedCases)
+    @Test(
+        "signed notes: verified, invalid and unknown signers come out as published",
+        arguments: SignedNoteVectors.wellFormedCases)
     func signedNote(_ vector: SignedNoteVectors.Case) throws {
         let note = try #require(vector.note)
         let text = try #require(vector.signed_text)
@@ -498,7 +513,8 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
         let signer = try NoteSigner(name: vector.origin, key: Ed25519.SecretKey(seed: bytes(vector.seed_hex)))
         #expect(signer.verifier.text == vector.verifier_key)
         let line = signatureLine(
-            name: signer.name, keyID: signer.keyID, signature: signer.key.signature(for: Array(vector.signed_text.utf8)))
+            name: signer.name, keyID: signer.keyID, signature: signer.key.signature(for: Array(vector.signed_text.utf8))
+        )
         #expect(vector.checkpoint == vector.signed_text + "\n" + line + "\n")
     }
 }

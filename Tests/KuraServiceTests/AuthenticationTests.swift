@@ -124,18 +124,18 @@ struct AuthenticationTests {
         let now = db.clock.now
 
         // A bad signature with nonce N first: N is still fresh afterwards.
-        let forged = Self.signed(party: agent, signer: "mallory", timestamp: now, nonce: "nonce-N")
+        let forged = Self.signed(party: agent, signer: "mallory", timestamp: now, nonce: "nonce-NN")
         #expect(await refusal { try await db.service.authenticate(forged) }?.code == .unauthenticated)
 
-        let request = Self.signed(party: agent, signer: "agent", timestamp: now, nonce: "nonce-N")
+        let request = Self.signed(party: agent, signer: "agent", timestamp: now, nonce: "nonce-NN")
         #expect(try await db.service.authenticate(request).id == agent.id)
         let replay = await refusal { try await db.service.authenticate(request) }
         #expect(replay?.code == .unauthenticated)
         // Even a differently signed request (another path) may not reuse it.
-        let other = Self.signed(party: agent, signer: "agent", path: "/v1/escrows", timestamp: now, nonce: "nonce-N")
+        let other = Self.signed(party: agent, signer: "agent", path: "/v1/escrows", timestamp: now, nonce: "nonce-NN")
         #expect(await refusal { try await db.service.authenticate(other) }?.code == .unauthenticated)
         // Another party's nonces are its own.
-        let theirs = Self.signed(party: provider, signer: "provider", timestamp: now, nonce: "nonce-N")
+        let theirs = Self.signed(party: provider, signer: "provider", timestamp: now, nonce: "nonce-NN")
         #expect(try await db.service.authenticate(theirs).id == provider.id)
 
         // Much later, the old request is refused for its age, whatever happened to the nonce.

@@ -17,14 +17,16 @@ import Testing
     {
         let version = UInt64(try store.events(inStream: stream).count)
         do {
-            return try await appendOne(store, stream: stream, payload: payload, expectedVersion: version, commandId: commandId)
+            return try await appendOne(
+                store, stream: stream, payload: payload, expectedVersion: version, commandId: commandId)
         } catch let error where error.code == .versionConflict {
             return nil
         }
     }
 
-    @Test("64 tasks appending to random streams at once: seq 1…N, versions 1…k per stream, every ack present",
-          arguments: [0x4B55_5241 as UInt64])
+    @Test(
+        "64 tasks appending to random streams at once: seq 1…N, versions 1…k per stream, every ack present",
+        arguments: [0x4B55_5241 as UInt64])
     func manyWriters(seed: UInt64) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -46,7 +48,9 @@ import Testing
                         case 0:
                             // Optimistic: read the version, expect it, retry on conflict.
                             while true {
-                                if let event = try await Self.appendIfCurrent(store, stream: stream, payload: payload, commandId: "t\(task)-\(n)") {
+                                if let event = try await Self.appendIfCurrent(
+                                    store, stream: stream, payload: payload, commandId: "t\(task)-\(n)")
+                                {
                                     seen.events.append(event)
                                     break
                                 }
@@ -62,11 +66,13 @@ import Testing
                                 ], actor: "pty_t\(task)", commandId: "t\(task)-\(n)",
                                 at: Timestamp(milliseconds: Int64(n)), idempotency: nil, response: [])
                             // One command's events are adjacent in the log.
-                            #expect(outcome.events.map(\.seq) == (outcome.events.first.map { [$0.seq, $0.seq + 1] } ?? []))
+                            #expect(
+                                outcome.events.map(\.seq) == (outcome.events.first.map { [$0.seq, $0.seq + 1] } ?? []))
                             seen.events += outcome.events
                         default:
                             seen.events.append(
-                                try await appendOne(store, stream: stream, payload: payload, commandId: "t\(task)-\(n)"))
+                                try await appendOne(store, stream: stream, payload: payload, commandId: "t\(task)-\(n)")
+                            )
                         }
                     }
                     return seen

@@ -80,8 +80,9 @@ final class LineCollector: @unchecked Sendable {
         let n: Int
     }
 
-    @Test("SIGKILL mid-append: every acknowledged seq survives and the chain verifies",
-          arguments: [0.3, 0.7, 1.2, 0.05, 0.5, 1.0])
+    @Test(
+        "SIGKILL mid-append: every acknowledged seq survives and the chain verifies",
+        arguments: [0.3, 0.7, 1.2, 0.05, 0.5, 1.0])
     func killMidRun(delay: Double) async throws {
         let binary = try KuraBinary.require()
         let dir = try TemporaryDirectory()

@@ -17,7 +17,9 @@ import Testing
         let empty = try store.verify()
         #expect(empty.isValid && empty.count == 0 && empty.head == .empty)
 
-        let payload: JSONValue = ["amount": 1_000_000, "memo": "café \"q\" \u{1F600}\n", "tags": ["b", "a"], "ok": true]
+        let payload: JSONValue = [
+            "amount": 1_000_000, "memo": "café \"q\" \u{1F600}\n", "tags": ["b", "a"], "ok": true,
+        ]
         let outcome = try await store.append(
             [
                 NewEvent(stream: "escrow/esc_1", type: "escrow.locked", payload: payload, expectedVersion: 0),
@@ -129,8 +131,9 @@ import Testing
         #expect(try store.verify().isValid)
     }
 
-    @Test("a payload that is not a JSON object, or not representable, is refused and writes nothing",
-          arguments: [JSONValue.array([1]), .string("x"), .number(1), .null, ["x": .number(.infinity)]])
+    @Test(
+        "a payload that is not a JSON object, or not representable, is refused and writes nothing",
+        arguments: [JSONValue.array([1]), .string("x"), .number(1), .null, ["x": .number(.infinity)]])
     func badPayload(_ payload: JSONValue) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -241,7 +244,9 @@ import Testing
         async let blocker: Event = store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Event in
             started.open()
             Thread.sleep(forTimeInterval: 0.3)
-            return try tx.append(NewEvent(stream: "blocker", type: "t", payload: [:]), actor: "a", commandId: "b", at: Timestamp(milliseconds: 0))
+            return try tx.append(
+                NewEvent(stream: "blocker", type: "t", payload: [:]), actor: "a", commandId: "b",
+                at: Timestamp(milliseconds: 0))
         }
         await started.wait()
 
@@ -254,9 +259,12 @@ import Testing
                 group.addTask {
                     let failing = i % 3 == 1
                     do throws(KuraError) {
-                        let events = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> [Event] in
+                        let events = try await store.transact {
+                            (tx: inout WriteTransaction) throws(KuraError) -> [Event] in
                             let first = try tx.append(
-                                NewEvent(stream: failing ? "bad/\(i)" : "good/\(i)", type: "t", payload: ["i": .number(Double(i))]),
+                                NewEvent(
+                                    stream: failing ? "bad/\(i)" : "good/\(i)", type: "t",
+                                    payload: ["i": .number(Double(i))]),
                                 actor: "a", commandId: "c\(i)", at: Timestamp(milliseconds: Int64(i)))
                             let second = try tx.append(
                                 NewEvent(stream: "shared", type: "t", payload: ["i": .number(Double(i))]),
@@ -333,10 +341,12 @@ import Testing
 
     // MARK: Append-only
 
-    @Test("triggers refuse UPDATE and DELETE on events", arguments: [
-        "UPDATE events SET payload = '{\"n\":2}' WHERE seq = 1", "UPDATE events SET hash = zeroblob(32)",
-        "UPDATE events SET seq = 99 WHERE seq = 2", "DELETE FROM events WHERE seq = 2", "DELETE FROM events",
-    ])
+    @Test(
+        "triggers refuse UPDATE and DELETE on events",
+        arguments: [
+            "UPDATE events SET payload = '{\"n\":2}' WHERE seq = 1", "UPDATE events SET hash = zeroblob(32)",
+            "UPDATE events SET seq = 99 WHERE seq = 2", "DELETE FROM events WHERE seq = 2", "DELETE FROM events",
+        ])
     func triggersRefuseChanges(_ sql: String) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -368,10 +378,12 @@ import Testing
         #expect(dir.contents() == [])
     }
 
-    @Test("a file that is not a database is unsupported_database, and it is left untouched", arguments: [
-        Data("hello, this is a text file\n".utf8), Data(repeating: 0xAB, count: 8192),
-        Data("SQLite format 3\u{0}".utf8) + Data(repeating: 0xFF, count: 200),
-    ])
+    @Test(
+        "a file that is not a database is unsupported_database, and it is left untouched",
+        arguments: [
+            Data("hello, this is a text file\n".utf8), Data(repeating: 0xAB, count: 8192),
+            Data("SQLite format 3\u{0}".utf8) + Data(repeating: 0xFF, count: 200),
+        ])
     func notADatabase(_ content: Data) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -393,12 +405,14 @@ import Testing
     }
 
     /// Another program's SQLite file: refused, and not converted (no Kura tables added, journal mode kept).
-    @Test("an SQLite file that is not Kura's is refused and left as it was", arguments: [
-        "CREATE TABLE people(name TEXT)",
-        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('format', 'other-app-2')",
-        "CREATE TABLE meta(id INTEGER PRIMARY KEY, blob BLOB)",
-    ])
+    @Test(
+        "an SQLite file that is not Kura's is refused and left as it was",
+        arguments: [
+            "CREATE TABLE people(name TEXT)",
+            "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('format', 'other-app-2')",
+            "CREATE TABLE meta(id INTEGER PRIMARY KEY, blob BLOB)",
+        ])
     func foreignSQLite(_ schema: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -412,7 +426,8 @@ import Testing
             #expect(error?.code == .unsupportedDatabase)
         }
         let raw = try SQLiteConnection(path: path, create: false)
-        #expect(try raw.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'idempotency')")?.int64 == 0)
+        #expect(
+            try raw.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'idempotency')")?.int64 == 0)
         #expect(try raw.scalar("PRAGMA journal_mode")?.text == "delete")
     }
 
@@ -427,6 +442,25 @@ import Testing
         let store = try openStore(path, create: true)
         defer { store.close() }
         #expect(try await appendOne(store, stream: "s").seq == 1)
+    }
+
+    @Test("stores dropped without close() (or right after opening) neither crash nor block the file")
+    func droppedWithoutClose() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("log.sqlite")
+        for i in 0..<40 {
+            // Released at once: the writer thread may not even have started yet.
+            _ = try openStore(path, durable: false, readers: 1)
+            if i % 10 == 0 {
+                let store = try openStore(path, durable: false, readers: 1)
+                try await appendOne(store, stream: "s")
+            }
+        }
+        let store = try openStore(path, create: false)
+        defer { store.close() }
+        #expect(try await appendOne(store, stream: "s").seq == 5)
+        #expect(try store.verify().isValid)
     }
 
     @Test("appends after close fail cleanly")

@@ -114,7 +114,9 @@ struct CLIResult: Sendable, CustomStringConvertible {
 
     var stderrLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast() }
 
-    var description: String { "exit \(status)\(signaled ? " (signal)" : ""); stdout: \(stdout.prefix(400)); stderr: \(stderr.prefix(400))" }
+    var description: String {
+        "exit \(status)\(signaled ? " (signal)" : ""); stdout: \(stdout.prefix(400)); stderr: \(stderr.prefix(400))"
+    }
 
     /// True when stderr shows a crash rather than a handled error.
     var crashed: Bool {

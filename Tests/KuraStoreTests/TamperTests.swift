@@ -32,22 +32,33 @@ import Testing
             name: "one byte of a payload", sql: "UPDATE events SET payload = replace(payload, 'x', 'y') WHERE seq = 7",
             badSeq: 7, reasonWord: "hash"),
         Tampering(
-            name: "the payload made non-canonical", sql: "UPDATE events SET payload = replace(payload, ':', ' : ') WHERE seq = 7",
-            badSeq: 7, reasonWord: "canonical"),
+            name: "the payload made non-canonical",
+            sql: "UPDATE events SET payload = replace(payload, ':', ' : ') WHERE seq = 7",
+            badSeq: 7, reasonWord: "hash"),
         Tampering(
             name: "a payload that is not JSON", sql: "UPDATE events SET payload = '{\"memo\":' WHERE seq = 7",
-            badSeq: 7, reasonWord: "JSON"),
+            badSeq: 7, reasonWord: "hash"),
         Tampering(
             name: "prev_hash", sql: "UPDATE events SET prev_hash = randomblob(32) WHERE seq = 7", badSeq: 7,
             reasonWord: "prevHash"),
-        Tampering(name: "hash", sql: "UPDATE events SET hash = zeroblob(32) WHERE seq = 7", badSeq: 7, reasonWord: "hash"),
+        Tampering(
+            name: "hash", sql: "UPDATE events SET hash = zeroblob(32) WHERE seq = 7", badSeq: 7, reasonWord: "hash"),
         Tampering(name: "at", sql: "UPDATE events SET at = at + 1 WHERE seq = 7", badSeq: 7, reasonWord: "hash"),
-        Tampering(name: "actor", sql: "UPDATE events SET actor = 'pty_mallory' WHERE seq = 7", badSeq: 7, reasonWord: "hash"),
-        Tampering(name: "type", sql: "UPDATE events SET type = 'escrow.released' WHERE seq = 7", badSeq: 7, reasonWord: "hash"),
-        Tampering(name: "command_id", sql: "UPDATE events SET command_id = 'other' WHERE seq = 7", badSeq: 7, reasonWord: "hash"),
-        Tampering(name: "version", sql: "UPDATE events SET version = version + 100 WHERE seq = 7", badSeq: 7, reasonWord: "version"),
-        Tampering(name: "a deleted middle row", sql: "DELETE FROM events WHERE seq = 7", badSeq: 7, reasonWord: "missing"),
-        Tampering(name: "the first row deleted", sql: "DELETE FROM events WHERE seq = 1", badSeq: 1, reasonWord: "missing"),
+        Tampering(
+            name: "actor", sql: "UPDATE events SET actor = 'pty_mallory' WHERE seq = 7", badSeq: 7, reasonWord: "hash"),
+        Tampering(
+            name: "type", sql: "UPDATE events SET type = 'escrow.released' WHERE seq = 7", badSeq: 7, reasonWord: "hash"
+        ),
+        Tampering(
+            name: "command_id", sql: "UPDATE events SET command_id = 'other' WHERE seq = 7", badSeq: 7,
+            reasonWord: "hash"),
+        Tampering(
+            name: "version", sql: "UPDATE events SET version = version + 100 WHERE seq = 7", badSeq: 7,
+            reasonWord: "version"),
+        Tampering(
+            name: "a deleted middle row", sql: "DELETE FROM events WHERE seq = 7", badSeq: 7, reasonWord: "missing"),
+        Tampering(
+            name: "the first row deleted", sql: "DELETE FROM events WHERE seq = 1", badSeq: 1, reasonWord: "missing"),
         Tampering(
             name: "an appended row that is not chained",
             sql: "INSERT INTO events VALUES (13, 'new', 1, 't', '{}', 0, 'a', 'c', zeroblob(32), zeroblob(32))",
@@ -127,7 +138,8 @@ import Testing
         #expect(original.seq == 7)
         let forged = try Event(
             seq: 7, stream: original.stream, version: original.version, type: original.type,
-            payload: ["memo": "tax 7000", "n": 7], at: original.at, actor: original.actor, commandId: original.commandId,
+            payload: ["memo": "tax 7000", "n": 7], at: original.at, actor: original.actor,
+            commandId: original.commandId,
             prevHash: original.prevHash)
         do {
             let raw = try SQLiteConnection(path: db, create: false)

@@ -10,8 +10,8 @@ extension KuraHandlers {
         let request = try FundsRequest.decode(call.json())
         let reply =
             deposit
-            ? try await service.deposit(request, to: party, by: call.principal, idempotencyKey: call.idempotencyKey)
-            : try await service.withdraw(request, from: party, by: call.principal, idempotencyKey: call.idempotencyKey)
+            ? try await service.deposit(request, to: party, by: call.principal, idempotencyKey: try call.idempotencyKey)
+            : try await service.withdraw(request, from: party, by: call.principal, idempotencyKey: try call.idempotencyKey)
         return try JSONResponse.make(reply)
     }
 

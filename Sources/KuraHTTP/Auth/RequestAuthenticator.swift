@@ -3,16 +3,6 @@ import Hummingbird
 import KuraCore
 import KuraService
 
-/// The header names of Kura's HTTP interface.
-enum KuraHeader {
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
-    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
-    static let party = HTTPField.Name("Kura-Party")!
-    static let timestamp = HTTPField.Name("Kura-Timestamp")!
-    static let nonce = HTTPField.Name("Kura-Nonce")!
-    static let signature = HTTPField.Name("Kura-Signature")!
-}
-
 /// Finds out who is calling: `Authorization: Bearer <apiKey>`, or the four `Kura-*` signature headers.
 ///
 /// When an `Authorization` header is present it decides alone (a wrong one is refused, not skipped over);

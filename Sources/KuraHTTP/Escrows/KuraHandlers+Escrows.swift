@@ -10,7 +10,7 @@ extension KuraHandlers {
     /// `POST /v1/escrows`: the caller, as payer, locks funds. 201 with the escrow.
     func openEscrow(_ call: Call) async throws(KuraError) -> Response {
         let request = try OpenEscrowRequest.decode(call.json())
-        let reply = try await service.openEscrow(request, by: call.principal, idempotencyKey: call.idempotencyKey)
+        let reply = try await service.openEscrow(request, by: call.principal, idempotencyKey: try call.idempotencyKey)
         return try JSONResponse.make(reply, created: "/v1/escrows/\(reply.value.id)")
     }
 
@@ -18,7 +18,7 @@ extension KuraHandlers {
     func act(_ call: Call, _ action: EscrowAction) async throws(KuraError) -> Response {
         let id = try call.id("id", as: EscrowID.self)
         let reply = try await service.act(
-            on: id, action, body: call.json(), by: call.principal, idempotencyKey: call.idempotencyKey)
+            on: id, action, body: call.json(), by: call.principal, idempotencyKey: try call.idempotencyKey)
         return try JSONResponse.make(reply)
     }
 

@@ -52,24 +52,3 @@ struct KuraHandlers: Sendable {
         }
     }
 }
-
-/// One authenticated request, read: who calls, the raw body, path parameters and query.
-struct Call {
-    let request: Request
-    let parameters: Parameters
-    let principal: Principal
-    let body: [UInt8]
-    let query: [String: String]
-
-    /// The `Idempotency-Key` header, passed to the service as sent (it checks the length).
-    var idempotencyKey: String? { request.headers[KuraHeader.idempotencyKey] }
-
-    /// The body as JSON (`{}` when empty).
-    func json() throws(KuraError) -> JSONValue { try RequestInput.json(body) }
-
-    /// A typed identifier from the path: percent-decoded, UTF-8, then validated.
-    func id<ID: KuraIdentifier>(_ name: String, as type: ID.Type) throws(KuraError) -> ID {
-        guard let raw = parameters.get(name) else { throw KuraError(.internalError, "route has no parameter \(name)") }
-        return try ID(validating: RequestInput.percentDecoded(raw[...], what: "path parameter '\(name)'"))
-    }
-}

@@ -1,5 +1,6 @@
 import HTTPTypes
 import KuraCore
+import KuraCrypto
 import KuraService
 import KuraTesting
 
