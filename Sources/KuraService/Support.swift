@@ -5,7 +5,7 @@ import KuraCrypto
 /// A small lock; Foundation's NSLock under a name that reads well here.
 final class NSLockLike: @unchecked Sendable {
     private let lock = NSLock()
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()

@@ -18,6 +18,7 @@ public struct KuraError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let insufficientFunds = Code(rawValue: "insufficient_funds")
         public static let storageFailure = Code(rawValue: "storage_failure")
         public static let unsupportedDatabase = Code(rawValue: "unsupported_database")
+        public static let verificationFailed = Code(rawValue: "verification_failed")
         public static let chainBroken = Code(rawValue: "chain_broken")
         public static let internalError = Code(rawValue: "internal_error")
     }

@@ -5,10 +5,12 @@ import KuraStore
 /// The read models of parties, balances and escrows, kept in the same SQLite file and updated in the
 /// same transaction as each append. `kura replay` rebuilds them from the log and must get the same rows.
 public struct KuraProjector: Projector {
+    let receiptLog = ReceiptLog()
+
     /// Creates the projector.
     public init() {}
 
-    static let tables = ["parties", "balances", "escrows"]
+    static let tables = ["parties", "balances", "escrows", "receipts", "merkle_nodes"]
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
         try db.execute(
@@ -28,15 +30,17 @@ public struct KuraProjector: Projector {
             CREATE TABLE IF NOT EXISTS nonces(
                 party TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(party, nonce));
             """)
+        try db.execute(ReceiptLog.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
         for table in Self.tables { try db.execute("DELETE FROM \(table)") }
+        receiptLog.invalidate()
     }
 
     public func apply(_ event: Event, _ db: SQLiteConnection) throws(KuraError) {
         if event.type.hasPrefix("escrow.") {
-            try applyEscrow(EscrowEvent(type: event.type, payload: event.payload), stream: event.stream, seq: event.seq, db)
+            try applyEscrow(EscrowEvent(type: event.type, payload: event.payload), event, db)
         } else if event.type.hasPrefix("party.") {
             try applyParty(PartyEvent(type: event.type, payload: event.payload), stream: event.stream, seq: event.seq, db)
         } else if event.type.hasPrefix("account.") {
@@ -61,12 +65,12 @@ public struct KuraProjector: Projector {
         }
     }
 
-    private func applyEscrow(_ event: EscrowEvent, stream: String, seq: UInt64, _ db: SQLiteConnection)
-        throws(KuraError)
-    {
+    private func applyEscrow(_ event: EscrowEvent, _ envelope: Event, _ db: SQLiteConnection) throws(KuraError) {
         try post(event.postings, db)
-        let id = EscrowID(unchecked: String(stream.dropFirst("escrow/".count)))
+        let seq = envelope.seq
+        let id = EscrowID(unchecked: String(envelope.stream.dropFirst("escrow/".count)))
         if case .locked = event {
+            try receiptLog.append(event, escrowBefore: nil, envelope: envelope, db)
             guard let escrow = Escrow.fold([event]) else { return }
             try db.run(
                 "INSERT INTO escrows(id, seq, payer, payee, state, asset, amount, due_at, json) "
@@ -77,6 +81,7 @@ public struct KuraProjector: Projector {
             return
         }
         guard var escrow = try Queries.escrow(id, db) else { return }
+        try receiptLog.append(event, escrowBefore: escrow, envelope: envelope, db)
         escrow.apply(event)
         try db.run(
             "UPDATE escrows SET state = ?, due_at = ?, json = ? WHERE id = ?", .text(escrow.state.rawValue),

@@ -14,6 +14,8 @@ extension KuraService {
             "SELECT id, seq, status, api_key_hash, json FROM parties ORDER BY id",
             "SELECT account, asset, balance FROM balances WHERE balance != 0 ORDER BY account, asset",
             "SELECT id, seq, payer, payee, state, asset, amount, due_at, json FROM escrows ORDER BY id",
+            "SELECT idx, seq, kind, subject, payer, payee, json FROM receipts ORDER BY idx",
+            "SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx",
         ]
         for sql in queries {
             let statement = try db.statement(sql)

@@ -18,6 +18,11 @@ protocol Backend: Sendable {
     func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow
     func escrow(_ id: EscrowID) async throws -> Escrow
     func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow>
+    func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt>
+    func receipt(_ index: UInt64) async throws -> Receipt
+    func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue
+    func checkpointNote() async throws -> String
+    func consistency(from: UInt64, to: UInt64) async throws -> JSONValue
     func close() async
 }
 
@@ -106,6 +111,15 @@ struct LocalBackend: Backend {
     func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow> {
         try service.escrows(party: party, state: state, cursor: cursor, limit: limit, by: principal)
     }
+    func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
+        try service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
+    }
+    func receipt(_ index: UInt64) async throws -> Receipt { try service.receipt(index) }
+    func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue { try await service.bundle(index, size: size) }
+    func checkpointNote() async throws -> String { try await service.checkpoint().note }
+    func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
+        try JSONValue(encoding: service.consistency(from: from, to: to))
+    }
     func close() async { service.store.close() }
 }
 
@@ -140,6 +154,23 @@ struct RemoteBackend: Backend {
         try await remote { () async throws(KuraClientError) in
             try await client.escrows(party: party, state: state, cursor: cursor, limit: limit)
         }
+    }
+    func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
+        try await remote { () async throws(KuraClientError) in
+            try await client.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
+        }
+    }
+    func receipt(_ index: UInt64) async throws -> Receipt {
+        try await remote { () async throws(KuraClientError) in try await client.receipt(index) }
+    }
+    func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue {
+        try await remote { () async throws(KuraClientError) in try await client.bundle(index, size: size) }
+    }
+    func checkpointNote() async throws -> String {
+        try await remote { () async throws(KuraClientError) in try await client.checkpointNote() }
+    }
+    func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
+        try await remote { () async throws(KuraClientError) in try await client.consistency(from: from, to: to) }
     }
     func close() async {}
 

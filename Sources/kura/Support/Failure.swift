@@ -9,7 +9,7 @@ enum Failure {
     static func exitCode(for code: KuraError.Code) -> Int32 {
         switch code {
         case .invalidRequest, .payloadTooLarge: 64
-        case .chainBroken, .unsupportedDatabase: 65
+        case .chainBroken, .unsupportedDatabase, .verificationFailed: 65
         case .notFound: 66
         case .forbidden, .unauthenticated, .insufficientFunds: 69
         case .invalidTransition, .idempotencyConflict, .versionConflict: 75

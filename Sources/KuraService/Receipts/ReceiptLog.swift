@@ -1,0 +1,80 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+/// The receipts and their RFC 6962 Merkle tree, persisted in the same transaction as the events:
+/// each receipt's leaf and every newly completed subtree hash are written as the receipt is appended,
+/// so roots and proofs cost O(log n) reads and never load all leaves.
+///
+/// The appender's frontier is cached in memory and re-read from the file (log n hashes) whenever the
+/// file's size differs from it: after another process appended, or after a rolled-back command.
+final class ReceiptLog: @unchecked Sendable {
+    private var appender = MerkleAppender()
+    private let lock = NSLockLike()
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS receipts(
+            idx INTEGER PRIMARY KEY, seq INTEGER NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL,
+            payer TEXT NOT NULL, payee TEXT NOT NULL, json TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS receipts_by_payer ON receipts(payer, idx);
+        CREATE INDEX IF NOT EXISTS receipts_by_payee ON receipts(payee, idx);
+        CREATE TABLE IF NOT EXISTS merkle_nodes(
+            level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS checkpoints(
+            size INTEGER PRIMARY KEY, root BLOB NOT NULL, key_name TEXT NOT NULL, note TEXT NOT NULL);
+        """
+
+    /// The number of receipts in the file.
+    static func size(_ db: SQLiteConnection) throws(KuraError) -> UInt64 {
+        guard let last = try db.scalar("SELECT idx FROM receipts ORDER BY idx DESC LIMIT 1")?.int64 else { return 0 }
+        return UInt64(last) + 1
+    }
+
+    /// Appends the receipt of an escrow event (its index is the current size) and its tree nodes.
+    func append(
+        _ event: EscrowEvent, escrowBefore: Escrow?, envelope: Event, _ db: SQLiteConnection
+    ) throws(KuraError) {
+        try lock.withLock { () throws(KuraError) in
+            let size = try Self.size(db)
+            if appender.size != size {
+                do { appender = try MerkleAppender(size: size, nodes: SQLiteMerkleNodes(db: db)) } catch {
+                    throw KuraError(.storageFailure, "cannot resume the Merkle tree at size \(size): \(error)")
+                }
+            }
+            guard
+                let receipt = Receipt.derive(
+                    event, escrowBefore: escrowBefore, eventSeq: envelope.seq, eventHash: envelope.hash, at: envelope.at,
+                    index: size)
+            else { return }
+            let leaf = try receipt.leafBytes()
+            try db.run(
+                "INSERT INTO receipts(idx, seq, kind, subject, payer, payee, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                .integer(Int64(size)), .integer(Int64(envelope.seq)), .text(receipt.kind), .text(receipt.subject),
+                .text(receipt.payer.rawValue), .text(receipt.payee.rawValue), .text(String(decoding: leaf, as: UTF8.self)))
+            for node in appender.append(leafHash: MerkleHash.leaf(leaf)) {
+                try db.run(
+                    "INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)", .integer(Int64(node.level)),
+                    .integer(Int64(node.index)), .blob(node.hash))
+            }
+        }
+    }
+
+    /// Forgets the cached frontier (before a rebuild).
+    func invalidate() {
+        lock.withLock { appender = MerkleAppender() }
+    }
+}
+
+/// Complete-subtree hashes read from the `merkle_nodes` table.
+struct SQLiteMerkleNodes: MerkleNodeSource {
+    let db: SQLiteConnection
+
+    func hash(level: Int, index: UInt64) throws -> [UInt8] {
+        guard
+            let hash = try db.scalar(
+                "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", .integer(Int64(level)), .integer(Int64(index))
+            )?.blob
+        else { throw KuraError(.storageFailure, "Merkle node (\(level), \(index)) is missing") }
+        return hash
+    }
+}
