@@ -39,6 +39,10 @@ public struct WriteTransaction {
             throw KuraError(
                 .versionConflict, "stream \(new.stream) is at version \(current), expected \(expected)")
         }
+        // Every integer in the hashed JSON must be exact in IEEE double, as RFC 8785 readers parse it.
+        guard at.milliseconds.magnitude <= (1 << 53) - 1 else {
+            throw KuraError(.invalidRequest, "event time \(at.milliseconds) is outside ±2^53-1 ms")
+        }
         guard case .object = new.payload else {
             throw KuraError(.invalidRequest, "an event payload must be a JSON object")
         }

@@ -27,7 +27,15 @@ struct TemporaryDirectory: Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
     }
 
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    /// Removes the directory. A store's last SQLite connection may still be closing (and deleting its
+    /// -wal and -shm files) on another thread, which can make one removal attempt fail half-way; retry.
+    func remove() {
+        for _ in 0..<100 {
+            try? FileManager.default.removeItem(at: url)
+            if !FileManager.default.fileExists(atPath: url.path) { return }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
 }
 
 /// Opens a store on `path`; the caller closes it.
