@@ -2,6 +2,7 @@ import Foundation
 import KuraCore
 import KuraCrypto
 import KuraStore
+import KuraTesting
 import Testing
 
 /// Every command of the real `kura` binary given bad input: one clear line, a distinct non-zero exit,

@@ -2,6 +2,7 @@ import Foundation
 import KuraCore
 import KuraCrypto
 import KuraStore
+import KuraTesting
 import Testing
 
 @Suite struct EventStoreTests {

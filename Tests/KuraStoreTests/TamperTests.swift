@@ -2,6 +2,7 @@ import Foundation
 import KuraCore
 import KuraCrypto
 import KuraStore
+import KuraTesting
 import Testing
 
 /// Plain-SQL tampering with a stored log, then the real `kura log verify` must name the first bad seq.
