@@ -34,27 +34,19 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Converts an `Encodable` value to its JSON value, through `JSONEncoder` and `JSONValue.parse(_:)`.
+    /// Converts an `Encodable` value to its JSON value, directly (no text in between).
     ///
-    /// `JSONEncoder` writes integers exactly, and every integer up to 2^53 is an exact double, so
-    /// `Int64`/`UInt64` fields such as amounts and millisecond timestamps survive unchanged. An
-    /// integer above 2^53 would be rounded, so it throws instead of being silently altered.
+    /// Integers are exact: every integer up to 2^53 is an exact double, so amounts and millisecond
+    /// timestamps survive unchanged; one beyond ±2^53−1 throws instead of being silently rounded.
     public init(encoding value: some Encodable) throws(JSONError) {
-        let data: Data
-        do {
-            data = try JSONEncoder().encode(value)
-        } catch {
+        do { self = try JSONValueEncoder.encode(value) } catch {
             throw JSONError(reason: "cannot encode \(type(of: value)): \(oneLine(error))")
         }
-        self = try JSONValue.parse(data, exactIntegers: true)
     }
 
-    /// Decodes a `Decodable` value from this JSON value, through its canonical bytes and `JSONDecoder`.
+    /// Decodes a `Decodable` value from this JSON value, directly.
     public func decode<T: Decodable>(_ type: T.Type) throws(JSONError) -> T {
-        let data = Data(try canonicalBytes())
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch {
+        do { return try JSONValueDecoder.decode(T.self, from: self) } catch {
             throw JSONError(reason: "cannot decode \(T.self): \(oneLine(error))")
         }
     }

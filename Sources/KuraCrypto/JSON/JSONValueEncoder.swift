@@ -1,0 +1,156 @@
+/// Encodes an `Encodable` straight into a `JSONValue`, without Foundation's `JSONEncoder`, text, or a
+/// second parse: the hot path of every command (event payloads, read-model rows, replies).
+///
+/// It follows `JSONEncoder`'s defaults: `nil` optionals in synthesized conformances are omitted,
+/// integers are exact (one beyond ±2^53−1 is an error rather than rounded), NaN and infinities are errors.
+struct JSONValueEncoder {
+    static func encode(_ value: some Encodable) throws -> JSONValue {
+        let slot = Slot()
+        try write(value, into: slot, path: [])
+        return slot.resolve()
+    }
+
+    /// A place a value is written into; containers hold further slots, resolved at the end.
+    final class Slot {
+        var value: JSONValue = .null
+        var object: [String: Slot]?
+        var array: [Slot]?
+
+        func resolve() -> JSONValue {
+            if let object { return .object(object.mapValues { $0.resolve() }) }
+            if let array { return .array(array.map { $0.resolve() }) }
+            return value
+        }
+    }
+
+    struct Impl: Encoder {
+        let slot: Slot
+        var codingPath: [any CodingKey]
+        var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+        func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+            if slot.object == nil { slot.object = [:] }
+            return KeyedEncodingContainer(Keyed<Key>(slot: slot, codingPath: codingPath))
+        }
+
+        func unkeyedContainer() -> any UnkeyedEncodingContainer {
+            if slot.array == nil { slot.array = [] }
+            return Unkeyed(slot: slot, codingPath: codingPath)
+        }
+
+        func singleValueContainer() -> any SingleValueEncodingContainer { Single(slot: slot, codingPath: codingPath) }
+    }
+
+    /// Exact type checks (not `as?` casts, which Foundation's bridging can stretch: an Int is not a Bool).
+    static func primitive<T: Encodable>(_ value: T, _ path: [any CodingKey]) throws -> JSONValue? {
+        let t = T.self
+        if t == String.self { return .string(value as! String) }
+        if t == Bool.self { return .bool(value as! Bool) }
+        if t == Int64.self { return try integer(value as! Int64, path) }
+        if t == UInt64.self { return try unsigned(value as! UInt64, path) }
+        if t == Int.self { return try integer(Int64(value as! Int), path) }
+        if t == Double.self { return try number(value as! Double, path) }
+        if t == JSONValue.self { return (value as! JSONValue) }
+        if t == UInt.self { return try unsigned(UInt64(value as! UInt), path) }
+        if t == Int32.self { return .number(Double(value as! Int32)) }
+        if t == UInt32.self { return .number(Double(value as! UInt32)) }
+        if t == Int16.self { return .number(Double(value as! Int16)) }
+        if t == UInt16.self { return .number(Double(value as! UInt16)) }
+        if t == Int8.self { return .number(Double(value as! Int8)) }
+        if t == UInt8.self { return .number(Double(value as! UInt8)) }
+        if t == Float.self { return try number(Double(value as! Float), path) }
+        return nil
+    }
+
+    static let exactLimit: UInt64 = (1 << 53) - 1
+
+    static func integer(_ v: Int64, _ path: [any CodingKey]) throws -> JSONValue {
+        guard v.magnitude <= exactLimit else { throw invalid(v, path, "integer \(v) is beyond ±2^53-1") }
+        return .number(Double(v))
+    }
+
+    static func unsigned(_ v: UInt64, _ path: [any CodingKey]) throws -> JSONValue {
+        guard v <= exactLimit else { throw invalid(v, path, "integer \(v) is beyond 2^53-1") }
+        return .number(Double(v))
+    }
+
+    static func number(_ v: Double, _ path: [any CodingKey]) throws -> JSONValue {
+        guard v.isFinite else { throw invalid(v, path, "\(v) is not a JSON number") }
+        return .number(v)
+    }
+
+    static func invalid(_ value: Any, _ path: [any CodingKey], _ why: String) -> EncodingError {
+        EncodingError.invalidValue(value, .init(codingPath: path, debugDescription: why))
+    }
+
+    /// Writes `value` into `slot`: a primitive directly, anything else through its own `encode(to:)`.
+    static func write<T: Encodable>(_ value: T, into slot: Slot, path: [any CodingKey]) throws {
+        if let json = try primitive(value, path) {
+            slot.value = json
+        } else {
+            try value.encode(to: Impl(slot: slot, codingPath: path))
+        }
+    }
+
+    struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
+        let slot: Slot
+        var codingPath: [any CodingKey]
+
+        private func child(_ key: Key) -> Slot {
+            let child = Slot()
+            slot.object?[key.stringValue] = child
+            return child
+        }
+
+        mutating func encodeNil(forKey key: Key) throws { child(key).value = .null }
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            try JSONValueEncoder.write(value, into: child(key), path: codingPath + [key])
+        }
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+            -> KeyedEncodingContainer<NestedKey>
+        {
+            Impl(slot: child(key), codingPath: codingPath + [key]).container(keyedBy: keyType)
+        }
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+            Impl(slot: child(key), codingPath: codingPath + [key]).unkeyedContainer()
+        }
+        mutating func superEncoder() -> any Encoder { Impl(slot: child(Key(stringValue: "super")!), codingPath: codingPath) }
+        mutating func superEncoder(forKey key: Key) -> any Encoder { Impl(slot: child(key), codingPath: codingPath + [key]) }
+    }
+
+    struct Unkeyed: UnkeyedEncodingContainer {
+        let slot: Slot
+        var codingPath: [any CodingKey]
+        var count: Int { slot.array?.count ?? 0 }
+
+        private func next() -> Slot {
+            let child = Slot()
+            slot.array?.append(child)
+            return child
+        }
+
+        mutating func encodeNil() throws { next().value = .null }
+        mutating func encode<T: Encodable>(_ value: T) throws {
+            try JSONValueEncoder.write(value, into: next(), path: codingPath)
+        }
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
+            -> KeyedEncodingContainer<NestedKey>
+        {
+            Impl(slot: next(), codingPath: codingPath).container(keyedBy: keyType)
+        }
+        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+            Impl(slot: next(), codingPath: codingPath).unkeyedContainer()
+        }
+        mutating func superEncoder() -> any Encoder { Impl(slot: next(), codingPath: codingPath) }
+    }
+
+    struct Single: SingleValueEncodingContainer {
+        let slot: Slot
+        var codingPath: [any CodingKey]
+
+        mutating func encodeNil() throws { slot.value = .null }
+        mutating func encode<T: Encodable>(_ value: T) throws {
+            try JSONValueEncoder.write(value, into: slot, path: codingPath)
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import KuraCore
+import KuraCrypto
+import KuraService
+import KuraStore
+import KuraTesting
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// MARK: Fixtures
+
+/// The golden scenarios in `Fixtures/scenarios/` and their expected results in `Fixtures/expected/`.
+enum GoldenFixtures {
+    /// The package root, from this file's location.
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let scenarios = root.appendingPathComponent("Fixtures/scenarios")
+    static let expected = root.appendingPathComponent("Fixtures/expected")
+
+    /// The scenario names (file names without `.json`), sorted. Empty when the directory is missing, so
+    /// parameterised tests run no case and `fixturesAreComplete` names the problem.
+    static let names: [String] =
+        ((try? FileManager.default.contentsOfDirectory(atPath: scenarios.path)) ?? [])
+        .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) }.sorted()
+
+    static func scenario(_ name: String) -> URL { scenarios.appendingPathComponent("\(name).json") }
+    static func expected(_ name: String) -> URL { expected.appendingPathComponent("\(name).json") }
+
+    /// `KURA_REGENERATE_GOLDEN=1`: write the expected files instead of comparing with them.
+    static var regenerating: Bool { ProcessInfo.processInfo.environment["KURA_REGENERATE_GOLDEN"] == "1" }
+}
+
+// MARK: Merkle helpers independent of MerkleTree
+
+/// The RFC 6962 root of `leaves` (leaf hashes), by the recursive definition of RFC 6962 section 2.1:
+/// no stored nodes, no frontier, nothing shared with the code under test but SHA-256.
+func naiveRoot(_ leaves: some Collection<[UInt8]>) -> [UInt8] {
+    let leaves = Array(leaves)
+    if leaves.isEmpty { return SHA256.hash([UInt8]()) }
+    if leaves.count == 1 { return leaves[0] }
+    var k = 1
+    while k * 2 < leaves.count { k *= 2 }
+    return SHA256.hash([0x01] + naiveRoot(leaves[..<k]) + naiveRoot(leaves[k...]))
+}
+
+/// The leaf hash of one canonical receipt text, by hand: SHA-256(0x00 || bytes).
+func naiveLeafHash(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash([0x00] + bytes) }
+
+/// Every row of `merkle_nodes`, for comparing trees before and after a rebuild.
+func merkleNodeRows(_ service: KuraService) throws -> [String] {
+    try service.store.read { db throws(KuraError) in
+        let statement = try db.statement("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx")
+        try statement.bind([])
+        return try statement.rows { row throws(KuraError) in "\(row.int64(0))/\(row.int64(1))/\(Hex.encode(row.bytes(2)))" }
+    }
+}
+
+/// The stored canonical JSON text of every receipt, in index order (the leaf bytes as the log keeps them).
+func storedReceiptTexts(_ service: KuraService) throws -> [String] {
+    try service.store.read { db throws(KuraError) in
+        let statement = try db.statement("SELECT json FROM receipts ORDER BY idx")
+        try statement.bind([])
+        return try statement.rows { row throws(KuraError) in row.text(0) }
+    }
+}
+
+/// Every event in the log, in seq order.
+func allLogEvents(_ store: SQLiteEventStore) throws -> [Event] {
+    var out: [Event] = []
+    while true {
+        let page = try store.events(after: out.last?.seq ?? 0, limit: 1000)
+        if page.isEmpty { return out }
+        out += page
+    }
+}
+
+/// Opens a signed checkpoint or records why not.
+func openCheckpoint(_ record: CheckpointRecord, _ verifier: NoteVerifier) throws -> Checkpoint {
+    try Checkpoint.open(note: record.note, verifier: verifier)
+}
+
+// MARK: The real `kura` binary (after Tests/KuraStoreTests/StoreTestSupport.swift)
+
+/// A fresh directory under NSTemporaryDirectory. Call `remove()` (in a `defer`) when done.
+struct ReceiptTempDirectory: Sendable {
+    let url: URL
+
+    init(_ label: String = #function) throws {
+        let safe = label.filter { $0.isLetter || $0.isNumber }.prefix(40)
+        url = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("kura-receipts-\(safe)-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func write(_ name: String, _ text: String) throws {
+        try Data(text.utf8).write(to: url.appendingPathComponent(name))
+    }
+
+    func read(_ name: String) throws -> String {
+        try String(contentsOfFile: path(name), encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Finds the `kura` executable built beside this test bundle.
+enum ReceiptKuraBinary {
+    static let url: URL? = {
+        var candidates: [URL] = []
+        if let override = ProcessInfo.processInfo.environment["KURA_BINARY"] {
+            candidates.append(URL(fileURLWithPath: override))
+        }
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        candidates.append(runner.deletingLastPathComponent().appendingPathComponent("kura"))
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            candidates.append(executable.deletingLastPathComponent().appendingPathComponent("kura"))
+        }
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kura"))
+        candidates.append(GoldenFixtures.root.appendingPathComponent(".build/debug/kura"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    static func require() throws -> URL {
+        try #require(
+            url,
+            "the kura executable was not found beside the test runner (\(CommandLine.arguments[0])) nor in .build/debug; build it with `swift build` or set KURA_BINARY"
+        )
+    }
+}
+
+/// What one run of a program did.
+struct ProgramResult: Sendable, CustomStringConvertible {
+    var status: Int32
+    var signaled: Bool
+    var stdout: String
+    var stderr: String
+
+    var description: String {
+        "exit \(status)\(signaled ? " (signal)" : ""); stdout: \(stdout.prefix(600)); stderr: \(stderr.prefix(600))"
+    }
+}
+
+/// Runs the `kura` binary with `arguments` in `directory`.
+func runKuraCLI(_ arguments: [String], in directory: ReceiptTempDirectory) async throws -> ProgramResult {
+    try await runProgram(try ReceiptKuraBinary.require(), arguments, in: directory)
+}
+
+/// Runs a program and waits for it; output goes through files so a chatty child never blocks on a pipe.
+func runProgram(_ executable: URL, _ arguments: [String], in directory: ReceiptTempDirectory) async throws -> ProgramResult {
+    let scratch = try ReceiptTempDirectory("run")
+    defer { scratch.remove() }
+    let outPath = scratch.path("stdout")
+    let errPath = scratch.path("stderr")
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.currentDirectoryURL = directory.url
+    let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+    let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+    process.standardOutput = stdout
+    process.standardError = stderr
+    process.standardInput = FileHandle.nullDevice
+    var started = true
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        process.terminationHandler = { _ in continuation.resume() }
+        do { try process.run() } catch {
+            started = false
+            process.terminationHandler = nil
+            continuation.resume()
+        }
+    }
+    try? stdout.close()
+    try? stderr.close()
+    guard started else { throw KuraError(.internalError, "could not start \(executable.path)") }
+    return ProgramResult(
+        status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+        stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+}
+
+/// The first executable named `name` on PATH.
+func executableOnPath(_ name: String) -> URL? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}
