@@ -41,6 +41,7 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
     let configuration: Configuration
     let writer: GroupCommitWriter
     private let readPool: ConnectionPool
+    private let checkpointer: WALCheckpointer
 
     /// Opens (or creates) the store.
     public init(_ configuration: Configuration) throws(KuraError) {
@@ -62,6 +63,7 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
             readers.append(reader)
         }
         self.readPool = ConnectionPool(readers)
+        self.checkpointer = try WALCheckpointer(path: path)
         // Last, once nothing else can fail: the writer starts a thread that only `close()`/deinit ends.
         self.writer = GroupCommitWriter(connection: connection, configuration: configuration)
     }
@@ -69,11 +71,13 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
     /// Stops the writer after the work in flight; later appends fail.
     public func close() {
         writer.stop()
+        checkpointer.stop()
     }
 
     /// A store dropped without `close()` still ends its writer thread and releases the connection.
     deinit {
         writer.requestStop()
+        checkpointer.stop()
     }
 
     private static func prepare(_ db: SQLiteConnection, _ configuration: Configuration) throws(KuraError) {
@@ -94,6 +98,10 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         }
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = \(configuration.durable ? "FULL" : "NORMAL")")
+        // Each command runs in a savepoint; keep its statement journal in memory, not in a temp file.
+        try db.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
+        // Checkpoints run on their own thread (WALCheckpointer), never inside the writer's commits.
+        try db.execute("PRAGMA wal_autocheckpoint = 0")
         try db.execute("BEGIN IMMEDIATE")
         do throws(KuraError) {
             try db.execute(Schema.sql)

@@ -16,7 +16,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
 
 private func openBody(_ s: Scenario, amount: JSONValue = 10, extra: [String: JSONValue] = [:]) -> JSONValue {
     var members: [String: JSONValue] = [
-        "payee": .string(s.payee.rawValue), "amount": amount, "asset": "USDC", "deliverBy": .number(Double(s.now + 60_000)),
+        "payee": .string(s.payee.rawValue), "amount": amount, "asset": "USDC",
+        "deliverBy": .number(Double(s.now + 60_000)),
     ]
     for (key, value) in extra { members[key] = value }
     return .object(members)
@@ -31,7 +32,9 @@ private let badInputs: [BadInput] = [
         RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), raw: Array("[1,2]".utf8))
     },
     BadInput(name: "invalid UTF-8 in the body", status: 400, code: "invalid_request") { s in
-        RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), raw: Array(#"{"memo": ""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8))
+        RequestSpec(
+            .post, "/v1/escrows", as: .bearer(s.payerKey),
+            raw: Array(#"{"memo": ""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8))
     },
     BadInput(name: "amount as a string", status: 400, code: "invalid_request") { s in
         RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, amount: "10"))
@@ -49,16 +52,27 @@ private let badInputs: [BadInput] = [
         RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, amount: 1.5))
     },
     BadInput(name: "amount 2^53", status: 400, code: "invalid_request") { s in
-        RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), raw: Array(#"{"payee":"\#(s.payee)","amount":9007199254740992,"asset":"USDC","deliverBy":\#(s.now + 60_000)}"#.utf8))
+        RequestSpec(
+            .post, "/v1/escrows", as: .bearer(s.payerKey),
+            raw: Array(
+                #"{"payee":"\#(s.payee)","amount":9007199254740992,"asset":"USDC","deliverBy":\#(s.now + 60_000)}"#.utf8
+            ))
     },
     BadInput(name: "amount above 2^53 as written", status: 400, code: "invalid_request") { s in
-        RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), raw: Array(#"{"payee":"\#(s.payee)","amount":18446744073709551616,"asset":"USDC","deliverBy":\#(s.now + 60_000)}"#.utf8))
+        RequestSpec(
+            .post, "/v1/escrows", as: .bearer(s.payerKey),
+            raw: Array(
+                #"{"payee":"\#(s.payee)","amount":18446744073709551616,"asset":"USDC","deliverBy":\#(s.now + 60_000)}"#
+                    .utf8))
     },
     BadInput(name: "zero deposit", status: 400, code: "invalid_request") { s in
-        RequestSpec(.post, "/v1/accounts/\(s.payer)/deposits", as: .bearer(s.operatorKey), json: ["asset": "USDC", "amount": 0])
+        RequestSpec(
+            .post, "/v1/accounts/\(s.payer)/deposits", as: .bearer(s.operatorKey), json: ["asset": "USDC", "amount": 0])
     },
     BadInput(name: "deliverBy in the past", status: 400, code: "invalid_request") { s in
-        RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, extra: ["deliverBy": .number(Double(s.now - 1))]))
+        RequestSpec(
+            .post, "/v1/escrows", as: .bearer(s.payerKey),
+            json: openBody(s, extra: ["deliverBy": .number(Double(s.now - 1))]))
     },
     BadInput(name: "deliver without evidence", status: 400, code: "invalid_request") { s in
         RequestSpec(.post, "/v1/escrows/\(s.locked)/deliver", as: .bearer(s.payeeKey), json: [:])
@@ -67,10 +81,14 @@ private let badInputs: [BadInput] = [
         RequestSpec(.post, "/v1/escrows/\(s.locked)/confirm", as: .bearer(s.payerKey), json: ["please": true])
     },
     BadInput(name: "a party without roles", status: 400, code: "invalid_request") { s in
-        RequestSpec(.post, "/v1/parties", as: .bearer(s.operatorKey), json: ["name": "x", "roles": [], "publicKey": .string(Base64.encode([UInt8](repeating: 1, count: 32)))])
+        RequestSpec(
+            .post, "/v1/parties", as: .bearer(s.operatorKey),
+            json: ["name": "x", "roles": [], "publicKey": .string(Base64.encode([UInt8](repeating: 1, count: 32)))])
     },
     BadInput(name: "an Idempotency-Key of 256 characters", status: 400, code: "invalid_request") { s in
-        RequestSpec(.post, "/v1/escrows/\(s.locked)/cancel", as: .bearer(s.payerKey), headers: [HTTPField.Name("Idempotency-Key")!: String(repeating: "k", count: 256)])
+        RequestSpec(
+            .post, "/v1/escrows/\(s.locked)/cancel", as: .bearer(s.payerKey),
+            headers: [HTTPField.Name("Idempotency-Key")!: String(repeating: "k", count: 256)])
     },
     // 400 invalid_request: paths and queries
     BadInput(name: "an escrow ID that is not base58", status: 400, code: "invalid_request") { s in
@@ -117,20 +135,27 @@ private let badInputs: [BadInput] = [
         RequestSpec(.get, "/v1/escrows", as: .none, headers: [.authorization: "Basic \(s.payerKey)"])
     },
     BadInput(name: "a signature without Kura-Nonce", status: 401, code: "unauthenticated") { s in
-        RequestSpec(.get, "/v1/escrows", as: .none, headers: [
-            HTTPField.Name("Kura-Party")!: s.payer.rawValue, HTTPField.Name("Kura-Timestamp")!: String(s.now),
-            HTTPField.Name("Kura-Signature")!: "AAAA",
-        ])
+        RequestSpec(
+            .get, "/v1/escrows", as: .none,
+            headers: [
+                HTTPField.Name("Kura-Party")!: s.payer.rawValue, HTTPField.Name("Kura-Timestamp")!: String(s.now),
+                HTTPField.Name("Kura-Signature")!: "AAAA",
+            ])
     },
     // 403 forbidden
     BadInput(name: "the payee confirms", status: 403, code: "forbidden") { s in
         RequestSpec(.post, "/v1/escrows/\(s.locked)/confirm", as: .bearer(s.payeeKey))
     },
     BadInput(name: "a non-operator deposits", status: 403, code: "forbidden") { s in
-        RequestSpec(.post, "/v1/accounts/\(s.payer)/deposits", as: .bearer(s.payerKey), json: ["asset": "USDC", "amount": 5])
+        RequestSpec(
+            .post, "/v1/accounts/\(s.payer)/deposits", as: .bearer(s.payerKey), json: ["asset": "USDC", "amount": 5])
     },
     BadInput(name: "a non-operator registers a party", status: 403, code: "forbidden") { s in
-        RequestSpec(.post, "/v1/parties", as: .bearer(s.payerKey), json: ["name": "x", "roles": ["agent"], "publicKey": .string(Base64.encode([UInt8](repeating: 1, count: 32)))])
+        RequestSpec(
+            .post, "/v1/parties", as: .bearer(s.payerKey),
+            json: [
+                "name": "x", "roles": ["agent"], "publicKey": .string(Base64.encode([UInt8](repeating: 1, count: 32))),
+            ])
     },
     BadInput(name: "a stranger lists another party's escrows", status: 403, code: "forbidden") { s in
         RequestSpec(.get, "/v1/escrows?party=\(s.payer)", as: .bearer(s.payeeKey))
@@ -143,7 +168,8 @@ private let badInputs: [BadInput] = [
         RequestSpec(.get, "/v1/parties/pty_2p8fVYk6nZ1q", as: .bearer(s.payerKey))
     },
     BadInput(name: "a payee that does not exist", status: 404, code: "not_found") { s in
-        RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, extra: ["payee": "pty_2p8fVYk6nZ1q"]))
+        RequestSpec(
+            .post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, extra: ["payee": "pty_2p8fVYk6nZ1q"]))
     },
     BadInput(name: "an unknown route", status: 404, code: "not_found") { s in
         RequestSpec(.get, "/v1/receipts", as: .bearer(s.payerKey))
@@ -165,7 +191,9 @@ private let badInputs: [BadInput] = [
         RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, amount: 901))
     },
     BadInput(name: "a withdrawal above the available balance", status: 422, code: "insufficient_funds") { s in
-        RequestSpec(.post, "/v1/accounts/\(s.payer)/withdrawals", as: .bearer(s.operatorKey), json: ["asset": "USDC", "amount": 901])
+        RequestSpec(
+            .post, "/v1/accounts/\(s.payer)/withdrawals", as: .bearer(s.operatorKey),
+            json: ["asset": "USDC", "amount": 901])
     },
 ]
 

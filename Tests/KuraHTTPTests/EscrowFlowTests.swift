@@ -89,24 +89,35 @@ struct EscrowFlowTests {
             try await api.deposit(payer.id, 1_000)
             var ids: [EscrowID] = []
             for _ in 0..<5 { ids.append(try await api.open(payerKey: payer.apiKey, payee: payee.id, amount: 10)) }
-            #expect(try await api.send(.post, "/v1/escrows/\(ids[0])/cancel", as: .bearer(payer.apiKey), json: [:]).status == .ok)
+            #expect(
+                try await api.send(.post, "/v1/escrows/\(ids[0])/cancel", as: .bearer(payer.apiKey), json: [:]).status
+                    == .ok)
 
             let first = try await api.send(.get, "/v1/escrows?limit=2", as: .bearer(payer.apiKey))
             #expect(first.status == .ok)
-            #expect(first.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [ids[4].rawValue, ids[3].rawValue])
+            #expect(
+                first.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [
+                    ids[4].rawValue, ids[3].rawValue,
+                ])
             let cursor = try #require(first.json["nextCursor"]?.stringValue)
 
             let second = try await api.send(.get, "/v1/escrows?limit=2&cursor=\(cursor)", as: .bearer(payer.apiKey))
-            #expect(second.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [ids[2].rawValue, ids[1].rawValue])
+            #expect(
+                second.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [
+                    ids[2].rawValue, ids[1].rawValue,
+                ])
 
-            let third = try await api.send(.get, "/v1/escrows?limit=2&cursor=\(try #require(second.json["nextCursor"]?.stringValue))", as: .bearer(payer.apiKey))
+            let third = try await api.send(
+                .get, "/v1/escrows?limit=2&cursor=\(try #require(second.json["nextCursor"]?.stringValue))",
+                as: .bearer(payer.apiKey))
             #expect(third.json["items"]?.arrayValue?.count == 1)
             #expect(third.json["nextCursor"] == .null)
 
             let cancelled = try await api.send(.get, "/v1/escrows?state=cancelled", as: .bearer(payee.apiKey))
             #expect(cancelled.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [ids[0].rawValue])
 
-            let byOperator = try await api.send(.get, "/v1/escrows?party=\(payee.id)&state=locked", as: api.operatorCaller)
+            let byOperator = try await api.send(
+                .get, "/v1/escrows?party=\(payee.id)&state=locked", as: api.operatorCaller)
             #expect(byOperator.json["items"]?.arrayValue?.count == 4)
         }
     }

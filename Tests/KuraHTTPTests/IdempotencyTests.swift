@@ -12,12 +12,14 @@ struct IdempotencyTests {
         let scenario = try await Scenario.make(fixture)
         try await fixture.test { api in
             let body = api.openBody(payee: scenario.payee, amount: 25)
-            let first = try await api.send(.post, "/v1/escrows", as: .bearer(scenario.payerKey), json: body, idempotencyKey: "order-1")
+            let first = try await api.send(
+                .post, "/v1/escrows", as: .bearer(scenario.payerKey), json: body, idempotencyKey: "order-1")
             #expect(first.status == .created)
             #expect(!first.replayed)
             let seq = try fixture.seq()
 
-            let second = try await api.send(.post, "/v1/escrows", as: .bearer(scenario.payerKey), json: body, idempotencyKey: "order-1")
+            let second = try await api.send(
+                .post, "/v1/escrows", as: .bearer(scenario.payerKey), json: body, idempotencyKey: "order-1")
             #expect(second.status == .created)
             #expect(second.replayed)
             #expect(second.body == first.body)
@@ -33,12 +35,14 @@ struct IdempotencyTests {
         let scenario = try await Scenario.make(fixture)
         try await fixture.test { api in
             let first = try await api.send(
-                .post, "/v1/escrows", as: .bearer(scenario.payerKey), json: api.openBody(payee: scenario.payee, amount: 25),
+                .post, "/v1/escrows", as: .bearer(scenario.payerKey),
+                json: api.openBody(payee: scenario.payee, amount: 25),
                 idempotencyKey: "order-2")
             #expect(first.status == .created)
             let seq = try fixture.seq()
             let other = try await api.send(
-                .post, "/v1/escrows", as: .bearer(scenario.payerKey), json: api.openBody(payee: scenario.payee, amount: 26),
+                .post, "/v1/escrows", as: .bearer(scenario.payerKey),
+                json: api.openBody(payee: scenario.payee, amount: 26),
                 idempotencyKey: "order-2")
             #expect(other.status == .conflict)
             #expect(other.code == "idempotency_conflict")
@@ -52,19 +56,22 @@ struct IdempotencyTests {
         let fixture = try await HTTPFixture()
         let scenario = try await Scenario.make(fixture)
         try await fixture.test { api in
-            let first = try await api.send(.post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey), idempotencyKey: "c")
+            let first = try await api.send(
+                .post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey), idempotencyKey: "c")
             #expect(first.status == .ok)
             #expect(first.json["state"] == "cancelled")
             let seq = try fixture.seq()
             // `{}` and an empty body are the same request.
             let again = try await api.send(
-                .post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey), json: [:], idempotencyKey: "c")
+                .post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey), json: [:],
+                idempotencyKey: "c")
             #expect(again.status == .ok)
             #expect(again.replayed)
             #expect(again.body == first.body)
             #expect(try fixture.seq() == seq)
             // Without the key the same action is a new command, refused by the state machine.
-            let fresh = try await api.send(.post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey))
+            let fresh = try await api.send(
+                .post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey))
             #expect(fresh.status == .conflict)
             #expect(fresh.code == "invalid_transition")
         }
@@ -74,17 +81,23 @@ struct IdempotencyTests {
     func registrationReplay() async throws {
         let fixture = try await HTTPFixture()
         try await fixture.test { api in
-            let body: JSONValue = ["name": "carol", "roles": ["agent"], "publicKey": "MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="]
+            let body: JSONValue = [
+                "name": "carol", "roles": ["agent"],
+                "publicKey": "MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=",
+            ]
             // Not a 32-byte key: refused, nothing stored under the key.
-            let bad = try await api.send(.post, "/v1/parties", as: api.operatorCaller, json: body, idempotencyKey: "reg")
+            let bad = try await api.send(
+                .post, "/v1/parties", as: api.operatorCaller, json: body, idempotencyKey: "reg")
             #expect(bad.status == .badRequest)
 
             let good: JSONValue = ["name": "carol", "roles": ["agent"], "publicKey": .string(Base64Key.carol)]
-            let first = try await api.send(.post, "/v1/parties", as: api.operatorCaller, json: good, idempotencyKey: "reg")
+            let first = try await api.send(
+                .post, "/v1/parties", as: api.operatorCaller, json: good, idempotencyKey: "reg")
             #expect(first.status == .created)
             #expect(first.json["apiKey"]?.stringValue?.hasPrefix("kura_") == true)
             let seq = try fixture.seq()
-            let second = try await api.send(.post, "/v1/parties", as: api.operatorCaller, json: good, idempotencyKey: "reg")
+            let second = try await api.send(
+                .post, "/v1/parties", as: api.operatorCaller, json: good, idempotencyKey: "reg")
             #expect(second.status == .created)
             #expect(second.replayed)
             #expect(second.json["apiKey"] == nil)

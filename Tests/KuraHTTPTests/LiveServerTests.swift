@@ -26,10 +26,12 @@ struct LiveServerTests {
             try await api.deposit(payer.id, 10_000)
             let id = try await api.open(payerKey: payer.apiKey, payee: payee.id, amount: 2_000)
             let delivered = try await api.send(
-                .post, "/v1/escrows/\(id)/deliver", as: .bearer(payee.apiKey), json: ["evidence": .string(Hex.encode(SHA256.hash("x")))],
+                .post, "/v1/escrows/\(id)/deliver", as: .bearer(payee.apiKey),
+                json: ["evidence": .string(Hex.encode(SHA256.hash("x")))],
                 idempotencyKey: "d-1")
             #expect(delivered.status == .ok)
-            let confirmed = try await api.send(.post, "/v1/escrows/\(id)/confirm", as: .signed(payer.id, keyName: "payer"), json: [:])
+            let confirmed = try await api.send(
+                .post, "/v1/escrows/\(id)/confirm", as: .signed(payer.id, keyName: "payer"), json: [:])
             #expect(confirmed.status == .ok, "\(confirmed)")
             #expect(confirmed.json["state"] == "released")
             #expect(try await api.available(payee.id) == 2_000 - 10)
@@ -53,10 +55,13 @@ struct LiveServerTests {
         let port = Mutex<Int?>(nil)
         let server = KuraServer(
             service: db.service,
-            configuration: .init(host: "127.0.0.1", port: 0, sweepIntervalMs: 50, onListening: { bound in port.withLock { $0 = bound } }),
+            configuration: .init(
+                host: "127.0.0.1", port: 0, sweepIntervalMs: 50, onListening: { bound in port.withLock { $0 = bound } }),
             logger: Logger(label: "kura.live", factory: { _ in SwiftLogNoOpLogHandler() }))
         let group = ServiceGroup(
-            configuration: .init(services: [server.makeApplication()], logger: Logger(label: "group", factory: { _ in SwiftLogNoOpLogHandler() })))
+            configuration: .init(
+                services: [server.makeApplication()],
+                logger: Logger(label: "group", factory: { _ in SwiftLogNoOpLogHandler() })))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var bound: Int?
@@ -72,7 +77,9 @@ struct LiveServerTests {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
             #expect(response.status.code == 200)
             let body = try await response.body.collect(upTo: 1 << 20)
-            #expect(try JSONValue.parse(Array(body.readableBytesView))["party"]?.stringValue == db.operatorParty.id.rawValue)
+            #expect(
+                try JSONValue.parse(Array(body.readableBytesView))["party"]?.stringValue == db.operatorParty.id.rawValue
+            )
 
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -91,7 +98,9 @@ struct SweeperTests {
         return false
     }
 
-    @Test("past deliverBy an undelivered escrow expires and the payer is refunded; past the confirm window a delivery is released")
+    @Test(
+        "past deliverBy an undelivered escrow expires and the payer is refunded; past the confirm window a delivery is released"
+    )
     func expiresAndReleases() async throws {
         let fixture = try await HTTPFixture(sweepIntervalMs: 10, label: "sweep")
         try await fixture.test { api in
@@ -101,7 +110,8 @@ struct SweeperTests {
             let late = try await api.open(payerKey: payer.apiKey, payee: payee.id, amount: 300, deliverInMs: 1_000)
             let done = try await api.open(payerKey: payer.apiKey, payee: payee.id, amount: 200, deliverInMs: 1_000)
             let delivered = try await api.send(
-                .post, "/v1/escrows/\(done)/deliver", as: .bearer(payee.apiKey), json: ["evidence": .string(Hex.encode(SHA256.hash("d")))])
+                .post, "/v1/escrows/\(done)/deliver", as: .bearer(payee.apiKey),
+                json: ["evidence": .string(Hex.encode(SHA256.hash("d")))])
             #expect(delivered.status == .ok)
             #expect(try await api.available(payer.id) == 500)
 
@@ -112,7 +122,8 @@ struct SweeperTests {
             #expect(expired)
             #expect(try await api.available(payer.id) == 800)
             // The delivered one waits for its confirm window (a day by default).
-            #expect(try await api.send(.get, "/v1/escrows/\(done)", as: .bearer(payer.apiKey)).json["state"] == "delivered")
+            #expect(
+                try await api.send(.get, "/v1/escrows/\(done)", as: .bearer(payer.apiKey)).json["state"] == "delivered")
 
             fixture.clock.advance(by: 86_400_000)
             let released = try await eventually {

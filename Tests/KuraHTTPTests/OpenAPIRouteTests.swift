@@ -49,7 +49,10 @@ struct OpenAPIRouteTests {
     func specBasics() throws {
         let text = try String(contentsOf: Self.specURL, encoding: .utf8)
         #expect(text.hasPrefix("openapi: 3.1") || text.contains("\nopenapi: 3.1"))
-        for needle in ["bearerAuth:", "kuraParty:", "kuraTimestamp:", "kuraNonce:", "kuraSignature:", "Problem:", "application/problem+json"] {
+        for needle in [
+            "bearerAuth:", "kuraParty:", "kuraTimestamp:", "kuraNonce:", "kuraSignature:", "Problem:",
+            "application/problem+json",
+        ] {
             #expect(text.contains(needle), "missing \(needle)")
         }
     }
@@ -75,6 +78,7 @@ struct OpenAPIRouteTests {
                 get:
                   type: object
             """
-        #expect(Self.specRoutes(yaml) == [KuraRoute("GET", "/a"), KuraRoute("POST", "/a"), KuraRoute("DELETE", "/b/{id}")])
+        #expect(
+            Self.specRoutes(yaml) == [KuraRoute("GET", "/a"), KuraRoute("POST", "/a"), KuraRoute("DELETE", "/b/{id}")])
     }
 }

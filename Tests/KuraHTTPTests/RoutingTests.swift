@@ -22,7 +22,9 @@ struct RoutingTests {
             var answers: [(KuraRoute, Answer)] = []
             for route in KuraRoutes.all where route.path != "/healthz" {
                 let uri = route.path
-                    .replacingOccurrences(of: "{id}", with: route.path.hasPrefix("/v1/parties") ? "pty_2p8fVYk6nZ1q" : "esc_2p8fVYk6nZ1q")
+                    .replacingOccurrences(
+                        of: "{id}", with: route.path.hasPrefix("/v1/parties") ? "pty_2p8fVYk6nZ1q" : "esc_2p8fVYk6nZ1q"
+                    )
                     .replacingOccurrences(of: "{party}", with: "pty_2p8fVYk6nZ1q")
                 answers.append((route, try await api.send(HTTPRequest.Method(route.method)!, uri)))
             }
@@ -85,10 +87,11 @@ struct ProblemMappingTests {
     @Test("a problem body has type, title, status, detail and code; a 5xx hides its detail")
     func body() {
         let body = Problem.body(for: KuraError(.insufficientFunds, "payer has 3"))
-        #expect(body == [
-            "type": "https://kura.dev/problems/insufficient_funds", "title": "Insufficient funds", "status": 422,
-            "detail": "payer has 3", "code": "insufficient_funds",
-        ])
+        #expect(
+            body == [
+                "type": "https://kura.dev/problems/insufficient_funds", "title": "Insufficient funds", "status": 422,
+                "detail": "payer has 3", "code": "insufficient_funds",
+            ])
         let hidden = Problem.body(for: KuraError(.storageFailure, "disk I/O error at /var/lib/kura.sqlite"))
         #expect(hidden["code"] == "storage_failure")
         #expect(hidden["status"] == 500)

@@ -33,7 +33,8 @@ struct SignatureAuthTests {
             #expect(list.status == .ok, "\(list)")
             #expect(list.json["items"]?.arrayValue?.count == 1)
 
-            let cancel = try await signed(api, s, path: "/v1/escrows/\(s.locked)/cancel", method: .post, body: Array("{}".utf8))
+            let cancel = try await signed(
+                api, s, path: "/v1/escrows/\(s.locked)/cancel", method: .post, body: Array("{}".utf8))
             #expect(cancel.status == .ok, "\(cancel)")
             #expect(cancel.json["state"] == "cancelled")
         }
@@ -48,9 +49,16 @@ struct SignatureAuthTests {
             let cases: [(String, Answer)] = [
                 ("signed by another key", try await signed(api, s, keyName: "payee")),
                 ("signed for another path", try await signed(api, s, signedPath: "/v1/accounts/\(s.payee)")),
-                ("query left out of the signed path", try await signed(api, s, path: "/v1/escrows?limit=5", signedPath: "/v1/escrows")),
-                ("signed over another body", try await signed(
-                    api, s, path: "/v1/escrows/\(s.locked)/cancel", method: .post, body: Array("{}".utf8), signedBody: [])),
+                (
+                    "query left out of the signed path",
+                    try await signed(api, s, path: "/v1/escrows?limit=5", signedPath: "/v1/escrows")
+                ),
+                (
+                    "signed over another body",
+                    try await signed(
+                        api, s, path: "/v1/escrows/\(s.locked)/cancel", method: .post, body: Array("{}".utf8),
+                        signedBody: [])
+                ),
                 ("timestamp 301 s old", try await signed(api, s, timestamp: now - 301_000)),
                 ("timestamp 301 s ahead", try await signed(api, s, timestamp: now + 301_000)),
             ]
@@ -86,7 +94,8 @@ struct SignatureAuthTests {
         let s = try await Scenario.make(fixture)
         try await fixture.test { api in
             var headers = Signing.headers(
-                party: s.payer, key: TestKeys.secretKey("payer"), method: "GET", pathWithQuery: "/v1/accounts/\(s.payer)",
+                party: s.payer, key: TestKeys.secretKey("payer"), method: "GET",
+                pathWithQuery: "/v1/accounts/\(s.payer)",
                 timestamp: fixture.clock.now.milliseconds, nonce: "nonce-bearer-wins", body: [])
             headers[.authorization] = "Bearer kura_wrong"
             let answer = try await api.send(.get, "/v1/accounts/\(s.payer)", as: .none, headers: headers)

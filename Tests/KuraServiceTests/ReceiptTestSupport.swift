@@ -6,10 +6,6 @@ import KuraStore
 import KuraTesting
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 // MARK: Fixtures
 
 /// The golden scenarios in `Fixtures/scenarios/` and their expected results in `Fixtures/expected/`.
@@ -82,77 +78,12 @@ func openCheckpoint(_ record: CheckpointRecord, _ verifier: NoteVerifier) throws
     try Checkpoint.open(note: record.note, verifier: verifier)
 }
 
-// MARK: The real `kura` binary (after Tests/KuraStoreTests/StoreTestSupport.swift)
+// MARK: Other programs (the `kura` binary itself: KuraTesting's `runKura`)
 
-/// A fresh directory under NSTemporaryDirectory. Call `remove()` (in a `defer`) when done.
-struct ReceiptTempDirectory: Sendable {
-    let url: URL
-
-    init(_ label: String = #function) throws {
-        let safe = label.filter { $0.isLetter || $0.isNumber }.prefix(40)
-        url = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("kura-receipts-\(safe)-\(getpid())-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    func write(_ name: String, _ text: String) throws {
-        try Data(text.utf8).write(to: url.appendingPathComponent(name))
-    }
-
-    func read(_ name: String) throws -> String {
-        try String(contentsOfFile: path(name), encoding: .utf8)
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
-}
-
-/// Finds the `kura` executable built beside this test bundle.
-enum ReceiptKuraBinary {
-    static let url: URL? = {
-        var candidates: [URL] = []
-        if let override = ProcessInfo.processInfo.environment["KURA_BINARY"] {
-            candidates.append(URL(fileURLWithPath: override))
-        }
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(runner.deletingLastPathComponent().appendingPathComponent("kura"))
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            candidates.append(executable.deletingLastPathComponent().appendingPathComponent("kura"))
-        }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kura"))
-        candidates.append(GoldenFixtures.root.appendingPathComponent(".build/debug/kura"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
-    static func require() throws -> URL {
-        try #require(
-            url,
-            "the kura executable was not found beside the test runner (\(CommandLine.arguments[0])) nor in .build/debug; build it with `swift build` or set KURA_BINARY"
-        )
-    }
-}
-
-/// What one run of a program did.
-struct ProgramResult: Sendable, CustomStringConvertible {
-    var status: Int32
-    var signaled: Bool
-    var stdout: String
-    var stderr: String
-
-    var description: String {
-        "exit \(status)\(signaled ? " (signal)" : ""); stdout: \(stdout.prefix(600)); stderr: \(stderr.prefix(600))"
-    }
-}
-
-/// Runs the `kura` binary with `arguments` in `directory`.
-func runKuraCLI(_ arguments: [String], in directory: ReceiptTempDirectory) async throws -> ProgramResult {
-    try await runProgram(try ReceiptKuraBinary.require(), arguments, in: directory)
-}
-
-/// Runs a program and waits for it; output goes through files so a chatty child never blocks on a pipe.
-func runProgram(_ executable: URL, _ arguments: [String], in directory: ReceiptTempDirectory) async throws -> ProgramResult {
-    let scratch = try ReceiptTempDirectory("run")
+/// Runs `executable` with `arguments` in `directory` and waits for it; output goes through files so a
+/// chatty child never blocks on a full pipe.
+func runProgram(_ executable: URL, _ arguments: [String], in directory: TemporaryDirectory) async throws -> ProgramResult {
+    let scratch = try TemporaryDirectory("run")
     defer { scratch.remove() }
     let outPath = scratch.path("stdout")
     let errPath = scratch.path("stderr")
@@ -167,22 +98,32 @@ func runProgram(_ executable: URL, _ arguments: [String], in directory: ReceiptT
     process.standardOutput = stdout
     process.standardError = stderr
     process.standardInput = FileHandle.nullDevice
-    var started = true
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         process.terminationHandler = { _ in continuation.resume() }
         do { try process.run() } catch {
-            started = false
             process.terminationHandler = nil
             continuation.resume()
         }
     }
     try? stdout.close()
     try? stderr.close()
-    guard started else { throw KuraError(.internalError, "could not start \(executable.path)") }
+    guard process.processIdentifier > 0 else { throw KuraError(.internalError, "could not start \(executable.path)") }
     return ProgramResult(
         status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
         stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+}
+
+/// What one run of a program did.
+struct ProgramResult: Sendable, CustomStringConvertible {
+    var status: Int32
+    var signaled: Bool
+    var stdout: String
+    var stderr: String
+
+    var description: String {
+        "exit \(status)\(signaled ? " (signal)" : ""); stdout: \(stdout.prefix(600)); stderr: \(stderr.prefix(600))"
+    }
 }
 
 /// The first executable named `name` on PATH.
@@ -190,4 +131,21 @@ func executableOnPath(_ name: String) -> URL? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
         .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}
+
+extension TemporaryDirectory {
+    /// Writes `text` to the file `name` in the directory.
+    func write(_ name: String, _ text: String) throws {
+        try Data(text.utf8).write(to: url.appendingPathComponent(name))
+    }
+
+    /// Writes a JSON value as canonical JSON and a newline to the file `name`.
+    func write(_ name: String, json: JSONValue) throws {
+        try Data(try json.canonicalBytes() + [0x0A]).write(to: url.appendingPathComponent(name))
+    }
+
+    /// The text of the file `name`.
+    func read(_ name: String) throws -> String {
+        try String(contentsOfFile: path(name), encoding: .utf8)
+    }
 }

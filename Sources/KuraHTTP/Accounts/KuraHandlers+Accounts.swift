@@ -11,7 +11,8 @@ extension KuraHandlers {
         let reply =
             deposit
             ? try await service.deposit(request, to: party, by: call.principal, idempotencyKey: try call.idempotencyKey)
-            : try await service.withdraw(request, from: party, by: call.principal, idempotencyKey: try call.idempotencyKey)
+            : try await service.withdraw(
+                request, from: party, by: call.principal, idempotencyKey: try call.idempotencyKey)
         return try JSONResponse.make(reply)
     }
 

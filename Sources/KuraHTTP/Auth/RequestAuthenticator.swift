@@ -19,7 +19,8 @@ struct RequestAuthenticator: Sendable {
         if values.allSatisfy({ $0 == nil }) {
             throw KuraError(
                 .unauthenticated,
-                "send 'Authorization: Bearer <apiKey>' or the Kura-Party, Kura-Timestamp, Kura-Nonce and Kura-Signature headers")
+                "send 'Authorization: Bearer <apiKey>' or the Kura-Party, Kura-Timestamp, Kura-Nonce and Kura-Signature headers"
+            )
         }
         let missing = zip(fields, values).filter { $0.1 == nil }.map { $0.0.rawName }
         guard missing.isEmpty else {

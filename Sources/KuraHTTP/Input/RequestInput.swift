@@ -78,14 +78,25 @@ enum RequestInput {
         for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = try percentDecoded(parts[0], plusIsSpace: true, what: "a query parameter name")
-            let value = parts.count > 1 ? try percentDecoded(parts[1], plusIsSpace: true, what: "query parameter '\(name.prefix(40))'") : ""
+            let value =
+                parts.count > 1
+                ? try percentDecoded(parts[1], plusIsSpace: true, what: "query parameter '\(name.prefix(40))'") : ""
             guard allowed.contains(name) else {
-                let known = allowed.isEmpty ? "this route takes none" : "known: \(allowed.sorted().joined(separator: ", "))"
-                throw KuraError(.invalidRequest, "unknown query parameter '\(ProblemMiddleware.printable(String(name.prefix(40))))' (\(known))")
+                let known =
+                    allowed.isEmpty ? "this route takes none" : "known: \(allowed.sorted().joined(separator: ", "))"
+                throw KuraError(
+                    .invalidRequest, "unknown query parameter '\(printable(String(name.prefix(40))))' (\(known))")
             }
             guard result[name] == nil else { throw KuraError(.invalidRequest, "query parameter '\(name)' is repeated") }
             result[name] = value
         }
         return result
+    }
+
+    /// A path as it may appear in a detail: bounded, and only printable ASCII.
+    static func printable(_ path: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                path.unicodeScalars.prefix(200).map { $0.isASCII && $0.value >= 32 && $0.value < 127 ? $0 : "?" }))
     }
 }

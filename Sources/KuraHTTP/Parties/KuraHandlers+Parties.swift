@@ -6,7 +6,8 @@ extension KuraHandlers {
     /// `POST /v1/parties` (operators): 201 `{party, apiKey, passport}`; a replay omits `apiKey`.
     func registerParty(_ call: Call) async throws(KuraError) -> Response {
         let request = try RegisterPartyRequest.decode(call.json())
-        let reply = try await service.registerParty(request, by: call.principal, idempotencyKey: try call.idempotencyKey)
+        let reply = try await service.registerParty(
+            request, by: call.principal, idempotencyKey: try call.idempotencyKey)
         return try JSONResponse.make(reply, created: "/v1/parties/\(reply.value.party.id)")
     }
 

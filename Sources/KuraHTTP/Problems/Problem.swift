@@ -56,7 +56,8 @@ public enum Problem {
     public static func body(for error: KuraError) -> JSONValue {
         let status = status(for: error.code)
         let detail =
-            status.code >= 500 ? "the server could not complete the request; the operator's log has the details" : error.detail
+            status.code >= 500
+            ? "the server could not complete the request; the operator's log has the details" : error.detail
         return [
             "type": .string(typeBase + error.code.rawValue),
             "title": .string(title(for: error.code)),

@@ -18,18 +18,20 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as KuraError {
             if Problem.status(for: error.code).code >= 500 {
                 context.logger.error(
-                    "request failed", metadata: ["code": "\(error.code)", "detail": "\(error.detail)", "path": "\(request.uri.path)"])
+                    "request failed",
+                    metadata: ["code": "\(error.code)", "detail": "\(error.detail)", "path": "\(request.uri.path)"])
             }
             return Problem.response(for: error)
         } catch let error as HTTPError where error.status == .notFound {
             let methods = KuraRoutes.methods(forPath: request.uri.path)
             if methods.isEmpty {
-                return Problem.response(for: KuraError(.notFound, "no route \(Self.printable(request.uri.path))"))
+                return Problem.response(
+                    for: KuraError(.notFound, "no route \(RequestInput.printable(request.uri.path))"))
             }
             return Problem.response(
                 for: KuraError(
                     .methodNotAllowed,
-                    "\(request.method.rawValue) is not allowed on \(Self.printable(request.uri.path)); use \(methods.joined(separator: " or "))"
+                    "\(request.method.rawValue) is not allowed on \(RequestInput.printable(request.uri.path)); use \(methods.joined(separator: " or "))"
                 ),
                 allow: methods)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
@@ -38,10 +40,5 @@ struct ProblemMiddleware: RouterMiddleware {
             context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return Problem.response(for: KuraError(.internalError, "\(error)"))
         }
-    }
-
-    /// A path as it may appear in a detail: bounded, and only printable ASCII.
-    static func printable(_ path: String) -> String {
-        String(String.UnicodeScalarView(path.unicodeScalars.prefix(200).map { $0.isASCII && $0.value >= 32 && $0.value < 127 ? $0 : "?" }))
     }
 }

@@ -11,8 +11,10 @@ public struct KuraRoute: Sendable, Hashable, Comparable, CustomStringConvertible
         self.path = path
     }
 
+    /// `METHOD /path`, e.g. `POST /v1/escrows`.
     public var description: String { "\(method) \(path)" }
 
+    /// Orders by path, then method, for stable listings.
     public static func < (lhs: KuraRoute, rhs: KuraRoute) -> Bool {
         (lhs.path, lhs.method) < (rhs.path, rhs.method)
     }

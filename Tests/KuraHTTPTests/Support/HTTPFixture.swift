@@ -23,7 +23,8 @@ final class HTTPFixture: Sendable {
     init(sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http") async throws {
         db = try await TestDatabase(label: label)
         server = KuraServer(
-            service: db.service, configuration: .init(port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs),
+            service: db.service,
+            configuration: .init(port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs),
             logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
@@ -40,8 +41,12 @@ final class HTTPFixture: Sendable {
     }
 
     /// Runs `body` against the application through HummingbirdTesting.
-    func test<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (APIClient) async throws -> T) async throws -> T {
-        try await server.makeApplication().test(setup) { client in try await body(APIClient(client: client, fixture: self)) }
+    func test<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (APIClient) async throws -> T)
+        async throws -> T
+    {
+        try await server.makeApplication().test(setup) { client in
+            try await body(APIClient(client: client, fixture: self))
+        }
     }
 }
 
@@ -78,7 +83,8 @@ struct APIClient: Sendable {
     var operatorCaller: Caller { .bearer(fixture.operatorKey) }
 
     func send(
-        _ method: HTTPRequest.Method, _ uri: String, as caller: Caller = .none, json: JSONValue? = nil, raw: [UInt8]? = nil,
+        _ method: HTTPRequest.Method, _ uri: String, as caller: Caller = .none, json: JSONValue? = nil,
+        raw: [UInt8]? = nil,
         idempotencyKey: String? = nil, headers extra: HTTPFields = [:]
     ) async throws -> Answer {
         var headers = extra
@@ -102,10 +108,14 @@ struct APIClient: Sendable {
     // MARK: Steps of a scenario, each checked
 
     /// Registers a party over HTTP with the `TestKeys` key named `name`.
-    func register(_ name: String, roles: [String] = ["agent", "provider"]) async throws -> (id: PartyID, apiKey: String) {
+    func register(_ name: String, roles: [String] = ["agent", "provider"]) async throws -> (id: PartyID, apiKey: String)
+    {
         let answer = try await send(
             .post, "/v1/parties", as: operatorCaller,
-            json: ["name": .string(name), "roles": .array(roles.map { .string($0) }), "publicKey": .string(TestKeys.publicKey(name).base64)])
+            json: [
+                "name": .string(name), "roles": .array(roles.map { .string($0) }),
+                "publicKey": .string(TestKeys.publicKey(name).base64),
+            ])
         guard answer.status == .created, let id = answer.json["party"]?["id"]?.stringValue,
             let key = answer.json["apiKey"]?.stringValue
         else { throw TestFailure("register \(name): \(answer)") }
@@ -121,10 +131,14 @@ struct APIClient: Sendable {
     }
 
     /// Opens an escrow as `payerKey` and returns its ID.
-    func open(payerKey: String, payee: PartyID, amount: UInt64, deliverInMs: Int64 = 3_600_000) async throws -> EscrowID {
+    func open(payerKey: String, payee: PartyID, amount: UInt64, deliverInMs: Int64 = 3_600_000) async throws -> EscrowID
+    {
         let answer = try await send(
-            .post, "/v1/escrows", as: .bearer(payerKey), json: openBody(payee: payee, amount: amount, deliverInMs: deliverInMs))
-        guard answer.status == .created, let id = answer.json["id"]?.stringValue else { throw TestFailure("open: \(answer)") }
+            .post, "/v1/escrows", as: .bearer(payerKey),
+            json: openBody(payee: payee, amount: amount, deliverInMs: deliverInMs))
+        guard answer.status == .created, let id = answer.json["id"]?.stringValue else {
+            throw TestFailure("open: \(answer)")
+        }
         return try EscrowID(validating: id)
     }
 
@@ -150,14 +164,16 @@ struct APIClient: Sendable {
 /// the service's own `SignedRequest.signingText`).
 enum Signing {
     static func text(method: String, pathWithQuery: String, timestamp: String, nonce: String, body: [UInt8]) -> String {
-        ["kura-request-v1", method, pathWithQuery, timestamp, nonce, Hex.encode(SHA256.hash(body))].joined(separator: "\n")
+        ["kura-request-v1", method, pathWithQuery, timestamp, nonce, Hex.encode(SHA256.hash(body))].joined(
+            separator: "\n")
     }
 
     static func headers(
         party: PartyID, key: Ed25519.SecretKey, method: String, pathWithQuery: String, timestamp: Int64, nonce: String,
         body: [UInt8]
     ) -> HTTPFields {
-        let text = text(method: method, pathWithQuery: pathWithQuery, timestamp: String(timestamp), nonce: nonce, body: body)
+        let text = text(
+            method: method, pathWithQuery: pathWithQuery, timestamp: String(timestamp), nonce: nonce, body: body)
         return [
             HTTPField.Name("Kura-Party")!: party.rawValue,
             HTTPField.Name("Kura-Timestamp")!: String(timestamp),
