@@ -112,13 +112,11 @@ struct CommandContext: Sendable {
     }
 
     /// Appends domain events to `stream` in order.
-    func append(_ events: [(type: String, payload: JSONValue)], to stream: String, _ tx: inout WriteTransaction)
-        throws(KuraError)
-    {
+    func append(_ events: [some DomainEvent], to stream: String, _ tx: inout WriteTransaction) throws(KuraError) {
         for event in events {
             try tx.append(
-                NewEvent(stream: stream, type: event.type, payload: event.payload), actor: actor, commandId: commandId,
-                at: now)
+                NewEvent(stream: stream, type: event.type, payload: event.payload, decoded: event), actor: actor,
+                commandId: commandId, at: now)
         }
     }
 }

@@ -12,13 +12,24 @@ public struct NewEvent: Sendable, Equatable {
     /// Optimistic concurrency: the stream's current version must equal this (0: the stream is new);
     /// nil accepts any version.
     public var expectedVersion: UInt64?
+    /// The typed event the payload was made from, if the caller has it: handed to projectors so they
+    /// need not parse back what the command just built. Not stored; replay passes nil.
+    public var decoded: (any DomainEvent)?
 
     /// Creates a new event.
-    public init(stream: String, type: String, payload: JSONValue, expectedVersion: UInt64? = nil) {
+    public init(
+        stream: String, type: String, payload: JSONValue, expectedVersion: UInt64? = nil, decoded: (any DomainEvent)? = nil
+    ) {
         self.stream = stream
         self.type = type
         self.payload = payload
         self.expectedVersion = expectedVersion
+        self.decoded = decoded
+    }
+
+    public static func == (lhs: NewEvent, rhs: NewEvent) -> Bool {
+        lhs.stream == rhs.stream && lhs.type == rhs.type && lhs.payload == rhs.payload
+            && lhs.expectedVersion == rhs.expectedVersion
     }
 }
 

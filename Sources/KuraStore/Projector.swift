@@ -7,6 +7,7 @@ public protocol Projector: Sendable {
     func createSchema(_ db: SQLiteConnection) throws(KuraError)
     /// Empties its tables, before a rebuild from the log.
     func reset(_ db: SQLiteConnection) throws(KuraError)
-    /// Folds one appended event into its tables.
-    func apply(_ event: Event, _ db: SQLiteConnection) throws(KuraError)
+    /// Folds one appended event into its tables. `decoded` is the typed event when the appender had it
+    /// (nil on replay, when the projector reads the payload itself).
+    func apply(_ event: Event, decoded: (any DomainEvent)?, _ db: SQLiteConnection) throws(KuraError)
 }

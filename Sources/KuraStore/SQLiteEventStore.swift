@@ -101,7 +101,7 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         // Each command runs in a savepoint; keep its statement journal in memory, not in a temp file.
         try db.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
         // Checkpoints run on their own thread (WALCheckpointer), never inside the writer's commits.
-        try db.execute("PRAGMA wal_autocheckpoint = 0")
+        try db.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
         try db.execute("BEGIN IMMEDIATE")
         do throws(KuraError) {
             try db.execute(Schema.sql)

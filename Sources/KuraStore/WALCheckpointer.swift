@@ -17,7 +17,9 @@ final class WALCheckpointer: @unchecked Sendable {
 
     init(path: String, interval: TimeInterval = 0.1) throws(KuraError) {
         connection = try SQLiteConnection(path: path, create: false)
-        try connection.execute("PRAGMA busy_timeout = 1000")
+        // A connection that has not read the file yet does not know it is in WAL mode, and checkpointing
+        // it would silently do nothing: read once first.
+        try connection.execute("PRAGMA busy_timeout = 1000; SELECT count(*) FROM meta;")
         self.interval = interval
         let thread = Thread { [self] in self.run() }
         thread.name = "kura-checkpointer"

@@ -59,7 +59,7 @@ public struct WriteTransaction {
             .integer(Int64(event.seq)), .text(event.stream), .integer(Int64(event.version)), .text(event.type),
             .text(String(decoding: payloadText, as: UTF8.self)), .integer(at.milliseconds), .text(actor),
             .text(commandId), .blob(event.prevHash), .blob(event.hash))
-        for projector in projectors { try projector.apply(event, db) }
+        for projector in projectors { try projector.apply(event, decoded: new.decoded, db) }
         head = LogHead(seq: event.seq, hash: event.hash)
         return event
     }

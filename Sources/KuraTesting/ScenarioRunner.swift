@@ -10,8 +10,9 @@ import KuraStore
 /// receipts, roots and signatures, byte for byte.
 ///
 /// ```swift
-/// let result = try await ScenarioRunner.run(Fixtures.scenario("happy-path"))
-/// #expect(result.golden == try ScenarioGolden.load(Fixtures.expected("happy-path")))
+/// let result = try await ScenarioRunner.run(root.appendingPathComponent("Fixtures/scenarios/happy-path.json"))
+/// let expected = try ScenarioGolden.load(root.appendingPathComponent("Fixtures/expected/happy-path.json"))
+/// #expect(result.golden == expected)
 /// ```
 ///
 /// After every step the runner checks that a refused step left the log head where it was, and records

@@ -73,7 +73,6 @@ struct GoldenScenarioTests {
         #expect(result.ledgerViolations == [])
         #expect(result.replay.before == result.replay.after)
         #expect(result.replay.before.count == 64)
-        // Every asset sums to zero over the parties' available and held funds, the fees and what came in.
         #expect(!result.receipts.isEmpty)
     }
 

@@ -312,8 +312,9 @@ struct ReceiptTests {
         let recomputed = try await service.checkpoint()
         #expect(recomputed == before, "the same size, root and (deterministic Ed25519) note")
         // The rebuilt tree keeps growing correctly.
-        let alice = try #require(session.parties.values.first { $0.roles.contains(.agent) && $0.name != "operator" })
-        let payee = try #require(session.parties.values.first { $0.roles.contains(.provider) && $0.id != alice.id })
+        let parties = session.parties.sorted { $0.key < $1.key }.map(\.value)
+        let alice = try #require(parties.first { $0.roles.contains(.agent) && !$0.roles.contains(.operator) })
+        let payee = try #require(parties.first { $0.roles.contains(.provider) && $0.id != alice.id })
         try await session.database.deposit(party: alice, amount: 10_000)
         _ = try await service.openEscrow(
             OpenEscrowRequest(

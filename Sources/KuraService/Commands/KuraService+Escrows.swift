@@ -25,7 +25,7 @@ extension KuraService {
             let events = try Escrow.decideLock(
                 id: id, terms: terms, by: principal.id, now: context.now,
                 context: EscrowContext(fees: fees, payerAvailable: available))
-            try context.append(events.map { ($0.type, $0.payload) }, to: "escrow/\(id)", &tx)
+            try context.append(events, to: "escrow/\(id)", &tx)
             guard let escrow = Escrow.fold(events) else { throw KuraError(.internalError, "lock produced no escrow") }
             return escrow
         }
@@ -76,7 +76,7 @@ extension KuraService {
         }
         guard var escrow = Escrow.fold(history) else { throw KuraError(.notFound, "no escrow \(id)") }
         let events = try escrow.decide(command, by: actor, now: context.now, context: EscrowContext(fees: fees))
-        try context.append(events.map { ($0.type, $0.payload) }, to: stream, &tx)
+        try context.append(events, to: stream, &tx)
         for event in events { escrow.apply(event) }
         return escrow
     }

@@ -37,7 +37,7 @@ extension KuraService {
             try Self.requireRole(.operator, principal, tx.db, "move funds in or out of Kura")
             guard let target = try Queries.party(party, tx.db) else { throw KuraError(.notFound, "no party \(party)") }
             let event = try decide(target, try Queries.available(party, request.asset, tx.db))
-            try context.append([(event.type, event.payload)], to: "account/\(party)", &tx)
+            try context.append([event], to: "account/\(party)", &tx)
             return try Self.account(party, tx.db)
         }
     }

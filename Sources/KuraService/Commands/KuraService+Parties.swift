@@ -22,7 +22,7 @@ extension KuraService {
             let events = try Party.decideRegister(
                 id: id, name: request.name, roles: Set(request.roles), publicKey: publicKey,
                 apiKeyHash: Self.hashAPIKey(apiKey), by: actor)
-            try context.append(events.map { ($0.type, $0.payload) }, to: "party/\(id)", &tx)
+            try context.append(events, to: "party/\(id)", &tx)
             guard let party = Party.fold(events) else { throw KuraError(.internalError, "registration produced no party") }
             let passport = Passport.issue(party: party, issuedAt: context.now, issuer: signer.name, key: signer.key)
             // The stored (replayable) answer leaves the key out: Kura never keeps an API key in clear.
@@ -44,7 +44,7 @@ extension KuraService {
             let events = try Party.decideBootstrap(
                 id: id, name: name, publicKey: signer.key.publicKey, apiKeyHash: Self.hashAPIKey(apiKey),
                 existingParties: try Queries.partyCount(tx.db))
-            try context.append(events.map { ($0.type, $0.payload) }, to: "party/\(id)", &tx)
+            try context.append(events, to: "party/\(id)", &tx)
             guard let party = Party.fold(events) else { throw KuraError(.internalError, "bootstrap produced no party") }
             let passport = Passport.issue(party: party, issuedAt: context.now, issuer: signer.name, key: signer.key)
             return PartyRegistration(party: party, apiKey: nil, passport: passport)
@@ -64,7 +64,7 @@ extension KuraService {
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Party in
             guard var party = try Queries.party(id, tx.db) else { throw KuraError(.notFound, "no party \(id)") }
             let events = try party.decide(command, by: try Queries.party(principal.id, tx.db))
-            try context.append(events.map { ($0.type, $0.payload) }, to: "party/\(id)", &tx)
+            try context.append(events, to: "party/\(id)", &tx)
             for event in events { party.apply(event) }
             return party
         }

@@ -38,14 +38,22 @@ public struct KuraProjector: Projector {
         receiptLog.invalidate()
     }
 
-    public func apply(_ event: Event, _ db: SQLiteConnection) throws(KuraError) {
+    public func apply(_ event: Event, decoded: (any DomainEvent)?, _ db: SQLiteConnection) throws(KuraError) {
         if event.type.hasPrefix("escrow.") {
-            try applyEscrow(EscrowEvent(type: event.type, payload: event.payload), event, db)
+            try applyEscrow(try Self.typed(decoded, event, EscrowEvent.init), event, db)
         } else if event.type.hasPrefix("party.") {
-            try applyParty(PartyEvent(type: event.type, payload: event.payload), stream: event.stream, seq: event.seq, db)
+            try applyParty(try Self.typed(decoded, event, PartyEvent.init), stream: event.stream, seq: event.seq, db)
         } else if event.type.hasPrefix("account.") {
-            try post(FundsEvent(type: event.type, payload: event.payload).postings, db)
+            try post(try Self.typed(decoded, event, FundsEvent.init).postings, db)
         }
+    }
+
+    /// The typed event: the one the command handed over, or (on replay) read back from the payload.
+    private static func typed<T: DomainEvent>(
+        _ decoded: (any DomainEvent)?, _ event: Event, _ read: (String, JSONValue) throws(KuraError) -> T
+    ) throws(KuraError) -> T {
+        if let typed = decoded as? T { return typed }
+        return try read(event.type, event.payload)
     }
 
     private func applyParty(_ event: PartyEvent, stream: String, seq: UInt64, _ db: SQLiteConnection) throws(KuraError) {

@@ -61,7 +61,7 @@ extension KuraService {
                         commandId: statement.text(7), prevHash: statement.bytes(8)))
             }
             for event in events {
-                try projector.apply(event, tx.db)
+                try projector.apply(event, decoded: nil, tx.db)
                 count += 1
             }
             return (before, try Self.projectionDigest(tx.db), count)

@@ -4,17 +4,22 @@ import KuraStore
 
 /// Reads of the read models, usable on a read connection or inside a write transaction.
 enum Queries {
+    /// Parties are read on every request (authentication, authorization); their stored JSON changes
+    /// only with their status. Decoding is keyed by that exact text, so a cached answer is never stale,
+    /// whichever process changed the row.
+    static let partyCache = DecodeCache<Party>()
+
     static func party(_ id: PartyID, _ db: SQLiteConnection) throws(KuraError) -> Party? {
         guard let json = try db.scalar("SELECT json FROM parties WHERE id = ?", .text(id.rawValue))?.text else {
             return nil
         }
-        return try decode(Party.self, json)
+        return try partyCache.value(json)
     }
 
     static func party(apiKeyHash: String, _ db: SQLiteConnection) throws(KuraError) -> Party? {
         guard let json = try db.scalar("SELECT json FROM parties WHERE api_key_hash = ?", .text(apiKeyHash))?.text
         else { return nil }
-        return try decode(Party.self, json)
+        return try partyCache.value(json)
     }
 
     static func partyCount(_ db: SQLiteConnection) throws(KuraError) -> Int {
@@ -44,5 +49,24 @@ enum Queries {
         do { return try JSONValue.parse(json).decode(T.self) } catch {
             throw KuraError(.internalError, "stored \(T.self) does not decode: \(error.reason)")
         }
+    }
+}
+
+/// Memoises the decoding of stored JSON text: the same text always decodes to the same value.
+final class DecodeCache<Value: Decodable & Sendable>: @unchecked Sendable {
+    private var values: [String: Value] = [:]
+    private let lock = NSLockLike()
+    private let capacity: Int
+
+    init(capacity: Int = 10_000) { self.capacity = capacity }
+
+    func value(_ json: String) throws(KuraError) -> Value {
+        if let hit = lock.withLock({ values[json] }) { return hit }
+        let value = try Queries.decode(Value.self, json)
+        lock.withLock {
+            if values.count >= capacity { values.removeAll(keepingCapacity: true) }
+            values[json] = value
+        }
+        return value
     }
 }

@@ -94,17 +94,19 @@ extension KuraService {
             }
             let note = checkpoint.signed(by: signer)
             try tx.db.run(
-                "INSERT OR REPLACE INTO checkpoints(size, root, key_name, note) VALUES (?, ?, ?, ?)", .integer(Int64(size)),
+                "INSERT INTO checkpoints(size, root, key_name, note) VALUES (?, ?, ?, ?)", .integer(Int64(size)),
                 .blob(root), .text(signer.name), .text(note))
             return CheckpointRecord(size: size, rootHash: Base64.encode(root), keyName: signer.name, note: note)
         }
     }
 
-    /// The newest checkpoint already issued, if any (no signing).
+    /// The newest checkpoint already issued with the current key, if any (no signing). Checkpoints of
+    /// earlier keys are kept beside them, so old notes still verify with old verifier keys.
     public func latestCheckpoint() throws(KuraError) -> CheckpointRecord? {
         try read { db throws(KuraError) in
-            let statement = try db.statement("SELECT size, root, key_name, note FROM checkpoints ORDER BY size DESC LIMIT 1")
-            try statement.bind([])
+            let statement = try db.statement(
+                "SELECT size, root, key_name, note FROM checkpoints WHERE key_name = ? ORDER BY size DESC LIMIT 1")
+            try statement.bind([.text(signer.name)])
             return try statement.rows { row throws(KuraError) in
                 CheckpointRecord(
                     size: UInt64(row.int64(0)), rootHash: Base64.encode(row.bytes(1)), keyName: row.text(2), note: row.text(3))

@@ -21,7 +21,8 @@ final class ReceiptLog: @unchecked Sendable {
         CREATE TABLE IF NOT EXISTS merkle_nodes(
             level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS checkpoints(
-            size INTEGER PRIMARY KEY, root BLOB NOT NULL, key_name TEXT NOT NULL, note TEXT NOT NULL);
+            size INTEGER NOT NULL, key_name TEXT NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL,
+            PRIMARY KEY(size, key_name));
         """
 
     /// The number of receipts in the file.
@@ -36,7 +37,9 @@ final class ReceiptLog: @unchecked Sendable {
     ) throws(KuraError) {
         try lock.withLock { () throws(KuraError) in
             let size = try Self.size(db)
-            if appender.size != size {
+            var cacheIsCurrent = appender.size == size
+            if cacheIsCurrent { cacheIsCurrent = try cacheMatches(db) }
+            if !cacheIsCurrent {
                 do { appender = try MerkleAppender(size: size, nodes: SQLiteMerkleNodes(db: db)) } catch {
                     throw KuraError(.storageFailure, "cannot resume the Merkle tree at size \(size): \(error)")
                 }
@@ -57,6 +60,16 @@ final class ReceiptLog: @unchecked Sendable {
                     .integer(Int64(node.index)), .blob(node.hash))
             }
         }
+    }
+
+    /// Whether the cached frontier's newest node is the one in the file: a cache left by a rolled-back
+    /// batch can have the file's size (if another process then appended as many) but not its hashes.
+    private func cacheMatches(_ db: SQLiteConnection) throws(KuraError) -> Bool {
+        guard let newest = appender.frontier.last else { return true }
+        let stored = try db.scalar(
+            "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", .integer(Int64(newest.level)),
+            .integer(Int64(newest.index)))?.blob
+        return stored == newest.hash
     }
 
     /// Forgets the cached frontier (before a rebuild).

@@ -60,7 +60,7 @@ enum Initializer {
         do { signer = try NoteSigner(name: origin, key: .generate()) } catch {
             throw KuraError(.invalidRequest, error.reason)
         }
-        let directory = (database as NSString).deletingLastPathComponent
+        let directory = database.lastIndex(of: "/").map { String(database[..<$0]) } ?? ""
         guard directory.isEmpty || FileManager.default.fileExists(atPath: directory) else {
             throw KuraError(.notFound, "directory \(directory) does not exist")
         }
