@@ -187,7 +187,8 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         try read { db throws(KuraError) in try Self.events(inStream: stream, db) }
     }
 
-    static func events(inStream stream: String, _ db: SQLiteConnection) throws(KuraError) -> [Event] {
+    /// Every event of one stream on `db`, in version order.
+    public static func events(inStream stream: String, _ db: SQLiteConnection) throws(KuraError) -> [Event] {
         let statement = try db.statement("SELECT \(Schema.eventColumns) FROM events WHERE stream = ? ORDER BY version")
         try statement.bind([.text(stream)])
         return try statement.rows { row throws(KuraError) in try Schema.event(row) }

@@ -93,40 +93,24 @@ public struct CLIResult: Sendable, CustomStringConvertible {
 /// Runs the `kura` binary with `arguments` in `directory` and waits for it; stdin is `input` (or empty).
 /// Output goes through files, so a chatty child never blocks on a full pipe.
 public func runKura(_ arguments: [String], in directory: TemporaryDirectory, input: String? = nil) async throws -> CLIResult {
-    let binary = try KuraBinary.require()
+    try await runProgram(try KuraBinary.require(), arguments, in: directory, input: input)
+}
+
+/// Runs any program the same way as ``runKura(_:in:input:)``.
+public func runProgram(_ executable: URL, _ arguments: [String], in directory: TemporaryDirectory, input: String? = nil)
+    async throws -> CLIResult
+{
     let scratch = try TemporaryDirectory("run")
     defer { scratch.remove() }
-    let outPath = scratch.path("stdout")
-    let errPath = scratch.path("stderr")
     let inPath = scratch.path("stdin")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
-
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = directory.url
-    let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    let stdin = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-    process.standardOutput = stdout
-    process.standardError = stderr
-    process.standardInput = stdin
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        process.terminationHandler = { _ in continuation.resume() }
-        do { try process.run() } catch {
-            process.terminationHandler = nil
-            continuation.resume()
-        }
-    }
-    try? stdout.close()
-    try? stderr.close()
-    try? stdin.close()
-    guard process.processIdentifier > 0 else { throw KuraError(.internalError, "could not start \(binary.path)") }
+    FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
+    let child = try ChildProcess.spawn(
+        executable.path, arguments, in: directory.url.path, stdinPath: inPath, stdoutPath: scratch.path("stdout"),
+        stderrPath: scratch.path("stderr"))
+    let (status, signaled) = await child.wait()
     return CLIResult(
-        status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-        stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        status: status, signaled: signaled,
+        stdout: (try? String(contentsOfFile: scratch.path("stdout"), encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOfFile: scratch.path("stderr"), encoding: .utf8)) ?? "")
 }
 

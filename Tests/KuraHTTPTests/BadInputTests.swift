@@ -172,7 +172,7 @@ private let badInputs: [BadInput] = [
             .post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, extra: ["payee": "pty_2p8fVYk6nZ1q"]))
     },
     BadInput(name: "an unknown route", status: 404, code: "not_found") { s in
-        RequestSpec(.get, "/v1/receipts", as: .bearer(s.payerKey))
+        RequestSpec(.get, "/v1/no-such-route", as: .bearer(s.payerKey))
     },
     // 405 method_not_allowed
     BadInput(name: "DELETE on an escrow", status: 405, code: "method_not_allowed") { s in

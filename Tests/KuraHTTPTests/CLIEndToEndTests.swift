@@ -102,41 +102,49 @@ struct CLIEndToEndTests {
 
 /// A `kura serve` child process on a free loopback port.
 final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+    let child: ChildProcess
+    private var exitStatus: Int32?
+    private let lock = NSLock()
     let outputPath: String
-    private(set) var url = ""
+    let url: String
 
-    private init(outputPath: String) { self.outputPath = outputPath }
+    private init(child: ChildProcess, outputPath: String, url: String) {
+        self.child = child
+        self.outputPath = outputPath
+        self.url = url
+    }
 
     static func start(database: String, in dir: TemporaryDirectory) async throws -> ServerProcess {
-        let server = ServerProcess(outputPath: dir.path("serve.out"))
-        FileManager.default.createFile(atPath: server.outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: server.outputPath))
-        server.process.executableURL = try KuraBinary.require()
-        server.process.arguments = ["serve", "--db", database, "--port", "0", "--log-level", "warning"]
-        server.process.currentDirectoryURL = dir.url
-        server.process.standardOutput = output
-        server.process.standardError = output
-        try server.process.run()
+        let outputPath = dir.path("serve.out")
+        let child = try ChildProcess.spawn(
+            try KuraBinary.require().path, ["serve", "--db", database, "--port", "0", "--log-level", "warning"],
+            in: dir.url.path, stdoutPath: outputPath, stderrPath: dir.path("serve.err"))
         for _ in 0..<300 {
-            if let line = server.output().split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
-                server.url = String(line.dropFirst("listening on ".count))
-                return server
+            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
+                return ServerProcess(child: child, outputPath: outputPath, url: String(line.dropFirst("listening on ".count)))
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        server.process.terminate()
-        throw KuraError(.internalError, "kura serve did not start: \(server.output())")
+        child.send(SIGKILL)
+        _ = await child.wait()
+        throw KuraError(.internalError, "kura serve did not start")
     }
 
     func output() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    /// Sends SIGTERM and waits for the exit status.
+    /// Sends SIGTERM and waits for the exit status (SIGKILL after 10 s).
     func terminate() async throws -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
+        if let known = lock.withLock({ exitStatus }) { return known }
+        child.send(SIGTERM)
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            child.send(SIGKILL)
+        }
+        let (status, signaled) = await child.wait()
+        watchdog.cancel()
+        let result = signaled ? 128 + status : status
+        lock.withLock { exitStatus = result }
+        return result
     }
 }

@@ -30,14 +30,14 @@ struct ReceiptDocsTests {
     /// python3 with the `cryptography` package, or nil.
     static let python: URL? = {
         guard let python = executableOnPath("python3") else { return nil }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = ["-c", "import cryptography.hazmat.primitives.asymmetric.ed25519"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? python : nil
+        guard
+            let child = try? ChildProcess.spawn(
+                python.path, ["-c", "import cryptography.hazmat.primitives.asymmetric.ed25519"], in: "/",
+                stdoutPath: "/dev/null", stderrPath: "/dev/null")
+        else { return nil }
+        var status: Int32 = -1
+        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+        return status == 0 ? python : nil
     }()
 
     @Test("the worked example's bytes are the real ones, and match the golden file")

@@ -78,53 +78,7 @@ func openCheckpoint(_ record: CheckpointRecord, _ verifier: NoteVerifier) throws
     try Checkpoint.open(note: record.note, verifier: verifier)
 }
 
-// MARK: Other programs (the `kura` binary itself: KuraTesting's `runKura`)
-
-/// Runs `executable` with `arguments` in `directory` and waits for it; output goes through files so a
-/// chatty child never blocks on a full pipe.
-func runProgram(_ executable: URL, _ arguments: [String], in directory: TemporaryDirectory) async throws -> ProgramResult {
-    let scratch = try TemporaryDirectory("run")
-    defer { scratch.remove() }
-    let outPath = scratch.path("stdout")
-    let errPath = scratch.path("stderr")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.currentDirectoryURL = directory.url
-    let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    process.standardOutput = stdout
-    process.standardError = stderr
-    process.standardInput = FileHandle.nullDevice
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        process.terminationHandler = { _ in continuation.resume() }
-        do { try process.run() } catch {
-            process.terminationHandler = nil
-            continuation.resume()
-        }
-    }
-    try? stdout.close()
-    try? stderr.close()
-    guard process.processIdentifier > 0 else { throw KuraError(.internalError, "could not start \(executable.path)") }
-    return ProgramResult(
-        status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-        stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
-}
-
-/// What one run of a program did.
-struct ProgramResult: Sendable, CustomStringConvertible {
-    var status: Int32
-    var signaled: Bool
-    var stdout: String
-    var stderr: String
-
-    var description: String {
-        "exit \(status)\(signaled ? " (signal)" : ""); stdout: \(stdout.prefix(600)); stderr: \(stderr.prefix(600))"
-    }
-}
+// MARK: Other programs (KuraTesting's `runProgram` runs them)
 
 /// The first executable named `name` on PATH.
 func executableOnPath(_ name: String) -> URL? {

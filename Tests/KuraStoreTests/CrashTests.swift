@@ -9,68 +9,6 @@ import Testing
     import Glibc
 #endif
 
-/// Collects a child's stdout lines from a pipe on a thread of its own, as they arrive.
-final class LineCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer: [UInt8] = []
-    private var lines: [String] = []
-    private var finished = false
-    private var stopRequested = false
-    private let done = DispatchSemaphore(value: 0)
-
-    /// Starts reading `fd` until end of file, or until `stop()` and nothing more is ready.
-    init(fd: Int32) {
-        let thread = Thread { [self] in
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&poller, 1, 50)
-                if ready > 0 {
-                    let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                    if count > 0 {
-                        self.take(chunk[0..<count])
-                        continue
-                    }
-                    if count < 0 && errno == EINTR { continue }
-                    break  // end of file or an error
-                }
-                // Nothing ready: once the child is gone, everything it wrote has been read.
-                if self.lock.withLock({ self.stopRequested }) { break }
-            }
-            self.lock.withLock { self.finished = true }
-            self.done.signal()
-        }
-        thread.start()
-    }
-
-    private func take(_ bytes: ArraySlice<UInt8>) {
-        lock.withLock {
-            buffer += bytes
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                buffer.removeSubrange(...newline)
-            }
-        }
-    }
-
-    /// Complete lines so far.
-    var snapshot: [String] { lock.withLock { lines } }
-
-    /// Bytes after the last newline (a line cut short by the kill).
-    var partial: [UInt8] { lock.withLock { buffer } }
-
-    /// Asks the reader to finish once the pipe is drained, and waits for it.
-    func stop() async {
-        lock.withLock { stopRequested = true }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                self.done.wait()
-                continuation.resume()
-            }
-        }
-    }
-}
-
 /// The crash test of issue 3: a real `kura` process appends as fast as it can and prints each
 /// acknowledged seq; it is killed with SIGKILL mid-run; everything it acknowledged must be in the
 /// file, and the chain must verify.
@@ -92,42 +30,32 @@ final class LineCollector: @unchecked Sendable {
         let initialised = try await runKura(["init", "--db", db], in: dir)
         try #require(initialised.status == 0, "kura init failed: \(initialised)")
 
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["bench", "append-loop", "--db", db, "--writers", "8"]
-        process.currentDirectoryURL = dir.url
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        let outPath = dir.path("append-loop.stdout")
         let errPath = dir.path("append-loop.stderr")
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        let terminated = Latch()
-        process.terminationHandler = { _ in terminated.open() }
-        try process.run()
-        try? pipe.fileHandleForWriting.close()
-        let collector = LineCollector(fd: pipe.fileHandleForReading.fileDescriptor)
+        let child = try ChildProcess.spawn(
+            binary.path, ["bench", "append-loop", "--db", db, "--writers", "8"], in: dir.url.path, stdoutPath: outPath,
+            stderrPath: errPath)
+        // Each acknowledgement is written with one write(2) straight to the file, so what the file holds
+        // when the child dies is exactly what it acknowledged (a last line cut short is no acknowledgement).
+        func output() -> String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
 
         // Wait for the first acknowledgement (the child is up and appending), then let it run a while.
         let start = Date()
-        while collector.snapshot.isEmpty && process.isRunning && Date().timeIntervalSince(start) < 20 {
+        while !output().contains("\n") && Date().timeIntervalSince(start) < 20 {
             try await Task.sleep(for: .milliseconds(5))
         }
         try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
-        let wasRunning = process.isRunning
-        kill(process.processIdentifier, SIGKILL)
-        await terminated.wait()
-        await collector.stop()
-        try? errHandle.close()
-        try? pipe.fileHandleForReading.close()
+        let wasRunning = kill(child.pid, 0) == 0
+        child.send(SIGKILL)
+        let (status, signaled) = await child.wait()
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         try #require(wasRunning, "append-loop exited on its own: \(stderr)")
-        #expect(process.terminationReason == .uncaughtSignal)
-        #expect(process.terminationStatus == SIGKILL)
+        #expect(signaled)
+        #expect(status == SIGKILL)
 
+        var lines = output().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast()  // after the last newline: empty, or a line the kill cut short
         // Every complete line is "seq writer n"; a line cut short by the kill is no acknowledgement.
-        let lines = collector.snapshot
         var acks: [Ack] = []
         for line in lines {
             let fields = line.split(separator: " ")

@@ -5,7 +5,8 @@ import KuraService
 
 /// The route handlers over one ``KuraService``. Each handler parses, calls the service, renders; no rule
 /// lives here. The steps common to every authenticated route run in ``respond(to:_:context:)``, in this
-/// order: body (413), caller (401/403), query (400), then the route itself.
+/// order: body (413), caller (401/403), query (400), then the route itself. The public routes of the
+/// transparency log (``LogEndpoint``) skip the body and the caller: query and path (400), then the route.
 struct KuraHandlers: Sendable {
     let service: KuraService
     let maxBodyBytes: Int
@@ -16,6 +17,13 @@ struct KuraHandlers: Sendable {
         // Added first so it wraps every route and the router's own not-found answer.
         router.add(middleware: ProblemMiddleware())
         for endpoint in Endpoint.allCases {
+            let route = endpoint.route
+            router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
+                try await respond(to: endpoint, request, context: context)
+            }
+        }
+        // The transparency log's public reads (no credentials).
+        for endpoint in LogEndpoint.allCases {
             let route = endpoint.route
             router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
                 try await respond(to: endpoint, request, context: context)

@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// Kura's HTTP server: the routes of `Schemas/openapi.yaml` over one ``KuraService``, plus the background
-/// sweeper that applies time-based transitions (auto-release, expiry).
+/// sweeper that applies time-based transitions (auto-release, expiry) and the checkpointer that signs
+/// checkpoints of the receipt log as it grows.
 ///
 /// ```swift
 /// let server = KuraServer(service: service, configuration: .init(port: 8402), logger: logger)
@@ -22,18 +23,22 @@ public struct KuraServer: Sendable {
         public var maxBodyBytes: Int
         /// How often the sweeper runs, in milliseconds; `0` or less runs no sweeper in this server.
         public var sweepIntervalMs: Int64
+        /// How often, at most, a checkpoint of the receipt log is issued while the log grows, in
+        /// milliseconds; `0` or less issues none in the background (checkpoints are still signed on demand).
+        public var checkpointIntervalMs: Int64
         /// Called once the server listens, with the bound port (the real one when ``port`` is 0).
         public var onListening: (@Sendable (Int) async -> Void)?
 
-        /// The defaults: `127.0.0.1:8402`, 1 MiB bodies, a sweep every second.
+        /// The defaults: `127.0.0.1:8402`, 1 MiB bodies, a sweep every second, at most one checkpoint a second.
         public init(
             host: String = "127.0.0.1", port: Int = 8402, maxBodyBytes: Int = 1 << 20, sweepIntervalMs: Int64 = 1000,
-            onListening: (@Sendable (Int) async -> Void)? = nil
+            checkpointIntervalMs: Int64 = 1000, onListening: (@Sendable (Int) async -> Void)? = nil
         ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
             self.sweepIntervalMs = sweepIntervalMs
+            self.checkpointIntervalMs = checkpointIntervalMs
             self.onListening = onListening
         }
     }
@@ -52,7 +57,7 @@ public struct KuraServer: Sendable {
         self.logger = logger
     }
 
-    /// The Hummingbird application: the router, the sweeper service, the bind address and the
+    /// The Hummingbird application: the router, the sweeper and checkpointer services, the bind address and the
     /// ``Configuration/onListening`` hook. Run it with `runService()`, in a `ServiceGroup`, or test it with
     /// HummingbirdTesting (`app.test(.router)` / `.live`).
     public func makeApplication() -> some ApplicationProtocol {
@@ -62,6 +67,11 @@ public struct KuraServer: Sendable {
         if configuration.sweepIntervalMs > 0 {
             services.append(
                 KuraSweeper(service: service, interval: .milliseconds(configuration.sweepIntervalMs), logger: logger))
+        }
+        if configuration.checkpointIntervalMs > 0 {
+            services.append(
+                KuraCheckpointer(
+                    service: service, interval: .milliseconds(configuration.checkpointIntervalMs), logger: logger))
         }
         return Application(
             router: handlers.makeRouter(),
@@ -74,7 +84,7 @@ public struct KuraServer: Sendable {
     }
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully: the listener closes, in-flight requests
-    /// finish, the sweeper stops after its current pass, and this returns. The caller closes the store.
+    /// finish, the sweeper stops after its current pass (the checkpointer at once), and this returns. The caller closes the store.
     public func run() async throws {
         try await makeApplication().runService()
     }

@@ -91,3 +91,33 @@ struct SQLiteMerkleNodes: MerkleNodeSource {
         return hash
     }
 }
+
+/// Only the receipt log, as a projector of its own: for benchmarks that measure what receipts and tree
+/// updates add to an append. It reads each escrow's state from its stream, so it needs no other table.
+public struct ReceiptProjector: Projector {
+    let log = ReceiptLog()
+
+    /// Creates the projector.
+    public init() {}
+
+    public func createSchema(_ db: SQLiteConnection) throws(KuraError) { try db.execute(ReceiptLog.schema) }
+
+    public func reset(_ db: SQLiteConnection) throws(KuraError) {
+        try db.execute("DELETE FROM receipts; DELETE FROM merkle_nodes;")
+        log.invalidate()
+    }
+
+    public func apply(_ event: Event, decoded: (any DomainEvent)?, _ db: SQLiteConnection) throws(KuraError) {
+        guard event.type.hasPrefix("escrow.") else { return }
+        let typed: EscrowEvent
+        if let decoded = decoded as? EscrowEvent { typed = decoded } else { typed = try EscrowEvent(type: event.type, payload: event.payload) }
+        var before: Escrow?
+        if event.version > 1 {
+            let history = try SQLiteEventStore.events(inStream: event.stream, db).dropLast().map { e throws(KuraError) in
+                try EscrowEvent(type: e.type, payload: e.payload)
+            }
+            before = Escrow.fold(history)
+        }
+        try log.append(typed, escrowBefore: before, envelope: event, db)
+    }
+}
