@@ -4,10 +4,13 @@ import KuraCrypto
 
 extension KuraClient {
     /// `POST /v1/parties` (operator).
-    public func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
+    public func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String? = nil)
+        async throws(KuraClientError)
         -> PartyRegistration
     {
-        try await call(.POST, "/v1/parties", body: try Self.json(request), idempotencyKey: idempotencyKey, as: PartyRegistration.self)
+        try await call(
+            .POST, "/v1/parties", body: try Self.json(request), idempotencyKey: idempotencyKey,
+            as: PartyRegistration.self)
     }
 
     /// `GET /v1/parties/{id}`.
@@ -16,17 +19,23 @@ extension KuraClient {
     }
 
     /// `POST /v1/accounts/{party}/deposits` (operator).
-    public func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String? = nil) async throws(KuraClientError)
+    public func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String? = nil)
+        async throws(KuraClientError)
         -> AccountView
     {
-        try await call(.POST, "/v1/accounts/\(party)/deposits", body: try Self.json(request), idempotencyKey: idempotencyKey, as: AccountView.self)
+        try await call(
+            .POST, "/v1/accounts/\(party)/deposits", body: try Self.json(request), idempotencyKey: idempotencyKey,
+            as: AccountView.self)
     }
 
     /// `POST /v1/accounts/{party}/withdrawals` (operator).
-    public func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String? = nil) async throws(KuraClientError)
+    public func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String? = nil)
+        async throws(KuraClientError)
         -> AccountView
     {
-        try await call(.POST, "/v1/accounts/\(party)/withdrawals", body: try Self.json(request), idempotencyKey: idempotencyKey, as: AccountView.self)
+        try await call(
+            .POST, "/v1/accounts/\(party)/withdrawals", body: try Self.json(request), idempotencyKey: idempotencyKey,
+            as: AccountView.self)
     }
 
     /// `GET /v1/accounts/{party}`.
@@ -35,15 +44,19 @@ extension KuraClient {
     }
 
     /// `POST /v1/escrows`.
-    public func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String? = nil) async throws(KuraClientError) -> Escrow {
-        try await call(.POST, "/v1/escrows", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Escrow.self)
+    public func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> Escrow
+    {
+        try await call(
+            .POST, "/v1/escrows", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Escrow.self)
     }
 
     /// `POST /v1/escrows/{id}/<action>`.
     public func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue = [:], idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Escrow
     {
-        try await call(.POST, "/v1/escrows/\(id)/\(action.rawValue)", body: body, idempotencyKey: idempotencyKey, as: Escrow.self)
+        try await call(
+            .POST, "/v1/escrows/\(id)/\(action.rawValue)", body: body, idempotencyKey: idempotencyKey, as: Escrow.self)
     }
 
     /// `GET /v1/escrows/{id}`.

@@ -40,7 +40,9 @@ public final class KuraClient: Sendable {
         /// The body as JSON.
         public func json() throws(KuraClientError) -> JSONValue {
             do { return try JSONValue.parse(body) } catch {
-                throw KuraClientError(kind: .invalid, status: status, code: "invalid_response", detail: "the answer is not JSON: \(error.reason)")
+                throw KuraClientError(
+                    kind: .invalid, status: status, code: "invalid_response",
+                    detail: "the answer is not JSON: \(error.reason)")
             }
         }
     }
@@ -71,7 +73,8 @@ public final class KuraClient: Sendable {
                 if !bytes.isEmpty { request.body = .bytes(ByteBuffer(bytes: bytes)) }
                 let response = try await httpClient.execute(request, timeout: timeout)
                 let buffer = try await response.body.collect(upTo: 16 << 20)
-                let answer = Response(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
+                let answer = Response(
+                    status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
                 if (200..<300).contains(answer.status) { return answer }
                 let failure = Self.problem(answer)
                 if failure.kind == .retryable && attempt < maxAttempts {
@@ -83,7 +86,8 @@ public final class KuraClient: Sendable {
                 throw error
             } catch {
                 guard attempt < maxAttempts else {
-                    throw KuraClientError(kind: .retryable, status: nil, code: "unavailable", detail: "\(baseURL): \(error)")
+                    throw KuraClientError(
+                        kind: .retryable, status: nil, code: "unavailable", detail: "\(baseURL): \(error)")
                 }
                 try? await Task.sleep(for: .milliseconds(100 << attempt))
             }
@@ -94,7 +98,9 @@ public final class KuraClient: Sendable {
         let json = try? JSONValue.parse(response.body)
         let code = json?["code"]?.stringValue ?? "http_\(response.status)"
         let detail = json?["detail"]?.stringValue ?? "HTTP \(response.status)"
-        return KuraClientError(kind: KuraClientError.classify(status: response.status), status: response.status, code: code, detail: detail)
+        return KuraClientError(
+            kind: KuraClientError.classify(status: response.status), status: response.status, code: code, detail: detail
+        )
     }
 
     /// Sends and decodes the JSON answer.
@@ -103,7 +109,9 @@ public final class KuraClient: Sendable {
     ) async throws(KuraClientError) -> T {
         let response = try await send(method, path, body: body, idempotencyKey: idempotencyKey)
         do { return try response.json().decode(T.self) } catch {
-            throw KuraClientError(kind: .invalid, status: response.status, code: "invalid_response", detail: "unexpected answer: \(error)")
+            throw KuraClientError(
+                kind: .invalid, status: response.status, code: "invalid_response", detail: "unexpected answer: \(error)"
+            )
         }
     }
 }

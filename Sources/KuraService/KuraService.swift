@@ -32,7 +32,8 @@ public final class KuraService: Sendable {
     }
 
     /// Opens the store at `path` with Kura's projectors.
-    public static func openStore(path: String, create: Bool, durable: Bool = true) throws(KuraError) -> SQLiteEventStore {
+    public static func openStore(path: String, create: Bool, durable: Bool = true) throws(KuraError) -> SQLiteEventStore
+    {
         try SQLiteEventStore(.init(path: path, create: create, durable: durable, projectors: [KuraProjector()]))
     }
 

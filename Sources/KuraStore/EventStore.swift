@@ -18,7 +18,8 @@ public struct NewEvent: Sendable, Equatable {
 
     /// Creates a new event.
     public init(
-        stream: String, type: String, payload: JSONValue, expectedVersion: UInt64? = nil, decoded: (any DomainEvent)? = nil
+        stream: String, type: String, payload: JSONValue, expectedVersion: UInt64? = nil,
+        decoded: (any DomainEvent)? = nil
     ) {
         self.stream = stream
         self.type = type

@@ -86,8 +86,9 @@ final class GroupCommitWriter: @unchecked Sendable {
             try connection.execute("BEGIN IMMEDIATE")
             // Catch-up: another process may have appended since our last batch; the head is re-read
             // from the file inside the write lock, so the chain always continues from the true head.
-            var tx = WriteTransaction(db: connection, head: try SQLiteEventStore.head(connection),
-                                      projectors: configuration.projectors)
+            var tx = WriteTransaction(
+                db: connection, head: try SQLiteEventStore.head(connection),
+                projectors: configuration.projectors)
             for item in batch {
                 try connection.run("SAVEPOINT command")
                 let headBefore = tx.head

@@ -177,7 +177,8 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
 
     public func events(after: UInt64, limit: Int) throws(KuraError) -> [Event] {
         try read { db throws(KuraError) in
-            let statement = try db.statement("SELECT \(Schema.eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            let statement = try db.statement(
+                "SELECT \(Schema.eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
             try statement.bind([.integer(Int64(after)), .integer(Int64(limit))])
             return try statement.rows { row throws(KuraError) in try Schema.event(row) }
         }

@@ -21,7 +21,9 @@ public struct WriteTransaction {
 
     /// The current version of a stream (0 when it has no events).
     public func version(of stream: String) throws(KuraError) -> UInt64 {
-        UInt64(try db.scalar("SELECT version FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", .text(stream))?.int64 ?? 0)
+        UInt64(
+            try db.scalar("SELECT version FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", .text(stream))?
+                .int64 ?? 0)
     }
 
     /// Every event of one stream so far, in order.

@@ -64,7 +64,10 @@ public enum KuraBinary {
     /// The binary, or an error that says where it looked.
     public static func require() throws -> URL {
         guard let url else {
-            throw KuraError(.notFound, "the kura executable was not found beside the test runner (\(CommandLine.arguments[0])) nor in .build/debug; build it with `swift build` or set KURA_BINARY")
+            throw KuraError(
+                .notFound,
+                "the kura executable was not found beside the test runner (\(CommandLine.arguments[0])) nor in .build/debug; build it with `swift build` or set KURA_BINARY"
+            )
         }
         return url
     }
@@ -92,7 +95,9 @@ public struct CLIResult: Sendable, CustomStringConvertible {
 
 /// Runs the `kura` binary with `arguments` in `directory` and waits for it; stdin is `input` (or empty).
 /// Output goes through files, so a chatty child never blocks on a full pipe.
-public func runKura(_ arguments: [String], in directory: TemporaryDirectory, input: String? = nil) async throws -> CLIResult {
+public func runKura(_ arguments: [String], in directory: TemporaryDirectory, input: String? = nil) async throws
+    -> CLIResult
+{
     try await runProgram(try KuraBinary.require(), arguments, in: directory, input: input)
 }
 
@@ -113,4 +118,3 @@ public func runProgram(_ executable: URL, _ arguments: [String], in directory: T
         stdout: (try? String(contentsOfFile: scratch.path("stdout"), encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOfFile: scratch.path("stderr"), encoding: .utf8)) ?? "")
 }
-

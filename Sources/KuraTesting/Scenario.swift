@@ -61,7 +61,8 @@ public struct Scenario: Sendable, Equatable {
         for (i, step) in steps.enumerated() {
             let parsedStep = try ScenarioStep(number: i + 1, json: step, scenario: name)
             if let previous = parsed.last, parsedStep.at < previous.at {
-                throw ScenarioError("\(name) step \(i + 1): 'at' \(parsedStep.at) is before the previous step's \(previous.at)")
+                throw ScenarioError(
+                    "\(name) step \(i + 1): 'at' \(parsedStep.at) is before the previous step's \(previous.at)")
             }
             parsed.append(parsedStep)
         }
@@ -138,9 +139,11 @@ public struct ScenarioStep: Sendable, Equatable, CustomStringConvertible {
             operation = .register(name: try m.string("name"), roles: parsedRoles)
         case "deposit":
             try m.allow(common.union(["party", "asset", "amount"]))
-            operation = .deposit(party: try m.string("party"), asset: try m.asset("asset"), amount: try m.amount("amount"))
+            operation = .deposit(
+                party: try m.string("party"), asset: try m.asset("asset"), amount: try m.amount("amount"))
         case "open":
-            try m.allow(common.union(["label", "payee", "amount", "asset", "deliverBy", "confirmWindowMs", "disputeWindowMs"]))
+            try m.allow(
+                common.union(["label", "payee", "amount", "asset", "deliverBy", "confirmWindowMs", "disputeWindowMs"]))
             let label = try m.optionalString("label")
             guard label != nil || expect != nil else {
                 throw ScenarioError("\(where_): an 'open' that must succeed needs a 'label'")
@@ -148,18 +151,22 @@ public struct ScenarioStep: Sendable, Equatable, CustomStringConvertible {
             operation = .open(
                 label: label, payee: try m.string("payee"), amount: try m.amount("amount"), asset: try m.asset("asset"),
                 deliverBy: Timestamp(milliseconds: try m.int64("deliverBy")),
-                confirmWindowMs: try m.optionalInt64("confirmWindowMs"), disputeWindowMs: try m.optionalInt64("disputeWindowMs"))
+                confirmWindowMs: try m.optionalInt64("confirmWindowMs"),
+                disputeWindowMs: try m.optionalInt64("disputeWindowMs"))
         case "deliver":
             try m.allow(common.union(["escrow", "evidence"]))
             operation = .deliver(escrow: try m.string("escrow"), evidence: try m.string("evidence"))
         case "confirm", "cancel", "refund":
             try m.allow(common.union(["escrow"]))
             let escrow = try m.string("escrow")
-            operation = name == "confirm" ? .confirm(escrow: escrow) : name == "cancel" ? .cancel(escrow: escrow) : .refund(escrow: escrow)
+            operation =
+                name == "confirm"
+                ? .confirm(escrow: escrow) : name == "cancel" ? .cancel(escrow: escrow) : .refund(escrow: escrow)
         case "dispute":
             try m.allow(common.union(["escrow", "reason", "evidence"]))
             operation = .dispute(
-                escrow: try m.string("escrow"), reason: try m.string("reason"), evidence: try m.optionalStrings("evidence") ?? [])
+                escrow: try m.string("escrow"), reason: try m.string("reason"),
+                evidence: try m.optionalStrings("evidence") ?? [])
         case "sweep":
             try m.allow(common.union(["released", "expired"]))
             operation = .sweep(released: try m.optionalStrings("released"), expired: try m.optionalStrings("expired"))

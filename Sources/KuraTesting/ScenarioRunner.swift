@@ -42,7 +42,8 @@ public enum ScenarioRunner {
     /// Runs `scenario` and keeps its database open; call ``ScenarioSession/close()`` when done.
     public static func start(_ scenario: Scenario) async throws -> ScenarioSession {
         let clock = TestClock(scenario.steps[0].at)
-        let database = try await TestDatabase(clock: clock, secretsSeed: secretsSeed, label: "scenario-\(scenario.name)")
+        let database = try await TestDatabase(
+            clock: clock, secretsSeed: secretsSeed, label: "scenario-\(scenario.name)")
         do {
             var state = RunState(scenario: scenario, database: database)
             for step in scenario.steps {
@@ -72,7 +73,10 @@ public final class ScenarioSession: Sendable {
     /// What the run produced.
     public let result: ScenarioResult
 
-    init(scenario: Scenario, database: TestDatabase, parties: [String: Party], escrows: [String: EscrowID], result: ScenarioResult) {
+    init(
+        scenario: Scenario, database: TestDatabase, parties: [String: Party], escrows: [String: EscrowID],
+        result: ScenarioResult
+    ) {
         self.scenario = scenario
         self.database = database
         self.parties = parties
@@ -120,7 +124,9 @@ private struct RunState {
             }
         } catch let error as KuraError {
             guard let expect = step.expect else { throw fail(step, "was refused: \(error)") }
-            guard error.code == expect else { throw fail(step, "was refused with \(error.code), not \(expect): \(error.detail)") }
+            guard error.code == expect else {
+                throw fail(step, "was refused with \(error.code), not \(expect): \(error.detail)")
+            }
             guard try database.store.head() == headBefore else { throw fail(step, "was refused but the log moved") }
         }
         violations += try service.ledgerViolations().map { "\(step): \($0)" }

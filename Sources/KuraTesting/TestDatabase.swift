@@ -34,7 +34,8 @@ public final class TestDatabase: Sendable {
     ) async throws(KuraError) {
         let safe = String(label.filter { $0.isLetter || $0.isNumber }.prefix(32))
         let directory = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("kura-\(safe)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+            .appendingPathComponent(
+                "kura-\(safe)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw KuraError(.storageFailure, "cannot create \(directory.path): \(error)")
         }
@@ -45,7 +46,8 @@ public final class TestDatabase: Sendable {
             let store = try KuraService.openStore(path: path, create: true, durable: durable)
             service = KuraService(
                 store: store, signer: TestKeys.serviceSigner, clock: clock.clock, configuration: configuration,
-                secrets: .seeded(secretsSeed), logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                secrets: .seeded(secretsSeed),
+                logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
             operatorRegistration = try await service.bootstrapOperator()
         } catch {
             try? FileManager.default.removeItem(at: directory)
@@ -66,7 +68,9 @@ public final class TestDatabase: Sendable {
         let reply = try await service.registerParty(
             RegisterPartyRequest(name: name, roles: roles, publicKey: TestKeys.publicKey(name).base64),
             by: operatorPrincipal, idempotencyKey: nil)
-        guard let apiKey = reply.value.apiKey else { throw KuraError(.internalError, "registration returned no API key") }
+        guard let apiKey = reply.value.apiKey else {
+            throw KuraError(.internalError, "registration returned no API key")
+        }
         return (reply.value.party, apiKey)
     }
 
@@ -74,7 +78,8 @@ public final class TestDatabase: Sendable {
     @discardableResult
     public func deposit(party: Party, asset: String = "USDC", amount: UInt64) async throws(KuraError) -> AccountView {
         try await service.deposit(
-            FundsRequest(asset: try Asset(asset), amount: try Amount(units: amount)), to: party.id, by: operatorPrincipal,
+            FundsRequest(asset: try Asset(asset), amount: try Amount(units: amount)), to: party.id,
+            by: operatorPrincipal,
             idempotencyKey: nil
         ).value
     }

@@ -43,7 +43,8 @@ struct JCSVectors: Decodable, Sendable {
 
     /// Empty when the file is missing, so the parameterised tests run zero cases and
     /// `fixtureIsComplete` reports the real problem instead of the process crashing.
-    static let shared = (try? load())
+    static let shared =
+        (try? load())
         ?? JCSVectors(
             cases: [], numbers: [],
             numbers_es6testfile: ES6File(published_sha256_first_1000: "", first_1000: [], random_sample: []),
@@ -90,8 +91,10 @@ private func canonicalNumber(_ value: Double) throws -> String {
         }
     }
 
-    @Test("es6testfile: first 1000 lines and 1000 pseudo-random doubles",
-          arguments: JCSVectors.shared.numbers_es6testfile.first_1000 + JCSVectors.shared.numbers_es6testfile.random_sample)
+    @Test(
+        "es6testfile: first 1000 lines and 1000 pseudo-random doubles",
+        arguments: JCSVectors.shared.numbers_es6testfile.first_1000
+            + JCSVectors.shared.numbers_es6testfile.random_sample)
     func es6TestFileNumber(_ row: JCSVectors.NumberRow) throws {
         let text = try canonicalNumber(row.value)
         #expect(text == row.expected)
@@ -118,24 +121,28 @@ private func canonicalNumber(_ value: Double) throws -> String {
 
     // MARK: Strict parsing
 
-    @Test("malformed JSON is rejected", arguments: [
-        "", " ", "{} x", "1 2", "[1]]", "nullx", "tru", "{\"a\" 1}", "{\"a\":1,}", "[1,]", "{,}", "[", "{\"a\":",
-        "01", "-01", "[00]", "1.", ".5", "+1", "1e", "1e+", "-", "0x10", "NaN", "Infinity", "-Infinity",
-        "\"a\u{01}b\"", "\"tab\there\"", "\"new\nline\"", "\"unterminated", "\"\\x\"", "\"\\u12\"", "\"\\u12g4\"",
-        "\"\\udead\"", "\"\\ud83d\"", "\"\\ud83dx\"", "\"\\ud83d\\u0041\"", "\"\\ude00\\ud83d\"",
-        "1e400", "-1e400", "[1e309]", "\u{FEFF}{}", "{'a':1}", "[1\u{0B}]",
-        "{\"\u{E9}\":1,\"e\u{301}\":2}",  // canonically equivalent keys are one Swift key: a duplicate
-    ])
+    @Test(
+        "malformed JSON is rejected",
+        arguments: [
+            "", " ", "{} x", "1 2", "[1]]", "nullx", "tru", "{\"a\" 1}", "{\"a\":1,}", "[1,]", "{,}", "[", "{\"a\":",
+            "01", "-01", "[00]", "1.", ".5", "+1", "1e", "1e+", "-", "0x10", "NaN", "Infinity", "-Infinity",
+            "\"a\u{01}b\"", "\"tab\there\"", "\"new\nline\"", "\"unterminated", "\"\\x\"", "\"\\u12\"", "\"\\u12g4\"",
+            "\"\\udead\"", "\"\\ud83d\"", "\"\\ud83dx\"", "\"\\ud83d\\u0041\"", "\"\\ude00\\ud83d\"",
+            "1e400", "-1e400", "[1e309]", "\u{FEFF}{}", "{'a':1}", "[1\u{0B}]",
+            "{\"\u{E9}\":1,\"e\u{301}\":2}",  // canonically equivalent keys are one Swift key: a duplicate
+        ])
     func malformed(_ text: String) {
         #expect(throws: JSONError.self) { try JSONValue.parse(text) }
     }
 
-    @Test("invalid UTF-8 is rejected", arguments: [
-        [0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xE0, 0x80, 0xAF, 0x22],  // stray byte, overlongs
-        [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xED, 0xBF, 0xBF, 0x22],  // surrogates encoded as UTF-8
-        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],  // above U+10FFFF
-        [0x22, 0xE2, 0x82, 0x22], [0x22, 0xE2, 0x82], [0x22, 0x80, 0x22], [0xFF],  // truncated, bare continuation
-    ] as [[UInt8]])
+    @Test(
+        "invalid UTF-8 is rejected",
+        arguments: [
+            [0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xE0, 0x80, 0xAF, 0x22],  // stray byte, overlongs
+            [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xED, 0xBF, 0xBF, 0x22],  // surrogates encoded as UTF-8
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],  // above U+10FFFF
+            [0x22, 0xE2, 0x82, 0x22], [0x22, 0xE2, 0x82], [0x22, 0x80, 0x22], [0xFF],  // truncated, bare continuation
+        ] as [[UInt8]])
     func invalidUTF8(_ bytes: [UInt8]) {
         #expect(throws: JSONError.self) { try JSONValue.parse(bytes) }
     }
@@ -160,7 +167,9 @@ private func canonicalNumber(_ value: Double) throws -> String {
         }
         #expect(try JSONValue.parse(nested(512)).canonicalString() == nested(512))
         #expect(throws: JSONError.self) { try JSONValue.parse(nested(513)) }
-        #expect(throws: JSONError.self) { try JSONValue.parse(String(repeating: "{\"a\":", count: 513) + "1" + String(repeating: "}", count: 513)) }
+        #expect(throws: JSONError.self) {
+            try JSONValue.parse(String(repeating: "{\"a\":", count: 513) + "1" + String(repeating: "}", count: 513))
+        }
         #expect(throws: JSONError.self) { try JSONValue.parse(String(repeating: "[", count: 100_000)) }
     }
 
@@ -174,14 +183,17 @@ private func canonicalNumber(_ value: Double) throws -> String {
         #expect(throws: JSONError.self) { try JSONValue.parse("-1e400") }
     }
 
-    @Test("numbers parse to the correctly rounded double", arguments: [
-        ("0", 0), ("-0", -0.0), ("1", 1), ("-12", -12), ("0.1", 0.1), ("1E2", 100), ("1e+2", 100), ("25e-1", 2.5),
-        ("9007199254740993", 9007199254740992), ("333333333.33333329", 333333333.3333333),
-        ("0.000000000000000000000000001", 1e-27), ("123456789012345678901234567890", 1.2345678901234568e29),
-        ("2.2250738585072011e-308", Double(bitPattern: 0x000F_FFFF_FFFF_FFFF)),
-        ("4.9406564584124654e-324", .leastNonzeroMagnitude),
-        ("1.7976931348623157e308", .greatestFiniteMagnitude), ("0.0000000000000000000000000000000000000000001e43", 1),
-    ] as [(String, Double)])
+    @Test(
+        "numbers parse to the correctly rounded double",
+        arguments: [
+            ("0", 0), ("-0", -0.0), ("1", 1), ("-12", -12), ("0.1", 0.1), ("1E2", 100), ("1e+2", 100), ("25e-1", 2.5),
+            ("9007199254740993", 9007199254740992), ("333333333.33333329", 333333333.3333333),
+            ("0.000000000000000000000000001", 1e-27), ("123456789012345678901234567890", 1.2345678901234568e29),
+            ("2.2250738585072011e-308", Double(bitPattern: 0x000F_FFFF_FFFF_FFFF)),
+            ("4.9406564584124654e-324", .leastNonzeroMagnitude),
+            ("1.7976931348623157e308", .greatestFiniteMagnitude),
+            ("0.0000000000000000000000000000000000000000001e43", 1),
+        ] as [(String, Double)])
     func numberParsing(_ text: String, _ expected: Double) throws {
         let parsed = try #require(try JSONValue.parse(text).doubleValue)
         #expect(parsed.bitPattern == expected.bitPattern)
@@ -189,7 +201,8 @@ private func canonicalNumber(_ value: Double) throws -> String {
 
     @Test("whitespace, escapes and literals")
     func lexicalDetails() throws {
-        let value = try JSONValue.parse(" \t\r\n{ \"a\" : [ true , false , null ] , \"b\\/\\u0041\\u00e9\\ud83d\\ude00\" : \"\\u0000\" } \n")
+        let value = try JSONValue.parse(
+            " \t\r\n{ \"a\" : [ true , false , null ] , \"b\\/\\u0041\\u00e9\\ud83d\\ude00\" : \"\\u0000\" } \n")
         #expect(value["a"] == [true, false, nil])
         #expect(value["b/A\u{E9}\u{1F600}"] == "\u{0}")
         #expect(try value.canonicalString() == "{\"a\":[true,false,null],\"b/A\u{E9}\u{1F600}\":\"\\u0000\"}")
@@ -200,24 +213,33 @@ private func canonicalNumber(_ value: Double) throws -> String {
     @Test("strings use only the minimal JCS escapes")
     func stringEscaping() throws {
         let text = "q\" b\\ /\u{8}\u{C}\n\r\t\u{1}\u{1F}\u{7F}\u{2028}é😀"
-        #expect(try JSONValue.string(text).canonicalString()
-            == "\"q\\\" b\\\\ /\\b\\f\\n\\r\\t\\u0001\\u001f\u{7F}\u{2028}é😀\"")
+        #expect(
+            try JSONValue.string(text).canonicalString()
+                == "\"q\\\" b\\\\ /\\b\\f\\n\\r\\t\\u0001\\u001f\u{7F}\u{2028}é😀\"")
     }
 
     @Test("keys sort by UTF-16 code units, not by scalar or Swift String order")
     func keyOrder() throws {
         // U+1F600 is D83D DE00 in UTF-16, so it sorts before U+E000 and U+FB33 but after U+D7FF.
-        let value: JSONValue = ["\u{FB33}": 1, "\u{E000}": 2, "\u{1F600}": 3, "\u{D7FF}": 4, "b": 5, "a": 6, "aa": 7, "": 8, "B": 9]
-        #expect(try value.canonicalString()
-            == "{\"\":8,\"B\":9,\"a\":6,\"aa\":7,\"b\":5,\"\u{D7FF}\":4,\"\u{1F600}\":3,\"\u{E000}\":2,\"\u{FB33}\":1}")
+        let value: JSONValue = [
+            "\u{FB33}": 1, "\u{E000}": 2, "\u{1F600}": 3, "\u{D7FF}": 4, "b": 5, "a": 6, "aa": 7, "": 8, "B": 9,
+        ]
+        #expect(
+            try value.canonicalString()
+                == "{\"\":8,\"B\":9,\"a\":6,\"aa\":7,\"b\":5,\"\u{D7FF}\":4,\"\u{1F600}\":3,\"\u{E000}\":2,\"\u{FB33}\":1}"
+        )
     }
 
-    @Test("numbers use the ECMAScript form", arguments: [
-        (-0.0, "0"), (1, "1"), (-1.5, "-1.5"), (100, "100"), (1e20, "100000000000000000000"), (1e21, "1e+21"),
-        (123e18, "123000000000000000000"), (1.5e300, "1.5e+300"), (0.000001, "0.000001"), (1e-7, "1e-7"),
-        (1.2345e-7, "1.2345e-7"), (0.1, "0.1"), (1.0 / 3, "0.3333333333333333"), (9007199254740991, "9007199254740991"),
-        (-9007199254740992, "-9007199254740992"), (18014398509481984, "18014398509481984"), (1732400000000, "1732400000000"),
-    ] as [(Double, String)])
+    @Test(
+        "numbers use the ECMAScript form",
+        arguments: [
+            (-0.0, "0"), (1, "1"), (-1.5, "-1.5"), (100, "100"), (1e20, "100000000000000000000"), (1e21, "1e+21"),
+            (123e18, "123000000000000000000"), (1.5e300, "1.5e+300"), (0.000001, "0.000001"), (1e-7, "1e-7"),
+            (1.2345e-7, "1.2345e-7"), (0.1, "0.1"), (1.0 / 3, "0.3333333333333333"),
+            (9007199254740991, "9007199254740991"),
+            (-9007199254740992, "-9007199254740992"), (18014398509481984, "18014398509481984"),
+            (1732400000000, "1732400000000"),
+        ] as [(Double, String)])
     func numberFormat(_ value: Double, _ expected: String) throws {
         #expect(try canonicalNumber(value) == expected)
     }
@@ -268,8 +290,10 @@ private func canonicalNumber(_ value: Double) throws -> String {
         let value = try JSONValue(encoding: event)
         #expect(value["amount"]?.uint64Value == 9_007_199_254_740_991)
         #expect(value["at"]?.int64Value == 1_732_400_000_000)
-        #expect(try value.canonicalString()
-            == #"{"amount":9007199254740991,"asset":"USDC/é","at":1732400000000,"delta":-9007199254740991,"ratio":0.1,"tags":["b","a"]}"#)
+        #expect(
+            try value.canonicalString()
+                == #"{"amount":9007199254740991,"asset":"USDC/é","at":1732400000000,"delta":-9007199254740991,"ratio":0.1,"tags":["b","a"]}"#
+        )
         #expect(try value.decode(Event.self) == event)
     }
 

@@ -25,11 +25,15 @@ struct CLIEndToEndTests {
     }
 
     /// Registers payer and payee, deposits, and returns their IDs and API keys.
-    func parties(_ dir: TemporaryDirectory, _ target: [String]) async throws -> (payer: String, payerKey: String, payee: String, payeeKey: String) {
+    func parties(_ dir: TemporaryDirectory, _ target: [String]) async throws -> (
+        payer: String, payerKey: String, payee: String, payeeKey: String
+    ) {
         _ = try await runKura(["keys", "generate", "--out", "payer.key", "--name", "payer"], in: dir)
         _ = try await runKura(["keys", "generate", "--out", "payee.key", "--name", "payee"], in: dir)
-        let payer = try await json(["party", "add", "--name", "payer", "--role", "agent", "--key-file", "payer.key"] + target, dir)
-        let payee = try await json(["party", "add", "--name", "payee", "--role", "provider", "--key-file", "payee.key"] + target, dir)
+        let payer = try await json(
+            ["party", "add", "--name", "payer", "--role", "agent", "--key-file", "payer.key"] + target, dir)
+        let payee = try await json(
+            ["party", "add", "--name", "payee", "--role", "provider", "--key-file", "payee.key"] + target, dir)
         let payerID = try id(payer, "party", "id")
         let deposit = try await json(["deposit", payerID, "--asset", "USDC", "--amount", "100000"] + target, dir)
         #expect(deposit["balances"]?.arrayValue?.first?["available"]?.uint64Value == 100_000)
@@ -45,11 +49,15 @@ struct CLIEndToEndTests {
         #expect(try id(initialised, "operatorApiKey").hasPrefix("kura_"))
         let p = try await parties(dir, db)
         let escrow = try await json(
-            ["escrow", "open", "--payee", p.payee, "--amount", "10000", "--asset", "USDC", "--deliver-within", "3600", "--as", p.payer] + db, dir)
+            [
+                "escrow", "open", "--payee", p.payee, "--amount", "10000", "--asset", "USDC", "--deliver-within",
+                "3600", "--as", p.payer,
+            ] + db, dir)
         let escrowID = try id(escrow, "id")
         #expect(escrow["state"]?.stringValue == "locked")
         let evidence = Hex.encode(SHA256.hash("the response"))
-        let delivered = try await json(["escrow", "deliver", escrowID, "--evidence", evidence, "--as", p.payee] + db, dir)
+        let delivered = try await json(
+            ["escrow", "deliver", escrowID, "--evidence", evidence, "--as", p.payee] + db, dir)
         #expect(delivered["state"]?.stringValue == "delivered")
         let refused = try await runKura(["escrow", "confirm", escrowID, "--as", p.payee] + db, in: dir)
         #expect(refused.status == 69 && refused.stderr.hasPrefix("kura: forbidden:"), "\(refused)")
@@ -65,7 +73,10 @@ struct CLIEndToEndTests {
         let replay = try await json(["replay"] + db, dir)
         #expect(replay["identical"]?.boolValue == true)
         let tooMuch = try await runKura(
-            ["escrow", "open", "--payee", p.payee, "--amount", "999999", "--asset", "USDC", "--deliver-within", "60", "--as", p.payer] + db, in: dir)
+            [
+                "escrow", "open", "--payee", p.payee, "--amount", "999999", "--asset", "USDC", "--deliver-within", "60",
+                "--as", p.payer,
+            ] + db, in: dir)
         #expect(tooMuch.status == 69 && tooMuch.stderr.hasPrefix("kura: insufficient_funds:"), "\(tooMuch)")
         let missing = try await runKura(["escrow", "show", "esc_1111111111111111", "--as", p.payer] + db, in: dir)
         #expect(missing.status == 66, "\(missing)")
@@ -82,9 +93,14 @@ struct CLIEndToEndTests {
         let asOperator = url + ["--api-key", operatorKey]
         let p = try await parties(dir, asOperator)
         let escrow = try await json(
-            ["escrow", "open", "--payee", p.payee, "--amount", "2000", "--asset", "USDC", "--deliver-within", "3600", "--api-key", p.payerKey] + url, dir)
+            [
+                "escrow", "open", "--payee", p.payee, "--amount", "2000", "--asset", "USDC", "--deliver-within", "3600",
+                "--api-key", p.payerKey,
+            ] + url, dir)
         let escrowID = try id(escrow, "id")
-        _ = try await json(["escrow", "deliver", escrowID, "--evidence", String(repeating: "ab", count: 32), "--api-key", p.payeeKey] + url, dir)
+        _ = try await json(
+            ["escrow", "deliver", escrowID, "--evidence", String(repeating: "ab", count: 32), "--api-key", p.payeeKey]
+                + url, dir)
         let wrongParty = try await runKura(["escrow", "confirm", escrowID, "--api-key", p.payeeKey] + url, in: dir)
         #expect(wrongParty.status == 69 && wrongParty.stderr.hasPrefix("kura: forbidden:"), "\(wrongParty)")
         let released = try await json(["escrow", "confirm", escrowID, "--api-key", p.payerKey] + url, dir)
@@ -122,7 +138,8 @@ final class ServerProcess: @unchecked Sendable {
         for _ in 0..<300 {
             let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
-                return ServerProcess(child: child, outputPath: outputPath, url: String(line.dropFirst("listening on ".count)))
+                return ServerProcess(
+                    child: child, outputPath: outputPath, url: String(line.dropFirst("listening on ".count)))
             }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -47,8 +47,11 @@ struct ReceiptCLIEndToEndTests {
             let payeeID = try #require(payee["party"]?["id"]?.stringValue)
             _ = try await json(["deposit", payerID, "--asset", "USDC", "--amount", "5000"] + asOperator, dir)
             let escrow = try await json(
-                ["escrow", "open", "--payee", payeeID, "--amount", "1200", "--asset", "USDC", "--deliver-within", "3600",
-                 "--api-key", payerKey] + url, dir)
+                [
+                    "escrow", "open", "--payee", payeeID, "--amount", "1200", "--asset", "USDC", "--deliver-within",
+                    "3600",
+                    "--api-key", payerKey,
+                ] + url, dir)
             #expect(escrow["state"]?.stringValue == "locked")
 
             let bundled = try await runKura(

@@ -247,7 +247,9 @@ struct ReceiptRoutesTests {
             #expect(answer.status == .ok, "\(answer)")
             #expect(answer.contentType == "application/json")
             #expect(answer.json["from"]?.uint64Value == 3 && answer.json["to"]?.uint64Value == 6)
-            let proof = try #require(answer.json["hashes"]?.arrayValue).compactMap { $0.stringValue.flatMap(Base64.decode) }
+            let proof = try #require(answer.json["hashes"]?.arrayValue).compactMap {
+                $0.stringValue.flatMap(Base64.decode)
+            }
             #expect(!proof.isEmpty && proof.allSatisfy { $0.count == 32 })
             #expect(
                 MerkleVerifier.verifyConsistency(
@@ -270,7 +272,8 @@ struct ReceiptRoutesTests {
             for from in UInt64(1)...6 {
                 for to in from...6 {
                     let pair = try await api.send(.get, "/v1/log/consistency?from=\(from)&to=\(to)")
-                    let hashes = pair.json["hashes"]?.arrayValue?.compactMap { $0.stringValue.flatMap(Base64.decode) } ?? []
+                    let hashes =
+                        pair.json["hashes"]?.arrayValue?.compactMap { $0.stringValue.flatMap(Base64.decode) } ?? []
                     #expect(
                         MerkleVerifier.verifyConsistency(
                             oldSize: from, newSize: to, oldRoot: roots[from]!, newRoot: roots[to]!, proof: hashes),
@@ -319,7 +322,8 @@ struct ReceiptRoutesTests {
     func publicRoutes() async throws {
         #expect(
             KuraRoutes.publicRoutes.isSuperset(of: [
-                KuraRoute("GET", "/healthz"), KuraRoute("GET", "/v1/receipts"), KuraRoute("GET", "/v1/receipts/{index}"),
+                KuraRoute("GET", "/healthz"), KuraRoute("GET", "/v1/receipts"),
+                KuraRoute("GET", "/v1/receipts/{index}"),
                 KuraRoute("GET", "/v1/receipts/{index}/bundle"), KuraRoute("GET", "/v1/log/checkpoint"),
                 KuraRoute("GET", "/v1/log/consistency"), KuraRoute("GET", "/v1/log/key"),
             ]))

@@ -43,7 +43,9 @@ struct AuthenticationTests {
         }
     }
 
-    @Test("the signing text is exactly kura-request-v1, method, path with query, timestamp, nonce, hex SHA-256 of the body")
+    @Test(
+        "the signing text is exactly kura-request-v1, method, path with query, timestamp, nonce, hex SHA-256 of the body"
+    )
     func signingTextFormat() {
         let text = SignedRequest.signingText(
             method: "post", pathWithQuery: "/v1/escrows?limit=5", timestamp: "1735689600000", nonce: "n0nce-abc",
@@ -51,8 +53,12 @@ struct AuthenticationTests {
         #expect(
             text == "kura-request-v1\nPOST\n/v1/escrows?limit=5\n1735689600000\nn0nce-abc\n"
                 + "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        let empty = SignedRequest.signingText(method: "GET", pathWithQuery: "/healthz", timestamp: "1", nonce: "n", body: [])
-        #expect(empty == "kura-request-v1\nGET\n/healthz\n1\nn\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        let empty = SignedRequest.signingText(
+            method: "GET", pathWithQuery: "/healthz", timestamp: "1", nonce: "n", body: [])
+        #expect(
+            empty
+                == "kura-request-v1\nGET\n/healthz\n1\nn\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        )
     }
 
     @Test("a signature over the documented text, made without Kura's helper, is accepted")
@@ -61,7 +67,8 @@ struct AuthenticationTests {
         defer { db.close() }
         let (party, _) = try await db.register(name: "agent", roles: [.agent])
         let now = String(db.clock.now.milliseconds)
-        let text = "kura-request-v1\nGET\n/v1/accounts/\(party.id)?x=1\n\(now)\nabcdefgh-1\n"
+        let text =
+            "kura-request-v1\nGET\n/v1/accounts/\(party.id)?x=1\n\(now)\nabcdefgh-1\n"
             + "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         let request = SignedRequest(
             party: party.id.rawValue, timestamp: now, nonce: "abcdefgh-1",
@@ -70,7 +77,9 @@ struct AuthenticationTests {
         #expect(try await db.service.authenticate(request).party == party)
     }
 
-    @Test("a valid signed request is accepted, up to 300 s of skew either way", arguments: [0 as Int64, 300_000, -300_000])
+    @Test(
+        "a valid signed request is accepted, up to 300 s of skew either way",
+        arguments: [0 as Int64, 300_000, -300_000])
     func valid(skew: Int64) async throws {
         let db = try await TestDatabase()
         defer { db.close() }
@@ -96,7 +105,8 @@ struct AuthenticationTests {
         case .alteredMethod: request.method = "PUT"
         case .alteredTimestamp: request.timestamp = String(now.milliseconds + 1)
         case .alteredNonce: request.nonce = "nonce-0002"
-        case .tooOld: request = Self.signed(party: party, signer: "agent", timestamp: now.adding(milliseconds: -301_000))
+        case .tooOld:
+            request = Self.signed(party: party, signer: "agent", timestamp: now.adding(milliseconds: -301_000))
         case .tooNew: request = Self.signed(party: party, signer: "agent", timestamp: now.adding(milliseconds: 301_000))
         case .badSignatureEncoding: request.signature = "not base64!"
         case .truncatedSignature: request.signature = Base64.encode(Base64.decode(request.signature)!.prefix(63))

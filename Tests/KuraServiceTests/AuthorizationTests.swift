@@ -61,7 +61,9 @@ struct AuthorizationTests {
         #expect(try world.service.ledgerViolations() == [])
     }
 
-    @Test("only an operator deposits, withdraws, registers and suspends", arguments: OperatorOperation.allCases, Caller.allCases)
+    @Test(
+        "only an operator deposits, withdraws, registers and suspends", arguments: OperatorOperation.allCases,
+        Caller.allCases)
     func operatorOnly(operation: OperatorOperation, caller: Caller) async throws {
         let world = try await EscrowWorld.make()
         defer { world.close() }
@@ -71,13 +73,18 @@ struct AuthorizationTests {
         let balance = try world.balance(world.payer)
         let attempt: () async throws -> Void = {
             switch operation {
-            case .deposit: _ = try await world.service.deposit(funds, to: world.payer.id, by: principal, idempotencyKey: nil)
-            case .withdraw: _ = try await world.service.withdraw(funds, from: world.payer.id, by: principal, idempotencyKey: nil)
+            case .deposit:
+                _ = try await world.service.deposit(funds, to: world.payer.id, by: principal, idempotencyKey: nil)
+            case .withdraw:
+                _ = try await world.service.withdraw(funds, from: world.payer.id, by: principal, idempotencyKey: nil)
             case .register:
                 _ = try await world.service.registerParty(
-                    RegisterPartyRequest(name: "newcomer", roles: [.agent], publicKey: TestKeys.publicKey("newcomer").base64),
+                    RegisterPartyRequest(
+                        name: "newcomer", roles: [.agent], publicKey: TestKeys.publicKey("newcomer").base64),
                     by: principal, idempotencyKey: nil)
-            case .suspend: _ = try await world.service.changeStatus(of: world.payee.id, .suspend, by: principal, idempotencyKey: nil)
+            case .suspend:
+                _ = try await world.service.changeStatus(
+                    of: world.payee.id, .suspend, by: principal, idempotencyKey: nil)
             }
         }
         if caller == .operator {
@@ -86,7 +93,8 @@ struct AuthorizationTests {
             switch operation {
             case .deposit: #expect(try world.balance(world.payer).available == balance.available + 1_000)
             case .withdraw: #expect(try world.balance(world.payer).available == balance.available - 1_000)
-            case .register: #expect(try world.service.store.events(after: head.seq, limit: 10).map(\.type) == ["party.registered"])
+            case .register:
+                #expect(try world.service.store.events(after: head.seq, limit: 10).map(\.type) == ["party.registered"])
             case .suspend: #expect(try world.service.party(world.payee.id).status == .suspended)
             }
         } else {
@@ -143,7 +151,8 @@ struct AuthorizationTests {
         let world = try await EscrowWorld.make()
         defer { world.close() }
         let escrow = try await world.open()
-        _ = try await world.service.changeStatus(of: world.payee.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
+        _ = try await world.service.changeStatus(
+            of: world.payee.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
         let head = try world.service.store.head()
         let deliver = await refusal { try await world.act(.deliver, on: escrow.id, by: world.payee) }
         #expect(deliver?.code == .forbidden)
@@ -157,11 +166,13 @@ struct AuthorizationTests {
         let world = try await EscrowWorld.make()
         defer { world.close() }
         let second = try await world.db.register(name: "second-operator", roles: [.operator]).party
-        _ = try await world.service.changeStatus(of: second.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
+        _ = try await world.service.changeStatus(
+            of: second.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
         let head = try world.service.store.head()
         let error = await refusal {
             try await world.service.deposit(
-                FundsRequest(asset: usdc, amount: try Amount(units: 5)), to: world.payer.id, by: world.db.principal(second),
+                FundsRequest(asset: usdc, amount: try Amount(units: 5)), to: world.payer.id,
+                by: world.db.principal(second),
                 idempotencyKey: nil)
         }
         #expect(error?.code == .forbidden)
@@ -203,7 +214,9 @@ struct AuthorizationTests {
         #expect(await refusal { try await world.open(amount: 5_001) }?.code == .insufficientFunds)
         #expect(await refusal { try await world.open(amount: 0) }?.code == .invalidRequest)
         #expect(await refusal { try await world.open(deliverIn: 0) }?.code == .invalidRequest)
-        #expect(await refusal { try await world.open(confirmWindowMs: 1_000, disputeWindowMs: 2_000) }?.code == .invalidRequest)
+        #expect(
+            await refusal { try await world.open(confirmWindowMs: 1_000, disputeWindowMs: 2_000) }?.code
+                == .invalidRequest)
         let toSelf = await refusal {
             try await world.service.openEscrow(
                 OpenEscrowRequest(

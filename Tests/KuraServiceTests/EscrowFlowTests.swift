@@ -211,7 +211,8 @@ struct EscrowFlowTests {
         let payerPrincipal = world.db.principal(world.payer)
         let first = try world.service.escrows(party: nil, state: nil, cursor: nil, limit: 3, by: payerPrincipal)
         #expect(first.items.map(\.id) == Array(ids.reversed().prefix(3)))
-        let rest = try world.service.escrows(party: nil, state: nil, cursor: first.nextCursor, limit: 3, by: payerPrincipal)
+        let rest = try world.service.escrows(
+            party: nil, state: nil, cursor: first.nextCursor, limit: 3, by: payerPrincipal)
         #expect(rest.items.map(\.id) == [ids[1], ids[0]])
         #expect(rest.nextCursor == nil)
         let cancelled = try world.service.escrows(

@@ -67,7 +67,9 @@ struct GoldenScenarioTests {
         #expect(first == second)
     }
 
-    @Test("the ledger balances after every step, and replay rebuilds the same read models", arguments: GoldenFixtures.names)
+    @Test(
+        "the ledger balances after every step, and replay rebuilds the same read models",
+        arguments: GoldenFixtures.names)
     func keepsInvariants(name: String) async throws {
         let result = try await ScenarioRunner.run(GoldenFixtures.scenario(name))
         #expect(result.ledgerViolations == [])

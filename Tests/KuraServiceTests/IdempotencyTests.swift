@@ -51,14 +51,17 @@ struct IdempotencyTests {
         let world = try await EscrowWorld.make()
         defer { world.close() }
         let funds = FundsRequest(asset: usdc, amount: try Amount(units: 100))
-        _ = try await world.service.deposit(funds, to: world.payer.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
+        _ = try await world.service.deposit(
+            funds, to: world.payer.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
         let head = try world.service.store.head()
         let withdraw = await refusal {
-            try await world.service.withdraw(funds, from: world.payer.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
+            try await world.service.withdraw(
+                funds, from: world.payer.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
         }
         #expect(withdraw?.code == .idempotencyConflict)
         let otherParty = await refusal {
-            try await world.service.deposit(funds, to: world.payee.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
+            try await world.service.deposit(
+                funds, to: world.payee.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
         }
         #expect(otherParty?.code == .idempotencyConflict)
         #expect(try world.service.store.head() == head)
@@ -80,7 +83,8 @@ struct IdempotencyTests {
         #expect(try world.balance(world.stranger).held == 10_000)
     }
 
-    @Test("a repeated escrow action replays instead of failing as a second transition", arguments: EscrowAction.allCases)
+    @Test(
+        "a repeated escrow action replays instead of failing as a second transition", arguments: EscrowAction.allCases)
     func replayAction(action: EscrowAction) async throws {
         let world = try await EscrowWorld.make()
         defer { world.close() }
@@ -100,7 +104,8 @@ struct IdempotencyTests {
         // Without the key, the same action is a new command, and the state machine refuses it
         // (refund is allowed from every open state, so refunding twice fails too).
         let fresh = await refusal {
-            try await world.service.act(on: escrow.id, action, body: body(for: action), by: principal, idempotencyKey: nil)
+            try await world.service.act(
+                on: escrow.id, action, body: body(for: action), by: principal, idempotencyKey: nil)
         }
         #expect(fresh?.code == .invalidTransition)
     }
@@ -110,9 +115,11 @@ struct IdempotencyTests {
         let world = try await EscrowWorld.make()
         defer { world.close() }
         let request = RegisterPartyRequest(name: "bot", roles: [.agent], publicKey: TestKeys.publicKey("bot").base64)
-        let first = try await world.service.registerParty(request, by: world.db.operatorPrincipal, idempotencyKey: "reg")
+        let first = try await world.service.registerParty(
+            request, by: world.db.operatorPrincipal, idempotencyKey: "reg")
         let head = try world.service.store.head()
-        let again = try await world.service.registerParty(request, by: world.db.operatorPrincipal, idempotencyKey: "reg")
+        let again = try await world.service.registerParty(
+            request, by: world.db.operatorPrincipal, idempotencyKey: "reg")
         let apiKey = try #require(first.value.apiKey)
         #expect(first.replayed == false)
         #expect(again.replayed == true)
@@ -144,7 +151,8 @@ struct IdempotencyTests {
         defer { world.close() }
         let head = try world.service.store.head()
         let error = await refusal {
-            try await world.service.openEscrow(try openRequest(world), by: world.db.principal(world.payer), idempotencyKey: key)
+            try await world.service.openEscrow(
+                try openRequest(world), by: world.db.principal(world.payer), idempotencyKey: key)
         }
         #expect(error?.code == .invalidRequest)
         #expect(try world.service.store.head() == head)

@@ -176,7 +176,9 @@ struct RandomWalk {
             case 46..<94: refused = try await act()
             default: refused = try await sweep()
             }
-            if refused { try #require(try service.store.head() == head, "step \(n): a refused command wrote to the log") }
+            if refused {
+                try #require(try service.store.head() == head, "step \(n): a refused command wrote to the log")
+            }
             try await check(refused: refused)
         }
     }
@@ -259,7 +261,8 @@ struct RandomWalk {
     mutating func expect(_ command: String, predicted: KuraError.Code?, actual: KuraError?) throws -> Bool {
         try #require(
             predicted == actual?.code,
-            "step \(step) \(command): model predicted \(predicted?.rawValue ?? "accept"), service said \(actual?.description ?? "accept")")
+            "step \(step) \(command): model predicted \(predicted?.rawValue ?? "accept"), service said \(actual?.description ?? "accept")"
+        )
         counts["\(command.prefix { $0 != " " }).\(actual?.code.rawValue ?? "ok")", default: 0] += 1
         return actual != nil
     }
@@ -300,12 +303,12 @@ struct RandomWalk {
         let target = anyParty()
         let asset = asset()
         let available = model.available(target.id, asset)
-        let units = deposit ? (chance(5) ? 0 : UInt64.random(in: 1...500_000, using: &rng)) : amount(available: available)
+        let units =
+            deposit ? (chance(5) ? 0 : UInt64.random(in: 1...500_000, using: &rng)) : amount(available: available)
         let predicted: KuraError.Code? =
-            if !model.isOperator(actor.id) { .forbidden }
-            else if units == 0 { .invalidRequest }
-            else if !deposit && units > available { .insufficientFunds }
-            else { nil }
+            if !model.isOperator(actor.id) { .forbidden } else if units == 0 {
+                .invalidRequest
+            } else if !deposit && units > available { .insufficientFunds } else { nil }
         let request = FundsRequest(asset: asset, amount: try Amount(units: units))
         let principal = db.principal(actor)
         let error = try await attempt {
@@ -318,7 +321,8 @@ struct RandomWalk {
         let refused = try expect(deposit ? "deposit" : "withdraw", predicted: predicted, actual: error)
         if !refused {
             model.ledger.apply([
-                deposit ? .deposit(to: target.id, asset: asset, amount: request.amount)
+                deposit
+                    ? .deposit(to: target.id, asset: asset, amount: request.amount)
                     : .withdrawal(from: target.id, asset: asset, amount: request.amount)
             ])
         }
@@ -331,16 +335,18 @@ struct RandomWalk {
         let asset = asset()
         let units = amount(available: model.available(payer.id, asset))
         let deliverBy =
-            chance(8) ? now - Int64.random(in: 0...60_000, using: &rng) : now + Int64.random(in: 1...7_200_000, using: &rng)
+            chance(8)
+            ? now - Int64.random(in: 0...60_000, using: &rng) : now + Int64.random(in: 1...7_200_000, using: &rng)
         let confirmWindow = Int64.random(in: 60_000...7_200_000, using: &rng)
         let disputeWindow: Int64? = chance(50) ? nil : Int64.random(in: 1...confirmWindow, using: &rng)
         let predicted: KuraError.Code? =
-            if payer.id == payee.id || units == 0 || deliverBy <= now { .invalidRequest }
-            else if units > model.available(payer.id, asset) { .insufficientFunds }
-            else { nil }
+            if payer.id == payee.id || units == 0 || deliverBy <= now {
+                .invalidRequest
+            } else if units > model.available(payer.id, asset) { .insufficientFunds } else { nil }
         var escrow: Escrow?
         let request = OpenEscrowRequest(
-            payee: payee.id, amount: try Amount(units: units), asset: asset, deliverBy: Timestamp(milliseconds: deliverBy),
+            payee: payee.id, amount: try Amount(units: units), asset: asset,
+            deliverBy: Timestamp(milliseconds: deliverBy),
             confirmWindowMs: confirmWindow, disputeWindowMs: disputeWindow)
         let error = try await attempt {
             escrow = try await service.openEscrow(request, by: db.principal(payer), idempotencyKey: nil).value
@@ -393,7 +399,8 @@ struct RandomWalk {
         let due = model.due(now: now)
         let report = try await service.sweep()
         try #require(Set(report.expired) == due.expire, "step \(step): expired \(report.expired), model \(due.expire)")
-        try #require(Set(report.released) == due.release, "step \(step): released \(report.released), model \(due.release)")
+        try #require(
+            Set(report.released) == due.release, "step \(step): released \(report.released), model \(due.release)")
         model.sweep(now: now)
         counts["sweep.expired", default: 0] += due.expire.count
         counts["sweep.released", default: 0] += due.release.count
@@ -404,7 +411,9 @@ struct RandomWalk {
 
 @Suite("Seeded random walks")
 struct RandomWalkTests {
-    @Test("1,000 random commands: ledger invariants, model agreement, replay = live", arguments: [20_241_124 as UInt64, 7])
+    @Test(
+        "1,000 random commands: ledger invariants, model agreement, replay = live",
+        arguments: [20_241_124 as UInt64, 7])
     func invariantsHold(seed: UInt64) async throws {
         let db = try await TestDatabase(label: "walk\(seed)")
         defer { db.close() }
@@ -417,9 +426,11 @@ struct RandomWalkTests {
         for kind in ["register", "deposit", "withdraw", "open", "deliver", "confirm", "dispute", "cancel", "refund"] {
             #expect(counts["\(kind).ok", default: 0] > 0, "no accepted \(kind) in \(counts)")
         }
-        for refusal in ["deliver.forbidden", "register.forbidden", "deposit.forbidden", "open.insufficient_funds",
-            "withdraw.insufficient_funds", "open.invalid_request", "deliver.invalid_transition", "confirm.invalid_transition"]
-        {
+        for refusal in [
+            "deliver.forbidden", "register.forbidden", "deposit.forbidden", "open.insufficient_funds",
+            "withdraw.insufficient_funds", "open.invalid_request", "deliver.invalid_transition",
+            "confirm.invalid_transition",
+        ] {
             #expect(counts[refusal, default: 0] > 0, "no \(refusal) in \(counts)")
         }
         #expect(counts["sweep.expired", default: 0] > 0, "\(counts)")

@@ -38,7 +38,8 @@ struct ReceiptBundleTamperTests {
             let check = ReceiptBundle.verify(bundleJSON: changed, key: Self.verifier).failedCheck
             #expect(check == (key == "index" ? .leaf : .proof), "changed \(key)")
             let removed = bundle.setting(["receipt", key], nil)
-            #expect(ReceiptBundle.verify(bundleJSON: removed, key: Self.verifier).failedCheck == .proof, "removed \(key)")
+            #expect(
+                ReceiptBundle.verify(bundleJSON: removed, key: Self.verifier).failedCheck == .proof, "removed \(key)")
         }
         for (key, value) in [("fee", JSONValue.number(0)), ("memo", "x"), ("onTime", true)] where receipt[key] == nil {
             let added = bundle.setting(["receipt", key], value)
@@ -60,7 +61,9 @@ struct ReceiptBundleTamperTests {
         }
         #expect(Self.check(bundle.setting(["proof", "hashes"], .array(Array(hashes.dropLast())))) == .proof)
         #expect(Self.check(bundle.setting(["proof", "hashes"], .array(hashes + [hashes[0]]))) == .proof)
-        #expect(Self.check(bundle.setting(["proof", "hashes"], .array([hashes[1], hashes[0]] + hashes.dropFirst(2)))) == .proof)
+        #expect(
+            Self.check(bundle.setting(["proof", "hashes"], .array([hashes[1], hashes[0]] + hashes.dropFirst(2))))
+                == .proof)
         #expect(Self.check(bundle.setting(["proof", "hashes"], .array(hashes + ["not base64"]))) == .malformed)
     }
 

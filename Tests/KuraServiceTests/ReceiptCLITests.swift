@@ -30,8 +30,12 @@ struct ReceiptCLITests {
             _ = try await ok(["init", "--db", db, "--json"])
             _ = try await ok(["keys", "generate", "--out", "alice.key", "--name", "alice"])
             _ = try await ok(["keys", "generate", "--out", "bob.key", "--name", "bob"])
-            let alice = try await partyID(["party", "add", "--name", "alice", "--role", "agent", "--key-file", "alice.key"])
-            let bob = try await partyID(["party", "add", "--name", "bob", "--role", "provider", "--key-file", "bob.key"])
+            let alice = try await partyID([
+                "party", "add", "--name", "alice", "--role", "agent", "--key-file", "alice.key",
+            ])
+            let bob = try await partyID([
+                "party", "add", "--name", "bob", "--role", "provider", "--key-file", "bob.key",
+            ])
             _ = try await ok(["deposit", alice, "--asset", "USDC", "--amount", "1000000", "--db", db])
             let opened = try await ok([
                 "escrow", "open", "--as", alice, "--payee", bob, "--amount", "250000", "--asset", "USDC",
@@ -78,7 +82,8 @@ struct ReceiptCLITests {
     }
 
     static func noteLines(_ bundle: JSONValue) throws -> [String] {
-        try #require(bundle["checkpoint"]?.stringValue).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        try #require(bundle["checkpoint"]?.stringValue).split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
     }
 
     static func withNote(_ bundle: JSONValue, _ change: (inout [String]) throws -> Void) throws -> JSONValue {
@@ -143,7 +148,8 @@ struct ReceiptCLITests {
         #expect(one.status == 0, "\(one)")
         #expect(one.stdout.hasPrefix("ok:"), "\(one)")
         #expect(one.stdout.contains("against kura.local/log (tree size 3, root "), "\(one)")
-        let all = try await runKura(["receipts", "verify", "b0.json", "b1.json", "b2.json", "--key", "vkey"], in: offline)
+        let all = try await runKura(
+            ["receipts", "verify", "b0.json", "b1.json", "b2.json", "--key", "vkey"], in: offline)
         #expect(all.status == 0 && all.stdout.hasPrefix("ok: 3 bundle(s) verified"), "\(all)")
         // The key may also be given as its text.
         let keyText = try offline.read("vkey").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -163,7 +169,8 @@ struct ReceiptCLITests {
         #expect(notJSON.status == 65)
         #expect(notJSON.stderr.hasPrefix("kura: verification_failed: not-json.json: malformed: not JSON"), "\(notJSON)")
         // Among several bundles, the failing one is named.
-        let mixed = try await runKura(["receipts", "verify", "b0.json", "t-amount.json", "b2.json", "--key", "vkey"], in: offline)
+        let mixed = try await runKura(
+            ["receipts", "verify", "b0.json", "t-amount.json", "b2.json", "--key", "vkey"], in: offline)
         #expect(mixed.status == 65)
         #expect(mixed.stderr.hasPrefix("kura: verification_failed: t-amount.json: proof: "), "\(mixed)")
     }
@@ -192,7 +199,8 @@ struct ReceiptCLITests {
         #expect(cp1.hasPrefix("kura.local/log\n1\n"))
         #expect(cp2.hasPrefix("kura.local/log\n3\n"))
 
-        let result = try await runKura(["log", "consistency", "cp1", "cp2", "--key", "vkey", "--db", world.db], in: world.dir)
+        let result = try await runKura(
+            ["log", "consistency", "cp1", "cp2", "--key", "vkey", "--db", world.db], in: world.dir)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout == "ok: size 1 is a prefix of size 3\n", "\(result)")
         // The same with sizes instead of files prints the proof itself.
@@ -206,11 +214,13 @@ struct ReceiptCLITests {
         var lines = cp2.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines[2] = Base64.encode(MerkleHash.leaf(Array("forged".utf8)))
         try world.dir.write("forged", lines.joined(separator: "\n"))
-        let forged = try await runKura(["log", "consistency", "cp1", "forged", "--key", "vkey", "--db", world.db], in: world.dir)
+        let forged = try await runKura(
+            ["log", "consistency", "cp1", "forged", "--key", "vkey", "--db", world.db], in: world.dir)
         #expect(forged.status == 65, "\(forged)")
         #expect(forged.stderr.hasPrefix("kura: verification_failed: forged: signature: "), "\(forged)")
         // Sizes the wrong way round are a usage error.
-        let backwards = try await runKura(["log", "consistency", "cp2", "cp1", "--key", "vkey", "--db", world.db], in: world.dir)
+        let backwards = try await runKura(
+            ["log", "consistency", "cp2", "cp1", "--key", "vkey", "--db", world.db], in: world.dir)
         #expect(backwards.status == 64, "\(backwards)")
     }
 }

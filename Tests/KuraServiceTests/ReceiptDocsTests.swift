@@ -57,7 +57,11 @@ struct ReceiptDocsTests {
         needles.append((String(decoding: leafBytes, as: UTF8.self), "the receipt's canonical JSON"))
         needles.append(("(\(leafBytes.count) bytes, the leaf)", "the leaf's length"))
         needles.append((Hex.encode(leaf), "the leaf hash"))
-        needles.append(("(`leafIndex` \(Self.exampleIndex), `treeSize` \(session.result.finalCheckpoint.size))", "the proof's index and size"))
+        needles.append(
+            (
+                "(`leafIndex` \(Self.exampleIndex), `treeSize` \(session.result.finalCheckpoint.size))",
+                "the proof's index and size"
+            ))
         var r = leaf
         var steps: [[UInt8]] = []
         for (i, hash) in hashes.enumerated() {
@@ -110,7 +114,11 @@ struct ReceiptDocsTests {
             for index in [0, size / 2, size - 1] {
                 let file = "\(name)-\(index).json"
                 try dir.write(file, json: try await session.service.bundle(index))
-                cases.append((file, "ok: leaf \(index) of \(size) in test.kura/log, root \(session.result.finalCheckpoint.rootHash)"))
+                cases.append(
+                    (
+                        file,
+                        "ok: leaf \(index) of \(size) in test.kura/log, root \(session.result.finalCheckpoint.rootHash)"
+                    ))
             }
             if name == "happy-path" {
                 let bundle = try await session.service.bundle(Self.exampleIndex)
@@ -119,7 +127,10 @@ struct ReceiptDocsTests {
                     ("index", bundle.setting(["receipt", "index"], 5), "FAILED leaf: "),
                     ("tree-size", bundle.setting(["proof", "treeSize"], 10), "FAILED size: "),
                     ("note", try Self.replacingInNote(bundle, "\n9\n", "\n10\n"), "FAILED signature: "),
-                    ("key-name", try Self.replacingInNote(bundle, "— test.kura/log ", "— other.kura/log "), "FAILED key_name: "),
+                    (
+                        "key-name", try Self.replacingInNote(bundle, "— test.kura/log ", "— other.kura/log "),
+                        "FAILED key_name: "
+                    ),
                     ("extra", bundle.setting(["extra"], 1), "FAILED malformed: "),
                 ]
                 for (label, json, expect) in tampered {

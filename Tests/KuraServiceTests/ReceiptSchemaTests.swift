@@ -16,7 +16,9 @@ struct ReceiptSchemaTests {
         return try JSONValue.parse([UInt8](try Data(contentsOf: url)))
     }
 
-    @Test("every golden receipt has the schema's required members and types, and nothing else", arguments: GoldenFixtures.names)
+    @Test(
+        "every golden receipt has the schema's required members and types, and nothing else",
+        arguments: GoldenFixtures.names)
     func goldenReceipts(name: String) throws {
         let checker = try SchemaChecker(root: try Self.schema("receipt.schema.json"))
         let golden = try ScenarioGolden.load(GoldenFixtures.expected(name))
@@ -45,7 +47,8 @@ struct ReceiptSchemaTests {
     @Test("real bundles of every scenario match the bundle schema")
     func realBundles() async throws {
         let checker = try SchemaChecker(
-            root: try Self.schema("bundle.schema.json"), external: ["urn:kura:schema:receipt:v1": try Self.schema("receipt.schema.json")])
+            root: try Self.schema("bundle.schema.json"),
+            external: ["urn:kura:schema:receipt:v1": try Self.schema("receipt.schema.json")])
         for name in GoldenFixtures.names {
             let session = try await ScenarioRunner.start(GoldenFixtures.scenario(name))
             defer { session.close() }
@@ -81,7 +84,9 @@ struct SchemaChecker {
         return out
     }
 
-    private func check(_ value: JSONValue, against schema: JSONValue, document: JSONValue, at path: String, into out: inout [String]) {
+    private func check(
+        _ value: JSONValue, against schema: JSONValue, document: JSONValue, at path: String, into out: inout [String]
+    ) {
         if let ref = schema["$ref"]?.stringValue {
             if ref.hasPrefix("#/$defs/"), let target = document["$defs"]?[String(ref.dropFirst("#/$defs/".count))] {
                 check(value, against: target, document: document, at: path, into: &out)
@@ -96,7 +101,9 @@ struct SchemaChecker {
             return
         }
         if let constant = schema["const"], constant != value { out.append("\(path): not \(constant)") }
-        if let options = schema["enum"]?.arrayValue, !options.contains(value) { out.append("\(path): not one of the enum") }
+        if let options = schema["enum"]?.arrayValue, !options.contains(value) {
+            out.append("\(path): not one of the enum")
+        }
         if let text = value.stringValue {
             if let pattern = schema["pattern"]?.stringValue {
                 if let regex = try? Regex(pattern) {
@@ -127,7 +134,9 @@ struct SchemaChecker {
             }
         }
         if let items = value.arrayValue {
-            if let max = schema["maxItems"]?.int64Value, items.count > max { out.append("\(path): more than \(max) items") }
+            if let max = schema["maxItems"]?.int64Value, items.count > max {
+                out.append("\(path): more than \(max) items")
+            }
             if let itemSchema = schema["items"] {
                 for (i, item) in items.enumerated() {
                     check(item, against: itemSchema, document: document, at: "\(path)[\(i)]", into: &out)

@@ -50,7 +50,9 @@ func merkleNodeRows(_ service: KuraService) throws -> [String] {
     try service.store.read { db throws(KuraError) in
         let statement = try db.statement("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx")
         try statement.bind([])
-        return try statement.rows { row throws(KuraError) in "\(row.int64(0))/\(row.int64(1))/\(Hex.encode(row.bytes(2)))" }
+        return try statement.rows { row throws(KuraError) in
+            "\(row.int64(0))/\(row.int64(1))/\(Hex.encode(row.bytes(2)))"
+        }
     }
 }
 

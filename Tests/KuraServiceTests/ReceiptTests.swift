@@ -93,7 +93,8 @@ struct ReceiptTests {
                 escrows[subject] = Terms(
                     payer: try #require(t["payer"]?.stringValue), payee: try #require(t["payee"]?.stringValue),
                     asset: try #require(t["asset"]?.stringValue), amount: try #require(t["amount"]?.uint64Value),
-                    deliverBy: try #require(t["deliverBy"]?.int64Value), lockedAt: try #require(t["lockedAt"]?.int64Value))
+                    deliverBy: try #require(t["deliverBy"]?.int64Value),
+                    lockedAt: try #require(t["lockedAt"]?.int64Value))
             }
             var terms = try #require(escrows[subject], "an event for \(subject) before its lock")
             var outcome = String(event.type.dropFirst("escrow.".count))
@@ -114,7 +115,8 @@ struct ReceiptTests {
                 (
                     event,
                     ReferenceFacts(
-                        kind: event.type, subject: subject, payer: terms.payer, payee: terms.payee, amount: terms.amount,
+                        kind: event.type, subject: subject, payer: terms.payer, payee: terms.payee,
+                        amount: terms.amount,
                         asset: terms.asset, outcome: outcome, at: event.at.milliseconds,
                         deliveryLatencyMs: terms.deliveredAt.map { $0 - terms.lockedAt },
                         onTime: terms.deliveredAt.map { $0 <= terms.deliverBy }, disputed: terms.disputed, fee: fee,
@@ -124,7 +126,9 @@ struct ReceiptTests {
         return out
     }
 
-    @Test("every escrow event yields exactly one receipt, with the facts its events imply", arguments: GoldenFixtures.names)
+    @Test(
+        "every escrow event yields exactly one receipt, with the facts its events imply",
+        arguments: GoldenFixtures.names)
     func oneReceiptPerEvent(name: String) async throws {
         let session = try await ScenarioRunner.start(GoldenFixtures.scenario(name))
         defer { session.close() }
@@ -215,7 +219,9 @@ struct ReceiptTests {
 
     // MARK: Bundles and proofs
 
-    @Test("a bundle of every receipt, against every checkpoint that holds it, verifies offline", arguments: GoldenFixtures.names)
+    @Test(
+        "a bundle of every receipt, against every checkpoint that holds it, verifies offline",
+        arguments: GoldenFixtures.names)
     func everyBundleVerifies(name: String) async throws {
         let session = try await ScenarioRunner.start(GoldenFixtures.scenario(name))
         defer { session.close() }
@@ -227,7 +233,9 @@ struct ReceiptTests {
                 let bundle = try await session.service.bundle(index, size: checkpoint.size)
                 #expect(bundle["checkpoint"]?.stringValue == checkpoint.note)
                 #expect(bundle["receipt"] == (try JSONValue(encoding: session.result.receipts[Int(index)])))
-                #expect(ReceiptBundle.verify(bundleJSON: bundle, key: Self.verifier) == .valid(index: index, size: checkpoint.size, root: root))
+                #expect(
+                    ReceiptBundle.verify(bundleJSON: bundle, key: Self.verifier)
+                        == .valid(index: index, size: checkpoint.size, root: root))
                 #expect(ReceiptBundle.verify(bundleJSON: bundle, cache: &cache).isValid)
                 verified += 1
             }
@@ -236,7 +244,9 @@ struct ReceiptTests {
         #expect(cache.signatureChecks == session.allCheckpoints.count, "one signature check per distinct checkpoint")
     }
 
-    @Test("a consistency proof between every pair of the scenario's checkpoints verifies", arguments: GoldenFixtures.names)
+    @Test(
+        "a consistency proof between every pair of the scenario's checkpoints verifies", arguments: GoldenFixtures.names
+    )
     func checkpointsAreConsistent(name: String) async throws {
         let session = try await ScenarioRunner.start(GoldenFixtures.scenario(name))
         defer { session.close() }
@@ -248,13 +258,15 @@ struct ReceiptTests {
                 let hashes = try proof.hashes.map { try #require(Base64.decode($0)) }
                 #expect(
                     MerkleVerifier.verifyConsistency(
-                        oldSize: old.size, newSize: new.size, oldRoot: old.rootHash, newRoot: new.rootHash, proof: hashes),
+                        oldSize: old.size, newSize: new.size, oldRoot: old.rootHash, newRoot: new.rootHash,
+                        proof: hashes),
                     "\(old.size) → \(new.size)")
                 if old.size < new.size {
                     // The same proof does not vouch for another old root.
                     #expect(
                         !MerkleVerifier.verifyConsistency(
-                            oldSize: old.size, newSize: new.size, oldRoot: MerkleHash.leaf([0x2A]), newRoot: new.rootHash,
+                            oldSize: old.size, newSize: new.size, oldRoot: MerkleHash.leaf([0x2A]),
+                            newRoot: new.rootHash,
                             proof: hashes))
                 }
             }
@@ -263,7 +275,8 @@ struct ReceiptTests {
         let leaves = session.result.leafHashes.compactMap(Hex.decode)
         for old in 1...leaves.count {
             for new in old...leaves.count {
-                let proof = try session.service.consistency(from: UInt64(old), to: UInt64(new)).hashes.compactMap(Base64.decode)
+                let proof = try session.service.consistency(from: UInt64(old), to: UInt64(new)).hashes.compactMap(
+                    Base64.decode)
                 #expect(
                     MerkleVerifier.verifyConsistency(
                         oldSize: UInt64(old), newSize: UInt64(new), oldRoot: naiveRoot(leaves.prefix(old)),
@@ -275,14 +288,18 @@ struct ReceiptTests {
 
     // MARK: The tree itself
 
-    @Test("the signed root equals a naive recomputation from every receipt's stored leaf bytes", arguments: GoldenFixtures.names)
+    @Test(
+        "the signed root equals a naive recomputation from every receipt's stored leaf bytes",
+        arguments: GoldenFixtures.names)
     func rootMatchesNaiveRecomputation(name: String) async throws {
         let session = try await ScenarioRunner.start(GoldenFixtures.scenario(name))
         defer { session.close() }
         let leaves = try storedReceiptTexts(session.service).map { naiveLeafHash(Array($0.utf8)) }
         #expect(leaves.map { Hex.encode($0) } == session.result.leafHashes)
         for checkpoint in session.allCheckpoints {
-            #expect(Base64.decode(checkpoint.rootHash) == naiveRoot(leaves.prefix(Int(checkpoint.size))), "size \(checkpoint.size)")
+            #expect(
+                Base64.decode(checkpoint.rootHash) == naiveRoot(leaves.prefix(Int(checkpoint.size))),
+                "size \(checkpoint.size)")
         }
         // Every intermediate size too, each freshly signed.
         for size in 1...leaves.count {
@@ -356,8 +373,11 @@ struct ReceiptTests {
         // Refused in `decide`: insufficient funds.
         let before = try Footprint(service)
         let tooMuch = OpenEscrowRequest(
-            payee: bob.id, amount: try Amount(units: 9_000_000), asset: usdc, deliverBy: clock.now.adding(milliseconds: 3_600_000))
-        let error = await refusal { try await service.openEscrow(tooMuch, by: Principal(party: alice), idempotencyKey: nil) }
+            payee: bob.id, amount: try Amount(units: 9_000_000), asset: usdc,
+            deliverBy: clock.now.adding(milliseconds: 3_600_000))
+        let error = await refusal {
+            try await service.openEscrow(tooMuch, by: Principal(party: alice), idempotencyKey: nil)
+        }
         #expect(error?.code == .insufficientFunds)
         #expect(try Footprint(service) == before)
 
@@ -365,7 +385,9 @@ struct ReceiptTests {
         // command rolls back, including the receipt log's cached frontier.
         clock.advance(by: 60_000)
         let escrow = try await service.openEscrow(
-            OpenEscrowRequest(payee: bob.id, amount: try Amount(units: 40_000), asset: usdc, deliverBy: clock.now.adding(milliseconds: 3_600_000)),
+            OpenEscrowRequest(
+                payee: bob.id, amount: try Amount(units: 40_000), asset: usdc,
+                deliverBy: clock.now.adding(milliseconds: 3_600_000)),
             by: Principal(party: alice), idempotencyKey: nil
         ).value
         let afterOpen = try Footprint(service)
@@ -374,20 +396,24 @@ struct ReceiptTests {
         let failed = await refusal {
             try await service.store.transact { (tx: inout WriteTransaction) throws(KuraError) in
                 try tx.append(
-                    NewEvent(stream: "escrow/\(escrow.id)", type: delivered.type, payload: delivered.payload), actor: bob.id.rawValue,
+                    NewEvent(stream: "escrow/\(escrow.id)", type: delivered.type, payload: delivered.payload),
+                    actor: bob.id.rawValue,
                     commandId: "cmd_forced_failure", at: clock.now)
                 let inside = try receiptRows(tx.db)
                 throw KuraError(.internalError, "forced failure after the append, with \(inside) receipts written")
             }
         }
         #expect(failed?.code == .internalError)
-        #expect(failed?.detail.hasSuffix("with \(afterOpen.receipts + 1) receipts written") == true, "the receipt was written inside the command")
+        #expect(
+            failed?.detail.hasSuffix("with \(afterOpen.receipts + 1) receipts written") == true,
+            "the receipt was written inside the command")
         #expect(try Footprint(service) == afterOpen)
 
         // The next good command takes the freed index, and everything still verifies.
         clock.advance(by: 60_000)
         _ = try await service.act(
-            on: escrow.id, .deliver, body: ["evidence": .string(ScenarioStep.digest("the real delivery"))], by: Principal(party: bob),
+            on: escrow.id, .deliver, body: ["evidence": .string(ScenarioStep.digest("the real delivery"))],
+            by: Principal(party: bob),
             idempotencyKey: nil)
         let after = try Footprint(service)
         #expect(after.receipts == afterOpen.receipts + 1)
@@ -398,7 +424,9 @@ struct ReceiptTests {
         let leaves = try storedReceiptTexts(service).map { naiveLeafHash(Array($0.utf8)) }
         #expect(Base64.decode(checkpoint.rootHash) == naiveRoot(leaves))
         for index in 0..<checkpoint.size {
-            #expect(ReceiptBundle.verify(bundleJSON: try await service.bundle(index), key: Self.verifier).isValid, "receipt \(index)")
+            #expect(
+                ReceiptBundle.verify(bundleJSON: try await service.bundle(index), key: Self.verifier).isValid,
+                "receipt \(index)")
         }
         let proof = try service.consistency(from: start.size, to: checkpoint.size).hashes.compactMap(Base64.decode)
         #expect(
@@ -433,7 +461,8 @@ struct ReceiptTests {
         let bob = try #require(session.parties["bob"])
         _ = try await service.openEscrow(
             OpenEscrowRequest(
-                payee: bob.id, amount: try Amount(units: 7_000), asset: try Asset("USDC"), deliverBy: clock.now.adding(milliseconds: 3_600_000)),
+                payee: bob.id, amount: try Amount(units: 7_000), asset: try Asset("USDC"),
+                deliverBy: clock.now.adding(milliseconds: 3_600_000)),
             by: Principal(party: alice), idempotencyKey: nil)
         let fresh = try await service.checkpoint()
         #expect(fresh.keyName == newSigner.name)
@@ -470,7 +499,8 @@ struct ReceiptTests {
             let hashes = try service.consistency(from: opened.size, to: fresh.size).hashes.compactMap(Base64.decode)
             #expect(
                 MerkleVerifier.verifyConsistency(
-                    oldSize: opened.size, newSize: newCheckpoint.size, oldRoot: opened.rootHash, newRoot: newCheckpoint.rootHash,
+                    oldSize: opened.size, newSize: newCheckpoint.size, oldRoot: opened.rootHash,
+                    newRoot: newCheckpoint.rootHash,
                     proof: hashes))
         }
     }

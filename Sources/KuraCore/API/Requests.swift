@@ -1,4 +1,3 @@
-
 import KuraCrypto
 
 /// A request body that refuses unknown fields: a typo must not silently become a default.
@@ -10,7 +9,9 @@ public protocol StrictRequest: Codable, Sendable {
 extension StrictRequest {
     /// Decodes from JSON; unknown members, wrong types and bad values are `invalid_request`.
     public static func decode(_ json: JSONValue) throws(KuraError) -> Self {
-        guard case .object(let members) = json else { throw KuraError(.invalidRequest, "the body must be a JSON object") }
+        guard case .object(let members) = json else {
+            throw KuraError(.invalidRequest, "the body must be a JSON object")
+        }
         if let unknown = members.keys.sorted().first(where: { !fields.contains($0) }) {
             throw KuraError(.invalidRequest, "unknown field '\(unknown.prefix(64))'")
         }

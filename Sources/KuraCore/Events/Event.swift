@@ -45,7 +45,8 @@ public struct Event: Sendable, Equatable {
 
     /// Seals an event whose payload's canonical bytes the caller already has (the store keeps them).
     public init(
-        seq: UInt64, stream: String, version: UInt64, type: String, payload: JSONValue, canonicalPayload payloadBytes: [UInt8],
+        seq: UInt64, stream: String, version: UInt64, type: String, payload: JSONValue,
+        canonicalPayload payloadBytes: [UInt8],
         at: Timestamp, actor: String, commandId: String, prevHash: [UInt8]
     ) {
         self.seq = seq

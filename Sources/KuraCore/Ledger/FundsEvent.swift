@@ -31,7 +31,8 @@ public enum FundsEvent: Sendable, Equatable {
         switch self {
         case .deposited(let party, let asset, let amount, let reference, let postings),
             .withdrawn(let party, let asset, let amount, let reference, let postings):
-            EventPayload.encode(Body(party: party, asset: asset, amount: amount, reference: reference, postings: postings))
+            EventPayload.encode(
+                Body(party: party, asset: asset, amount: amount, reference: reference, postings: postings))
         }
     }
 
@@ -40,9 +41,13 @@ public enum FundsEvent: Sendable, Equatable {
         let body = try EventPayload.decode(Body.self, from: payload, eventType: type)
         switch type {
         case "account.deposited":
-            self = .deposited(party: body.party, asset: body.asset, amount: body.amount, reference: body.reference, postings: body.postings)
+            self = .deposited(
+                party: body.party, asset: body.asset, amount: body.amount, reference: body.reference,
+                postings: body.postings)
         case "account.withdrawn":
-            self = .withdrawn(party: body.party, asset: body.asset, amount: body.amount, reference: body.reference, postings: body.postings)
+            self = .withdrawn(
+                party: body.party, asset: body.asset, amount: body.amount, reference: body.reference,
+                postings: body.postings)
         default:
             throw EventPayload.unknown(type)
         }

@@ -66,7 +66,8 @@ extension Receipt {
         let terms = escrow.terms
         var receipt = Receipt(
             v: version, index: index, eventSeq: eventSeq, eventHash: Hex.encode(eventHash), kind: event.type,
-            subject: escrow.id.rawValue, payer: terms.payer, payee: terms.payee, amount: terms.amount, asset: terms.asset,
+            subject: escrow.id.rawValue, payer: terms.payer, payee: terms.payee, amount: terms.amount,
+            asset: terms.asset,
             outcome: "", at: at, deliveryLatencyMs: nil, onTime: nil, disputed: escrow.disputeId != nil, fee: nil,
             disputeId: nil)
         if let deliveredAt = escrow.deliveredAt {

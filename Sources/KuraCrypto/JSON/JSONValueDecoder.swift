@@ -72,7 +72,9 @@ struct JSONValueDecoder {
             return Unkeyed(items: items, codingPath: codingPath)
         }
 
-        func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(value: value, codingPath: codingPath) }
+        func singleValueContainer() throws -> any SingleValueDecodingContainer {
+            Single(value: value, codingPath: codingPath)
+        }
     }
 
     struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
@@ -94,7 +96,8 @@ struct JSONValueDecoder {
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             let value = try member(key)
             if value == .null, !(T.self == JSONValue.self) {
-                throw DecodingError.valueNotFound(T.self, .init(codingPath: codingPath + [key], debugDescription: "null for '\(key.stringValue)'"))
+                throw DecodingError.valueNotFound(
+                    T.self, .init(codingPath: codingPath + [key], debugDescription: "null for '\(key.stringValue)'"))
             }
             return try JSONValueDecoder.read(T.self, value, codingPath + [key])
         }
@@ -143,7 +146,9 @@ struct JSONValueDecoder {
         mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
             try Impl(value: next([JSONValue].self), codingPath: codingPath).unkeyedContainer()
         }
-        mutating func superDecoder() throws -> any Decoder { Impl(value: try next(JSONValue.self), codingPath: codingPath) }
+        mutating func superDecoder() throws -> any Decoder {
+            Impl(value: try next(JSONValue.self), codingPath: codingPath)
+        }
     }
 
     struct Single: SingleValueDecodingContainer {

@@ -114,8 +114,12 @@ struct JSONValueEncoder {
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
             Impl(slot: child(key), codingPath: codingPath + [key]).unkeyedContainer()
         }
-        mutating func superEncoder() -> any Encoder { Impl(slot: child(Key(stringValue: "super")!), codingPath: codingPath) }
-        mutating func superEncoder(forKey key: Key) -> any Encoder { Impl(slot: child(key), codingPath: codingPath + [key]) }
+        mutating func superEncoder() -> any Encoder {
+            Impl(slot: child(Key(stringValue: "super")!), codingPath: codingPath)
+        }
+        mutating func superEncoder(forKey key: Key) -> any Encoder {
+            Impl(slot: child(key), codingPath: codingPath + [key])
+        }
     }
 
     struct Unkeyed: UnkeyedEncodingContainer {

@@ -30,7 +30,9 @@ public struct NoteSigner: Sendable {
 
     /// Names a key.
     public init(name: String, key: Ed25519.SecretKey) throws(CryptoError) {
-        guard NoteKeys.isValidName(name) else { throw CryptoError("key name '\(name)' must be non-empty, without spaces or '+'") }
+        guard NoteKeys.isValidName(name) else {
+            throw CryptoError("key name '\(name)' must be non-empty, without spaces or '+'")
+        }
         self.name = name
         self.key = key
     }

@@ -27,7 +27,9 @@ public struct SignedRequest: Sendable {
     }
 
     /// The signed text: `kura-request-v1\n<METHOD>\n<path with query>\n<timestamp>\n<nonce>\n<hex SHA-256 of body>`.
-    public static func signingText(method: String, pathWithQuery: String, timestamp: String, nonce: String, body: [UInt8])
+    public static func signingText(
+        method: String, pathWithQuery: String, timestamp: String, nonce: String, body: [UInt8]
+    )
         -> String
     {
         "kura-request-v1\n\(method.uppercased())\n\(pathWithQuery)\n\(timestamp)\n\(nonce)\n\(Hex.encode(SHA256.hash(body)))"
@@ -54,9 +56,11 @@ extension KuraService {
         // Overflow-checked: a crafted timestamp such as Int64.min must be refused, not trap.
         let (skew, overflow) = now.milliseconds.subtractingReportingOverflow(millis)
         guard !overflow, skew.magnitude <= configuration.maxRequestSkewMs.magnitude else {
-            throw KuraError(.unauthenticated, "Kura-Timestamp is more than \(configuration.maxRequestSkewMs / 1000) s from now")
+            throw KuraError(
+                .unauthenticated, "Kura-Timestamp is more than \(configuration.maxRequestSkewMs / 1000) s from now")
         }
-        guard (8...128).contains(request.nonce.utf8.count), request.nonce.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+        guard (8...128).contains(request.nonce.utf8.count), request.nonce.utf8.allSatisfy({ $0 > 32 && $0 < 127 })
+        else {
             throw KuraError(.unauthenticated, "Kura-Nonce must be 8-128 printable ASCII characters")
         }
         guard let party = try read({ db throws(KuraError) in try Queries.party(id, db) }) else {
@@ -70,10 +74,14 @@ extension KuraService {
         else { throw KuraError(.unauthenticated, "Kura-Signature does not verify with \(id)'s key") }
         let horizon = now.milliseconds - 2 * configuration.maxRequestSkewMs
         try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
-            if try tx.db.scalar("SELECT 1 FROM nonces WHERE party = ? AND nonce = ?", .text(id.rawValue), .text(request.nonce)) != nil {
+            if try tx.db.scalar(
+                "SELECT 1 FROM nonces WHERE party = ? AND nonce = ?", .text(id.rawValue), .text(request.nonce)) != nil
+            {
                 throw KuraError(.unauthenticated, "Kura-Nonce was already used")
             }
-            try tx.db.run("INSERT INTO nonces(party, nonce, at) VALUES (?, ?, ?)", .text(id.rawValue), .text(request.nonce), .integer(millis))
+            try tx.db.run(
+                "INSERT INTO nonces(party, nonce, at) VALUES (?, ?, ?)", .text(id.rawValue), .text(request.nonce),
+                .integer(millis))
             // Nonces older than twice the skew can never be replayed (their timestamp is refused); forget them.
             try tx.db.run("DELETE FROM nonces WHERE party = ? AND at < ?", .text(id.rawValue), .integer(horizon))
             return true

@@ -8,16 +8,21 @@ extension KuraService {
         async throws(KuraError) -> Reply<Escrow>
     {
         let fees = configuration.fees
-        return try await command("escrow.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
+        return try await command(
+            "escrow.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+        ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
             try Self.requireActive(principal, tx.db)
             guard let payee = try Queries.party(request.payee, tx.db) else {
                 throw KuraError(.notFound, "no party \(request.payee)")
             }
-            guard payee.status == .active else { throw KuraError(.forbidden, "payee \(payee.id) is \(payee.status.rawValue)") }
+            guard payee.status == .active else {
+                throw KuraError(.forbidden, "payee \(payee.id) is \(payee.status.rawValue)")
+            }
             let terms = EscrowTerms(
                 payer: principal.id, payee: request.payee, amount: request.amount, asset: request.asset,
-                deliverBy: request.deliverBy, confirmWindowMs: request.confirmWindowMs ?? EscrowTerms.defaultConfirmWindowMs,
+                deliverBy: request.deliverBy,
+                confirmWindowMs: request.confirmWindowMs ?? EscrowTerms.defaultConfirmWindowMs,
                 disputeWindowMs: request.disputeWindowMs, resource: request.resource, paymentId: request.paymentId,
                 memo: request.memo)
             let id = EscrowID.derive(command: context.command, seq: context.seq)

@@ -7,8 +7,10 @@ extension KuraService {
     public func deposit(_ request: FundsRequest, to party: PartyID, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<AccountView>
     {
-        try await moveFunds("account.deposit", request, party, principal, idempotencyKey) { (target: Party, available: Amount) throws(KuraError) -> FundsEvent in
-            try FundsEvent.decideDeposit(party: target, asset: request.asset, amount: request.amount, reference: request.reference)
+        try await moveFunds("account.deposit", request, party, principal, idempotencyKey) {
+            (target: Party, available: Amount) throws(KuraError) -> FundsEvent in
+            try FundsEvent.decideDeposit(
+                party: target, asset: request.asset, amount: request.amount, reference: request.reference)
         }
     }
 
@@ -16,7 +18,8 @@ extension KuraService {
     public func withdraw(_ request: FundsRequest, from party: PartyID, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<AccountView>
     {
-        try await moveFunds("account.withdraw", request, party, principal, idempotencyKey) { (target: Party, available: Amount) throws(KuraError) -> FundsEvent in
+        try await moveFunds("account.withdraw", request, party, principal, idempotencyKey) {
+            (target: Party, available: Amount) throws(KuraError) -> FundsEvent in
             try FundsEvent.decideWithdrawal(
                 party: target, asset: request.asset, amount: request.amount, available: available,
                 reference: request.reference)
@@ -24,7 +27,8 @@ extension KuraService {
     }
 
     private func moveFunds(
-        _ operation: String, _ request: FundsRequest, _ party: PartyID, _ principal: Principal, _ idempotencyKey: String?,
+        _ operation: String, _ request: FundsRequest, _ party: PartyID, _ principal: Principal,
+        _ idempotencyKey: String?,
         _ decide: @escaping @Sendable (Party, Amount) throws(KuraError) -> FundsEvent
     ) async throws(KuraError) -> Reply<AccountView> {
         var json = try JSONValue.of(request)
@@ -59,7 +63,8 @@ extension KuraService {
             rows[row.0, default: (0, 0)].available = UInt64(max(0, row.1))
         }
         let held = try db.statement(
-            "SELECT asset, sum(amount) FROM escrows WHERE payer = ? AND state IN ('locked', 'delivered', 'disputed') GROUP BY asset")
+            "SELECT asset, sum(amount) FROM escrows WHERE payer = ? AND state IN ('locked', 'delivered', 'disputed') GROUP BY asset"
+        )
         try held.bind([.text(party.rawValue)])
         for row in try held.rows({ row throws(KuraError) in (row.text(0), row.int64(1)) }) {
             rows[row.0, default: (0, 0)].held = UInt64(max(0, row.1))

@@ -23,7 +23,9 @@ extension KuraService {
                 id: id, name: request.name, roles: Set(request.roles), publicKey: publicKey,
                 apiKeyHash: Self.hashAPIKey(apiKey), by: actor)
             try context.append(events, to: "party/\(id)", &tx)
-            guard let party = Party.fold(events) else { throw KuraError(.internalError, "registration produced no party") }
+            guard let party = Party.fold(events) else {
+                throw KuraError(.internalError, "registration produced no party")
+            }
             let passport = Passport.issue(party: party, issuedAt: context.now, issuer: signer.name, key: signer.key)
             // The stored (replayable) answer leaves the key out: Kura never keeps an API key in clear.
             return PartyRegistration(party: party, apiKey: nil, passport: passport)
@@ -38,7 +40,8 @@ extension KuraService {
         let apiKey = newAPIKey()
         let signer = self.signer
         let reply = try await command(
-            "party.bootstrap", request: ["name": .string(name), "publicKey": .string(signer.key.publicKey.base64)], by: nil, idempotencyKey: nil
+            "party.bootstrap", request: ["name": .string(name), "publicKey": .string(signer.key.publicKey.base64)],
+            by: nil, idempotencyKey: nil
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> PartyRegistration in
             let id = PartyID.derive(command: context.command, seq: context.seq)
             let events = try Party.decideBootstrap(

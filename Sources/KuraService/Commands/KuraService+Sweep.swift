@@ -9,7 +9,8 @@ extension KuraService {
         let now = clock.now()
         let due = try read { db throws(KuraError) in
             let statement = try db.statement(
-                "SELECT id, state FROM escrows WHERE state IN ('locked', 'delivered') AND due_at <= ? ORDER BY due_at LIMIT ?")
+                "SELECT id, state FROM escrows WHERE state IN ('locked', 'delivered') AND due_at <= ? ORDER BY due_at LIMIT ?"
+            )
             try statement.bind([.integer(now.milliseconds), .integer(Int64(configuration.sweepBatch))])
             return try statement.rows { row throws(KuraError) in (EscrowID(unchecked: row.text(0)), row.text(1)) }
         }
@@ -24,12 +25,15 @@ extension KuraService {
                     try Self.decideAndAppend(id, command, actor: nil, fees: fees, context, &tx)
                 }
                 if command == .expire { report.expired.append(id) } else { report.released.append(id) }
-            } catch where error.code == .invalidTransition {
+            } catch  where error.code == .invalidTransition {
                 // Someone acted on it between the query and the write (confirmed, refunded…): nothing to do.
                 continue
             }
         }
-        if !due.isEmpty { logger.info("sweep", metadata: ["released": "\(report.released.count)", "expired": "\(report.expired.count)"]) }
+        if !due.isEmpty {
+            logger.info(
+                "sweep", metadata: ["released": "\(report.released.count)", "expired": "\(report.expired.count)"])
+        }
         return report
     }
 }

@@ -56,7 +56,8 @@ public struct KuraProjector: Projector {
         return try read(event.type, event.payload)
     }
 
-    private func applyParty(_ event: PartyEvent, stream: String, seq: UInt64, _ db: SQLiteConnection) throws(KuraError) {
+    private func applyParty(_ event: PartyEvent, stream: String, seq: UInt64, _ db: SQLiteConnection) throws(KuraError)
+    {
         switch event {
         case .registered(let party, let apiKeyHash):
             try db.run(
@@ -102,7 +103,9 @@ public struct KuraProjector: Projector {
         switch escrow.state {
         case .locked: .integer(escrow.terms.deliverBy.adding(milliseconds: 1).milliseconds)
         case .delivered:
-            .integer((escrow.deliveredAt ?? escrow.terms.lockedAt).adding(milliseconds: escrow.terms.confirmWindowMs).milliseconds)
+            .integer(
+                (escrow.deliveredAt ?? escrow.terms.lockedAt).adding(milliseconds: escrow.terms.confirmWindowMs)
+                    .milliseconds)
         default: .null
         }
     }
@@ -115,7 +118,9 @@ public struct KuraProjector: Projector {
         }
     }
 
-    private static func add(_ delta: Int64, to account: AccountName, _ asset: Asset, _ db: SQLiteConnection) throws(KuraError) {
+    private static func add(_ delta: Int64, to account: AccountName, _ asset: Asset, _ db: SQLiteConnection)
+        throws(KuraError)
+    {
         try db.run(
             "INSERT INTO balances(account, asset, balance) VALUES (?, ?, ?) "
                 + "ON CONFLICT(account, asset) DO UPDATE SET balance = balance + excluded.balance",

@@ -44,7 +44,8 @@ extension KuraService {
             let before = try Self.projectionDigest(tx.db)
             try projector.reset(tx.db)
             let statement = try tx.db.statement(
-                "SELECT seq, stream, version, type, payload, at, actor, command_id, prev_hash, hash FROM events ORDER BY seq")
+                "SELECT seq, stream, version, type, payload, at, actor, command_id, prev_hash, hash FROM events ORDER BY seq"
+            )
             try statement.bind([])
             var count: UInt64 = 0
             var events: [Event] = []
@@ -73,7 +74,8 @@ extension KuraService {
     public func ledgerViolations() throws(KuraError) -> [String] {
         try read { db throws(KuraError) in
             var violations: [String] = []
-            let sums = try db.statement("SELECT asset, sum(balance) FROM balances GROUP BY asset HAVING sum(balance) != 0")
+            let sums = try db.statement(
+                "SELECT asset, sum(balance) FROM balances GROUP BY asset HAVING sum(balance) != 0")
             for row in try sums.rows({ row throws(KuraError) in (row.text(0), row.int64(1)) }) {
                 violations.append("asset \(row.0) sums to \(row.1), not 0")
             }

@@ -41,7 +41,8 @@ extension KuraService {
     }
 
     /// Receipts in index order, optionally of one party (as payer or payee) and one kind. Public.
-    public func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) throws(KuraError) -> Page<Receipt> {
+    public func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) throws(KuraError) -> Page<Receipt>
+    {
         guard (1...1000).contains(limit) else { throw KuraError(.invalidRequest, "limit must be 1-1000") }
         var after: Int64 = -1
         if let cursor {
@@ -78,11 +79,13 @@ extension KuraService {
             let current = try ReceiptLog.size(tx.db)
             let size = requested ?? current
             guard size <= current else { throw KuraError(.notFound, "the log has \(current) receipts, not \(size)") }
-            let statement = try tx.db.statement("SELECT root, key_name, note FROM checkpoints WHERE size = ? AND key_name = ?")
+            let statement = try tx.db.statement(
+                "SELECT root, key_name, note FROM checkpoints WHERE size = ? AND key_name = ?")
             try statement.bind([.integer(Int64(size)), .text(signer.name)])
             let stored = try statement.rows { row throws(KuraError) in (row.bytes(0), row.text(1), row.text(2)) }.first
             if let stored {
-                return CheckpointRecord(size: size, rootHash: Base64.encode(stored.0), keyName: stored.1, note: stored.2)
+                return CheckpointRecord(
+                    size: size, rootHash: Base64.encode(stored.0), keyName: stored.1, note: stored.2)
             }
             let root: [UInt8]
             do { root = try MerkleTree(nodes: SQLiteMerkleNodes(db: tx.db)).root(size: size) } catch {
@@ -109,7 +112,8 @@ extension KuraService {
             try statement.bind([.text(signer.name)])
             return try statement.rows { row throws(KuraError) in
                 CheckpointRecord(
-                    size: UInt64(row.int64(0)), rootHash: Base64.encode(row.bytes(1)), keyName: row.text(2), note: row.text(3))
+                    size: UInt64(row.int64(0)), rootHash: Base64.encode(row.bytes(1)), keyName: row.text(2),
+                    note: row.text(3))
             }.first
         }
     }
@@ -131,12 +135,16 @@ extension KuraService {
         }
         let receipt = try receipt(index)
         let proof: [[UInt8]] = try read { db throws(KuraError) in
-            do { return try MerkleTree(nodes: SQLiteMerkleNodes(db: db)).inclusionProof(index: index, size: checkpoint.size) } catch {
+            do {
+                return try MerkleTree(nodes: SQLiteMerkleNodes(db: db)).inclusionProof(
+                    index: index, size: checkpoint.size)
+            } catch {
                 throw KuraError(.storageFailure, "cannot build the inclusion proof: \(error)")
             }
         }
         return ReceiptBundle.make(
-            receipt: try .of(receipt), leafIndex: index, treeSize: checkpoint.size, proof: proof, checkpointNote: checkpoint.note)
+            receipt: try .of(receipt), leafIndex: index, treeSize: checkpoint.size, proof: proof,
+            checkpointNote: checkpoint.note)
     }
 
     /// A consistency proof from tree size `from` to `to` (0 < from ≤ to ≤ size).

@@ -46,14 +46,16 @@ final class ReceiptLog: @unchecked Sendable {
             }
             guard
                 let receipt = Receipt.derive(
-                    event, escrowBefore: escrowBefore, eventSeq: envelope.seq, eventHash: envelope.hash, at: envelope.at,
+                    event, escrowBefore: escrowBefore, eventSeq: envelope.seq, eventHash: envelope.hash,
+                    at: envelope.at,
                     index: size)
             else { return }
             let leaf = try receipt.leafBytes()
             try db.run(
                 "INSERT INTO receipts(idx, seq, kind, subject, payer, payee, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 .integer(Int64(size)), .integer(Int64(envelope.seq)), .text(receipt.kind), .text(receipt.subject),
-                .text(receipt.payer.rawValue), .text(receipt.payee.rawValue), .text(String(decoding: leaf, as: UTF8.self)))
+                .text(receipt.payer.rawValue), .text(receipt.payee.rawValue),
+                .text(String(decoding: leaf, as: UTF8.self)))
             for node in appender.append(leafHash: MerkleHash.leaf(leaf)) {
                 try db.run(
                     "INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)", .integer(Int64(node.level)),
@@ -85,7 +87,8 @@ struct SQLiteMerkleNodes: MerkleNodeSource {
     func hash(level: Int, index: UInt64) throws -> [UInt8] {
         guard
             let hash = try db.scalar(
-                "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", .integer(Int64(level)), .integer(Int64(index))
+                "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", .integer(Int64(level)),
+                .integer(Int64(index))
             )?.blob
         else { throw KuraError(.storageFailure, "Merkle node (\(level), \(index)) is missing") }
         return hash
@@ -110,10 +113,15 @@ public struct ReceiptProjector: Projector {
     public func apply(_ event: Event, decoded: (any DomainEvent)?, _ db: SQLiteConnection) throws(KuraError) {
         guard event.type.hasPrefix("escrow.") else { return }
         let typed: EscrowEvent
-        if let decoded = decoded as? EscrowEvent { typed = decoded } else { typed = try EscrowEvent(type: event.type, payload: event.payload) }
+        if let decoded = decoded as? EscrowEvent {
+            typed = decoded
+        } else {
+            typed = try EscrowEvent(type: event.type, payload: event.payload)
+        }
         var before: Escrow?
         if event.version > 1 {
-            let history = try SQLiteEventStore.events(inStream: event.stream, db).dropLast().map { e throws(KuraError) in
+            let history = try SQLiteEventStore.events(inStream: event.stream, db).dropLast().map {
+                e throws(KuraError) in
                 try EscrowEvent(type: e.type, payload: e.payload)
             }
             before = Escrow.fold(history)

@@ -28,8 +28,13 @@ struct Bench: AsyncParsableCommand {
                 print(String(format: "raw sqlite batched inserts (synchronous=FULL, 1000/tx): %10.0f rows/s", raw))
                 for writers in [1, 16, 64] {
                     let count = writers == 1 ? min(events, 5_000) : events
-                    let rate = try await BenchSupport.appends(dir: dir, events: count, writers: writers, payload: payload)
-                    print(String(format: "event store durable appends, %2d writers:               %10.0f events/s (%.0f%% of raw)", writers, rate, 100 * rate / raw))
+                    let rate = try await BenchSupport.appends(
+                        dir: dir, events: count, writers: writers, payload: payload)
+                    print(
+                        String(
+                            format:
+                                "event store durable appends, %2d writers:               %10.0f events/s (%.0f%% of raw)",
+                            writers, rate, 100 * rate / raw))
                 }
             }
         }
@@ -60,8 +65,15 @@ struct Bench: AsyncParsableCommand {
                 let report = try store.verify()
                 let seconds = Date().timeIntervalSince(start)
                 store.close()
-                print(String(format: "filled %d events in %.1f s (%.0f events/s, non-durable)", events, fill, Double(events) / fill))
-                print(String(format: "log verify: %llu events in %.2f s = %.0f events/s; peak RSS %.0f MiB before, %.0f MiB after", report.count, seconds, Double(report.count) / seconds, rssBefore, BenchSupport.peakRSSMiB()))
+                print(
+                    String(
+                        format: "filled %d events in %.1f s (%.0f events/s, non-durable)", events, fill,
+                        Double(events) / fill))
+                print(
+                    String(
+                        format:
+                            "log verify: %llu events in %.2f s = %.0f events/s; peak RSS %.0f MiB before, %.0f MiB after",
+                        report.count, seconds, Double(report.count) / seconds, rssBefore, BenchSupport.peakRSSMiB()))
                 guard report.isValid else { throw KuraError(.chainBroken, "benchmark log did not verify") }
             }
         }
@@ -85,8 +97,12 @@ struct Bench: AsyncParsableCommand {
                             var n = 0
                             while true {
                                 n += 1
-                                let event = NewEvent(stream: "crash/\(writer)", type: "test.appended", payload: ["n": .number(Double(n))])
-                                let outcome = try await store.append([event], actor: "bench", commandId: "c\(writer)-\(n)", at: Timestamp(milliseconds: 0), idempotency: nil, response: [])
+                                let event = NewEvent(
+                                    stream: "crash/\(writer)", type: "test.appended", payload: ["n": .number(Double(n))]
+                                )
+                                let outcome = try await store.append(
+                                    [event], actor: "bench", commandId: "c\(writer)-\(n)",
+                                    at: Timestamp(milliseconds: 0), idempotency: nil, response: [])
                                 let line = "\(outcome.events[0].seq) \(writer) \(n)\n"
                                 FileHandle.standardOutput.write(Data(line.utf8))
                             }
@@ -115,7 +131,9 @@ enum BenchSupport {
         let path = freshPath(dir: dir, name: "raw")
         defer { remove(path) }
         let db = try SQLiteConnection(path: path, create: true)
-        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL);")
+        try db.execute(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
+        )
         let start = Date()
         var id: Int64 = 0
         while id < Int64(rows) {

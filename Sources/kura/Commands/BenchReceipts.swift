@@ -11,7 +11,8 @@ extension Bench {
     struct ReceiptsBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "receipts",
-            abstract: "Appends of escrow.locked events with and without receipts + tree updates; offline bundle verification.",
+            abstract:
+                "Appends of escrow.locked events with and without receipts + tree updates; offline bundle verification.",
             discussion: "Example: kura bench receipts --events 50000 --bundles 20000")
 
         @Option(help: "Events per append measurement.") var events: Int = 50_000
@@ -23,9 +24,16 @@ extension Bench {
             try await reportingErrors {
                 let signer = try NoteSigner(name: "bench.kura/log", key: .generate())
                 let plain = try await appendLocked(projectors: [], signer: signer, keep: false)
-                print(String(format: "durable appends of escrow.locked, %d writers, no receipts:     %9.0f events/s", writers, plain.rate))
+                print(
+                    String(
+                        format: "durable appends of escrow.locked, %d writers, no receipts:     %9.0f events/s",
+                        writers, plain.rate))
                 let withReceipts = try await appendLocked(projectors: [ReceiptProjector()], signer: signer, keep: true)
-                print(String(format: "durable appends of escrow.locked, %d writers, with receipts:   %9.0f events/s (%.0f%% of the rate without)", writers, withReceipts.rate, 100 * withReceipts.rate / plain.rate))
+                print(
+                    String(
+                        format:
+                            "durable appends of escrow.locked, %d writers, with receipts:   %9.0f events/s (%.0f%% of the rate without)",
+                        writers, withReceipts.rate, 100 * withReceipts.rate / plain.rate))
                 guard let path = withReceipts.path else { return }
                 defer { BenchSupport.remove(path) }
                 try await verifyBundles(path: path, signer: signer)
@@ -33,7 +41,9 @@ extension Bench {
         }
 
         /// Appends `events` escrow.locked events (one per new escrow) from `writers` tasks.
-        func appendLocked(projectors: [any Projector], signer: NoteSigner, keep: Bool) async throws -> (rate: Double, path: String?) {
+        func appendLocked(projectors: [any Projector], signer: NoteSigner, keep: Bool) async throws -> (
+            rate: Double, path: String?
+        ) {
             let path = BenchSupport.freshPath(dir: dir, name: projectors.isEmpty ? "plain" : "receipts")
             let store = try SQLiteEventStore(.init(path: path, create: true, durable: true, projectors: projectors))
             let payer = PartyID.derive(command: "payer", seq: 0)
@@ -45,18 +55,25 @@ extension Bench {
                 for writer in 0..<writers {
                     group.addTask {
                         for n in 0..<perWriter {
-                            let id = EscrowID.derive(command: ["w": .number(Double(writer)), "n": .number(Double(n))], seq: 0)
+                            let id = EscrowID.derive(
+                                command: ["w": .number(Double(writer)), "n": .number(Double(n))], seq: 0)
                             var terms = EscrowTerms(
                                 payer: payer, payee: payee, amount: try Amount(units: 1000), asset: asset,
                                 deliverBy: Timestamp(milliseconds: 1_900_000_000_000))
-                            terms = try Escrow.decideLock(
-                                id: id, terms: terms, by: payer, now: Timestamp(milliseconds: 1_800_000_000_000),
-                                context: EscrowContext(payerAvailable: try Amount(units: 1000))
-                            ).first.flatMap { if case .locked(_, let t, _) = $0 { t } else { nil } } ?? terms
+                            terms =
+                                try Escrow.decideLock(
+                                    id: id, terms: terms, by: payer, now: Timestamp(milliseconds: 1_800_000_000_000),
+                                    context: EscrowContext(payerAvailable: try Amount(units: 1000))
+                                ).first.flatMap { if case .locked(_, let t, _) = $0 { t } else { nil } } ?? terms
                             let event = EscrowEvent.locked(id: id, terms: terms, postings: [])
                             _ = try await store.append(
-                                [NewEvent(stream: "escrow/\(id)", type: event.type, payload: event.payload, decoded: event)],
-                                actor: payer.rawValue, commandId: "c\(writer)-\(n)", at: Timestamp(milliseconds: 1_800_000_000_000),
+                                [
+                                    NewEvent(
+                                        stream: "escrow/\(id)", type: event.type, payload: event.payload, decoded: event
+                                    )
+                                ],
+                                actor: payer.rawValue, commandId: "c\(writer)-\(n)",
+                                at: Timestamp(milliseconds: 1_800_000_000_000),
                                 idempotency: nil, response: [])
                         }
                     }
@@ -87,10 +104,16 @@ extension Bench {
             let start = Date()
             var valid = 0
             for text in texts {
-                if case .valid = ReceiptBundle.verify(bundleJSON: try JSONValue.parse(text), cache: &cache) { valid += 1 }
+                if case .valid = ReceiptBundle.verify(bundleJSON: try JSONValue.parse(text), cache: &cache) {
+                    valid += 1
+                }
             }
             let seconds = Date().timeIntervalSince(start)
-            print(String(format: "offline bundle verification (tree of %llu, one checkpoint, JSON parsing included): %.0f bundles/s on one core (%d/%d valid, %d signature check)", size, Double(texts.count) / seconds, valid, texts.count, cache.signatureChecks))
+            print(
+                String(
+                    format:
+                        "offline bundle verification (tree of %llu, one checkpoint, JSON parsing included): %.0f bundles/s on one core (%d/%d valid, %d signature check)",
+                    size, Double(texts.count) / seconds, valid, texts.count, cache.signatureChecks))
         }
     }
 }

@@ -8,7 +8,9 @@ import KuraService
 struct EscrowCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "escrow", abstract: "Lock, deliver, confirm, dispute, cancel, refund, show and list escrows.",
-        subcommands: [Open.self, Deliver.self, Confirm.self, Dispute.self, Cancel.self, Refund.self, Show.self, List.self])
+        subcommands: [
+            Open.self, Deliver.self, Confirm.self, Dispute.self, Cancel.self, Refund.self, Show.self, List.self,
+        ])
 
     struct Open: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -39,7 +41,9 @@ struct EscrowCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await withBackend(target) { backend in
-                let deadline = try deliverBy ?? KuraClock.system.now().adding(milliseconds: Self.checkedMs(deliverWithin!)).milliseconds
+                let deadline =
+                    try deliverBy
+                    ?? KuraClock.system.now().adding(milliseconds: Self.checkedMs(deliverWithin!)).milliseconds
                 let request = OpenEscrowRequest(
                     payee: try PartyID(validating: payee), amount: try Amount(units: amount), asset: try Asset(asset),
                     deliverBy: Timestamp(milliseconds: deadline), confirmWindowMs: confirmWindowMs,
@@ -50,7 +54,9 @@ struct EscrowCommands: AsyncParsableCommand {
         }
 
         static func checkedMs(_ seconds: Int64) throws -> Int64 {
-            guard seconds > 0, seconds < 10 * 365 * 86_400 else { throw KuraError(.invalidRequest, "--deliver-within must be 1 s to 10 years") }
+            guard seconds > 0, seconds < 10 * 365 * 86_400 else {
+                throw KuraError(.invalidRequest, "--deliver-within must be 1 s to 10 years")
+            }
             return seconds * 1000
         }
     }
@@ -66,14 +72,18 @@ struct EscrowCommands: AsyncParsableCommand {
         @OptionGroup var action: ActionOptions
 
         func validate() throws {
-            guard (evidence == nil) != (file == nil) else { throw ValidationError("give exactly one of --evidence or --file") }
+            guard (evidence == nil) != (file == nil) else {
+                throw ValidationError("give exactly one of --evidence or --file")
+            }
         }
 
         func run() async throws {
             try await withBackend(target) { backend in
                 let digest: String
                 if let file {
-                    guard let data = FileManager.default.contents(atPath: file) else { throw KuraError(.notFound, "cannot read \(file)") }
+                    guard let data = FileManager.default.contents(atPath: file) else {
+                        throw KuraError(.notFound, "cannot read \(file)")
+                    }
                     digest = Hex.encode(SHA256.hash([UInt8](data)))
                 } else {
                     digest = evidence!
@@ -96,7 +106,8 @@ struct EscrowCommands: AsyncParsableCommand {
     struct Dispute: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Dispute a delivery (payer), within the dispute window. Funds stay held.",
-            discussion: "Example: kura escrow dispute esc_… --reason \"empty response\" --db kura.sqlite --as pty_payer")
+            discussion: "Example: kura escrow dispute esc_… --reason \"empty response\" --db kura.sqlite --as pty_payer"
+        )
         @Argument var id: String
         @OptionGroup var target: TargetOptions
         @Option(help: "Why.") var reason: String
@@ -105,14 +116,16 @@ struct EscrowCommands: AsyncParsableCommand {
         func run() async throws {
             try await withBackend(target) { backend in
                 try await action.perform(
-                    .dispute, id, ["reason": .string(reason), "evidence": .array(evidence.map { .string($0) })], backend)
+                    .dispute, id, ["reason": .string(reason), "evidence": .array(evidence.map { .string($0) })], backend
+                )
             }
         }
     }
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cancel before delivery (payer): funds return.", discussion: "Example: kura escrow cancel esc_… --db kura.sqlite --as pty_payer")
+            abstract: "Cancel before delivery (payer): funds return.",
+            discussion: "Example: kura escrow cancel esc_… --db kura.sqlite --as pty_payer")
         @Argument var id: String
         @OptionGroup var target: TargetOptions
         @OptionGroup var action: ActionOptions
@@ -121,7 +134,8 @@ struct EscrowCommands: AsyncParsableCommand {
 
     struct Refund: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Give the money back (payee), any time before release.", discussion: "Example: kura escrow refund esc_… --db kura.sqlite --as pty_payee")
+            abstract: "Give the money back (payee), any time before release.",
+            discussion: "Example: kura escrow refund esc_… --db kura.sqlite --as pty_payee")
         @Argument var id: String
         @OptionGroup var target: TargetOptions
         @OptionGroup var action: ActionOptions
@@ -144,7 +158,8 @@ struct EscrowCommands: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List escrows of a party, newest first.", discussion: "Example: kura escrow list --state delivered --db kura.sqlite --as pty_payee")
+            abstract: "List escrows of a party, newest first.",
+            discussion: "Example: kura escrow list --state delivered --db kura.sqlite --as pty_payee")
         @OptionGroup var target: TargetOptions
         @Option(help: "Party (default: the caller).") var party: String?
         @Option(help: "Only this state.") var state: Escrow.State?
@@ -160,7 +175,10 @@ struct EscrowCommands: AsyncParsableCommand {
                 printTable(
                     ["id", "state", "payer", "payee", "amount", "asset", "deliverBy"],
                     page.items.map {
-                        [$0.id.rawValue, $0.state.rawValue, $0.terms.payer.rawValue, $0.terms.payee.rawValue, "\($0.terms.amount)", $0.terms.asset.name, "\($0.terms.deliverBy)"]
+                        [
+                            $0.id.rawValue, $0.state.rawValue, $0.terms.payer.rawValue, $0.terms.payee.rawValue,
+                            "\($0.terms.amount)", $0.terms.asset.name, "\($0.terms.deliverBy)",
+                        ]
                     })
                 if let next = page.nextCursor { print("more: --cursor \(next)") }
             }
@@ -174,7 +192,8 @@ struct ActionOptions: ParsableArguments {
     @Flag(help: "Print JSON.") var json = false
 
     func perform(_ action: EscrowAction, _ id: String, _ body: JSONValue, _ backend: any Backend) async throws {
-        let escrow = try await backend.act(on: try EscrowID(validating: id), action, body: body, idempotencyKey: idempotencyKey)
+        let escrow = try await backend.act(
+            on: try EscrowID(validating: id), action, body: body, idempotencyKey: idempotencyKey)
         if json { try printEncodable(escrow) } else { Render.escrow(escrow) }
     }
 }

@@ -24,7 +24,8 @@ struct Init: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let summary = try await Initializer.initialize(database: database.db, keyPath: database.keyPath, origin: origin)
+            let summary = try await Initializer.initialize(
+                database: database.db, keyPath: database.keyPath, origin: origin)
             if json {
                 printJSON([
                     "database": .string(summary.database), "verifierKey": .string(summary.verifierKey),

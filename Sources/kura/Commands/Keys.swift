@@ -26,7 +26,9 @@ struct Keys: AsyncParsableCommand {
         var json = false
 
         func validate() throws {
-            guard NoteKeys.isValidName(name) else { throw ValidationError("--name must be non-empty, without spaces or '+'") }
+            guard NoteKeys.isValidName(name) else {
+                throw ValidationError("--name must be non-empty, without spaces or '+'")
+            }
         }
 
         func run() async throws {

@@ -43,7 +43,9 @@ struct Log: AsyncParsableCommand {
                         "headSeq": .number(Double(report.head.seq)), "headHash": .string(Hex.encode(report.head.hash)),
                     ])
                 } else {
-                    print("ok: \(report.count) events, chain intact, head \(report.head.seq) \(Hex.encode(report.head.hash))")
+                    print(
+                        "ok: \(report.count) events, chain intact, head \(report.head.seq) \(Hex.encode(report.head.hash))"
+                    )
                 }
             }
         }
@@ -75,7 +77,9 @@ struct Log: AsyncParsableCommand {
                         printJSON(event.json)
                     } else {
                         let hash = Hex.encode(event.hash.prefix(8))
-                        print("\(event.seq)\t\(event.at)\t\(event.type)\t\(event.stream)@\(event.version)\t\(event.actor)\t\(hash)")
+                        print(
+                            "\(event.seq)\t\(event.at)\t\(event.type)\t\(event.stream)@\(event.version)\t\(event.actor)\t\(hash)"
+                        )
                     }
                 }
             }
@@ -120,7 +124,8 @@ struct Log: AsyncParsableCommand {
                 let hashes = (proof["hashes"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Base64.decode) }
                 guard
                     MerkleVerifier.verifyConsistency(
-                        oldSize: oldPoint.size, newSize: newPoint.size, oldRoot: oldRoot, newRoot: newRoot, proof: hashes)
+                        oldSize: oldPoint.size, newSize: newPoint.size, oldRoot: oldRoot, newRoot: newRoot,
+                        proof: hashes)
                 else { throw KuraError(.verificationFailed, "the checkpoints are NOT consistent") }
                 print("ok: size \(oldPoint.size) is a prefix of size \(newPoint.size)")
             }

@@ -17,7 +17,11 @@ struct Sweep: AsyncParsableCommand {
             let service = try LocalService.open(path: database.db)
             defer { service.store.close() }
             let report = try await service.sweep()
-            if json { try printEncodable(report) } else { print("released \(report.released.count), expired \(report.expired.count)") }
+            if json {
+                try printEncodable(report)
+            } else {
+                print("released \(report.released.count), expired \(report.expired.count)")
+            }
         }
     }
 }
@@ -43,14 +47,22 @@ struct Replay: AsyncParsableCommand {
             let violations = try service.ledgerViolations()
             if json {
                 printJSON([
-                    "events": .number(Double(result.events)), "before": .string(result.before), "after": .string(result.after),
-                    "identical": .bool(result.before == result.after), "ledgerViolations": .array(violations.map { .string($0) }),
+                    "events": .number(Double(result.events)), "before": .string(result.before),
+                    "after": .string(result.after),
+                    "identical": .bool(result.before == result.after),
+                    "ledgerViolations": .array(violations.map { .string($0) }),
                 ])
             } else {
-                print("replayed \(result.events) events; read models \(result.before == result.after ? "identical" : "DIFFERED") (\(result.after.prefix(16)))")
+                print(
+                    "replayed \(result.events) events; read models \(result.before == result.after ? "identical" : "DIFFERED") (\(result.after.prefix(16)))"
+                )
             }
-            guard result.before == result.after else { throw KuraError(.chainBroken, "read models had drifted from the log; rebuilt") }
-            guard violations.isEmpty else { throw KuraError(.chainBroken, "ledger invariants broken: \(violations.joined(separator: "; "))") }
+            guard result.before == result.after else {
+                throw KuraError(.chainBroken, "read models had drifted from the log; rebuilt")
+            }
+            guard violations.isEmpty else {
+                throw KuraError(.chainBroken, "ledger invariants broken: \(violations.joined(separator: "; "))")
+            }
         }
     }
 }

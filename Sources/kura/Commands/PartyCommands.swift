@@ -18,7 +18,8 @@ struct PartyCommands: AsyncParsableCommand {
                 """)
         @OptionGroup var target: TargetOptions
         @Option(help: "Display name.") var name: String
-        @Option(name: .customLong("role"), help: "agent, provider, arbiter or operator; repeatable.") var roles: [Party.Role]
+        @Option(name: .customLong("role"), help: "agent, provider, arbiter or operator; repeatable.") var roles:
+            [Party.Role]
         @Option(help: "Base64 Ed25519 public key; or use --key-file.") var publicKey: String?
         @Option(help: "A key file from `kura keys generate`; its public key is used.") var keyFile: String?
         @Option(help: "Idempotency-Key for safe retries.") var idempotencyKey: String?
@@ -26,7 +27,9 @@ struct PartyCommands: AsyncParsableCommand {
 
         func validate() throws {
             guard !roles.isEmpty else { throw ValidationError("give at least one --role") }
-            guard (publicKey == nil) != (keyFile == nil) else { throw ValidationError("give exactly one of --public-key or --key-file") }
+            guard (publicKey == nil) != (keyFile == nil) else {
+                throw ValidationError("give exactly one of --public-key or --key-file")
+            }
         }
 
         func run() async throws {
@@ -71,7 +74,8 @@ struct Deposit: AsyncParsableCommand {
 
     func run() async throws {
         try await withBackend(target) { backend in
-            let account = try await backend.deposit(try funds.request(), to: try PartyID(validating: party), idempotencyKey: funds.idempotencyKey)
+            let account = try await backend.deposit(
+                try funds.request(), to: try PartyID(validating: party), idempotencyKey: funds.idempotencyKey)
             if funds.json { try printEncodable(account) } else { Render.account(account) }
         }
     }
@@ -87,7 +91,8 @@ struct Withdraw: AsyncParsableCommand {
 
     func run() async throws {
         try await withBackend(target) { backend in
-            let account = try await backend.withdraw(try funds.request(), from: try PartyID(validating: party), idempotencyKey: funds.idempotencyKey)
+            let account = try await backend.withdraw(
+                try funds.request(), from: try PartyID(validating: party), idempotencyKey: funds.idempotencyKey)
             if funds.json { try printEncodable(account) } else { Render.account(account) }
         }
     }

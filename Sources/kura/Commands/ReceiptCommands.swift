@@ -12,7 +12,8 @@ struct ReceiptCommands: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List receipts in log order.", discussion: "Example: kura receipts list --party pty_… --db kura.sqlite")
+            abstract: "List receipts in log order.",
+            discussion: "Example: kura receipts list --party pty_… --db kura.sqlite")
         @OptionGroup var target: TargetOptions
         @Option(help: "Only receipts where this party pays or is paid.") var party: String?
         @Option(help: "Only this kind, e.g. escrow.released.") var kind: String?
@@ -28,7 +29,10 @@ struct ReceiptCommands: AsyncParsableCommand {
                 printTable(
                     ["index", "kind", "subject", "payer", "payee", "amount", "outcome"],
                     page.items.map {
-                        ["\($0.index)", $0.kind, $0.subject, $0.payer.rawValue, $0.payee.rawValue, "\($0.amount) \($0.asset)", $0.outcome]
+                        [
+                            "\($0.index)", $0.kind, $0.subject, $0.payer.rawValue, $0.payee.rawValue,
+                            "\($0.amount) \($0.asset)", $0.outcome,
+                        ]
                     })
                 if let next = page.nextCursor { print("more: --cursor \(next)") }
             }
@@ -37,7 +41,8 @@ struct ReceiptCommands: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print one receipt's canonical JSON (its leaf bytes).", discussion: "Example: kura receipts show 41 --db kura.sqlite")
+            abstract: "Print one receipt's canonical JSON (its leaf bytes).",
+            discussion: "Example: kura receipts show 41 --db kura.sqlite")
         @Argument var index: UInt64
         @OptionGroup var target: TargetOptions
         func run() async throws {
@@ -57,7 +62,8 @@ struct ReceiptCommands: AsyncParsableCommand {
             try await withBackend(target) { backend in
                 let bundle = try await backend.bundle(index, size: size)
                 guard let out else { return printJSON(bundle) }
-                guard FileManager.default.createFile(atPath: out, contents: Data(try bundle.canonicalBytes() + [0x0A])) else {
+                guard FileManager.default.createFile(atPath: out, contents: Data(try bundle.canonicalBytes() + [0x0A]))
+                else {
                     throw KuraError(.invalidRequest, "cannot write \(out)")
                 }
             }
@@ -77,7 +83,9 @@ struct ReceiptCommands: AsyncParsableCommand {
         @Argument(help: "Bundle files.") var bundles: [String]
         @Option(help: "A file holding the verifier key, or the key text itself.") var key: String
 
-        func validate() throws { guard !bundles.isEmpty else { throw ValidationError("give at least one bundle file") } }
+        func validate() throws {
+            guard !bundles.isEmpty else { throw ValidationError("give at least one bundle file") }
+        }
 
         func run() async throws {
             try await reportingErrors {
@@ -85,7 +93,9 @@ struct ReceiptCommands: AsyncParsableCommand {
                 var cache = CheckpointCache(verifier: verifier)
                 var last: (UInt64, [UInt8])?
                 for path in bundles {
-                    guard let data = FileManager.default.contents(atPath: path) else { throw KuraError(.notFound, "cannot read \(path)") }
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw KuraError(.notFound, "cannot read \(path)")
+                    }
                     let json: JSONValue
                     do throws(JSONError) { json = try JSONValue.parse([UInt8](data)) } catch {
                         throw KuraError(.verificationFailed, "\(path): malformed: not JSON (\(error.reason))")
@@ -97,7 +107,9 @@ struct ReceiptCommands: AsyncParsableCommand {
                     }
                 }
                 if let (size, root) = last {
-                    print("ok: \(bundles.count) bundle(s) verified against \(verifier.name) (tree size \(size), root \(Base64.encode(root)))")
+                    print(
+                        "ok: \(bundles.count) bundle(s) verified against \(verifier.name) (tree size \(size), root \(Base64.encode(root)))"
+                    )
                 }
             }
         }
@@ -109,7 +121,9 @@ enum VerifierKeyArgument {
     static func load(_ argument: String) throws(KuraError) -> NoteVerifier {
         var text = argument
         if FileManager.default.fileExists(atPath: argument) {
-            guard let data = FileManager.default.contents(atPath: argument) else { throw KuraError(.notFound, "cannot read \(argument)") }
+            guard let data = FileManager.default.contents(atPath: argument) else {
+                throw KuraError(.notFound, "cannot read \(argument)")
+            }
             text = String(decoding: data, as: UTF8.self)
         }
         do { return try NoteVerifier(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {

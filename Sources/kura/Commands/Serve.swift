@@ -28,7 +28,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             if !FileManager.default.fileExists(atPath: database.db) {
-                let summary = try await Initializer.initialize(database: database.db, keyPath: database.keyPath, origin: "kura.local/log")
+                let summary = try await Initializer.initialize(
+                    database: database.db, keyPath: database.keyPath, origin: "kura.local/log")
                 let keyPath = database.db + ".operator-key"
                 try SecretFile.write(summary.operatorApiKey + "\n", to: keyPath)
                 say("initialised \(database.db); operator \(summary.operatorId) API key written to \(keyPath)")
@@ -49,7 +50,6 @@ struct Serve: AsyncParsableCommand {
         }
     }
 }
-
 
 /// Writes a line to stdout at once (a server's output is often a pipe, where `print` would buffer).
 func say(_ line: String) {

@@ -39,7 +39,9 @@ struct TargetOptions: ParsableArguments {
 
     func validate() throws {
         if db != nil && server != nil { throw ValidationError("give either --db or --server, not both") }
-        if server != nil && actingAs != nil { throw ValidationError("--as works with --db only; use the party's --api-key") }
+        if server != nil && actingAs != nil {
+            throw ValidationError("--as works with --db only; use the party's --api-key")
+        }
     }
 
     /// Opens the backend the options name (default: `--db kura.sqlite`).
@@ -65,7 +67,9 @@ struct TargetOptions: ParsableArguments {
 
 /// Opening the service on a local file, shared by every local command and `kura serve`.
 enum LocalService {
-    static func open(path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning) throws(KuraError) -> KuraService {
+    static func open(path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning) throws(KuraError)
+        -> KuraService
+    {
         let store = try KuraService.openStore(path: path, create: false)
         let signer = try KeyFile.load(path + ".key")
         var logger = Logger(label: "kura")
@@ -83,7 +87,9 @@ enum LocalService {
 
 extension KuraClock {
     /// The system clock, in epoch milliseconds. Only adapters use it.
-    static let system = KuraClock { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) }
+    static let system = KuraClock {
+        Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
 }
 
 struct LocalBackend: Backend {
@@ -115,7 +121,9 @@ struct LocalBackend: Backend {
         try service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
     }
     func receipt(_ index: UInt64) async throws -> Receipt { try service.receipt(index) }
-    func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue { try await service.bundle(index, size: size) }
+    func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue {
+        try await service.bundle(index, size: size)
+    }
     func checkpointNote() async throws -> String { try await service.checkpoint().note }
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
         try JSONValue(encoding: service.consistency(from: from, to: to))
@@ -127,25 +135,35 @@ struct RemoteBackend: Backend {
     let client: KuraClient
 
     func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
-        try await remote { () async throws(KuraClientError) in try await client.registerParty(request, idempotencyKey: idempotencyKey) }
+        try await remote { () async throws(KuraClientError) in
+            try await client.registerParty(request, idempotencyKey: idempotencyKey)
+        }
     }
     func party(_ id: PartyID) async throws -> Party {
         try await remote { () async throws(KuraClientError) in try await client.party(id) }
     }
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
-        try await remote { () async throws(KuraClientError) in try await client.deposit(request, to: party, idempotencyKey: idempotencyKey) }
+        try await remote { () async throws(KuraClientError) in
+            try await client.deposit(request, to: party, idempotencyKey: idempotencyKey)
+        }
     }
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
-        try await remote { () async throws(KuraClientError) in try await client.withdraw(request, from: party, idempotencyKey: idempotencyKey) }
+        try await remote { () async throws(KuraClientError) in
+            try await client.withdraw(request, from: party, idempotencyKey: idempotencyKey)
+        }
     }
     func account(_ party: PartyID) async throws -> AccountView {
         try await remote { () async throws(KuraClientError) in try await client.account(party) }
     }
     func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow {
-        try await remote { () async throws(KuraClientError) in try await client.openEscrow(request, idempotencyKey: idempotencyKey) }
+        try await remote { () async throws(KuraClientError) in
+            try await client.openEscrow(request, idempotencyKey: idempotencyKey)
+        }
     }
     func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow {
-        try await remote { () async throws(KuraClientError) in try await client.act(on: id, action, body: body, idempotencyKey: idempotencyKey) }
+        try await remote { () async throws(KuraClientError) in
+            try await client.act(on: id, action, body: body, idempotencyKey: idempotencyKey)
+        }
     }
     func escrow(_ id: EscrowID) async throws -> Escrow {
         try await remote { () async throws(KuraClientError) in try await client.escrow(id) }

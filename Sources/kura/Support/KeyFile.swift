@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import KuraCore
 import KuraCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Secret key files: one C2SP note signer key line, created with mode 0600 and never overwritten.
 enum KeyFile {

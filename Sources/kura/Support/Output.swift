@@ -5,7 +5,9 @@ import KuraCrypto
 /// Prints rows as an aligned table for people.
 func printTable(_ header: [String], _ rows: [[String]]) {
     var widths = header.map(\.count)
-    for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+    for row in rows {
+        for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+    }
     func line(_ cells: [String]) -> String {
         cells.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
@@ -49,12 +51,18 @@ enum Render {
 
     static func account(_ a: AccountView) {
         print("account \(a.party)")
-        printTable(["asset", "available", "held"], a.balances.map { [$0.asset.name, "\($0.available)", "\($0.held)"] })
+        printTable(
+            ["asset", "available", "held"], a.balances.map { [$0.asset.name, "\($0.available)", "\($0.held)"] })
     }
 
     static func party(_ p: Party) {
         printTable(
             ["id", "name", "roles", "status", "publicKey"],
-            [[p.id.rawValue, p.name, p.roles.map(\.rawValue).sorted().joined(separator: ","), p.status.rawValue, p.publicKey.base64]])
+            [
+                [
+                    p.id.rawValue, p.name, p.roles.map(\.rawValue).sorted().joined(separator: ","), p.status.rawValue,
+                    p.publicKey.base64,
+                ]
+            ])
     }
 }
