@@ -18,6 +18,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Item] = []
     private var stopped = false
+    private var lastBatchSize = 0
     private var thread: Thread?
 
     init(connection: SQLiteConnection, configuration: SQLiteEventStore.Configuration) {
@@ -65,6 +66,12 @@ final class GroupCommitWriter: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && !stopped { condition.wait() }
+            // Linger briefly while the callers of the last batch are still coming back: a batch costs one
+            // fsync whatever its size, so waiting a fraction of an fsync for them raises throughput.
+            let deadline = Date(timeIntervalSinceNow: configuration.lingerSeconds)
+            while !stopped && queue.count < lastBatchSize && queue.count < configuration.maxBatch
+                && condition.wait(until: deadline)
+            {}
             if queue.isEmpty && stopped {
                 thread = nil
                 condition.broadcast()
@@ -74,6 +81,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             let take = min(queue.count, configuration.maxBatch)
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
+            lastBatchSize = take
             condition.unlock()
             execute(batch)
         }

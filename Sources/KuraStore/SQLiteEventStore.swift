@@ -18,6 +18,9 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         public var readers: Int
         /// The most commands one group commit takes.
         public var maxBatch: Int
+        /// How long the writer may wait for the callers of its previous batch before committing a
+        /// smaller one (a fraction of an fsync).
+        public var lingerSeconds: Double = 0.001
         /// Read models updated inside each append's transaction.
         public var projectors: [any Projector]
 

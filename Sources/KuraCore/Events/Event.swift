@@ -75,19 +75,54 @@ public struct Event: Sendable, Equatable {
     ) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(canonicalPayload.count + 256)
-        func string(_ s: String) { out += (try? JSONValue.string(s).canonicalBytes()) ?? [] }
-        func raw(_ s: String) { out += Array(s.utf8) }
+        // Laid out by hand (this runs once per event on append and on every `log verify`); the test
+        // suite checks it against the generic RFC 8785 encoder.
+        func string(_ s: String) { JSONValue.appendCanonicalString(s, to: &out) }
+        func raw(_ s: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        }
+        func integer(_ value: Int64) {
+            if value < 0 { out.append(0x2D) }
+            var magnitude = value.magnitude
+            var digits:
+                (
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+                ) =
+                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                    magnitude /= 10
+                    count += 1
+                } while magnitude > 0
+                for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
+            }
+        }
+        let hexDigits: StaticString = "0123456789abcdef"
         raw("{\"actor\":")
         string(actor)
-        raw(",\"at\":\(at.milliseconds),\"commandId\":")
+        raw(",\"at\":")
+        integer(at.milliseconds)
+        raw(",\"commandId\":")
         string(commandId)
         raw(",\"payload\":")
         out += canonicalPayload
-        raw(",\"prevHash\":\"\(Hex.encode(prevHash))\",\"seq\":\(seq),\"stream\":")
+        raw(",\"prevHash\":\"")
+        for byte in prevHash {
+            out.append(hexDigits.utf8Start[Int(byte >> 4)])
+            out.append(hexDigits.utf8Start[Int(byte & 0x0f)])
+        }
+        raw("\",\"seq\":")
+        integer(Int64(seq))
+        raw(",\"stream\":")
         string(stream)
         raw(",\"type\":")
         string(type)
-        raw(",\"version\":\(version)}")
+        raw(",\"version\":")
+        integer(Int64(version))
+        out.append(0x7D)
         return out
     }
 

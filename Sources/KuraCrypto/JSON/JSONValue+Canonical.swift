@@ -95,3 +95,11 @@ enum CanonicalWriter {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSONValue {
+    /// Appends `string` as an RFC 8785 JSON string (quotes included) to `out`, for callers that lay out
+    /// a fixed canonical object by hand on a hot path.
+    public static func appendCanonicalString(_ string: String, to out: inout [UInt8]) {
+        CanonicalWriter.writeString(string, to: &out)
+    }
+}
