@@ -1,5 +1,6 @@
 import Foundation
 import KuraCrypto
+import KuraTesting
 import Testing
 
 /// The RFC 8785 vectors in Fixtures/vectors/jcs.json (see its "description" and "source").
@@ -33,12 +34,10 @@ struct JCSVectors: Decodable, Sendable {
     let numbers_es6testfile: ES6File
     let invalid_inputs: [Invalid]
 
-    static let url = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/vectors/jcs.json")
+    static let url = VectorFixtures.url("jcs.json")
 
     static func load() throws -> JCSVectors {
-        try JSONDecoder().decode(JCSVectors.self, from: Data(contentsOf: url))
+        try VectorFixtures.load("jcs.json", as: JCSVectors.self)
     }
 
     /// Empty when the file is missing, so the parameterised tests run zero cases and

@@ -1,5 +1,6 @@
 import Foundation
 import KuraCrypto
+import KuraTesting
 import Testing
 
 // The public vectors in Fixtures/vectors/ (see Fixtures/vectors/README.md for where each comes from).
@@ -7,10 +8,7 @@ import Testing
 /// Loads one vector file. Each fixture type's `shared` falls back to no cases when its file is missing,
 /// so the parameterised tests run zero cases and `fixturesAreComplete` reports the real problem.
 private func loadVectors<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
-    let url = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/vectors/\(name)")
-    return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
+    try VectorFixtures.load(name, as: T.self)
 }
 
 private func bytes(_ hex: String) -> [UInt8] {

@@ -77,12 +77,10 @@ struct MerkleVectors: Decodable, Sendable {
     let derived_all_consistency_proofs: [Consistency]
     let derived_large_tree: LargeTree
 
-    static let url = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/vectors/merkle-rfc6962.json")
+    static let url = VectorFixtures.url("merkle-rfc6962.json")
 
     static func load() throws -> MerkleVectors {
-        try JSONDecoder().decode(MerkleVectors.self, from: Data(contentsOf: url))
+        try VectorFixtures.load("merkle-rfc6962.json", as: MerkleVectors.self)
     }
 
     /// Empty when the file is missing, so the parameterised tests run zero cases and

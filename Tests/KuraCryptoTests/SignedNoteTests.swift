@@ -1,5 +1,6 @@
 import Foundation
 import KuraCrypto
+import KuraTesting
 import Testing
 
 /// The C2SP signed-note vectors in Fixtures/vectors/signed-note.json, as the note parser sees them.
@@ -59,12 +60,10 @@ struct NoteVectors: Decodable, Sendable {
     let parse_only: [ParseOnly]
     let derived_checkpoint: DerivedCheckpoint
 
-    static let url = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/vectors/signed-note.json")
+    static let url = VectorFixtures.url("signed-note.json")
 
     static func load() throws -> NoteVectors {
-        try JSONDecoder().decode(NoteVectors.self, from: Data(contentsOf: url))
+        try VectorFixtures.load("signed-note.json", as: NoteVectors.self)
     }
 
     /// Nil when the file is missing: the parameterised tests then run zero cases and
