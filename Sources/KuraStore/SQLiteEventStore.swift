@@ -179,12 +179,15 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
     }
 
     public func events(after: UInt64, limit: Int) throws(KuraError) -> [Event] {
-        try read { db throws(KuraError) in
-            let statement = try db.statement(
-                "SELECT \(Schema.eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
-            try statement.bind([.integer(Int64(after)), .integer(Int64(limit))])
-            return try statement.rows { row throws(KuraError) in try Schema.event(row) }
-        }
+        try read { db throws(KuraError) in try Self.events(after: after, limit: limit, db) }
+    }
+
+    /// Events with `seq > after` on `db` (e.g. inside a write transaction), in order, at most `limit`;
+    /// each one's stored hash is checked against its contents.
+    public static func events(after: UInt64, limit: Int, _ db: SQLiteConnection) throws(KuraError) -> [Event] {
+        let statement = try db.statement("SELECT \(Schema.eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+        try statement.bind([.integer(Int64(after)), .integer(Int64(limit))])
+        return try statement.rows { row throws(KuraError) in try Schema.event(row) }
     }
 
     public func events(inStream stream: String) throws(KuraError) -> [Event] {

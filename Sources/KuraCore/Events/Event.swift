@@ -100,7 +100,6 @@ public struct Event: Sendable, Equatable {
                 for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
             }
         }
-        let hexDigits: StaticString = "0123456789abcdef"
         raw("{\"actor\":")
         string(actor)
         raw(",\"at\":")
@@ -110,10 +109,7 @@ public struct Event: Sendable, Equatable {
         raw(",\"payload\":")
         out += canonicalPayload
         raw(",\"prevHash\":\"")
-        for byte in prevHash {
-            out.append(hexDigits.utf8Start[Int(byte >> 4)])
-            out.append(hexDigits.utf8Start[Int(byte & 0x0f)])
-        }
+        Hex.append(prevHash, to: &out)
         raw("\",\"seq\":")
         integer(Int64(seq))
         raw(",\"stream\":")

@@ -40,20 +40,12 @@ public struct KuraProjector: Projector {
 
     public func apply(_ event: Event, decoded: (any DomainEvent)?, _ db: SQLiteConnection) throws(KuraError) {
         if event.type.hasPrefix("escrow.") {
-            try applyEscrow(try Self.typed(decoded, event, EscrowEvent.init), event, db)
+            try applyEscrow(try typedEvent(decoded, event, EscrowEvent.init), event, db)
         } else if event.type.hasPrefix("party.") {
-            try applyParty(try Self.typed(decoded, event, PartyEvent.init), stream: event.stream, seq: event.seq, db)
+            try applyParty(try typedEvent(decoded, event, PartyEvent.init), stream: event.stream, seq: event.seq, db)
         } else if event.type.hasPrefix("account.") {
-            try post(try Self.typed(decoded, event, FundsEvent.init).postings, db)
+            try post(try typedEvent(decoded, event, FundsEvent.init).postings, db)
         }
-    }
-
-    /// The typed event: the one the command handed over, or (on replay) read back from the payload.
-    private static func typed<T: DomainEvent>(
-        _ decoded: (any DomainEvent)?, _ event: Event, _ read: (String, JSONValue) throws(KuraError) -> T
-    ) throws(KuraError) -> T {
-        if let typed = decoded as? T { return typed }
-        return try read(event.type, event.payload)
     }
 
     private func applyParty(_ event: PartyEvent, stream: String, seq: UInt64, _ db: SQLiteConnection) throws(KuraError)
@@ -132,4 +124,13 @@ public struct KuraProjector: Projector {
             throw KuraError(.internalError, "cannot encode a read model row: \(error.reason)")
         }
     }
+}
+
+/// The typed event of an appended one: the one the command handed over, or (on replay) read back from
+/// the payload. Shared by the projectors.
+func typedEvent<T: DomainEvent>(
+    _ decoded: (any DomainEvent)?, _ event: Event, _ read: (String, JSONValue) throws(KuraError) -> T
+) throws(KuraError) -> T {
+    if let typed = decoded as? T { return typed }
+    return try read(event.type, event.payload)
 }

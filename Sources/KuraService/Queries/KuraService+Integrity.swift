@@ -43,27 +43,13 @@ extension KuraService {
         return try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> (String, String, UInt64) in
             let before = try Self.projectionDigest(tx.db)
             try projector.reset(tx.db)
-            let statement = try tx.db.statement(
-                "SELECT seq, stream, version, type, payload, at, actor, command_id, prev_hash, hash FROM events ORDER BY seq"
-            )
-            try statement.bind([])
+            // Page through the log so a rebuild needs memory for one page, not the whole history.
             var count: UInt64 = 0
-            var events: [Event] = []
-            while try statement.step() {
-                let payload: JSONValue
-                do { payload = try JSONValue.parse(statement.bytes(4)) } catch {
-                    throw KuraError(.chainBroken, "event \(statement.int64(0)): payload is not JSON")
-                }
-                events.append(
-                    Event(
-                        seq: UInt64(statement.int64(0)), stream: statement.text(1), version: UInt64(statement.int64(2)),
-                        type: statement.text(3), payload: payload, canonicalPayload: statement.bytes(4),
-                        at: Timestamp(milliseconds: statement.int64(5)), actor: statement.text(6),
-                        commandId: statement.text(7), prevHash: statement.bytes(8)))
-            }
-            for event in events {
-                try projector.apply(event, decoded: nil, tx.db)
-                count += 1
+            while true {
+                let page = try SQLiteEventStore.events(after: count, limit: 1000, tx.db)
+                if page.isEmpty { break }
+                for event in page { try projector.apply(event, decoded: nil, tx.db) }
+                count += UInt64(page.count)
             }
             return (before, try Self.projectionDigest(tx.db), count)
         }

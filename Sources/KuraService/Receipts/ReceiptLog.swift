@@ -112,12 +112,7 @@ public struct ReceiptProjector: Projector {
 
     public func apply(_ event: Event, decoded: (any DomainEvent)?, _ db: SQLiteConnection) throws(KuraError) {
         guard event.type.hasPrefix("escrow.") else { return }
-        let typed: EscrowEvent
-        if let decoded = decoded as? EscrowEvent {
-            typed = decoded
-        } else {
-            typed = try EscrowEvent(type: event.type, payload: event.payload)
-        }
+        let typed = try typedEvent(decoded, event, EscrowEvent.init)
         var before: Escrow?
         if event.version > 1 {
             let history = try SQLiteEventStore.events(inStream: event.stream, db).dropLast().map {
