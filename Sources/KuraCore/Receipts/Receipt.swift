@@ -19,14 +19,14 @@ public struct Receipt: Sendable, Equatable, Codable {
     public var eventHash: String
     /// The event type, e.g. `escrow.released`.
     public var kind: String
-    /// The escrow (or later: reservation, channel) it concerns.
+    /// The escrow, reservation, payment or channel it concerns.
     public var subject: String
     public var payer: PartyID
     public var payee: PartyID
     public var amount: Amount
     public var asset: Asset
     /// What happened: `locked`, `delivered`, `confirmed`, `auto_released`, `disputed`, `cancelled`,
-    /// `refunded`, `expired`.
+    /// `refunded`, `expired`; for other subjects, the outcome their issue defines (e.g. `ruled`, `resolved`).
     public var outcome: String
     /// When the event happened (epoch ms).
     public var at: Timestamp
@@ -40,6 +40,42 @@ public struct Receipt: Sendable, Equatable, Codable {
     public var fee: Amount?
     /// The dispute opened, on dispute receipts.
     public var disputeId: DisputeID?
+    /// The dispute round (1, or 2 after an appeal), on ruling, appeal and resolution receipts.
+    public var round: Int?
+    /// The share of the amount refunded to the payer in basis points (0–10000): one arbiter's on a
+    /// `dispute.ruled` receipt, the outcome on a `dispute.resolved` one.
+    public var refundBps: Int?
+    /// The units refunded to the payer, on resolution receipts.
+    public var refund: Amount?
+
+    /// Creates a receipt; the optional facts default to absent (absent members are left out of the leaf).
+    public init(
+        index: UInt64, eventSeq: UInt64, eventHash: String, kind: String, subject: String, payer: PartyID,
+        payee: PartyID, amount: Amount, asset: Asset, outcome: String, at: Timestamp, deliveryLatencyMs: Int64? = nil,
+        onTime: Bool? = nil, disputed: Bool = false, fee: Amount? = nil, disputeId: DisputeID? = nil, round: Int? = nil,
+        refundBps: Int? = nil, refund: Amount? = nil
+    ) {
+        self.v = Self.version
+        self.index = index
+        self.eventSeq = eventSeq
+        self.eventHash = eventHash
+        self.kind = kind
+        self.subject = subject
+        self.payer = payer
+        self.payee = payee
+        self.amount = amount
+        self.asset = asset
+        self.outcome = outcome
+        self.at = at
+        self.deliveryLatencyMs = deliveryLatencyMs
+        self.onTime = onTime
+        self.disputed = disputed
+        self.fee = fee
+        self.disputeId = disputeId
+        self.round = round
+        self.refundBps = refundBps
+        self.refund = refund
+    }
 
     /// The leaf bytes: canonical JSON of the receipt.
     public func leafBytes() throws(KuraError) -> [UInt8] {
@@ -65,11 +101,9 @@ extension Receipt {
         }
         let terms = escrow.terms
         var receipt = Receipt(
-            v: version, index: index, eventSeq: eventSeq, eventHash: Hex.encode(eventHash), kind: event.type,
+            index: index, eventSeq: eventSeq, eventHash: Hex.encode(eventHash), kind: event.type,
             subject: escrow.id.rawValue, payer: terms.payer, payee: terms.payee, amount: terms.amount,
-            asset: terms.asset,
-            outcome: "", at: at, deliveryLatencyMs: nil, onTime: nil, disputed: escrow.disputeId != nil, fee: nil,
-            disputeId: nil)
+            asset: terms.asset, outcome: "", at: at, disputed: escrow.disputeId != nil)
         if let deliveredAt = escrow.deliveredAt {
             receipt.deliveryLatencyMs = deliveredAt.milliseconds - terms.lockedAt.milliseconds
             receipt.onTime = deliveredAt <= terms.deliverBy

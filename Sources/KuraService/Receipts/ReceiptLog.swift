@@ -35,6 +35,18 @@ final class ReceiptLog: @unchecked Sendable {
     func append(
         _ event: EscrowEvent, escrowBefore: Escrow?, envelope: Event, _ db: SQLiteConnection
     ) throws(KuraError) {
+        try append(envelope: envelope, db) { index in
+            Receipt.derive(
+                event, escrowBefore: escrowBefore, eventSeq: envelope.seq, eventHash: envelope.hash, at: envelope.at,
+                index: index)
+        }
+    }
+
+    /// Appends the receipt that `make` derives for leaf `index` (the current size), and its tree nodes.
+    /// Any aggregate's projection calls this with its own derivation; nil appends nothing.
+    func append(envelope: Event, _ db: SQLiteConnection, _ make: (UInt64) throws(KuraError) -> Receipt?)
+        throws(KuraError)
+    {
         try lock.withLock { () throws(KuraError) in
             let size = try Self.size(db)
             var cacheIsCurrent = appender.size == size
@@ -44,12 +56,7 @@ final class ReceiptLog: @unchecked Sendable {
                     throw KuraError(.storageFailure, "cannot resume the Merkle tree at size \(size): \(error)")
                 }
             }
-            guard
-                let receipt = Receipt.derive(
-                    event, escrowBefore: escrowBefore, eventSeq: envelope.seq, eventHash: envelope.hash,
-                    at: envelope.at,
-                    index: size)
-            else { return }
+            guard let receipt = try make(size) else { return }
             let leaf = try receipt.leafBytes()
             try db.run(
                 "INSERT INTO receipts(idx, seq, kind, subject, payer, payee, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
