@@ -5,6 +5,8 @@ import KuraCrypto
 public struct ServiceConfiguration: Sendable {
     /// Fee rates.
     public var fees: FeeSchedule = FeeSchedule()
+    /// Panel sizes, dispute deadlines and the default outcome.
+    public var disputes: DisputePolicy = DisputePolicy()
     /// The most clock skew a signed request may have.
     public var maxRequestSkewMs: Int64 = 300_000
     /// The most escrows one sweep handles (the rest wait for the next sweep).

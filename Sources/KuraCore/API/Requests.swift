@@ -130,13 +130,16 @@ public struct DeliverRequest: StrictRequest, Equatable {
 
 /// `POST /v1/escrows/{id}/dispute`.
 public struct DisputeRequest: StrictRequest, Equatable {
-    public static let fields: Set<String> = ["reason", "evidence"]
+    public static let fields: Set<String> = ["reason", "evidence", "statement"]
     public var reason: String
     /// Lowercase hex SHA-256 digests of the payer's evidence.
     public var evidence: [String]?
-    public init(reason: String, evidence: [String]? = nil) {
+    /// An optional short statement for the panel (at most 2000 characters).
+    public var statement: String?
+    public init(reason: String, evidence: [String]? = nil, statement: String? = nil) {
         self.reason = reason
         self.evidence = evidence
+        self.statement = statement
     }
 }
 
@@ -157,6 +160,8 @@ public struct SweepReport: Sendable, Equatable, Codable {
     public var released: [EscrowID] = []
     /// Escrows returned to the payer because nothing was delivered in time.
     public var expired: [EscrowID] = []
+    /// Disputes a deadline moved on (response window, ruling deadline or appeal window closed).
+    public var disputes: [DisputeID] = []
 
     public init() {}
 }

@@ -25,6 +25,10 @@ extension Escrow {
         case .expired(let at, _):
             state = .expired
             closedAt = at
+        case .resolved(let body):
+            state = .resolved
+            fee = body.fee
+            closedAt = body.at
         }
     }
 

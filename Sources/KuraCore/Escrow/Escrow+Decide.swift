@@ -58,6 +58,21 @@ extension Escrow {
                 throw refused(command, "the delivery deadline \(terms.deliverBy) has not passed (now \(now))")
             }
             return [.expired(at: now, postings: [returnToPayer])]
+        case (.disputed, .resolve(let disputeId, let resolution)):
+            guard disputeId == self.disputeId,
+                resolution.refund.units + resolution.payout.units + resolution.fee.units == terms.amount.units
+            else { throw KuraError(.internalError, "resolution of \(disputeId) does not match escrow \(id)") }
+            let postings = [
+                Posting(from: .escrowHeld(id), to: .available(terms.payer), asset: terms.asset, amount: resolution.refund),
+                Posting(from: .escrowHeld(id), to: .available(terms.payee), asset: terms.asset, amount: resolution.payout),
+                Posting(from: .escrowHeld(id), to: .fees, asset: terms.asset, amount: resolution.fee),
+            ].filter { $0.amount.units > 0 }
+            return [
+                .resolved(
+                    .init(
+                        disputeId: disputeId, refundBps: resolution.refundBps, refund: resolution.refund,
+                        payout: resolution.payout, fee: resolution.fee, at: now, postings: postings))
+            ]
         case (_, .lock):
             throw refused(command, "the escrow already exists")
         default:
@@ -71,7 +86,7 @@ extension Escrow {
             switch command {
             case .lock, .confirm, .dispute, .cancel: (terms.payer, "the payer")
             case .deliver, .refund: (terms.payee, "the payee")
-            case .autoRelease, .expire: (nil, "the system")
+            case .autoRelease, .expire, .resolve: (nil, "the system")
             }
         guard actor == allowed else { throw KuraError(.forbidden, "only \(who) may \(command.name) an escrow") }
     }
@@ -95,7 +110,7 @@ extension Escrow {
                     .invalidRequest,
                     "dispute evidence is at most \(Self.maxDisputeEvidence) SHA-256 digests of 64 lowercase hex digits")
             }
-        case .lock, .confirm, .cancel, .refund, .autoRelease, .expire:
+        case .lock, .confirm, .cancel, .refund, .autoRelease, .expire, .resolve:
             break
         }
     }

@@ -16,6 +16,8 @@ public enum EscrowCommand: Sendable, Equatable {
     case autoRelease
     /// The delivery deadline passed without delivery.
     case expire
+    /// The escrow's dispute was resolved: the held amount is split as the resolution says.
+    case resolve(disputeId: DisputeID, DisputeEvent.Resolution)
 
     /// The command's name, for error details.
     public var name: String {
@@ -28,6 +30,7 @@ public enum EscrowCommand: Sendable, Equatable {
         case .refund: "refund"
         case .autoRelease: "autoRelease"
         case .expire: "expire"
+        case .resolve: "resolve"
         }
     }
 }

@@ -24,6 +24,19 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
     case refunded(at: Timestamp, postings: [Posting])
     /// Nothing was delivered by the deadline; funds went back to the payer.
     case expired(at: Timestamp, postings: [Posting])
+    /// The dispute was resolved: `refund` back to the payer, `payout` to the payee, `fee` to Kura.
+    case resolved(Resolved)
+
+    /// The body of `escrow.resolved`.
+    public struct Resolved: Sendable, Equatable, Hashable, Codable {
+        public var disputeId: DisputeID
+        public var refundBps: Int
+        public var refund: Amount
+        public var payout: Amount
+        public var fee: Amount
+        public var at: Timestamp
+        public var postings: [Posting]
+    }
 
     /// The stable type string in the log.
     public var type: String {
@@ -35,6 +48,7 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
         case .cancelled: "escrow.cancelled"
         case .refunded: "escrow.refunded"
         case .expired: "escrow.expired"
+        case .resolved: "escrow.resolved"
         }
     }
 
@@ -44,6 +58,7 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
         case .locked(_, _, let p), .released(_, _, _, _, let p), .cancelled(_, let p), .refunded(_, let p),
             .expired(_, let p):
             p
+        case .resolved(let body): body.postings
         case .delivered, .disputed: []
         }
     }
@@ -69,6 +84,7 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
             EventPayload.encode(Disputed(disputeId: disputeId, reason: reason, evidence: evidence, at: at))
         case .cancelled(let at, let postings), .refunded(let at, let postings), .expired(let at, let postings):
             EventPayload.encode(Closed(at: at, postings: postings))
+        case .resolved(let body): EventPayload.encode(body)
         }
     }
 
@@ -99,6 +115,8 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
         case "escrow.expired":
             let b = try body(Closed.self)
             self = .expired(at: b.at, postings: b.postings)
+        case "escrow.resolved":
+            self = .resolved(try body(Resolved.self))
         default:
             throw EventPayload.unknown(type)
         }

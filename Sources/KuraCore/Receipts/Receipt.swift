@@ -87,7 +87,8 @@ public struct Receipt: Sendable, Equatable, Codable {
 
 extension Receipt {
     /// Derives the receipt of an escrow event, given the escrow as it was just before (nil for `locked`).
-    /// Pure: the same event and state give the same receipt, byte for byte. Every escrow event yields one.
+    /// Pure: the same event and state give the same receipt, byte for byte. Every escrow event yields one,
+    /// except `escrow.resolved`, whose facts the `dispute.resolved` receipt of the same command carries.
     public static func derive(
         _ event: EscrowEvent, escrowBefore: Escrow?, eventSeq: UInt64, eventHash: [UInt8], at: Timestamp, index: UInt64
     ) -> Receipt? {
@@ -120,6 +121,40 @@ extension Receipt {
         case .cancelled: receipt.outcome = "cancelled"
         case .refunded: receipt.outcome = "refunded"
         case .expired: receipt.outcome = "expired"
+        case .resolved: return nil  // the dispute's own `dispute.resolved` receipt records the outcome
+        }
+        return receipt
+    }
+}
+
+extension Receipt {
+    /// Derives the receipt of a dispute event, given the dispute as it was just before. Rulings, appeals and
+    /// resolutions yield one; the opening is the escrow's `escrow.disputed` receipt, and the other steps
+    /// (evidence, phases, recusals, the provisional first-round decision) yield none.
+    public static func derive(
+        _ event: DisputeEvent, disputeBefore dispute: Dispute, eventSeq: UInt64, eventHash: [UInt8], at: Timestamp,
+        index: UInt64
+    ) -> Receipt? {
+        var receipt = Receipt(
+            index: index, eventSeq: eventSeq, eventHash: Hex.encode(eventHash), kind: event.type,
+            subject: dispute.escrowId.rawValue, payer: dispute.payer, payee: dispute.payee, amount: dispute.amount,
+            asset: dispute.asset, outcome: "", at: at, disputed: true, disputeId: dispute.id)
+        switch event {
+        case .ruled(let ruling):
+            receipt.outcome = "ruled"
+            receipt.round = ruling.round
+            receipt.refundBps = ruling.refundBps
+        case .appealed(let appeal):
+            receipt.outcome = "appealed"
+            receipt.round = appeal.round
+        case .resolved(let resolution):
+            receipt.outcome = "resolved"
+            receipt.round = resolution.round
+            receipt.refundBps = resolution.refundBps
+            receipt.refund = resolution.refund
+            receipt.fee = resolution.fee
+        case .opened, .evidenceAdded, .deliberating, .recused, .decided, .closed:
+            return nil
         }
         return receipt
     }

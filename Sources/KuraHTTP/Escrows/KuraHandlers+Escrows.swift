@@ -39,21 +39,17 @@ extension KuraHandlers {
             }
             state = value
         }
-        var limit = Self.defaultPageSize
-        if let text = call.query["limit"] {
-            guard let value = Int(text), (1...500).contains(value) else {
-                throw KuraError(.invalidRequest, "limit must be an integer from 1 to 500")
-            }
-            limit = value
-        }
         let page = try service.escrows(
-            party: party, state: state, cursor: call.query["cursor"], limit: limit, by: call.principal)
-        // `nextCursor` is always present, `null` on the last page, so clients need not test for a missing member.
-        let items: JSONValue
-        do { items = try JSONValue(encoding: page.items) } catch {
-            throw KuraError(.internalError, "cannot encode escrows: \(error.reason)")
+            party: party, state: state, cursor: call.query["cursor"], limit: try Self.pageSize(call), by: call.principal)
+        return try JSONResponse.page(page)
+    }
+
+    /// The `limit` query parameter: 1 to 500, default ``defaultPageSize``.
+    static func pageSize(_ call: Call) throws(KuraError) -> Int {
+        guard let text = call.query["limit"] else { return defaultPageSize }
+        guard let value = Int(text), (1...500).contains(value) else {
+            throw KuraError(.invalidRequest, "limit must be an integer from 1 to 500")
         }
-        let body: JSONValue = ["items": items, "nextCursor": page.nextCursor.map { .string($0) } ?? .null]
-        return try JSONResponse.make(body)
+        return value
     }
 }

@@ -23,10 +23,12 @@ public enum Problem {
         switch code {
         case .invalidRequest: .badRequest
         case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
+        case .forbidden, .notOnPanel: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .invalidTransition, .idempotencyConflict, .versionConflict: .conflict
+        case .alreadyRuled, .deadlinePassed, .disputeNotOpen: .conflict
+        case .invalidSignature: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
         default: .internalServerError
@@ -47,6 +49,11 @@ public enum Problem {
         case .payloadTooLarge: "Payload too large"
         case .insufficientFunds: "Insufficient funds"
         case .storageFailure: "Storage failure"
+        case .notOnPanel: "Not on the panel"
+        case .alreadyRuled: "Already ruled"
+        case .deadlinePassed: "Deadline passed"
+        case .disputeNotOpen: "Dispute not open"
+        case .invalidSignature: "Invalid signature"
         default: "Internal error"
         }
     }

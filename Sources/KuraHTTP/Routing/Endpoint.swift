@@ -5,6 +5,7 @@ enum Endpoint: CaseIterable, Sendable {
     case deposit, withdraw, showAccount
     case openEscrow, listEscrows, showEscrow
     case deliver, confirm, dispute, cancel, refund
+    case listDisputes, showDispute, disputeEvidence, disputeRuling, disputeRecusal, disputeAppeal
 
     var route: KuraRoute {
         switch self {
@@ -23,6 +24,12 @@ enum Endpoint: CaseIterable, Sendable {
         case .dispute: KuraRoute("POST", "/v1/escrows/{id}/dispute")
         case .cancel: KuraRoute("POST", "/v1/escrows/{id}/cancel")
         case .refund: KuraRoute("POST", "/v1/escrows/{id}/refund")
+        case .listDisputes: KuraRoute("GET", "/v1/disputes")
+        case .showDispute: KuraRoute("GET", "/v1/disputes/{id}")
+        case .disputeEvidence: KuraRoute("POST", "/v1/disputes/{id}/evidence")
+        case .disputeRuling: KuraRoute("POST", "/v1/disputes/{id}/rulings")
+        case .disputeRecusal: KuraRoute("POST", "/v1/disputes/{id}/recusals")
+        case .disputeAppeal: KuraRoute("POST", "/v1/disputes/{id}/appeal")
         }
     }
 
@@ -31,6 +38,10 @@ enum Endpoint: CaseIterable, Sendable {
 
     /// The query parameters the route accepts; any other is refused, like an unknown body field.
     var queryParameters: Set<String> {
-        self == .listEscrows ? ["party", "state", "cursor", "limit"] : []
+        switch self {
+        case .listEscrows: ["party", "state", "cursor", "limit"]
+        case .listDisputes: ["mine", "state", "cursor", "limit"]
+        default: []
+        }
     }
 }

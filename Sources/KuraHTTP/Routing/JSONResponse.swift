@@ -27,4 +27,14 @@ enum JSONResponse {
     {
         try make(reply.value, status: location == nil ? .ok : .created, replayed: reply.replayed, location: location)
     }
+
+    /// A page of a list as `{items, nextCursor}`; `nextCursor` is always present, `null` on the last page, so
+    /// clients need not test for a missing member.
+    static func page<Item>(_ page: Page<Item>) throws(KuraError) -> Response {
+        let items: JSONValue
+        do { items = try JSONValue(encoding: page.items) } catch {
+            throw KuraError(.internalError, "cannot encode \(Item.self) items: \(error.reason)")
+        }
+        return try make(["items": items, "nextCursor": page.nextCursor.map { .string($0) } ?? .null] as JSONValue)
+    }
 }

@@ -57,6 +57,12 @@ struct KuraHandlers: Sendable {
         case .dispute: return try await act(call, .dispute)
         case .cancel: return try await act(call, .cancel)
         case .refund: return try await act(call, .refund)
+        case .listDisputes: return try listDisputes(call)
+        case .showDispute: return try showDispute(call)
+        case .disputeEvidence: return try await act(call, onDispute: .evidence)
+        case .disputeRuling: return try await act(call, onDispute: .rulings)
+        case .disputeRecusal: return try await act(call, onDispute: .recusals)
+        case .disputeAppeal: return try await act(call, onDispute: .appeal)
         }
     }
 }

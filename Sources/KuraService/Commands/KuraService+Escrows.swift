@@ -44,12 +44,14 @@ extension KuraService {
         // Parse the body before taking the write lock; the dispute's ID needs the command's seq, so the
         // command itself is made inside the transaction.
         let makeCommand: @Sendable (CommandContext) -> EscrowCommand
+        var disputeRequest: DisputeRequest?
         switch action {
         case .deliver:
             let evidence = try DeliverRequest.decode(body).evidence
             makeCommand = { _ in .deliver(evidence: evidence) }
         case .dispute:
             let request = try DisputeRequest.decode(body)
+            disputeRequest = request
             makeCommand = { context in
                 .dispute(
                     reason: request.reason, evidence: request.evidence ?? [],
@@ -61,12 +63,18 @@ extension KuraService {
             makeCommand = { _ in simple }
         }
         let fees = configuration.fees
+        let policy = configuration.disputes
+        let opening = disputeRequest
         let request: JSONValue = ["escrow": .string(id.rawValue), "action": .string(action.rawValue), "body": body]
         return try await self.command(
             "escrow.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
             try Self.requireActive(principal, tx.db)
-            return try Self.decideAndAppend(id, makeCommand(context), actor: principal.id, fees: fees, context, &tx)
+            let escrow = try Self.decideAndAppend(id, makeCommand(context), actor: principal.id, fees: fees, context, &tx)
+            // A dispute lives in its own stream, opened (or, on refund, closed) in the same command.
+            if let opening { try Self.openDispute(escrow, request: opening, policy: policy, fees: fees, context, &tx) }
+            if action == .refund { try Self.closeDispute(escrow, context, &tx) }
+            return escrow
         }
     }
 

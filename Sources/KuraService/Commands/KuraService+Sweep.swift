@@ -3,7 +3,7 @@ import KuraCrypto
 import KuraStore
 
 extension KuraService {
-    /// Applies every time-based transition due at the clock's `now`: auto-release and expiry.
+    /// Applies every time-based transition due at the clock's `now`: auto-release, expiry and dispute deadlines.
     /// Safe to run from several processes: each escrow is re-decided inside the write transaction.
     public func sweep() async throws(KuraError) -> SweepReport {
         let now = clock.now()
@@ -30,10 +30,35 @@ extension KuraService {
                 continue
             }
         }
-        if !due.isEmpty {
+        try await sweepDisputes(now: now, into: &report)
+        if !due.isEmpty || !report.disputes.isEmpty {
             logger.info(
-                "sweep", metadata: ["released": "\(report.released.count)", "expired": "\(report.expired.count)"])
+                "sweep", metadata: ["released": "\(report.released.count)", "expired": "\(report.expired.count)",
+                    "disputes": "\(report.disputes.count)",
+                ])
         }
         return report
+    }
+
+    /// Moves on every dispute whose response window, ruling deadline or appeal window has passed.
+    private func sweepDisputes(now: Timestamp, into report: inout SweepReport) async throws(KuraError) {
+        let due = try read { db throws(KuraError) in
+            try DisputeQueries.due(at: now, limit: configuration.sweepBatch, db)
+        }
+        let policy = configuration.disputes
+        let fees = configuration.fees
+        for id in due {
+            let request: JSONValue = ["dispute": .string(id.rawValue), "sweep": "deadline"]
+            do {
+                _ = try await self.command("dispute.deadline", request: request, by: nil, idempotencyKey: nil) {
+                    (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
+                    try Self.decideDispute(
+                        id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, context, &tx)
+                }
+                report.disputes.append(id)
+            } catch where error.code == .invalidTransition || error.code == .disputeNotOpen {
+                continue  // someone acted first; the next sweep sees the new deadline
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ public struct KuraProjector: Projector {
     /// Creates the projector.
     public init() {}
 
-    static let tables = ["parties", "balances", "escrows", "receipts", "merkle_nodes"]
+    static let tables = ["parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members"]
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
         try db.execute(
@@ -31,6 +31,7 @@ public struct KuraProjector: Projector {
                 party TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(party, nonce));
             """)
         try db.execute(ReceiptLog.schema)
+        try db.execute(DisputeProjection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
@@ -45,6 +46,8 @@ public struct KuraProjector: Projector {
             try applyParty(try typedEvent(decoded, event, PartyEvent.init), stream: event.stream, seq: event.seq, db)
         } else if event.type.hasPrefix("account.") {
             try post(try typedEvent(decoded, event, FundsEvent.init).postings, db)
+        } else if event.type.hasPrefix("dispute.") {
+            try DisputeProjection.apply(try typedEvent(decoded, event, DisputeEvent.init), event, receiptLog, db)
         }
     }
 

@@ -11,8 +11,9 @@ enum Failure {
         case .invalidRequest, .payloadTooLarge: 64
         case .chainBroken, .unsupportedDatabase, .verificationFailed: 65
         case .notFound: 66
-        case .forbidden, .unauthenticated, .insufficientFunds: 69
+        case .forbidden, .unauthenticated, .insufficientFunds, .notOnPanel, .invalidSignature: 69
         case .invalidTransition, .idempotencyConflict, .versionConflict: 75
+        case .alreadyRuled, .deadlinePassed, .disputeNotOpen: 75
         default: 70
         }
     }

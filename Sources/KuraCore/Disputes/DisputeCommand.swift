@@ -1,0 +1,63 @@
+import KuraCrypto
+
+/// What someone asks of an open dispute. `deadline` and `close` come from Kura itself, with no actor.
+public enum DisputeCommand: Sendable, Equatable {
+    /// The payer or the payee adds evidence digests and, optionally, a short statement.
+    case addEvidence([String], statement: String?)
+    /// A panel arbiter rules: the signed statement, its signature and the written reason.
+    case rule(RulingStatement, signature: [UInt8], reason: String)
+    /// A panel arbiter steps down before ruling.
+    case recuse
+    /// The payer or the payee appeals a first-round decision.
+    case appeal(reason: String?)
+    /// A deadline passed (response, ruling or appeal window): the sweeper moves the dispute on.
+    case deadline
+    /// The payee refunded the escrow: the dispute ends without a ruling.
+    case close(reason: String)
+
+    /// The command's name, for messages.
+    public var name: String {
+        switch self {
+        case .addEvidence: "add evidence to"
+        case .rule: "rule on"
+        case .recuse: "recuse from"
+        case .appeal: "appeal"
+        case .deadline: "apply a deadline to"
+        case .close: "close"
+        }
+    }
+}
+
+/// What `decide` needs beyond the dispute: read by KuraService from projections.
+public struct DisputeContext: Sendable {
+    public var policy: DisputePolicy
+    public var fees: FeeSchedule
+    /// The active arbiters, from which panels and replacements are drawn (the two sides are left out here).
+    public var arbiters: [PartyID]
+    /// The ruling arbiter's registered key; only `rule` reads it.
+    public var arbiterKey: Ed25519.PublicKey?
+
+    /// Creates a context.
+    public init(
+        policy: DisputePolicy = DisputePolicy(), fees: FeeSchedule = FeeSchedule(), arbiters: [PartyID] = [],
+        arbiterKey: Ed25519.PublicKey? = nil
+    ) {
+        self.policy = policy
+        self.fees = fees
+        self.arbiters = arbiters
+        self.arbiterKey = arbiterKey
+    }
+}
+
+extension KuraError.Code {
+    /// The caller is not on the dispute's current panel (HTTP 403).
+    public static let notOnPanel = KuraError.Code(rawValue: "not_on_panel")
+    /// The arbiter already ruled in this round (HTTP 409).
+    public static let alreadyRuled = KuraError.Code(rawValue: "already_ruled")
+    /// The window for this action has closed (HTTP 409).
+    public static let deadlinePassed = KuraError.Code(rawValue: "deadline_passed")
+    /// The dispute is resolved or closed, or not in a phase that takes this action (HTTP 409).
+    public static let disputeNotOpen = KuraError.Code(rawValue: "dispute_not_open")
+    /// A ruling's signature does not verify with the arbiter's registered key (HTTP 422).
+    public static let invalidSignature = KuraError.Code(rawValue: "invalid_signature")
+}

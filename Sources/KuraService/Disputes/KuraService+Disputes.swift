@@ -1,0 +1,126 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+extension KuraService {
+    /// Applies an action of a side or an arbiter to an open dispute and returns the dispute as it now is.
+    /// When the action settles the outcome, the escrow's held amount is split in the same command.
+    public func act(
+        onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue = .object([:]), by principal: Principal,
+        idempotencyKey: String?
+    ) async throws(KuraError) -> Reply<Dispute> {
+        let command: DisputeCommand
+        switch action {
+        case .evidence:
+            let request = try DisputeEvidenceRequest.decode(body)
+            command = .addEvidence(request.evidence ?? [], statement: request.statement)
+        case .rulings:
+            let request = try RulingRequest.decode(body)
+            command = .rule(request.ruling, signature: try request.signatureBytes(), reason: request.reason)
+        case .recusals:
+            _ = try EmptyRequest.decode(body)
+            command = .recuse
+        case .appeal:
+            command = .appeal(reason: try AppealRequest.decode(body).reason)
+        }
+        let request: JSONValue = ["dispute": .string(id.rawValue), "action": .string(action.rawValue), "body": body]
+        let policy = configuration.disputes
+        let fees = configuration.fees
+        return try await self.command(
+            "dispute.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
+        ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
+            try Self.requireActive(principal, tx.db)
+            return try Self.decideDispute(
+                id, command, actor: principal.id, policy: policy, fees: fees, arbiterKey: principal.party.publicKey,
+                context, &tx)
+        }
+    }
+
+    /// Opens the dispute of an escrow that has just been disputed, in the same command.
+    static func openDispute(
+        _ escrow: Escrow, request: DisputeRequest, policy: DisputePolicy, fees: FeeSchedule, _ context: CommandContext,
+        _ tx: inout WriteTransaction
+    ) throws(KuraError) {
+        guard let disputeId = escrow.disputeId else { throw KuraError(.internalError, "disputed escrow has no dispute") }
+        let arbiters = try DisputeQueries.activeArbiters(tx.db)
+        let events = try Dispute.decideOpen(
+            id: disputeId, escrow: escrow, reason: request.reason, evidence: request.evidence ?? [],
+            statement: request.statement, now: context.now,
+            context: DisputeContext(policy: policy, fees: fees, arbiters: arbiters))
+        try context.append(events, to: "dispute/\(disputeId)", &tx)
+    }
+
+    /// Ends an open dispute whose escrow the payee has just refunded.
+    static func closeDispute(_ escrow: Escrow, _ context: CommandContext, _ tx: inout WriteTransaction)
+        throws(KuraError)
+    {
+        guard let disputeId = escrow.disputeId, let dispute = try foldDispute(disputeId, &tx), dispute.state.isOpen
+        else { return }
+        let events = try dispute.decide(
+            .close(reason: "the payee refunded the escrow"), by: nil, now: context.now, context: DisputeContext())
+        try context.append(events, to: "dispute/\(disputeId)", &tx)
+    }
+
+    /// Folds the dispute from its stream, decides, appends, and splits the escrow if the dispute resolved.
+    static func decideDispute(
+        _ id: DisputeID, _ command: DisputeCommand, actor: PartyID?, policy: DisputePolicy, fees: FeeSchedule,
+        arbiterKey: Ed25519.PublicKey?, _ context: CommandContext, _ tx: inout WriteTransaction
+    ) throws(KuraError) -> Dispute {
+        guard var dispute = try foldDispute(id, &tx) else { throw KuraError(.notFound, "no dispute \(id)") }
+        let decideContext = DisputeContext(
+            policy: policy, fees: fees, arbiters: try DisputeQueries.activeArbiters(tx.db), arbiterKey: arbiterKey)
+        let events = try dispute.decide(command, by: actor, now: context.now, context: decideContext)
+        try context.append(events, to: "dispute/\(id)", &tx)
+        for event in events {
+            dispute.apply(event)
+            if case .resolved(let resolution) = event {
+                _ = try decideAndAppend(
+                    dispute.escrowId, .resolve(disputeId: id, resolution), actor: nil, fees: fees, context, &tx)
+            }
+        }
+        return dispute
+    }
+
+    static func foldDispute(_ id: DisputeID, _ tx: inout WriteTransaction) throws(KuraError) -> Dispute? {
+        let history = try tx.events(inStream: "dispute/\(id)").map { event throws(KuraError) in
+            try DisputeEvent(type: event.type, payload: event.payload)
+        }
+        return Dispute.fold(history)
+    }
+
+    /// A dispute with its timeline, visible to its two sides, its arbiters (seated, former or recused) and
+    /// operators.
+    public func dispute(_ id: DisputeID, by principal: Principal) throws(KuraError) -> DisputeView {
+        try read { db throws(KuraError) in
+            guard let dispute = try DisputeQueries.dispute(id, db) else { throw KuraError(.notFound, "no dispute \(id)") }
+            if !dispute.involves(principal.id) { try Self.requireRole(.operator, principal, db, "see this dispute") }
+            let events =
+                try SQLiteEventStore.events(inStream: "escrow/\(dispute.escrowId)", db)
+                + SQLiteEventStore.events(inStream: "dispute/\(id)", db)
+            let timeline = events.sorted { $0.seq < $1.seq }.map {
+                DisputeView.Step(seq: $0.seq, type: $0.type, actor: $0.actor, at: $0.at)
+            }
+            return DisputeView(dispute: dispute, timeline: timeline)
+        }
+    }
+
+    /// Disputes, newest first. `mine`: those where the caller sits on the current panel. Otherwise an
+    /// operator sees every dispute and anyone else those they are involved in.
+    public func disputes(
+        mine: Bool, state: Dispute.State?, cursor: String?, limit: Int, by principal: Principal
+    ) throws(KuraError) -> Page<Dispute> {
+        guard (1...500).contains(limit) else { throw KuraError(.invalidRequest, "limit must be 1-500") }
+        var before = Int64.max
+        if let cursor {
+            guard let value = Int64(cursor), value > 0 else { throw KuraError(.invalidRequest, "invalid cursor") }
+            before = value
+        }
+        return try read { db throws(KuraError) in
+            var everyone = false
+            if !mine, let caller = try Queries.party(principal.id, db) { everyone = caller.canAct(as: .operator) }
+            return try DisputeQueries.page(
+                member: everyone ? nil : principal.id, seatedOnly: mine, state: state, before: before, limit: limit,
+                db)
+        }
+    }
+}
