@@ -81,10 +81,16 @@ public struct ScenarioStep: Sendable, Equatable, CustomStringConvertible {
             disputeWindowMs: Int64?)
         case deliver(escrow: String, evidence: String)
         case confirm(escrow: String)
-        case dispute(escrow: String, reason: String, evidence: [String])
+        case dispute(escrow: String, reason: String, evidence: [String], statement: String?)
         case cancel(escrow: String)
         case refund(escrow: String)
-        case sweep(released: [String]?, expired: [String]?)
+        case sweep(released: [String]?, expired: [String]?, disputes: [String]?)
+        /// Evidence for the dispute of an escrow (by label); texts are hashed like delivery evidence.
+        case evidence(escrow: String, evidence: [String], statement: String?)
+        /// A ruling on the dispute of an escrow, signed with the actor's test key (or `signedBy`'s, to forge one).
+        case rule(escrow: String, refundBps: Int?, quality: Int?, reason: String, signedBy: String?)
+        case recuse(escrow: String)
+        case appeal(escrow: String, reason: String?)
         case checkpoint
     }
 
@@ -163,13 +169,32 @@ public struct ScenarioStep: Sendable, Equatable, CustomStringConvertible {
                 name == "confirm"
                 ? .confirm(escrow: escrow) : name == "cancel" ? .cancel(escrow: escrow) : .refund(escrow: escrow)
         case "dispute":
-            try m.allow(common.union(["escrow", "reason", "evidence"]))
+            try m.allow(common.union(["escrow", "reason", "evidence", "statement"]))
             operation = .dispute(
                 escrow: try m.string("escrow"), reason: try m.string("reason"),
-                evidence: try m.optionalStrings("evidence") ?? [])
+                evidence: try m.optionalStrings("evidence") ?? [], statement: try m.optionalString("statement"))
         case "sweep":
-            try m.allow(common.union(["released", "expired"]))
-            operation = .sweep(released: try m.optionalStrings("released"), expired: try m.optionalStrings("expired"))
+            try m.allow(common.union(["released", "expired", "disputes"]))
+            operation = .sweep(
+                released: try m.optionalStrings("released"), expired: try m.optionalStrings("expired"),
+                disputes: try m.optionalStrings("disputes"))
+        case "evidence":
+            try m.allow(common.union(["escrow", "evidence", "statement"]))
+            operation = .evidence(
+                escrow: try m.string("escrow"), evidence: try m.optionalStrings("evidence") ?? [],
+                statement: try m.optionalString("statement"))
+        case "rule":
+            try m.allow(common.union(["escrow", "refundBps", "quality", "reason", "signedBy"]))
+            operation = .rule(
+                escrow: try m.string("escrow"), refundBps: try m.optionalInt64("refundBps").map { Int($0) },
+                quality: try m.optionalInt64("quality").map { Int($0) }, reason: try m.string("reason"),
+                signedBy: try m.optionalString("signedBy"))
+        case "recuse":
+            try m.allow(common.union(["escrow"]))
+            operation = .recuse(escrow: try m.string("escrow"))
+        case "appeal":
+            try m.allow(common.union(["escrow", "reason"]))
+            operation = .appeal(escrow: try m.string("escrow"), reason: try m.optionalString("reason"))
         case "checkpoint":
             try m.allow(common)
             operation = .checkpoint

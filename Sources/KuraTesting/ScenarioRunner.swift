@@ -158,14 +158,36 @@ private struct RunState {
             try await act(.cancel, label, [:], step)
         case .refund(let label):
             try await act(.refund, label, [:], step)
-        case .dispute(let label, let reason, let evidence):
+        case .dispute(let label, let reason, let evidence, let statement):
             var body: [String: JSONValue] = ["reason": .string(reason)]
+            if let statement { body["statement"] = .string(statement) }
             if !evidence.isEmpty { body["evidence"] = .array(evidence.map { .string(ScenarioStep.digest($0)) }) }
             try await act(.dispute, label, .object(body), step)
-        case .sweep(let released, let expired):
+        case .sweep(let released, let expired, let disputes):
             let report = try await service.sweep()
             try check(report.released, against: released, "released", step)
             try check(report.expired, against: expired, "expired", step)
+            if let disputes {
+                let moved = try report.disputes.map { id in try service.dispute(id, by: database.operatorPrincipal) }
+                let ids = moved.map(\.dispute.escrowId)
+                try check(ids, against: disputes, "disputes moved on", step)
+            }
+        case .evidence(let label, let evidence, let statement):
+            var body: [String: JSONValue] = ["evidence": .array(evidence.map { .string(ScenarioStep.digest($0)) })]
+            if let statement { body["statement"] = .string(statement) }
+            try await actOnDispute(.evidence, label, .object(body), step)
+        case .rule(let label, let refundBps, let quality, let reason, let signedBy):
+            let dispute = try await currentDispute(label, step)
+            let statement = RulingStatement(
+                disputeId: dispute.id, round: dispute.round, arbiter: try principal(step).id, refundBps: refundBps,
+                quality: quality, reason: reason, at: step.at)
+            let signature = try statement.signed(with: TestKeys.secretKey(signedBy ?? step.actor))
+            let request = RulingRequest(ruling: statement, signature: Base64.encode(signature), reason: reason)
+            try await actOnDispute(.rulings, label, try JSONValue(encoding: request), step)
+        case .recuse(let label):
+            try await actOnDispute(.recusals, label, [:], step)
+        case .appeal(let label, let reason):
+            try await actOnDispute(.appeal, label, reason.map { ["reason": .string($0)] } ?? [:], step)
         case .checkpoint:
             checkpoints.append(try await service.checkpoint())
         }
@@ -174,6 +196,23 @@ private struct RunState {
     private func act(_ action: EscrowAction, _ label: String, _ body: JSONValue, _ step: ScenarioStep) async throws {
         guard let id = escrows[label] else { throw fail(step, "names no opened escrow '\(label)'") }
         _ = try await service.act(on: id, action, body: body, by: try principal(step), idempotencyKey: nil)
+    }
+
+    /// The dispute of an escrow, as its current state is seen by the operator.
+    private func currentDispute(_ label: String, _ step: ScenarioStep) async throws -> Dispute {
+        guard let id = escrows[label] else { throw fail(step, "names no opened escrow '\(label)'") }
+        guard let disputeId = try service.escrow(id, by: database.operatorPrincipal).disputeId else {
+            throw fail(step, "escrow '\(label)' has no dispute")
+        }
+        return try service.dispute(disputeId, by: database.operatorPrincipal).dispute
+    }
+
+    private func actOnDispute(_ action: DisputeAction, _ label: String, _ body: JSONValue, _ step: ScenarioStep)
+        async throws
+    {
+        let dispute = try await currentDispute(label, step)
+        _ = try await service.act(
+            onDispute: dispute.id, action, body: body, by: try principal(step), idempotencyKey: nil)
     }
 
     private func check(_ ids: [EscrowID], against labels: [String]?, _ what: String, _ step: ScenarioStep) throws {

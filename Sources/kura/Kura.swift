@@ -14,7 +14,7 @@ struct Kura: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, Serve.self, PartyCommands.self, Deposit.self, Withdraw.self, Balance.self, EscrowCommands.self,
-            ReceiptCommands.self,
+            ReceiptCommands.self, DisputeCommands.self, ArbiterCommands.self,
             Sweep.self, Replay.self, Log.self, Keys.self, JSONCommand.self, Bench.self,
         ])
 }

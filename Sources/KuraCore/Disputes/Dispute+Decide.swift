@@ -128,8 +128,10 @@ extension Dispute {
             throw KuraError(.invalidRequest, "a ruling's type is \(RulingStatement.typeName)")
         }
         guard statement.disputeId == id, statement.arbiter == actor else {
-            throw KuraError(.invalidRequest, "the ruling names dispute \(statement.disputeId) and arbiter "
-                + "\(statement.arbiter); this is dispute \(id) and the caller is \(actor)")
+            throw KuraError(
+                .invalidRequest,
+                "the ruling names dispute \(statement.disputeId) and arbiter "
+                    + "\(statement.arbiter); this is dispute \(id) and the caller is \(actor)")
         }
         guard TextRules.isPlainText(reason, max: Self.maxStatementLength), reason.contains(where: { !$0.isWhitespace })
         else {
@@ -142,17 +144,20 @@ extension Dispute {
             throw KuraError(.invalidSignature, "the ruling's signature does not verify with \(actor)'s registered key")
         }
         guard statement.round == round else {
-            throw KuraError(.invalidRequest, "the ruling is for round \(statement.round); the dispute is in round \(round)")
-        }
-        guard state == .deliberating, let rulingDueAt else {
-            throw phase(.rule(statement, signature: signature, reason: reason), state == .decided
-                ? "the panel has already decided" : "the payee's response window runs until \(responseDueAt)")
-        }
-        guard now <= rulingDueAt else {
-            throw KuraError(.deadlinePassed, "the ruling deadline \(rulingDueAt) has passed (now \(now))")
+            throw KuraError(
+                .invalidRequest, "the ruling is for round \(statement.round); the dispute is in round \(round)")
         }
         if currentRulings.contains(where: { $0.arbiter == actor }) {
             throw KuraError(.alreadyRuled, "\(actor) already ruled in round \(round)")
+        }
+        guard state == .deliberating, let rulingDueAt else {
+            throw phase(
+                .rule(statement, signature: signature, reason: reason),
+                state == .decided
+                    ? "the panel has already decided" : "the payee's response window runs until \(responseDueAt)")
+        }
+        guard now <= rulingDueAt else {
+            throw KuraError(.deadlinePassed, "the ruling deadline \(rulingDueAt) has passed (now \(now))")
         }
         let ruling = Ruling(
             round: round, arbiter: actor, refundBps: refundBps, quality: statement.quality, reason: reason,

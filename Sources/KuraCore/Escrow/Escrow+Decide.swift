@@ -63,8 +63,10 @@ extension Escrow {
                 resolution.refund.units + resolution.payout.units + resolution.fee.units == terms.amount.units
             else { throw KuraError(.internalError, "resolution of \(disputeId) does not match escrow \(id)") }
             let postings = [
-                Posting(from: .escrowHeld(id), to: .available(terms.payer), asset: terms.asset, amount: resolution.refund),
-                Posting(from: .escrowHeld(id), to: .available(terms.payee), asset: terms.asset, amount: resolution.payout),
+                Posting(
+                    from: .escrowHeld(id), to: .available(terms.payer), asset: terms.asset, amount: resolution.refund),
+                Posting(
+                    from: .escrowHeld(id), to: .available(terms.payee), asset: terms.asset, amount: resolution.payout),
                 Posting(from: .escrowHeld(id), to: .fees, asset: terms.asset, amount: resolution.fee),
             ].filter { $0.amount.units > 0 }
             return [

@@ -21,7 +21,9 @@ extension KuraHandlers {
     func listDisputes(_ call: Call) throws(KuraError) -> Response {
         var mine = false
         if let text = call.query["mine"] {
-            guard text == "true" || text == "false" else { throw KuraError(.invalidRequest, "mine must be true or false") }
+            guard text == "true" || text == "false" else {
+                throw KuraError(.invalidRequest, "mine must be true or false")
+            }
             mine = text == "true"
         }
         var state: Dispute.State?

@@ -40,7 +40,8 @@ extension KuraHandlers {
             state = value
         }
         let page = try service.escrows(
-            party: party, state: state, cursor: call.query["cursor"], limit: try Self.pageSize(call), by: call.principal)
+            party: party, state: state, cursor: call.query["cursor"], limit: try Self.pageSize(call), by: call.principal
+        )
         return try JSONResponse.page(page)
     }
 

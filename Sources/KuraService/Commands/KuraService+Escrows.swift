@@ -70,7 +70,8 @@ extension KuraService {
             "escrow.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
             try Self.requireActive(principal, tx.db)
-            let escrow = try Self.decideAndAppend(id, makeCommand(context), actor: principal.id, fees: fees, context, &tx)
+            let escrow = try Self.decideAndAppend(
+                id, makeCommand(context), actor: principal.id, fees: fees, context, &tx)
             // A dispute lives in its own stream, opened (or, on refund, closed) in the same command.
             if let opening { try Self.openDispute(escrow, request: opening, policy: policy, fees: fees, context, &tx) }
             if action == .refund { try Self.closeDispute(escrow, context, &tx) }

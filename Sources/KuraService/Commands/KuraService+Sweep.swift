@@ -33,7 +33,9 @@ extension KuraService {
         try await sweepDisputes(now: now, into: &report)
         if !due.isEmpty || !report.disputes.isEmpty {
             logger.info(
-                "sweep", metadata: ["released": "\(report.released.count)", "expired": "\(report.expired.count)",
+                "sweep",
+                metadata: [
+                    "released": "\(report.released.count)", "expired": "\(report.expired.count)",
                     "disputes": "\(report.disputes.count)",
                 ])
         }
@@ -56,7 +58,7 @@ extension KuraService {
                         id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, context, &tx)
                 }
                 report.disputes.append(id)
-            } catch where error.code == .invalidTransition || error.code == .disputeNotOpen {
+            } catch  where error.code == .invalidTransition || error.code == .disputeNotOpen {
                 continue  // someone acted first; the next sweep sees the new deadline
             }
         }

@@ -91,7 +91,8 @@ enum DisputeQueries {
         var sql: String
         var bindings: [SQLiteValue] = [.integer(before)]
         if let member {
-            sql = "SELECT d.seq, d.json FROM dispute_members m JOIN disputes d ON d.id = m.dispute "
+            sql =
+                "SELECT d.seq, d.json FROM dispute_members m JOIN disputes d ON d.id = m.dispute "
                 + "WHERE m.seq < ?1 AND m.party = ?2"
             bindings.append(.text(member.rawValue))
             if seatedOnly { sql += " AND m.seated = 1" }

@@ -41,7 +41,9 @@ extension KuraService {
         _ escrow: Escrow, request: DisputeRequest, policy: DisputePolicy, fees: FeeSchedule, _ context: CommandContext,
         _ tx: inout WriteTransaction
     ) throws(KuraError) {
-        guard let disputeId = escrow.disputeId else { throw KuraError(.internalError, "disputed escrow has no dispute") }
+        guard let disputeId = escrow.disputeId else {
+            throw KuraError(.internalError, "disputed escrow has no dispute")
+        }
         let arbiters = try DisputeQueries.activeArbiters(tx.db)
         let events = try Dispute.decideOpen(
             id: disputeId, escrow: escrow, reason: request.reason, evidence: request.evidence ?? [],
@@ -92,7 +94,9 @@ extension KuraService {
     /// operators.
     public func dispute(_ id: DisputeID, by principal: Principal) throws(KuraError) -> DisputeView {
         try read { db throws(KuraError) in
-            guard let dispute = try DisputeQueries.dispute(id, db) else { throw KuraError(.notFound, "no dispute \(id)") }
+            guard let dispute = try DisputeQueries.dispute(id, db) else {
+                throw KuraError(.notFound, "no dispute \(id)")
+            }
             if !dispute.involves(principal.id) { try Self.requireRole(.operator, principal, db, "see this dispute") }
             let events =
                 try SQLiteEventStore.events(inStream: "escrow/\(dispute.escrowId)", db)

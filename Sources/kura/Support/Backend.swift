@@ -24,6 +24,13 @@ protocol Backend: Sendable {
     func checkpointNote() async throws -> String
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue
     func close() async
+    // Disputes
+    func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
+        -> Dispute
+    func dispute(_ id: DisputeID) async throws -> DisputeView
+    func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute>
+    /// The calling party, when the backend knows it without asking (local: `--as`).
+    var caller: PartyID? { get }
 }
 
 /// `--db FILE | --server URL`, with `--api-key` (or `KURA_API_KEY`) for a server and `--as PARTY` locally.
@@ -129,6 +136,16 @@ struct LocalBackend: Backend {
         try JSONValue(encoding: service.consistency(from: from, to: to))
     }
     func close() async { service.store.close() }
+    func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
+        -> Dispute
+    {
+        try await service.act(onDispute: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func dispute(_ id: DisputeID) async throws -> DisputeView { try service.dispute(id, by: principal) }
+    func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute> {
+        try service.disputes(mine: mine, state: state, cursor: cursor, limit: limit, by: principal)
+    }
+    var caller: PartyID? { principal.id }
 }
 
 struct RemoteBackend: Backend {
@@ -191,6 +208,22 @@ struct RemoteBackend: Backend {
         try await remote { () async throws(KuraClientError) in try await client.consistency(from: from, to: to) }
     }
     func close() async {}
+    func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
+        -> Dispute
+    {
+        try await remote { () async throws(KuraClientError) in
+            try await client.act(onDispute: id, action, body: body, idempotencyKey: idempotencyKey)
+        }
+    }
+    func dispute(_ id: DisputeID) async throws -> DisputeView {
+        try await remote { () async throws(KuraClientError) in try await client.dispute(id) }
+    }
+    func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute> {
+        try await remote { () async throws(KuraClientError) in
+            try await client.disputes(mine: mine, state: state, cursor: cursor, limit: limit)
+        }
+    }
+    var caller: PartyID? { nil }
 
     private func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
         do { return try await body() } catch { throw error.kuraError }

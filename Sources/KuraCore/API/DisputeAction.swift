@@ -1,5 +1,3 @@
-import KuraCore
-
 /// The actions on an open dispute, as the HTTP routes and the CLI name them.
 public enum DisputeAction: String, Sendable, CaseIterable {
     /// `POST /v1/disputes/{id}/evidence` (payer or payee).
