@@ -130,10 +130,13 @@ final class ServerProcess: @unchecked Sendable {
         self.url = url
     }
 
-    static func start(database: String, in dir: TemporaryDirectory) async throws -> ServerProcess {
+    static func start(database: String, in dir: TemporaryDirectory, arguments: [String] = []) async throws
+        -> ServerProcess
+    {
         let outputPath = dir.path("serve.out")
         let child = try ChildProcess.spawn(
-            try KuraBinary.require().path, ["serve", "--db", database, "--port", "0", "--log-level", "warning"],
+            try KuraBinary.require().path,
+            ["serve", "--db", database, "--port", "0", "--log-level", "warning"] + arguments,
             in: dir.url.path, stdoutPath: outputPath, stderrPath: dir.path("serve.err"))
         for _ in 0..<300 {
             let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""

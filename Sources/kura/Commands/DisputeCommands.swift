@@ -77,6 +77,8 @@ struct DisputeCommands: AsyncParsableCommand {
         @Option(help: "Or: delivery quality 0-100, mapped by the refund table.") var quality: Int?
         @Option(help: "Your written reason (its SHA-256 is signed).") var reason: String
         @Option(help: "Your key file (from `kura keys generate`).") var key: String
+        @Option(help: "Your party ID (default: the --as party, or the panel seat registered with --key).")
+        var arbiter: String?
         @OptionGroup var action: DisputeActionOptions
 
         func validate() throws {
@@ -91,8 +93,19 @@ struct DisputeCommands: AsyncParsableCommand {
             try await withBackend(target) { backend in
                 let disputeId = try DisputeID(validating: id)
                 let signer = try KeyFile.load(key)
-                let view = try await backend.dispute(disputeId)
-                let arbiter = try await Self.seat(of: signer.key.publicKey, in: view.dispute, backend)
+                let view: DisputeView
+                do { view = try await backend.dispute(disputeId) } catch let error as KuraError
+                    where error.code == .forbidden
+                {
+                    // Only the sides, the arbiters ever seated and operators may read a dispute.
+                    throw KuraError(.notOnPanel, "you are not on the panel of \(disputeId): \(error.detail)")
+                }
+                let arbiter: PartyID
+                if let named = self.arbiter {
+                    arbiter = try PartyID(validating: named)
+                } else {
+                    arbiter = try await Self.seat(of: signer.key.publicKey, in: view.dispute, backend)
+                }
                 let statement = RulingStatement(
                     disputeId: disputeId, round: view.dispute.round, arbiter: arbiter, refundBps: refundBps,
                     quality: quality, reason: reason, at: KuraClock.system.now())

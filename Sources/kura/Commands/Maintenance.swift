@@ -7,20 +7,25 @@ import KuraService
 /// `kura sweep`: one run of the time-based transitions.
 struct Sweep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply due time-based transitions once: auto-release and expiry.",
+        abstract: "Apply due time-based transitions once: auto-release, expiry and dispute deadlines.",
         discussion: "The server does this every second by itself. Example: kura sweep --db kura.sqlite --json")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
-            let service = try LocalService.open(path: database.db)
+            var configuration = ServiceConfiguration()
+            configuration.disputes = try disputes.policy()
+            let service = try LocalService.open(path: database.db, configuration: configuration)
             defer { service.store.close() }
             let report = try await service.sweep()
             if json {
                 try printEncodable(report)
             } else {
-                print("released \(report.released.count), expired \(report.expired.count)")
+                print(
+                    "released \(report.released.count), expired \(report.expired.count), "
+                        + "disputes moved on \(report.disputes.count)")
             }
         }
     }

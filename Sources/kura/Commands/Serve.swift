@@ -19,10 +19,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port: Int = 8402
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        _ = try disputes.policy()
     }
 
     func run() async throws {
@@ -35,7 +37,11 @@ struct Serve: AsyncParsableCommand {
                 say("initialised \(database.db); operator \(summary.operatorId) API key written to \(keyPath)")
                 say("verifier key: \(summary.verifierKey)")
             }
-            let service = try LocalService.open(path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+            var serviceConfiguration = ServiceConfiguration()
+            serviceConfiguration.disputes = try disputes.policy()
+            let service = try LocalService.open(
+                path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
+                configuration: serviceConfiguration)
             var logger = Logger(label: "kura.http")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             var configuration = KuraServer.Configuration()
