@@ -33,6 +33,9 @@ struct ReceiptTests {
         var disputed: Bool
         var fee: UInt64?
         var disputeId: String?
+        var round: Int?
+        var refundBps: Int?
+        var refund: UInt64?
 
         init(_ r: Receipt) {
             kind = r.kind
@@ -48,11 +51,15 @@ struct ReceiptTests {
             disputed = r.disputed
             fee = r.fee?.units
             disputeId = r.disputeId?.rawValue
+            round = r.round
+            refundBps = r.refundBps
+            refund = r.refund?.units
         }
 
         init(
             kind: String, subject: String, payer: String, payee: String, amount: UInt64, asset: String, outcome: String,
-            at: Int64, deliveryLatencyMs: Int64?, onTime: Bool?, disputed: Bool, fee: UInt64?, disputeId: String?
+            at: Int64, deliveryLatencyMs: Int64?, onTime: Bool?, disputed: Bool, fee: UInt64?, disputeId: String?,
+            round: Int? = nil, refundBps: Int? = nil, refund: UInt64? = nil
         ) {
             self.kind = kind
             self.subject = subject
@@ -67,6 +74,9 @@ struct ReceiptTests {
             self.disputed = disputed
             self.fee = fee
             self.disputeId = disputeId
+            self.round = round
+            self.refundBps = refundBps
+            self.refund = refund
         }
 
         var description: String {
@@ -74,7 +84,8 @@ struct ReceiptTests {
         }
     }
 
-    /// The facts each escrow event of the log should produce, in log order.
+    /// The facts each receipt-bearing event of the log should produce, in log order: every escrow event but
+    /// `escrow.resolved`, and the rulings, appeals and resolutions of disputes.
     static func referenceFacts(_ events: [Event]) throws -> [(Event, ReferenceFacts)] {
         struct Terms {
             var payer, payee, asset: String
@@ -84,10 +95,33 @@ struct ReceiptTests {
             var disputed = false
         }
         var escrows: [String: Terms] = [:]
+        var disputedEscrow: [String: String] = [:]
         var out: [(Event, ReferenceFacts)] = []
-        for event in events where event.type.hasPrefix("escrow.") {
-            let subject = String(event.stream.dropFirst("escrow/".count))
+        for event in events where event.type.hasPrefix("dispute.") || event.type.hasPrefix("escrow.") {
             let p = event.payload
+            if event.type.hasPrefix("dispute.") {
+                guard ["dispute.ruled", "dispute.appealed", "dispute.resolved"].contains(event.type) else { continue }
+                let disputeId = String(event.stream.dropFirst("dispute/".count))
+                let subject = try #require(disputedEscrow[disputeId])
+                let terms = try #require(escrows[subject])
+                let resolved = event.type == "dispute.resolved"
+                out.append(
+                    (
+                        event,
+                        ReferenceFacts(
+                            kind: event.type, subject: subject, payer: terms.payer, payee: terms.payee,
+                            amount: terms.amount, asset: terms.asset,
+                            outcome: String(event.type.dropFirst("dispute.".count)), at: event.at.milliseconds,
+                            deliveryLatencyMs: nil, onTime: nil, disputed: true,
+                            fee: resolved ? try #require(p["fee"]?.uint64Value) : nil, disputeId: disputeId,
+                            round: p["round"]?.int64Value.map { Int($0) },
+                            refundBps: p["refundBps"]?.int64Value.map { Int($0) },
+                            refund: resolved ? try #require(p["refund"]?.uint64Value) : nil)
+                    ))
+                continue
+            }
+            if event.type == "escrow.resolved" { continue }
+            let subject = String(event.stream.dropFirst("escrow/".count))
             if event.type == "escrow.locked" {
                 let t = try #require(p["terms"])
                 escrows[subject] = Terms(
@@ -105,6 +139,7 @@ struct ReceiptTests {
             case "escrow.disputed":
                 terms.disputed = true
                 disputeId = try #require(p["disputeId"]?.stringValue)
+                disputedEscrow[disputeId!] = subject
             case "escrow.released":
                 outcome = p["reason"]?.stringValue == "auto" ? "auto_released" : "confirmed"
                 fee = try #require(p["fee"]?.uint64Value)
@@ -127,7 +162,7 @@ struct ReceiptTests {
     }
 
     @Test(
-        "every escrow event yields exactly one receipt, with the facts its events imply",
+        "every receipt-bearing event yields exactly one receipt, with the facts its events imply",
         arguments: GoldenFixtures.names)
     func oneReceiptPerEvent(name: String) async throws {
         let session = try await ScenarioRunner.start(GoldenFixtures.scenario(name))
@@ -145,9 +180,10 @@ struct ReceiptTests {
             #expect(receipt.eventHash == Hex.encode(event.hash))
             #expect(ReferenceFacts(receipt) == facts, "receipt \(index)")
         }
-        // No event outside the escrow streams yields a receipt.
+        // No other event yields a receipt.
         let receiptSeqs = Set(receipts.map(\.eventSeq))
-        #expect(events.filter { !$0.type.hasPrefix("escrow.") }.allSatisfy { !receiptSeqs.contains($0.seq) })
+        let bearing = Set(expected.map(\.0.seq))
+        #expect(events.filter { !bearing.contains($0.seq) }.allSatisfy { !receiptSeqs.contains($0.seq) })
         // What the log stores as leaf bytes is the canonical JSON of the receipt it serves.
         let stored = try storedReceiptTexts(session.service)
         #expect(stored == (try receipts.map { String(decoding: try $0.leafBytes(), as: UTF8.self) }))

@@ -16,6 +16,8 @@ extension KuraService {
             "SELECT id, seq, payer, payee, state, asset, amount, due_at, json FROM escrows ORDER BY id",
             "SELECT idx, seq, kind, subject, payer, payee, json FROM receipts ORDER BY idx",
             "SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx",
+            "SELECT id, seq, escrow, state, due_at, json FROM disputes ORDER BY id",
+            "SELECT party, dispute, seated, seq FROM dispute_members ORDER BY party, dispute",
         ]
         for sql in queries {
             let statement = try db.statement(sql)
