@@ -15,6 +15,7 @@ struct Kura: AsyncParsableCommand {
         subcommands: [
             Init.self, Serve.self, PartyCommands.self, Deposit.self, Withdraw.self, Balance.self, EscrowCommands.self,
             ReceiptCommands.self, DisputeCommands.self, ArbiterCommands.self,
+            ChannelCommands.self,
             Sweep.self, Replay.self, Log.self, Keys.self, JSONCommand.self, Bench.self,
         ])
 }

@@ -162,6 +162,8 @@ public struct SweepReport: Sendable, Equatable, Codable {
     public var expired: [EscrowID] = []
     /// Disputes a deadline moved on (response window, ruling deadline or appeal window closed).
     public var disputes: [DisputeID] = []
+    /// Channels a deadline moved on (expired into closing, or closed after the challenge period).
+    public var channels: [ChannelID] = []
 
     public init() {}
 }

@@ -159,3 +159,30 @@ extension Receipt {
         return receipt
     }
 }
+
+extension Receipt {
+    /// Derives the receipt of a channel event, given the channel as it was just before. Settlements
+    /// (`amount` is what the voucher added since the last settlement) and the close (`amount` is what went
+    /// back to the agent) yield one; opening, top-ups and the start of a close yield none.
+    public static func derive(
+        _ event: ChannelEvent, channelBefore channel: Channel, eventSeq: UInt64, eventHash: [UInt8], at: Timestamp,
+        index: UInt64
+    ) -> Receipt? {
+        func receipt(_ amount: Amount, _ outcome: String) -> Receipt {
+            Receipt(
+                index: index, eventSeq: eventSeq, eventHash: Hex.encode(eventHash), kind: event.type,
+                subject: channel.id.rawValue, payer: channel.agent, payee: channel.provider, amount: amount,
+                asset: channel.asset, outcome: outcome, at: at)
+        }
+        switch event {
+        case .settled(let settlement):
+            var settled = receipt(settlement.amount, "settled")
+            settled.fee = settlement.fee
+            return settled
+        case .closed(let returned, _, _):
+            return receipt(returned, "closed")
+        case .opened, .toppedUp, .closing:
+            return nil
+        }
+    }
+}

@@ -29,6 +29,8 @@ public enum Problem {
         case .invalidTransition, .idempotencyConflict, .versionConflict: .conflict
         case .alreadyRuled, .deadlinePassed, .disputeNotOpen: .conflict
         case .invalidSignature: .unprocessableContent
+        case .voucherStale, .channelClosed: .conflict
+        case .voucherInvalid, .voucherOverCapacity: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
         default: .internalServerError
@@ -54,6 +56,10 @@ public enum Problem {
         case .deadlinePassed: "Deadline passed"
         case .disputeNotOpen: "Dispute not open"
         case .invalidSignature: "Invalid signature"
+        case .voucherInvalid: "Invalid voucher"
+        case .voucherStale: "Stale voucher"
+        case .voucherOverCapacity: "Voucher over capacity"
+        case .channelClosed: "Channel closed"
         default: "Internal error"
         }
     }

@@ -6,6 +6,7 @@ enum Endpoint: CaseIterable, Sendable {
     case openEscrow, listEscrows, showEscrow
     case deliver, confirm, dispute, cancel, refund
     case listDisputes, showDispute, disputeEvidence, disputeRuling, disputeRecusal, disputeAppeal
+    case openChannel, showChannel, channelTopUp, channelSettle, channelClose
 
     var route: KuraRoute {
         switch self {
@@ -30,6 +31,11 @@ enum Endpoint: CaseIterable, Sendable {
         case .disputeRuling: KuraRoute("POST", "/v1/disputes/{id}/rulings")
         case .disputeRecusal: KuraRoute("POST", "/v1/disputes/{id}/recusals")
         case .disputeAppeal: KuraRoute("POST", "/v1/disputes/{id}/appeal")
+        case .openChannel: KuraRoute("POST", "/v1/channels")
+        case .showChannel: KuraRoute("GET", "/v1/channels/{id}")
+        case .channelTopUp: KuraRoute("POST", "/v1/channels/{id}/topup")
+        case .channelSettle: KuraRoute("POST", "/v1/channels/{id}/settle")
+        case .channelClose: KuraRoute("POST", "/v1/channels/{id}/close")
         }
     }
 

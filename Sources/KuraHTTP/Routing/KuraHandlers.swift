@@ -63,6 +63,11 @@ struct KuraHandlers: Sendable {
         case .disputeRuling: return try await act(call, onDispute: .rulings)
         case .disputeRecusal: return try await act(call, onDispute: .recusals)
         case .disputeAppeal: return try await act(call, onDispute: .appeal)
+        case .openChannel: return try await openChannel(call)
+        case .showChannel: return try showChannel(call)
+        case .channelTopUp: return try await act(call, onChannel: .topup)
+        case .channelSettle: return try await act(call, onChannel: .settle)
+        case .channelClose: return try await act(call, onChannel: .close)
         }
     }
 }

@@ -31,6 +31,7 @@ extension KuraService {
             }
         }
         try await sweepDisputes(now: now, into: &report)
+        try await sweepChannels(now: now, into: &report)
         if !due.isEmpty || !report.disputes.isEmpty {
             logger.info(
                 "sweep",

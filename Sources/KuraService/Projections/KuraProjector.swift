@@ -10,7 +10,9 @@ public struct KuraProjector: Projector {
     /// Creates the projector.
     public init() {}
 
-    static let tables = ["parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members"]
+    static let tables = [
+        "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
+    ]
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
         try db.execute(
@@ -32,6 +34,7 @@ public struct KuraProjector: Projector {
             """)
         try db.execute(ReceiptLog.schema)
         try db.execute(DisputeProjection.schema)
+        try db.execute(ChannelProjection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
@@ -48,6 +51,10 @@ public struct KuraProjector: Projector {
             try post(try typedEvent(decoded, event, FundsEvent.init).postings, db)
         } else if event.type.hasPrefix("dispute.") {
             try DisputeProjection.apply(try typedEvent(decoded, event, DisputeEvent.init), event, receiptLog, db)
+        } else if event.type.hasPrefix("channel.") {
+            let typed = try typedEvent(decoded, event, ChannelEvent.init)
+            try post(typed.postings, db)
+            try ChannelProjection.apply(typed, event, receiptLog, db)
         }
     }
 

@@ -18,6 +18,7 @@ extension KuraService {
             "SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx",
             "SELECT id, seq, escrow, state, due_at, json FROM disputes ORDER BY id",
             "SELECT party, dispute, seated, seq FROM dispute_members ORDER BY party, dispute",
+            "SELECT id, seq, agent, provider, state, due_at, json FROM channels ORDER BY id",
         ]
         for sql in queries {
             let statement = try db.statement(sql)

@@ -31,6 +31,11 @@ protocol Backend: Sendable {
     func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute>
     /// The calling party, when the backend knows it without asking (local: `--as`).
     var caller: PartyID? { get }
+    // Channels
+    func openChannel(_ request: OpenChannelRequest, idempotencyKey: String?) async throws -> Channel
+    func act(onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue, idempotencyKey: String?) async throws
+        -> Channel
+    func channel(_ id: ChannelID) async throws -> Channel
 }
 
 /// `--db FILE | --server URL`, with `--api-key` (or `KURA_API_KEY`) for a server and `--as PARTY` locally.
@@ -147,6 +152,15 @@ struct LocalBackend: Backend {
         try service.disputes(mine: mine, state: state, cursor: cursor, limit: limit, by: principal)
     }
     var caller: PartyID? { principal.id }
+    func openChannel(_ request: OpenChannelRequest, idempotencyKey: String?) async throws -> Channel {
+        try await service.openChannel(request, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func act(onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue, idempotencyKey: String?) async throws
+        -> Channel
+    {
+        try await service.act(onChannel: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func channel(_ id: ChannelID) async throws -> Channel { try service.channel(id, by: principal) }
 }
 
 struct RemoteBackend: Backend {
@@ -225,6 +239,21 @@ struct RemoteBackend: Backend {
         }
     }
     var caller: PartyID? { nil }
+    func openChannel(_ request: OpenChannelRequest, idempotencyKey: String?) async throws -> Channel {
+        try await remote { () async throws(KuraClientError) in
+            try await client.openChannel(request, idempotencyKey: idempotencyKey)
+        }
+    }
+    func act(onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue, idempotencyKey: String?) async throws
+        -> Channel
+    {
+        try await remote { () async throws(KuraClientError) in
+            try await client.act(onChannel: id, action, body: body, idempotencyKey: idempotencyKey)
+        }
+    }
+    func channel(_ id: ChannelID) async throws -> Channel {
+        try await remote { () async throws(KuraClientError) in try await client.channel(id) }
+    }
 
     private func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
         do { return try await body() } catch { throw error.kuraError }

@@ -14,6 +14,8 @@ enum Failure {
         case .forbidden, .unauthenticated, .insufficientFunds, .notOnPanel, .invalidSignature: 69
         case .invalidTransition, .idempotencyConflict, .versionConflict: 75
         case .alreadyRuled, .deadlinePassed, .disputeNotOpen: 75
+        case .voucherInvalid, .voucherOverCapacity: 69
+        case .voucherStale, .channelClosed: 75
         default: 70
         }
     }

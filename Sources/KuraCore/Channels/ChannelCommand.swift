@@ -1,0 +1,60 @@
+import KuraCrypto
+
+/// What someone asks of an existing channel. `expire` and `finalize` come from the sweeper, with no actor.
+public enum ChannelCommand: Sendable, Equatable {
+    /// The agent adds funds.
+    case topUp(Amount)
+    /// The provider settles a voucher signed by the agent.
+    case settle(ChannelVoucher, signature: [UInt8])
+    /// The provider closes at once (optionally settling a last voucher), or the agent starts a close.
+    case close(ChannelVoucher?, signature: [UInt8]?)
+    /// The channel's expiry passed: it starts closing.
+    case expire
+    /// The challenge period ended: the rest goes back to the agent.
+    case finalize
+
+    /// The command's name, for messages.
+    public var name: String {
+        switch self {
+        case .topUp: "top up"
+        case .settle: "settle"
+        case .close: "close"
+        case .expire: "expire"
+        case .finalize: "finalize"
+        }
+    }
+}
+
+/// What channel decisions need beyond the channel: read by KuraService from projections.
+public struct ChannelContext: Sendable, Equatable {
+    public var fees: FeeSchedule
+    /// The agent's available balance in the channel's asset (open and top-up read it).
+    public var agentAvailable: Amount
+    /// The agent's registered key (settle reads it).
+    public var agentKey: Ed25519.PublicKey?
+
+    /// Creates a context.
+    public init(fees: FeeSchedule = FeeSchedule(), agentAvailable: Amount = .zero, agentKey: Ed25519.PublicKey? = nil) {
+        self.fees = fees
+        self.agentAvailable = agentAvailable
+        self.agentKey = agentKey
+    }
+}
+
+/// The terms of a new channel.
+public struct ChannelTerms: Sendable, Equatable, Codable {
+    public var provider: PartyID
+    public var asset: Asset
+    public var amount: Amount
+    public var challengePeriodMs: Int64
+    public var expiresAt: Timestamp
+
+    /// Creates terms.
+    public init(provider: PartyID, asset: Asset, amount: Amount, challengePeriodMs: Int64, expiresAt: Timestamp) {
+        self.provider = provider
+        self.asset = asset
+        self.amount = amount
+        self.challengePeriodMs = challengePeriodMs
+        self.expiresAt = expiresAt
+    }
+}

@@ -1,0 +1,84 @@
+import KuraCrypto
+
+/// A channel voucher: the agent's promise that the provider may take `cumulativeAmount` in all from the
+/// channel. The agent signs, with Ed25519, the RFC 8785 canonical JSON of
+/// `{"channel", "cumulativeAmount", "sequence"}`. Amounts only grow: a voucher at or below what was
+/// already settled, or with a sequence not above the last settled one, is worth nothing.
+public struct ChannelVoucher: Sendable, Equatable, Hashable, Codable {
+    public var channel: ChannelID
+    /// Everything the provider may have taken from the channel, this voucher included (units).
+    public var cumulativeAmount: Amount
+    /// Strictly increasing per channel; at most 2^53−1.
+    public var sequence: UInt64
+
+    /// Creates a voucher.
+    public init(channel: ChannelID, cumulativeAmount: Amount, sequence: UInt64) {
+        self.channel = channel
+        self.cumulativeAmount = cumulativeAmount
+        self.sequence = sequence
+    }
+
+    /// The bytes the agent signs.
+    public func signingBytes() throws(KuraError) -> [UInt8] {
+        guard sequence >= 1, sequence <= Amount.maxUnits else {
+            throw KuraError(.invalidRequest, "a voucher's sequence is 1 to 2^53-1")
+        }
+        do { return try JSONValue(encoding: self).canonicalBytes() } catch {
+            throw KuraError(.invalidRequest, "the voucher does not encode: \(error.reason)")
+        }
+    }
+
+    /// The agent's signature.
+    public func signed(with key: Ed25519.SecretKey) throws(KuraError) -> [UInt8] {
+        key.signature(for: try signingBytes())
+    }
+
+    /// Whether `signature` is the agent's over this voucher.
+    public func isSigned(by key: Ed25519.PublicKey, signature: [UInt8]) -> Bool {
+        guard let bytes = try? signingBytes() else { return false }
+        return key.isValidSignature(signature, for: bytes)
+    }
+}
+
+/// A voucher and its signature, as requests and the `Kura-Channel-Voucher` header carry them.
+public struct SignedVoucher: Sendable, Equatable, Hashable, Codable {
+    public var voucher: ChannelVoucher
+    /// Standard base64 of the agent's 64-byte Ed25519 signature.
+    public var signature: String
+
+    /// Wraps a voucher and its signature.
+    public init(voucher: ChannelVoucher, signature: [UInt8]) {
+        self.voucher = voucher
+        self.signature = Base64.encode(signature)
+    }
+
+    /// Wraps a voucher and its signature as text (checked by ``signatureBytes()``).
+    public init(voucher: ChannelVoucher, signatureText: String) {
+        self.voucher = voucher
+        self.signature = signatureText
+    }
+
+    /// Signs `voucher` with the agent's key.
+    public init(_ voucher: ChannelVoucher, key: Ed25519.SecretKey) throws(KuraError) {
+        self.init(voucher: voucher, signature: try voucher.signed(with: key))
+    }
+
+    /// The signature's bytes, or `voucher_invalid`.
+    public func signatureBytes() throws(KuraError) -> [UInt8] {
+        guard let bytes = Base64.decode(signature), bytes.count == 64 else {
+            throw KuraError(.voucherInvalid, "a voucher signature is standard base64 of 64 bytes")
+        }
+        return bytes
+    }
+}
+
+extension KuraError.Code {
+    /// The voucher is for another channel or its signature is not the agent's (HTTP 422).
+    public static let voucherInvalid = KuraError.Code(rawValue: "voucher_invalid")
+    /// The voucher is not above what was already settled: replayed, lower, or out of order (HTTP 409).
+    public static let voucherStale = KuraError.Code(rawValue: "voucher_stale")
+    /// The voucher asks for more than the channel holds (HTTP 422).
+    public static let voucherOverCapacity = KuraError.Code(rawValue: "voucher_over_capacity")
+    /// The channel is closed, or closing and past its challenge period (HTTP 409).
+    public static let channelClosed = KuraError.Code(rawValue: "channel_closed")
+}

@@ -1,0 +1,112 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+extension KuraService {
+    /// Opens a channel: the caller, as agent, deposits for a provider.
+    public func openChannel(_ request: OpenChannelRequest, by principal: Principal, idempotencyKey: String?)
+        async throws(KuraError) -> Reply<Channel>
+    {
+        try await command("channel.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
+            (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
+            try Self.requireActive(principal, tx.db)
+            guard let provider = try Queries.party(request.provider, tx.db) else {
+                throw KuraError(.notFound, "no party \(request.provider)")
+            }
+            guard provider.status == .active else {
+                throw KuraError(.forbidden, "provider \(provider.id) is \(provider.status.rawValue)")
+            }
+            let terms = ChannelTerms(
+                provider: request.provider, asset: request.asset, amount: request.amount,
+                challengePeriodMs: request.challengePeriodMs ?? OpenChannelRequest.defaultChallengePeriodMs,
+                expiresAt: request.expiresAt)
+            let id = ChannelID.derive(command: context.command, seq: context.seq)
+            let available = try Queries.available(principal.id, request.asset, tx.db)
+            let events = try Channel.decideOpen(
+                id: id, terms: terms, by: principal.id, now: context.now,
+                context: ChannelContext(agentAvailable: available))
+            try context.append(events, to: "channel/\(id)", &tx)
+            guard let channel = Channel.fold(events) else { throw KuraError(.internalError, "open made no channel") }
+            return channel
+        }
+    }
+
+    /// A top-up (agent), a settlement (provider) or a close (either) of a channel; returns it as it now is.
+    public func act(
+        onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue = .object([:]), by principal: Principal,
+        idempotencyKey: String?
+    ) async throws(KuraError) -> Reply<Channel> {
+        let command: ChannelCommand
+        switch action {
+        case .topup: command = .topUp(try TopUpRequest.decode(body).amount)
+        case .settle:
+            let signed = try SignedVoucher.decode(body)
+            command = .settle(signed.voucher, signature: try signed.signatureBytes())
+        case .close:
+            let last = try CloseChannelRequest.decode(body).lastVoucher()
+            command = .close(last?.0, signature: last?.1)
+        }
+        let request: JSONValue = ["channel": .string(id.rawValue), "action": .string(action.rawValue), "body": body]
+        let fees = configuration.fees
+        return try await self.command(
+            "channel.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
+        ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
+            try Self.requireActive(principal, tx.db)
+            return try Self.decideChannel(id, command, actor: principal.id, fees: fees, context, &tx)
+        }
+    }
+
+    /// Folds the channel from its stream, decides with the agent's key and balance, appends.
+    static func decideChannel(
+        _ id: ChannelID, _ command: ChannelCommand, actor: PartyID?, fees: FeeSchedule, _ context: CommandContext,
+        _ tx: inout WriteTransaction
+    ) throws(KuraError) -> Channel {
+        let stream = "channel/\(id)"
+        let history = try tx.events(inStream: stream).map { event throws(KuraError) in
+            try ChannelEvent(type: event.type, payload: event.payload)
+        }
+        guard var channel = Channel.fold(history) else { throw KuraError(.notFound, "no channel \(id)") }
+        let agent = try Queries.party(channel.agent, tx.db)
+        let decideContext = ChannelContext(
+            fees: fees, agentAvailable: try Queries.available(channel.agent, channel.asset, tx.db),
+            agentKey: agent?.publicKey)
+        let events = try channel.decide(command, by: actor, now: context.now, context: decideContext)
+        try context.append(events, to: stream, &tx)
+        for event in events { channel.apply(event) }
+        return channel
+    }
+
+    /// A channel, visible to its agent, its provider and operators.
+    public func channel(_ id: ChannelID, by principal: Principal) throws(KuraError) -> Channel {
+        try read { db throws(KuraError) in
+            guard let channel = try ChannelQueries.channel(id, db) else {
+                throw KuraError(.notFound, "no channel \(id)")
+            }
+            if principal.id != channel.agent && principal.id != channel.provider {
+                try Self.requireRole(.operator, principal, db, "see another party's channel")
+            }
+            return channel
+        }
+    }
+
+    /// Moves on every channel whose expiry or challenge period has passed.
+    func sweepChannels(now: Timestamp, into report: inout SweepReport) async throws(KuraError) {
+        let due = try read { db throws(KuraError) in
+            try ChannelQueries.due(at: now, limit: configuration.sweepBatch, db)
+        }
+        let fees = configuration.fees
+        for (id, state) in due {
+            let command: ChannelCommand = state == Channel.State.open.rawValue ? .expire : .finalize
+            let request: JSONValue = ["channel": .string(id.rawValue), "sweep": .string(command.name)]
+            do {
+                _ = try await self.command("channel.\(command.name)", request: request, by: nil, idempotencyKey: nil) {
+                    (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
+                    try Self.decideChannel(id, command, actor: nil, fees: fees, context, &tx)
+                }
+                report.channels.append(id)
+            } catch  where error.code == .invalidTransition || error.code == .channelClosed {
+                continue
+            }
+        }
+    }
+}
