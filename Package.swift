@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kura", targets: ["kura"]),
+        .executable(name: "kura-example-provider", targets: ["kura-example-provider"]),
         .library(name: "KuraCrypto", targets: ["KuraCrypto"]),
         .library(name: "KuraCore", targets: ["KuraCore"]),
         .library(name: "KuraStore", targets: ["KuraStore"]),
@@ -19,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Already in the graph through hummingbird; named because KuraHTTP runs its own services.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,9 +42,10 @@ let package = Package(
         .target(
             name: "KuraHTTP",
             dependencies: [
-                "KuraService", "KuraCore", "KuraCrypto",
+                "KuraService", "KuraCore", "KuraCrypto", "KuraClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .target(
             name: "KuraClient",
@@ -56,6 +60,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // A small paid API behind Kura's middleware, for the end-to-end tests and the README.
+        .executableTarget(
+            name: "kura-example-provider",
+            dependencies: [
+                "KuraHTTP", "KuraClient", "KuraCore", "KuraCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "KuraCryptoTests", dependencies: ["KuraCrypto", "KuraTesting"]),
         .testTarget(name: "KuraCoreTests", dependencies: ["KuraCore", "KuraTesting"]),
         .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraTesting", "kura"]),
@@ -63,7 +76,7 @@ let package = Package(
         .testTarget(
             name: "KuraHTTPTests",
             dependencies: [
-                "KuraHTTP", "KuraClient", "KuraTesting", "kura",
+                "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
     ]

@@ -61,6 +61,15 @@ public enum KuraBinary {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
+    /// Another executable of this package built beside `kura`, e.g. `kura-example-provider`.
+    public static func sibling(_ name: String) throws -> URL {
+        let url = try require().deletingLastPathComponent().appendingPathComponent(name)
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw KuraError(.notFound, "\(url.path) is not built; run swift build first")
+        }
+        return url
+    }
+
     /// The binary, or an error that says where it looked.
     public static func require() throws -> URL {
         guard let url else {

@@ -18,14 +18,18 @@ enum ChannelFixture {
             provider: provider, asset: EscrowFixture.usdc, amount: try Amount(units: amount),
             challengePeriodMs: challengeMs, expiresAt: expiresAt)
         let events = try Channel.decideOpen(
-            id: id, terms: terms, by: agent, now: t0, context: ChannelContext(agentAvailable: try Amount(units: amount)))
+            id: id, terms: terms, by: agent, now: t0, context: ChannelContext(agentAvailable: try Amount(units: amount))
+        )
         return try #require(Channel.fold(events))
     }
 
-    static func voucher(_ cumulative: UInt64, _ sequence: UInt64, channel: ChannelID = id, key: Ed25519.SecretKey = agentKey)
+    static func voucher(
+        _ cumulative: UInt64, _ sequence: UInt64, channel: ChannelID = id, key: Ed25519.SecretKey = agentKey
+    )
         throws -> ChannelCommand
     {
-        let voucher = ChannelVoucher(channel: channel, cumulativeAmount: try Amount(units: cumulative), sequence: sequence)
+        let voucher = ChannelVoucher(
+            channel: channel, cumulativeAmount: try Amount(units: cumulative), sequence: sequence)
         return .settle(voucher, signature: try voucher.signed(with: key))
     }
 
@@ -82,7 +86,9 @@ struct ChannelTests {
         Refusal(name: "for another channel", code: .voucherInvalid) {
             try F.voucher(900, 3, channel: try ChannelID(validating: "ch_other"))
         },
-        Refusal(name: "badly signed", code: .voucherInvalid) { try F.voucher(900, 3, key: TestKeys.secretKey("mallory")) },
+        Refusal(name: "badly signed", code: .voucherInvalid) {
+            try F.voucher(900, 3, key: TestKeys.secretKey("mallory"))
+        },
         Refusal(name: "settled by the agent", code: .forbidden, command: { try F.voucher(900, 3) }, by: F.agent),
     ]
 
@@ -120,7 +126,9 @@ struct ChannelTests {
         #expect((try? late.get()) == nil)
         try F.run(&channel, .finalize, by: nil, at: Self.at(701))
         #expect(channel.returned?.units == 99_000 && channel.settled.units == 1_000)
-        #expect(throws: KuraError.self) { try F.run(&channel, .topUp(try Amount(units: 1)), by: F.agent, at: Self.at(800)) }
+        #expect(throws: KuraError.self) {
+            try F.run(&channel, .topUp(try Amount(units: 1)), by: F.agent, at: Self.at(800))
+        }
     }
 
     @Test("a cooperative close by the provider settles the last voucher and returns the rest at once")
@@ -136,7 +144,8 @@ struct ChannelTests {
     func expiryAndTopUp() throws {
         var channel = try F.open()
         let context = ChannelContext(agentAvailable: try Amount(units: 5_000), agentKey: F.agentKey.publicKey)
-        let topped = try channel.decide(.topUp(try Amount(units: 5_000)), by: F.agent, now: Self.at(1), context: context)
+        let topped = try channel.decide(
+            .topUp(try Amount(units: 5_000)), by: F.agent, now: Self.at(1), context: context)
         for event in topped { channel.apply(event) }
         #expect(channel.capacity.units == 105_000)
         #expect(throws: KuraError.self) { try F.run(&channel, .expire, by: nil, at: Self.at(86_399)) }

@@ -133,11 +133,19 @@ final class ServerProcess: @unchecked Sendable {
     static func start(database: String, in dir: TemporaryDirectory, arguments: [String] = []) async throws
         -> ServerProcess
     {
-        let outputPath = dir.path("serve.out")
+        try await launch(
+            try KuraBinary.require(), ["serve", "--db", database, "--port", "0", "--log-level", "warning"] + arguments,
+            name: "serve", in: dir)
+    }
+
+    /// Starts any of the package's servers and waits for its `listening on URL` line.
+    static func launch(_ executable: URL, _ arguments: [String], name: String, in dir: TemporaryDirectory) async throws
+        -> ServerProcess
+    {
+        let outputPath = dir.path("\(name).out")
+        try? FileManager.default.removeItem(atPath: outputPath)
         let child = try ChildProcess.spawn(
-            try KuraBinary.require().path,
-            ["serve", "--db", database, "--port", "0", "--log-level", "warning"] + arguments,
-            in: dir.url.path, stdoutPath: outputPath, stderrPath: dir.path("serve.err"))
+            executable.path, arguments, in: dir.url.path, stdoutPath: outputPath, stderrPath: dir.path("\(name).err"))
         for _ in 0..<300 {
             let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
@@ -148,7 +156,7 @@ final class ServerProcess: @unchecked Sendable {
         }
         child.send(SIGKILL)
         _ = await child.wait()
-        throw KuraError(.internalError, "kura serve did not start")
+        throw KuraError(.internalError, "\(executable.lastPathComponent) did not start")
     }
 
     func output() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }

@@ -9,11 +9,13 @@ struct ChannelServiceTests {
     func signed(_ channel: ChannelID, _ cumulative: UInt64, _ sequence: UInt64, key: String = "payer") throws
         -> JSONValue
     {
-        let voucher = ChannelVoucher(channel: channel, cumulativeAmount: try Amount(units: cumulative), sequence: sequence)
+        let voucher = ChannelVoucher(
+            channel: channel, cumulativeAmount: try Amount(units: cumulative), sequence: sequence)
         return try JSONValue(encoding: SignedVoucher(voucher, key: TestKeys.secretKey(key)))
     }
 
-    @Test("open, settle twice, refuse stale and forged vouchers, agent close, sweeper finalize; ledger holds throughout")
+    @Test(
+        "open, settle twice, refuse stale and forged vouchers, agent close, sweeper finalize; ledger holds throughout")
     func lifecycle() async throws {
         let world = try await EscrowWorld.make()
         defer { world.close() }
@@ -34,9 +36,11 @@ struct ChannelServiceTests {
         let replay = try await service.openChannel(request, by: agent, idempotencyKey: "open-1")
         #expect(replay.replayed && replay.value.id == channel.id)
 
-        _ = try await service.act(onChannel: channel.id, .settle, body: try signed(channel.id, 10_000, 1), by: provider, idempotencyKey: nil)
+        _ = try await service.act(
+            onChannel: channel.id, .settle, body: try signed(channel.id, 10_000, 1), by: provider, idempotencyKey: nil)
         try invariants()
-        _ = try await service.act(onChannel: channel.id, .settle, body: try signed(channel.id, 25_000, 2), by: provider, idempotencyKey: nil)
+        _ = try await service.act(
+            onChannel: channel.id, .settle, body: try signed(channel.id, 25_000, 2), by: provider, idempotencyKey: nil)
         try invariants()
         // 10 bps of 10000 is 10; of 15000 is 15.
         #expect(try world.balance(world.payee).available == 25_000 - 25)
@@ -62,7 +66,8 @@ struct ChannelServiceTests {
         #expect(closed.state == .closed && closed.returned?.units == 25_000)
         #expect(try world.balance(world.payer).available == 975_000)
         let receipts = try service.receipts(party: nil, kind: nil, cursor: nil, limit: 100).items
-        #expect(receipts.filter { $0.subject == channel.id.rawValue }.map(\.outcome) == ["settled", "settled", "closed"])
+        #expect(
+            receipts.filter { $0.subject == channel.id.rawValue }.map(\.outcome) == ["settled", "settled", "closed"])
         let stranger = await refusal { try service.channel(channel.id, by: world.db.principal(world.stranger)) }
         #expect(stranger?.code == .forbidden)
         #expect(checks == 4)

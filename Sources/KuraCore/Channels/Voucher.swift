@@ -82,3 +82,36 @@ extension KuraError.Code {
     /// The channel is closed, or closing and past its challenge period (HTTP 409).
     public static let channelClosed = KuraError.Code(rawValue: "channel_closed")
 }
+
+extension SignedVoucher {
+    /// The HTTP header that carries a voucher on a paid call.
+    public static let headerName = "Kura-Channel-Voucher"
+    /// The longest header value accepted (a voucher is about 250 bytes).
+    public static let maxHeaderLength = 1024
+
+    /// The header value: unpadded base64url of the canonical JSON `{"signature", "voucher"}`.
+    public func headerValue() throws(KuraError) -> String {
+        do { return Base64.urlEncode(try JSONValue(encoding: self).canonicalBytes()) } catch {
+            throw KuraError(.invalidRequest, "the voucher does not encode: \(error.reason)")
+        }
+    }
+
+    /// Reads a header value; anything malformed is `voucher_invalid`, never a crash.
+    public init(headerValue: String) throws(KuraError) {
+        guard headerValue.utf8.count <= Self.maxHeaderLength, let bytes = Base64.urlDecode(headerValue) else {
+            throw KuraError(
+                .voucherInvalid, "\(Self.headerName) is not base64url of at most \(Self.maxHeaderLength) bytes")
+        }
+        do {
+            let json = try JSONValue.parse(bytes)
+            guard case .object(let members) = json, Set(members.keys) == ["voucher", "signature"] else {
+                throw KuraError(.voucherInvalid, "\(Self.headerName) holds {voucher, signature} and nothing else")
+            }
+            self = try json.decode(SignedVoucher.self)
+        } catch let error as KuraError {
+            throw error
+        } catch {
+            throw KuraError(.voucherInvalid, "\(Self.headerName) is not a signed voucher: \(error)")
+        }
+    }
+}

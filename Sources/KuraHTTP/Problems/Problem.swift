@@ -66,8 +66,8 @@ public enum Problem {
 
     /// The problem document for `error`. A 5xx keeps its code but not its detail, which may name files or
     /// internals: the detail goes to the server log instead.
-    public static func body(for error: KuraError) -> JSONValue {
-        let status = status(for: error.code)
+    public static func body(for error: KuraError, status: HTTPResponse.Status? = nil) -> JSONValue {
+        let status = status ?? self.status(for: error.code)
         let detail =
             status.code >= 500
             ? "the server could not complete the request; the operator's log has the details" : error.detail
