@@ -5,6 +5,7 @@ enum Endpoint: CaseIterable, Sendable {
     case deposit, withdraw, showAccount
     case openEscrow, listEscrows, showEscrow
     case deliver, confirm, dispute, cancel, refund
+    case pay, showPayment
 
     var route: KuraRoute {
         switch self {
@@ -23,6 +24,8 @@ enum Endpoint: CaseIterable, Sendable {
         case .dispute: KuraRoute("POST", "/v1/escrows/{id}/dispute")
         case .cancel: KuraRoute("POST", "/v1/escrows/{id}/cancel")
         case .refund: KuraRoute("POST", "/v1/escrows/{id}/refund")
+        case .pay: KuraRoute("POST", "/v1/payments")
+        case .showPayment: KuraRoute("GET", "/v1/payments/{paymentId}")
         }
     }
 
@@ -31,6 +34,6 @@ enum Endpoint: CaseIterable, Sendable {
 
     /// The query parameters the route accepts; any other is refused, like an unknown body field.
     var queryParameters: Set<String> {
-        self == .listEscrows ? ["party", "state", "cursor", "limit"] : []
+        self == .listEscrows ? ["party", "state", "cursor", "limit"] : self == .showPayment ? ["payer"] : []
     }
 }

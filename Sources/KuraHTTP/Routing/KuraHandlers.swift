@@ -57,6 +57,8 @@ struct KuraHandlers: Sendable {
         case .dispute: return try await act(call, .dispute)
         case .cancel: return try await act(call, .cancel)
         case .refund: return try await act(call, .refund)
+        case .pay: return try await pay(call)
+        case .showPayment: return try showPayment(call)
         }
     }
 }

@@ -10,7 +10,7 @@ public struct KuraProjector: Projector {
     /// Creates the projector.
     public init() {}
 
-    static let tables = ["parties", "balances", "escrows", "receipts", "merkle_nodes"]
+    static let tables = ["parties", "balances", "escrows", "receipts", "merkle_nodes", "payments"]
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
         try db.execute(
@@ -31,6 +31,7 @@ public struct KuraProjector: Projector {
                 party TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(party, nonce));
             """)
         try db.execute(ReceiptLog.schema)
+        try db.execute(PaymentProjection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
@@ -45,6 +46,10 @@ public struct KuraProjector: Projector {
             try applyParty(try typedEvent(decoded, event, PartyEvent.init), stream: event.stream, seq: event.seq, db)
         } else if event.type.hasPrefix("account.") {
             try post(try typedEvent(decoded, event, FundsEvent.init).postings, db)
+        } else if event.type.hasPrefix("payment.") {
+            let payment = try typedEvent(decoded, event, PaymentEvent.init)
+            try post(payment.postings, db)
+            try PaymentProjection.apply(payment, event, receipts: receiptLog, db)
         }
     }
 

@@ -16,6 +16,7 @@ extension KuraService {
             "SELECT id, seq, payer, payee, state, asset, amount, due_at, json FROM escrows ORDER BY id",
             "SELECT idx, seq, kind, subject, payer, payee, json FROM receipts ORDER BY idx",
             "SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx",
+            "SELECT payer, payment_id, id, seq, payee, json FROM payments ORDER BY payer, payment_id",
         ]
         for sql in queries {
             let statement = try db.statement(sql)
