@@ -7,7 +7,7 @@ import KuraCrypto
 /// The body of `POST /verify` and `POST /settle`: `{x402Version, paymentPayload, paymentRequirements}`.
 public struct FacilitatorRequest: X402Message {
     public static var malformedReason: X402Reason { .invalidPayload }
-    public static var isVersioned: Bool { true }
+    public static var versionPaths: [[String]] { [["x402Version"], ["paymentPayload", "x402Version"]] }
 
     /// Always 2.
     public var x402Version: Int
@@ -32,7 +32,7 @@ public struct FacilitatorRequest: X402Message {
 /// The answer of `POST /verify`. A refusal is still HTTP 200, with `isValid: false` and a reason.
 public struct VerifyResponse: X402Message {
     public static var malformedReason: X402Reason { .unexpectedVerifyError }
-    public static var isVersioned: Bool { false }
+    public static var versionPaths: [[String]] { [] }
 
     /// Whether the payment would be accepted.
     public var isValid: Bool
@@ -64,7 +64,7 @@ public struct VerifyResponse: X402Message {
 /// `SettleResponse`: the answer of `POST /settle` and the body of the `PAYMENT-RESPONSE` header.
 public struct SettleResponse: X402Message {
     public static var malformedReason: X402Reason { .unexpectedSettleError }
-    public static var isVersioned: Bool { false }
+    public static var versionPaths: [[String]] { [] }
 
     /// Whether the payment was settled.
     public var success: Bool
@@ -132,7 +132,7 @@ public struct SupportedKind: Codable, Sendable, Equatable, Hashable {
 /// The answer of `GET /supported`.
 public struct SupportedResponse: X402Message {
     public static var malformedReason: X402Reason { .unexpectedVerifyError }
-    public static var isVersioned: Bool { false }
+    public static var versionPaths: [[String]] { [] }
 
     /// The kinds handled.
     public var kinds: [SupportedKind]

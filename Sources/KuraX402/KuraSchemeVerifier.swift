@@ -69,7 +69,7 @@ extension KuraScheme {
         guard accepted.network == requirements.network else {
             throw X402Refusal(.invalidNetwork, "the payment is for network '\(accepted.network)'")
         }
-        guard accepted == requirements else {
+        guard accepted.isSameOffer(as: requirements) else {
             throw X402Refusal(.invalidPaymentRequirements, "the payment accepted other requirements than these")
         }
         let required: EscrowTermsExtra?
@@ -126,5 +126,17 @@ extension KuraScheme {
         guard authorization.extra == terms else {
             throw X402Refusal(.kuraTermsMismatch(scheme), "the signed escrow terms are not the required ones")
         }
+    }
+}
+
+extension PaymentRequirements {
+    /// Equal in every member, where an empty `extra` is the same as none: the official Python SDK writes
+    /// `"extra": {}` for a requirement that had no `extra`, and its clients copy that into `accepted`.
+    public func isSameOffer(as other: PaymentRequirements) -> Bool {
+        var left = self
+        var right = other
+        if left.extra?.isEmpty == true { left.extra = nil }
+        if right.extra?.isEmpty == true { right.extra = nil }
+        return left == right
     }
 }

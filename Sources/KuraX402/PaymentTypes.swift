@@ -66,14 +66,14 @@ public struct PaymentRequirements: Codable, Sendable, Equatable, Hashable {
 
 extension PaymentRequirements: X402Message {
     public static var malformedReason: X402Reason { .invalidPaymentRequirements }
-    public static var isVersioned: Bool { false }
+    public static var versionPaths: [[String]] { [] }
     public func validate() throws(X402FieldProblem) { try validate("paymentRequirements") }
 }
 
 /// `PaymentRequired`: the body of the `PAYMENT-REQUIRED` header of a 402 answer.
 public struct PaymentRequired: X402Message {
     public static var malformedReason: X402Reason { .invalidPaymentRequirements }
-    public static var isVersioned: Bool { true }
+    public static var versionPaths: [[String]] { [["x402Version"]] }
 
     /// Always 2.
     public var x402Version: Int
@@ -111,7 +111,7 @@ public struct PaymentRequired: X402Message {
 /// `PaymentPayload`: the body of the `PAYMENT-SIGNATURE` header of a paid retry.
 public struct PaymentPayload: X402Message {
     public static var malformedReason: X402Reason { .invalidPayload }
-    public static var isVersioned: Bool { true }
+    public static var versionPaths: [[String]] { [["x402Version"]] }
 
     /// Always 2.
     public var x402Version: Int

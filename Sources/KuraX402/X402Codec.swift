@@ -56,14 +56,19 @@ public enum X402Codec {
         guard case .object = value else {
             throw X402Error(.notJSON, reason: M.malformedReason, "the JSON must be an object")
         }
-        if M.isVersioned {
-            guard let version = value["x402Version"] else {
-                throw X402Error(.unsupportedVersion, reason: .invalidX402Version, "x402Version is missing")
+        for path in M.versionPaths {
+            let name = path.joined(separator: ".")
+            var parent: JSONValue? = value
+            for key in path.dropLast() { parent = parent?[key] }
+            // A nested message that is absent or not an object is the field checks' to refuse, not this one.
+            guard case .object(let members)? = parent else { continue }
+            guard let version = members[path.last ?? ""] else {
+                throw X402Error(.unsupportedVersion, reason: .invalidX402Version, "\(name) is missing")
             }
             guard version.int64Value == Int64(Rules.version) else {
                 throw X402Error(
                     .unsupportedVersion, reason: .invalidX402Version,
-                    "x402Version must be \(Rules.version), got \(WireText.quote(describe(version)))")
+                    "\(name) must be \(Rules.version), got \(WireText.quote(describe(version)))")
             }
         }
         let message: M

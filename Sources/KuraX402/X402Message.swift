@@ -7,8 +7,9 @@ import KuraCrypto
 public protocol X402Message: Codable, Sendable, Equatable {
     /// The code to refuse a malformed message of this type with.
     static var malformedReason: X402Reason { get }
-    /// Whether the message carries `x402Version` at its top level (checked before anything else).
-    static var isVersioned: Bool { get }
+    /// Where the message carries `x402Version` (the top level, and nested messages): each must be 2, and is
+    /// checked before anything else, so a wrong version is always `invalid_x402_version`.
+    static var versionPaths: [[String]] { get }
     /// Checks the value rules that types alone do not express; throws a sentence naming the first broken one.
     func validate() throws(X402FieldProblem)
 }

@@ -13,7 +13,8 @@ struct PaymentReceiptTests {
         let request = PayRequest(
             payee: world.payee.id, amount: try Amount(units: 42_000), asset: usdc,
             paymentId: "pay_receipt_test_00001", resource: "https://provider.example/v1/forecast")
-        let payment = try await world.service.pay(request, by: world.db.principal(world.payer), idempotencyKey: nil).value
+        let payment = try await world.service.pay(request, by: world.db.principal(world.payer), idempotencyKey: nil)
+            .value
         let page = try world.service.receipts(party: world.payee.id, kind: "payment.settled", cursor: nil, limit: 10)
         let receipt = try #require(page.items.first)
         #expect(page.items.count == 1)

@@ -170,6 +170,18 @@ struct KuraSchemeTests {
         #expect(Self.refusal(forBadTerms, badTerms) == .invalidPaymentRequirements)
     }
 
+    @Test("an `accepted` with `extra: {}` (as the official Python SDK writes a requirement without extra) verifies")
+    func emptyExtra() throws {
+        var payment = try E.payment(E.exact)
+        payment.accepted.extra = [:]
+        let header = try X402Codec.header(payment)
+        let decoded = try X402Codec.decode(PaymentPayload.self, header: header)
+        #expect(decoded.accepted.extra == [:])
+        #expect(Self.refusal(decoded, E.exact) == nil)
+        payment.accepted.extra = ["name": "USDC"]
+        #expect(Self.refusal(payment, E.exact) == .invalidPaymentRequirements)
+    }
+
     @Test("the proof is read strictly: unknown members, bad nonce, bad terms")
     func strictProof() throws {
         let payment = try E.payment(E.escrow)

@@ -183,7 +183,7 @@ struct V2CodecTests {
         let error = #expect(throws: X402Error.self) {
             try X402Codec.decode(FacilitatorRequest.self, json: try inner.canonicalBytes())
         }
-        #expect(error?.kind == .invalidField && error?.detail.contains("paymentPayload.x402Version") == true)
+        #expect(error?.reason == .invalidX402Version && error?.detail.contains("paymentPayload.x402Version") == true)
     }
 
     @Test("inconsistent answers are refused: a refusal without a reason, a failed settlement with a transaction")
