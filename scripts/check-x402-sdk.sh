@@ -6,7 +6,9 @@
 #   - PAYMENT-SIGNATURE (payment-signature.header: an escrow-scheme payment) and PAYMENT-RESPONSE
 #     (payment-response.header: a refused settlement) through the SDK's header decoders;
 #   - that the SDK's models, dumped again, equal the JSON Kura wrote (no field lost or renamed), and that
-#     Kura's payment-identifier offer and ID are what the SDK's extension helpers declare and accept.
+#     Kura's payment-identifier offer and ID are what the SDK's extension helpers declare and accept;
+#   - and it writes the SDK's own re-encoding of Kura's two payments to Fixtures/x402/sdk-reencoded-*.header,
+#     which Kura's tests decode and verify (commit them when they change).
 # The fixtures are written and kept true by Tests/KuraX402Tests/X402DocsTests.swift.
 #
 #   scripts/check-x402-sdk.sh            # needs python3 with venv, and network access to PyPI
@@ -68,6 +70,16 @@ print(f"PAYMENT-SIGNATURE decoded as {type(pp).__name__}: scheme={pp.accepted.sc
 if not validation.valid or payment_id is None:
     failures += 1
     print(f"FAILED: the SDK refuses Kura's payment identifier: {validation}")
+
+# What the SDK writes when it encodes Kura's payments again (as an SDK client forwarding them would):
+# Tests/KuraX402Tests/X402DocsTests.swift checks that Kura decodes and verifies these bytes.
+from x402.http import encode_payment_signature_header
+for name in ("payment-signature", "payment-signature-exact"):
+    again = encode_payment_signature_header(decode_payment_signature_header(fixture(name)))
+    with open(f"Fixtures/x402/sdk-reencoded-{name}.header", "w") as out:
+        out.write(again + "\n")
+    print(f"{name}: re-encoded by the SDK into Fixtures/x402/sdk-reencoded-{name}.header "
+          f"({'same bytes' if again == fixture(name) else 'other bytes: ' + str(len(again)) + ' characters'})")
 
 response = fixture("payment-response")
 sr = decode_payment_response_header(response)

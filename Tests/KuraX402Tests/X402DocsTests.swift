@@ -72,6 +72,7 @@ struct X402DocsTests {
         return [
             ("payment-required.header", try X402Codec.header(E.paymentRequired)),
             ("payment-signature.header", try X402Codec.header(try E.payment(E.escrow))),
+            ("payment-signature-exact.header", try X402Codec.header(try E.payment(E.exact))),
             ("payment-response.header", try X402Codec.header(settle)),
         ]
     }
@@ -85,5 +86,21 @@ struct X402DocsTests {
             }
             #expect(try String(contentsOf: url, encoding: .utf8) == header + "\n", "\(file)")
         }
+    }
+
+    /// scripts/check-x402-sdk.sh writes what the official SDK makes of Kura's payments when it encodes them
+    /// again (`Fixtures/x402/sdk-reencoded-*.header`); Kura must read and verify those bytes too.
+    @Test("payments re-encoded by the official x402 SDK decode and verify", arguments: ["exact", "escrow"])
+    func sdkReencoded(scheme: String) throws {
+        let file =
+            scheme == "exact"
+            ? "sdk-reencoded-payment-signature-exact.header" : "sdk-reencoded-payment-signature.header"
+        let text = try String(contentsOf: X402Examples.fixture(file), encoding: .utf8)
+        let payment = try X402Codec.decode(
+            PaymentPayload.self, header: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        let requirements = scheme == "exact" ? E.exact : E.escrow
+        let verified = try KuraScheme.verify(
+            payment, against: requirements, on: E.network, payerKey: E.payerKey.publicKey, nowMilliseconds: E.now)
+        #expect(verified.scheme.rawValue == scheme)
     }
 }
