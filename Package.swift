@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "KuraHTTP", targets: ["KuraHTTP"]),
         .library(name: "KuraClient", targets: ["KuraClient"]),
         .library(name: "KuraTesting", targets: ["KuraTesting"]),
+        .library(name: "KuraX402", targets: ["KuraX402"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -79,5 +80,8 @@ let package = Package(
                 "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
+        // x402 wire types and header codecs: Foundation and KuraCrypto only.
+        .target(name: "KuraX402", dependencies: ["KuraCrypto"]),
+        .testTarget(name: "KuraX402Tests", dependencies: ["KuraX402", "KuraTesting"]),
     ]
 )

@@ -33,6 +33,7 @@ public enum Problem {
         case .voucherInvalid, .voucherOverCapacity: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
+        case .duplicatePayment: .conflict
         default: .internalServerError
         }
     }
@@ -60,6 +61,7 @@ public enum Problem {
         case .voucherStale: "Stale voucher"
         case .voucherOverCapacity: "Voucher over capacity"
         case .channelClosed: "Channel closed"
+        case .duplicatePayment: "Duplicate payment"
         default: "Internal error"
         }
     }

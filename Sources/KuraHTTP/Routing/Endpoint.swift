@@ -7,6 +7,7 @@ enum Endpoint: CaseIterable, Sendable {
     case deliver, confirm, dispute, cancel, refund
     case listDisputes, showDispute, disputeEvidence, disputeRuling, disputeRecusal, disputeAppeal
     case openChannel, showChannel, channelTopUp, channelSettle, channelClose
+    case pay, showPayment
 
     var route: KuraRoute {
         switch self {
@@ -36,6 +37,8 @@ enum Endpoint: CaseIterable, Sendable {
         case .channelTopUp: KuraRoute("POST", "/v1/channels/{id}/topup")
         case .channelSettle: KuraRoute("POST", "/v1/channels/{id}/settle")
         case .channelClose: KuraRoute("POST", "/v1/channels/{id}/close")
+        case .pay: KuraRoute("POST", "/v1/payments")
+        case .showPayment: KuraRoute("GET", "/v1/payments/{paymentId}")
         }
     }
 
@@ -47,6 +50,7 @@ enum Endpoint: CaseIterable, Sendable {
         switch self {
         case .listEscrows: ["party", "state", "cursor", "limit"]
         case .listDisputes: ["mine", "state", "cursor", "limit"]
+        case .showPayment: ["payer"]
         default: []
         }
     }

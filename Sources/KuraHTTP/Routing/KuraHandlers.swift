@@ -68,6 +68,8 @@ struct KuraHandlers: Sendable {
         case .channelTopUp: return try await act(call, onChannel: .topup)
         case .channelSettle: return try await act(call, onChannel: .settle)
         case .channelClose: return try await act(call, onChannel: .close)
+        case .pay: return try await pay(call)
+        case .showPayment: return try showPayment(call)
         }
     }
 }

@@ -12,6 +12,7 @@ public struct KuraProjector: Projector {
 
     static let tables = [
         "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
+        "payments",
     ]
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
@@ -35,6 +36,7 @@ public struct KuraProjector: Projector {
         try db.execute(ReceiptLog.schema)
         try db.execute(DisputeProjection.schema)
         try db.execute(ChannelProjection.schema)
+        try db.execute(PaymentProjection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
@@ -55,6 +57,10 @@ public struct KuraProjector: Projector {
             let typed = try typedEvent(decoded, event, ChannelEvent.init)
             try post(typed.postings, db)
             try ChannelProjection.apply(typed, event, receiptLog, db)
+        } else if event.type.hasPrefix("payment.") {
+            let payment = try typedEvent(decoded, event, PaymentEvent.init)
+            try post(payment.postings, db)
+            try PaymentProjection.apply(payment, event, receipts: receiptLog, db)
         }
     }
 

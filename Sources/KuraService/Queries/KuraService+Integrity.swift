@@ -19,6 +19,7 @@ extension KuraService {
             "SELECT id, seq, escrow, state, due_at, json FROM disputes ORDER BY id",
             "SELECT party, dispute, seated, seq FROM dispute_members ORDER BY party, dispute",
             "SELECT id, seq, agent, provider, state, due_at, json FROM channels ORDER BY id",
+            "SELECT payer, payment_id, id, seq, payee, json FROM payments ORDER BY payer, payment_id",
         ]
         for sql in queries {
             let statement = try db.statement(sql)
