@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraHTTP", "KuraClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // A small paid API behind Kura's middleware, for the end-to-end tests and the README.

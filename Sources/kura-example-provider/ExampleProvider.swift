@@ -48,14 +48,16 @@ struct ExampleProvider: AsyncParsableCommand {
 
         let router = Router()
         router.get("/healthz") { _, _ in "ok" }
+        @Sendable func quote(_: Request, _: BasicRequestContext) -> Response {
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"symbol":"KURA","price":"1.2345"}"#)))
+        }
+        // The same answer unpaid, as the benchmarks' baseline.
+        router.get("/free/quote", use: quote)
         router.group("/v1")
             .add(middleware: ChannelPaymentMiddleware(gate: gate, price: try Amount(units: price)))
-            .get("/quote") { _, _ -> Response in
-                let body = #"{"symbol":"KURA","price":"1.2345"}"#
-                return Response(
-                    status: .ok, headers: [.contentType: "application/json"],
-                    body: .init(byteBuffer: ByteBuffer(string: body)))
-            }
+            .get("/quote", use: quote)
         let host = host
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port)),
