@@ -62,12 +62,13 @@ public struct ReputationLedger: Sendable {
         self.only = only
     }
 
-    /// Folds the next receipt of the log (its `index` must be ``size``).
+    /// Folds the next receipt of the log: its `index` must be ``size`` (for a one-party ledger, at least
+    /// ``size``: it sees only the receipts that name its party).
     public mutating func fold(_ receipt: Receipt) throws(KuraError) {
-        guard receipt.index == size else {
+        guard only == nil ? receipt.index == size : receipt.index >= size else {
             throw KuraError(.invalidRequest, "receipt \(receipt.index) is out of order: expected index \(size)")
         }
-        size += 1
+        size = receipt.index + 1
         lastAt = receipt.at
         for (party, role, counterparty) in ReputationFold.roles(of: receipt) where only == nil || only == party {
             let key = PairKey(party: party, role: role, counterparty: counterparty)
@@ -82,6 +83,15 @@ public struct ReputationLedger: Sendable {
                     pair: &pairs[key, default: Evidence()], model: model)
             }
         }
+    }
+
+    /// Moves a one-party ledger to the end of the tree it was fed from: `size` receipts, the last at `lastAt`.
+    public mutating func close(size: UInt64, lastAt: Timestamp?) throws(KuraError) {
+        guard size >= self.size else {
+            throw KuraError(.invalidRequest, "the ledger is at \(self.size) receipts, past \(size)")
+        }
+        self.size = size
+        self.lastAt = lastAt
     }
 
     /// The report for `party` at this prefix, naming the tree's root (base64) as the caller computed it.

@@ -10,7 +10,7 @@ public struct KuraProjector: Projector {
     /// Creates the projector.
     public init() {}
 
-    static let tables = ["parties", "balances", "escrows", "receipts", "merkle_nodes"]
+    static let tables = ["parties", "balances", "escrows", "receipts", "merkle_nodes"] + ReputationProjection.tables
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
         try db.execute(
@@ -31,6 +31,7 @@ public struct KuraProjector: Projector {
                 party TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(party, nonce));
             """)
         try db.execute(ReceiptLog.schema)
+        try receiptLog.reputation.prepare(db)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
