@@ -42,7 +42,8 @@ public enum ReputationHistory {
             let opened = try await concurrently(plans) { plan in
                 try await service.openEscrow(
                     OpenEscrowRequest(
-                        payee: plan.payee.id, amount: plan.amount, asset: usdc, deliverBy: t.adding(milliseconds: 3_600_000),
+                        payee: plan.payee.id, amount: plan.amount, asset: usdc,
+                        deliverBy: t.adding(milliseconds: 3_600_000),
                         confirmWindowMs: 86_400_000, disputeWindowMs: 43_200_000),
                     by: database.principal(plan.payer), idempotencyKey: nil
                 ).value.id

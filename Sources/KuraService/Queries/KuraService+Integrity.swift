@@ -16,7 +16,7 @@ extension KuraService {
             "SELECT id, seq, payer, payee, state, asset, amount, due_at, json FROM escrows ORDER BY id",
             "SELECT idx, seq, kind, subject, payer, payee, json FROM receipts ORDER BY idx",
             "SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx",
-            "SELECT party, json FROM reputation_parties ORDER BY party",
+            "SELECT party, state FROM reputation_parties ORDER BY party",
             "SELECT party, role, counterparty, positive, negative, tick FROM reputation_pairs ORDER BY party, role, counterparty",
             "SELECT id, size, root, last_at, model FROM reputation_log",
         ]

@@ -6,7 +6,6 @@ extension KuraService {
     /// The most parties one batch read names.
     public static let maxReputationBatch = 100
 
-    static let reputationStates = DecodeCache<PartyReputation>(capacity: 4096)
     static let reputationModels = DecodeCache<ReputationModel>(capacity: 16)
 
     /// A party's reputation at the current tree size, or at the first `asOf` receipts. Public, read-only:
@@ -66,11 +65,11 @@ extension KuraService {
         tree: ReputationCheckpoint, model: ReputationModel, report: ReputationReport
     ) {
         let statement = try db.statement(
-            "SELECT m.size, m.root, m.last_at, m.model, p.json FROM reputation_log m "
+            "SELECT m.size, m.root, m.last_at, m.model, p.state FROM reputation_log m "
                 + "LEFT JOIN reputation_parties p ON p.party = ?1 WHERE m.id = 1")
         try statement.bind([.text(party.rawValue)])
         let row = try statement.rows { row throws(KuraError) in
-            (row.int64(0), row.bytes(1), row.int64(2), row.text(3), row.value(4).text)
+            (row.int64(0), row.bytes(1), row.int64(2), row.text(3), row.value(4).blob)
         }.first
         guard let row else {
             let tree = ReputationCheckpoint(size: 0, rootHash: Base64.encode(MerkleHash.emptyRoot))
@@ -80,7 +79,8 @@ extension KuraService {
         }
         let tree = ReputationCheckpoint(size: UInt64(row.0), rootHash: Base64.encode(row.1))
         let model = try reputationModels.value(row.3)
-        let state = try row.4.map { json throws(KuraError) in try reputationStates.value(json) } ?? PartyReputation()
+        let state =
+            try row.4.map { bytes throws(KuraError) in try PartyReputation(storage: bytes) } ?? PartyReputation()
         let report = ReputationReport(
             party: party, state: state, size: tree.size, rootHash: tree.rootHash,
             asOf: Timestamp(milliseconds: row.2), model: model)

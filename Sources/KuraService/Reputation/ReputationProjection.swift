@@ -15,7 +15,7 @@ struct ReputationProjection: Sendable {
     static let tables = ["reputation_parties", "reputation_pairs", "reputation_log"]
 
     static let schema = """
-        CREATE TABLE IF NOT EXISTS reputation_parties(party TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS reputation_parties(party TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS reputation_pairs(
             party TEXT NOT NULL, role TEXT NOT NULL, counterparty TEXT NOT NULL, positive INTEGER NOT NULL,
             negative INTEGER NOT NULL, tick INTEGER NOT NULL, PRIMARY KEY(party, role, counterparty)) WITHOUT ROWID;
@@ -71,8 +71,8 @@ struct ReputationProjection: Sendable {
                 ReputationFold.fold(receipt, role: role, into: &state.payer, pair: &pair, model: model)
             }
             try db.run(
-                "INSERT OR REPLACE INTO reputation_parties(party, json) VALUES (?, ?)", .text(party.rawValue),
-                .text(try Self.text(state)))
+                "INSERT OR REPLACE INTO reputation_parties(party, state) VALUES (?, ?)", .text(party.rawValue),
+                .blob(state.storageBytes))
             if !pair.isEmpty {
                 try db.run(
                     "INSERT OR REPLACE INTO reputation_pairs(party, role, counterparty, positive, negative, tick) "
@@ -89,9 +89,11 @@ struct ReputationProjection: Sendable {
     }
 
     static func state(_ party: PartyID, _ db: SQLiteConnection) throws(KuraError) -> PartyReputation? {
-        guard let json = try db.scalar("SELECT json FROM reputation_parties WHERE party = ?", .text(party.rawValue))?.text
+        guard
+            let bytes = try db.scalar("SELECT state FROM reputation_parties WHERE party = ?", .text(party.rawValue))?
+                .blob
         else { return nil }
-        return try Queries.decode(PartyReputation.self, json)
+        return try PartyReputation(storage: bytes)
     }
 
     private static func pair(_ party: PartyID, _ role: ReputationRole, _ counterparty: PartyID, _ db: SQLiteConnection)
