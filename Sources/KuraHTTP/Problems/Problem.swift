@@ -29,6 +29,7 @@ public enum Problem {
         case .invalidTransition, .idempotencyConflict, .versionConflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
+        case .rateLimited: .tooManyRequests
         default: .internalServerError
         }
     }
@@ -47,6 +48,7 @@ public enum Problem {
         case .payloadTooLarge: "Payload too large"
         case .insufficientFunds: "Insufficient funds"
         case .storageFailure: "Storage failure"
+        case .rateLimited: "Too many requests"
         default: "Internal error"
         }
     }
