@@ -24,6 +24,8 @@ protocol Backend: Sendable {
     func checkpointNote() async throws -> String
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue
     func close() async
+    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport
+    func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation
 }
 
 /// `--db FILE | --server URL`, with `--api-key` (or `KURA_API_KEY`) for a server and `--as PARTY` locally.
@@ -129,6 +131,12 @@ struct LocalBackend: Backend {
         try JSONValue(encoding: service.consistency(from: from, to: to))
     }
     func close() async { service.store.close() }
+    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
+        try service.reputation(of: party, asOf: asOf)
+    }
+    func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation {
+        try await service.reputationAttestation(of: party, asOf: asOf)
+    }
 }
 
 struct RemoteBackend: Backend {
@@ -191,6 +199,14 @@ struct RemoteBackend: Backend {
         try await remote { () async throws(KuraClientError) in try await client.consistency(from: from, to: to) }
     }
     func close() async {}
+    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
+        try await remote { () async throws(KuraClientError) in try await client.reputation(of: party, asOf: asOf) }
+    }
+    func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation {
+        try await remote { () async throws(KuraClientError) in
+            try await client.reputationAttestation(of: party, asOf: asOf)
+        }
+    }
 
     private func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
         do { return try await body() } catch { throw error.kuraError }
