@@ -17,5 +17,6 @@ struct Kura: AsyncParsableCommand {
             ReceiptCommands.self, DisputeCommands.self, ArbiterCommands.self,
             ChannelCommands.self,
             Sweep.self, Replay.self, Log.self, Keys.self, JSONCommand.self, Bench.self,
+            ReputationCommands.self,
         ])
 }

@@ -15,9 +15,4 @@ extension KuraHandlers {
     func showParty(_ call: Call) throws(KuraError) -> Response {
         try JSONResponse.make(service.party(call.id("id", as: PartyID.self)))
     }
-
-    /// `GET /v1/parties/{id}/passport`: the party record freshly signed by Kura.
-    func showPassport(_ call: Call) throws(KuraError) -> Response {
-        try JSONResponse.make(service.passport(call.id("id", as: PartyID.self)))
-    }
 }

@@ -34,6 +34,7 @@ public enum Problem {
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
         case .duplicatePayment: .conflict
+        case .rateLimited: .tooManyRequests
         default: .internalServerError
         }
     }
@@ -62,6 +63,7 @@ public enum Problem {
         case .voucherOverCapacity: "Voucher over capacity"
         case .channelClosed: "Channel closed"
         case .duplicatePayment: "Duplicate payment"
+        case .rateLimited: "Too many requests"
         default: "Internal error"
         }
     }

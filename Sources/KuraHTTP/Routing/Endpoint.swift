@@ -1,7 +1,7 @@
 /// What each route does. One case per route; ``route`` is its method and path.
 enum Endpoint: CaseIterable, Sendable {
     case health
-    case registerParty, showParty, showPassport
+    case registerParty, showParty
     case deposit, withdraw, showAccount
     case openEscrow, listEscrows, showEscrow
     case deliver, confirm, dispute, cancel, refund
@@ -14,7 +14,6 @@ enum Endpoint: CaseIterable, Sendable {
         case .health: KuraRoute("GET", "/healthz")
         case .registerParty: KuraRoute("POST", "/v1/parties")
         case .showParty: KuraRoute("GET", "/v1/parties/{id}")
-        case .showPassport: KuraRoute("GET", "/v1/parties/{id}/passport")
         case .deposit: KuraRoute("POST", "/v1/accounts/{party}/deposits")
         case .withdraw: KuraRoute("POST", "/v1/accounts/{party}/withdrawals")
         case .showAccount: KuraRoute("GET", "/v1/accounts/{party}")

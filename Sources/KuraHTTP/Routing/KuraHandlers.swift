@@ -10,6 +10,8 @@ import KuraService
 struct KuraHandlers: Sendable {
     let service: KuraService
     let maxBodyBytes: Int
+    /// Limits each client address on the public reputation routes; nil: no limit.
+    var rateLimiter: RateLimiter? = nil
 
     /// Builds the router from ``KuraRoutes/all``, behind the problem+json middleware.
     func makeRouter() -> Router<KuraRequestContext> {
@@ -24,6 +26,13 @@ struct KuraHandlers: Sendable {
         }
         // The transparency log's public reads (no credentials).
         for endpoint in LogEndpoint.allCases {
+            let route = endpoint.route
+            router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
+                try await respond(to: endpoint, request, context: context)
+            }
+        }
+        // Meishi reputation's public reads (no credentials, rate-limited per client address).
+        for endpoint in ReputationEndpoint.allCases {
             let route = endpoint.route
             router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
                 try await respond(to: endpoint, request, context: context)
@@ -45,7 +54,6 @@ struct KuraHandlers: Sendable {
         case .health: return try health()
         case .registerParty: return try await registerParty(call)
         case .showParty: return try showParty(call)
-        case .showPassport: return try showPassport(call)
         case .deposit: return try await moveFunds(call, deposit: true)
         case .withdraw: return try await moveFunds(call, deposit: false)
         case .showAccount: return try showAccount(call)

@@ -4,8 +4,11 @@ import Hummingbird
 /// the principal and body travel as values through ``KuraHandlers``.
 struct KuraRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
+    /// The client's IP address (what public reads are rate-limited by), or `unknown`.
+    let clientAddress: String
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }

@@ -28,6 +28,8 @@ public struct KuraServer: Sendable {
         public var checkpointIntervalMs: Int64
         /// Called once the server listens, with the bound port (the real one when ``port`` is 0).
         public var onListening: (@Sendable (Int) async -> Void)?
+        /// The limit per client address on the public reputation routes; nil: none.
+        public var publicRateLimit: RateLimit? = .generous
 
         /// The defaults: `127.0.0.1:8402`, 1 MiB bodies, a sweep every second, at most one checkpoint a second.
         public init(
@@ -61,7 +63,9 @@ public struct KuraServer: Sendable {
     /// ``Configuration/onListening`` hook. Run it with `runService()`, in a `ServiceGroup`, or test it with
     /// HummingbirdTesting (`app.test(.router)` / `.live`).
     public func makeApplication() -> some ApplicationProtocol {
-        let handlers = KuraHandlers(service: service, maxBodyBytes: max(0, configuration.maxBodyBytes))
+        let handlers = KuraHandlers(
+            service: service, maxBodyBytes: max(0, configuration.maxBodyBytes),
+            rateLimiter: configuration.publicRateLimit.map { RateLimiter(limit: $0) })
         let onListening = configuration.onListening
         var services: [any Service] = []
         if configuration.sweepIntervalMs > 0 {

@@ -10,10 +10,11 @@ public struct KuraProjector: Projector {
     /// Creates the projector.
     public init() {}
 
-    static let tables = [
-        "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
-        "payments",
-    ]
+    static let tables =
+        [
+            "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
+            "payments",
+        ] + ReputationProjection.tables
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
         try db.execute(
@@ -37,6 +38,7 @@ public struct KuraProjector: Projector {
         try db.execute(DisputeProjection.schema)
         try db.execute(ChannelProjection.schema)
         try db.execute(PaymentProjection.schema)
+        try receiptLog.reputation.prepare(db)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {

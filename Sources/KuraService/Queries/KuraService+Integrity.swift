@@ -20,6 +20,9 @@ extension KuraService {
             "SELECT party, dispute, seated, seq FROM dispute_members ORDER BY party, dispute",
             "SELECT id, seq, agent, provider, state, due_at, json FROM channels ORDER BY id",
             "SELECT payer, payment_id, id, seq, payee, json FROM payments ORDER BY payer, payment_id",
+            "SELECT party, state FROM reputation_parties ORDER BY party",
+            "SELECT party, role, counterparty, positive, negative, tick FROM reputation_pairs ORDER BY party, role, counterparty",
+            "SELECT id, size, root, last_at, model FROM reputation_log",
         ]
         for sql in queries {
             let statement = try db.statement(sql)

@@ -11,6 +11,10 @@ import KuraStore
 final class ReceiptLog: @unchecked Sendable {
     private var appender = MerkleAppender()
     private let lock = NSLockLike()
+    /// Folds each receipt into Meishi reputation, in the same transaction.
+    let reputation: ReputationProjection
+
+    init(reputation model: ReputationModel = .standard) { reputation = ReputationProjection(model: model) }
 
     static let schema = """
         CREATE TABLE IF NOT EXISTS receipts(
@@ -68,6 +72,7 @@ final class ReceiptLog: @unchecked Sendable {
                     "INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)", .integer(Int64(node.level)),
                     .integer(Int64(node.index)), .blob(node.hash))
             }
+            try reputation.apply(receipt, root: appender.root, db)
         }
     }
 
@@ -110,10 +115,14 @@ public struct ReceiptProjector: Projector {
     /// Creates the projector.
     public init() {}
 
-    public func createSchema(_ db: SQLiteConnection) throws(KuraError) { try db.execute(ReceiptLog.schema) }
+    public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
+        try db.execute(ReceiptLog.schema)
+        try log.reputation.prepare(db)
+    }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
         try db.execute("DELETE FROM receipts; DELETE FROM merkle_nodes;")
+        try log.reputation.reset(db)
         log.invalidate()
     }
 

@@ -8,7 +8,10 @@ import KuraStore
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the event store beside a raw SQLite baseline (writes temporary files).",
-        subcommands: [StoreBench.self, VerifyBench.self, ReceiptsBench.self, AppendLoop.self, BenchChannels.self])
+        subcommands: [
+            StoreBench.self, VerifyBench.self, ReceiptsBench.self, AppendLoop.self, ReputationBench.self,
+            BenchChannels.self,
+        ])
 
     struct StoreBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

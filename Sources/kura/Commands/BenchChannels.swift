@@ -51,7 +51,10 @@ struct BenchChannels: AsyncParsableCommand {
                         channel: channel, cumulativeAmount: Amount(clamping: UInt64(n) * price), sequence: UInt64(n))
                     return try? SignedVoucher(voucher, key: agentKey).headerValue()
                 }, channels: channels)
-            print(String(format: "paid GET /v1/quote (vouchers):   %8.0f requests/s (%.0f%% of unpaid)", paid, 100 * paid / unpaid))
+            print(
+                String(
+                    format: "paid GET /v1/quote (vouchers):   %8.0f requests/s (%.0f%% of unpaid)", paid,
+                    100 * paid / unpaid))
             let settlements = try await settle(channels: channels, agentKey: agentKey)
             print(String(format: "channel settlements over HTTP:   %8.0f settlements/s", settlements))
         }
@@ -72,7 +75,9 @@ struct BenchChannels: AsyncParsableCommand {
                     while ContinuousClock.now < deadline {
                         n += 1
                         var request = HTTPClientRequest(url: url)
-                        if let value = headers(channel, n) { request.headers.add(name: SignedVoucher.headerName, value: value) }
+                        if let value = headers(channel, n) {
+                            request.headers.add(name: SignedVoucher.headerName, value: value)
+                        }
                         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 20)
                         guard response.status.code == 200 else {
@@ -106,7 +111,8 @@ struct BenchChannels: AsyncParsableCommand {
                         let voucher = ChannelVoucher(
                             channel: channel, cumulativeAmount: try Amount(units: cumulative), sequence: sequence)
                         _ = try await client.act(
-                            onChannel: channel, .settle, body: try JSONValue(encoding: SignedVoucher(voucher, key: agentKey)))
+                            onChannel: channel, .settle,
+                            body: try JSONValue(encoding: SignedVoucher(voucher, key: agentKey)))
                     }
                     return rounds
                 }

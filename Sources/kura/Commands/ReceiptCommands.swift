@@ -8,7 +8,7 @@ import KuraService
 struct ReceiptCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receipts", abstract: "List, show, bundle and verify trust receipts.",
-        subcommands: [List.self, Show.self, Bundle.self, Verify.self])
+        subcommands: [List.self, Show.self, Bundle.self, Verify.self, Export.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -36,6 +36,8 @@ protocol Backend: Sendable {
     func act(onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue, idempotencyKey: String?) async throws
         -> Channel
     func channel(_ id: ChannelID) async throws -> Channel
+    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport
+    func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation
 }
 
 /// `--db FILE | --server URL`, with `--api-key` (or `KURA_API_KEY`) for a server and `--as PARTY` locally.
@@ -161,6 +163,12 @@ struct LocalBackend: Backend {
         try await service.act(onChannel: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
     }
     func channel(_ id: ChannelID) async throws -> Channel { try service.channel(id, by: principal) }
+    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
+        try service.reputation(of: party, asOf: asOf)
+    }
+    func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation {
+        try await service.reputationAttestation(of: party, asOf: asOf)
+    }
 }
 
 struct RemoteBackend: Backend {
@@ -253,6 +261,14 @@ struct RemoteBackend: Backend {
     }
     func channel(_ id: ChannelID) async throws -> Channel {
         try await remote { () async throws(KuraClientError) in try await client.channel(id) }
+    }
+    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
+        try await remote { () async throws(KuraClientError) in try await client.reputation(of: party, asOf: asOf) }
+    }
+    func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation {
+        try await remote { () async throws(KuraClientError) in
+            try await client.reputationAttestation(of: party, asOf: asOf)
+        }
     }
 
     private func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {

@@ -1,0 +1,124 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+extension KuraService {
+    /// The most parties one batch read names.
+    public static let maxReputationBatch = 100
+
+    static let reputationModels = DecodeCache<ReputationModel>(capacity: 16)
+
+    /// A party's reputation at the current tree size, or at the first `asOf` receipts. Public, read-only:
+    /// at the current size one row is read; `asOf` folds the party's receipts of that prefix again.
+    public func reputation(of party: PartyID, asOf: UInt64? = nil) throws(KuraError) -> ReputationReport {
+        try reputations(of: [party], asOf: asOf)[0]
+    }
+
+    /// The reputations of up to 100 parties, all at the same tree size.
+    public func reputations(of parties: [PartyID], asOf: UInt64? = nil) throws(KuraError) -> [ReputationReport] {
+        guard (1...Self.maxReputationBatch).contains(parties.count) else {
+            throw KuraError(.invalidRequest, "name 1 to \(Self.maxReputationBatch) parties")
+        }
+        return try read { db throws(KuraError) in
+            let latest = try Self.latestReputation(parties[0], db)
+            if asOf == nil || asOf == latest.tree.size {
+                var reports = [latest.report]
+                for party in parties.dropFirst() {
+                    let next = try Self.latestReputation(party, db)
+                    // A receipt appended between the two reads: fold the prefix the first one saw instead.
+                    guard next.tree == latest.tree else {
+                        return try Self.historicReputations(parties, size: latest.tree.size, latest: latest, db)
+                    }
+                    reports.append(next.report)
+                }
+                return reports
+            }
+            guard let asOf, asOf <= latest.tree.size else {
+                throw KuraError(.notFound, "the log has \(latest.tree.size) receipts, not \(asOf ?? 0)")
+            }
+            return try Self.historicReputations(parties, size: asOf, latest: latest, db)
+        }
+    }
+
+    /// The report signed by Kura, with the signed checkpoint of its tree.
+    public func reputationAttestation(of party: PartyID, asOf: UInt64? = nil) async throws(KuraError)
+        -> ReputationAttestation
+    {
+        let report = try reputation(of: party, asOf: asOf)
+        let checkpoint = try await checkpoint(size: report.checkpoint.size)
+        guard checkpoint.rootHash == report.checkpoint.rootHash else {
+            throw KuraError(.internalError, "the reputation rows and the receipt tree disagree at \(checkpoint.size)")
+        }
+        return try ReputationAttestation.sign(report, checkpointNote: checkpoint.note, signer: signer)
+    }
+
+    /// The Meishi passport: the party record and its current reputation, freshly signed by Kura. Public.
+    public func meishiPassport(_ id: PartyID) throws(KuraError) -> Passport {
+        let party = try party(id)
+        return Passport.issue(
+            party: party, issuedAt: clock.now(), issuer: signer.name, key: signer.key,
+            reputation: try reputation(of: id))
+    }
+
+    /// The tree the projection is at and the party's report there, from one statement (one snapshot).
+    private static func latestReputation(_ party: PartyID, _ db: SQLiteConnection) throws(KuraError) -> (
+        tree: ReputationCheckpoint, model: ReputationModel, report: ReputationReport
+    ) {
+        let statement = try db.statement(
+            "SELECT m.size, m.root, m.last_at, m.model, p.state FROM reputation_log m "
+                + "LEFT JOIN reputation_parties p ON p.party = ?1 WHERE m.id = 1")
+        try statement.bind([.text(party.rawValue)])
+        let row = try statement.rows { row throws(KuraError) in
+            (row.int64(0), row.bytes(1), row.int64(2), row.text(3), row.value(4).blob)
+        }.first
+        guard let row else {
+            let tree = ReputationCheckpoint(size: 0, rootHash: Base64.encode(MerkleHash.emptyRoot))
+            let report = ReputationReport(
+                party: party, state: PartyReputation(), size: 0, rootHash: tree.rootHash, asOf: nil, model: .standard)
+            return (tree, .standard, report)
+        }
+        let tree = ReputationCheckpoint(size: UInt64(row.0), rootHash: Base64.encode(row.1))
+        let model = try reputationModels.value(row.3)
+        let state =
+            try row.4.map { bytes throws(KuraError) in try PartyReputation(storage: bytes) } ?? PartyReputation()
+        let report = ReputationReport(
+            party: party, state: state, size: tree.size, rootHash: tree.rootHash,
+            asOf: Timestamp(milliseconds: row.2), model: model)
+        return (tree, model, report)
+    }
+
+    /// Reports at an earlier tree size: each party's receipts in that prefix, folded afresh.
+    private static func historicReputations(
+        _ parties: [PartyID], size: UInt64,
+        latest: (tree: ReputationCheckpoint, model: ReputationModel, report: ReputationReport),
+        _ db: SQLiteConnection
+    ) throws(KuraError) -> [ReputationReport] {
+        guard size > 0 else {
+            return parties.map {
+                ReputationReport(
+                    party: $0, state: PartyReputation(), size: 0, rootHash: Base64.encode(MerkleHash.emptyRoot),
+                    asOf: nil, model: latest.model)
+            }
+        }
+        let root: [UInt8]
+        do { root = try MerkleTree(nodes: SQLiteMerkleNodes(db: db)).root(size: size) } catch {
+            throw KuraError(.storageFailure, "cannot compute the root at \(size): \(error)")
+        }
+        guard let lastJSON = try db.scalar("SELECT json FROM receipts WHERE idx = ?", .integer(Int64(size - 1)))?.text
+        else { throw KuraError(.notFound, "no receipt \(size - 1)") }
+        let lastAt = try Queries.decode(Receipt.self, lastJSON).at
+        return try parties.map { party throws(KuraError) in
+            var ledger = ReputationLedger(model: latest.model, only: party)
+            let statement = try db.statement(
+                "SELECT json FROM receipts WHERE idx < ?2 AND idx IN "
+                    + "(SELECT idx FROM receipts WHERE payer = ?1 UNION SELECT idx FROM receipts WHERE payee = ?1) "
+                    + "ORDER BY idx")
+            try statement.bind([.text(party.rawValue), .integer(Int64(size))])
+            for json in try statement.rows({ row throws(KuraError) in row.text(0) }) {
+                try ledger.fold(try Queries.decode(Receipt.self, json))
+            }
+            try ledger.close(size: size, lastAt: lastAt)
+            return ledger.report(for: party, rootHash: Base64.encode(root))
+        }
+    }
+}

@@ -1,0 +1,272 @@
+import ArgumentParser
+import Foundation
+import KuraCore
+import KuraCrypto
+import KuraService
+
+/// `kura reputation …`: Meishi reputation, read from Kura or recomputed and verified offline.
+struct ReputationCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reputation",
+        abstract: "Show Meishi reputation, recompute it offline from a receipt export, verify attestations.",
+        subcommands: [Show.self, Compute.self, Verify.self, Attest.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a party's provider and payer scores, at the current tree size or as of N receipts.",
+            discussion: "Example: kura reputation show pty_… --server http://127.0.0.1:8402 --api-key $KEY")
+        @Argument var party: String
+        @OptionGroup var target: TargetOptions
+        @Option(help: "Compute at the tree of the first N receipts.") var asOf: UInt64?
+        @Flag(help: "Print the report's canonical JSON.") var json = false
+
+        func run() async throws {
+            try await withBackend(target) { backend in
+                let report = try await backend.reputation(of: try PartyID(validating: party), asOf: asOf)
+                if json { return printJSON(try JSONValue(encoding: report)) }
+                ReputationRender.report(report)
+            }
+        }
+    }
+
+    struct Attest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a party's reputation attestation (the report signed by Kura).",
+            discussion: "Example: kura reputation attest pty_… --out bob.attestation.json --db kura.sqlite")
+        @Argument var party: String
+        @OptionGroup var target: TargetOptions
+        @Option(help: "Attest the tree of the first N receipts.") var asOf: UInt64?
+        @Option(help: "Write to this file instead of stdout.") var out: String?
+
+        func run() async throws {
+            try await withBackend(target) { backend in
+                let attestation = try await backend.reputationAttestation(
+                    of: try PartyID(validating: party), asOf: asOf)
+                let bytes = try JSONValue(encoding: attestation).canonicalBytes()
+                guard let out else { return printJSON(try JSONValue(encoding: attestation)) }
+                guard FileManager.default.createFile(atPath: out, contents: Data(bytes + [0x0A])) else {
+                    throw KuraError(.invalidRequest, "cannot write \(out)")
+                }
+            }
+        }
+    }
+
+    struct Compute: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute reputation fully offline from a receipt export (JSON lines).",
+            discussion: """
+                Folds the receipts in index order (Docs/reputation.md), recomputes the tree root from their \
+                canonical JSON, and prints the same reports the server answers: one party with --party, else \
+                every party named by the receipts. No database, no server.
+
+                Example: kura reputation compute --receipts receipts.jsonl --party pty_… --as-of 1000 --json
+                """)
+        @Option(help: "The export, from `kura receipts export`.") var receipts: String
+        @Option(help: "Only this party.") var party: String?
+        @Option(help: "Use the first N receipts only.") var asOf: UInt64?
+        @Option(help: "Evidence half-life in days (default 90, as the server).") var halfLifeDays: Int64?
+        @Flag(help: "Print canonical JSON, one report per line.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                var model = ReputationModel.standard
+                if let halfLifeDays { model.halfLifeMs = halfLifeDays * 86_400_000 }
+                try model.validate()
+                let only = try party.map { try PartyID(validating: $0) }
+                let result = try OfflineReputation.compute(path: receipts, limit: asOf, only: only, model: model)
+                let parties = only.map { [$0] } ?? result.ledger.parties.keys.sorted()
+                let reports = parties.map { result.ledger.report(for: $0, rootHash: result.rootHash) }
+                if json {
+                    for report in reports { printJSON(try JSONValue(encoding: report)) }
+                    return
+                }
+                print("tree size \(result.ledger.size), root \(result.rootHash)")
+                ReputationRender.table(reports)
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a reputation attestation offline, with Kura's verifier key only.",
+            discussion: """
+                Checks, in order: the layout (malformed), the key name and ID (key_name), the Ed25519 signature \
+                (signature), the signed checkpoint of the attested tree (checkpoint); with --receipts also that \
+                the export's first N receipts have the attested root and give the attested report (receipts). \
+                Exits 0, or 65 naming the failed check.
+
+                Example: kura reputation verify bob.attestation.json --key kura.vkey --receipts receipts.jsonl
+                """)
+        @Argument(help: "The attestation file.") var attestation: String
+        @Option(help: "A file holding the verifier key, or the key text itself.") var key: String
+        @Option(help: "A receipt export to recompute the report from.") var receipts: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let verifier = try VerifierKeyArgument.load(key)
+                guard let data = FileManager.default.contents(atPath: attestation) else {
+                    throw KuraError(.notFound, "cannot read \(attestation)")
+                }
+                let decoded: ReputationAttestation
+                do throws(JSONError) {
+                    decoded = try JSONValue.parse([UInt8](data)).decode(ReputationAttestation.self)
+                } catch {
+                    throw KuraError(.verificationFailed, "\(attestation): malformed: \(error.reason)")
+                }
+                do throws(KuraError) { try decoded.verify(with: verifier) } catch {
+                    throw KuraError(.verificationFailed, "\(attestation): \(error.detail)")
+                }
+                let report = decoded.reputation
+                var recomputed = ""
+                if let receipts {
+                    let result = try OfflineReputation.compute(
+                        path: receipts, limit: report.checkpoint.size, only: report.party, model: report.model)
+                    guard result.ledger.size == report.checkpoint.size, result.rootHash == report.checkpoint.rootHash
+                    else {
+                        throw KuraError(
+                            .verificationFailed,
+                            "\(attestation): receipts: \(receipts) has \(result.ledger.size) receipts with root \(result.rootHash) at that size, the attestation names size \(report.checkpoint.size) root \(report.checkpoint.rootHash)"
+                        )
+                    }
+                    let again = result.ledger.report(for: report.party, rootHash: result.rootHash)
+                    guard try again.canonicalBytes() == report.canonicalBytes() else {
+                        throw KuraError(
+                            .verificationFailed,
+                            "\(attestation): receipts: recomputing from \(receipts) gives another report")
+                    }
+                    recomputed = " and recomputed from \(receipts)"
+                }
+                print(
+                    "ok: reputation of \(report.party) at tree size \(report.checkpoint.size) (root \(report.checkpoint.rootHash)) signed by \(decoded.issuer)\(recomputed)"
+                )
+            }
+        }
+    }
+}
+
+/// Reading a receipt export and folding it, streaming: memory for the scores and one chunk of the file.
+enum OfflineReputation {
+    struct Result {
+        var ledger: ReputationLedger
+        var rootHash: String
+    }
+
+    /// Folds the first `limit` receipts (all when nil) of the export at `path`.
+    static func compute(path: String, limit: UInt64?, only: PartyID?, model: ReputationModel) throws(KuraError)
+        -> Result
+    {
+        var ledger = ReputationLedger(model: model, only: only)
+        var tree = MerkleAppender()
+        var lastAt: Timestamp?
+        try ExportReader.forEachLine(path) { line, number throws(KuraError) -> Bool in
+            if let limit, tree.size >= limit { return false }
+            let value: JSONValue
+            let receipt: Receipt
+            do throws(JSONError) {
+                value = try JSONValue.parse(line)
+                receipt = try value.decode(Receipt.self)
+            } catch {
+                throw KuraError(.invalidRequest, "\(path):\(number): not a receipt: \(error.reason)")
+            }
+            guard receipt.index == tree.size else {
+                throw KuraError(
+                    .invalidRequest, "\(path):\(number): receipt \(receipt.index) where \(tree.size) belongs")
+            }
+            do throws(JSONError) { tree.append(leaf: try value.canonicalBytes()) } catch {
+                throw KuraError(.invalidRequest, "\(path):\(number): \(error.reason)")
+            }
+            if only == nil || receipt.payer == only || receipt.payee == only { try ledger.fold(receipt) }
+            lastAt = receipt.at
+            return true
+        }
+        if let limit, tree.size < limit {
+            throw KuraError(.notFound, "\(path) holds \(tree.size) receipts, not \(limit)")
+        }
+        if only != nil { try ledger.close(size: tree.size, lastAt: lastAt) }
+        return Result(ledger: ledger, rootHash: Base64.encode(tree.root))
+    }
+}
+
+/// Lines of a file, read in chunks.
+enum ExportReader {
+    /// Calls `body` with each non-empty line (without its newline) and its 1-based number, until it returns false.
+    static func forEachLine(_ path: String, _ body: (ArraySlice<UInt8>, Int) throws(KuraError) -> Bool)
+        throws(KuraError)
+    {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw KuraError(.notFound, "cannot read \(path)") }
+        defer { try? handle.close() }
+        var pending: [UInt8] = []
+        var number = 0
+        while true {
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 22) ?? Data() } catch {
+                throw KuraError(.storageFailure, "cannot read \(path): \(error)")
+            }
+            pending += chunk
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                number += 1
+                let line = pending[start..<newline]
+                start = newline + 1
+                if !line.isEmpty, !(try body(line, number)) { return }
+            }
+            pending.removeSubrange(..<start)
+            if chunk.isEmpty {
+                if !pending.isEmpty { _ = try body(pending[...], number + 1) }
+                return
+            }
+        }
+    }
+}
+
+enum ReputationRender {
+    static func report(_ r: ReputationReport) {
+        print("\(r.party) at tree size \(r.checkpoint.size) (root \(r.checkpoint.rootHash))")
+        printTable(
+            ["role", "score", "lowerBound", "tier", "positive", "negative"],
+            [("provider", r.provider), ("payer", r.payer)].map { name, s in
+                [
+                    name, "\(s.score)", "\(s.lowerBound)", s.tier, "\(s.evidence["positive"] ?? 0)",
+                    "\(s.evidence["negative"] ?? 0)",
+                ]
+            })
+    }
+
+    static func table(_ reports: [ReputationReport]) {
+        printTable(
+            ["party", "provider", "tier", "payer", "tier"],
+            reports.map {
+                [$0.party.rawValue, "\($0.provider.score)", $0.provider.tier, "\($0.payer.score)", $0.payer.tier]
+            })
+    }
+}
+
+extension ReceiptCommands {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every receipt, in index order, as JSON lines (one canonical receipt per line).",
+            discussion: "Example: kura receipts export --out receipts.jsonl --db kura.sqlite")
+        @OptionGroup var target: TargetOptions
+        @Option(help: "The file to write.") var out: String
+
+        func run() async throws {
+            try await withBackend(target) { backend in
+                guard FileManager.default.createFile(atPath: out, contents: nil),
+                    let handle = FileHandle(forWritingAtPath: out)
+                else { throw KuraError(.invalidRequest, "cannot write \(out)") }
+                defer { try? handle.close() }
+                var cursor: String?
+                var count = 0
+                repeat {
+                    let page = try await backend.receipts(party: nil, kind: nil, cursor: cursor, limit: 1000)
+                    var bytes: [UInt8] = []
+                    for receipt in page.items { bytes += try receipt.leafBytes() + [0x0A] }
+                    handle.write(Data(bytes))
+                    count += page.items.count
+                    cursor = page.nextCursor
+                } while cursor != nil
+                FileHandle.standardError.write(Data("wrote \(count) receipts to \(out)\n".utf8))
+            }
+        }
+    }
+}

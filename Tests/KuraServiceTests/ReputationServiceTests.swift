@@ -1,0 +1,197 @@
+import Foundation
+import KuraCore
+import KuraCrypto
+import KuraStore
+import KuraTesting
+import Logging
+import Testing
+
+@testable import KuraService
+
+/// Every receipt of the log, in index order, with its stored canonical bytes (what an export holds).
+func exportedReceipts(_ service: KuraService) throws -> [(bytes: [UInt8], receipt: Receipt)] {
+    var out: [(bytes: [UInt8], receipt: Receipt)] = []
+    var cursor: String?
+    repeat {
+        let page = try service.receipts(party: nil, kind: nil, cursor: cursor, limit: 1000)
+        for receipt in page.items { out.append((try receipt.leafBytes(), receipt)) }
+        cursor = page.nextCursor
+    } while cursor != nil
+    return out
+}
+
+/// The offline computation over the first `count` exported receipts: a fresh ledger and the tree's root.
+func offlineLedger(_ receipts: [(bytes: [UInt8], receipt: Receipt)], count: Int? = nil) throws -> (
+    ledger: ReputationLedger, root: String
+) {
+    var ledger = ReputationLedger()
+    var tree = InMemoryMerkleNodes()
+    for item in receipts.prefix(count ?? receipts.count) {
+        try ledger.fold(item.receipt)
+        tree.append(leaf: item.bytes)
+    }
+    return (ledger, Base64.encode(tree.root))
+}
+
+@Suite("Meishi reputation in the service")
+struct ReputationServiceTests {
+    static let expectedDirectory = GoldenFixtures.expected.appendingPathComponent("reputation")
+
+    @Test(
+        "golden scenarios: the server's report equals the offline one for every party, now and as of every size",
+        arguments: GoldenFixtures.names)
+    func goldenScenarios(name: String) async throws {
+        let session = try await ScenarioRunner.start(GoldenFixtures.scenario(name))
+        defer { session.close() }
+        let service = session.service
+        let receipts = try exportedReceipts(service)
+        let (ledger, root) = try offlineLedger(receipts)
+        var reports: [String: JSONValue] = [:]
+        for (label, party) in session.parties.sorted(by: { $0.key < $1.key }) {
+            let server = try service.reputation(of: party.id)
+            let offline = ledger.report(for: party.id, rootHash: root)
+            #expect(try server.canonicalBytes() == offline.canonicalBytes(), "\(name) \(label)")
+            #expect(server.checkpoint.size == UInt64(receipts.count))
+            #expect(server.checkpoint.rootHash == session.result.finalCheckpoint.rootHash)
+            reports[label] = try JSONValue(encoding: server)
+            for size in 0...receipts.count {
+                let (prefix, prefixRoot) = try offlineLedger(receipts, count: size)
+                let asOf = try service.reputation(of: party.id, asOf: UInt64(size))
+                #expect(asOf == prefix.report(for: party.id, rootHash: prefixRoot), "\(name) \(label) asOf \(size)")
+            }
+        }
+        let batch = try service.reputations(of: session.parties.values.map(\.id).sorted())
+        #expect(batch.map(\.party) == session.parties.values.map(\.id).sorted())
+
+        // The scores are pinned in Fixtures/expected/reputation/<scenario>.json.
+        let file: JSONValue = [
+            "scenario": .string(name),
+            "checkpoint": try JSONValue(
+                encoding: ledger.report(for: session.parties.values.first!.id, rootHash: root).checkpoint),
+            "reports": .object(reports),
+        ]
+        let url = Self.expectedDirectory.appendingPathComponent("\(name).json")
+        if GoldenFixtures.regenerating {
+            try FileManager.default.createDirectory(at: Self.expectedDirectory, withIntermediateDirectories: true)
+            try Data((PrettyJSON.text(file) + "\n").utf8).write(to: url, options: .atomic)
+            return
+        }
+        let data = try #require(
+            FileManager.default.contents(atPath: url.path),
+            "Fixtures/expected/reputation/\(name).json is missing; create it with KURA_REGENERATE_GOLDEN=1")
+        #expect(
+            try JSONValue.parse([UInt8](data)) == file, "scores differ from Fixtures/expected/reputation/\(name).json")
+    }
+
+    /// The payments of the random history: 10,000 as issue 7 asks with `KURA_REPUTATION_PAYMENTS=10000` (about
+    /// 15 s in a debug build), 2,000 by default so that the suite stays quick.
+    static let historyPayments = Int(ProcessInfo.processInfo.environment["KURA_REPUTATION_PAYMENTS"] ?? "") ?? 2_000
+
+    @Test("a seeded random history of payments: server equals offline for every party, and asOf equals a fresh fold")
+    func randomHistory() async throws {
+        let database = try await TestDatabase(label: "reputation-history")
+        defer { database.close() }
+        // Synthetic receipts (every kind the scoring knows, and some it ignores) appended the way every
+        // aggregate appends them, in the projection's own transaction.
+        let synthetic = SyntheticReceipts.make(payments: Self.historyPayments, parties: 300, seed: 42)
+        let base = try database.service.receiptCount()
+        let log = ReceiptLog()
+        for chunk in stride(from: 0, to: synthetic.count, by: 4000) {
+            let batch = Array(synthetic[chunk..<min(chunk + 4000, synthetic.count)])
+            _ = try await database.store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Int in
+                for receipt in batch {
+                    let envelope = try Event(
+                        seq: receipt.eventSeq, stream: "synthetic/\(receipt.subject)", version: 1, type: receipt.kind,
+                        payload: [:], at: receipt.at, actor: "test", commandId: "synthetic", prevHash: Event.genesisHash
+                    )
+                    try log.append(envelope: envelope, tx.db) { index in
+                        var indexed = receipt
+                        indexed.index = index
+                        return indexed
+                    }
+                }
+                return batch.count
+            }
+        }
+        let service = database.service
+        let receipts = try exportedReceipts(service)
+        #expect(receipts.count == synthetic.count + Int(base))
+        let (ledger, root) = try offlineLedger(receipts)
+        let parties = Set(synthetic.flatMap { [$0.payer, $0.payee] }).sorted()
+        #expect(parties.count > 250)
+        var tiers: Set<String> = []
+        for batch in stride(from: 0, to: parties.count, by: 100) {
+            let ids = Array(parties[batch..<min(batch + 100, parties.count)])
+            let reports = try service.reputations(of: ids)
+            for (id, report) in zip(ids, reports) {
+                #expect(try report.canonicalBytes() == ledger.report(for: id, rootHash: root).canonicalBytes())
+                tiers.insert(report.provider.tier)
+                tiers.insert(report.payer.tier)
+            }
+        }
+        #expect(tiers.count >= 3, "a varied history gives varied tiers: \(tiers)")
+        for size in [1, receipts.count / 5] {
+            let (prefix, prefixRoot) = try offlineLedger(receipts, count: size)
+            let ids = Array(parties.prefix(5))
+            let reports = try service.reputations(of: ids, asOf: UInt64(size))
+            #expect(reports == ids.map { prefix.report(for: $0, rootHash: prefixRoot) }, "asOf \(size)")
+        }
+        #expect(throws: KuraError.self) { try service.reputation(of: parties[0], asOf: UInt64(receipts.count + 1)) }
+    }
+
+    @Test("escrows driven through the service: server equals offline, and replay rebuilds the same rows")
+    func serviceHistory() async throws {
+        let database = try await TestDatabase(label: "reputation-service")
+        defer { database.close() }
+        let parties = try await ReputationHistory.run(in: database, payments: 200, parties: 8, seed: 7, round: 100)
+        let service = database.service
+        let receipts = try exportedReceipts(service)
+        let (ledger, root) = try offlineLedger(receipts)
+        for party in parties {
+            #expect(try service.reputation(of: party.id) == ledger.report(for: party.id, rootHash: root))
+        }
+        let kinds = Set(receipts.map(\.receipt.kind))
+        #expect(kinds.isSuperset(of: ["escrow.released", "escrow.expired", "escrow.refunded", "escrow.disputed"]))
+        let replay = try await service.replay()
+        #expect(replay.before == replay.after)
+    }
+
+    @Test("a database whose reputation rows are missing is rebuilt from its receipts when opened")
+    func rebuildOnOpen() async throws {
+        let database = try await TestDatabase(label: "reputation-rebuild")
+        defer { database.close() }
+        let parties = try await ReputationHistory.run(in: database, payments: 60, parties: 5, seed: 3, round: 20)
+        let before = try parties.map { try database.service.reputation(of: $0.id) }
+        let digest = try database.service.projectionDigest()
+        _ = try await database.store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Int in
+            try tx.db.execute(
+                "DELETE FROM reputation_parties; DELETE FROM reputation_pairs; DELETE FROM reputation_log;")
+            return 0
+        }
+        database.store.close()
+        let reopened = try KuraService.openStore(path: database.path, create: false, durable: false)
+        defer { reopened.close() }
+        let service = KuraService(
+            store: reopened, signer: TestKeys.serviceSigner, clock: database.clock.clock,
+            logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(try parties.map { try service.reputation(of: $0.id) } == before)
+        #expect(try service.projectionDigest() == digest)
+    }
+
+    @Test("attestations verify with the log's key; passports carry the current report")
+    func attestationAndPassport() async throws {
+        let database = try await TestDatabase(label: "reputation-attest")
+        defer { database.close() }
+        let parties = try await ReputationHistory.run(in: database, payments: 40, parties: 4, seed: 5, round: 20)
+        let service = database.service
+        let attestation = try await service.reputationAttestation(of: parties[1].id)
+        try attestation.verify(with: TestKeys.serviceSigner.verifier)
+        #expect(attestation.reputation == (try service.reputation(of: parties[1].id)))
+        let old = try await service.reputationAttestation(of: parties[1].id, asOf: 10)
+        try old.verify(with: TestKeys.serviceSigner.verifier)
+        #expect(old.reputation.checkpoint.size == 10)
+        let passport = try service.meishiPassport(parties[2].id)
+        #expect(passport.reputation == (try service.reputation(of: parties[2].id)))
+        #expect(passport.verify(with: TestKeys.serviceSigner.key.publicKey))
+    }
+}
