@@ -157,6 +157,10 @@ public struct SweepReport: Sendable, Equatable, Codable {
     public var released: [EscrowID] = []
     /// Escrows returned to the payer because nothing was delivered in time.
     public var expired: [EscrowID] = []
+    /// Facilitator reservations voided because they expired unsettled; their holds went back.
+    public var voided: [ReservationID] = []
+    /// Mandates past their expiry; their remainders went back to their agents.
+    public var expiredMandates: [MandateID] = []
 
     public init() {}
 }

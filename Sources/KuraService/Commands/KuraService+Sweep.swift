@@ -3,7 +3,8 @@ import KuraCrypto
 import KuraStore
 
 extension KuraService {
-    /// Applies every time-based transition due at the clock's `now`: auto-release and expiry.
+    /// Applies every time-based transition due at the clock's `now`: auto-release and expiry of escrows, voiding
+    /// of expired reservations, expiry of mandates.
     /// Safe to run from several processes: each escrow is re-decided inside the write transaction.
     public func sweep() async throws(KuraError) -> SweepReport {
         let now = clock.now()
@@ -30,6 +31,7 @@ extension KuraService {
                 continue
             }
         }
+        try await sweepFacilitator(now: now, into: &report)
         if !due.isEmpty {
             logger.info(
                 "sweep", metadata: ["released": "\(report.released.count)", "expired": "\(report.expired.count)"])

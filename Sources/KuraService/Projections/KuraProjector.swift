@@ -31,10 +31,12 @@ public struct KuraProjector: Projector {
                 party TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(party, nonce));
             """)
         try db.execute(ReceiptLog.schema)
+        try db.execute(FacilitatorProjection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
         for table in Self.tables { try db.execute("DELETE FROM \(table)") }
+        try FacilitatorProjection.reset(db)
         receiptLog.invalidate()
     }
 
@@ -45,6 +47,8 @@ public struct KuraProjector: Projector {
             try applyParty(try typedEvent(decoded, event, PartyEvent.init), stream: event.stream, seq: event.seq, db)
         } else if event.type.hasPrefix("account.") {
             try post(try typedEvent(decoded, event, FundsEvent.init).postings, db)
+        } else if FacilitatorProjection.handles(event.type) {
+            try FacilitatorProjection.apply(event, decoded: decoded, self, db)
         }
     }
 
@@ -102,7 +106,7 @@ public struct KuraProjector: Projector {
         }
     }
 
-    private func post(_ postings: [Posting], _ db: SQLiteConnection) throws(KuraError) {
+    func post(_ postings: [Posting], _ db: SQLiteConnection) throws(KuraError) {
         for posting in postings {
             let units = Int64(posting.amount.units)
             try Self.add(-units, to: posting.from, posting.asset, db)
