@@ -29,6 +29,12 @@ public enum Problem {
         case .invalidTransition, .idempotencyConflict, .versionConflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
+        case .partyInactive, .counterpartyNotAllowed: .forbidden
+        case .reservationNotFound: .notFound
+        case .laneMismatch, .envelopeMismatch, .mandateInactive, .positionFrozen, .positionInactive: .conflict
+        case .capExceeded, .mandateExhausted, .creditExceeded, .priceUnavailable, .unknownKey: .unprocessableContent
+        case .reservationExpired, .reservationVoided: .gone
+        case .envelopeInvalid: .badRequest
         default: .internalServerError
         }
     }
@@ -47,6 +53,22 @@ public enum Problem {
         case .payloadTooLarge: "Payload too large"
         case .insufficientFunds: "Insufficient funds"
         case .storageFailure: "Storage failure"
+        case .partyInactive: "Party inactive"
+        case .counterpartyNotAllowed: "Counterparty not allowed"
+        case .reservationNotFound: "Reservation not found"
+        case .laneMismatch: "Lane mismatch"
+        case .envelopeMismatch: "Envelope mismatch"
+        case .mandateInactive: "Mandate inactive"
+        case .positionFrozen: "Position frozen"
+        case .positionInactive: "Position inactive"
+        case .capExceeded: "Cap exceeded"
+        case .mandateExhausted: "Mandate exhausted"
+        case .creditExceeded: "Credit exceeded"
+        case .priceUnavailable: "Price unavailable"
+        case .unknownKey: "Unknown key"
+        case .reservationExpired: "Reservation expired"
+        case .reservationVoided: "Reservation voided"
+        case .envelopeInvalid: "Envelope invalid"
         default: "Internal error"
         }
     }

@@ -5,6 +5,10 @@ enum Endpoint: CaseIterable, Sendable {
     case deposit, withdraw, showAccount
     case openEscrow, listEscrows, showEscrow
     case deliver, confirm, dispute, cancel, refund
+    case verify, settle, showReservation
+    case createMandate, showMandate, topUpMandate, revokeMandate
+    case openPosition, showPosition, repayPosition, liquidatePosition, closePosition
+    case postPrice, listPrices
 
     var route: KuraRoute {
         switch self {
@@ -23,6 +27,20 @@ enum Endpoint: CaseIterable, Sendable {
         case .dispute: KuraRoute("POST", "/v1/escrows/{id}/dispute")
         case .cancel: KuraRoute("POST", "/v1/escrows/{id}/cancel")
         case .refund: KuraRoute("POST", "/v1/escrows/{id}/refund")
+        case .verify: KuraRoute("POST", "/x402/verify")
+        case .settle: KuraRoute("POST", "/x402/settle")
+        case .showReservation: KuraRoute("GET", "/v1/reservations/{id}")
+        case .createMandate: KuraRoute("POST", "/v1/mandates")
+        case .showMandate: KuraRoute("GET", "/v1/mandates/{id}")
+        case .topUpMandate: KuraRoute("POST", "/v1/mandates/{id}/top-up")
+        case .revokeMandate: KuraRoute("POST", "/v1/mandates/{id}/revoke")
+        case .openPosition: KuraRoute("POST", "/v1/positions")
+        case .showPosition: KuraRoute("GET", "/v1/positions/{id}")
+        case .repayPosition: KuraRoute("POST", "/v1/positions/{id}/repay")
+        case .liquidatePosition: KuraRoute("POST", "/v1/positions/{id}/liquidate")
+        case .closePosition: KuraRoute("POST", "/v1/positions/{id}/close")
+        case .postPrice: KuraRoute("POST", "/v1/prices")
+        case .listPrices: KuraRoute("GET", "/v1/prices")
         }
     }
 

@@ -57,6 +57,9 @@ struct KuraHandlers: Sendable {
         case .dispute: return try await act(call, .dispute)
         case .cancel: return try await act(call, .cancel)
         case .refund: return try await act(call, .refund)
+        case .verify, .settle, .showReservation, .createMandate, .showMandate, .topUpMandate, .revokeMandate,
+            .openPosition, .showPosition, .repayPosition, .liquidatePosition, .closePosition, .postPrice, .listPrices:
+            return try await respondFacilitator(to: endpoint, call)
         }
     }
 }

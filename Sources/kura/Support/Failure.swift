@@ -13,6 +13,13 @@ enum Failure {
         case .notFound: 66
         case .forbidden, .unauthenticated, .insufficientFunds: 69
         case .invalidTransition, .idempotencyConflict, .versionConflict: 75
+        case .envelopeInvalid: 64
+        case .reservationNotFound: 66
+        case .partyInactive, .counterpartyNotAllowed, .capExceeded, .mandateExhausted, .mandateInactive,
+            .creditExceeded, .positionFrozen, .positionInactive, .priceUnavailable, .unknownKey, .reservationExpired,
+            .reservationVoided:
+            69
+        case .laneMismatch, .envelopeMismatch: 75
         default: 70
         }
     }
