@@ -16,5 +16,6 @@ struct Kura: AsyncParsableCommand {
             Init.self, Serve.self, PartyCommands.self, Deposit.self, Withdraw.self, Balance.self, EscrowCommands.self,
             ReceiptCommands.self,
             Sweep.self, Replay.self, Log.self, Keys.self, JSONCommand.self, Bench.self,
+            MandateCommands.self, PositionCommands.self, PriceCommands.self,
         ])
 }
