@@ -60,6 +60,7 @@ expires=$(( $(date +%s) * 1000 + 86400000 ))
 mandate="$(json_field id <<<"$(post /v1/mandates "$agent_key" "{\"agent\":\"$agent\",\"asset\":\"USDC\",\"amount\":100000,\"perTxCap\":5000,\"dailyCap\":50000,\"allowedCounterparties\":[\"$provider\"],\"expiresAt\":$expires}")")"
 verify="$(post /x402/verify "$agent_key" "{\"amount\":2500,\"lane\":\"enterprise\",\"mandate\":\"$mandate\",\"agent\":\"$agent\",\"counterparty\":\"$provider\",\"resource\":\"https://api.example/weather\"}")"
 envelope="$(json_field envelope <<<"$verify")"
+echo "POST /x402/verify -> $verify"
 curl -fsS "$url/.well-known/jwks.json" >"$work/jwks.json"
 
 echo "JWKS: $(cat "$work/jwks.json")"
@@ -97,3 +98,8 @@ except jws.InvalidJWSSignature:
 else:
     sys.exit("jwcrypto accepted a tampered envelope")
 PY
+settle="$(curl -fsS -D "$work/settle.headers" -X POST "$url/x402/settle" -H "Authorization: Bearer $agent_key" \
+    -H 'Content-Type: application/json' \
+    -d "{\"reservationId\":\"$(json_field reservationId <<<"$verify")\",\"envelope\":\"$envelope\"}")"
+echo "POST /x402/settle -> $settle"
+grep -i '^kura-' "$work/settle.headers" | tr -d '\r'
