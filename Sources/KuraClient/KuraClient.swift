@@ -16,6 +16,8 @@ public final class KuraClient: Sendable {
     let httpClient: HTTPClient
     let maxAttempts: Int
     let timeout: TimeAmount
+    /// Decision envelopes from ``verify(_:idempotencyKey:)``, kept for ``settle(_:lane:)``.
+    let envelopes = EnvelopeStore()
 
     /// Creates a client. `apiKey` is sent as `Authorization: Bearer`.
     public init(

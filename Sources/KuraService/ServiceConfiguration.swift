@@ -11,6 +11,15 @@ public struct ServiceConfiguration: Sendable {
     public var maxRequestSkewMs: Int64 = 300_000
     /// The most escrows one sweep handles (the rest wait for the next sweep).
     public var sweepBatch: Int = 500
+    /// How long a facilitator reservation lives: settle must come before `issuedAt + reservationTtlMs`.
+    public var reservationTtlMs: Int64 = 120_000
+    /// The crypto-fast loan-to-value cap in basis points (6000: credit is 60 % of the collateral's value).
+    public var ltvBps: UInt64 = 6_000
+    /// The crypto-fast minimum health factor in basis points (15000 = 1.5); below it a position freezes.
+    public var minHealthBps: UInt64 = 15_000
+    /// Earlier signing keys whose decision envelopes still verify (key rotation): published in the JWK set
+    /// beside the current key until removed from this list.
+    public var previousVerifiers: [NoteVerifier] = []
 
     /// The defaults of DESIGN section 5.
     public init() {}

@@ -18,5 +18,6 @@ struct Kura: AsyncParsableCommand {
             ChannelCommands.self,
             Sweep.self, Replay.self, Log.self, Keys.self, JSONCommand.self, Bench.self,
             ReputationCommands.self,
+            MandateCommands.self, PositionCommands.self, PriceCommands.self,
         ])
 }

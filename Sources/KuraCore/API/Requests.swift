@@ -164,6 +164,10 @@ public struct SweepReport: Sendable, Equatable, Codable {
     public var disputes: [DisputeID] = []
     /// Channels a deadline moved on (expired into closing, or closed after the challenge period).
     public var channels: [ChannelID] = []
+    /// Facilitator reservations voided because they expired unsettled; their holds went back.
+    public var voided: [ReservationID] = []
+    /// Mandates past their expiry; their remainders went back to their agents.
+    public var expiredMandates: [MandateID] = []
 
     public init() {}
 }

@@ -1,5 +1,6 @@
 /// A ledger account, written on the wire as its path: `party/<pty_…>/available`, `escrow/<esc_…>/held`,
-/// `reservation/<res_…>/held`, `channel/<ch_…>/held`, `fees` or `external`.
+/// `reservation/<res_…>/held`, `channel/<ch_…>/held`, `fees`, `external`, `mandate/<mdt_…>/funds`,
+/// `position/<pos_…>/collateral` or `position/<pos_…>/debt`.
 ///
 /// An enum rather than a bare string so that a posting can only name an account that exists in the design.
 public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, LosslessStringConvertible {
@@ -15,6 +16,13 @@ public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringCo
     case fees
     /// The world outside Kura: deposits come from it and withdrawals go to it, so it goes negative.
     case external
+    /// An enterprise mandate's prefunded balance, drawn by facilitator reservations.
+    case mandateFunds(MandateID)
+    /// Collateral locked in a crypto-fast position, in the collateral's own asset.
+    case positionCollateral(PositionID)
+    /// A crypto-fast position's credit line: negative by what the agent owes (reserved plus settled, unpaid);
+    /// never positive.
+    case positionDebt(PositionID)
 
     /// Parses and validates an account path.
     public init(validating text: String) throws(KuraError) {
@@ -30,6 +38,12 @@ public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringCo
             self = .reservationHeld(try ReservationID(validating: parts[1]))
         case 3 where parts[0] == "channel" && parts[2] == "held":
             self = .channelHeld(try ChannelID(validating: parts[1]))
+        case 3 where parts[0] == "mandate" && parts[2] == "funds":
+            self = .mandateFunds(try MandateID(validating: parts[1]))
+        case 3 where parts[0] == "position" && parts[2] == "collateral":
+            self = .positionCollateral(try PositionID(validating: parts[1]))
+        case 3 where parts[0] == "position" && parts[2] == "debt":
+            self = .positionDebt(try PositionID(validating: parts[1]))
         default:
             throw KuraError(.invalidRequest, "'\(text.prefix(120))' is not a ledger account")
         }
@@ -49,14 +63,25 @@ public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringCo
         case .channelHeld(let id): "channel/\(id)/held"
         case .fees: "fees"
         case .external: "external"
+        case .mandateFunds(let id): "mandate/\(id)/funds"
+        case .positionCollateral(let id): "position/\(id)/collateral"
+        case .positionDebt(let id): "position/\(id)/debt"
+        }
+    }
+
+    /// Whether the account may go below zero: `external` (net deposits) and a position's debt (credit drawn).
+    public var mayBeNegative: Bool {
+        switch self {
+        case .external, .positionDebt: true
+        default: false
         }
     }
 
     /// Whether this is one of the `…/held` accounts that hold funds on someone's behalf.
     public var isHeld: Bool {
         switch self {
-        case .escrowHeld, .reservationHeld, .channelHeld: true
-        case .available, .fees, .external: false
+        case .escrowHeld, .reservationHeld, .channelHeld, .mandateFunds, .positionCollateral: true
+        case .available, .fees, .external, .positionDebt: false
         }
     }
 

@@ -41,8 +41,9 @@ public struct Ledger: Sendable, Equatable {
 
     /// Sentences describing every broken rule; empty when the books are sound.
     ///
-    /// Rules: per asset, the balances sum to zero; no account but `external` is negative (this covers
-    /// `party/*/available`, every `*/held` and `fees`); no balance overflowed.
+    /// Rules: per asset, the balances sum to zero; no account but `external` and `position/*/debt` is negative
+    /// (this covers `party/*/available`, every `*/held`, mandate funds, collateral and `fees`); a position's debt
+    /// is never positive; no balance overflowed.
     public func invariantViolations() -> [String] {
         var violations: [String] = []
         var sums: [Asset: Int64] = [:]
@@ -50,8 +51,11 @@ public struct Ledger: Sendable, Equatable {
             for (asset, units) in perAsset.sorted(by: { $0.key < $1.key }) {
                 // Wrapping is exact here: the true sum is 0 exactly when the wrapped sum is.
                 sums[asset, default: 0] &+= units
-                if units < 0 && account != .external {
+                if units < 0 && !account.mayBeNegative {
                     violations.append("\(account) is \(units) \(asset), below zero")
+                }
+                if units > 0, case .positionDebt = account {
+                    violations.append("\(account) is \(units) \(asset), above zero (repaid more than owed)")
                 }
             }
         }

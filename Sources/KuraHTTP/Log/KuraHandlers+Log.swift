@@ -19,6 +19,7 @@ extension KuraHandlers {
         case .checkpoint: return try await checkpoint()
         case .consistency: return try consistency(read)
         case .verifierKey: return verifierKey()
+        case .jwks: return try jwks()
         }
     }
 

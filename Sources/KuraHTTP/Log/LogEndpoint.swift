@@ -4,6 +4,7 @@
 enum LogEndpoint: CaseIterable, Sendable {
     case listReceipts, showReceipt, receiptBundle
     case checkpoint, consistency, verifierKey
+    case jwks
 
     var route: KuraRoute {
         switch self {
@@ -13,6 +14,7 @@ enum LogEndpoint: CaseIterable, Sendable {
         case .checkpoint: KuraRoute("GET", "/v1/log/checkpoint")
         case .consistency: KuraRoute("GET", "/v1/log/consistency")
         case .verifierKey: KuraRoute("GET", "/v1/log/key")
+        case .jwks: KuraRoute("GET", "/.well-known/jwks.json")
         }
     }
 
@@ -22,7 +24,7 @@ enum LogEndpoint: CaseIterable, Sendable {
         case .listReceipts: ["party", "kind", "cursor", "limit"]
         case .receiptBundle: ["size"]
         case .consistency: ["from", "to"]
-        case .showReceipt, .checkpoint, .verifierKey: []
+        case .showReceipt, .checkpoint, .verifierKey, .jwks: []
         }
     }
 }

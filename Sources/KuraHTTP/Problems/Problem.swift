@@ -35,6 +35,12 @@ public enum Problem {
         case .insufficientFunds: .unprocessableContent
         case .duplicatePayment: .conflict
         case .rateLimited: .tooManyRequests
+        case .partyInactive, .counterpartyNotAllowed: .forbidden
+        case .reservationNotFound: .notFound
+        case .laneMismatch, .envelopeMismatch, .mandateInactive, .positionFrozen, .positionInactive: .conflict
+        case .capExceeded, .mandateExhausted, .creditExceeded, .priceUnavailable, .unknownKey: .unprocessableContent
+        case .reservationExpired, .reservationVoided: .gone
+        case .envelopeInvalid: .badRequest
         default: .internalServerError
         }
     }
@@ -64,6 +70,22 @@ public enum Problem {
         case .channelClosed: "Channel closed"
         case .duplicatePayment: "Duplicate payment"
         case .rateLimited: "Too many requests"
+        case .partyInactive: "Party inactive"
+        case .counterpartyNotAllowed: "Counterparty not allowed"
+        case .reservationNotFound: "Reservation not found"
+        case .laneMismatch: "Lane mismatch"
+        case .envelopeMismatch: "Envelope mismatch"
+        case .mandateInactive: "Mandate inactive"
+        case .positionFrozen: "Position frozen"
+        case .positionInactive: "Position inactive"
+        case .capExceeded: "Cap exceeded"
+        case .mandateExhausted: "Mandate exhausted"
+        case .creditExceeded: "Credit exceeded"
+        case .priceUnavailable: "Price unavailable"
+        case .unknownKey: "Unknown key"
+        case .reservationExpired: "Reservation expired"
+        case .reservationVoided: "Reservation voided"
+        case .envelopeInvalid: "Envelope invalid"
         default: "Internal error"
         }
     }

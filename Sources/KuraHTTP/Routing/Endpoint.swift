@@ -8,6 +8,10 @@ enum Endpoint: CaseIterable, Sendable {
     case listDisputes, showDispute, disputeEvidence, disputeRuling, disputeRecusal, disputeAppeal
     case openChannel, showChannel, channelTopUp, channelSettle, channelClose
     case pay, showPayment
+    case verify, settle, showReservation
+    case createMandate, showMandate, topUpMandate, revokeMandate
+    case openPosition, showPosition, repayPosition, liquidatePosition, closePosition
+    case postPrice, listPrices
 
     var route: KuraRoute {
         switch self {
@@ -38,6 +42,20 @@ enum Endpoint: CaseIterable, Sendable {
         case .channelClose: KuraRoute("POST", "/v1/channels/{id}/close")
         case .pay: KuraRoute("POST", "/v1/payments")
         case .showPayment: KuraRoute("GET", "/v1/payments/{paymentId}")
+        case .verify: KuraRoute("POST", "/x402/verify")
+        case .settle: KuraRoute("POST", "/x402/settle")
+        case .showReservation: KuraRoute("GET", "/v1/reservations/{id}")
+        case .createMandate: KuraRoute("POST", "/v1/mandates")
+        case .showMandate: KuraRoute("GET", "/v1/mandates/{id}")
+        case .topUpMandate: KuraRoute("POST", "/v1/mandates/{id}/top-up")
+        case .revokeMandate: KuraRoute("POST", "/v1/mandates/{id}/revoke")
+        case .openPosition: KuraRoute("POST", "/v1/positions")
+        case .showPosition: KuraRoute("GET", "/v1/positions/{id}")
+        case .repayPosition: KuraRoute("POST", "/v1/positions/{id}/repay")
+        case .liquidatePosition: KuraRoute("POST", "/v1/positions/{id}/liquidate")
+        case .closePosition: KuraRoute("POST", "/v1/positions/{id}/close")
+        case .postPrice: KuraRoute("POST", "/v1/prices")
+        case .listPrices: KuraRoute("GET", "/v1/prices")
         }
     }
 

@@ -78,6 +78,9 @@ struct KuraHandlers: Sendable {
         case .channelClose: return try await act(call, onChannel: .close)
         case .pay: return try await pay(call)
         case .showPayment: return try showPayment(call)
+        case .verify, .settle, .showReservation, .createMandate, .showMandate, .topUpMandate, .revokeMandate,
+            .openPosition, .showPosition, .repayPosition, .liquidatePosition, .closePosition, .postPrice, .listPrices:
+            return try await respondFacilitator(to: endpoint, call)
         }
     }
 }

@@ -3,7 +3,8 @@ import KuraCrypto
 import KuraStore
 
 extension KuraService {
-    /// Applies every time-based transition due at the clock's `now`: auto-release, expiry and dispute deadlines.
+    /// Applies every time-based transition due at the clock's `now`: auto-release and expiry of escrows, dispute
+    /// and channel deadlines, voiding of expired reservations, expiry of mandates.
     /// Safe to run from several processes: each escrow is re-decided inside the write transaction.
     public func sweep() async throws(KuraError) -> SweepReport {
         let now = clock.now()
@@ -32,12 +33,14 @@ extension KuraService {
         }
         try await sweepDisputes(now: now, into: &report)
         try await sweepChannels(now: now, into: &report)
-        if !due.isEmpty || !report.disputes.isEmpty {
+        try await sweepFacilitator(now: now, into: &report)
+        if !due.isEmpty || !report.disputes.isEmpty || !report.channels.isEmpty || !report.voided.isEmpty {
             logger.info(
                 "sweep",
                 metadata: [
                     "released": "\(report.released.count)", "expired": "\(report.expired.count)",
-                    "disputes": "\(report.disputes.count)",
+                    "disputes": "\(report.disputes.count)", "channels": "\(report.channels.count)",
+                    "voided": "\(report.voided.count)",
                 ])
         }
         return report

@@ -39,10 +39,12 @@ public struct KuraProjector: Projector {
         try db.execute(ChannelProjection.schema)
         try db.execute(PaymentProjection.schema)
         try receiptLog.reputation.prepare(db)
+        try db.execute(FacilitatorProjection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
         for table in Self.tables { try db.execute("DELETE FROM \(table)") }
+        try FacilitatorProjection.reset(db)
         receiptLog.invalidate()
     }
 
@@ -63,6 +65,8 @@ public struct KuraProjector: Projector {
             let payment = try typedEvent(decoded, event, PaymentEvent.init)
             try post(payment.postings, db)
             try PaymentProjection.apply(payment, event, receipts: receiptLog, db)
+        } else if FacilitatorProjection.handles(event.type) {
+            try FacilitatorProjection.apply(event, decoded: decoded, self, db)
         }
     }
 
@@ -120,7 +124,7 @@ public struct KuraProjector: Projector {
         }
     }
 
-    private func post(_ postings: [Posting], _ db: SQLiteConnection) throws(KuraError) {
+    func post(_ postings: [Posting], _ db: SQLiteConnection) throws(KuraError) {
         for posting in postings {
             let units = Int64(posting.amount.units)
             try Self.add(-units, to: posting.from, posting.asset, db)

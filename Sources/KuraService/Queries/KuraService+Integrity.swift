@@ -24,7 +24,7 @@ extension KuraService {
             "SELECT party, role, counterparty, positive, negative, tick FROM reputation_pairs ORDER BY party, role, counterparty",
             "SELECT id, size, root, last_at, model FROM reputation_log",
         ]
-        for sql in queries {
+        for sql in queries + FacilitatorProjection.digestQueries {
             let statement = try db.statement(sql)
             try statement.bind([])
             while try statement.step() {
@@ -63,7 +63,7 @@ extension KuraService {
     }
 
     /// Ledger invariants over the balances read model: every asset sums to zero, no available or held
-    /// balance is negative. Empty when all hold.
+    /// balance is negative (a position's debt may be, and may never be positive). Empty when all hold.
     public func ledgerViolations() throws(KuraError) -> [String] {
         try read { db throws(KuraError) in
             var violations: [String] = []
@@ -73,9 +73,16 @@ extension KuraService {
                 violations.append("asset \(row.0) sums to \(row.1), not 0")
             }
             let negative = try db.statement(
-                "SELECT account, asset, balance FROM balances WHERE balance < 0 AND account != 'external'")
+                "SELECT account, asset, balance FROM balances WHERE balance < 0 AND account != 'external'"
+                    + " AND account NOT LIKE 'position/%/debt'")
             for row in try negative.rows({ row throws(KuraError) in (row.text(0), row.text(1), row.int64(2)) }) {
                 violations.append("\(row.0) holds \(row.2) \(row.1)")
+            }
+            // A position's debt account is negative by what is owed; above zero, more was repaid than owed.
+            let overpaid = try db.statement(
+                "SELECT account, asset, balance FROM balances WHERE balance > 0 AND account LIKE 'position/%/debt'")
+            for row in try overpaid.rows({ row throws(KuraError) in (row.text(0), row.text(1), row.int64(2)) }) {
+                violations.append("\(row.0) holds \(row.2) \(row.1), above zero")
             }
             return violations
         }

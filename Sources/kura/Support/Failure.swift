@@ -16,6 +16,13 @@ enum Failure {
         case .alreadyRuled, .deadlinePassed, .disputeNotOpen: 75
         case .voucherInvalid, .voucherOverCapacity: 69
         case .voucherStale, .channelClosed: 75
+        case .envelopeInvalid: 64
+        case .reservationNotFound: 66
+        case .partyInactive, .counterpartyNotAllowed, .capExceeded, .mandateExhausted, .mandateInactive,
+            .creditExceeded, .positionFrozen, .positionInactive, .priceUnavailable, .unknownKey, .reservationExpired,
+            .reservationVoided:
+            69
+        case .laneMismatch, .envelopeMismatch: 75
         default: 70
         }
     }

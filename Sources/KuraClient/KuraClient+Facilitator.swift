@@ -1,0 +1,131 @@
+import AsyncHTTPClient
+import KuraCore
+import KuraCrypto
+import Synchronization
+
+/// The envelopes a client received from verify, by reservation, so a caller can settle by ID alone.
+final class EnvelopeStore: Sendable {
+    private let envelopes = Mutex<[ReservationID: String]>([:])
+
+    func keep(_ envelope: String, for reservation: ReservationID) {
+        envelopes.withLock { $0[reservation] = envelope }
+    }
+
+    func envelope(for reservation: ReservationID) -> String? { envelopes.withLock { $0[reservation] } }
+}
+
+extension KuraClient {
+    /// `POST /x402/verify`: reserves the payment and keeps its envelope for ``settle(_:lane:)``.
+    public func verify(_ request: VerifyRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> VerifyResponse
+    {
+        let answer = try await call(
+            .POST, "/x402/verify", body: try Self.json(request), idempotencyKey: idempotencyKey,
+            as: VerifyResponse.self)
+        envelopes.keep(answer.envelope, for: answer.reservationId)
+        return answer
+    }
+
+    /// The envelope this client received for `reservation`, if it verified it.
+    public func envelope(for reservation: ReservationID) -> String? { envelopes.envelope(for: reservation) }
+
+    /// `POST /x402/settle` with the envelope kept from ``verify(_:idempotencyKey:)``. Safe to retry and to repeat:
+    /// the Idempotency-Key is derived from the reservation, and the server settles a reservation once (a repeat
+    /// answers the first result with `idempotent: true`). Errors are classified: `retryable` (transport, 5xx),
+    /// `refused` (e.g. `reservation_expired` 410, `lane_mismatch` 409, `unknown_key` 422), `invalid`
+    /// (`envelope_invalid` 400, or no envelope kept for this reservation).
+    public func settle(_ reservation: ReservationID, lane: Lane? = nil) async throws(KuraClientError)
+        -> SettleResponse
+    {
+        guard let envelope = envelopes.envelope(for: reservation) else {
+            throw KuraClientError(
+                kind: .invalid, status: nil, code: "envelope_invalid",
+                detail: "this client holds no envelope for \(reservation); pass the one from verify")
+        }
+        return try await settle(reservation, envelope: envelope, lane: lane)
+    }
+
+    /// `POST /x402/settle` with an envelope received elsewhere (e.g. from the paying agent).
+    public func settle(_ reservation: ReservationID, envelope: String, lane: Lane? = nil)
+        async throws(KuraClientError) -> SettleResponse
+    {
+        let request = SettleRequest(reservationId: reservation, envelope: envelope, lane: lane)
+        return try await call(
+            .POST, "/x402/settle", body: try Self.json(request), idempotencyKey: "settle-\(reservation)",
+            as: SettleResponse.self)
+    }
+
+    /// `GET /v1/reservations/{id}`.
+    public func reservation(_ id: ReservationID) async throws(KuraClientError) -> Reservation {
+        try await call(.GET, "/v1/reservations/\(id)", as: Reservation.self)
+    }
+
+    /// `GET /.well-known/jwks.json`: the keys that verify envelopes.
+    public func jwks() async throws(KuraClientError) -> JSONValue {
+        try await send(.GET, "/.well-known/jwks.json").json()
+    }
+
+    /// `POST /v1/mandates`.
+    public func createMandate(_ request: CreateMandateRequest, idempotencyKey: String? = nil)
+        async throws(KuraClientError) -> Mandate
+    {
+        try await call(
+            .POST, "/v1/mandates", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Mandate.self)
+    }
+
+    /// `GET /v1/mandates/{id}`.
+    public func mandate(_ id: MandateID) async throws(KuraClientError) -> Mandate {
+        try await call(.GET, "/v1/mandates/\(id)", as: Mandate.self)
+    }
+
+    /// `POST /v1/mandates/{id}/top-up`.
+    public func topUpMandate(_ id: MandateID, amount: Amount, idempotencyKey: String? = nil)
+        async throws(KuraClientError) -> Mandate
+    {
+        try await call(
+            .POST, "/v1/mandates/\(id)/top-up", body: try Self.json(AmountRequest(amount: amount)),
+            idempotencyKey: idempotencyKey, as: Mandate.self)
+    }
+
+    /// `POST /v1/mandates/{id}/revoke`.
+    public func revokeMandate(_ id: MandateID, idempotencyKey: String? = nil) async throws(KuraClientError) -> Mandate {
+        try await call(.POST, "/v1/mandates/\(id)/revoke", body: [:], idempotencyKey: idempotencyKey, as: Mandate.self)
+    }
+
+    /// `POST /v1/positions`.
+    public func openPosition(_ request: OpenPositionRequest, idempotencyKey: String? = nil)
+        async throws(KuraClientError) -> Position
+    {
+        try await call(
+            .POST, "/v1/positions", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Position.self)
+    }
+
+    /// `GET /v1/positions/{id}`.
+    public func position(_ id: PositionID) async throws(KuraClientError) -> Position {
+        try await call(.GET, "/v1/positions/\(id)", as: Position.self)
+    }
+
+    /// `POST /v1/positions/{id}/repay`, `/liquidate` or `/close` (`amount` for repay only).
+    public func actOnPosition(_ id: PositionID, _ action: String, amount: Amount? = nil, idempotencyKey: String? = nil)
+        async throws(KuraClientError) -> Position
+    {
+        var body: JSONValue = [:]
+        if let amount { body = try Self.json(AmountRequest(amount: amount)) }
+        return try await call(
+            .POST, "/v1/positions/\(id)/\(action)", body: body, idempotencyKey: idempotencyKey, as: Position.self)
+    }
+
+    /// `POST /v1/prices` (operators).
+    public func postPrice(_ request: PostPriceRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> PriceUpdate
+    {
+        try await call(
+            .POST, "/v1/prices", body: try Self.json(request), idempotencyKey: idempotencyKey, as: PriceUpdate.self)
+    }
+
+    /// `GET /v1/prices`.
+    public func prices() async throws(KuraClientError) -> [Price] {
+        struct Items: Decodable { var items: [Price] }
+        return try await call(.GET, "/v1/prices", as: Items.self).items
+    }
+}

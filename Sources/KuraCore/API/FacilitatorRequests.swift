@@ -1,0 +1,182 @@
+/// `POST /x402/verify`: reserve a payment from `agent` to `counterparty` on a lane.
+public struct VerifyRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = [
+        "amount", "asset", "lane", "mandate", "collateral", "agent", "counterparty", "resource", "paymentId",
+    ]
+    public var amount: Amount
+    /// Defaults to the mandate's or position's asset; when given it must match.
+    public var asset: Asset?
+    public var lane: Lane
+    /// The mandate to draw on (enterprise).
+    public var mandate: MandateID?
+    /// The collateral position to draw on (crypto-fast).
+    public var collateral: PositionID?
+    public var agent: PartyID
+    public var counterparty: PartyID
+    public var resource: String?
+    public var paymentId: String?
+
+    public init(
+        amount: Amount, asset: Asset? = nil, lane: Lane, mandate: MandateID? = nil, collateral: PositionID? = nil,
+        agent: PartyID, counterparty: PartyID, resource: String? = nil, paymentId: String? = nil
+    ) {
+        self.amount = amount
+        self.asset = asset
+        self.lane = lane
+        self.mandate = mandate
+        self.collateral = collateral
+        self.agent = agent
+        self.counterparty = counterparty
+        self.resource = resource
+        self.paymentId = paymentId
+    }
+}
+
+/// The answer to a verify: the reservation and its signed decision envelope.
+public struct VerifyResponse: Codable, Sendable, Equatable {
+    public var reservationId: ReservationID
+    /// The JWS compact serialisation of the decision; settle needs it back.
+    public var envelope: String
+    public var approvedAmount: Amount
+    public var expiresAt: Timestamp
+    public var lane: Lane
+
+    public init(
+        reservationId: ReservationID, envelope: String, approvedAmount: Amount, expiresAt: Timestamp, lane: Lane
+    ) {
+        self.reservationId = reservationId
+        self.envelope = envelope
+        self.approvedAmount = approvedAmount
+        self.expiresAt = expiresAt
+        self.lane = lane
+    }
+}
+
+/// `POST /x402/settle`: execute a reservation, exactly once.
+public struct SettleRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = ["reservationId", "envelope", "lane"]
+    public var reservationId: ReservationID
+    public var envelope: String
+    /// When given, the lane the caller expects; another lane is `lane_mismatch`.
+    public var lane: Lane?
+
+    public init(reservationId: ReservationID, envelope: String, lane: Lane? = nil) {
+        self.reservationId = reservationId
+        self.envelope = envelope
+        self.lane = lane
+    }
+}
+
+/// The answer to a settle. `idempotent` is true when the reservation had already settled: this is the first
+/// settle's result, unchanged.
+public struct SettleResponse: Codable, Sendable, Equatable {
+    /// The rail's proof: base58 of Kura's Ed25519 signature over the settlement record.
+    public var txSignature: String
+    /// The `evt_…` ID of the `reservation.settled` event: what to bill against.
+    public var billableEventId: EventID
+    public var settledAt: Timestamp
+    public var amount: Amount
+    public var lane: Lane
+    public var idempotent: Bool
+
+    public init(
+        txSignature: String, billableEventId: EventID, settledAt: Timestamp, amount: Amount, lane: Lane,
+        idempotent: Bool
+    ) {
+        self.txSignature = txSignature
+        self.billableEventId = billableEventId
+        self.settledAt = settledAt
+        self.amount = amount
+        self.lane = lane
+        self.idempotent = idempotent
+    }
+}
+
+/// `POST /v1/mandates`.
+public struct CreateMandateRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = [
+        "agent", "asset", "amount", "perTxCap", "dailyCap", "allowedCounterparties", "expiresAt",
+    ]
+    public var agent: PartyID
+    public var asset: Asset
+    public var amount: Amount
+    public var perTxCap: Amount
+    public var dailyCap: Amount
+    /// Who may be paid; empty: anyone.
+    public var allowedCounterparties: [PartyID]
+    public var expiresAt: Timestamp
+
+    public init(
+        agent: PartyID, asset: Asset, amount: Amount, perTxCap: Amount, dailyCap: Amount,
+        allowedCounterparties: [PartyID], expiresAt: Timestamp
+    ) {
+        self.agent = agent
+        self.asset = asset
+        self.amount = amount
+        self.perTxCap = perTxCap
+        self.dailyCap = dailyCap
+        self.allowedCounterparties = allowedCounterparties
+        self.expiresAt = expiresAt
+    }
+
+    /// The terms it proposes.
+    public var terms: MandateTerms {
+        MandateTerms(
+            agent: agent, asset: asset, amount: amount, perTxCap: perTxCap, dailyCap: dailyCap,
+            allowedCounterparties: allowedCounterparties, expiresAt: expiresAt)
+    }
+}
+
+/// `POST /v1/mandates/{id}/top-up` and `POST /v1/positions/{id}/repay`.
+public struct AmountRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = ["amount"]
+    public var amount: Amount
+    public init(amount: Amount) { self.amount = amount }
+}
+
+/// `POST /v1/positions`: lock collateral and open a credit line in `asset`.
+public struct OpenPositionRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = ["agent", "collateralAsset", "collateral", "asset", "singlePaymentCap"]
+    public var agent: PartyID
+    public var collateralAsset: Asset
+    /// Collateral units to lock.
+    public var collateral: Amount
+    /// The asset payments are made in.
+    public var asset: Asset
+    public var singlePaymentCap: Amount
+
+    public init(agent: PartyID, collateralAsset: Asset, collateral: Amount, asset: Asset, singlePaymentCap: Amount) {
+        self.agent = agent
+        self.collateralAsset = collateralAsset
+        self.collateral = collateral
+        self.asset = asset
+        self.singlePaymentCap = singlePaymentCap
+    }
+}
+
+/// `POST /v1/prices` (operators): `price` quote units per 10^9 base units.
+public struct PostPriceRequest: StrictRequest, Equatable {
+    public static let fields: Set<String> = ["base", "quote", "price"]
+    public var base: Asset
+    public var quote: Asset
+    public var price: UInt64
+
+    public init(base: Asset, quote: Asset, price: UInt64) {
+        self.base = base
+        self.quote = quote
+        self.price = price
+    }
+}
+
+/// The answer to a price post: the price and the positions it froze or unfroze.
+public struct PriceUpdate: Codable, Sendable, Equatable {
+    public var price: Price
+    public var frozen: [PositionID]
+    public var unfrozen: [PositionID]
+
+    public init(price: Price, frozen: [PositionID], unfrozen: [PositionID]) {
+        self.price = price
+        self.frozen = frozen
+        self.unfrozen = unfrozen
+    }
+}

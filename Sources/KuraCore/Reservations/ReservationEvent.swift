@@ -1,0 +1,61 @@
+import KuraCrypto
+
+/// What happened to a reservation, as recorded in its stream. Every event moves money and carries its postings.
+public enum ReservationEvent: Sendable, Equatable, Hashable {
+    /// The amount moved from its source (mandate funds or position debt) into `reservation/<id>/held`.
+    case reserved(Reservation, postings: [Posting])
+    /// The hold went to the counterparty less the fee; `txSignature` is the rail's proof of `record`.
+    case settled(record: SettlementRecord, txSignature: String, postings: [Posting])
+    /// The hold went back (to the mandate, to the agent if the mandate closed meanwhile, or to the position's debt).
+    case voided(reason: Reservation.VoidReason, at: Timestamp, postings: [Posting])
+
+    public var type: String {
+        switch self {
+        case .reserved: "reservation.reserved"
+        case .settled: "reservation.settled"
+        case .voided: "reservation.voided"
+        }
+    }
+
+    public var postings: [Posting] {
+        switch self {
+        case .reserved(_, let p), .settled(_, _, let p), .voided(_, _, let p): p
+        }
+    }
+
+    private struct Reserved: Codable { var reservation: Reservation, postings: [Posting] }
+    private struct Settled: Codable { var record: SettlementRecord, txSignature: String, postings: [Posting] }
+    private struct Voided: Codable { var reason: Reservation.VoidReason, at: Timestamp, postings: [Posting] }
+
+    public var payload: JSONValue {
+        switch self {
+        case .reserved(let reservation, let postings):
+            EventPayload.encode(Reserved(reservation: reservation, postings: postings))
+        case .settled(let record, let signature, let postings):
+            EventPayload.encode(Settled(record: record, txSignature: signature, postings: postings))
+        case .voided(let reason, let at, let postings):
+            EventPayload.encode(Voided(reason: reason, at: at, postings: postings))
+        }
+    }
+
+    public init(type: String, payload: JSONValue) throws(KuraError) {
+        func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
+            try EventPayload.decode(kind, from: payload, eventType: type)
+        }
+        switch type {
+        case "reservation.reserved":
+            let b = try body(Reserved.self)
+            self = .reserved(b.reservation, postings: b.postings)
+        case "reservation.settled":
+            let b = try body(Settled.self)
+            self = .settled(record: b.record, txSignature: b.txSignature, postings: b.postings)
+        case "reservation.voided":
+            let b = try body(Voided.self)
+            self = .voided(reason: b.reason, at: b.at, postings: b.postings)
+        default:
+            throw EventPayload.unknown(type)
+        }
+    }
+}
+
+extension ReservationEvent: DomainEvent {}

@@ -1,0 +1,71 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+extension KuraService {
+    /// `POST /v1/mandates`: moves `amount` from the agent's available balance into a new mandate.
+    public func createMandate(_ request: CreateMandateRequest, by principal: Principal, idempotencyKey: String?)
+        async throws(KuraError) -> Reply<Mandate>
+    {
+        try await command("mandate.create", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
+            (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
+            try Self.requireActive(principal, tx.db)
+            guard let agent = try Queries.party(request.agent, tx.db) else {
+                throw KuraError(.notFound, "no party \(request.agent)")
+            }
+            guard agent.status == .active else { throw KuraError(.partyInactive, "\(agent.id) is not active") }
+            let id = MandateID.derive(command: context.command, seq: context.seq)
+            let events = try Mandate.decideCreate(
+                id: id, terms: request.terms, by: principal.id, actorIsOperator: try Self.isOperator(principal, tx.db),
+                agentAvailable: try Queries.available(request.agent, request.asset, tx.db), now: context.now)
+            try context.append(events, to: "mandate/\(id)", &tx)
+            guard let mandate = Mandate.fold(events) else { throw KuraError(.internalError, "create made no mandate") }
+            return mandate
+        }
+    }
+
+    /// `POST /v1/mandates/{id}/top-up` and `/revoke` (the agent or an operator).
+    public func changeMandate(
+        _ id: MandateID, _ change: MandateCommand, by principal: Principal, idempotencyKey: String?
+    )
+        async throws(KuraError) -> Reply<Mandate>
+    {
+        var request: JSONValue = ["mandate": .string(id.rawValue)]
+        if case .topUp(let amount) = change { request = ["mandate": .string(id.rawValue), "amount": try .of(amount)] }
+        return try await command(
+            "mandate.\(change.name)", request: request, by: principal, idempotencyKey: idempotencyKey
+        ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
+            try Self.requireActive(principal, tx.db)
+            return try Self.decideMandate(id, change, actor: principal, context, &tx)
+        }
+    }
+
+    /// Reads the mandate, decides, appends; returns it as it now is.
+    static func decideMandate(
+        _ id: MandateID, _ change: MandateCommand, actor: Principal?, _ context: CommandContext,
+        _ tx: inout WriteTransaction
+    ) throws(KuraError) -> Mandate {
+        guard var mandate = try FacilitatorQueries.mandate(id, tx.db) else {
+            throw KuraError(.notFound, "no mandate \(id)")
+        }
+        var actorIsOperator = false
+        if let actor { actorIsOperator = try isOperator(actor, tx.db) }
+        let events = try mandate.decide(
+            change, by: actor?.id, actorIsOperator: actorIsOperator,
+            agentAvailable: try Queries.available(mandate.agent, mandate.asset, tx.db), now: context.now)
+        try context.append(events, to: "mandate/\(id)", &tx)
+        for event in events { mandate.apply(event) }
+        return mandate
+    }
+
+    /// A mandate, visible to its agent and operators.
+    public func mandate(_ id: MandateID, by principal: Principal) throws(KuraError) -> Mandate {
+        try read { db throws(KuraError) in
+            guard let mandate = try FacilitatorQueries.mandate(id, db) else {
+                throw KuraError(.notFound, "no mandate \(id)")
+            }
+            if principal.id != mandate.agent { try Self.requireRole(.operator, principal, db, "see another's mandate") }
+            return mandate
+        }
+    }
+}
