@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KuraCore
+import KuraCrypto
 import KuraHTTP
 import KuraService
 import Logging
@@ -19,6 +20,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port: Int = 8402
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(
+        help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
+    var previousVerifierKey: [String] = []
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
@@ -35,7 +39,11 @@ struct Serve: AsyncParsableCommand {
                 say("initialised \(database.db); operator \(summary.operatorId) API key written to \(keyPath)")
                 say("verifier key: \(summary.verifierKey)")
             }
-            let service = try LocalService.open(path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+            var serviceConfiguration = ServiceConfiguration()
+            serviceConfiguration.previousVerifiers = try previousVerifierKey.map { try NoteVerifier(parsing: $0) }
+            let service = try LocalService.open(
+                path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
+                configuration: serviceConfiguration)
             var logger = Logger(label: "kura.http")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             var configuration = KuraServer.Configuration()

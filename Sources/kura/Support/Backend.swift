@@ -78,14 +78,15 @@ struct TargetOptions: ParsableArguments {
 
 /// Opening the service on a local file, shared by every local command and `kura serve`.
 enum LocalService {
-    static func open(path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning) throws(KuraError)
-        -> KuraService
-    {
+    static func open(
+        path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning,
+        configuration: ServiceConfiguration = ServiceConfiguration()
+    ) throws(KuraError) -> KuraService {
         let store = try KuraService.openStore(path: path, create: false)
         let signer = try KeyFile.load(path + ".key")
         var logger = Logger(label: "kura")
         logger.logLevel = logLevel
-        return KuraService(store: store, signer: signer, clock: clock, logger: logger)
+        return KuraService(store: store, signer: signer, clock: clock, configuration: configuration, logger: logger)
     }
 
     static func operatorPrincipal(_ service: KuraService) throws(KuraError) -> Principal {
