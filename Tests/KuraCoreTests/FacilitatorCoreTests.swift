@@ -51,6 +51,14 @@ struct FacilitatorCoreTests {
         #expect(unknown?.code == .unknownKey)
     }
 
+    @Test("base64url as JWS writes it: RFC 7515 appendix C, no padding, URL alphabet only")
+    func base64url() {
+        #expect(Base64.urlEncode([3, 236, 255, 224, 193]) == "A-z_4ME")
+        #expect(Base64.urlDecode("A-z_4ME") == [3, 236, 255, 224, 193])
+        #expect(Base64.urlEncode(Array("f".utf8)) == "Zg" && Base64.urlEncode([]) == "")
+        #expect(Base64.urlDecode("A+z/4ME") == nil && Base64.urlDecode("Zg==") == nil && Base64.urlDecode("Z") == nil)
+    }
+
     @Test("the kid is the key name and its note key ID")
     func keyID() {
         let kid = DecisionEnvelope.keyID(name: "kura.local/log", publicKey: Self.key.publicKey)

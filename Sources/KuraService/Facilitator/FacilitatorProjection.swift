@@ -107,7 +107,10 @@ struct FacilitatorProjection {
                 .text(reservation.state.rawValue), .text(try KuraProjector.text(.of(reservation))), settlement,
                 .text(id.rawValue))
         }
-        if let mandateId = after.mandateId, var mandate = try FacilitatorQueries.mandate(mandateId, db) {
+        // A settle changes nothing in a mandate (the hold already left it), so its row is not rewritten.
+        var settles = false
+        if case .settled = typed { settles = true }
+        if !settles, let mandateId = after.mandateId, var mandate = try FacilitatorQueries.mandate(mandateId, db) {
             mandate.apply(typed, reservation: before)
             try updateMandate(mandate, db)
         }

@@ -5,11 +5,17 @@ import KuraStore
 /// Reads of the facilitator's read models (reservations, mandates, positions, prices), on a read connection or
 /// inside a write transaction, where they show the commands ordered before.
 enum FacilitatorQueries {
+    /// A command reads a row and the projector reads the same row again to apply the event, so decoding is
+    /// memoised by the exact stored text (a changed row is new text: a cached answer is never stale).
+    static let reservations = DecodeCache<Reservation>()
+    static let mandates = DecodeCache<Mandate>()
+    static let positions = DecodeCache<Position>()
+
     static func reservation(_ id: ReservationID, _ db: SQLiteConnection) throws(KuraError) -> Reservation? {
         guard let json = try db.scalar("SELECT json FROM reservations WHERE id = ?", .text(id.rawValue))?.text else {
             return nil
         }
-        return try Queries.decode(Reservation.self, json)
+        return try reservations.value(json)
     }
 
     /// The stored answer of a settled reservation's first settle (`idempotent: false` as stored).
@@ -23,14 +29,14 @@ enum FacilitatorQueries {
         guard let json = try db.scalar("SELECT json FROM mandates WHERE id = ?", .text(id.rawValue))?.text else {
             return nil
         }
-        return try Queries.decode(Mandate.self, json)
+        return try mandates.value(json)
     }
 
     static func position(_ id: PositionID, _ db: SQLiteConnection) throws(KuraError) -> Position? {
         guard let json = try db.scalar("SELECT json FROM positions WHERE id = ?", .text(id.rawValue))?.text else {
             return nil
         }
-        return try Queries.decode(Position.self, json)
+        return try positions.value(json)
     }
 
     static func price(base: Asset, quote: Asset, _ db: SQLiteConnection) throws(KuraError) -> Price? {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KuraCore
+import KuraCrypto
 import KuraHTTP
 import KuraService
 import Logging
@@ -20,6 +21,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port (0: any free port).") var port: Int = 8402
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
     @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
+    @Option(
+        help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
+    var previousVerifierKey: [String] = []
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
@@ -39,6 +43,7 @@ struct Serve: AsyncParsableCommand {
             }
             var serviceConfiguration = ServiceConfiguration()
             serviceConfiguration.disputes = try disputes.policy()
+            serviceConfiguration.previousVerifiers = try previousVerifierKey.map { try NoteVerifier(parsing: $0) }
             let service = try LocalService.open(
                 path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
                 configuration: serviceConfiguration)
