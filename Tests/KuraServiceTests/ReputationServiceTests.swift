@@ -195,3 +195,23 @@ struct ReputationServiceTests {
         #expect(passport.verify(with: TestKeys.serviceSigner.key.publicKey))
     }
 }
+
+@Suite("receipts read from JSON for recomputation")
+struct ReceiptJSONTests {
+    @Test("Receipt(json:) gives what Decodable gives, for every kind, and refuses what it refuses")
+    func sameAsDecodable() throws {
+        let receipts = SyntheticReceipts.make(payments: 300, parties: 20, seed: 4)
+        for receipt in receipts {
+            let json = try JSONValue(encoding: receipt)
+            #expect(try Receipt(json: json) == json.decode(Receipt.self))
+            #expect(try Receipt(json: json) == receipt)
+        }
+        let good = try JSONValue(encoding: receipts[0])
+        for member in ["index", "payer", "amount", "at", "disputed", "v"] {
+            guard case .object(var m) = good else { continue }
+            m[member] = .string("x")
+            #expect(throws: KuraError.self) { try Receipt(json: .object(m)) }
+            #expect(throws: (any Error).self) { try JSONValue.object(m).decode(Receipt.self) }
+        }
+    }
+}

@@ -34,8 +34,8 @@ extension Bench {
                 var start = Date()
                 var parsed = 0
                 try ExportReader.forEachLine(path) { line, _ throws(KuraError) -> Bool in
-                    do throws(JSONError) { _ = try JSONValue.parse(line).decode(Receipt.self) } catch {
-                        throw KuraError(.invalidRequest, error.reason)
+                    do { _ = try Receipt(json: try JSONValue.parse(line)) } catch {
+                        throw KuraError(.invalidRequest, "\(error)")
                     }
                     parsed += 1
                     return true

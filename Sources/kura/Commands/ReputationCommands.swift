@@ -160,21 +160,21 @@ enum OfflineReputation {
         var lastAt: Timestamp?
         try ExportReader.forEachLine(path) { line, number throws(KuraError) -> Bool in
             if let limit, tree.size >= limit { return false }
-            let value: JSONValue
+            let json: JSONValue
+            do throws(JSONError) { json = try JSONValue.parse(line) } catch {
+                throw KuraError(.invalidRequest, "\(path):\(number): not JSON: \(error.reason)")
+            }
             let receipt: Receipt
-            do throws(JSONError) {
-                value = try JSONValue.parse(line)
-                receipt = try value.decode(Receipt.self)
-            } catch {
-                throw KuraError(.invalidRequest, "\(path):\(number): not a receipt: \(error.reason)")
+            do throws(KuraError) { receipt = try Receipt(json: json) } catch {
+                throw KuraError(.invalidRequest, "\(path):\(number): not a receipt: \(error.detail)")
             }
             guard receipt.index == tree.size else {
                 throw KuraError(
                     .invalidRequest, "\(path):\(number): receipt \(receipt.index) where \(tree.size) belongs")
             }
-            do throws(JSONError) { tree.append(leaf: try value.canonicalBytes()) } catch {
-                throw KuraError(.invalidRequest, "\(path):\(number): \(error.reason)")
-            }
+            // The leaf is the line's bytes as they are: an export holds canonical JSON, and a line that is not
+            // canonical gives a root that no checkpoint of Kura's signs.
+            tree.append(leaf: line)
             if only == nil || receipt.payer == only || receipt.payee == only { try ledger.fold(receipt) }
             lastAt = receipt.at
             return true
