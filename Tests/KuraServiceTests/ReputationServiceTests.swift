@@ -190,6 +190,13 @@ struct ReputationServiceTests {
         let old = try await service.reputationAttestation(of: parties[1].id, asOf: 10)
         try old.verify(with: TestKeys.serviceSigner.verifier)
         #expect(old.reputation.checkpoint.size == 10)
+        // The cached bytes follow the tree: a new receipt gives a new answer.
+        let before = try service.reputationBytes(of: parties[1].id)
+        #expect(before == (try service.reputation(of: parties[1].id).canonicalBytes()))
+        _ = try await ReputationHistory.run(in: database, payments: 2, parties: 2, seed: 6, round: 2)
+        let after = try service.reputationBytes(of: parties[1].id)
+        #expect(after == (try service.reputation(of: parties[1].id).canonicalBytes()))
+        #expect(after != before)
         let passport = try service.meishiPassport(parties[2].id)
         #expect(passport.reputation == (try service.reputation(of: parties[2].id)))
         #expect(passport.verify(with: TestKeys.serviceSigner.key.publicKey))

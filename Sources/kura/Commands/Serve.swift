@@ -19,10 +19,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port: Int = 8402
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(help: "Public reputation reads allowed per client address per second (0: no limit).")
+    var rateLimit: Double = RateLimit.generous.requestsPerSecond
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
     }
 
     func run() async throws {
@@ -41,6 +44,7 @@ struct Serve: AsyncParsableCommand {
             var configuration = KuraServer.Configuration()
             configuration.host = host
             configuration.port = port
+            configuration.publicRateLimit = rateLimit > 0 ? RateLimit(requestsPerSecond: rateLimit) : nil
             configuration.onListening = { port in
                 say("listening on http://\(host):\(port)")
             }
