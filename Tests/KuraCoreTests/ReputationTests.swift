@@ -154,6 +154,10 @@ struct ReputationScoreTests {
         #expect(report.provider.facts["deliveryRatePermille"] == 857)
         #expect(report.provider.facts["medianDeliveryLatencyMs"] == 57_344)
         #expect(report.payer.facts["escrows"] == 0)
+        // Rates without a denominator are left out, never null.
+        #expect(report.payer.facts["disputeRatePermille"] == nil)
+        let text = String(decoding: try report.canonicalBytes(), as: UTF8.self)
+        #expect(!text.contains("null"))
         let ann = try script.report("ann")
         #expect(ann.payer.facts["paymentsCompleted"] == 1 && ann.payer.tier == "unrated")
     }

@@ -190,8 +190,35 @@ struct ReputationServiceTests {
         let old = try await service.reputationAttestation(of: parties[1].id, asOf: 10)
         try old.verify(with: TestKeys.serviceSigner.verifier)
         #expect(old.reputation.checkpoint.size == 10)
+        // The cached bytes follow the tree: a new receipt gives a new answer.
+        let before = try service.reputationBytes(of: parties[1].id)
+        #expect(before == (try service.reputation(of: parties[1].id).canonicalBytes()))
+        _ = try await ReputationHistory.run(in: database, payments: 2, parties: 2, seed: 6, round: 2)
+        let after = try service.reputationBytes(of: parties[1].id)
+        #expect(after == (try service.reputation(of: parties[1].id).canonicalBytes()))
+        #expect(after != before)
         let passport = try service.meishiPassport(parties[2].id)
         #expect(passport.reputation == (try service.reputation(of: parties[2].id)))
         #expect(passport.verify(with: TestKeys.serviceSigner.key.publicKey))
+    }
+}
+
+@Suite("receipts read from JSON for recomputation")
+struct ReceiptJSONTests {
+    @Test("Receipt(json:) gives what Decodable gives, for every kind, and refuses what it refuses")
+    func sameAsDecodable() throws {
+        let receipts = SyntheticReceipts.make(payments: 300, parties: 20, seed: 4)
+        for receipt in receipts {
+            let json = try JSONValue(encoding: receipt)
+            #expect(try Receipt(json: json) == json.decode(Receipt.self))
+            #expect(try Receipt(json: json) == receipt)
+        }
+        let good = try JSONValue(encoding: receipts[0])
+        for member in ["index", "payer", "amount", "at", "disputed", "v"] {
+            guard case .object(var m) = good else { continue }
+            m[member] = .string("x")
+            #expect(throws: KuraError.self) { try Receipt(json: .object(m)) }
+            #expect(throws: (any Error).self) { try JSONValue.object(m).decode(Receipt.self) }
+        }
     }
 }

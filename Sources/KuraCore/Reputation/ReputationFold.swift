@@ -37,20 +37,17 @@ public enum ReputationFold {
 /// Every party's reputation over a prefix of the receipt log, folded in memory: what `kura reputation
 /// compute` runs offline over an export, and what the service runs for `asOf` (over one party's receipts).
 public struct ReputationLedger: Sendable {
-    /// A counterparty's contribution to a party in one role.
-    struct PairKey: Hashable, Sendable {
-        let party: PartyID
-        let role: ReputationRole
-        let counterparty: PartyID
-    }
-
     /// The scoring parameters.
     public let model: ReputationModel
     /// Only this party's state is kept, when set (its state depends on its own receipts only).
     public let only: PartyID?
-    /// Each party's state.
-    public private(set) var parties: [PartyID: PartyReputation] = [:]
-    var pairs: [PairKey: Evidence] = [:]
+    /// Parties by number, in order of first appearance; the states and pairs are kept by number, so the
+    /// fold hashes each party ID once per receipt and the pairs not at all.
+    private var numbers: [PartyID: Int] = [:]
+    private var ids: [PartyID] = []
+    private var states: [PartyReputation] = []
+    /// Pair key: party number << 33 | counterparty number << 1 | role (0 provider, 1 payer).
+    private var pairs: [UInt64: Evidence] = [:]
     /// How many receipts have been folded: the tree size the state is at.
     public private(set) var size: UInt64 = 0
     /// The `at` of the last receipt folded: the time scores are decayed to.
@@ -62,6 +59,14 @@ public struct ReputationLedger: Sendable {
         self.only = only
     }
 
+    /// Every party the receipts named (as payer or payee of a receipt that counts), with its state.
+    public var parties: [PartyID: PartyReputation] { Dictionary(uniqueKeysWithValues: zip(ids, states)) }
+
+    /// The state of one party (empty when no receipt named it).
+    public func state(of party: PartyID) -> PartyReputation {
+        numbers[party].map { states[$0] } ?? PartyReputation()
+    }
+
     /// Folds the next receipt of the log: its `index` must be ``size`` (for a one-party ledger, at least
     /// ``size``: it sees only the receipts that name its party).
     public mutating func fold(_ receipt: Receipt) throws(KuraError) {
@@ -70,19 +75,28 @@ public struct ReputationLedger: Sendable {
         }
         size = receipt.index + 1
         lastAt = receipt.at
-        for (party, role, counterparty) in ReputationFold.roles(of: receipt) where only == nil || only == party {
-            let key = PairKey(party: party, role: role, counterparty: counterparty)
-            // In place, so the state's dictionaries are not copied on every receipt.
-            if role == .provider {
-                ReputationFold.fold(
-                    receipt, role: role, into: &parties[party, default: PartyReputation()].provider,
-                    pair: &pairs[key, default: Evidence()], model: model)
-            } else {
-                ReputationFold.fold(
-                    receipt, role: role, into: &parties[party, default: PartyReputation()].payer,
-                    pair: &pairs[key, default: Evidence()], model: model)
-            }
+        guard receipt.payer != receipt.payee else { return }
+        if let only, only != receipt.payer, only != receipt.payee { return }
+        let payee = number(receipt.payee)
+        let payer = number(receipt.payer)
+        if only == nil || only == receipt.payee {
+            ReputationFold.fold(
+                receipt, role: .provider, into: &states[payee].provider,
+                pair: &pairs[UInt64(payee) << 33 | UInt64(payer) << 1, default: Evidence()], model: model)
         }
+        if only == nil || only == receipt.payer {
+            ReputationFold.fold(
+                receipt, role: .payer, into: &states[payer].payer,
+                pair: &pairs[UInt64(payer) << 33 | UInt64(payee) << 1 | 1, default: Evidence()], model: model)
+        }
+    }
+
+    private mutating func number(_ party: PartyID) -> Int {
+        if let number = numbers[party] { return number }
+        numbers[party] = ids.count
+        ids.append(party)
+        states.append(PartyReputation())
+        return ids.count - 1
     }
 
     /// Moves a one-party ledger to the end of the tree it was fed from: `size` receipts, the last at `lastAt`.
@@ -97,7 +111,6 @@ public struct ReputationLedger: Sendable {
     /// The report for `party` at this prefix, naming the tree's root (base64) as the caller computed it.
     public func report(for party: PartyID, rootHash: String) -> ReputationReport {
         ReputationReport(
-            party: party, state: parties[party] ?? PartyReputation(), size: size, rootHash: rootHash, asOf: lastAt,
-            model: model)
+            party: party, state: state(of: party), size: size, rootHash: rootHash, asOf: lastAt, model: model)
     }
 }

@@ -103,10 +103,13 @@ public struct ReputationReport: Sendable, Equatable, Codable {
             "refunds": number(f.refunds), "expiries": number(f.expiries), "disputes": number(f.disputes),
             "disputesLost": number(f.disputesLost), "volume": volume(f.volume),
         ]
-        out["deliveryRatePermille"] = permille(f.deliveries, f.deliveries + f.expiries + f.refundsBeforeDelivery)
-        out["onTimeRatePermille"] = permille(f.onTimeDeliveries, f.deliveries)
-        out["disputeRatePermille"] = permille(f.disputes, f.deliveries)
-        out["medianDeliveryLatencyMs"] = LatencyHistogram.median(f.latencies).map(number)
+        // Members whose denominator is 0 are left out (never `null`).
+        if let rate = permille(f.deliveries, f.deliveries + f.expiries + f.refundsBeforeDelivery) {
+            out["deliveryRatePermille"] = rate
+        }
+        if let rate = permille(f.onTimeDeliveries, f.deliveries) { out["onTimeRatePermille"] = rate }
+        if let rate = permille(f.disputes, f.deliveries) { out["disputeRatePermille"] = rate }
+        if let median = LatencyHistogram.median(f.latencies) { out["medianDeliveryLatencyMs"] = number(median) }
         return .object(out)
     }
 
@@ -117,14 +120,16 @@ public struct ReputationReport: Sendable, Equatable, Codable {
             "disputesLost": number(f.disputesLost), "frivolousDisputes": number(f.frivolousDisputes),
             "volume": volume(f.volume),
         ]
-        out["disputeRatePermille"] = permille(f.disputes, f.escrows)
+        if let rate = permille(f.disputes, f.escrows) { out["disputeRatePermille"] = rate }
         return .object(out)
     }
 
     private static func number(_ value: UInt64) -> JSONValue { .number(Double(min(value, Amount.maxUnits))) }
 
     private static func permille(_ part: UInt64, _ whole: UInt64) -> JSONValue? {
-        whole == 0 ? nil : number(ReputationMath.mulDiv(part, 1000, whole))
+        // `.none`, not `nil`: JSONValue is ExpressibleByNilLiteral, and a bare `nil` here became `null`.
+        guard whole > 0 else { return .none }
+        return number(ReputationMath.mulDiv(part, 1000, whole))
     }
 
     private static func volume(_ volume: [String: UInt64]) -> JSONValue { .object(volume.mapValues(number)) }

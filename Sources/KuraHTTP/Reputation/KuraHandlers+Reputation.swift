@@ -17,8 +17,12 @@ extension KuraHandlers {
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
         switch endpoint {
         case .reputation:
-            let report = try service.reputation(of: try party(read, "party"), asOf: try read.queryNumber("asOf"))
-            return RawResponse.make(try report.canonicalBytes(), contentType: JSONResponse.mediaType)
+            let party = try party(read, "party")
+            if let asOf = try read.queryNumber("asOf") {
+                let report = try service.reputation(of: party, asOf: asOf)
+                return RawResponse.make(try report.canonicalBytes(), contentType: JSONResponse.mediaType)
+            }
+            return RawResponse.make(try service.reputationBytes(of: party), contentType: JSONResponse.mediaType)
         case .reputationBatch:
             let reports = try service.reputations(
                 of: try Self.partyList(read.query["ids"]), asOf: try read.queryNumber("asOf"))

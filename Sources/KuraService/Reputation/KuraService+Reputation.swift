@@ -14,6 +14,30 @@ extension KuraService {
         try reputations(of: [party], asOf: asOf)[0]
     }
 
+    /// ``reputation(of:asOf:)`` at the current tree size as canonical JSON bytes, from a cache keyed by the
+    /// party, the tree (size and root) and the model: a report is a pure function of those, so a hit costs
+    /// one small row read and no fold, decode or encoding.
+    public func reputationBytes(of party: PartyID) throws(KuraError) -> [UInt8] {
+        let tree = try read { db throws(KuraError) in
+            let statement = try db.statement("SELECT size, root, model FROM reputation_log WHERE id = 1")
+            try statement.bind([])
+            return try statement.rows { row throws(KuraError) in
+                "\(row.int64(0))/\(Base64.encode(row.bytes(1)))/\(row.text(2))"
+            }.first
+        }
+        let key = "\(party.rawValue)/\(tree ?? "0")"
+        if let hit = Self.reportBytes.value(key) { return hit }
+        let report = try reputation(of: party)
+        let bytes = try report.canonicalBytes()
+        // Only cache what the key names: a receipt appended between the two reads gives another tree.
+        if let tree, tree.hasPrefix("\(report.checkpoint.size)/\(report.checkpoint.rootHash)/") {
+            Self.reportBytes.store(key, bytes)
+        }
+        return bytes
+    }
+
+    static let reportBytes = BytesCache(capacity: 8192)
+
     /// The reputations of up to 100 parties, all at the same tree size.
     public func reputations(of parties: [PartyID], asOf: UInt64? = nil) throws(KuraError) -> [ReputationReport] {
         guard (1...Self.maxReputationBatch).contains(parties.count) else {
@@ -119,6 +143,24 @@ extension KuraService {
             }
             try ledger.close(size: size, lastAt: lastAt)
             return ledger.report(for: party, rootHash: Base64.encode(root))
+        }
+    }
+}
+
+/// A bounded map from keys to bytes, emptied when full (hot entries come back at once).
+final class BytesCache: @unchecked Sendable {
+    private var entries: [String: [UInt8]] = [:]
+    private let lock = NSLockLike()
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func value(_ key: String) -> [UInt8]? { lock.withLock { entries[key] } }
+
+    func store(_ key: String, _ bytes: [UInt8]) {
+        lock.withLock {
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = bytes
         }
     }
 }

@@ -24,11 +24,14 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
     var previousVerifierKey: [String] = []
+    @Option(help: "Public reputation reads allowed per client address per second (0: no limit).")
+    var rateLimit: Double = RateLimit.generous.requestsPerSecond
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         _ = try disputes.policy()
+        guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
     }
 
     func run() async throws {
@@ -52,6 +55,7 @@ struct Serve: AsyncParsableCommand {
             var configuration = KuraServer.Configuration()
             configuration.host = host
             configuration.port = port
+            configuration.publicRateLimit = rateLimit > 0 ? RateLimit(requestsPerSecond: rateLimit) : nil
             configuration.onListening = { port in
                 say("listening on http://\(host):\(port)")
             }
