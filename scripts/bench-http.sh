@@ -13,55 +13,12 @@ duration="${1:-10s}"
 connections="${2:-64}"
 threads="${WRK_THREADS:-2}"
 
-if ! command -v wrk >/dev/null 2>&1; then
-    echo "installing wrk…" >&2
-    if [[ "$(id -u)" == 0 ]]; then apt-get install -y wrk >&2; else sudo apt-get install -y wrk >&2; fi
-fi
+. scripts/lib/kura-server.sh
+kura_require_wrk
+kura_start_server
 
-if [[ -z "${KURA_BIN:-}" ]]; then
-    swift build -c release --product kura >&2
-    KURA_BIN="$(swift build -c release --show-bin-path)/kura"
-fi
-
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" && wait "$server_pid" || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-json_field() { python3 -c 'import json, sys; d = json.load(sys.stdin)
-for k in sys.argv[1].split("."): d = d[k]
-print(d)' "$1"; }
-
-db="$work/bench.sqlite"
-init="$("$KURA_BIN" init --db "$db" --json)"
-key="$(json_field operatorApiKey <<<"$init")"
-
-"$KURA_BIN" serve --db "$db" --host 127.0.0.1 --port 0 --log-level warning >"$work/serve.log" 2>&1 &
-server_pid=$!
-port=""
-for _ in $(seq 1 100); do
-    port="$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$work/serve.log" | head -n1)"
-    [[ -n "$port" ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-    sleep 0.1
-done
-[[ -n "$port" ]] || { echo "the server did not say where it listens" >&2; exit 1; }
-url="http://127.0.0.1:$port"
-
-post() { # path, bearer, body
-    curl -fsS -X POST "$url$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$3"
-}
-pubkey() { python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'; }
-
-payer_reply="$(post /v1/parties "$key" "{\"name\":\"bench payer\",\"roles\":[\"agent\"],\"publicKey\":\"$(pubkey)\"}")"
-payer="$(json_field party.id <<<"$payer_reply")"
-payer_key="$(json_field apiKey <<<"$payer_reply")"
-payee="$(json_field party.id <<<"$(post /v1/parties "$key" "{\"name\":\"bench payee\",\"roles\":[\"provider\"],\"publicKey\":\"$(pubkey)\"}")")"
+read -r payer payer_key <<<"$(register "bench payer" agent)"
+read -r payee _ <<<"$(register "bench payee" provider)"
 # 2^52 units: enough for far more escrows than any run opens.
 post "/v1/accounts/$payer/deposits" "$key" '{"asset":"USDC","amount":4503599627370496}' >/dev/null
 
@@ -78,7 +35,6 @@ done = function(summary, latency, requests)
 end
 LUA
 
-rss() { awk '/VmRSS/ { print $2 " kB" }' "/proc/$server_pid/status"; }
 echo "kura serve pid $server_pid at $url; RSS at start: $(rss)"
 echo
 echo "== GET /healthz (baseline): $connections connections, $duration"

@@ -17,44 +17,15 @@ if [[ -z "${KURA_BIN:-}" ]]; then
     KURA_BIN=.build/debug/kura
 fi
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" && wait "$server_pid" || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+. scripts/lib/kura-server.sh
+kura_start_server
 
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check jwcrypto
 echo "jwcrypto $("$work/venv/bin/python" -c 'import jwcrypto, importlib.metadata as m; print(m.version("jwcrypto"))') from PyPI"
 
-json_field() { python3 -c 'import json, sys; d = json.load(sys.stdin)
-for k in sys.argv[1].split("."): d = d[k]
-print(d)' "$1"; }
-
-db="$work/kura.sqlite"
-key="$(json_field operatorApiKey <<<"$("$KURA_BIN" init --db "$db" --json)")"
-"$KURA_BIN" serve --db "$db" --host 127.0.0.1 --port 0 --log-level warning >"$work/serve.log" 2>&1 &
-server_pid=$!
-port=""
-for _ in $(seq 1 100); do
-    port="$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$work/serve.log" | head -n1)"
-    [[ -n "$port" ]] && break
-    sleep 0.1
-done
-[[ -n "$port" ]] || { cat "$work/serve.log" >&2; exit 1; }
-url="http://127.0.0.1:$port"
-
-post() { curl -fsS -X POST "$url$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$3"; }
-pubkey() { python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'; }
-
-agent_reply="$(post /v1/parties "$key" "{\"name\":\"agent\",\"roles\":[\"agent\"],\"publicKey\":\"$(pubkey)\"}")"
-agent="$(json_field party.id <<<"$agent_reply")"
-agent_key="$(json_field apiKey <<<"$agent_reply")"
-provider="$(json_field party.id <<<"$(post /v1/parties "$key" "{\"name\":\"provider\",\"roles\":[\"provider\"],\"publicKey\":\"$(pubkey)\"}")")"
+read -r agent agent_key <<<"$(register agent agent)"
+read -r provider _ <<<"$(register provider provider)"
 post "/v1/accounts/$agent/deposits" "$key" '{"asset":"USDC","amount":1000000}' >/dev/null
 expires=$(( $(date +%s) * 1000 + 86400000 ))
 mandate="$(json_field id <<<"$(post /v1/mandates "$agent_key" "{\"agent\":\"$agent\",\"asset\":\"USDC\",\"amount\":100000,\"perTxCap\":5000,\"dailyCap\":50000,\"allowedCounterparties\":[\"$provider\"],\"expiresAt\":$expires}")")"
