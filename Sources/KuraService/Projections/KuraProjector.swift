@@ -12,7 +12,7 @@ public struct KuraProjector: Projector {
 
     static let tables = [
         "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
-        "payments",
+        "payments", "x402_settlements",
     ]
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
@@ -37,6 +37,7 @@ public struct KuraProjector: Projector {
         try db.execute(DisputeProjection.schema)
         try db.execute(ChannelProjection.schema)
         try db.execute(PaymentProjection.schema)
+        try db.execute(X402Projection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
@@ -61,6 +62,8 @@ public struct KuraProjector: Projector {
             let payment = try typedEvent(decoded, event, PaymentEvent.init)
             try post(payment.postings, db)
             try PaymentProjection.apply(payment, event, receipts: receiptLog, db)
+        } else if event.type.hasPrefix("x402.") {
+            try X402Projection.apply(try typedEvent(decoded, event, X402Event.init), event, db)
         }
     }
 
