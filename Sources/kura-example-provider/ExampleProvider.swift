@@ -38,7 +38,7 @@ struct ExampleProvider: AsyncParsableCommand {
     @Option(help: "x402 schemes offered for /v1/forecast, comma-separated.") var forecastSchemes: String =
         "exact,escrow"
     @Option(help: "The seed receipts already accepted (append-only file).") var receiptJournal: String?
-    @Option(help: "The provider's public URL prefix, for x402 resource URLs (default: http://<host>:<port>).")
+    @Option(help: "The provider's public URL prefix, for x402 resource URLs (default: http:// and the Host asked for).")
     var publicURL: String?
 
     func run() async throws {
@@ -69,7 +69,7 @@ struct ExampleProvider: AsyncParsableCommand {
             let client = KuraClient(baseURL: kura, apiKey: key)
             var offer = try await X402Offer.fetch(
                 from: client, payTo: try PartyID(validating: provider), asset: try Asset(asset),
-                price: try Amount(units: forecastPrice), baseURL: publicURL ?? "http://\(host):\(port)")
+                price: try Amount(units: forecastPrice), baseURL: publicURL)
             offer.schemes = try forecastSchemes.split(separator: ",").map { name in
                 guard let scheme = KuraScheme(rawValue: String(name)) else {
                     throw ValidationError("unknown scheme '\(name)' (exact, escrow)")
@@ -87,6 +87,8 @@ struct ExampleProvider: AsyncParsableCommand {
             }
             router.group("/v1").add(middleware: middleware).get("/forecast", use: forecast).head(
                 "/forecast", use: forecast)
+            // The same answer with no price, as the benchmark's baseline (scripts/bench-x402.sh).
+            router.get("/free/forecast", use: forecast)
         }
         let host = host
         let app = Application(

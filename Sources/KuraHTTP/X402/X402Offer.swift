@@ -26,7 +26,8 @@ public struct X402Offer: Sendable {
     /// The seed dialect's deadline: a 402 quotes `now + this`; a payment settled later is refused.
     public var seedDeadlineSeconds: UInt64 = 300
     /// The public URL prefix of the provider (`https://provider.example`): a resource is this plus its path.
-    public var baseURL: String
+    /// Nil: `http://` and the request's authority (Host).
+    public var baseURL: String?
     /// For people, in `resource.description`.
     public var description: String?
     /// The paid answer's media type.
@@ -35,7 +36,7 @@ public struct X402Offer: Sendable {
     /// An offer settled by the instance with `network` and log key `settlementKey`.
     public init(
         network: String, settlementKey: Ed25519.PublicKey, payTo: PartyID, asset: Asset, price: Amount,
-        baseURL: String
+        baseURL: String?
     ) {
         self.network = network
         self.settlementKey = settlementKey
@@ -47,7 +48,7 @@ public struct X402Offer: Sendable {
 
     /// An offer for the Kura instance behind `client`, reading its network and key from `/facilitator/supported`.
     public static func fetch(
-        from client: KuraClient, payTo: PartyID, asset: Asset, price: Amount, baseURL: String
+        from client: KuraClient, payTo: PartyID, asset: Asset, price: Amount, baseURL: String?
     ) async throws -> X402Offer {
         let supported = try await client.x402Supported()
         guard let network = supported.kinds.first(where: { KuraNetwork(id: $0.network) != nil })?.network,
@@ -60,9 +61,9 @@ public struct X402Offer: Sendable {
             network: network, settlementKey: key, payTo: payTo, asset: asset, price: price, baseURL: baseURL)
     }
 
-    /// The resource at `path`.
-    public func resource(path: String) -> ResourceInfo {
-        var base = baseURL
+    /// The resource at `path`, asked for at `authority` (the Host the client used).
+    public func resource(path: String, authority: String?) -> ResourceInfo {
+        var base = baseURL ?? "http://\(authority ?? "localhost")"
         while base.hasSuffix("/") { base.removeLast() }
         return ResourceInfo(url: base + path, description: description, mimeType: mimeType)
     }

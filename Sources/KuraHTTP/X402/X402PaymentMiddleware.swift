@@ -41,7 +41,7 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        let resource = configuration.resource(path: request.uri.path)
+        let resource = configuration.resource(path: request.uri.path, authority: request.head.authority)
         if request.method != .head, let header = request.headers[X402Header.paymentSignature] {
             return try await paidV2(header, resource, request, context, next)
         }
