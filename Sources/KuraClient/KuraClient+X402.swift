@@ -29,3 +29,15 @@ extension KuraClient {
         }
     }
 }
+
+extension KuraClient {
+    /// An HTTP client that keeps up to `connections` connections to one host (AsyncHTTPClient's default is 8):
+    /// for a provider whose concurrent paid requests each call Kura's facilitator, so the pool does not queue them.
+    /// It lives as long as the process.
+    public static func pooledHTTPClient(connections: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connections))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+}

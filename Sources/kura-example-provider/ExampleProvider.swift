@@ -38,6 +38,8 @@ struct ExampleProvider: AsyncParsableCommand {
     @Option(help: "x402 schemes offered for /v1/forecast, comma-separated.") var forecastSchemes: String =
         "exact,escrow"
     @Option(help: "The seed receipts already accepted (append-only file).") var receiptJournal: String?
+    @Option(help: "Connections to Kura for x402 verify/settle (concurrent paid requests).") var kuraConnections: Int =
+        64
     @Option(help: "The provider's public URL prefix, for x402 resource URLs (default: http:// and the Host asked for).")
     var publicURL: String?
 
@@ -65,8 +67,10 @@ struct ExampleProvider: AsyncParsableCommand {
                     status: .ok, headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(string: body)))
             }
-        if let forecastPrice {
-            let client = KuraClient(baseURL: kura, apiKey: key)
+        // The x402 route's own connection pool to Kura, shut down when the application stops.
+        let pool = forecastPrice.map { _ in KuraClient.pooledHTTPClient(connections: kuraConnections) }
+        if let forecastPrice, let pool {
+            let client = KuraClient(baseURL: kura, apiKey: key, httpClient: pool)
             var offer = try await X402Offer.fetch(
                 from: client, payTo: try PartyID(validating: provider), asset: try Asset(asset),
                 price: try Amount(units: forecastPrice), baseURL: publicURL)
@@ -99,5 +103,6 @@ struct ExampleProvider: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
             }, logger: logger)
         try await app.runService()
+        try await pool?.shutdown()
     }
 }
