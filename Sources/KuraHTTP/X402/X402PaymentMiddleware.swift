@@ -90,8 +90,11 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
             return unavailable(resource, error)
         }
         guard verdict.isValid else {
+            // The payment-identifier extension: the same ID with another payload is 409 at a resource server.
+            let status: HTTPResponse.Status =
+                verdict.invalidReason == .paymentIdentifierConflict ? .conflict : Self.status402
             return refusal(
-                Self.status402, resource, verdict.invalidReason ?? .unexpectedVerifyError,
+                status, resource, verdict.invalidReason ?? .unexpectedVerifyError,
                 verdict.invalidMessage ?? "the facilitator refused the payment")
         }
         var response = try await next(request, context)
