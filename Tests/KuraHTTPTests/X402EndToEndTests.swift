@@ -132,6 +132,37 @@ struct X402EndToEndTests {
         #expect(try await w.kura.terminate() == 0)
     }
 
+    @Test("payment identifier: the same payload again is served again and paid once; another payload is 409")
+    func paymentIdentifier() async throws {
+        let w = try await world()
+        defer { w.dir.remove() }
+        let unpaid = try await send(w.forecast)
+        let required = try X402Codec.decode(
+            PaymentRequired.self, header: try #require(unpaid.headers.first(name: "PAYMENT-REQUIRED")))
+        let offer = try #require(required.extensions?[PaymentIdentifier.name])
+        let now = UInt64(Date().timeIntervalSince1970)
+        func payment(_ id: String) throws -> String {
+            try X402Codec.header(
+                try KuraScheme.pay(
+                    required.accepts[0], resource: required.resource, payer: w.agent.id.rawValue,
+                    key: TestKeys.secretKey("agent"), nonce: SecureRandom.bytes(32), validAfter: EpochSeconds(now - 5)!,
+                    validBefore: EpochSeconds(now + 50)!,
+                    extensions: [PaymentIdentifier.name: PaymentIdentifier.echo(offer, id: id)]))
+        }
+        let header = try payment("pay_retry_after_a_lost_answer")
+        let first = try await send(w.forecast, headers: [("PAYMENT-SIGNATURE", header)])
+        let again = try await send(w.forecast, headers: [("PAYMENT-SIGNATURE", header)])
+        #expect(first.status == 200 && again.status == 200 && again.body == first.body)
+        #expect(again.headers.first(name: "PAYMENT-RESPONSE") == first.headers.first(name: "PAYMENT-RESPONSE"))
+        #expect(try await w.available(w.agent.id) == 100_000 - Self.price, "paid once")
+        let other = try await send(
+            w.forecast, headers: [("PAYMENT-SIGNATURE", try payment("pay_retry_after_a_lost_answer"))])
+        #expect(other.status == 409 && other.body.contains("payment_identifier_conflict"))
+        #expect(try await w.available(w.agent.id) == 100_000 - Self.price)
+        #expect(try await w.provider.terminate() == 0)
+        #expect(try await w.kura.terminate() == 0)
+    }
+
     @Test("over the limit → escrow, delivered with the SHA-256 of the body; then confirm, and dispute")
     func escrow() async throws {
         let w = try await world()
