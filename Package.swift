@@ -38,12 +38,12 @@ let package = Package(
         .target(
             name: "KuraService",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraStore", .product(name: "Logging", package: "swift-log"),
+                "KuraCore", "KuraCrypto", "KuraStore", .product(name: "Logging", package: "swift-log"), "KuraX402",
             ]),
         .target(
             name: "KuraHTTP",
             dependencies: [
-                "KuraService", "KuraCore", "KuraCrypto", "KuraClient",
+                "KuraService", "KuraCore", "KuraCrypto", "KuraClient", "KuraX402",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "KuraClient",
             dependencies: [
-                "KuraCore", "KuraCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "KuraCore", "KuraCrypto", "KuraX402", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(name: "KuraTesting", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "KuraService"]),
         .executableTarget(
@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "kura-example-provider",
             dependencies: [
-                "KuraHTTP", "KuraClient", "KuraCore", "KuraCrypto",
+                "KuraHTTP", "KuraClient", "KuraCore", "KuraCrypto", "KuraX402",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,11 +74,11 @@ let package = Package(
         .testTarget(name: "KuraCryptoTests", dependencies: ["KuraCrypto", "KuraTesting"]),
         .testTarget(name: "KuraCoreTests", dependencies: ["KuraCore", "KuraTesting"]),
         .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraTesting", "kura"]),
-        .testTarget(name: "KuraServiceTests", dependencies: ["KuraService", "KuraTesting"]),
+        .testTarget(name: "KuraServiceTests", dependencies: ["KuraService", "KuraTesting", "KuraX402"]),
         .testTarget(
             name: "KuraHTTPTests",
             dependencies: [
-                "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider",
+                "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider", "KuraX402",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         // x402 wire types and header codecs: Foundation and KuraCrypto only.

@@ -10,16 +10,19 @@
 #   - and it writes the SDK's own re-encoding of Kura's two payments to Fixtures/x402/sdk-reencoded-*.header,
 #     which Kura's tests decode and verify (commit them when they change).
 # The fixtures are written and kept true by Tests/KuraX402Tests/X402DocsTests.swift.
+# Then, live: it starts `kura serve` and `kura-example-provider --forecast-price 250` (the debug build, or
+# KURA_BIN / PROVIDER_BIN), has the SDK's HTTPFacilitatorClientSync fetch GET /facilitator/supported, and decodes
+# the provider's real 402 with the SDK's 402 reader (Docs/x402.md section 7).
 #
 #   scripts/check-x402-sdk.sh            # needs python3 with venv, and network access to PyPI
 #   X402_SDK_VERSION='==2.25.0' scripts/check-x402-sdk.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv="$(mktemp -d)"
+venv="${X402_VENV:-$(mktemp -d)}"
 trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet "x402[extensions]${X402_SDK_VERSION:-}"
+"$venv/bin/pip" install --quiet "x402[extensions]${X402_SDK_VERSION:-}" httpx  # httpx: the SDK's HTTP facilitator client needs it
 "$venv/bin/pip" show x402 | sed -n 's/^Version: /official x402 SDK (PyPI x402) version /p'
 
 "$venv/bin/python" - <<'PY'
@@ -90,7 +93,65 @@ print(f"PAYMENT-RESPONSE decoded as {type(sr).__name__}: success={sr.success} er
 sys.exit(1 if failures else 0)
 PY
 
-# TODO(x402 facilitator endpoints): fetch GET /facilitator/supported from a live `kura serve` and decode it
-# with the SDK's SupportedResponse, and decode a provider's real 402, once those endpoints and the provider
-# middleware exist (they are being built on another branch; this branch has no such route yet).
-echo "ok: the official x402 SDK reads Kura's PAYMENT-REQUIRED, PAYMENT-SIGNATURE and PAYMENT-RESPONSE headers"
+# Live: a fresh `kura serve` and the example provider with its x402 route /v1/forecast. The SDK's own
+# facilitator client fetches GET /facilitator/supported, and its 402 reader decodes the provider's real 402.
+# Binaries: KURA_BIN and PROVIDER_BIN, default the debug build (`swift build --product kura` and
+# `--product kura-example-provider` first).
+bin="$(swift build --show-bin-path 2>/dev/null)"
+kura_bin="${KURA_BIN:-$bin/kura}"
+provider_bin="${PROVIDER_BIN:-$bin/kura-example-provider}"
+live="$(mktemp -d)"
+pids=()
+stop() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done; rm -rf "$live" "$venv"; }
+trap stop EXIT
+listening() { # log file → port
+    for _ in $(seq 1 100); do
+        port="$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$1" | head -n1)"
+        [[ -n "$port" ]] && { echo "$port"; return; }
+        sleep 0.1
+    done
+    cat "$1" >&2; exit 1
+}
+operator_key="$("$kura_bin" init --db "$live/k.sqlite" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["operatorApiKey"])')"
+"$kura_bin" serve --db "$live/k.sqlite" --host 127.0.0.1 --port 0 --log-level warning >"$live/kura.log" 2>&1 &
+pids+=($!)
+kura="http://127.0.0.1:$(listening "$live/kura.log")"
+provider_reply="$(curl -fsS -X POST "$kura/v1/parties" -H "Authorization: Bearer $operator_key" \
+    -H 'Content-Type: application/json' \
+    -d "{\"name\":\"forecasts\",\"roles\":[\"provider\"],\"publicKey\":\"$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')\"}")"
+provider_id="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["party"]["id"])' <<<"$provider_reply")"
+provider_key="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])' <<<"$provider_reply")"
+"$provider_bin" --kura "$kura" --api-key "$provider_key" --provider "$provider_id" --asset USDC --price 7 \
+    --journal "$live/provider.journal" --port 0 --forecast-price 250 --receipt-journal "$live/receipts.journal" \
+    >"$live/provider.log" 2>&1 &
+pids+=($!)
+provider="http://127.0.0.1:$(listening "$live/provider.log")"
+
+KURA_URL="$kura" PROVIDER_URL="$provider" "$venv/bin/python" - <<'PY'
+import json, os, sys
+import httpx
+from x402.http import HTTPFacilitatorClientSync, FacilitatorConfig
+from x402.http.x402_http_client_base import x402HTTPClientBase
+
+kura, provider = os.environ["KURA_URL"], os.environ["PROVIDER_URL"]
+supported = HTTPFacilitatorClientSync(FacilitatorConfig(url=f"{kura}/facilitator")).get_supported()
+print(f"GET {kura}/facilitator/supported read by the SDK's HTTPFacilitatorClientSync as {type(supported).__name__}:")
+for kind in supported.kinds:
+    print(f"  kind: x402Version={kind.x402_version} scheme={kind.scheme} network={kind.network}")
+print(f"  extensions={supported.extensions} signers={json.dumps(supported.signers)}")
+if sorted(k.scheme for k in supported.kinds) != ["escrow", "exact"]:
+    sys.exit("FAILED: /facilitator/supported does not list exact and escrow")
+
+answer = httpx.get(f"{provider}/v1/forecast")
+pr = x402HTTPClientBase().get_payment_required_response(lambda name: answer.headers.get(name))
+print(f"GET {provider}/v1/forecast → {answer.status_code}; PAYMENT-REQUIRED decoded by the SDK as "
+      f"{type(pr).__name__} resource={pr.resource.url}")
+for r in pr.accepts:
+    print(f"  accepts: scheme={r.scheme} network={r.network} amount={r.amount} asset={r.asset} payTo={r.pay_to} "
+          f"maxTimeoutSeconds={r.max_timeout_seconds} extra={json.dumps(r.extra, sort_keys=True)}")
+seed = {k: v for k, v in answer.headers.items() if k.lower().startswith("x-payment-")}
+print(f"  seed headers: {json.dumps(seed, sort_keys=True)}")
+if answer.status_code != 402 or {r.network for r in pr.accepts} != {k.network for k in supported.kinds}:
+    sys.exit("FAILED: the provider's 402 does not offer the facilitator's network")
+PY
+echo "ok: the official x402 SDK reads Kura's PAYMENT-REQUIRED, PAYMENT-SIGNATURE and PAYMENT-RESPONSE headers, a live /facilitator/supported and a live provider's 402"

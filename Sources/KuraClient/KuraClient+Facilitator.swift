@@ -16,12 +16,12 @@ final class EnvelopeStore: Sendable {
 
 extension KuraClient {
     /// `POST /x402/verify`: reserves the payment and keeps its envelope for ``settle(_:lane:)``.
-    public func verify(_ request: VerifyRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
-        -> VerifyResponse
+    public func verify(_ request: ReservationVerifyRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> ReservationVerifyResponse
     {
         let answer = try await call(
             .POST, "/x402/verify", body: try Self.json(request), idempotencyKey: idempotencyKey,
-            as: VerifyResponse.self)
+            as: ReservationVerifyResponse.self)
         envelopes.keep(answer.envelope, for: answer.reservationId)
         return answer
     }
@@ -35,7 +35,7 @@ extension KuraClient {
     /// `refused` (e.g. `reservation_expired` 410, `lane_mismatch` 409, `unknown_key` 422), `invalid`
     /// (`envelope_invalid` 400, or no envelope kept for this reservation).
     public func settle(_ reservation: ReservationID, lane: Lane? = nil) async throws(KuraClientError)
-        -> SettleResponse
+        -> ReservationSettleResponse
     {
         guard let envelope = envelopes.envelope(for: reservation) else {
             throw KuraClientError(
@@ -47,12 +47,12 @@ extension KuraClient {
 
     /// `POST /x402/settle` with an envelope received elsewhere (e.g. from the paying agent).
     public func settle(_ reservation: ReservationID, envelope: String, lane: Lane? = nil)
-        async throws(KuraClientError) -> SettleResponse
+        async throws(KuraClientError) -> ReservationSettleResponse
     {
-        let request = SettleRequest(reservationId: reservation, envelope: envelope, lane: lane)
+        let request = ReservationSettleRequest(reservationId: reservation, envelope: envelope, lane: lane)
         return try await call(
             .POST, "/x402/settle", body: try Self.json(request), idempotencyKey: "settle-\(reservation)",
-            as: SettleResponse.self)
+            as: ReservationSettleResponse.self)
     }
 
     /// `GET /v1/reservations/{id}`.

@@ -4,10 +4,12 @@ import Hummingbird
 import KuraClient
 import KuraCore
 import KuraHTTP
+import KuraX402
 import Logging
 
 /// A small paid API: what a provider writes to sell calls through Kura. `GET /v1/quote` is paid per call
-/// with channel vouchers (Kura-Channel-Voucher); `GET /healthz` is free. It talks to Kura over HTTP only,
+/// with channel vouchers (Kura-Channel-Voucher); with `--forecast-price`, `GET /v1/forecast` is paid per
+/// request over x402 (both dialects, Kura's `exact` and `escrow` schemes); `GET /healthz` is free. It talks to Kura over HTTP only,
 /// with the provider's own API key, so it runs in its own process beside `kura serve`.
 @main
 struct ExampleProvider: AsyncParsableCommand {
@@ -31,6 +33,15 @@ struct ExampleProvider: AsyncParsableCommand {
     @Option(help: "…or after this long with calls pending (ms).") var settleEveryMs: Int64 = 10_000
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port: Int = 8403
+    @Option(help: "Price of GET /v1/forecast over x402, atomic units (default: the route is off).")
+    var forecastPrice: UInt64?
+    @Option(help: "x402 schemes offered for /v1/forecast, comma-separated.") var forecastSchemes: String =
+        "exact,escrow"
+    @Option(help: "The seed receipts already accepted (append-only file).") var receiptJournal: String?
+    @Option(help: "Connections to Kura for x402 verify/settle (concurrent paid requests).") var kuraConnections: Int =
+        64
+    @Option(help: "The provider's public URL prefix, for x402 resource URLs (default: http:// and the Host asked for).")
+    var publicURL: String?
 
     func run() async throws {
         guard let key = apiKey ?? ProcessInfo.processInfo.environment["KURA_API_KEY"] else {
@@ -58,6 +69,33 @@ struct ExampleProvider: AsyncParsableCommand {
         router.group("/v1")
             .add(middleware: ChannelPaymentMiddleware(gate: gate, price: try Amount(units: price)))
             .get("/quote", use: quote)
+        // The x402 route's own connection pool to Kura, shut down when the application stops.
+        let pool = forecastPrice.map { _ in KuraClient.pooledHTTPClient(connections: kuraConnections) }
+        if let forecastPrice, let pool {
+            let client = KuraClient(baseURL: kura, apiKey: key, httpClient: pool)
+            var offer = try await X402Offer.fetch(
+                from: client, payTo: try PartyID(validating: provider), asset: try Asset(asset),
+                price: try Amount(units: forecastPrice), baseURL: publicURL)
+            offer.schemes = try forecastSchemes.split(separator: ",").map { name in
+                guard let scheme = KuraScheme(rawValue: String(name)) else {
+                    throw ValidationError("unknown scheme '\(name)' (exact, escrow)")
+                }
+                return scheme
+            }
+            offer.description = "Tomorrow's forecast"
+            let middleware = X402PaymentMiddleware<BasicRequestContext>(
+                offer: offer, client: client, book: try X402ReceiptBook(journalPath: receiptJournal), logger: logger)
+            let forecast: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, _ in
+                let body = #"{"city":"Tokyo","highC":14,"lowC":6,"sky":"clear"}"#
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: body)))
+            }
+            router.group("/v1").add(middleware: middleware).get("/forecast", use: forecast).head(
+                "/forecast", use: forecast)
+            // The same answer with no price, as the benchmark's baseline (scripts/bench-x402.sh).
+            router.get("/free/forecast", use: forecast)
+        }
         let host = host
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port)),
@@ -67,5 +105,6 @@ struct ExampleProvider: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
             }, logger: logger)
         try await app.runService()
+        try await pool?.shutdown()
     }
 }

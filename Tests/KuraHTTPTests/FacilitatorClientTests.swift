@@ -22,7 +22,7 @@ struct FacilitatorClientTests {
                     agent: agent.id, asset: try Asset("USDC"), amount: try Amount(units: 10_000),
                     perTxCap: try Amount(units: 5_000), dailyCap: try Amount(units: 10_000),
                     allowedCounterparties: [provider.id], expiresAt: fixture.clock.now.adding(milliseconds: 3_600_000)))
-            let request = VerifyRequest(
+            let request = ReservationVerifyRequest(
                 amount: try Amount(units: 1_000), lane: .enterprise, mandate: mandate.id, agent: agent.id,
                 counterparty: provider.id)
             let verified = try await agentClient.verify(request)
@@ -47,7 +47,7 @@ struct FacilitatorClientTests {
             // Over the cap: refused (422), not worth retrying.
             let capped = await clientFailure {
                 try await agentClient.verify(
-                    VerifyRequest(
+                    ReservationVerifyRequest(
                         amount: try Amount(units: 5_001), lane: .enterprise, mandate: mandate.id, agent: agent.id,
                         counterparty: provider.id))
             }

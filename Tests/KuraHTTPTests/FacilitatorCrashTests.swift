@@ -77,7 +77,7 @@ struct FacilitatorCrashTests {
                 expiresAt: Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000)))
 
         let acks = Acknowledged()
-        let request = VerifyRequest(
+        let request = ReservationVerifyRequest(
             amount: try Amount(units: 100), lane: .enterprise, mandate: mandate.id, agent: agent.party.id,
             counterparty: provider.party.id)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -26,7 +26,7 @@ struct EnvelopeRefusalTests {
         func code(_ envelope: String, reservation: ReservationID? = nil, lane: Lane? = nil) async -> String? {
             await refusal {
                 try await world.service.settle(
-                    SettleRequest(
+                    ReservationSettleRequest(
                         reservationId: reservation ?? verified.reservationId, envelope: envelope, lane: lane),
                     by: world.principal(world.provider), idempotencyKey: nil)
             }?.code.rawValue
@@ -68,7 +68,7 @@ struct EnvelopeRefusalTests {
         // A stranger with the right envelope.
         let stranger = await refusal {
             try await world.service.settle(
-                SettleRequest(reservationId: verified.reservationId, envelope: verified.envelope),
+                ReservationSettleRequest(reservationId: verified.reservationId, envelope: verified.envelope),
                 by: world.principal(world.stranger), idempotencyKey: nil)
         }
         #expect(stranger?.code == .forbidden)

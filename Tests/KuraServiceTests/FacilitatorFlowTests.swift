@@ -60,7 +60,7 @@ struct FacilitatorFlowTests {
         defer { world.close() }
         let mandate = try await world.mandate()
         let verified = try await world.verify(mandate.id, amount: 5_000)
-        let answers = try await withThrowingTaskGroup(of: SettleResponse.self) { group in
+        let answers = try await withThrowingTaskGroup(of: ReservationSettleResponse.self) { group in
             for _ in 0..<100 { group.addTask { try await world.settle(verified) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -175,7 +175,7 @@ struct FacilitatorFlowTests {
         defer { world.close() }
         let mandate = try await world.mandate(amount: 20_000, perTxCap: 10_000, dailyCap: 50_000)
         let head = try world.service.store.head()
-        func code(_ request: VerifyRequest, by party: Party? = nil) async -> String? {
+        func code(_ request: ReservationVerifyRequest, by party: Party? = nil) async -> String? {
             await refusal {
                 try await world.service.verify(request, by: world.principal(party ?? world.agent), idempotencyKey: nil)
             }?.code.rawValue
@@ -184,8 +184,8 @@ struct FacilitatorFlowTests {
             amount: UInt64 = 1_000, lane: Lane = .enterprise, mandate m: MandateID? = nil,
             collateral: PositionID? = nil,
             counterparty: PartyID? = nil
-        ) throws -> VerifyRequest {
-            VerifyRequest(
+        ) throws -> ReservationVerifyRequest {
+            ReservationVerifyRequest(
                 amount: try Amount(units: amount), lane: lane, mandate: m ?? (collateral == nil ? mandate.id : nil),
                 collateral: collateral, agent: world.agent.id, counterparty: counterparty ?? world.provider.id)
         }

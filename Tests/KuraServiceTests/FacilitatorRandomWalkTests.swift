@@ -18,7 +18,7 @@ struct FacilitatorRandomWalkTests {
         defer { world.close() }
         var mandate = try await world.mandate(amount: 200_000, perTxCap: 5_000, dailyCap: 60_000)
         var position = try await world.position(collateral: 100_000_000_000, cap: 20_000, price: 1_000)
-        var live: [VerifyResponse] = []
+        var live: [ReservationVerifyResponse] = []
         var settled: [ReservationID: String] = [:]
         let op = world.db.operatorPrincipal
         for step in 0..<300 {

@@ -53,18 +53,21 @@ struct FacilitatorWorld {
 
     /// Verifies a payment to the provider on the enterprise lane.
     func verify(_ mandate: MandateID, amount: UInt64 = 1_000, to counterparty: PartyID? = nil)
-        async throws -> VerifyResponse
+        async throws -> ReservationVerifyResponse
     {
-        let request = VerifyRequest(
+        let request = ReservationVerifyRequest(
             amount: try Amount(units: amount), lane: .enterprise, mandate: mandate, agent: agent.id,
             counterparty: counterparty ?? provider.id)
         return try await service.verify(request, by: principal(agent), idempotencyKey: nil).value
     }
 
     /// Settles as the provider.
-    func settle(_ verified: VerifyResponse, envelope: String? = nil, lane: Lane? = nil) async throws -> SettleResponse {
+    func settle(_ verified: ReservationVerifyResponse, envelope: String? = nil, lane: Lane? = nil) async throws
+        -> ReservationSettleResponse
+    {
         try await service.settle(
-            SettleRequest(reservationId: verified.reservationId, envelope: envelope ?? verified.envelope, lane: lane),
+            ReservationSettleRequest(
+                reservationId: verified.reservationId, envelope: envelope ?? verified.envelope, lane: lane),
             by: principal(provider), idempotencyKey: nil
         ).value
     }
@@ -82,8 +85,8 @@ struct FacilitatorWorld {
         return try await service.openPosition(request, by: principal(agent), idempotencyKey: nil).value
     }
 
-    func verifyFast(_ position: PositionID, amount: UInt64) async throws -> VerifyResponse {
-        let request = VerifyRequest(
+    func verifyFast(_ position: PositionID, amount: UInt64) async throws -> ReservationVerifyResponse {
+        let request = ReservationVerifyRequest(
             amount: try Amount(units: amount), lane: .cryptoFast, collateral: position, agent: agent.id,
             counterparty: provider.id)
         return try await service.verify(request, by: principal(agent), idempotencyKey: nil).value

@@ -1,5 +1,5 @@
 /// `POST /x402/verify`: reserve a payment from `agent` to `counterparty` on a lane.
-public struct VerifyRequest: StrictRequest, Equatable {
+public struct ReservationVerifyRequest: StrictRequest, Equatable {
     public static let fields: Set<String> = [
         "amount", "asset", "lane", "mandate", "collateral", "agent", "counterparty", "resource", "paymentId",
     ]
@@ -33,7 +33,7 @@ public struct VerifyRequest: StrictRequest, Equatable {
 }
 
 /// The answer to a verify: the reservation and its signed decision envelope.
-public struct VerifyResponse: Codable, Sendable, Equatable {
+public struct ReservationVerifyResponse: Codable, Sendable, Equatable {
     public var reservationId: ReservationID
     /// The JWS compact serialisation of the decision; settle needs it back.
     public var envelope: String
@@ -53,7 +53,7 @@ public struct VerifyResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST /x402/settle`: execute a reservation, exactly once.
-public struct SettleRequest: StrictRequest, Equatable {
+public struct ReservationSettleRequest: StrictRequest, Equatable {
     public static let fields: Set<String> = ["reservationId", "envelope", "lane"]
     public var reservationId: ReservationID
     public var envelope: String
@@ -69,7 +69,7 @@ public struct SettleRequest: StrictRequest, Equatable {
 
 /// The answer to a settle. `idempotent` is true when the reservation had already settled: this is the first
 /// settle's result, unchanged.
-public struct SettleResponse: Codable, Sendable, Equatable {
+public struct ReservationSettleResponse: Codable, Sendable, Equatable {
     /// The rail's proof: base58 of Kura's Ed25519 signature over the settlement record.
     public var txSignature: String
     /// The `evt_…` ID of the `reservation.settled` event: what to bill against.

@@ -20,11 +20,13 @@ extension KuraHandlers {
         let principal = call.principal
         switch endpoint {
         case .verify:
-            let reply = try await service.verify(VerifyRequest.decode(call.json()), by: principal, idempotencyKey: key)
+            let reply = try await service.verify(
+                ReservationVerifyRequest.decode(call.json()), by: principal, idempotencyKey: key)
             return try Self.withFacilitatorHeaders(
                 JSONResponse.make(reply), lane: reply.value.lane, state: .reserved, billable: nil)
         case .settle:
-            let reply = try await service.settle(SettleRequest.decode(call.json()), by: principal, idempotencyKey: key)
+            let reply = try await service.settle(
+                ReservationSettleRequest.decode(call.json()), by: principal, idempotencyKey: key)
             return try Self.withFacilitatorHeaders(
                 JSONResponse.make(reply), lane: reply.value.lane, state: .settled, billable: reply.value.billableEventId
             )

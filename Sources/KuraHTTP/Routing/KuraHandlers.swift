@@ -38,6 +38,13 @@ struct KuraHandlers: Sendable {
                 try await respond(to: endpoint, request, context: context)
             }
         }
+        // The x402 facilitator of the Kura schemes (public: the payer's signature is the authority).
+        for endpoint in X402FacilitatorEndpoint.allCases {
+            let route = endpoint.route
+            router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
+                try await respond(to: endpoint, request, context: context)
+            }
+        }
         return router
     }
 

@@ -97,7 +97,7 @@ struct FacilitatorProjection {
             after = reservation
             var settlement: SQLiteValue = .null
             if case .settled(let record, let txSignature, _) = typed {
-                let answer = SettleResponse(
+                let answer = ReservationSettleResponse(
                     txSignature: txSignature, billableEventId: event.id, settledAt: record.settledAt,
                     amount: record.amount, lane: reservation.lane, idempotent: false)
                 settlement = .text(try KuraProjector.text(.of(answer)))

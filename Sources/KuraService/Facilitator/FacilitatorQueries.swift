@@ -19,10 +19,11 @@ enum FacilitatorQueries {
     }
 
     /// The stored answer of a settled reservation's first settle (`idempotent: false` as stored).
-    static func settlement(_ id: ReservationID, _ db: SQLiteConnection) throws(KuraError) -> SettleResponse? {
+    static func settlement(_ id: ReservationID, _ db: SQLiteConnection) throws(KuraError) -> ReservationSettleResponse?
+    {
         guard let json = try db.scalar("SELECT settlement FROM reservations WHERE id = ?", .text(id.rawValue))?.text
         else { return nil }
-        return try Queries.decode(SettleResponse.self, json)
+        return try Queries.decode(ReservationSettleResponse.self, json)
     }
 
     static func mandate(_ id: MandateID, _ db: SQLiteConnection) throws(KuraError) -> Mandate? {

@@ -41,8 +41,8 @@ extension KuraService {
     /// (`not_found`, `forbidden`), then the funding's own checks (mandate: `mandate_inactive`,
     /// `counterparty_not_allowed`, `cap_exceeded`, `mandate_exhausted`; position: `position_frozen`,
     /// `position_inactive`, `price_unavailable`, `cap_exceeded`, `credit_exceeded`).
-    public func verify(_ request: VerifyRequest, by principal: Principal, idempotencyKey: String?)
-        async throws(KuraError) -> Reply<VerifyResponse>
+    public func verify(_ request: ReservationVerifyRequest, by principal: Principal, idempotencyKey: String?)
+        async throws(KuraError) -> Reply<ReservationVerifyResponse>
     {
         let json = try JSONValue.of(request)
         let requestHash: String
@@ -105,7 +105,7 @@ extension KuraService {
         let reservation = reply.value
         let envelope = DecisionEnvelope.sign(reservation.decision, kid: envelopeKeyID, key: signer.key)
         return Reply(
-            value: VerifyResponse(
+            value: ReservationVerifyResponse(
                 reservationId: reservation.id, envelope: envelope, approvedAmount: reservation.amount,
                 expiresAt: reservation.expiresAt, lane: reservation.lane),
             replayed: reply.replayed)
@@ -119,8 +119,8 @@ extension KuraService {
     /// agent or an operator (`forbidden`), the lane (`lane_mismatch`: the request's or the envelope's), the
     /// decision equals the stored one (`envelope_mismatch`), the state (`reservation_voided`; settled answers the
     /// stored result), the time (`reservation_expired` from `expiresAt` on).
-    public func settle(_ request: SettleRequest, by principal: Principal, idempotencyKey: String?)
-        async throws(KuraError) -> Reply<SettleResponse>
+    public func settle(_ request: ReservationSettleRequest, by principal: Principal, idempotencyKey: String?)
+        async throws(KuraError) -> Reply<ReservationSettleResponse>
     {
         // The signature is checked before the write transaction: the single writer only compares values.
         let decision = try DecisionEnvelope.open(request.envelope, keys: envelopeKeys)
@@ -132,7 +132,7 @@ extension KuraService {
         let rail = settlementRail
         let reply = try await command(
             "x402.settle", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
-        ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> SettleResponse in
+        ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> ReservationSettleResponse in
             let id = request.reservationId
             guard let reservation = try FacilitatorQueries.reservation(id, tx.db) else {
                 throw KuraError(.reservationNotFound, "no reservation \(id)")
@@ -163,7 +163,7 @@ extension KuraService {
             let event = try tx.append(
                 NewEvent(stream: "reservation/\(id)", type: settled.type, payload: settled.payload, decoded: settled),
                 actor: context.actor, commandId: context.commandId, at: context.now)
-            return SettleResponse(
+            return ReservationSettleResponse(
                 txSignature: txSignature, billableEventId: event.id, settledAt: record.settledAt,
                 amount: record.amount, lane: reservation.lane, idempotent: false)
         }

@@ -13,7 +13,7 @@ public struct KuraProjector: Projector {
     static let tables =
         [
             "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
-            "payments",
+            "payments", "x402_settlements",
         ] + ReputationProjection.tables
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
@@ -40,6 +40,7 @@ public struct KuraProjector: Projector {
         try db.execute(PaymentProjection.schema)
         try receiptLog.reputation.prepare(db)
         try db.execute(FacilitatorProjection.schema)
+        try db.execute(X402Projection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
@@ -67,6 +68,8 @@ public struct KuraProjector: Projector {
             try PaymentProjection.apply(payment, event, receipts: receiptLog, db)
         } else if FacilitatorProjection.handles(event.type) {
             try FacilitatorProjection.apply(event, decoded: decoded, self, db)
+        } else if event.type.hasPrefix("x402.") {
+            try X402Projection.apply(try typedEvent(decoded, event, X402Event.init), event, db)
         }
     }
 

@@ -1,0 +1,43 @@
+import AsyncHTTPClient
+import KuraCore
+import KuraCrypto
+import KuraX402
+
+extension KuraClient {
+    /// `GET /facilitator/supported`.
+    public func x402Supported() async throws(KuraClientError) -> SupportedResponse {
+        try Self.x402Decode(SupportedResponse.self, try await send(.GET, "/facilitator/supported"))
+    }
+
+    /// `POST /facilitator/verify`: a refusal is an answer (`isValid: false`), not an error.
+    public func x402Verify(_ request: FacilitatorRequest) async throws(KuraClientError) -> VerifyResponse {
+        try Self.x402Decode(
+            VerifyResponse.self, try await send(.POST, "/facilitator/verify", body: try Self.json(request)))
+    }
+
+    /// `POST /facilitator/settle`: a refusal is an answer (`success: false`), not an error. Retried after a
+    /// transport failure with the same body, which settles at most once (a repeat gets the first answer).
+    public func x402Settle(_ request: FacilitatorRequest) async throws(KuraClientError) -> SettleResponse {
+        try Self.x402Decode(
+            SettleResponse.self, try await send(.POST, "/facilitator/settle", body: try Self.json(request)))
+    }
+
+    static func x402Decode<M: X402Message>(_ type: M.Type, _ response: Response) throws(KuraClientError) -> M {
+        do { return try X402Codec.decode(M.self, json: response.body) } catch {
+            throw KuraClientError(
+                kind: .invalid, status: response.status, code: "invalid_response", detail: error.detail)
+        }
+    }
+}
+
+extension KuraClient {
+    /// An HTTP client that keeps up to `connections` connections to one host (AsyncHTTPClient's default is 8):
+    /// for a provider whose concurrent paid requests each call Kura's facilitator, so the pool does not queue them.
+    /// It lives as long as the process.
+    public static func pooledHTTPClient(connections: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connections))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KuraClient
+import KuraCore
+import KuraCrypto
+import KuraX402
+import Logging
+
+/// Puts an x402 price on the routes behind it, in both dialects, settled through Kura over HTTP.
+///
+/// - An unpaid request (HEAD too: a HEAD is a probe and is never charged) is answered `402 Payment Required`
+///   with `PAYMENT-REQUIRED` (x402 v2) and the six `X-Payment-*` headers (seed dialect), and the
+///   `PaymentRequired` JSON as the body.
+/// - A v2 retry carries `PAYMENT-SIGNATURE`: the middleware checks it matches one of its offers and this
+///   resource, asks Kura's facilitator to verify it, serves the route, settles, and attaches `PAYMENT-RESPONSE`.
+///   Under the `escrow` scheme it then marks delivery of the escrow with the SHA-256 of the body it served.
+/// - A seed retry carries `X-Payment-Receipt` (standard base64 of the canonical JSON of the Kura-signed direct
+///   payment record) and `X-Payment-ID`: checked offline (Kura's signature, payee, asset, amount, the deadline
+///   the 402 quoted), confirmed with Kura (`GET /v1/payments/{paymentId}?payer=`), and never accepted twice
+///   (``X402ReceiptBook``).
+///
+/// Paid answers carry `Cache-Control: no-store`. Only a 2xx answer of the route is settled: a failed one is
+/// passed through without charging.
+public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var status402: HTTPResponse.Status { .init(code: 402, reasonPhrase: "Payment Required") }
+
+    let configuration: X402Offer
+    let client: KuraClient
+    let book: X402ReceiptBook
+    let logger: Logger
+
+    /// `client` authenticates as the payee (it marks escrow deliveries and reads its payments).
+    public init(offer: X402Offer, client: KuraClient, book: X402ReceiptBook, logger: Logger) {
+        self.configuration = offer
+        self.client = client
+        self.book = book
+        self.logger = logger
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        let resource = configuration.resource(path: request.uri.path, authority: request.head.authority)
+        if request.method != .head, let header = request.headers[X402Header.paymentSignature] {
+            return try await paidV2(header, resource, request, context, next)
+        }
+        if request.method != .head, request.headers[X402Header.seedReceipt] != nil {
+            return try await paidSeed(resource, request, context, next)
+        }
+        return paymentRequired(resource, error: "PAYMENT-SIGNATURE header is required")
+    }
+
+    // MARK: x402 v2
+
+    private func paidV2(
+        _ header: String, _ resource: ResourceInfo, _ request: Request, _ context: Context,
+        _ next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let payment: PaymentPayload
+        let proof: KuraPaymentProof
+        do {
+            payment = try X402Codec.decode(PaymentPayload.self, header: header)
+            proof = try KuraPaymentProof.parse(payment.payload)
+        } catch let error as X402Error {
+            return refusal(.badRequest, resource, error.reason, error.detail)
+        } catch let error as X402Refusal {
+            return refusal(.badRequest, resource, error.reason, error.detail)
+        }
+        let offers = configuration.requirements()
+        guard let requirements = offers.first(where: { $0.isSameOffer(as: payment.accepted) }) else {
+            return refusal(
+                Self.status402, resource, .invalidPaymentRequirements,
+                "the payment accepted none of this route's offers")
+        }
+        let scheme = KuraScheme(rawValue: requirements.scheme) ?? .exact
+        guard payment.resource?.url == resource.url else {
+            return refusal(
+                Self.status402, resource, .kuraResourceMismatch(scheme), "the payment is for another resource")
+        }
+        let nonce = proof.authorization.payer + "/" + proof.authorization.nonce
+        // Two requests with one authorization at once: only the first goes on (the other would be served free).
+        guard await book.begin(nonce) else {
+            return refusal(Self.status402, resource, .kuraNonceUsed(scheme), "this authorization is already in use")
+        }
+        defer { Task { await book.end(nonce) } }
+        let facilitatorRequest = FacilitatorRequest(paymentPayload: payment, paymentRequirements: requirements)
+        let verdict: VerifyResponse
+        do { verdict = try await client.x402Verify(facilitatorRequest) } catch {
+            return unavailable(resource, error)
+        }
+        guard verdict.isValid else {
+            // The payment-identifier extension: the same ID with another payload is 409 at a resource server.
+            let status: HTTPResponse.Status =
+                verdict.invalidReason == .paymentIdentifierConflict ? .conflict : Self.status402
+            return refusal(
+                status, resource, verdict.invalidReason ?? .unexpectedVerifyError,
+                verdict.invalidMessage ?? "the facilitator refused the payment")
+        }
+        var response = try await next(request, context)
+        guard (200..<300).contains(response.status.code) else { return response }
+        let body = try await Self.collect(&response)
+        let settlement: SettleResponse
+        do { settlement = try await client.x402Settle(facilitatorRequest) } catch {
+            return unavailable(resource, error)
+        }
+        let settlementHeader = (try? X402Codec.header(settlement)) ?? ""
+        guard settlement.success else {
+            var failed = refusal(
+                Self.status402, resource, settlement.errorReason ?? .unexpectedSettleError,
+                settlement.errorMessage ?? "the settlement failed")
+            failed.headers[X402Header.paymentResponse] = settlementHeader
+            return failed
+        }
+        if scheme == .escrow, let escrow = EscrowID(settlement.transaction) {
+            await markDelivered(escrow, body)
+        }
+        response.headers[X402Header.paymentResponse] = settlementHeader
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// Marks the escrow delivered with the SHA-256 of the body served. A failure leaves the escrow locked,
+    /// to expire back to the payer: the provider loses the sale, the payer loses nothing.
+    private func markDelivered(_ escrow: EscrowID, _ body: [UInt8]) async {
+        let evidence: JSONValue = ["evidence": .string(Hex.encode(SHA256.hash(body)))]
+        do { _ = try await client.act(on: escrow, .deliver, body: evidence) } catch {
+            logger.warning("escrow delivery not marked", metadata: ["escrow": "\(escrow)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Seed dialect
+
+    private func paidSeed(
+        _ resource: ResourceInfo, _ request: Request, _ context: Context,
+        _ next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let retry: SeedPaymentRetry
+        do {
+            retry = try SeedPaymentRetry.parse { name in
+                request.headers[values: HTTPField.Name(name)!]
+            }
+        } catch { return refusal(.badRequest, resource, error.reason, error.detail) }
+        let payment: Payment
+        do { payment = try configuration.checkSeedReceipt(retry) } catch {
+            return refusal(
+                error.reason == .invalidPayload ? .badRequest : Self.status402, resource, error.reason, error.detail)
+        }
+        do {
+            let recorded = try await client.payment(payment.paymentId, payer: payment.payer)
+            guard recorded == payment else {
+                return refusal(Self.status402, resource, .invalidPayload, "Kura's record of this payment differs")
+            }
+        } catch {
+            if error.kind == .retryable { return unavailable(resource, error) }
+            return refusal(Self.status402, resource, .invalidPayload, "Kura has no such payment: \(error.detail)")
+        }
+        do {
+            guard try await book.spend(receipt: "\(payment.payer)/\(payment.paymentId)") else {
+                return refusal(Self.status402, resource, .invalidTransactionState, "this receipt was already used")
+            }
+        } catch {
+            return unavailable(resource, error)
+        }
+        var response = try await next(request, context)
+        if (200..<300).contains(response.status.code) { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+
+    // MARK: Answers
+
+    /// The 402 with both header sets and the `PaymentRequired` JSON as the body.
+    private func paymentRequired(_ resource: ResourceInfo, error: String) -> Response {
+        let required = PaymentRequired(
+            error: error, resource: resource, accepts: configuration.requirements(),
+            extensions: [PaymentIdentifier.name: PaymentIdentifier.offer(required: false)])
+        let json = (try? X402Codec.json(required)) ?? []
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+        headers[X402Header.paymentRequired] = Base64.encode(json)
+        for (name, value) in configuration.seedRequest(now: Date()).headers { headers[HTTPField.Name(name)!] = value }
+        return Response(
+            status: Self.status402, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+
+    /// A refused payment: the 402 again (or 400 for a malformed one), its body naming the reason.
+    private func refusal(
+        _ status: HTTPResponse.Status, _ resource: ResourceInfo, _ reason: X402Reason, _ detail: String
+    )
+        -> Response
+    {
+        var response = paymentRequired(resource, error: "\(reason.rawValue): \(detail)")
+        response.status = status
+        return response
+    }
+
+    /// Kura could not be reached: 503, so the client retries rather than paying again.
+    private func unavailable(_ resource: ResourceInfo, _ error: any Error) -> Response {
+        logger.warning("x402 facilitator unreachable", metadata: ["error": "\(error)"])
+        var response = paymentRequired(resource, error: "unexpected_settle_error: Kura is unavailable")
+        response.status = .serviceUnavailable
+        return response
+    }
+
+    /// Reads the route's body (to hash it), leaving the response with the same bytes.
+    static func collect(_ response: inout Response) async throws -> [UInt8] {
+        let box = BodyBox()
+        try await response.body.write(CollectingWriter(box: box))
+        let bytes = box.bytes
+        response.body = .init(byteBuffer: ByteBuffer(bytes: bytes))
+        return bytes
+    }
+}
+
+/// The header names of both dialects, as Hummingbird fields.
+public enum X402Header {
+    public static let paymentRequired = HTTPField.Name(X402Codec.Header.paymentRequired)!
+    public static let paymentSignature = HTTPField.Name(X402Codec.Header.paymentSignature)!
+    public static let paymentResponse = HTTPField.Name(X402Codec.Header.paymentResponse)!
+    public static let seedReceipt = HTTPField.Name(SeedHeaders.receipt)!
+    public static let seedID = HTTPField.Name(SeedHeaders.id)!
+}
+
+private final class BodyBox: @unchecked Sendable {
+    var bytes: [UInt8] = []
+}
+
+private struct CollectingWriter: ResponseBodyWriter {
+    let box: BodyBox
+    mutating func write(_ buffer: ByteBuffer) async throws { box.bytes += Array(buffer.readableBytesView) }
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

@@ -1,0 +1,273 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+import KuraX402
+
+/// The x402 facilitator of the Kura schemes (`exact`, `escrow`) on this instance's `kura:` network.
+///
+/// Who may call: anyone. The payer's Ed25519 signature over the authorization is the authority, as an EIP-3009
+/// authorization is on a chain: it can only pay the named payee the named amount once, so whoever submits it
+/// (normally the resource server) cannot make it do anything else. `verify` never writes; `settle` settles each
+/// (payer, nonce) once, in the same transaction as the money moves, and answers a repeat of the same
+/// authorization, or of the same payment identifier with the same payload, with the first answer.
+extension KuraService {
+    /// This instance's network: `kura:` and the key ID of its log key.
+    public var x402Network: KuraNetwork { KuraNetwork(logKeyName: signer.name, publicKey: signer.key.publicKey) }
+
+    /// `GET /facilitator/supported`: both Kura schemes on this network, the payment-identifier extension, and
+    /// the key that signs settlements (the log key, which signs each payment's `txSignature`).
+    public func x402Supported() -> SupportedResponse {
+        SupportedResponse(
+            kinds: KuraScheme.allCases.map { SupportedKind(scheme: $0.rawValue, network: x402Network.id) },
+            extensions: [PaymentIdentifier.name], signers: [KuraNetwork.wildcard: [signer.key.publicKey.base64]])
+    }
+
+    /// `POST /facilitator/verify`: whether `settle` would accept the payment now. Reads only.
+    public func x402Verify(_ request: FacilitatorRequest) -> VerifyResponse {
+        let payerText = (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
+        do throws(X402Refusal) {
+            let checked = try x402Check(request, now: clock.now().milliseconds)
+            let cached = try readRefusing { db throws(X402Refusal) in try Self.x402State(checked, db) }
+            if let cached {
+                // Settled already: valid only as the payment identifier's legitimate repeat of the same payload.
+                guard let id = checked.identifier, cached.paymentIdentifier == id,
+                    cached.payloadHash == checked.payloadHash
+                else {
+                    throw X402Refusal(
+                        .kuraNonceUsed(checked.verified.scheme), "this authorization's nonce was already settled")
+                }
+            }
+            return .valid(payer: checked.payer.id.rawValue)
+        } catch {
+            return .invalid(error.reason, error.detail, payer: payerText)
+        }
+    }
+
+    /// `POST /facilitator/settle`: pays (`exact`) or locks as an escrow (`escrow`), once per authorization.
+    public func x402Settle(_ request: FacilitatorRequest) async -> SettleResponse {
+        let network = x402Network.id
+        let payerText = (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
+        @Sendable func refused(_ refusal: X402Refusal) -> SettleResponse {
+            SettleResponse(
+                success: false, errorReason: refusal.reason, errorMessage: refusal.detail, payer: payerText,
+                transaction: "", network: network)
+        }
+        let checked: CheckedX402Payment
+        do throws(X402Refusal) { checked = try x402Check(request, now: clock.now().milliseconds) } catch {
+            return refused(error)
+        }
+        let fees = configuration.fees
+        let key = signer.key
+        do throws(KuraError) {
+            let reply = try await command(
+                "x402.settle", request: try .of(request), by: Principal(party: checked.payer), idempotencyKey: nil
+            ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> SettleResponse in
+                do {
+                    if let cached = try Self.x402State(checked, tx.db) { return cached.response }
+                    return try Self.x402Settle(checked, network: network, fees: fees, key: key, context, &tx)
+                } catch let refusal as X402Refusal {
+                    // Nothing was appended: the refusal commits no event.
+                    return refused(refusal)
+                } catch {
+                    throw error as? KuraError ?? KuraError(.internalError, "\(error)")
+                }
+            }
+            return reply.value
+        } catch {
+            return refused(X402Refusal(Self.x402Reason(for: error), error.detail))
+        }
+    }
+}
+
+/// A payment whose form, signature, terms and time window check out, with what settlement needs.
+struct CheckedX402Payment: Sendable {
+    let verified: VerifiedKuraPayment
+    let payer: Party
+    let payee: PartyID
+    let asset: Asset
+    let amount: Amount
+    let identifier: String?
+    let payloadHash: String
+    let authorizationHash: String
+
+    var authorization: KuraAuthorization { verified.authorization }
+    /// The direct payment's or escrow's `paymentId`: the payment identifier, else one derived from the nonce.
+    var paymentId: String { identifier ?? "x402_" + authorization.nonce }
+}
+
+extension KuraService {
+    /// The checks that need no state beyond the payer's key: scheme, network, form, signature, terms, window.
+    func x402Check(_ request: FacilitatorRequest, now: Int64) throws(X402Refusal) -> CheckedX402Payment {
+        let requirements = request.paymentRequirements
+        guard let scheme = KuraScheme(rawValue: requirements.scheme) else {
+            throw X402Refusal(.unsupportedScheme, "'\(requirements.scheme)' is not a Kura scheme")
+        }
+        guard requirements.network == x402Network.id else {
+            throw X402Refusal(
+                .invalidNetwork, "this facilitator settles on \(x402Network.id), not \(requirements.network)")
+        }
+        let proof = try KuraPaymentProof.parse(request.paymentPayload.payload)
+        guard let payerID = PartyID(proof.authorization.payer),
+            let payer = try? read({ db throws(KuraError) in try Queries.party(payerID, db) })
+        else { throw X402Refusal(.invalidPayload, "the payer \(proof.authorization.payer) is not a Kura party") }
+        let verified = try KuraScheme.verify(
+            request.paymentPayload, against: requirements, on: x402Network, payerKey: payer.publicKey,
+            nowMilliseconds: now)
+        guard let payee = PartyID(requirements.payTo), payee != payer.id else {
+            throw X402Refusal(.invalidPaymentRequirements, "payTo must be a Kura party other than the payer")
+        }
+        guard let asset = try? Asset(requirements.asset) else {
+            throw X402Refusal(.invalidPaymentRequirements, "'\(requirements.asset)' is not a Kura asset")
+        }
+        guard requirements.amount.units > 0, let amount = try? Amount(units: requirements.amount.units) else {
+            throw X402Refusal(.invalidPaymentRequirements, "the amount must be more than zero")
+        }
+        let payloadBytes = (try? JSONValue(encoding: request.paymentPayload).canonicalBytes()) ?? []
+        return CheckedX402Payment(
+            verified: verified, payer: payer, payee: payee, asset: asset, amount: amount,
+            identifier: try? PaymentIdentifier.id(in: request.paymentPayload.extensions),
+            payloadHash: Hex.encode(SHA256.hash(payloadBytes)),
+            authorizationHash: Hex.encode(SHA256.hash(verified.authorization.signedBytes())))
+    }
+
+    /// The checks against state, on `db` (a read connection for verify, the write transaction for settle).
+    /// Answers the earlier settlement this payment repeats, nil for a fresh one that can be settled now.
+    static func x402State(_ payment: CheckedX402Payment, _ db: SQLiteConnection) throws(X402Refusal)
+        -> X402Settlement?
+    {
+        let scheme = payment.verified.scheme
+        let payer = payment.payer.id
+        func state<T>(_ body: () throws(KuraError) -> T) throws(X402Refusal) -> T {
+            do { return try body() } catch {
+                throw X402Refusal(.unexpectedSettleError, "cannot read the ledger: \(error.detail)")
+            }
+        }
+        if let earlier = try state({ () throws(KuraError) in
+            try X402Projection.settlement(payer: payer, nonce: payment.authorization.nonce, db)
+        }) {
+            guard earlier.authorizationHash == payment.authorizationHash else {
+                throw X402Refusal(.kuraNonceUsed(scheme), "the payer already settled another payment with this nonce")
+            }
+            return earlier
+        }
+        if let id = payment.identifier,
+            let earlier = try state({ () throws(KuraError) in
+                try X402Projection.settlement(payer: payer, identifier: id, db)
+            })
+        {
+            guard earlier.payloadHash == payment.payloadHash else {
+                throw X402Refusal(
+                    .paymentIdentifierConflict, "payment identifier '\(id)' was used with another payload")
+            }
+            return earlier
+        }
+        guard let current = try state({ () throws(KuraError) in try Queries.party(payer, db) }),
+            current.status == .active
+        else { throw X402Refusal(.invalidTransactionState, "the payer \(payer) is not active") }
+        guard let payee = try state({ () throws(KuraError) in try Queries.party(payment.payee, db) }),
+            payee.status == .active
+        else { throw X402Refusal(.invalidPaymentRequirements, "payTo \(payment.payee) is not an active Kura party") }
+        let used = try state({ () throws(KuraError) in
+            let statement = try db.statement("SELECT 1 FROM payments WHERE payer = ? AND payment_id = ?")
+            try statement.bind([.text(payer.rawValue), .text(payment.paymentId)])
+            return try !statement.rows({ _ throws(KuraError) in true }).isEmpty
+        })
+        if used {
+            throw X402Refusal(.paymentIdentifierConflict, "the payer already made payment '\(payment.paymentId)'")
+        }
+        let available = try state({ () throws(KuraError) in try Queries.available(payer, payment.asset, db) })
+        guard payment.amount <= available else {
+            throw X402Refusal(
+                .insufficientFunds,
+                "\(payer) has \(available) \(payment.asset) available, the payment is \(payment.amount)")
+        }
+        return nil
+    }
+
+    /// Settles a fresh payment inside the write transaction: the money event, then `x402.settled`.
+    static func x402Settle(
+        _ payment: CheckedX402Payment, network: String, fees: FeeSchedule, key: Ed25519.SecretKey,
+        _ context: CommandContext, _ tx: inout WriteTransaction
+    ) throws(KuraError) -> SettleResponse {
+        let authorization = payment.authorization
+        let payer = payment.payer.id
+        let subject: String
+        let transaction: String
+        var kura: [String: JSONValue] = ["paymentId": .string(payment.paymentId)]
+        switch payment.verified.scheme {
+        case .exact:
+            let request = PayRequest(
+                payee: payment.payee, amount: payment.amount, asset: payment.asset, paymentId: payment.paymentId,
+                resource: authorization.resource)
+            guard let payee = try Queries.party(payment.payee, tx.db) else {
+                throw KuraError(.notFound, "no party \(payment.payee)")
+            }
+            let settled = try PaymentEvent.decideSettle(
+                id: PaymentID.derive(command: context.command, seq: context.seq), request: request, payer: payer,
+                payee: payee, available: try Queries.available(payer, payment.asset, tx.db), fees: fees,
+                paymentIdUsed: try tx.version(of: Payment.stream(payer: payer, paymentId: payment.paymentId)) > 0,
+                now: context.now
+            ).signed(with: key)
+            try context.append(
+                [PaymentEvent.settled(settled)], to: Payment.stream(payer: payer, paymentId: payment.paymentId), &tx)
+            subject = settled.id.rawValue
+            transaction = settled.txSignature
+            kura["payment"] = .string(subject)
+        case .escrow:
+            guard let extra = payment.verified.escrowTerms else {
+                throw KuraError(.internalError, "an escrow payment without terms passed verification")
+            }
+            let terms = EscrowTerms(
+                payer: payer, payee: payment.payee, amount: payment.amount, asset: payment.asset,
+                deliverBy: context.now.adding(milliseconds: Int64(extra.deliverWithinSeconds) * 1000),
+                confirmWindowMs: Int64(extra.confirmWindowSeconds) * 1000,
+                disputeWindowMs: Int64(extra.disputeWindowSeconds) * 1000, resource: authorization.resource,
+                paymentId: payment.paymentId)
+            let id = EscrowID.derive(command: context.command, seq: context.seq)
+            let events = try Escrow.decideLock(
+                id: id, terms: terms, by: payer, now: context.now,
+                context: EscrowContext(fees: fees, payerAvailable: try Queries.available(payer, payment.asset, tx.db)))
+            try context.append(events, to: "escrow/\(id)", &tx)
+            subject = id.rawValue
+            transaction = id.rawValue
+            kura["escrow"] = .string(subject)
+        }
+        let response = SettleResponse(
+            success: true, payer: payer.rawValue, transaction: transaction, network: network,
+            amount: authorization.amount, extensions: ["kura": .object(kura)])
+        let settlement = X402Settlement(
+            scheme: payment.verified.scheme.rawValue, payer: payer, nonce: authorization.nonce,
+            authorizationHash: payment.authorizationHash, paymentIdentifier: payment.identifier,
+            payloadHash: payment.payloadHash, subject: subject, response: response)
+        try context.append(
+            [X402Event.settled(settlement)], to: X402Settlement.stream(payer: payer, nonce: authorization.nonce), &tx)
+        return response
+    }
+
+    /// The standard reason for a refusal that surfaced as a KuraError (a race lost inside the transaction).
+    static func x402Reason(for error: KuraError) -> X402Reason {
+        switch error.code {
+        case .insufficientFunds: .insufficientFunds
+        case .duplicatePayment: .paymentIdentifierConflict
+        case .invalidRequest, .notFound, .forbidden: .invalidPaymentRequirements
+        default: .unexpectedSettleError
+        }
+    }
+
+    /// A read whose storage failure is a refusal (`unexpected_verify_error`), like every other verify answer.
+    func readRefusing<T>(_ body: (SQLiteConnection) throws(X402Refusal) -> T) throws(X402Refusal) -> T {
+        var refusal: X402Refusal?
+        let value: T?
+        do throws(KuraError) {
+            value = try read { db throws(KuraError) -> T? in
+                do throws(X402Refusal) { return try body(db) } catch {
+                    refusal = error
+                    return nil
+                }
+            }
+        } catch { throw X402Refusal(.unexpectedVerifyError, "cannot read the ledger: \(error.detail)") }
+        if let refusal { throw refusal }
+        guard let value else { throw X402Refusal(.unexpectedVerifyError, "no answer") }
+        return value
+    }
+}

@@ -1,0 +1,162 @@
+import KuraCore
+import KuraCrypto
+import KuraService
+import KuraTesting
+import KuraX402
+import Testing
+
+/// Builds Kura-scheme payments for the world's payer, signed with its `TestKeys` key.
+struct X402Payments {
+    let world: EscrowWorld
+    var network: String { world.service.x402Network.id }
+    static let resource = ResourceInfo(url: "https://provider.example/v1/forecast", mimeType: "application/json")
+    static let terms = EscrowTermsExtra(
+        deliverWithinSeconds: 300, confirmWindowSeconds: 86_400, disputeWindowSeconds: 3600)
+
+    func requirements(_ scheme: KuraScheme, amount: UInt64 = 250_000, payTo: PartyID? = nil) -> PaymentRequirements {
+        PaymentRequirements(
+            scheme: scheme.rawValue, network: network, amount: X402Amount(units: amount)!, asset: "USDC",
+            payTo: (payTo ?? world.payee.id).rawValue, maxTimeoutSeconds: 60,
+            extra: scheme == .escrow ? Self.terms.extra : nil)
+    }
+
+    /// A payment for `requirements` with nonce bytes all `nonce`, valid from 5 s ago for `validFor` seconds.
+    func pay(
+        _ requirements: PaymentRequirements, nonce: UInt8 = 1, key: String = "payer", validFor: UInt64 = 55,
+        identifier: String? = nil
+    ) throws -> FacilitatorRequest {
+        let now = UInt64(world.db.clock.now.milliseconds / 1000)
+        let extensions: [String: JSONValue]? = identifier.map {
+            [PaymentIdentifier.name: PaymentIdentifier.echo(PaymentIdentifier.offer(required: false), id: $0)]
+        }
+        let payload = try KuraScheme.pay(
+            requirements, resource: Self.resource, payer: world.payer.id.rawValue, key: TestKeys.secretKey(key),
+            nonce: [UInt8](repeating: nonce, count: 32), validAfter: EpochSeconds(now - 5)!,
+            validBefore: EpochSeconds(now + validFor)!, extensions: extensions)
+        return FacilitatorRequest(paymentPayload: payload, paymentRequirements: requirements)
+    }
+
+    func seq() throws -> UInt64 { try world.db.store.head().seq }
+    func available(_ party: Party) throws -> UInt64 { try world.balance(party).available }
+}
+
+@Suite("x402 facilitator: Kura schemes exact and escrow")
+struct X402FacilitatorTests {
+    @Test("exact: settles as a direct payment once; a repeat gets the first answer; verify writes nothing")
+    func exact() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact))
+        let before = try x.seq()
+        #expect(world.service.x402Verify(request) == .valid(payer: world.payer.id.rawValue))
+        #expect(try x.seq() == before, "verify writes nothing")
+
+        let settled = await world.service.x402Settle(request)
+        #expect(settled.success && settled.network == x.network, "\(settled)")
+        #expect(try x.seq() == before + 2, "payment.settled and x402.settled")
+        let paymentId = "x402_" + String(repeating: "01", count: 32)
+        let payment = try world.service.payment(paymentId, payer: world.payer.id, by: world.db.principal(world.payee))
+        #expect(settled.transaction == payment.txSignature && payment.amount.units == 250_000)
+        #expect(payment.hasValidSignature(world.service.signer.key.publicKey))
+        #expect(settled.extensions?["kura"]?["payment"]?.stringValue == payment.id.rawValue)
+        #expect(try x.available(world.payer) == 1_000_000 - 250_000)
+        #expect(try x.available(world.payee) == 250_000 - 250)
+
+        let again = await world.service.x402Settle(request)
+        #expect(again == settled, "the same authorization settles once")
+        #expect(try x.seq() == before + 2)
+        let reverify = world.service.x402Verify(request)
+        #expect(reverify.invalidReason == .kuraNonceUsed(.exact), "a settled authorization no longer verifies")
+
+        // Another authorization reusing the nonce (here: another amount) is refused, by verify and settle.
+        let reuse = try x.pay(x.requirements(.exact, amount: 7))
+        #expect(world.service.x402Verify(reuse).invalidReason == .kuraNonceUsed(.exact))
+        let refused = await world.service.x402Settle(reuse)
+        #expect(!refused.success && refused.errorReason == .kuraNonceUsed(.exact) && refused.transaction.isEmpty)
+        #expect(try x.seq() == before + 2)
+        #expect(try world.service.ledgerViolations().isEmpty)
+        let replay = try await world.service.replay()
+        #expect(replay.before == replay.after, "x402_settlements rebuilds from the log")
+    }
+
+    @Test("escrow: settlement locks an escrow on the terms of extra and answers its ID")
+    func escrow() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.escrow), identifier: "pay_escrow_identifier_01")
+        let settled = await world.service.x402Settle(request)
+        #expect(settled.success, "\(settled)")
+        let id = try #require(EscrowID(settled.transaction))
+        #expect(settled.extensions?["kura"]?["escrow"]?.stringValue == id.rawValue)
+        let escrow = try world.escrow(id)
+        #expect(escrow.state == .locked && escrow.terms.payer == world.payer.id && escrow.terms.amount.units == 250_000)
+        #expect(escrow.terms.deliverBy == world.db.clock.now.adding(milliseconds: 300_000))
+        #expect(escrow.terms.confirmWindowMs == 86_400_000 && escrow.terms.disputeWindowMs == 3_600_000)
+        #expect(escrow.terms.paymentId == "pay_escrow_identifier_01")
+        #expect(escrow.terms.resource == X402Payments.resource.url)
+        // The payment identifier with the same payload: verify says valid, settle answers the first answer.
+        #expect(world.service.x402Verify(request).isValid)
+        #expect(await world.service.x402Settle(request) == settled)
+        // The same identifier with another payload is refused.
+        let other = try x.pay(x.requirements(.escrow), nonce: 2, identifier: "pay_escrow_identifier_01")
+        #expect(world.service.x402Verify(other).invalidReason == .paymentIdentifierConflict)
+        #expect(await world.service.x402Settle(other).errorReason == .paymentIdentifierConflict)
+        #expect(try x.available(world.payer) == 1_000_000 - 250_000)
+    }
+
+    @Test("refusals answer a reason and write nothing")
+    func refusals() async throws {
+        let world = try await EscrowWorld.make(funds: 100_000)
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let before = try x.seq()
+        var forgedRequest = try x.pay(x.requirements(.exact, amount: 1000), key: "stranger")
+        forgedRequest.paymentRequirements = x.requirements(.exact, amount: 1000)
+        var underpaid = try x.pay(x.requirements(.exact, amount: 999))
+        underpaid.paymentRequirements = x.requirements(.exact, amount: 1000)
+        underpaid.paymentPayload.accepted = underpaid.paymentRequirements
+        var wrongPayee = try x.pay(x.requirements(.exact, amount: 1000, payTo: world.stranger.id))
+        wrongPayee.paymentRequirements = x.requirements(.exact, amount: 1000)
+        wrongPayee.paymentPayload.accepted = wrongPayee.paymentRequirements
+        var otherNetwork = try x.pay(x.requirements(.exact, amount: 1000))
+        otherNetwork.paymentRequirements.network = "kura:00000000"
+        let cases: [(FacilitatorRequest, X402Reason)] = [
+            (try x.pay(x.requirements(.exact, amount: 200_000)), .insufficientFunds),
+            (forgedRequest, .kuraSignature(.exact)),
+            (underpaid, .kuraValueMismatch(.exact)),
+            (wrongPayee, .kuraRecipientMismatch(.exact)),
+            (try x.pay(x.requirements(.exact, amount: 1000), validFor: 600), .kuraValidityWindow(.exact)),
+            (otherNetwork, .invalidNetwork),
+            (try x.pay(x.requirements(.exact, amount: 1000, payTo: world.payer.id)), .invalidPaymentRequirements),
+        ]
+        for (request, reason) in cases {
+            #expect(world.service.x402Verify(request).invalidReason == reason)
+            let answer = await world.service.x402Settle(request)
+            #expect(!answer.success && answer.errorReason == reason && answer.transaction.isEmpty, "\(answer)")
+        }
+        // Valid now, expired after the window.
+        let late = try x.pay(x.requirements(.exact, amount: 1000))
+        _ = world.db.clock.advance(by: 60_000)
+        #expect(await world.service.x402Settle(late).errorReason == .kuraValidBefore(.exact))
+        #expect(try x.seq() == before, "no refusal wrote anything")
+    }
+
+    @Test("a concurrent double-spend of one authorization pays once")
+    func doubleSpend() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact, amount: 10_000))
+        let answers = await withTaskGroup(of: SettleResponse.self) { group in
+            for _ in 0..<16 { group.addTask { await world.service.x402Settle(request) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.allSatisfy { $0.success && $0 == answers[0] })
+        #expect(try x.available(world.payer) == 1_000_000 - 10_000, "paid once")
+        let payments = try world.service.receipts(
+            party: world.payer.id, kind: "payment.settled", cursor: nil, limit: 50)
+        #expect(payments.items.count == 1)
+    }
+}
