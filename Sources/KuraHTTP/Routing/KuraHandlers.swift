@@ -18,34 +18,27 @@ struct KuraHandlers: Sendable {
         let router = Router(context: KuraRequestContext.self)
         // Added first so it wraps every route and the router's own not-found answer.
         router.add(middleware: ProblemMiddleware())
-        for endpoint in Endpoint.allCases {
-            let route = endpoint.route
-            router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
-                try await respond(to: endpoint, request, context: context)
-            }
-        }
+        add(Endpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // The transparency log's public reads (no credentials).
-        for endpoint in LogEndpoint.allCases {
-            let route = endpoint.route
-            router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
-                try await respond(to: endpoint, request, context: context)
-            }
-        }
+        add(LogEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // Meishi reputation's public reads (no credentials, rate-limited per client address).
-        for endpoint in ReputationEndpoint.allCases {
-            let route = endpoint.route
-            router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
-                try await respond(to: endpoint, request, context: context)
-            }
-        }
+        add(ReputationEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // The x402 facilitator of the Kura schemes (public: the payer's signature is the authority).
-        for endpoint in X402FacilitatorEndpoint.allCases {
-            let route = endpoint.route
+        add(X402FacilitatorEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
+        return router
+    }
+
+    /// Registers each endpoint's route with the handler that answers it.
+    private func add<E: Sendable>(
+        _ endpoints: [E], _ route: (E) -> KuraRoute, to router: Router<KuraRequestContext>,
+        _ respond: @escaping @Sendable (E, Request, KuraRequestContext) async throws -> Response
+    ) {
+        for endpoint in endpoints {
+            let route = route(endpoint)
             router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
-                try await respond(to: endpoint, request, context: context)
+                try await respond(endpoint, request, context)
             }
         }
-        return router
     }
 
     func respond(to endpoint: Endpoint, _ request: Request, context: KuraRequestContext) async throws(KuraError)

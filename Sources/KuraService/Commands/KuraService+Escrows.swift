@@ -109,12 +109,7 @@ extension KuraService {
         party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int, by principal: Principal
     ) throws(KuraError) -> Page<Escrow> {
         let party = party ?? principal.id
-        guard (1...500).contains(limit) else { throw KuraError(.invalidRequest, "limit must be 1-500") }
-        var before = Int64.max
-        if let cursor {
-            guard let value = Int64(cursor), value > 0 else { throw KuraError(.invalidRequest, "invalid cursor") }
-            before = value
-        }
+        let before = try Self.newestFirstBound(cursor: cursor, limit: limit)
         return try read { db throws(KuraError) in
             if party != principal.id { try Self.requireRole(.operator, principal, db, "list another party's escrows") }
             var sql = "SELECT seq, json FROM escrows WHERE (payer = ?1 OR payee = ?1) AND seq < ?2"
@@ -133,6 +128,15 @@ extension KuraService {
             let next = rows.count > limit ? rows[limit - 1].0 : nil
             return Page(items: Array(items), nextCursor: next.map(String.init))
         }
+    }
+
+    /// The exclusive upper bound on `seq` for a newest-first page: the cursor of the previous page (the `seq`
+    /// of its last item), or no bound on the first. Checks `limit` (1-500) too.
+    static func newestFirstBound(cursor: String?, limit: Int) throws(KuraError) -> Int64 {
+        guard (1...500).contains(limit) else { throw KuraError(.invalidRequest, "limit must be 1-500") }
+        guard let cursor else { return .max }
+        guard let value = Int64(cursor), value > 0 else { throw KuraError(.invalidRequest, "invalid cursor") }
+        return value
     }
 
     static func requireActive(_ principal: Principal, _ db: SQLiteConnection) throws(KuraError) {

@@ -113,12 +113,7 @@ extension KuraService {
     public func disputes(
         mine: Bool, state: Dispute.State?, cursor: String?, limit: Int, by principal: Principal
     ) throws(KuraError) -> Page<Dispute> {
-        guard (1...500).contains(limit) else { throw KuraError(.invalidRequest, "limit must be 1-500") }
-        var before = Int64.max
-        if let cursor {
-            guard let value = Int64(cursor), value > 0 else { throw KuraError(.invalidRequest, "invalid cursor") }
-            before = value
-        }
+        let before = try Self.newestFirstBound(cursor: cursor, limit: limit)
         return try read { db throws(KuraError) in
             var everyone = false
             if !mine, let caller = try Queries.party(principal.id, db) { everyone = caller.canAct(as: .operator) }

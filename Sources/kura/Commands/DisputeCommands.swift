@@ -220,14 +220,9 @@ struct ArbiterCommands: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await withBackend(target) { backend in
-                let key = try publicKey ?? KeyFile.load(keyFile!).key.publicKey.base64
-                let registration = try await backend.registerParty(
-                    RegisterPartyRequest(name: name, roles: [.arbiter], publicKey: key), idempotencyKey: idempotencyKey)
-                if json { return try printEncodable(registration) }
-                Render.party(registration.party)
-                if let apiKey = registration.apiKey { print("api key (shown once): \(apiKey)") }
-            }
+            try await PartyCommands.Add.register(
+                name: name, roles: [.arbiter], publicKey: publicKey, keyFile: keyFile,
+                idempotencyKey: idempotencyKey, json: json, target: target)
         }
     }
 }

@@ -33,6 +33,17 @@ struct PartyCommands: AsyncParsableCommand {
         }
 
         func run() async throws {
+            try await Self.register(
+                name: name, roles: roles, publicKey: publicKey, keyFile: keyFile, idempotencyKey: idempotencyKey,
+                json: json, target: target)
+        }
+
+        /// Registers a party with the public key given or read from a key file, and prints it with its API key.
+        /// Shared by `party add` and `arbiter add`.
+        static func register(
+            name: String, roles: [Party.Role], publicKey: String?, keyFile: String?, idempotencyKey: String?,
+            json: Bool, target: TargetOptions
+        ) async throws {
             try await withBackend(target) { backend in
                 let key = try publicKey ?? KeyFile.load(keyFile!).key.publicKey.base64
                 let registration = try await backend.registerParty(
