@@ -180,7 +180,7 @@ public struct KuraPaymentProof: Codable, Sendable, Equatable, Hashable {
             try proof.authorization.validate()
             if case .object(let extra)? = authorization["extra"] { _ = try EscrowTermsExtra.parse(extra) }
         } catch { throw refuse(error.detail) }
-        guard let raw = Base64.decode(proof.signature), raw.count == Ed25519.signatureByteCount else {
+        guard Ed25519.signature(base64: proof.signature) != nil else {
             throw refuse("payload.signature must be standard base64 of 64 bytes")
         }
         return proof

@@ -32,7 +32,7 @@ public struct RulingRequest: StrictRequest, Equatable {
 
     /// The signature's bytes; anything but padded standard base64 of 64 bytes is `invalid_signature`.
     public func signatureBytes() throws(KuraError) -> [UInt8] {
-        guard let bytes = Base64.decode(signature), bytes.count == 64 else {
+        guard let bytes = Ed25519.signature(base64: signature) else {
             throw KuraError(.invalidSignature, "signature must be standard base64 of a 64-byte Ed25519 signature")
         }
         return bytes

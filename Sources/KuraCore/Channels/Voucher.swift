@@ -65,7 +65,7 @@ public struct SignedVoucher: Sendable, Equatable, Hashable, Codable {
 
     /// The signature's bytes, or `voucher_invalid`.
     public func signatureBytes() throws(KuraError) -> [UInt8] {
-        guard let bytes = Base64.decode(signature), bytes.count == 64 else {
+        guard let bytes = Ed25519.signature(base64: signature) else {
             throw KuraError(.voucherInvalid, "a voucher signature is standard base64 of 64 bytes")
         }
         return bytes

@@ -9,6 +9,13 @@ public enum Ed25519 {
     /// Signature length.
     public static let signatureByteCount = 64
 
+    /// The bytes of a signature written as standard padded base64, or nil if the text is not exactly that
+    /// of 64 bytes.
+    public static func signature(base64 text: String) -> [UInt8]? {
+        guard let bytes = Base64.decode(text), bytes.count == signatureByteCount else { return nil }
+        return bytes
+    }
+
     /// A verifying key: 32 raw bytes.
     public struct PublicKey: Sendable, Hashable {
         /// The raw key bytes.
