@@ -34,14 +34,7 @@ extension KuraHandlers {
         }
         // The cursor is the index of the last receipt of the previous page.
         let cursor = try read.queryNumber("cursor").map { String($0) }
-        let page = try service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
-        let items: JSONValue
-        do { items = try JSONValue(encoding: page.items) } catch {
-            throw KuraError(.internalError, "cannot encode receipts: \(error.reason)")
-        }
-        // `nextCursor` is always present, `null` on the last page.
-        let body: JSONValue = ["items": items, "nextCursor": page.nextCursor.map { .string($0) } ?? .null]
-        return try JSONResponse.make(body)
+        return try JSONResponse.page(service.receipts(party: party, kind: kind, cursor: cursor, limit: limit))
     }
 
     /// `GET /v1/receipts/{index}`: the receipt's canonical JSON, exactly its leaf bytes. Public.
