@@ -112,6 +112,13 @@ struct CommandContext: Sendable {
         return "cmd_" + Base58.encode(SHA256.hash(bytes).prefix(16))
     }
 
+    /// The events of `stream` so far, read back as one aggregate's typed events.
+    static func history<E>(
+        _ stream: String, _ read: (String, JSONValue) throws(KuraError) -> E, _ tx: inout WriteTransaction
+    ) throws(KuraError) -> [E] {
+        try tx.events(inStream: stream).map { event throws(KuraError) in try read(event.type, event.payload) }
+    }
+
     /// Appends domain events to `stream` in order.
     func append(_ events: [some DomainEvent], to stream: String, _ tx: inout WriteTransaction) throws(KuraError) {
         for event in events {

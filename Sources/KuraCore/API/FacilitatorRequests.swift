@@ -92,39 +92,13 @@ public struct ReservationSettleResponse: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST /v1/mandates`.
-public struct CreateMandateRequest: StrictRequest, Equatable {
+/// `POST /v1/mandates`: the terms themselves.
+public typealias CreateMandateRequest = MandateTerms
+
+extension MandateTerms: StrictRequest {
     public static let fields: Set<String> = [
         "agent", "asset", "amount", "perTxCap", "dailyCap", "allowedCounterparties", "expiresAt",
     ]
-    public var agent: PartyID
-    public var asset: Asset
-    public var amount: Amount
-    public var perTxCap: Amount
-    public var dailyCap: Amount
-    /// Who may be paid; empty: anyone.
-    public var allowedCounterparties: [PartyID]
-    public var expiresAt: Timestamp
-
-    public init(
-        agent: PartyID, asset: Asset, amount: Amount, perTxCap: Amount, dailyCap: Amount,
-        allowedCounterparties: [PartyID], expiresAt: Timestamp
-    ) {
-        self.agent = agent
-        self.asset = asset
-        self.amount = amount
-        self.perTxCap = perTxCap
-        self.dailyCap = dailyCap
-        self.allowedCounterparties = allowedCounterparties
-        self.expiresAt = expiresAt
-    }
-
-    /// The terms it proposes.
-    public var terms: MandateTerms {
-        MandateTerms(
-            agent: agent, asset: asset, amount: amount, perTxCap: perTxCap, dailyCap: dailyCap,
-            allowedCounterparties: allowedCounterparties, expiresAt: expiresAt)
-    }
 }
 
 /// `POST /v1/mandates/{id}/top-up` and `POST /v1/positions/{id}/repay`.

@@ -15,6 +15,15 @@ public enum DisputeCommand: Sendable, Equatable {
     /// The payee refunded the escrow: the dispute ends without a ruling.
     case close(reason: String)
 
+    /// Whether deciding it may seat an arbiter (a recusal's replacement, an appeal panel), and so needs the
+    /// list of active arbiters.
+    public var drawsArbiters: Bool {
+        switch self {
+        case .recuse, .appeal: true
+        case .addEvidence, .rule, .deadline, .close: false
+        }
+    }
+
     /// The command's name, for messages.
     public var name: String {
         switch self {

@@ -10,9 +10,7 @@ extension KuraService {
         try await command("channel.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
             try Self.requireActive(principal, tx.db)
-            guard let provider = try Queries.party(request.provider, tx.db) else {
-                throw KuraError(.notFound, "no party \(request.provider)")
-            }
+            let provider = try Queries.requireParty(request.provider, tx.db)
             guard provider.status == .active else {
                 throw KuraError(.forbidden, "provider \(provider.id) is \(provider.status.rawValue)")
             }
@@ -62,10 +60,9 @@ extension KuraService {
         _ tx: inout WriteTransaction
     ) throws(KuraError) -> Channel {
         let stream = "channel/\(id)"
-        let history = try tx.events(inStream: stream).map { event throws(KuraError) in
-            try ChannelEvent(type: event.type, payload: event.payload)
+        guard var channel = Channel.fold(try CommandContext.history(stream, ChannelEvent.init, &tx)) else {
+            throw KuraError(.notFound, "no channel \(id)")
         }
-        guard var channel = Channel.fold(history) else { throw KuraError(.notFound, "no channel \(id)") }
         let agent = try Queries.party(channel.agent, tx.db)
         let decideContext = ChannelContext(
             fees: fees, agentAvailable: try Queries.available(channel.agent, channel.asset, tx.db),
@@ -98,15 +95,11 @@ extension KuraService {
         for (id, state) in due {
             let command: ChannelCommand = state == Channel.State.open.rawValue ? .expire : .finalize
             let request: JSONValue = ["channel": .string(id.rawValue), "sweep": .string(command.name)]
-            do {
-                _ = try await self.command("channel.\(command.name)", request: request, by: nil, idempotencyKey: nil) {
-                    (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
-                    try Self.decideChannel(id, command, actor: nil, fees: fees, context, &tx)
-                }
-                report.channels.append(id)
-            } catch  where error.code == .invalidTransition || error.code == .channelClosed {
-                continue
+            let applied = try await sweepStep("channel.\(command.name)", request: request, lostRace: [.channelClosed]) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
+                try Self.decideChannel(id, command, actor: nil, fees: fees, context, &tx)
             }
+            if applied { report.channels.append(id) }
         }
     }
 }

@@ -13,9 +13,7 @@ extension KuraService {
         ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
             try Self.requireActive(principal, tx.db)
-            guard let payee = try Queries.party(request.payee, tx.db) else {
-                throw KuraError(.notFound, "no party \(request.payee)")
-            }
+            let payee = try Queries.requireParty(request.payee, tx.db)
             guard payee.status == .active else {
                 throw KuraError(.forbidden, "payee \(payee.id) is \(payee.status.rawValue)")
             }
@@ -85,10 +83,9 @@ extension KuraService {
         _ tx: inout WriteTransaction
     ) throws(KuraError) -> Escrow {
         let stream = "escrow/\(id)"
-        let history = try tx.events(inStream: stream).map { event throws(KuraError) in
-            try EscrowEvent(type: event.type, payload: event.payload)
+        guard var escrow = Escrow.fold(try CommandContext.history(stream, EscrowEvent.init, &tx)) else {
+            throw KuraError(.notFound, "no escrow \(id)")
         }
-        guard var escrow = Escrow.fold(history) else { throw KuraError(.notFound, "no escrow \(id)") }
         let events = try escrow.decide(command, by: actor, now: context.now, context: EscrowContext(fees: fees))
         try context.append(events, to: stream, &tx)
         for event in events { escrow.apply(event) }

@@ -39,7 +39,7 @@ extension KuraService {
         return try await command(operation, request: json, by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> AccountView in
             try Self.requireRole(.operator, principal, tx.db, "move funds in or out of Kura")
-            guard let target = try Queries.party(party, tx.db) else { throw KuraError(.notFound, "no party \(party)") }
+            let target = try Queries.requireParty(party, tx.db)
             let event = try decide(target, try Queries.available(party, request.asset, tx.db))
             try context.append([event], to: "account/\(party)", &tx)
             return try Self.account(party, tx.db)
@@ -49,7 +49,7 @@ extension KuraService {
     /// A party's balances (the party itself or an operator).
     public func account(_ party: PartyID, by principal: Principal) throws(KuraError) -> AccountView {
         try read { db throws(KuraError) in
-            guard try Queries.party(party, db) != nil else { throw KuraError(.notFound, "no party \(party)") }
+            _ = try Queries.requireParty(party, db)
             if principal.id != party { try Self.requireRole(.operator, principal, db, "read another party's account") }
             return try Self.account(party, db)
         }

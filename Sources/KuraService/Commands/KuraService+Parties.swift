@@ -65,7 +65,7 @@ extension KuraService {
             "party.\(command.name)", request: ["party": .string(id.rawValue)], by: principal,
             idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Party in
-            guard var party = try Queries.party(id, tx.db) else { throw KuraError(.notFound, "no party \(id)") }
+            var party = try Queries.requireParty(id, tx.db)
             let events = try party.decide(command, by: try Queries.party(principal.id, tx.db))
             try context.append(events, to: "party/\(id)", &tx)
             for event in events { party.apply(event) }
@@ -75,10 +75,7 @@ extension KuraService {
 
     /// A party by ID.
     public func party(_ id: PartyID) throws(KuraError) -> Party {
-        guard let party = try read({ db throws(KuraError) in try Queries.party(id, db) }) else {
-            throw KuraError(.notFound, "no party \(id)")
-        }
-        return party
+        try read { db throws(KuraError) in try Queries.requireParty(id, db) }
     }
 
     /// A freshly signed passport for a party.

@@ -20,16 +20,12 @@ extension KuraService {
         for (id, state) in due {
             let command: EscrowCommand = state == "locked" ? .expire : .autoRelease
             let request: JSONValue = ["escrow": .string(id.rawValue), "sweep": .string(command.name)]
-            do {
-                _ = try await self.command("escrow.\(command.name)", request: request, by: nil, idempotencyKey: nil) {
-                    (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
-                    try Self.decideAndAppend(id, command, actor: nil, fees: fees, context, &tx)
-                }
-                if command == .expire { report.expired.append(id) } else { report.released.append(id) }
-            } catch  where error.code == .invalidTransition {
-                // Someone acted on it between the query and the write (confirmed, refunded…): nothing to do.
-                continue
+            let applied = try await sweepStep("escrow.\(command.name)", request: request) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
+                try Self.decideAndAppend(id, command, actor: nil, fees: fees, context, &tx)
             }
+            guard applied else { continue }
+            if command == .expire { report.expired.append(id) } else { report.released.append(id) }
         }
         try await sweepDisputes(now: now, into: &report)
         try await sweepChannels(now: now, into: &report)
@@ -55,16 +51,27 @@ extension KuraService {
         let fees = configuration.fees
         for id in due {
             let request: JSONValue = ["dispute": .string(id.rawValue), "sweep": "deadline"]
-            do {
-                _ = try await self.command("dispute.deadline", request: request, by: nil, idempotencyKey: nil) {
-                    (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
-                    try Self.decideDispute(
-                        id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, context, &tx)
-                }
-                report.disputes.append(id)
-            } catch  where error.code == .invalidTransition || error.code == .disputeNotOpen {
-                continue  // someone acted first; the next sweep sees the new deadline
+            let applied = try await sweepStep("dispute.deadline", request: request, lostRace: [.disputeNotOpen]) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
+                try Self.decideDispute(
+                    id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, context, &tx)
             }
+            if applied { report.disputes.append(id) }
+        }
+    }
+
+    /// Runs one time-based command of the sweeper, as Kura (no actor, no idempotency key). Returns false when
+    /// someone acted between the sweeper's query and the write (confirmed, refunded, settled…): the command
+    /// is then refused with `invalid_transition` or one of `lostRace`, and there is nothing left to do.
+    func sweepStep<T: Codable & Sendable>(
+        _ operation: String, request: JSONValue, lostRace: Set<KuraError.Code> = [],
+        _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
+    ) async throws(KuraError) -> Bool {
+        do {
+            _ = try await command(operation, request: request, by: nil, idempotencyKey: nil, body)
+            return true
+        } catch  where error.code == .invalidTransition || lostRace.contains(error.code) {
+            return false
         }
     }
 }

@@ -69,8 +69,9 @@ extension KuraService {
         arbiterKey: Ed25519.PublicKey?, _ context: CommandContext, _ tx: inout WriteTransaction
     ) throws(KuraError) -> Dispute {
         guard var dispute = try foldDispute(id, &tx) else { throw KuraError(.notFound, "no dispute \(id)") }
-        let decideContext = DisputeContext(
-            policy: policy, fees: fees, arbiters: try DisputeQueries.activeArbiters(tx.db), arbiterKey: arbiterKey)
+        // Reading every active arbiter costs a scan of the parties: only for commands that seat one.
+        let arbiters = command.drawsArbiters ? try DisputeQueries.activeArbiters(tx.db) : []
+        let decideContext = DisputeContext(policy: policy, fees: fees, arbiters: arbiters, arbiterKey: arbiterKey)
         let events = try dispute.decide(command, by: actor, now: context.now, context: decideContext)
         try context.append(events, to: "dispute/\(id)", &tx)
         for event in events {
@@ -84,10 +85,7 @@ extension KuraService {
     }
 
     static func foldDispute(_ id: DisputeID, _ tx: inout WriteTransaction) throws(KuraError) -> Dispute? {
-        let history = try tx.events(inStream: "dispute/\(id)").map { event throws(KuraError) in
-            try DisputeEvent(type: event.type, payload: event.payload)
-        }
-        return Dispute.fold(history)
+        Dispute.fold(try CommandContext.history("dispute/\(id)", DisputeEvent.init, &tx))
     }
 
     /// A dispute with its timeline, visible to its two sides, its arbiters (seated, former or recused) and

@@ -218,34 +218,24 @@ extension KuraService {
             )
         }
         for id in reservations {
-            do {
-                _ = try await command(
-                    "reservation.void", request: ["reservation": .string(id.rawValue), "sweep": "expire"], by: nil,
-                    idempotencyKey: nil
-                ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Bool in
-                    guard let reservation = try FacilitatorQueries.reservation(id, tx.db) else {
-                        throw KuraError(.reservationNotFound, "no reservation \(id)")
-                    }
-                    try Self.voidReservation(reservation, .expired, context, &tx)
-                    return true
+            let request: JSONValue = ["reservation": .string(id.rawValue), "sweep": "expire"]
+            let applied = try await sweepStep("reservation.void", request: request) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Bool in
+                guard let reservation = try FacilitatorQueries.reservation(id, tx.db) else {
+                    throw KuraError(.reservationNotFound, "no reservation \(id)")
                 }
-                report.voided.append(id)
-            } catch  where error.code == .invalidTransition {
-                continue  // settled between the query and the write: nothing to do
+                try Self.voidReservation(reservation, .expired, context, &tx)
+                return true
             }
+            if applied { report.voided.append(id) }  // else settled between the query and the write
         }
         for id in mandates {
-            do {
-                _ = try await command(
-                    "mandate.expire", request: ["mandate": .string(id.rawValue), "sweep": "expire"], by: nil,
-                    idempotencyKey: nil
-                ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
-                    try Self.decideMandate(id, .expire, actor: nil, context, &tx)
-                }
-                report.expiredMandates.append(id)
-            } catch  where error.code == .invalidTransition {
-                continue
+            let request: JSONValue = ["mandate": .string(id.rawValue), "sweep": "expire"]
+            let applied = try await sweepStep("mandate.expire", request: request) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
+                try Self.decideMandate(id, .expire, actor: nil, context, &tx)
             }
+            if applied { report.expiredMandates.append(id) }
         }
     }
 }

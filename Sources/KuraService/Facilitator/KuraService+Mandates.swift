@@ -10,13 +10,11 @@ extension KuraService {
         try await command("mandate.create", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
             try Self.requireActive(principal, tx.db)
-            guard let agent = try Queries.party(request.agent, tx.db) else {
-                throw KuraError(.notFound, "no party \(request.agent)")
-            }
+            let agent = try Queries.requireParty(request.agent, tx.db)
             guard agent.status == .active else { throw KuraError(.partyInactive, "\(agent.id) is not active") }
             let id = MandateID.derive(command: context.command, seq: context.seq)
             let events = try Mandate.decideCreate(
-                id: id, terms: request.terms, by: principal.id, actorIsOperator: try Self.isOperator(principal, tx.db),
+                id: id, terms: request, by: principal.id, actorIsOperator: try Self.isOperator(principal, tx.db),
                 agentAvailable: try Queries.available(request.agent, request.asset, tx.db), now: context.now)
             try context.append(events, to: "mandate/\(id)", &tx)
             guard let mandate = Mandate.fold(events) else { throw KuraError(.internalError, "create made no mandate") }

@@ -16,9 +16,7 @@ extension KuraService {
             "position.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Position in
             try Self.requireActive(principal, tx.db)
-            guard let agent = try Queries.party(request.agent, tx.db) else {
-                throw KuraError(.notFound, "no party \(request.agent)")
-            }
+            let agent = try Queries.requireParty(request.agent, tx.db)
             guard agent.status == .active else { throw KuraError(.partyInactive, "\(agent.id) is not active") }
             let id = PositionID.derive(command: context.command, seq: context.seq)
             let events = try Position.decideOpen(

@@ -16,9 +16,7 @@ extension KuraService {
         ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Payment in
             try Self.requireActive(principal, tx.db)
-            guard let payee = try Queries.party(request.payee, tx.db) else {
-                throw KuraError(.notFound, "no party \(request.payee)")
-            }
+            let payee = try Queries.requireParty(request.payee, tx.db)
             let stream = Payment.stream(payer: principal.id, paymentId: request.paymentId)
             let version = try tx.version(of: stream)
             let used = Payment.isValidPaymentId(request.paymentId) && version > 0

@@ -16,6 +16,12 @@ enum Queries {
         return try partyCache.value(json)
     }
 
+    /// The party, or `not_found`.
+    static func requireParty(_ id: PartyID, _ db: SQLiteConnection) throws(KuraError) -> Party {
+        guard let party = try party(id, db) else { throw KuraError(.notFound, "no party \(id)") }
+        return party
+    }
+
     static func party(apiKeyHash: String, _ db: SQLiteConnection) throws(KuraError) -> Party? {
         guard let json = try db.scalar("SELECT json FROM parties WHERE api_key_hash = ?", .text(apiKeyHash))?.text
         else { return nil }

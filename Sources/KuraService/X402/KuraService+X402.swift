@@ -199,9 +199,7 @@ extension KuraService {
             let request = PayRequest(
                 payee: payment.payee, amount: payment.amount, asset: payment.asset, paymentId: payment.paymentId,
                 resource: authorization.resource)
-            guard let payee = try Queries.party(payment.payee, tx.db) else {
-                throw KuraError(.notFound, "no party \(payment.payee)")
-            }
+            let payee = try Queries.requireParty(payment.payee, tx.db)
             let settled = try PaymentEvent.decideSettle(
                 id: PaymentID.derive(command: context.command, seq: context.seq), request: request, payer: payer,
                 payee: payee, available: try Queries.available(payer, payment.asset, tx.db), fees: fees,
