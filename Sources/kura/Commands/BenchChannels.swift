@@ -91,7 +91,11 @@ struct BenchChannels: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let elapsed = start.duration(to: .now)
-        return Double(counts) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(counts) / Self.seconds(elapsed)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Settles growing vouchers on every channel as the provider, as fast as Kura takes them.
@@ -120,7 +124,7 @@ struct BenchChannels: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let elapsed = start.duration(to: .now)
-        return Double(current) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(current) / Self.seconds(elapsed)
     }
 }
 
