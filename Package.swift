@@ -73,7 +73,7 @@ let package = Package(
             ]),
         .testTarget(name: "KuraCryptoTests", dependencies: ["KuraCrypto", "KuraTesting"]),
         .testTarget(name: "KuraCoreTests", dependencies: ["KuraCore", "KuraTesting"]),
-        .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraTesting", "kura"]),
+        .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraService", "KuraTesting", "kura"]),
         .testTarget(name: "KuraServiceTests", dependencies: ["KuraService", "KuraTesting", "KuraX402"]),
         .testTarget(
             name: "KuraHTTPTests",

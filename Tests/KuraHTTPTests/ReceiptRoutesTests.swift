@@ -96,7 +96,7 @@ struct ReceiptRoutesTests {
         let fixture = try await HTTPFixture(label: "receipts-list")
         try await fixture.quietTest { api in
             let flow = try await ReceiptFlow.full(api)
-            #expect(try fixture.service.receiptCount() == 6)
+            #expect(try await fixture.service.receiptCount() == 6)
 
             let all = try await api.send(.get, "/v1/receipts")
             #expect(all.status == .ok, "\(all)")
@@ -111,7 +111,7 @@ struct ReceiptRoutesTests {
             #expect(all.json["nextCursor"] == .null)
             // Each item is the receipt as the service holds it.
             for (i, item) in items.enumerated() {
-                #expect(try item.canonicalBytes() == fixture.service.receipt(UInt64(i)).leafBytes())
+                #expect(try await item.canonicalBytes() == fixture.service.receipt(UInt64(i)).leafBytes())
             }
 
             let carol = try await api.send(.get, "/v1/receipts?party=\(flow.carol)")
@@ -151,7 +151,7 @@ struct ReceiptRoutesTests {
                 let answer = try await api.send(.get, "/v1/receipts/\(index)")
                 #expect(answer.status == .ok, "\(answer)")
                 #expect(answer.contentType == "application/json")
-                #expect(answer.body == (try fixture.service.receipt(index).leafBytes()), "receipt \(index)")
+                #expect(answer.body == (try await fixture.service.receipt(index).leafBytes()), "receipt \(index)")
                 #expect(answer.json["index"]?.uint64Value == index)
             }
             let released = try await api.send(.get, "/v1/receipts/2")
@@ -186,7 +186,8 @@ struct ReceiptRoutesTests {
                 let answer = try await api.send(.get, "/v1/receipts/\(index)/bundle")
                 #expect(answer.status == .ok, "\(answer)")
                 #expect(answer.contentType == "application/json")
-                #expect(try answer.json["receipt"]?.canonicalBytes() == fixture.service.receipt(index).leafBytes())
+                #expect(
+                    try await answer.json["receipt"]?.canonicalBytes() == fixture.service.receipt(index).leafBytes())
                 let verdict = ReceiptBundle.verify(bundleJSON: answer.json, key: verifier)
                 #expect(verdict == .valid(index: index, size: 6, root: current.rootHash), "bundle \(index): \(verdict)")
             }
@@ -223,7 +224,7 @@ struct ReceiptRoutesTests {
             #expect(answer.status == .ok)
             #expect(answer.contentType == "text/plain; charset=utf-8")
             let checkpoint = try Checkpoint.open(note: answer.text, verifier: verifier)
-            #expect(checkpoint.size == (try fixture.service.receiptCount()))
+            #expect(checkpoint.size == (try await fixture.service.receiptCount()))
             #expect(checkpoint.origin == verifier.name)
             #expect(Base64.encode(checkpoint.rootHash) == (try await fixture.service.checkpoint().rootHash))
             #expect(answer.text.hasSuffix("\n"))
@@ -314,7 +315,7 @@ struct ReceiptRoutesTests {
                 #expect(answer.code == (status == 400 ? "invalid_request" : "not_found"), "\(uri): \(answer)")
             }
             // No refused read signed a checkpoint.
-            #expect(try fixture.service.latestCheckpoint() == nil)
+            #expect(try await fixture.service.latestCheckpoint() == nil)
         }
     }
 
@@ -357,9 +358,9 @@ struct ReceiptRoutesTests {
     }
 
     /// Polls until `check` holds or five seconds pass.
-    private func eventually(_ check: () throws -> Bool) async throws -> Bool {
+    private func eventually(_ check: () async throws -> Bool) async throws -> Bool {
         for _ in 0..<250 {
-            if try check() { return true }
+            if try await check() { return true }
             try await Task.sleep(for: .milliseconds(20))
         }
         return false
@@ -373,16 +374,16 @@ struct ReceiptRoutesTests {
             let api = APIClient(client: client, fixture: fixture)
             // Nothing to sign while the log is empty.
             try await Task.sleep(for: .milliseconds(60))
-            #expect(try fixture.service.latestCheckpoint() == nil)
+            #expect(try await fixture.service.latestCheckpoint() == nil)
 
             var flow = try await ReceiptFlow.phaseOne(api)
-            let first = try await eventually { try fixture.service.latestCheckpoint()?.size == 3 }
+            let first = try await eventually { try await fixture.service.latestCheckpoint()?.size == 3 }
             #expect(first)
             try await flow.phaseTwo(api)
-            let second = try await eventually { try fixture.service.latestCheckpoint()?.size == 6 }
+            let second = try await eventually { try await fixture.service.latestCheckpoint()?.size == 6 }
             #expect(second)
             // The background checkpoints are the ones the routes serve: one per size, the same bytes.
-            let stored = try #require(try fixture.service.latestCheckpoint())
+            let stored = try #require(try await fixture.service.latestCheckpoint())
             #expect(try await api.send(.get, "/v1/log/checkpoint").text == stored.note)
         }
 
@@ -390,7 +391,7 @@ struct ReceiptRoutesTests {
         try await quiet.server(checkpointIntervalMs: 0).makeApplication().test(.router) { client in
             _ = try await ReceiptFlow.phaseOne(APIClient(client: client, fixture: quiet))
             try await Task.sleep(for: .milliseconds(100))
-            #expect(try quiet.service.latestCheckpoint() == nil)
+            #expect(try await quiet.service.latestCheckpoint() == nil)
         }
     }
 }

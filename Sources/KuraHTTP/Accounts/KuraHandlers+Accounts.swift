@@ -17,7 +17,7 @@ extension KuraHandlers {
     }
 
     /// `GET /v1/accounts/{party}`: the party itself or an operator.
-    func showAccount(_ call: Call) throws(KuraError) -> Response {
-        try JSONResponse.make(service.account(call.id("party", as: PartyID.self), by: call.principal))
+    func showAccount(_ call: Call) async throws(KuraError) -> Response {
+        try await JSONResponse.make(service.account(call.id("party", as: PartyID.self), by: call.principal))
     }
 }

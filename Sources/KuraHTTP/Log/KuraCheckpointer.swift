@@ -27,7 +27,7 @@ struct KuraCheckpointer: Service {
     @discardableResult
     func checkpointOnce() async -> CheckpointRecord? {
         do {
-            guard try service.receiptCount() > 0 else { return nil }
+            guard try await service.receiptCount() > 0 else { return nil }
             let issued = try await service.checkpointIfGrown()
             if let issued {
                 logger.debug("checkpoint issued", metadata: ["size": "\(issued.size)", "root": "\(issued.rootHash)"])

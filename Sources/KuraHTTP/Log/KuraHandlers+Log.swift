@@ -13,11 +13,11 @@ extension KuraHandlers {
             parameters: context.parameters,
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
         switch endpoint {
-        case .listReceipts: return try listReceipts(read)
-        case .showReceipt: return try showReceipt(read)
+        case .listReceipts: return try await listReceipts(read)
+        case .showReceipt: return try await showReceipt(read)
         case .receiptBundle: return try await receiptBundle(read)
         case .checkpoint: return try await checkpoint()
-        case .consistency: return try consistency(read)
+        case .consistency: return try await consistency(read)
         case .verifierKey: return verifierKey()
         case .jwks: return try jwks()
         }
@@ -31,10 +31,10 @@ extension KuraHandlers {
 
     /// `GET /v1/log/consistency?from=&to=`: the RFC 6962 consistency proof between two tree sizes,
     /// `{from, to, hashes: [base64]}`. Both are required, with 1 ≤ from ≤ to ≤ the current size.
-    func consistency(_ read: PublicRead) throws(KuraError) -> Response {
+    func consistency(_ read: PublicRead) async throws(KuraError) -> Response {
         let from = try read.requiredQueryNumber("from")
         let to = try read.requiredQueryNumber("to")
-        return try JSONResponse.make(service.consistency(from: from, to: to))
+        return try await JSONResponse.make(service.consistency(from: from, to: to))
     }
 
     /// `GET /v1/log/key`: the note verifier key that checks every checkpoint, and so every bundle,

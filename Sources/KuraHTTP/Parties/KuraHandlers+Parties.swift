@@ -12,7 +12,7 @@ extension KuraHandlers {
     }
 
     /// `GET /v1/parties/{id}`: any authenticated caller.
-    func showParty(_ call: Call) throws(KuraError) -> Response {
-        try JSONResponse.make(service.party(call.id("id", as: PartyID.self)))
+    func showParty(_ call: Call) async throws(KuraError) -> Response {
+        try await JSONResponse.make(service.party(call.id("id", as: PartyID.self)))
     }
 }

@@ -35,6 +35,7 @@ public enum Problem {
         case .insufficientFunds: .unprocessableContent
         case .duplicatePayment: .conflict
         case .rateLimited: .tooManyRequests
+        case .overloaded: .serviceUnavailable
         case .partyInactive, .counterpartyNotAllowed: .forbidden
         case .reservationNotFound: .notFound
         case .laneMismatch, .envelopeMismatch, .mandateInactive, .positionFrozen, .positionInactive: .conflict
@@ -70,6 +71,7 @@ public enum Problem {
         case .channelClosed: "Channel closed"
         case .duplicatePayment: "Duplicate payment"
         case .rateLimited: "Too many requests"
+        case .overloaded: "Overloaded"
         case .partyInactive: "Party inactive"
         case .counterpartyNotAllowed: "Counterparty not allowed"
         case .reservationNotFound: "Reservation not found"
@@ -113,6 +115,7 @@ public enum Problem {
         let status = status(for: error.code)
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"kura\"" }
         if status == .methodNotAllowed, !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
+        if error.code == .overloaded { headers[.retryAfter] = "1" }
         // A problem body is strings and small integers: it always canonicalizes.
         let bytes = (try? body(for: error).canonicalBytes()) ?? Array("{}".utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -11,7 +11,7 @@ extension KuraHandlers {
 
     /// `GET /v1/receipts?party=&kind=&cursor=&limit=`: receipts in log order (oldest first), `{items,
     /// nextCursor}`. `party` keeps those where the party pays or is paid; `kind` one event type. Public.
-    func listReceipts(_ read: PublicRead) throws(KuraError) -> Response {
+    func listReceipts(_ read: PublicRead) async throws(KuraError) -> Response {
         var party: PartyID?
         if let text = read.query["party"] { party = try PartyID(validating: text) }
         var kind: String?
@@ -34,12 +34,12 @@ extension KuraHandlers {
         }
         // The cursor is the index of the last receipt of the previous page.
         let cursor = try read.queryNumber("cursor").map { String($0) }
-        return try JSONResponse.page(service.receipts(party: party, kind: kind, cursor: cursor, limit: limit))
+        return try await JSONResponse.page(service.receipts(party: party, kind: kind, cursor: cursor, limit: limit))
     }
 
     /// `GET /v1/receipts/{index}`: the receipt's canonical JSON, exactly its leaf bytes. Public.
-    func showReceipt(_ read: PublicRead) throws(KuraError) -> Response {
-        let receipt = try service.receipt(read.pathNumber("index"))
+    func showReceipt(_ read: PublicRead) async throws(KuraError) -> Response {
+        let receipt = try await service.receipt(read.pathNumber("index"))
         return RawResponse.make(try receipt.leafBytes(), contentType: JSONResponse.mediaType)
     }
 
@@ -53,7 +53,7 @@ extension KuraHandlers {
         if let size, index >= size {
             throw KuraError(.notFound, "receipt \(index) is not in the tree of size \(size)")
         }
-        _ = try service.receipt(index)
+        _ = try await service.receipt(index)
         let bundle = try await service.bundle(index, size: size)
         let bytes: [UInt8]
         do { bytes = try bundle.canonicalBytes() } catch {

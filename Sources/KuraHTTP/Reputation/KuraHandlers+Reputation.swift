@@ -19,12 +19,12 @@ extension KuraHandlers {
         case .reputation:
             let party = try party(read, "party")
             if let asOf = try read.queryNumber("asOf") {
-                let report = try service.reputation(of: party, asOf: asOf)
+                let report = try await service.reputation(of: party, asOf: asOf)
                 return RawResponse.make(try report.canonicalBytes(), contentType: JSONResponse.mediaType)
             }
-            return RawResponse.make(try service.reputationBytes(of: party), contentType: JSONResponse.mediaType)
+            return RawResponse.make(try await service.reputationBytes(of: party), contentType: JSONResponse.mediaType)
         case .reputationBatch:
-            let reports = try service.reputations(
+            let reports = try await service.reputations(
                 of: try Self.partyList(read.query["ids"]), asOf: try read.queryNumber("asOf"))
             return try JSONResponse.make(
                 [
@@ -37,7 +37,7 @@ extension KuraHandlers {
                 try await service.reputationAttestation(
                     of: try party(read, "party"), asOf: try read.queryNumber("asOf")))
         case .passport:
-            return try JSONResponse.make(try service.meishiPassport(try party(read, "id")))
+            return try JSONResponse.make(try await service.meishiPassport(try party(read, "id")))
         }
     }
 

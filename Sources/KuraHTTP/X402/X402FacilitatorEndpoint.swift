@@ -35,7 +35,7 @@ extension KuraHandlers {
         case .verify:
             let answer: VerifyResponse
             switch Self.facilitatorRequest(try await RequestInput.body(of: request, limit: maxBodyBytes)) {
-            case .success(let parsed): answer = service.x402Verify(parsed)
+            case .success(let parsed): answer = await service.x402Verify(parsed)
             case .failure(let error): answer = .invalid(error.reason, error.detail, payer: nil)
             }
             return try Self.x402JSON(answer)

@@ -38,9 +38,10 @@ public struct SignedRequest: Sendable {
 
 extension KuraService {
     /// Authenticates `Authorization: Bearer <apiKey>`.
-    public func authenticate(apiKey: String) throws(KuraError) -> Principal {
-        guard apiKey.utf8.count <= 200,
-            let party = try read({ db throws(KuraError) in try Queries.party(apiKeyHash: Self.hashAPIKey(apiKey), db) })
+    public func authenticate(apiKey: String) async throws(KuraError) -> Principal {
+        guard apiKey.utf8.count <= 200 else { throw KuraError(.unauthenticated, "unknown API key") }
+        let hash = Self.hashAPIKey(apiKey)
+        guard let party = try await read(.auth, { reads throws(KuraError) in try reads.party(apiKeyHash: hash)?.party })
         else { throw KuraError(.unauthenticated, "unknown API key") }
         return try active(party)
     }
@@ -63,7 +64,7 @@ extension KuraService {
         else {
             throw KuraError(.unauthenticated, "Kura-Nonce must be 8-128 printable ASCII characters")
         }
-        guard let party = try read({ db throws(KuraError) in try Queries.party(id, db) }) else {
+        guard let party = try await read(.auth, { reads throws(KuraError) in try reads.party(id)?.party }) else {
             throw KuraError(.unauthenticated, "unknown party \(id)")
         }
         let text = SignedRequest.signingText(
@@ -73,17 +74,9 @@ extension KuraService {
             party.publicKey.isValidSignature(signature, for: Array(text.utf8))
         else { throw KuraError(.unauthenticated, "Kura-Signature does not verify with \(id)'s key") }
         let horizon = now.milliseconds - 2 * configuration.maxRequestSkewMs
+        let nonce = NonceRow(party: id, nonce: request.nonce, at: millis)
         try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
-            if try tx.db.scalar(
-                "SELECT 1 FROM nonces WHERE party = ? AND nonce = ?", .text(id.rawValue), .text(request.nonce)) != nil
-            {
-                throw KuraError(.unauthenticated, "Kura-Nonce was already used")
-            }
-            try tx.db.run(
-                "INSERT INTO nonces(party, nonce, at) VALUES (?, ?, ?)", .text(id.rawValue), .text(request.nonce),
-                .integer(millis))
-            // Nonces older than twice the skew can never be replayed (their timestamp is refused); forget them.
-            try tx.db.run("DELETE FROM nonces WHERE party = ? AND at < ?", .text(id.rawValue), .integer(horizon))
+            try tx.state.recordNonce(nonce, forgettingBefore: horizon, tx)
             return true
         }
         return try active(party)

@@ -8,12 +8,9 @@ extension KuraService {
     /// Safe to run from several processes: each escrow is re-decided inside the write transaction.
     public func sweep() async throws(KuraError) -> SweepReport {
         let now = clock.now()
-        let due = try read { db throws(KuraError) in
-            let statement = try db.statement(
-                "SELECT id, state FROM escrows WHERE state IN ('locked', 'delivered') AND due_at <= ? ORDER BY due_at LIMIT ?"
-            )
-            try statement.bind([.integer(now.milliseconds), .integer(Int64(configuration.sweepBatch))])
-            return try statement.rows { row throws(KuraError) in (EscrowID(unchecked: row.text(0)), row.text(1)) }
+        let batch = configuration.sweepBatch
+        let due = try await read { reads throws(KuraError) in
+            try reads.dueEscrows(at: now, limit: batch).map { ($0.escrow.id, $0.escrow.state.rawValue) }
         }
         var report = SweepReport()
         let fees = configuration.fees
@@ -44,9 +41,8 @@ extension KuraService {
 
     /// Moves on every dispute whose response window, ruling deadline or appeal window has passed.
     private func sweepDisputes(now: Timestamp, into report: inout SweepReport) async throws(KuraError) {
-        let due = try read { db throws(KuraError) in
-            try DisputeQueries.due(at: now, limit: configuration.sweepBatch, db)
-        }
+        let batch = configuration.sweepBatch
+        let due = try await read { reads throws(KuraError) in try reads.dueDisputes(at: now, limit: batch) }
         let policy = configuration.disputes
         let fees = configuration.fees
         for id in due {

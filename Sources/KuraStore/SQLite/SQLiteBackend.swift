@@ -175,8 +175,13 @@ final class SQLiteWriterSession: WriterSession {
 
     func rollback() { try? connection.execute("ROLLBACK") }
 
-    func resetReadModels() throws(KuraError) {
-        for table in SQLSchema.readModelTables { try connection.execute("DELETE FROM \(table)") }
+    func resetReadModels(_ tables: [String]) throws(KuraError) {
+        for table in tables {
+            guard SQLSchema.readModelTables.contains(table) else {
+                throw KuraError(.internalError, "\(table) is not a read-model table")
+            }
+            try connection.execute("DELETE FROM \(table)")
+        }
     }
 
     func close() {}

@@ -27,7 +27,7 @@ struct Log: AsyncParsableCommand {
             try await reportingErrors {
                 let store = try database.openStore()
                 defer { store.close() }
-                let report = try store.verify()
+                let report = try await store.verify()
                 if let failure = report.failure {
                     if json {
                         printJSON([
@@ -70,8 +70,8 @@ struct Log: AsyncParsableCommand {
             try await reportingErrors {
                 let store = try database.openStore()
                 defer { store.close() }
-                let head = try store.head()
-                let events = try store.events(after: head.seq > UInt64(n) ? head.seq - UInt64(n) : 0, limit: n)
+                let head = try await store.head()
+                let events = try await store.events(after: head.seq > UInt64(n) ? head.seq - UInt64(n) : 0, limit: n)
                 for event in events {
                     if json {
                         printJSON(event.json)

@@ -17,7 +17,7 @@ struct Sweep: AsyncParsableCommand {
         try await reportingErrors {
             var configuration = ServiceConfiguration()
             configuration.disputes = try disputes.policy()
-            let service = try LocalService.open(path: database.db, configuration: configuration)
+            let service = try await LocalService.open(path: database.db, configuration: configuration)
             defer { service.store.close() }
             let report = try await service.sweep()
             if json {
@@ -46,10 +46,10 @@ struct Replay: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let service = try LocalService.open(path: database.db)
+            let service = try await LocalService.open(path: database.db)
             defer { service.store.close() }
             let result = try await service.replay()
-            let violations = try service.ledgerViolations()
+            let violations = try await service.ledgerViolations()
             if json {
                 printJSON([
                     "events": .number(Double(result.events)), "before": .string(result.before),

@@ -47,7 +47,7 @@ struct Serve: AsyncParsableCommand {
             var serviceConfiguration = ServiceConfiguration()
             serviceConfiguration.disputes = try disputes.policy()
             serviceConfiguration.previousVerifiers = try previousVerifierKey.map { try NoteVerifier(parsing: $0) }
-            let service = try LocalService.open(
+            let service = try await LocalService.open(
                 path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
                 configuration: serviceConfiguration)
             var logger = Logger(label: "kura.http")

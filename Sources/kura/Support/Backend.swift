@@ -4,6 +4,7 @@ import KuraClient
 import KuraCore
 import KuraCrypto
 import KuraService
+import KuraStore
 import Logging
 
 /// What a command talks to: the database directly (`--db`) or a server (`--server`). Both answer with
@@ -78,13 +79,13 @@ struct TargetOptions: ParsableArguments {
             return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
         }
         let path = db ?? "kura.sqlite"
-        let service = try LocalService.open(path: path)
+        let service = try await LocalService.open(path: path)
         let principal: Principal
         if let actingAs {
             let id = try PartyID(validating: actingAs)
-            principal = Principal(party: try service.party(id))
+            principal = Principal(party: try await service.party(id))
         } else {
-            principal = try LocalService.operatorPrincipal(service)
+            principal = try await LocalService.operatorPrincipal(service)
         }
         return LocalBackend(service: service, principal: principal)
     }
@@ -94,17 +95,27 @@ struct TargetOptions: ParsableArguments {
 enum LocalService {
     static func open(
         path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning,
-        configuration: ServiceConfiguration = .init()
-    ) throws(KuraError) -> KuraService {
-        let store = try KuraService.openStore(path: path, create: false)
-        let signer = try KeyFile.load(path + ".key")
+        configuration: ServiceConfiguration = .init(), writer: WriterConfiguration = .init()
+    ) async throws(KuraError) -> KuraService {
+        let store = try KuraService.openStore(path: path, create: false, writer: writer)
+        let signer: NoteSigner
+        do { signer = try KeyFile.load(path + ".key") } catch {
+            store.close()
+            throw error
+        }
         var logger = Logger(label: "kura")
         logger.logLevel = logLevel
-        return KuraService(store: store, signer: signer, clock: clock, configuration: configuration, logger: logger)
+        let service = KuraService(
+            store: store, signer: signer, clock: clock, configuration: configuration, logger: logger)
+        do { try await service.prepare() } catch {
+            store.close()
+            throw error
+        }
+        return service
     }
 
-    static func operatorPrincipal(_ service: KuraService) throws(KuraError) -> Principal {
-        guard let party = try service.firstOperator() else {
+    static func operatorPrincipal(_ service: KuraService) async throws(KuraError) -> Principal {
+        guard let party = try await service.firstOperator() else {
             throw KuraError(.notFound, "the database has no operator; create it with `kura init`")
         }
         return Principal(party: party)
@@ -125,34 +136,34 @@ struct LocalBackend: Backend {
     func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
         try await service.registerParty(request, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func party(_ id: PartyID) async throws -> Party { try service.party(id) }
+    func party(_ id: PartyID) async throws -> Party { try await service.party(id) }
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await service.deposit(request, to: party, by: principal, idempotencyKey: idempotencyKey).value
     }
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await service.withdraw(request, from: party, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func account(_ party: PartyID) async throws -> AccountView { try service.account(party, by: principal) }
+    func account(_ party: PartyID) async throws -> AccountView { try await service.account(party, by: principal) }
     func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow {
         try await service.openEscrow(request, by: principal, idempotencyKey: idempotencyKey).value
     }
     func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow {
         try await service.act(on: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func escrow(_ id: EscrowID) async throws -> Escrow { try service.escrow(id, by: principal) }
+    func escrow(_ id: EscrowID) async throws -> Escrow { try await service.escrow(id, by: principal) }
     func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow> {
-        try service.escrows(party: party, state: state, cursor: cursor, limit: limit, by: principal)
+        try await service.escrows(party: party, state: state, cursor: cursor, limit: limit, by: principal)
     }
     func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
-        try service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
+        try await service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
     }
-    func receipt(_ index: UInt64) async throws -> Receipt { try service.receipt(index) }
+    func receipt(_ index: UInt64) async throws -> Receipt { try await service.receipt(index) }
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue {
         try await service.bundle(index, size: size)
     }
     func checkpointNote() async throws -> String { try await service.checkpoint().note }
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
-        try JSONValue(encoding: service.consistency(from: from, to: to))
+        try JSONValue(encoding: await service.consistency(from: from, to: to))
     }
     func close() async { service.store.close() }
     func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
@@ -160,9 +171,9 @@ struct LocalBackend: Backend {
     {
         try await service.act(onDispute: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func dispute(_ id: DisputeID) async throws -> DisputeView { try service.dispute(id, by: principal) }
+    func dispute(_ id: DisputeID) async throws -> DisputeView { try await service.dispute(id, by: principal) }
     func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute> {
-        try service.disputes(mine: mine, state: state, cursor: cursor, limit: limit, by: principal)
+        try await service.disputes(mine: mine, state: state, cursor: cursor, limit: limit, by: principal)
     }
     var caller: PartyID? { principal.id }
     func openChannel(_ request: OpenChannelRequest, idempotencyKey: String?) async throws -> Channel {
@@ -173,9 +184,9 @@ struct LocalBackend: Backend {
     {
         try await service.act(onChannel: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func channel(_ id: ChannelID) async throws -> Channel { try service.channel(id, by: principal) }
+    func channel(_ id: ChannelID) async throws -> Channel { try await service.channel(id, by: principal) }
     func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
-        try service.reputation(of: party, asOf: asOf)
+        try await service.reputation(of: party, asOf: asOf)
     }
     func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation {
         try await service.reputationAttestation(of: party, asOf: asOf)

@@ -31,13 +31,11 @@ final class HTTPFixture: Sendable {
     deinit { db.close() }
 
     /// The log head's sequence number: unchanged means nothing was written.
-    func seq() throws -> UInt64 { try db.store.head().seq }
+    func seq() async throws -> UInt64 { try await db.store.head().seq }
 
     /// The balance of the `fees` ledger account in `asset`.
-    func fees(_ asset: String = "USDC") throws -> Int64 {
-        try db.store.read { db throws(KuraError) in
-            try db.scalar("SELECT balance FROM balances WHERE account = 'fees' AND asset = ?", .text(asset))?.int64 ?? 0
-        }
+    func fees(_ asset: String = "USDC") async throws -> Int64 {
+        try await db.store.read { reads throws(KuraError) in try reads.balance(account: "fees", asset: asset) }
     }
 
     /// Runs `body` against the application through HummingbirdTesting.
