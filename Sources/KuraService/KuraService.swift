@@ -21,6 +21,8 @@ public final class KuraService: Sendable {
     public let configuration: ServiceConfiguration
     let secrets: SecretSource
     let logger: Logger
+    /// x402 payments verified recently, so that settling the same request does not check them twice.
+    let verifiedPayments = VerifiedPayments()
 
     /// Wraps an open store. The store must have been opened by ``openStore(backend:writer:)`` (its writer
     /// decides against Kura's state).

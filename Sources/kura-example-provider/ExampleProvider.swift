@@ -73,6 +73,8 @@ struct ExampleProvider: AsyncParsableCommand {
         let pool = forecastPrice.map { _ in KuraClient.pooledHTTPClient(connections: kuraConnections) }
         if let forecastPrice, let pool {
             let client = KuraClient(baseURL: kura, apiKey: key, httpClient: pool)
+            // Every paid request makes two calls to Kura (verify, settle): open the pool's connections now.
+            await client.warm(connections: kuraConnections)
             var offer = try await X402Offer.fetch(
                 from: client, payTo: try PartyID(validating: provider), asset: try Asset(asset),
                 price: try Amount(units: forecastPrice), baseURL: publicURL)

@@ -160,4 +160,41 @@ struct X402FacilitatorTests {
             party: world.payer.id, kind: "payment.settled", cursor: nil, limit: 50)
         #expect(payments.items.count == 1)
     }
+
+    /// Settle of a request verify has just checked skips the signature check (issue 15, the provider's paid
+    /// path), but not the time window and not anything that depends on state.
+    @Test("settling a verified request checks the window and the state again: expired, spent or short is refused")
+    func verifiedThenSettled() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let before = try await x.seq()
+
+        // Verified, then its window passes before the settle: refused, though verify remembered it.
+        let late = try x.pay(x.requirements(.exact), nonce: 7, validFor: 10)
+        #expect(await world.service.x402Verify(late).isValid)
+        _ = world.db.clock.advance(by: 11_000)
+        let expired = await world.service.x402Settle(late)
+        #expect(!expired.success && expired.errorReason == .kuraValidBefore(.exact), "\(expired)")
+        #expect(try await x.seq() == before)
+
+        // Verified twice and settled twice: one payment.
+        let request = try x.pay(x.requirements(.exact, amount: 100_000), nonce: 8)
+        #expect(await world.service.x402Verify(request).isValid)
+        #expect(await world.service.x402Verify(request).isValid)
+        let first = await world.service.x402Settle(request)
+        let second = await world.service.x402Settle(request)
+        #expect(first.success && second == first)
+        #expect(try await x.seq() == before + 2)
+
+        // Verified while the funds were there; spent by another payment before the settle: refused, nothing paid.
+        let big = try x.pay(x.requirements(.exact, amount: 800_000), nonce: 9)
+        #expect(await world.service.x402Verify(big).isValid)
+        let other = try x.pay(x.requirements(.exact, amount: 150_000), nonce: 10)
+        #expect(await world.service.x402Settle(other).success)
+        let short = await world.service.x402Settle(big)
+        #expect(!short.success && short.errorReason == .insufficientFunds, "\(short)")
+        #expect(try await x.available(world.payer) == 1_000_000 - 100_000 - 150_000)
+        #expect(try await world.service.ledgerViolations().isEmpty)
+    }
 }

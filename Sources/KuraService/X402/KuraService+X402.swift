@@ -27,6 +27,7 @@ extension KuraService {
         let payerText = (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
         do throws(X402Refusal) {
             let checked = try await x402Check(request, now: clock.now().milliseconds)
+            let key = VerifiedPayments.key(request)
             let cached = try await readRefusing { reads throws(X402Refusal) in
                 try Self.x402State(checked, ReadSessionLedger(reads: reads))
             }
@@ -39,6 +40,7 @@ extension KuraService {
                         .kuraNonceUsed(checked.verified.scheme), "this authorization's nonce was already settled")
                 }
             }
+            if let key { verifiedPayments.remember(key, checked) }
             return .valid(payer: checked.payer.id.rawValue)
         } catch {
             return .invalid(error.reason, error.detail, payer: payerText)
@@ -55,8 +57,15 @@ extension KuraService {
                 transaction: "", network: network)
         }
         let checked: CheckedX402Payment
-        do throws(X402Refusal) { checked = try await x402Check(request, now: clock.now().milliseconds) } catch {
-            return refused(error)
+        let now = clock.now().milliseconds
+        // The same request verified moments ago (the resource server's verify before it served): its form and
+        // signature need no second check; the time window, and all that depends on state, are checked again.
+        if let key = VerifiedPayments.key(request), let verified = verifiedPayments.checked(key, now: now) {
+            checked = verified
+        } else {
+            do throws(X402Refusal) { checked = try await x402Check(request, now: now) } catch {
+                return refused(error)
+            }
         }
         let fees = configuration.fees
         let key = signer.key
@@ -166,6 +175,10 @@ extension KuraService {
         guard let current = try state({ () throws(KuraError) in try db.party(payer) }),
             current.status == .active
         else { throw X402Refusal(.invalidTransactionState, "the payer \(payer) is not active") }
+        // The signature was checked with the key the payer had then; a key changed since does not carry it.
+        guard current.publicKey == payment.payer.publicKey else {
+            throw X402Refusal(.invalidPayload, "the payer's key changed since the authorization was checked")
+        }
         guard let payee = try state({ () throws(KuraError) in try db.party(payment.payee) }),
             payee.status == .active
         else { throw X402Refusal(.invalidPaymentRequirements, "payTo \(payment.payee) is not an active Kura party") }
