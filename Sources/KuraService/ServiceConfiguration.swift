@@ -7,6 +7,8 @@ public struct ServiceConfiguration: Sendable {
     public var fees: FeeSchedule = FeeSchedule()
     /// Panel sizes, dispute deadlines and the default outcome.
     public var disputes: DisputePolicy = DisputePolicy()
+    /// The shortest challenge period and lifetime a new channel may have.
+    public var channels: ChannelPolicy = ChannelPolicy()
     /// The most clock skew a signed request may have.
     public var maxRequestSkewMs: Int64 = 300_000
     /// The most escrows one sweep handles (the rest wait for the next sweep).

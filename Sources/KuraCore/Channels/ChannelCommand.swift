@@ -32,12 +32,18 @@ public struct ChannelContext: Sendable, Equatable {
     public var agentAvailable: Amount
     /// The agent's registered key (settle reads it).
     public var agentKey: Ed25519.PublicKey?
+    /// The floor under new channels' terms (open reads it).
+    public var policy: ChannelPolicy
 
     /// Creates a context.
-    public init(fees: FeeSchedule = FeeSchedule(), agentAvailable: Amount = .zero, agentKey: Ed25519.PublicKey? = nil) {
+    public init(
+        fees: FeeSchedule = FeeSchedule(), agentAvailable: Amount = .zero, agentKey: Ed25519.PublicKey? = nil,
+        policy: ChannelPolicy = ChannelPolicy()
+    ) {
         self.fees = fees
         self.agentAvailable = agentAvailable
         self.agentKey = agentKey
+        self.policy = policy
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import KuraClient
 import KuraCore
 import KuraCrypto
@@ -13,6 +14,10 @@ import Logging
 /// fetched into the record as the record is *then*; the check of the voucher and the write of the new best
 /// follow with no suspension between them. Of any number of concurrent calls carrying one voucher, exactly
 /// one passes.
+///
+/// Terms: a channel is served only if its challenge period and its remaining lifetime leave the settlement
+/// schedule room (``Configuration/minChallengePeriodMs``, ``Configuration/minRemainingLifetimeMs``). When
+/// the gate learns that a channel is closing (or about to expire), it settles it at once.
 public actor ChannelVoucherGate {
     /// How the gate behaves.
     public struct Configuration: Sendable {
@@ -28,12 +33,50 @@ public actor ChannelVoucherGate {
         public var settleEveryCalls: Int = 1000
         /// …or when this long has passed since its last settlement with calls pending.
         public var settleEveryMs: Int64 = 10_000
+        /// The shortest challenge period served; nil: ``defaultMinimum(settleEveryMs:)``. An agent's close
+        /// gives the provider this long to settle, so it must exceed the schedule with room to spare.
+        public var minChallengePeriodMs: Int64?
+        /// The shortest remaining lifetime (until `expiresAt`) at which calls are still served; nil:
+        /// ``defaultMinimum(settleEveryMs:)``. Closer to its expiry a channel is settled and refused.
+        public var minRemainingLifetimeMs: Int64?
+        /// The wall clock, epoch milliseconds (a value so that tests can move it).
+        public var now: @Sendable () -> Timestamp = {
+            Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+        }
 
         /// Creates a configuration.
         public init(provider: PartyID, asset: Asset, journalPath: String) {
             self.provider = provider
             self.asset = asset
             self.journalPath = journalPath
+        }
+
+        /// The default of both minimums: three settlement intervals, and never less than five minutes.
+        public static func defaultMinimum(settleEveryMs: Int64) -> Int64 {
+            max(300_000, settleEveryMs.multipliedReportingOverflow(by: 3).partialValue)
+        }
+
+        /// The challenge period below which channels are refused.
+        public var challengeFloorMs: Int64 {
+            minChallengePeriodMs ?? Self.defaultMinimum(settleEveryMs: settleEveryMs)
+        }
+
+        /// The remaining lifetime below which calls are refused and the channel is settled.
+        public var lifetimeFloorMs: Int64 {
+            minRemainingLifetimeMs ?? Self.defaultMinimum(settleEveryMs: settleEveryMs)
+        }
+
+        /// Refuses minimums that leave the schedule no room: each must be above one settlement interval
+        /// plus one flush interval.
+        func validate() throws(KuraError) {
+            let schedule = settleEveryMs + flushIntervalMs
+            guard settleEveryMs > 0, flushIntervalMs > 0, challengeFloorMs > schedule, lifetimeFloorMs > schedule
+            else {
+                throw KuraError(
+                    .invalidRequest,
+                    "the minimum challenge period (\(challengeFloorMs) ms) and remaining lifetime "
+                        + "(\(lifetimeFloorMs) ms) must exceed the settlement schedule (\(schedule) ms)")
+            }
         }
     }
 
@@ -58,6 +101,7 @@ public actor ChannelVoucherGate {
 
     /// Opens the journal and remembers its best vouchers; `client` authenticates as the provider.
     public init(configuration: Configuration, client: KuraClient, logger: Logger) throws(KuraError) {
+        try configuration.validate()
         self.configuration = configuration
         self.client = client
         self.logger = logger
@@ -67,7 +111,7 @@ public actor ChannelVoucherGate {
 
     /// Checks the voucher of one call costing `price` and, if it pays, makes it the channel's best.
     /// Returns the accepted voucher. Refusals: `voucher_invalid`, `voucher_stale`, `voucher_over_capacity`,
-    /// `channel_closed`, `forbidden` (a channel for someone else).
+    /// `channel_closed`, `channel_terms_refused`, `forbidden` (a channel for someone else).
     public func accept(headerValue: String, price: Amount) async throws(KuraError) -> ChannelVoucher {
         let signed = try SignedVoucher(headerValue: headerValue)
         let id = signed.voucher.channel
@@ -79,7 +123,13 @@ public actor ChannelVoucherGate {
         {
             learn(try await fetchChannel(id))  // perhaps topped up since
         }
-        return try admit(signed, signature: signature, price: price)
+        do {
+            return try admit(signed, signature: signature, price: price)
+        } catch {
+            // Closing, or too close to its expiry: what the provider holds is settled now.
+            if error.code == .channelClosed || error.code == .channelTermsRefused { await settleAtOnce(id) }
+            throw error
+        }
     }
 
     /// The check and the write, with no suspension between them: the record read is the record written.
@@ -96,6 +146,7 @@ public actor ChannelVoucherGate {
         guard record.channel.state == .open else {
             throw KuraError(.channelClosed, "channel \(voucher.channel) is closing")
         }
+        try checkTerms(record.channel)
         guard voucher.sequence > record.bestSequence,
             voucher.cumulativeAmount.units >= record.bestCumulative + price.units
         else {
@@ -158,6 +209,14 @@ public actor ChannelVoucherGate {
         }
     }
 
+    /// A channel is closing or about to expire: what the provider holds is settled now, not at the next
+    /// scheduled time, which may come after the challenge period.
+    private func settleAtOnce(_ id: ChannelID) async {
+        guard records[id]?.pending == true else { return }
+        logger.notice("channel closing: settling at once", metadata: ["channel": "\(id)"])
+        _ = await settle(id)
+    }
+
     /// Settles what the journal recovered: vouchers accepted before a crash are money the provider earned.
     public func recover() async {
         for id in Array(recovered.keys) where records[id] == nil {
@@ -201,6 +260,26 @@ public actor ChannelVoucherGate {
         } else {
             learn(channel)
         }
+        if channel.state != .open { await settleAtOnce(id) }
+    }
+
+    /// Whether a channel's terms leave the settlement schedule room: a challenge period of at least the
+    /// floor (an agent's close must not end before the next settlement), and at least the floor of life
+    /// left (past its expiry the channel closes by itself).
+    private func checkTerms(_ channel: Channel) throws(KuraError) {
+        guard channel.challengePeriodMs >= configuration.challengeFloorMs else {
+            throw KuraError(
+                .channelTermsRefused,
+                "channel \(channel.id) gives \(channel.challengePeriodMs) ms to answer a close; this provider settles "
+                    + "every \(configuration.settleEveryMs) ms and needs at least \(configuration.challengeFloorMs) ms")
+        }
+        let left = channel.expiresAt.milliseconds - configuration.now().milliseconds
+        guard left >= configuration.lifetimeFloorMs else {
+            throw KuraError(
+                .channelTermsRefused,
+                "channel \(channel.id) expires in \(max(0, left)) ms; this provider stops taking calls "
+                    + "\(configuration.lifetimeFloorMs) ms before a channel expires")
+        }
     }
 
     /// Merges a channel as Kura reported it into the record as it is now. Kura's answers can arrive out of
@@ -219,4 +298,10 @@ public actor ChannelVoucherGate {
             throw error.code == "not_found" ? KuraError(.voucherInvalid, "no channel \(id)") : error.kuraError
         }
     }
+}
+
+extension KuraError.Code {
+    /// A provider's gate refuses a channel whose challenge period or remaining lifetime leaves its settlement
+    /// schedule no room (HTTP 422).
+    public static let channelTermsRefused = KuraError.Code(rawValue: "channel_terms_refused")
 }

@@ -30,7 +30,7 @@ public enum Problem {
         case .alreadyRuled, .deadlinePassed, .disputeNotOpen: .conflict
         case .invalidSignature: .unprocessableContent
         case .voucherStale, .channelClosed: .conflict
-        case .voucherInvalid, .voucherOverCapacity: .unprocessableContent
+        case .voucherInvalid, .voucherOverCapacity, .channelTermsRefused: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
         case .duplicatePayment: .conflict
@@ -68,6 +68,7 @@ public enum Problem {
         case .voucherStale: "Stale voucher"
         case .voucherOverCapacity: "Voucher over capacity"
         case .channelClosed: "Channel closed"
+        case .channelTermsRefused: "Channel terms refused"
         case .duplicatePayment: "Duplicate payment"
         case .rateLimited: "Too many requests"
         case .partyInactive: "Party inactive"

@@ -21,6 +21,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port (0: any free port).") var port: Int = 8402
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
     @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
+    @OptionGroup(title: "Channels") var channels: ChannelPolicyOptions
     @Option(
         help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
     var previousVerifierKey: [String] = []
@@ -31,6 +32,7 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         _ = try disputes.policy()
+        _ = try channels.policy()
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
     }
 
@@ -46,6 +48,7 @@ struct Serve: AsyncParsableCommand {
             }
             var serviceConfiguration = ServiceConfiguration()
             serviceConfiguration.disputes = try disputes.policy()
+            serviceConfiguration.channels = try channels.policy()
             serviceConfiguration.previousVerifiers = try previousVerifierKey.map { try NoteVerifier(parsing: $0) }
             let service = try LocalService.open(
                 path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
