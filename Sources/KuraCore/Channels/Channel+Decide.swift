@@ -36,8 +36,8 @@ extension Channel {
             .opened(
                 .init(
                     channelId: id, agent: agent, provider: terms.provider, asset: terms.asset, amount: terms.amount,
-                    challengePeriodMs: terms.challengePeriodMs, expiresAt: terms.expiresAt, at: now,
-                    postings: [deposit]))
+                    challengePeriodMs: terms.challengePeriodMs, expiresAt: terms.expiresAt,
+                    agentKey: context.agentKey?.base64, at: now, postings: [deposit]))
         ]
     }
 
@@ -102,7 +102,7 @@ extension Channel {
         guard voucher.channel == id else {
             throw KuraError(.voucherInvalid, "the voucher is for channel \(voucher.channel), not \(id)")
         }
-        guard let key = context.agentKey, voucher.isSigned(by: key, signature: signature) else {
+        guard let key = voucherKey(context), voucher.isSigned(by: key, signature: signature) else {
             throw KuraError(.voucherInvalid, "the voucher's signature is not the agent's")
         }
         guard voucher.cumulativeAmount <= capacity else {
@@ -126,6 +126,13 @@ extension Channel {
             .init(
                 cumulativeAmount: voucher.cumulativeAmount, sequence: voucher.sequence, amount: amount, net: net,
                 fee: fee, signature: Base64.encode(signature), at: now, postings: postings))
+    }
+
+    /// The key vouchers must be signed with: the one pinned at open, else (older channels) the agent's
+    /// current key.
+    func voucherKey(_ context: ChannelContext) -> Ed25519.PublicKey? {
+        guard let agentKey else { return context.agentKey }
+        return try? Ed25519.PublicKey(base64: agentKey)
     }
 
     private func closure(at now: Timestamp) -> ChannelEvent {

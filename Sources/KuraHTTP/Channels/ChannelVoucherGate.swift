@@ -239,7 +239,7 @@ public actor ChannelVoucherGate {
         await settleDue(all: true)
     }
 
-    /// Fetches a channel and its agent's key and installs the record, unless a concurrent call installed
+    /// Fetches a channel (and, for a channel without a pinned voucher key, its agent's key) and installs the record, unless a concurrent call installed
     /// one meanwhile (then that one stands: it may already hold a newer best voucher). Refuses a channel
     /// for someone else.
     private func load(_ id: ChannelID) async throws(KuraError) {
@@ -248,8 +248,15 @@ public actor ChannelVoucherGate {
             throw KuraError(
                 .forbidden, "channel \(id) does not pay \(configuration.provider) in \(configuration.asset)")
         }
+        // The channel's own voucher key, pinned at open; older channels use the agent's current key.
         let agentKey: Ed25519.PublicKey
-        do { agentKey = try await client.party(channel.agent).publicKey } catch { throw error.kuraError }
+        if let pinned = channel.agentKey {
+            do { agentKey = try Ed25519.PublicKey(base64: pinned) } catch {
+                throw KuraError(.voucherInvalid, "channel \(id) names no valid voucher key")
+            }
+        } else {
+            do { agentKey = try await client.party(channel.agent).publicKey } catch { throw error.kuraError }
+        }
         if records[id] == nil {
             var record = Record(channel: channel, agentKey: agentKey)
             // A voucher recovered from the journal counts if Kura has not settled past it.

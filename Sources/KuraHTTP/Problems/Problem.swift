@@ -26,7 +26,7 @@ public enum Problem {
         case .forbidden, .notOnPanel: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .invalidTransition, .idempotencyConflict, .versionConflict: .conflict
+        case .invalidTransition, .idempotencyConflict, .versionConflict, .publicKeyTaken: .conflict
         case .alreadyRuled, .deadlinePassed, .disputeNotOpen: .conflict
         case .invalidSignature: .unprocessableContent
         case .voucherStale, .channelClosed: .conflict
@@ -69,6 +69,7 @@ public enum Problem {
         case .voucherOverCapacity: "Voucher over capacity"
         case .channelClosed: "Channel closed"
         case .channelTermsRefused: "Channel terms refused"
+        case .publicKeyTaken: "Public key taken"
         case .duplicatePayment: "Duplicate payment"
         case .rateLimited: "Too many requests"
         case .partyInactive: "Party inactive"

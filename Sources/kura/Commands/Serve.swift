@@ -25,6 +25,12 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
     var previousVerifierKey: [String] = []
+    @Option(
+        help: """
+            Accept requests signed with the deprecated kura-request-v1 text until this UTC date (YYYY-MM-DD), \
+            or 'never' (default 2027-06-01).
+            """)
+    var requestSignatureV1Until: String?
     @Option(help: "Public reputation reads allowed per client address per second (0: no limit).")
     var rateLimit: Double = RateLimit.generous.requestsPerSecond
 
@@ -34,6 +40,19 @@ struct Serve: AsyncParsableCommand {
         _ = try disputes.policy()
         _ = try channels.policy()
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+        _ = try v1SignatureSunset()
+    }
+
+    /// `--request-signature-v1-until`: a date, `never`, or the default.
+    func v1SignatureSunset() throws -> Timestamp? {
+        guard let text = requestSignatureV1Until else { return ServiceConfiguration.v1SignatureSunset }
+        if text == "never" { return nil }
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withFullDate]
+        guard let date = parser.date(from: text) else {
+            throw ValidationError("--request-signature-v1-until must be YYYY-MM-DD or 'never'")
+        }
+        return Timestamp(milliseconds: Int64(date.timeIntervalSince1970 * 1000))
     }
 
     func run() async throws {
@@ -49,6 +68,7 @@ struct Serve: AsyncParsableCommand {
             var serviceConfiguration = ServiceConfiguration()
             serviceConfiguration.disputes = try disputes.policy()
             serviceConfiguration.channels = try channels.policy()
+            serviceConfiguration.requestSignatureV1Until = try v1SignatureSunset()
             serviceConfiguration.previousVerifiers = try previousVerifierKey.map { try NoteVerifier(parsing: $0) }
             let service = try LocalService.open(
                 path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
