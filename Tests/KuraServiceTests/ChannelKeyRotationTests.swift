@@ -61,5 +61,16 @@ struct ChannelKeyRotationTests {
         ).value
         #expect(after.agentKey == TestKeys.publicKey("payer-2").base64)
         #expect(try service.ledgerViolations() == [])
+
+        // The log alone rebuilds it all: the rotated key and API key, the status, the pinned channel keys.
+        let apiKey = try #require(
+            try await service.rotateAPIKey(of: world.payer.id, by: agent, idempotencyKey: nil).value.apiKey)
+        _ = try await service.changeStatus(
+            of: world.stranger.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
+        let replay = try await service.replay()
+        #expect(replay.before == replay.after)
+        #expect(try service.authenticate(apiKey: apiKey).id == world.payer.id)
+        #expect(try service.party(world.payer.id).publicKey == TestKeys.publicKey("payer-2"))
+        #expect(try service.channel(channel.id, by: agent).agentKey == TestKeys.publicKey("payer").base64)
     }
 }
