@@ -39,6 +39,9 @@ public actor ChannelVoucherGate {
         /// The shortest remaining lifetime (until `expiresAt`) at which calls are still served; nil:
         /// ``defaultMinimum(settleEveryMs:)``. Closer to its expiry a channel is settled and refused.
         public var minRemainingLifetimeMs: Int64?
+        /// How often channels recovered from the journal but not yet loaded (Kura was unreachable) are tried
+        /// again: their vouchers are money already earned.
+        public var recoveryRetryMs: Int64 = 1_000
         /// The wall clock, epoch milliseconds (a value so that tests can move it).
         public var now: @Sendable () -> Timestamp = {
             Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
@@ -98,6 +101,7 @@ public actor ChannelVoucherGate {
     let logger: Logger
     private var records: [ChannelID: Record] = [:]
     private var recovered: [ChannelID: SignedVoucher]
+    private var lastRecoveryAttempt: ContinuousClock.Instant?
 
     /// Opens the journal and remembers its best vouchers; `client` authenticates as the provider.
     public init(configuration: Configuration, client: KuraClient, logger: Logger) throws(KuraError) {
@@ -219,17 +223,39 @@ public actor ChannelVoucherGate {
 
     /// Settles what the journal recovered: vouchers accepted before a crash are money the provider earned.
     public func recover() async {
-        for id in Array(recovered.keys) where records[id] == nil {
-            do { try await load(id) } catch {
-                logger.warning("recovered channel not loaded", metadata: ["channel": "\(id)", "error": "\(error)"])
-            }
-        }
+        await loadRecovered(force: true)
         await settleDue(all: true)
     }
 
-    /// One tick of the schedule: make queued vouchers durable, settle what is due.
+    /// Loads the channels recovered from the journal that are not loaded yet, and settles them at once.
+    /// A channel Kura could not be asked about (unreachable, failing) stays recovered and is tried again
+    /// every `recoveryRetryMs` from ``tick()``: otherwise its vouchers would wait for the agent's next call,
+    /// which may never come before the channel closes. One that Kura refuses for good (not found, not this
+    /// provider's) is dropped.
+    private func loadRecovered(force: Bool = false) async {
+        guard !recovered.isEmpty else { return }
+        if !force, let last = lastRecoveryAttempt,
+            last.duration(to: .now) < .milliseconds(configuration.recoveryRetryMs)
+        {
+            return
+        }
+        lastRecoveryAttempt = .now
+        for id in Array(recovered.keys) where records[id] == nil {
+            do {
+                try await load(id)
+                _ = await settle(id)
+            } catch {
+                let permanent: Set<KuraError.Code> = [.forbidden, .voucherInvalid, .notFound]
+                if permanent.contains(error.code) { recovered[id] = nil }
+                logger.warning("recovered channel not loaded", metadata: ["channel": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// One tick of the schedule: make queued vouchers durable, retry recovered channels, settle what is due.
     public func tick() async {
         do { try flush() } catch { logger.error("voucher journal: \(error)") }
+        await loadRecovered()
         await settleDue()
     }
 
