@@ -7,8 +7,16 @@ public struct ServiceConfiguration: Sendable {
     public var fees: FeeSchedule = FeeSchedule()
     /// Panel sizes, dispute deadlines and the default outcome.
     public var disputes: DisputePolicy = DisputePolicy()
+    /// The shortest challenge period and lifetime a new channel may have.
+    public var channels: ChannelPolicy = ChannelPolicy()
     /// The most clock skew a signed request may have.
     public var maxRequestSkewMs: Int64 = 300_000
+    /// Until when requests signed over the deprecated `kura-request-v1` text (which names neither the party
+    /// nor the instance) are still accepted; nil: never again. Default 2027-06-01T00:00:00Z, six months after
+    /// `kura-request-v2`. Documented in Docs/authentication.md.
+    public var requestSignatureV1Until: Timestamp? = ServiceConfiguration.v1SignatureSunset
+    /// The default end of `kura-request-v1`: 2027-06-01T00:00:00Z.
+    public static let v1SignatureSunset = Timestamp(milliseconds: 1_811_808_000_000)
     /// The most escrows one sweep handles (the rest wait for the next sweep).
     public var sweepBatch: Int = 500
     /// How long a facilitator reservation lives: settle must come before `issuedAt + reservationTtlMs`.

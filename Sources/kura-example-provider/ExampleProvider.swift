@@ -31,6 +31,10 @@ struct ExampleProvider: AsyncParsableCommand {
         200
     @Option(help: "Settle a channel after this many calls.") var settleEveryCalls: Int = 1000
     @Option(help: "…or after this long with calls pending (ms).") var settleEveryMs: Int64 = 10_000
+    @Option(help: "Refuse channels whose challenge period is shorter (ms; default max(300000, 3 × settle-every-ms)).")
+    var minChallengeMs: Int64?
+    @Option(help: "Refuse calls on channels expiring sooner (ms; default max(300000, 3 × settle-every-ms)).")
+    var minRemainingLifetimeMs: Int64?
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port: Int = 8403
     @Option(help: "Price of GET /v1/forecast over x402, atomic units (default: the route is off).")
@@ -54,6 +58,8 @@ struct ExampleProvider: AsyncParsableCommand {
         settings.flushIntervalMs = flushIntervalMs
         settings.settleEveryCalls = settleEveryCalls
         settings.settleEveryMs = settleEveryMs
+        settings.minChallengePeriodMs = minChallengeMs
+        settings.minRemainingLifetimeMs = minRemainingLifetimeMs
         let gate = try ChannelVoucherGate(
             configuration: settings, client: KuraClient(baseURL: kura, apiKey: key), logger: logger)
 

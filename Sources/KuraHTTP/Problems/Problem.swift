@@ -26,11 +26,11 @@ public enum Problem {
         case .forbidden, .notOnPanel: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .invalidTransition, .idempotencyConflict, .versionConflict: .conflict
+        case .invalidTransition, .idempotencyConflict, .versionConflict, .publicKeyTaken: .conflict
         case .alreadyRuled, .deadlinePassed, .disputeNotOpen: .conflict
         case .invalidSignature: .unprocessableContent
         case .voucherStale, .channelClosed: .conflict
-        case .voucherInvalid, .voucherOverCapacity: .unprocessableContent
+        case .voucherInvalid, .voucherOverCapacity, .channelTermsRefused: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
         case .duplicatePayment: .conflict
@@ -68,6 +68,8 @@ public enum Problem {
         case .voucherStale: "Stale voucher"
         case .voucherOverCapacity: "Voucher over capacity"
         case .channelClosed: "Channel closed"
+        case .channelTermsRefused: "Channel terms refused"
+        case .publicKeyTaken: "Public key taken"
         case .duplicatePayment: "Duplicate payment"
         case .rateLimited: "Too many requests"
         case .partyInactive: "Party inactive"

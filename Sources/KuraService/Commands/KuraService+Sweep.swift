@@ -54,7 +54,7 @@ extension KuraService {
             let applied = try await sweepStep("dispute.deadline", request: request, lostRace: [.disputeNotOpen]) {
                 (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
                 try Self.decideDispute(
-                    id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, context, &tx)
+                    id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, seeder: nil, context, &tx)
             }
             if applied { report.disputes.append(id) }
         }

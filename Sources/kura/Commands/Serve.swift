@@ -21,9 +21,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port (0: any free port).") var port: Int = 8402
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
     @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
+    @OptionGroup(title: "Channels") var channels: ChannelPolicyOptions
     @Option(
         help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
     var previousVerifierKey: [String] = []
+    @Option(
+        help: """
+            Accept requests signed with the deprecated kura-request-v1 text until this UTC date (YYYY-MM-DD), \
+            or 'never' (default 2027-06-01).
+            """)
+    var requestSignatureV1Until: String?
     @Option(help: "Public reputation reads allowed per client address per second (0: no limit).")
     var rateLimit: Double = RateLimit.generous.requestsPerSecond
 
@@ -31,7 +38,21 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         _ = try disputes.policy()
+        _ = try channels.policy()
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+        _ = try v1SignatureSunset()
+    }
+
+    /// `--request-signature-v1-until`: a date, `never`, or the default.
+    func v1SignatureSunset() throws -> Timestamp? {
+        guard let text = requestSignatureV1Until else { return ServiceConfiguration.v1SignatureSunset }
+        if text == "never" { return nil }
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withFullDate]
+        guard let date = parser.date(from: text) else {
+            throw ValidationError("--request-signature-v1-until must be YYYY-MM-DD or 'never'")
+        }
+        return Timestamp(milliseconds: Int64(date.timeIntervalSince1970 * 1000))
     }
 
     func run() async throws {
@@ -46,6 +67,8 @@ struct Serve: AsyncParsableCommand {
             }
             var serviceConfiguration = ServiceConfiguration()
             serviceConfiguration.disputes = try disputes.policy()
+            serviceConfiguration.channels = try channels.policy()
+            serviceConfiguration.requestSignatureV1Until = try v1SignatureSunset()
             serviceConfiguration.previousVerifiers = try previousVerifierKey.map { try NoteVerifier(parsing: $0) }
             let service = try LocalService.open(
                 path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,

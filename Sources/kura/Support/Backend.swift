@@ -11,6 +11,11 @@ import Logging
 protocol Backend: Sendable {
     func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration
     func party(_ id: PartyID) async throws -> Party
+    // Party administration (implemented in Support/Backend+Parties.swift).
+    func changeStatus(of id: PartyID, _ action: PartyAction, idempotencyKey: String?) async throws -> Party
+    func rotateKey(of id: PartyID, to newKey: Ed25519.SecretKey, idempotencyKey: String?) async throws
+        -> PartyRegistration
+    func rotateAPIKey(of id: PartyID, idempotencyKey: String?) async throws -> PartyRegistration
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView
     func account(_ party: PartyID) async throws -> AccountView
@@ -282,7 +287,7 @@ struct RemoteBackend: Backend {
         }
     }
 
-    private func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
+    func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
         do { return try await body() } catch { throw error.kuraError }
     }
 }
