@@ -6,10 +6,11 @@ import ServiceLifecycle
 
 /// Issues signed checkpoints as the receipt tree grows: every interval, if the log has more receipts than
 /// the newest checkpoint covers, ``KuraService/checkpointIfGrown()`` signs and keeps one for the current
-/// size. So at most one checkpoint per interval, and none while nothing happens. Checkpoints are also
-/// signed on demand (`GET /v1/log/checkpoint`, bundles); this loop makes sure one exists for every
-/// stretch of growth even when nobody asks. A failure is logged and retried next tick. On graceful
-/// shutdown the loop stops without another pass.
+/// size. So at most one checkpoint per interval, and none while nothing happens. The public routes
+/// (`GET /v1/log/checkpoint`, bundles, attestations) serve only checkpoints issued here or by the
+/// operator, and never sign one themselves: however many anonymous requests arrive, the log's readers cause
+/// no write. A failure is logged and retried next tick. On graceful shutdown the loop stops without another
+/// pass.
 struct KuraCheckpointer: Service {
     let service: KuraService
     let interval: Duration

@@ -19,12 +19,21 @@ final class HTTPFixture: Sendable {
     var clock: TestClock { db.clock }
     var operatorKey: String { db.operatorRegistration.apiKey! }
 
-    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does.
-    init(sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http") async throws {
+    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does. The public
+    /// routes' rate limits are off unless `rateLimited` (their own tests turn them on), so that a test
+    /// making many public reads measures what it is about.
+    init(sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http", rateLimited: Bool = false)
+        async throws
+    {
         db = try await TestDatabase(label: label)
+        var configuration = KuraServer.Configuration(
+            port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs)
+        if !rateLimited {
+            configuration.publicRateLimit = nil
+            configuration.anonymousRateLimit = nil
+        }
         server = KuraServer(
-            service: db.service,
-            configuration: .init(port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs),
+            service: db.service, configuration: configuration,
             logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
