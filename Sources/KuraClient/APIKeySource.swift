@@ -6,7 +6,8 @@ import Foundation
 /// not show.
 public enum APIKeySource {
     /// The help text for `--api-key-file`.
-    public static let fileHelp = "Read the API key from this file (its first line). Not shown by `ps`, unlike --api-key."
+    public static let fileHelp =
+        "Read the API key from this file (its first line). Not shown by `ps`, unlike --api-key."
     /// The help text for `--api-key`.
     public static let flagHelp =
         "The API key. Visible to every user in `ps`: prefer --api-key-file or $KURA_API_KEY (used when neither flag is given)."

@@ -144,13 +144,17 @@ struct RateLimitTests {
             ).status
         }
         try await Self.server(fixture, trustedProxies: ["127.0.0.1", "::1"]).makeApplication().test(.live) { client in
-            #expect(try await get(client, forwardedFor: "203.0.113.5") == .ok)
-            #expect(try await get(client, forwardedFor: "203.0.113.6") == .ok)
-            #expect(try await get(client, forwardedFor: "203.0.113.5") == .tooManyRequests)
+            let statuses = [
+                try await get(client, forwardedFor: "203.0.113.5"), try await get(client, forwardedFor: "203.0.113.6"),
+                try await get(client, forwardedFor: "203.0.113.5"),
+            ]
+            #expect(statuses == [.ok, .ok, .tooManyRequests])
         }
         try await Self.server(fixture).makeApplication().test(.live) { client in
-            #expect(try await get(client, forwardedFor: "203.0.113.5") == .ok)
-            #expect(try await get(client, forwardedFor: "203.0.113.6") == .tooManyRequests)
+            let statuses = [
+                try await get(client, forwardedFor: "203.0.113.5"), try await get(client, forwardedFor: "203.0.113.6"),
+            ]
+            #expect(statuses == [.ok, .tooManyRequests])
         }
     }
 }

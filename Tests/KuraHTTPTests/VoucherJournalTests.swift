@@ -58,7 +58,9 @@ struct VoucherJournalTests {
     static let channelA = "ch_2p8fVYk6nZ1q"
     static let channelB = "ch_3q9gWZm7oA2r"
 
-    @Test("a flush that fails on a full disk keeps its vouchers; the next one writes them", .enabled(if: SmallFileSystem.available))
+    @Test(
+        "a flush that fails on a full disk keeps its vouchers; the next one writes them",
+        .enabled(if: SmallFileSystem.available))
     func failedFlushKeepsVouchers() throws {
         let fs = try #require(SmallFileSystem(label: "journal", kilobytes: 64))
         let path = fs.path + "/provider.journal"

@@ -27,7 +27,7 @@ extension RequestAuthenticator {
                 "Kura-Timestamp is more than \(service.configuration.maxRequestSkewMs / 1000) s from now")
         }
         let party: Party
-        do { party = try service.party(id) } catch where error.code == .notFound {
+        do { party = try service.party(id) } catch  where error.code == .notFound {
             throw KuraError(.unauthenticated, "unknown party \(id)")
         }
         guard party.status == .active else { throw KuraError(.forbidden, "\(party.id) is \(party.status.rawValue)") }

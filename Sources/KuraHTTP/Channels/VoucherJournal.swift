@@ -64,18 +64,18 @@ final class VoucherJournal: @unchecked Sendable {
     /// Writes and fsyncs what was queued, compacting the file when it has grown. On failure the queued
     /// vouchers stay queued, the file is cut back to its last complete line, and the error is thrown.
     func flush() throws(KuraError) {
-        try fileLock.withLock { () throws(KuraError) in
-            let (bytes, snapshot) = lock.withLock { (pending, best) }
-            guard !bytes.isEmpty else { return }
-            let added = bytes.count(where: { $0 == 0x0A })
-            if lines + added > max(compactionLines, 4 * snapshot.count) {
-                try compact(snapshot)
-            } else {
-                try append(bytes)
-                lines += added
-            }
-            lock.withLock { pending.removeFirst(bytes.count) }
+        fileLock.lock()
+        defer { fileLock.unlock() }
+        let (bytes, snapshot) = lock.withLock { (pending, best) }
+        guard !bytes.isEmpty else { return }
+        let added = bytes.count(where: { $0 == 0x0A })
+        if lines + added > max(compactionLines, 4 * snapshot.count) {
+            try compact(snapshot)
+        } else {
+            try append(bytes)
+            lines += added
         }
+        lock.withLock { pending.removeFirst(bytes.count) }
     }
 
     /// Appends `bytes` and fsyncs; on any failure cuts the file back to `size` and throws.
@@ -99,7 +99,8 @@ final class VoucherJournal: @unchecked Sendable {
 
     private func truncate(to length: off_t) throws(KuraError) {
         guard ftruncate(fd, length) == 0 else {
-            throw KuraError(.storageFailure, "cannot truncate the voucher journal \(path): \(String(cString: strerror(errno)))")
+            throw KuraError(
+                .storageFailure, "cannot truncate the voucher journal \(path): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -134,7 +135,8 @@ final class VoucherJournal: @unchecked Sendable {
         let reason = String(cString: strerror(errno))
         close(newFD)
         unlink(temporary)
-        throw KuraError(.storageFailure, "\(what) the compacted voucher journal \(temporary): \(reason); the vouchers stay queued")
+        throw KuraError(
+            .storageFailure, "\(what) the compacted voucher journal \(temporary): \(reason); the vouchers stay queued")
     }
 
     private static func open(_ path: String) throws(KuraError) -> Int32 {

@@ -17,6 +17,8 @@ struct KuraCheckpointer: Service {
     let logger: Logger
 
     func run() async throws {
+        // A first pass at once, so that a public read soon after the start finds a checkpoint.
+        await checkpointOnce()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
@@ -24,11 +26,14 @@ struct KuraCheckpointer: Service {
         }
     }
 
-    /// One pass; returns the checkpoint it issued, if any. An empty log gets none.
+    /// One pass; returns the checkpoint it issued, if any. An empty log gets the checkpoint of the empty
+    /// tree once (so `GET /v1/log/checkpoint` answers from the start), and then none until it grows.
     @discardableResult
     func checkpointOnce() async -> CheckpointRecord? {
         do {
-            guard try service.receiptCount() > 0 else { return nil }
+            guard try service.receiptCount() > 0 else {
+                return try service.latestCheckpoint() == nil ? try await service.checkpoint(size: 0) : nil
+            }
             let issued = try await service.checkpointIfGrown()
             if let issued {
                 logger.debug("checkpoint issued", metadata: ["size": "\(issued.size)", "root": "\(issued.rootHash)"])

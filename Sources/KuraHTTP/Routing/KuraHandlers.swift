@@ -58,7 +58,11 @@ struct KuraHandlers: Sendable {
         let known = try await authenticator.callerFromHeaders(request)
         let body = try await RequestInput.body(of: request, limit: min(maxBodyBytes, endpoint.maxBodyBytes))
         let principal: Principal
-        if let known { principal = known } else { principal = try await authenticator.principal(for: request, body: body) }
+        if let known {
+            principal = known
+        } else {
+            principal = try await authenticator.principal(for: request, body: body)
+        }
         let call = Call(
             request: request, parameters: context.parameters, principal: principal, body: body,
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))

@@ -73,14 +73,15 @@ extension KuraService {
         do {
             _ = try await command(operation, request: request, by: nil, idempotencyKey: nil, body)
             return true
-        } catch where error.code == .invalidTransition || lostRace.contains(error.code) {
+        } catch  where error.code == .invalidTransition || lostRace.contains(error.code) {
             return false
         } catch {
             let item = (try? request.canonicalBytes()).map { String(decoding: $0, as: UTF8.self) } ?? "?"
             logger.error(
                 "sweep item failed; the others go on",
                 metadata: [
-                    "operation": "\(operation)", "item": "\(item)", "code": "\(error.code)", "detail": "\(error.detail)",
+                    "operation": "\(operation)", "item": "\(item)", "code": "\(error.code)",
+                    "detail": "\(error.detail)",
                 ])
             return false
         }

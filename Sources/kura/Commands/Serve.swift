@@ -25,16 +25,19 @@ struct Serve: AsyncParsableCommand {
         help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
     var previousVerifierKey: [String] = []
     @Option(
-        help: "Anonymous requests to the public routes allowed per client address (IPv6: per /64) per second, bursts of twice that (0: no limit)."
+        help:
+            "Anonymous requests to the public routes allowed per client address (IPv6: per /64) per second, bursts of twice that (0: no limit)."
     )
     var rateLimit: Double = RateLimit.perAddress.requestsPerSecond
-    @Option(help: "Anonymous requests to the public routes allowed per second from all addresses together (0: no limit).")
+    @Option(
+        help: "Anonymous requests to the public routes allowed per second from all addresses together (0: no limit).")
     var anonymousRateLimit: Double = RateLimit.allAnonymous.requestsPerSecond
     @Option(
         help: "A reverse proxy (IP address) whose X-Forwarded-For names the client for the rate limits; repeatable.")
     var trustedProxy: [String] = []
     @Option(
-        help: "Close a connection that sends no complete request part for this long (ms): slow or idle clients (0: never)."
+        help:
+            "Close a connection that sends no complete request part for this long (ms): slow or idle clients (0: never)."
     )
     var idleTimeoutMs: Int64 = KuraServer.Configuration().idleTimeoutMs
 

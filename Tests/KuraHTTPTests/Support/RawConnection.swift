@@ -10,8 +10,9 @@ import Synchronization
 #endif
 
 /// A TCP connection to 127.0.0.1 driven byte by byte, for what an HTTP client library will not do: send
-/// half a request and hold it.
-final class RawConnection {
+/// half a request and hold it. Its waits block a Dispatch thread, never one of Swift's cooperative threads
+/// (the in-process server's handlers run on those).
+final class RawConnection: @unchecked Sendable {
     let fd: Int32
 
     init(port: Int) throws {
@@ -48,7 +49,13 @@ final class RawConnection {
     }
 
     /// Waits up to `timeout` for bytes or the end of the stream.
-    func read(timeout: Duration) -> ReadResult {
+    func read(timeout: Duration) async -> ReadResult {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.blockingRead(timeout: timeout)) }
+        }
+    }
+
+    private func blockingRead(timeout: Duration) -> ReadResult {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let millis = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         guard poll(&poller, 1, millis) > 0 else { return .timedOut }
@@ -58,10 +65,10 @@ final class RawConnection {
     }
 
     /// Everything the server sends until it closes or `timeout` passes with nothing new.
-    func readAll(timeout: Duration) -> (text: String, closed: Bool) {
+    func readAll(timeout: Duration) async -> (text: String, closed: Bool) {
         var bytes: [UInt8] = []
         while true {
-            switch read(timeout: timeout) {
+            switch await read(timeout: timeout) {
             case .bytes(let more): bytes += more
             case .closed: return (String(decoding: bytes, as: UTF8.self), true)
             case .timedOut: return (String(decoding: bytes, as: UTF8.self), false)
