@@ -61,8 +61,8 @@ struct FuzzTests {
             let mutated = Self.mutate(inputs.randomElement(using: &rng)!, inputs.randomElement(using: &rng)!, &rng)
             if target.run(mutated) { accepted += 1 }
         }
-        // The loop reaches past the parsers' first refusals: some inputs are still accepted.
-        #expect(accepted > inputs.count / 2, "\(target): \(accepted) accepted")
+        // The loop reaches past the parsers' first refusals: besides the seeds, inputs are still accepted.
+        #expect(accepted > target.seeds.count, "\(target): \(accepted) accepted")
     }
 
     @Test("every generated seed is in the committed corpus (KURA_FUZZ_WRITE_SEEDS=1 writes the missing)")
