@@ -49,6 +49,6 @@ first, last = rows[:60], rows[-60:]
 print(f"{len(rows)} samples; first minute → last minute:")
 for key, unit in [("rss_kb", "KiB"), ("fds", ""), ("wal_bytes", "B"), ("db_bytes", "B"), ("p50_ms", "ms"), ("p99_ms", "ms"), ("done", "/s"), ("load1", "")]:
     print(f"  {key:10} {window(first, key):12.1f} → {window(last, key):12.1f} {unit}")
-print(f"  max RSS {max(int(r['rss_kb']) for r in rows)} KiB, max fds {max(int(r['fds']) for r in rows)}, max WAL {max(int(r['wal_bytes']) for r in rows)} B, errors {rows[-1]['errors']}")
+print(f"  max RSS {max(int(r['rss_kb']) for r in rows)} KiB, max fds {max(int(r['fds']) for r in rows)}, max WAL {max(int(r['wal_bytes']) for r in rows)} B, errors {rows[-1]['errors']}, limited {rows[-1].get('limited', '?')}")
 PY
 exit "$status"

@@ -32,7 +32,8 @@ struct FuzzTests {
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             let at = Int.random(in: 0...bytes.count, using: &rng)
             switch Int.random(in: 0..<7, using: &rng) {
-            case 0 where !bytes.isEmpty: bytes[min(at, bytes.count - 1)] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
+            case 0 where !bytes.isEmpty:
+                bytes[min(at, bytes.count - 1)] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
             case 1 where !bytes.isEmpty: bytes[min(at, bytes.count - 1)] = UInt8.random(in: 0...255, using: &rng)
             case 2: bytes.insert(contentsOf: tokens.randomElement(using: &rng)!, at: at)
             case 3 where at < bytes.count:

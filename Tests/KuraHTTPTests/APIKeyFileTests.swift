@@ -18,7 +18,9 @@ struct APIKeyFileTests {
         #expect(try APIKeySource.resolve(flag: "kura_flag", file: nil, environment: env) == "kura_flag")
         #expect(try APIKeySource.resolve(flag: nil, file: nil, environment: env) == "kura_fromenv")
         #expect(try APIKeySource.resolve(flag: nil, file: nil, environment: [:]) == nil)
-        #expect(throws: APIKeyFileError.self) { try APIKeySource.resolve(flag: nil, file: dir.path("none"), environment: [:]) }
+        #expect(throws: APIKeyFileError.self) {
+            try APIKeySource.resolve(flag: nil, file: dir.path("none"), environment: [:])
+        }
         try "\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(throws: APIKeyFileError.self) { try APIKeySource.resolve(flag: nil, file: file, environment: [:]) }
     }

@@ -89,11 +89,15 @@ struct PublicReadTests {
         }
     }
 
-    @Test("with the checkpointer running, a bundle of a fresh receipt waits for its next checkpoint")
+    @Test(
+        "with the checkpointer running, the empty log has a checkpoint and a fresh receipt's bundle waits for the next")
     func waitsForTheCheckpointer() async throws {
         let fixture = try await HTTPFixture(label: "public-wait")
         try await fixture.server(checkpointIntervalMs: 100).makeApplication().test(.router) { client in
             let api = APIClient(client: client, fixture: fixture)
+            // A new log: the checkpointer signs the empty tree at its start, and the route serves it.
+            let empty = try await api.send(.get, "/v1/log/checkpoint")
+            #expect(empty.status == .ok && empty.text.contains("\n0\n"), "\(empty)")
             var flow = try await ReceiptFlow.phaseOne(api)
             try await flow.phaseTwo(api)
             let answer = try await api.send(.get, "/v1/receipts/5/bundle")

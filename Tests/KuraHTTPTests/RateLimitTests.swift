@@ -135,6 +135,42 @@ struct RateLimitTests {
         }
     }
 
+    @Test("a large page weighs more: 1,000 receipts cost 10 tokens, a batch of 100 reputations 10")
+    func weightedRequests() async throws {
+        let clock = ManualClock()
+        let limiter = RateLimiter(limit: RateLimit(requestsPerSecond: 1, burst: 10), now: clock.now)
+        #expect(limiter.admit("a", cost: 10) == nil)
+        #expect(limiter.admit("a") == 1)  // empty: one token a second
+        #expect(limiter.admit("b", cost: 1_000) == nil)  // never more than the burst, so it can pass at all
+
+        let fixture = try await HTTPFixture(label: "limit-weight")
+        var configuration = KuraServer.Configuration(port: 0, sweepIntervalMs: 0, checkpointIntervalMs: 0)
+        configuration.publicRateLimit = RateLimit(requestsPerSecond: 0.001, burst: 10)
+        configuration.anonymousRateLimit = nil
+        let server = KuraServer(
+            service: fixture.service, configuration: configuration,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await server.makeApplication().test(.router) { client in
+            let big = try await client.executeRequest(
+                uri: "/v1/receipts?limit=1000", method: .get, headers: [:], body: nil)
+            #expect(big.status == .ok)
+            let next = try await client.executeRequest(
+                uri: "/v1/receipts?limit=1", method: .get, headers: [:], body: nil)
+            #expect(next.status == .tooManyRequests)
+        }
+        try await server.makeApplication().test(.router) { client in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<11 {
+                statuses.append(
+                    try await client.executeRequest(
+                        uri: "/v1/receipts?limit=100", method: .get, headers: [:], body: nil
+                    )
+                    .status)
+            }
+            #expect(statuses == Array(repeating: .ok, count: 10) + [.tooManyRequests])
+        }
+    }
+
     @Test("behind a trusted proxy each forwarded client has its own bucket; without the option the header is ignored")
     func trustedProxy() async throws {
         let fixture = try await HTTPFixture(label: "limit-proxy")

@@ -28,7 +28,7 @@ extension KuraHandlers {
     /// grows) or the operator. Before the first, it waits briefly for the checkpointer, then answers 503
     /// `checkpoint_pending`.
     func checkpoint() async throws(KuraError) -> Response {
-        RawResponse.text(try await issuedCheckpoint(covering: 1).note)
+        RawResponse.text(try await issuedCheckpoint(covering: 0).note)
     }
 
     /// The newest issued checkpoint if it holds at least `size` receipts; otherwise the checkpointer's next

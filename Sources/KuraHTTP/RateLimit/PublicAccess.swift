@@ -18,12 +18,30 @@ struct PublicAccess: Sendable {
     func refusal(_ request: Request, context: KuraRequestContext, service: KuraService) -> Response? {
         guard perAddress != nil || allAnonymous != nil else { return nil }
         if Self.carriesValidAPIKey(request, service) { return nil }
+        let cost = Self.cost(of: request)
         if let perAddress {
             let client = clients.client(peer: context.clientAddress, headers: request.headers)
-            if let wait = perAddress.admit(ClientAddress.bucketKey(client)) { return RateLimiter.refusal(wait: wait) }
+            if let wait = perAddress.admit(ClientAddress.bucketKey(client), cost: cost) {
+                return RateLimiter.refusal(wait: wait)
+            }
         }
-        if let allAnonymous, let wait = allAnonymous.admit("*") { return RateLimiter.refusal(wait: wait) }
+        if let allAnonymous, let wait = allAnonymous.admit("*", cost: cost) { return RateLimiter.refusal(wait: wait) }
         return nil
+    }
+
+    /// A request's weight in tokens: 1, but a page of receipts counts one per 100 receipts asked for
+    /// (`limit`, default 100: a page of 1,000 costs 10) and a reputation batch one per 10 parties, because
+    /// their work grows with what they return. A malformed parameter costs 1: the route refuses it cheaply.
+    static func cost(of request: Request) -> Double {
+        let path = request.uri.path
+        guard path == "/v1/receipts" || path == "/v1/reputation" else { return 1 }
+        let query = request.uri.queryParameters
+        if path == "/v1/receipts" {
+            guard let limit = query["limit"].flatMap({ Int($0) }), limit > 0 else { return 1 }
+            return Double((min(limit, 1000) + 99) / 100)
+        }
+        guard let ids = query["ids"] else { return 1 }
+        return Double((min(ids.split(separator: ",").count, 100) + 9) / 10)
     }
 
     /// `Authorization: Bearer <key>` naming an active party. Anything else (no header, a wrong key, a

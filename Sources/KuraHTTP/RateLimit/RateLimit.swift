@@ -12,9 +12,9 @@ public struct RateLimit: Sendable, Equatable {
         self.burst = burst ?? max(1, 2 * requestsPerSecond)
     }
 
-    /// The server's default per client address: 20 requests a second, bursts of 40. A public read costs
-    /// well under a millisecond of one core (Docs/reliability.md), so one address cannot take more than a
-    /// few percent of a two-core server, and a page of a thousand receipts every 50 ms is still served.
+    /// The server's default per client address: 20 requests a second, bursts of 40. Requests whose work grows
+    /// with their answer are weighted (a page of 1,000 receipts counts 10), so one address gets at most about
+    /// 2,000 receipts a second, a small share of a two-core server (Docs/reliability.md).
     public static let perAddress = RateLimit(requestsPerSecond: 20, burst: 40)
 
     /// The server's default for all anonymous public requests together: 400 a second, bursts of 800.

@@ -52,21 +52,23 @@ final class RateLimiter: @unchecked Sendable {
     /// How many clients are remembered.
     var count: Int { lock.withLock { index.count } }
 
-    /// Takes one token for `client`: nil when admitted, else the seconds until a token is there.
-    func admit(_ client: String) -> Double? {
-        lock.withLock {
+    /// Takes `cost` tokens (a request's weight, at most the burst) for `client`: nil when admitted, else the
+    /// seconds until they are there.
+    func admit(_ client: String, cost requested: Double = 1) -> Double? {
+        let cost = min(max(requested, 1), limit.burst)
+        return lock.withLock { () -> Double? in
             let t = now()
             let slot = touch(client, at: t)
             var tokens = slots[slot].tokens
             let elapsed = Double(t &- slots[slot].at) / 1e9
             tokens = min(limit.burst, tokens + elapsed * limit.requestsPerSecond)
             slots[slot].at = t
-            if tokens >= 1 {
-                slots[slot].tokens = tokens - 1
+            if tokens >= cost {
+                slots[slot].tokens = tokens - cost
                 return nil
             }
             slots[slot].tokens = tokens
-            return (1 - tokens) / max(limit.requestsPerSecond, 1e-9)
+            return (cost - tokens) / max(limit.requestsPerSecond, 1e-9)
         }
     }
 

@@ -41,7 +41,7 @@ extension KuraHandlers {
                 }
                 checkpoint = issued
             } else {
-                checkpoint = try await issuedCheckpoint(covering: 1)
+                checkpoint = try await issuedCheckpoint(covering: 0)
             }
             return try JSONResponse.make(try service.reputationAttestation(of: party, at: checkpoint))
         case .passport:
