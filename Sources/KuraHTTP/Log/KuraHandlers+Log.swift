@@ -31,10 +31,9 @@ extension KuraHandlers {
         RawResponse.text(try await issuedCheckpoint(covering: 0).note)
     }
 
-    /// The newest issued checkpoint if it holds at least `size` receipts; otherwise the checkpointer's next
-    /// one, waited for up to ``checkpointWait`` (the log may have grown since the newest). Past that, the
-    /// newest issued checkpoint that exists when `size` is only a preference of the caller's, else 503
-    /// `checkpoint_pending`. Reads only.
+    /// The newest issued checkpoint if it holds at least `size` receipts (`0`: any); otherwise the
+    /// checkpointer's next one, polled for up to ``checkpointWait`` (the log may have grown since the
+    /// newest). Past that, 503 `checkpoint_pending`. Reads only: waiting costs one indexed read per 50 ms.
     func issuedCheckpoint(covering size: UInt64) async throws(KuraError) -> CheckpointRecord {
         let deadline = ContinuousClock.now.advanced(by: checkpointWait)
         while true {
@@ -52,6 +51,7 @@ extension KuraHandlers {
             }
         }
     }
+
     /// `GET /v1/log/consistency?from=&to=`: the RFC 6962 consistency proof between two tree sizes,
     /// `{from, to, hashes: [base64]}`. Both are required, with 1 ≤ from ≤ to ≤ the current size.
     func consistency(_ read: PublicRead) throws(KuraError) -> Response {
