@@ -81,6 +81,10 @@ let package = Package(
                 "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider", "KuraX402",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
+        // The parsers of untrusted bytes as fuzz targets: run by libFuzzer (scripts/fuzz.sh) and by a seeded
+        // mutation loop over the committed corpus (Fixtures/fuzz) in the test suite.
+        .target(name: "KuraFuzz", dependencies: ["KuraCrypto", "KuraX402"]),
+        .testTarget(name: "KuraFuzzTests", dependencies: ["KuraFuzz", "KuraTesting"]),
         // x402 wire types and header codecs: Foundation and KuraCrypto only.
         .target(name: "KuraX402", dependencies: ["KuraCrypto"]),
         .testTarget(name: "KuraX402Tests", dependencies: ["KuraX402", "KuraTesting"]),

@@ -19,6 +19,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var queue: [Item] = []
     private var stopped = false
     private var lastBatchSize = 0
+    private var submittedCount = 0
     private var thread: Thread?
 
     init(connection: SQLiteConnection, configuration: SQLiteEventStore.Configuration) {
@@ -41,8 +42,17 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         queue.append(Item(work: work, completion: completion))
+        submittedCount += 1
         condition.signal()
         condition.unlock()
+    }
+
+    /// How many pieces of work were queued since the writer started: a read path that must never write
+    /// (the public routes) is tested by this number not moving.
+    var submitted: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return submittedCount
     }
 
     /// Asks the thread to finish the queued work and end, without waiting (safe from any thread).

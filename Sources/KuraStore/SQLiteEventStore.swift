@@ -162,6 +162,9 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
 
     // MARK: Reading
 
+    /// How many transactions entered the writer's queue since the store opened (reads never do).
+    public var writesQueued: Int { writer.submitted }
+
     /// Runs `body` on a read connection (a consistent snapshot for the duration of one statement).
     public func read<T>(_ body: (SQLiteConnection) throws(KuraError) -> T) throws(KuraError) -> T {
         try readPool.with(body)

@@ -17,12 +17,13 @@ struct ExampleProvider: AsyncParsableCommand {
         commandName: "kura-example-provider",
         abstract: "A paid JSON API behind Kura's channel-voucher middleware.",
         discussion: """
-            Example: kura-example-provider --kura http://127.0.0.1:8402 --api-key $PROVIDER_KEY \\
+            Example: kura-example-provider --kura http://127.0.0.1:8402 --api-key-file provider.key \\
                        --provider pty_… --asset USDC --price 7 --journal provider.journal --port 8403
             """)
 
     @Option(help: "Kura's base URL.") var kura: String
-    @Option(help: "The provider's API key (default: $KURA_API_KEY).") var apiKey: String?
+    @Option(help: ArgumentHelp(APIKeySource.flagHelp)) var apiKey: String?
+    @Option(help: ArgumentHelp(APIKeySource.fileHelp)) var apiKeyFile: String?
     @Option(help: "The provider's party ID.") var provider: String
     @Option(help: "The asset it is paid in.") var asset: String
     @Option(help: "Price per call of GET /v1/quote, atomic units.") var price: UInt64
@@ -48,8 +49,8 @@ struct ExampleProvider: AsyncParsableCommand {
     var publicURL: String?
 
     func run() async throws {
-        guard let key = apiKey ?? ProcessInfo.processInfo.environment["KURA_API_KEY"] else {
-            throw ValidationError("give --api-key or KURA_API_KEY")
+        guard let key = try APIKeySource.resolve(flag: apiKey, file: apiKeyFile) else {
+            throw ValidationError("give --api-key-file, KURA_API_KEY or --api-key")
         }
         var logger = Logger(label: "kura.example-provider")
         logger.logLevel = .warning

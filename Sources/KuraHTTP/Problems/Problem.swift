@@ -1,6 +1,7 @@
 import Hummingbird
 import KuraCore
 import KuraCrypto
+import KuraService
 
 extension KuraError.Code {
     /// The route exists, but not with this method (HTTP 405). Only KuraHTTP produces it.
@@ -41,6 +42,7 @@ public enum Problem {
         case .capExceeded, .mandateExhausted, .creditExceeded, .priceUnavailable, .unknownKey: .unprocessableContent
         case .reservationExpired, .reservationVoided: .gone
         case .envelopeInvalid: .badRequest
+        case .checkpointPending: .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -88,6 +90,7 @@ public enum Problem {
         case .reservationExpired: "Reservation expired"
         case .reservationVoided: "Reservation voided"
         case .envelopeInvalid: "Envelope invalid"
+        case .checkpointPending: "Checkpoint pending"
         default: "Internal error"
         }
     }
@@ -97,7 +100,7 @@ public enum Problem {
     public static func body(for error: KuraError, status: HTTPResponse.Status? = nil) -> JSONValue {
         let status = status ?? self.status(for: error.code)
         let detail =
-            status.code >= 500
+            status.code >= 500 && error.code != .checkpointPending
             ? "the server could not complete the request; the operator's log has the details" : error.detail
         return [
             "type": .string(typeBase + error.code.rawValue),
@@ -109,12 +112,13 @@ public enum Problem {
     }
 
     /// The full answer for `error`: status, problem body, and the headers the status calls for
-    /// (`WWW-Authenticate` with 401, `Allow` with 405).
+    /// (`WWW-Authenticate` with 401, `Allow` with 405, `Retry-After` with 503 `checkpoint_pending`).
     static func response(for error: KuraError, allow: [String] = []) -> Response {
         var headers: HTTPFields = [.contentType: mediaType]
         let status = status(for: error.code)
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"kura\"" }
         if status == .methodNotAllowed, !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
+        if error.code == .checkpointPending { headers[.retryAfter] = "1" }
         // A problem body is strings and small integers: it always canonicalizes.
         let bytes = (try? body(for: error).canonicalBytes()) ?? Array("{}".utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

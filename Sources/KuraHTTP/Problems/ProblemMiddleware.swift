@@ -1,5 +1,6 @@
 import Hummingbird
 import KuraCore
+import KuraService
 import Logging
 
 /// Turns every error into a problem+json answer, so nothing leaves the server as a bare status.
@@ -16,7 +17,8 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as KuraError {
-            if Problem.status(for: error.code).code >= 500 {
+            // A pending checkpoint is a normal moment of a public read, not a failure of the server.
+            if Problem.status(for: error.code).code >= 500, error.code != .checkpointPending {
                 context.logger.error(
                     "request failed",
                     metadata: ["code": "\(error.code)", "detail": "\(error.detail)", "path": "\(request.uri.path)"])

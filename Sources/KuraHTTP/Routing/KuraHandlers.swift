@@ -5,13 +5,19 @@ import KuraService
 
 /// The route handlers over one ``KuraService``. Each handler parses, calls the service, renders; no rule
 /// lives here. The steps common to every authenticated route run in ``respond(to:_:context:)``, in this
-/// order: body (413), caller (401/403), query (400), then the route itself. The public routes of the
-/// transparency log (``LogEndpoint``) skip the body and the caller: query and path (400), then the route.
+/// order: caller from the headers (401/403), body bounded by the route (413), the signature over it (401),
+/// query (400), then the route itself; so no body is read for a caller who is not known. The public routes
+/// (``KuraRoutes/publicRoutes``) first pass ``PublicAccess`` (429), then skip the caller: query and path
+/// (400), then the route.
 struct KuraHandlers: Sendable {
     let service: KuraService
+    /// The largest body any route reads; each route reads at most its own ``Endpoint/maxBodyBytes`` below it.
     let maxBodyBytes: Int
-    /// Limits each client address on the public reputation routes; nil: no limit.
-    var rateLimiter: RateLimiter? = nil
+    /// The rate limits of the public routes; nil: none.
+    var publicAccess: PublicAccess? = nil
+    /// How long a public read waits for the checkpointer's next checkpoint when none issued covers what it
+    /// asks for; zero when no checkpointer runs.
+    var checkpointWait: Duration = .zero
 
     /// Builds the router from ``KuraRoutes/all``, behind the problem+json middleware.
     func makeRouter() -> Router<KuraRequestContext> {
@@ -35,8 +41,11 @@ struct KuraHandlers: Sendable {
     ) {
         for endpoint in endpoints {
             let route = route(endpoint)
+            let gate = KuraRoutes.publicRoutes.contains(route) ? publicAccess : nil
+            let service = self.service
             router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
-                try await respond(endpoint, request, context)
+                if let refusal = gate?.refusal(request, context: context, service: service) { return refusal }
+                return try await respond(endpoint, request, context)
             }
         }
     }
@@ -45,8 +54,15 @@ struct KuraHandlers: Sendable {
         -> Response
     {
         guard endpoint.requiresAuthentication else { return try health() }
-        let body = try await RequestInput.body(of: request, limit: maxBodyBytes)
-        let principal = try await RequestAuthenticator(service: service).principal(for: request, body: body)
+        let authenticator = RequestAuthenticator(service: service)
+        let known = try await authenticator.callerFromHeaders(request)
+        let body = try await RequestInput.body(of: request, limit: min(maxBodyBytes, endpoint.maxBodyBytes))
+        let principal: Principal
+        if let known {
+            principal = known
+        } else {
+            principal = try await authenticator.principal(for: request, body: body)
+        }
         let call = Call(
             request: request, parameters: context.parameters, principal: principal, body: body,
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))

@@ -28,8 +28,20 @@ public struct KuraServer: Sendable {
         public var checkpointIntervalMs: Int64
         /// Called once the server listens, with the bound port (the real one when ``port`` is 0).
         public var onListening: (@Sendable (Int) async -> Void)?
-        /// The limit per client address on the public reputation routes; nil: none.
-        public var publicRateLimit: RateLimit? = .generous
+        /// The limit per client address (IPv6: per /64) on every public route; nil: none. Requests carrying a
+        /// valid API key are not counted (``KuraRoutes/publicRoutes``).
+        public var publicRateLimit: RateLimit? = .perAddress
+        /// The limit on all anonymous requests to the public routes together; nil: none.
+        public var anonymousRateLimit: RateLimit? = .allAnonymous
+        /// Reverse proxies whose `X-Forwarded-For` names the client (IPv4 or IPv6 addresses); only requests
+        /// whose peer is one of them are attributed to a forwarded address.
+        public var trustedProxies: [String] = []
+        /// How long a connection may go without the server receiving a complete part of a request, in
+        /// milliseconds: no complete head within it after connecting or after the last answer (a slowloris
+        /// sending headers a byte at a time, or an idle keep-alive connection), or a body stalled for that long,
+        /// and the connection is closed. Bodies are read only from known callers, at most 64 KiB each.
+        /// `0` or less: no limit.
+        public var idleTimeoutMs: Int64 = 15_000
 
         /// The defaults: `127.0.0.1:8402`, 1 MiB bodies, a sweep every second, at most one checkpoint a second.
         public init(
@@ -63,9 +75,7 @@ public struct KuraServer: Sendable {
     /// ``Configuration/onListening`` hook. Run it with `runService()`, in a `ServiceGroup`, or test it with
     /// HummingbirdTesting (`app.test(.router)` / `.live`).
     public func makeApplication() -> some ApplicationProtocol {
-        let handlers = KuraHandlers(
-            service: service, maxBodyBytes: max(0, configuration.maxBodyBytes),
-            rateLimiter: configuration.publicRateLimit.map { RateLimiter(limit: $0) })
+        let handlers = makeHandlers()
         let onListening = configuration.onListening
         var services: [any Service] = []
         if configuration.sweepIntervalMs > 0 {
@@ -77,14 +87,35 @@ public struct KuraServer: Sendable {
                 KuraCheckpointer(
                     service: service, interval: .milliseconds(configuration.checkpointIntervalMs), logger: logger))
         }
+        let idleMs = configuration.idleTimeoutMs
         return Application(
             router: handlers.makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: idleMs > 0 ? .milliseconds(idleMs) : nil)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             services: services,
             onServerRunning: { channel in
                 if let onListening, let port = channel.localAddress?.port { await onListening(port) }
             },
             logger: logger)
+    }
+
+    /// The route handlers with this configuration's limits. A trusted proxy that is not an address was refused
+    /// by the CLI already; here it is dropped with an error in the log.
+    func makeHandlers() -> KuraHandlers {
+        var clients = ClientAddress.direct
+        do { clients = try ClientAddress(trustedProxies: configuration.trustedProxies) } catch {
+            logger.error("ignoring the trusted proxies", metadata: ["error": "\(error)"])
+        }
+        var handlers = KuraHandlers(service: service, maxBodyBytes: max(0, configuration.maxBodyBytes))
+        handlers.publicAccess = PublicAccess(
+            perAddress: configuration.publicRateLimit.map { RateLimiter(limit: $0) },
+            allAnonymous: configuration.anonymousRateLimit.map { RateLimiter(limit: $0, capacity: 1) },
+            clients: clients)
+        if configuration.checkpointIntervalMs > 0 {
+            // Up to two intervals: the checkpointer's next pass, and one more if that pass raced the append.
+            handlers.checkpointWait = .milliseconds(min(2 * configuration.checkpointIntervalMs, 5_000))
+        }
+        return handlers
     }
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully: the listener closes, in-flight requests

@@ -34,14 +34,18 @@ extension KuraHandlers {
             return try Self.x402JSON(service.x402Supported())
         case .verify:
             let answer: VerifyResponse
-            switch Self.facilitatorRequest(try await RequestInput.body(of: request, limit: maxBodyBytes)) {
+            switch Self.facilitatorRequest(
+                try await RequestInput.body(of: request, limit: min(maxBodyBytes, Endpoint.maxCommandBodyBytes)))
+            {
             case .success(let parsed): answer = service.x402Verify(parsed)
             case .failure(let error): answer = .invalid(error.reason, error.detail, payer: nil)
             }
             return try Self.x402JSON(answer)
         case .settle:
             let answer: SettleResponse
-            switch Self.facilitatorRequest(try await RequestInput.body(of: request, limit: maxBodyBytes)) {
+            switch Self.facilitatorRequest(
+                try await RequestInput.body(of: request, limit: min(maxBodyBytes, Endpoint.maxCommandBodyBytes)))
+            {
             case .success(let parsed): answer = await service.x402Settle(parsed)
             case .failure(let error):
                 answer = SettleResponse(

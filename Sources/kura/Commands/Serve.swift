@@ -31,8 +31,22 @@ struct Serve: AsyncParsableCommand {
             or 'never' (default 2027-06-01).
             """)
     var requestSignatureV1Until: String?
-    @Option(help: "Public reputation reads allowed per client address per second (0: no limit).")
-    var rateLimit: Double = RateLimit.generous.requestsPerSecond
+    @Option(
+        help:
+            "Anonymous requests to the public routes allowed per client address (IPv6: per /64) per second, bursts of twice that (0: no limit)."
+    )
+    var rateLimit: Double = RateLimit.perAddress.requestsPerSecond
+    @Option(
+        help: "Anonymous requests to the public routes allowed per second from all addresses together (0: no limit).")
+    var anonymousRateLimit: Double = RateLimit.allAnonymous.requestsPerSecond
+    @Option(
+        help: "A reverse proxy (IP address) whose X-Forwarded-For names the client for the rate limits; repeatable.")
+    var trustedProxy: [String] = []
+    @Option(
+        help:
+            "Close a connection that sends no complete request part for this long (ms): slow or idle clients (0: never)."
+    )
+    var idleTimeoutMs: Int64 = KuraServer.Configuration().idleTimeoutMs
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
@@ -40,6 +54,12 @@ struct Serve: AsyncParsableCommand {
         _ = try disputes.policy()
         _ = try channels.policy()
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+        guard anonymousRateLimit >= 0, anonymousRateLimit.isFinite else {
+            throw ValidationError("--anonymous-rate-limit must be 0 or more")
+        }
+        for proxy in trustedProxy where ClientAddress.canonicalAddress(proxy) == nil {
+            throw ValidationError("--trusted-proxy \(proxy) is not an IPv4 or IPv6 address")
+        }
         _ = try v1SignatureSunset()
     }
 
@@ -79,6 +99,10 @@ struct Serve: AsyncParsableCommand {
             configuration.host = host
             configuration.port = port
             configuration.publicRateLimit = rateLimit > 0 ? RateLimit(requestsPerSecond: rateLimit) : nil
+            configuration.anonymousRateLimit =
+                anonymousRateLimit > 0 ? RateLimit(requestsPerSecond: anonymousRateLimit) : nil
+            configuration.trustedProxies = trustedProxy
+            configuration.idleTimeoutMs = idleTimeoutMs
             configuration.onListening = { port in
                 say("listening on http://\(host):\(port)")
             }

@@ -56,14 +56,17 @@ protocol Backend: Sendable {
     func prices() async throws -> [Price]
 }
 
-/// `--db FILE | --server URL`, with `--api-key` (or `KURA_API_KEY`) for a server and `--as PARTY` locally.
+/// `--db FILE | --server URL`, with `--api-key-file` (or `KURA_API_KEY`, or `--api-key`) for a server and
+/// `--as PARTY` locally.
 struct TargetOptions: ParsableArguments {
     @Option(help: "Work on this local database file.")
     var db: String?
     @Option(help: "Work against a Kura server, e.g. http://127.0.0.1:8402.")
     var server: String?
-    @Option(help: "API key for --server (default: $KURA_API_KEY).")
+    @Option(help: ArgumentHelp(APIKeySource.flagHelp))
     var apiKey: String?
+    @Option(help: ArgumentHelp(APIKeySource.fileHelp))
+    var apiKeyFile: String?
     @Option(name: .customLong("as"), help: "With --db: act as this party (default: the operator).")
     var actingAs: String?
 
@@ -77,8 +80,8 @@ struct TargetOptions: ParsableArguments {
     /// Opens the backend the options name (default: `--db kura.sqlite`).
     func open() async throws -> any Backend {
         if let server {
-            guard let key = apiKey ?? ProcessInfo.processInfo.environment["KURA_API_KEY"], !key.isEmpty else {
-                throw ValidationError("--server needs --api-key or KURA_API_KEY")
+            guard let key = try APIKeySource.resolve(flag: apiKey, file: apiKeyFile) else {
+                throw ValidationError("--server needs --api-key-file, KURA_API_KEY or --api-key")
             }
             return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
         }

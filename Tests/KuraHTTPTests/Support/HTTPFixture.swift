@@ -19,15 +19,22 @@ final class HTTPFixture: Sendable {
     var clock: TestClock { db.clock }
     var operatorKey: String { db.operatorRegistration.apiKey! }
 
-    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does.
+    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does. The public
+    /// routes' rate limits are off unless `rateLimited` (their own tests turn them on), so that a test
+    /// making many public reads measures what it is about.
     init(
         sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, configuration: ServiceConfiguration = .init(),
-        clock: TestClock = TestClock(), label: String = "http"
+        clock: TestClock = TestClock(), label: String = "http", rateLimited: Bool = false
     ) async throws {
         db = try await TestDatabase(clock: clock, configuration: configuration, label: label)
+        var serverConfiguration = KuraServer.Configuration(
+            port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs)
+        if !rateLimited {
+            serverConfiguration.publicRateLimit = nil
+            serverConfiguration.anonymousRateLimit = nil
+        }
         server = KuraServer(
-            service: db.service,
-            configuration: .init(port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs),
+            service: db.service, configuration: serverConfiguration,
             logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
