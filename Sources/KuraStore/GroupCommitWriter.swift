@@ -41,6 +41,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         queue.append(Item(work: work, completion: completion))
+        // Under the lock, so the observer hears the depths in the order they happened.
+        configuration.observer?.queueDepth(queue.count)
         condition.signal()
         condition.unlock()
     }
@@ -82,6 +84,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
             lastBatchSize = take
+            configuration.observer?.queueDepth(queue.count)
             condition.unlock()
             execute(batch)
         }
@@ -90,6 +93,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func execute(_ batch: [Item]) {
         var results: [Result<any Sendable, KuraError>] = []
         results.reserveCapacity(batch.count)
+        let started = DispatchTime.now().uptimeNanoseconds
+        var events = 0
         do throws(KuraError) {
             try connection.execute("BEGIN IMMEDIATE")
             // Catch-up: another process may have appended since our last batch; the head is re-read
@@ -106,15 +111,20 @@ final class GroupCommitWriter: @unchecked Sendable {
                     tx.head = headBefore
                 }
                 try connection.run("RELEASE command")
+                events += Int(tx.head.seq - headBefore.seq)
                 results.append(result)
             }
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
+            configuration.observer?.batchFailed(commands: batch.count, code: error.code)
             // Nothing of this batch is durable: every caller hears the failure, none is acknowledged.
             for item in batch { item.completion(.failure(error)) }
             return
         }
+        configuration.observer?.batchCommitted(
+            commands: batch.count, events: events,
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         for (item, result) in zip(batch, results) { item.completion(result) }
     }
 }

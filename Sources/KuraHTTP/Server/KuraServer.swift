@@ -30,6 +30,17 @@ public struct KuraServer: Sendable {
         public var onListening: (@Sendable (Int) async -> Void)?
         /// The limit per client address on the public reputation routes; nil: none.
         public var publicRateLimit: RateLimit? = .generous
+        /// Where request, writer and background figures are counted. Pass the instance the store was opened
+        /// with (its observer) to see the writer's figures; nil: the server counts in a registry of its own.
+        public var metrics: KuraMetrics? = nil
+        /// Who may read `GET /metrics`, and on which port.
+        public var metricsAccess: MetricsAccess = .operatorKey
+        /// Called once the metrics listener of ``MetricsAccess/separatePort(host:port:)`` listens, with its port.
+        public var onMetricsListening: (@Sendable (Int) async -> Void)? = nil
+        /// Whether `GET /explorer` serves the explorer page.
+        public var explorer: Bool = true
+        /// How long the writer may owe work without finishing a batch before `GET /readyz` answers 503.
+        public var writerStallSeconds: Double = 10
 
         /// The defaults: `127.0.0.1:8402`, 1 MiB bodies, a sweep every second, at most one checkpoint a second.
         public init(
@@ -43,6 +54,17 @@ public struct KuraServer: Sendable {
             self.checkpointIntervalMs = checkpointIntervalMs
             self.onListening = onListening
         }
+    }
+
+    /// Who may read `GET /metrics`, and where.
+    public enum MetricsAccess: Sendable, Equatable {
+        /// On the API port, to the operator's credentials (API key or signature) only.
+        case operatorKey
+        /// On a second listener of its own, without credentials (bind it where only the scraper reaches);
+        /// `/metrics` on the API port is then 404.
+        case separatePort(host: String, port: Int)
+        /// Nowhere.
+        case off
     }
 
     /// The service every route calls.
@@ -63,14 +85,26 @@ public struct KuraServer: Sendable {
     /// ``Configuration/onListening`` hook. Run it with `runService()`, in a `ServiceGroup`, or test it with
     /// HummingbirdTesting (`app.test(.router)` / `.live`).
     public func makeApplication() -> some ApplicationProtocol {
+        let metrics = configuration.metrics ?? KuraMetrics()
         let handlers = KuraHandlers(
             service: service, maxBodyBytes: max(0, configuration.maxBodyBytes),
-            rateLimiter: configuration.publicRateLimit.map { RateLimiter(limit: $0) })
+            rateLimiter: configuration.publicRateLimit.map { RateLimiter(limit: $0) },
+            operations: OperationsSettings(
+                metrics: metrics, metricsOnAPIPort: configuration.metricsAccess == .operatorKey,
+                explorer: configuration.explorer, writerStallSeconds: configuration.writerStallSeconds),
+            logger: logger)
         let onListening = configuration.onListening
         var services: [any Service] = []
         if configuration.sweepIntervalMs > 0 {
             services.append(
-                KuraSweeper(service: service, interval: .milliseconds(configuration.sweepIntervalMs), logger: logger))
+                KuraSweeper(
+                    service: service, interval: .milliseconds(configuration.sweepIntervalMs), logger: logger,
+                    metrics: metrics))
+        }
+        if case .separatePort(let host, let port) = configuration.metricsAccess {
+            services.append(
+                MetricsListener(service: service, metrics: metrics, logger: logger)
+                    .makeApplication(host: host, port: port, onListening: configuration.onMetricsListening))
         }
         if configuration.checkpointIntervalMs > 0 {
             services.append(
