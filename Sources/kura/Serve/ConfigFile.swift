@@ -2,8 +2,9 @@ import Foundation
 import KuraCore
 
 /// A `kura serve` configuration file: one `name = value` per line, the names of the command-line options
-/// without their dashes (`port = 8402`, `db = /var/lib/kura/kura.sqlite`). `#` starts a comment line; a
-/// value may be written in double quotes (`\"` and `\\` inside); a repeatable option is repeated.
+/// without their dashes (`port = 8402`, `db = /var/lib/kura/kura.sqlite`). `#` starts a comment, on a line
+/// of its own or after a value (after white space); a value may be written in double quotes (`\"` and `\\`
+/// inside); a repeatable option is repeated.
 ///
 /// Strict like the HTTP API: an unknown name, a repeated one that may not repeat, or a line that is not
 /// `name = value` is an error naming the line, so a typo never silently becomes a default.
@@ -50,15 +51,19 @@ struct ConfigFile: Sendable, Equatable {
         return try ConfigFile(text: text, path: path, known: known)
     }
 
-    /// A bare value as it is, or a double-quoted one unescaped.
+    /// A bare value up to a ` #` comment, or a double-quoted one unescaped (a comment may follow it).
     static func value(_ text: String, _ place: String) throws(KuraError) -> String {
-        guard text.hasPrefix("\"") else { return text }
-        guard text.count >= 2, text.hasSuffix("\"") else {
-            throw KuraError(.invalidRequest, "\(place): unterminated quote")
+        guard text.hasPrefix("\"") else {
+            var value = Substring(text)
+            if let comment = text.firstRange(of: #/\s#/#) { value = text[..<comment.lowerBound] }
+            return value.trimmingCharacters(in: .whitespaces)
         }
         var result = ""
         var escaped = false
-        for character in text.dropFirst().dropLast() {
+        var index = text.index(after: text.startIndex)
+        while index < text.endIndex {
+            let character = text[index]
+            index = text.index(after: index)
             if escaped {
                 guard character == "\"" || character == "\\" else {
                     throw KuraError(.invalidRequest, "\(place): only \\\" and \\\\ are escapes")
@@ -68,13 +73,16 @@ struct ConfigFile: Sendable, Equatable {
             } else if character == "\\" {
                 escaped = true
             } else if character == "\"" {
-                throw KuraError(.invalidRequest, "\(place): a quote inside a quoted value must be written \\\"")
+                let rest = text[index...].trimmingCharacters(in: .whitespaces)
+                guard rest.isEmpty || rest.hasPrefix("#") else {
+                    throw KuraError(.invalidRequest, "\(place): text after the closing quote")
+                }
+                return result
             } else {
                 result.append(character)
             }
         }
-        guard !escaped else { throw KuraError(.invalidRequest, "\(place): the value ends in a lone backslash") }
-        return result
+        throw KuraError(.invalidRequest, "\(place): unterminated quote")
     }
 
     /// `value` as it must be written in a file so that it reads back the same.

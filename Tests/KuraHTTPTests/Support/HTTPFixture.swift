@@ -19,13 +19,23 @@ final class HTTPFixture: Sendable {
     var clock: TestClock { db.clock }
     var operatorKey: String { db.operatorRegistration.apiKey! }
 
-    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does.
-    init(sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http") async throws {
-        db = try await TestDatabase(label: label)
-        server = KuraServer(
-            service: db.service,
-            configuration: .init(port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs),
-            logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    /// Counts what the server and the store's writer do (the store's observer and the server's metrics).
+    let metrics = KuraMetrics()
+
+    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does. `configure` may
+    /// change the rest of the server's configuration.
+    init(
+        sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http",
+        configuration serviceConfiguration: ServiceConfiguration = ServiceConfiguration(),
+        logger: Logger = Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        configure: (inout KuraServer.Configuration) -> Void = { _ in }
+    ) async throws {
+        db = try await TestDatabase(configuration: serviceConfiguration, label: label, observer: metrics)
+        var configuration = KuraServer.Configuration(
+            port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs)
+        configuration.metrics = metrics
+        configure(&configuration)
+        server = KuraServer(service: db.service, configuration: configuration, logger: logger)
     }
 
     deinit { db.close() }
