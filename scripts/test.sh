@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets up what is missing, checks formatting, builds, and runs the whole test suite.
+# Sets up what is missing, checks formatting, builds, and runs the whole test suite, then the explorer page in
+# headless Chromium (scripts/check-explorer.sh, which installs Debian's chromium when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
 swift test --skip-build
+KURA_BIN="$(swift build --show-bin-path)/kura" scripts/check-explorer.sh

@@ -126,9 +126,10 @@ function when(ms) {
 
 /** A C2SP note verifier key `<name>+<key id hex>+<base64(0x01 || key)>`, its key ID recomputed. */
 async function parseVerifierKey(text) {
-  const parts = text.trim().split("+");
-  if (parts.length !== 3) throw new Error("a verifier key is <name>+<key id>+<key>");
-  const [name, idHex, keyB64] = parts;
+  // The name holds no "+", the key ID is 8 hex digits; the base64 key may hold "+" of its own.
+  const match = /^([^+\s]+)\+([0-9a-f]{8})\+(\S+)$/.exec(text.trim());
+  if (!match) throw new Error("a verifier key is <name>+<key id>+<key>");
+  const [, name, idHex, keyB64] = match;
   const raw = fromBase64(keyB64);
   if (!name || !/^[0-9a-f]{8}$/.test(idHex) || !raw || raw.length !== 33 || raw[0] !== 1) {
     throw new Error("not an Ed25519 note verifier key");
