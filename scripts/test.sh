@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what is missing, checks formatting, builds, and runs the whole test suite, then the explorer page in
-# headless Chromium (scripts/check-explorer.sh, which installs Debian's chromium when missing).
+# headless Chromium (scripts/check-explorer.sh, which installs Debian's chromium when missing) and the decision
+# envelopes with jwcrypto from PyPI under both JOSE names (scripts/check-envelope.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -8,3 +9,4 @@ swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
 swift test --skip-build
 KURA_BIN="$(swift build --show-bin-path)/kura" scripts/check-explorer.sh
+KURA_BIN="$(swift build --show-bin-path)/kura" scripts/check-envelope.sh
