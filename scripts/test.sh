@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up what is missing, checks formatting, builds, and runs the whole test suite, then the explorer page in
 # headless Chromium (scripts/check-explorer.sh, which installs Debian's chromium when missing) and the decision
-# envelopes with jwcrypto from PyPI under both JOSE names (scripts/check-envelope.sh).
+# envelopes with jwcrypto from PyPI under both JOSE names (scripts/check-envelope.sh), and the deployment files
+# (scripts/check-deploy.sh: systemd units verified and their commands run; the container built where an engine
+# answers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,3 +12,4 @@ swift build --build-tests
 swift test --skip-build
 KURA_BIN="$(swift build --show-bin-path)/kura" scripts/check-explorer.sh
 KURA_BIN="$(swift build --show-bin-path)/kura" scripts/check-envelope.sh
+KURA_BIN="$(swift build --show-bin-path)/kura" scripts/check-deploy.sh
