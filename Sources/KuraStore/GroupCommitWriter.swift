@@ -41,8 +41,6 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         queue.append(Item(work: work, completion: completion))
-        // Under the lock, so the observer hears the depths in the order they happened.
-        configuration.observer?.queueDepth(queue.count)
         condition.signal()
         condition.unlock()
     }
@@ -84,8 +82,9 @@ final class GroupCommitWriter: @unchecked Sendable {
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
             lastBatchSize = take
-            configuration.observer?.queueDepth(queue.count)
+            let depth = queue.count
             condition.unlock()
+            configuration.observer?.queueDepth(depth)
             execute(batch)
         }
     }

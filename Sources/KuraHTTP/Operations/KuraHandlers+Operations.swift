@@ -52,8 +52,7 @@ extension KuraHandlers {
         }
         if let wait = operations.metrics.writerWait(), wait.seconds > operations.writerStallSeconds {
             throw KuraError(
-                .notReady,
-                "the writer has finished no batch for \(Int(wait.seconds)) s with \(wait.queued) command(s) queued")
+                .notReady, "the writer has owed work for \(Int(wait.seconds)) s without finishing a batch")
         }
         return try JSONResponse.make(["status": "ready"] as [String: String])
     }

@@ -151,8 +151,9 @@ public final class KuraMetrics: StoreObserver, Sendable {
 
     // MARK: Readiness
 
-    /// How long the writer has owed work (queued commands or a batch in flight) without finishing a batch,
-    /// and how many commands are queued; nil when it owes none. A store without this observer reports nil.
+    /// How long the writer has owed work (a batch in flight, or commands queued at its last take) without
+    /// finishing a batch, and the depth at that take; nil when it owes none. A store without this observer
+    /// reports nil.
     func writerWait() -> (seconds: Double, queued: Int)? {
         writer.withLock { state in
             guard let since = state.pendingSince else { return nil }
@@ -163,10 +164,11 @@ public final class KuraMetrics: StoreObserver, Sendable {
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 
-/// What readiness needs of the writer: how many commands wait, and since when the writer owes an answer.
+/// What readiness needs of the writer: since when it has owed an answer.
 ///
-/// Any depth report means work is owed: a command was queued, or a batch was taken (depth after the take, 0
-/// included) and runs until it commits or fails. Each finished batch settles what was owed up to then.
+/// The writer reports the queue depth each time it takes a batch (``StoreObserver/queueDepth(_:)``), and that
+/// batch then runs until it commits or fails: from the take on, the writer owes work. Each finished batch
+/// settles what was owed, unless commands were still queued at the take (then the next batch owes them).
 struct WriterProgress {
     var depth = 0
     /// Monotonic nanoseconds since the writer has owed work without finishing a batch; nil when it owes none.
