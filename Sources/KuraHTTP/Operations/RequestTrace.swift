@@ -21,7 +21,7 @@ final class RequestTrace: Sendable {
     init(id: String) { self.id = id }
 
     /// The ID a request asked for (1-128 of `A-Z a-z 0-9 . _ : -`, so it is safe in any log line and
-    /// header), or a new random one.
+    /// header), or a new one: `req_`, 16 hex digits random per process, 16 of a counter.
     static func id(requested: String?) -> String {
         if let requested, (1...128).contains(requested.utf8.count),
             requested.utf8.allSatisfy({ byte in
@@ -31,11 +31,16 @@ final class RequestTrace: Sendable {
         {
             return requested
         }
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return "req_" + hex(high) + hex(low)
+        return "req_" + processPrefix + hex(counter.wrappingAdd(1, ordering: .relaxed).newValue)
     }
+
+    /// Random per process, so IDs from two servers (or restarts) never collide; a counter after it, so making
+    /// one costs no system call.
+    private static let processPrefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return hex(generator.next())
+    }()
+    private static let counter = Atomic<UInt64>(0)
 
     private static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
