@@ -28,6 +28,8 @@ public struct ServiceConfiguration: Sendable {
     /// Earlier signing keys whose decision envelopes still verify (key rotation): published in the JWK set
     /// beside the current key until removed from this list.
     public var previousVerifiers: [NoteVerifier] = []
+    /// The JOSE `alg` written in decision envelopes and the JWK set; both names are accepted on input.
+    public var joseAlgorithm: JOSEAlgorithm = .edDSA
 
     /// The defaults of DESIGN section 5.
     public init() {}

@@ -36,6 +36,7 @@ public enum Problem {
         case .insufficientFunds: .unprocessableContent
         case .duplicatePayment: .conflict
         case .rateLimited: .tooManyRequests
+        case .notReady: .serviceUnavailable
         case .partyInactive, .counterpartyNotAllowed: .forbidden
         case .reservationNotFound: .notFound
         case .laneMismatch, .envelopeMismatch, .mandateInactive, .positionFrozen, .positionInactive: .conflict
@@ -74,6 +75,7 @@ public enum Problem {
         case .publicKeyTaken: "Public key taken"
         case .duplicatePayment: "Duplicate payment"
         case .rateLimited: "Too many requests"
+        case .notReady: "Not ready"
         case .partyInactive: "Party inactive"
         case .counterpartyNotAllowed: "Counterparty not allowed"
         case .reservationNotFound: "Reservation not found"
@@ -96,19 +98,26 @@ public enum Problem {
     }
 
     /// The problem document for `error`. A 5xx keeps its code but not its detail, which may name files or
-    /// internals: the detail goes to the server log instead.
+    /// internals: the detail goes to the server log instead (`not_ready` keeps its own, written to be shown).
+    /// Inside a request it also carries the request's ID as `requestId`, the value of `X-Request-ID`, so a
+    /// caller can quote it to the operator, who finds the request's log line by it.
     public static func body(for error: KuraError, status: HTTPResponse.Status? = nil) -> JSONValue {
         let status = status ?? self.status(for: error.code)
         let detail =
-            status.code >= 500 && error.code != .checkpointPending
+            status.code >= 500 && error.code != .checkpointPending && error.code != .notReady
             ? "the server could not complete the request; the operator's log has the details" : error.detail
-        return [
+        var members: [String: JSONValue] = [
             "type": .string(typeBase + error.code.rawValue),
             "title": .string(title(for: error.code)),
             "status": .number(Double(status.code)),
             "detail": .string(detail),
             "code": .string(error.code.rawValue),
         ]
+        if let trace = RequestTrace.current {
+            trace.answered(code: error.code)
+            members["requestId"] = .string(trace.id)
+        }
+        return .object(members)
     }
 
     /// The full answer for `error`: status, problem body, and the headers the status calls for

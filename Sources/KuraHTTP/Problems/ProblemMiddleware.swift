@@ -21,7 +21,10 @@ struct ProblemMiddleware: RouterMiddleware {
             if Problem.status(for: error.code).code >= 500, error.code != .checkpointPending {
                 context.logger.error(
                     "request failed",
-                    metadata: ["code": "\(error.code)", "detail": "\(error.detail)", "path": "\(request.uri.path)"])
+                    metadata: [
+                        "code": "\(error.code)", "detail": "\(error.detail)", "path": "\(request.uri.path)",
+                        "requestId": "\(RequestTrace.current?.id ?? "-")",
+                    ])
             }
             return Problem.response(for: error)
         } catch let error as HTTPError where error.status == .notFound {
@@ -39,7 +42,12 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             return Problem.response(for: KuraError(.payloadTooLarge, "the request body is too large"))
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            context.logger.error(
+                "unexpected error",
+                metadata: [
+                    "error": "\(error)", "path": "\(request.uri.path)",
+                    "requestId": "\(RequestTrace.current?.id ?? "-")",
+                ])
             return Problem.response(for: KuraError(.internalError, "\(error)"))
         }
     }

@@ -2,6 +2,7 @@ import Hummingbird
 import KuraCore
 import KuraCrypto
 import KuraService
+import Logging
 
 /// The route handlers over one ``KuraService``. Each handler parses, calls the service, renders; no rule
 /// lives here. The steps common to every authenticated route run in ``respond(to:_:context:)``, in this
@@ -13,6 +14,10 @@ struct KuraHandlers: Sendable {
     let service: KuraService
     /// The largest body any route reads; each route reads at most its own ``Endpoint/maxBodyBytes`` below it.
     let maxBodyBytes: Int
+    /// Metrics, readiness and the explorer (Operations/).
+    var operations: OperationsSettings
+    /// Where the one line per request goes.
+    var logger: Logger
     /// The rate limits of the public routes; nil: none.
     var publicAccess: PublicAccess? = nil
     /// How long a public read waits for the checkpointer's next checkpoint when none issued covers what it
@@ -22,7 +27,11 @@ struct KuraHandlers: Sendable {
     /// Builds the router from ``KuraRoutes/all``, behind the problem+json middleware.
     func makeRouter() -> Router<KuraRequestContext> {
         let router = Router(context: KuraRequestContext.self)
-        // Added first so it wraps every route and the router's own not-found answer.
+        // Outermost: the request ID, the request log line and the request metrics see every answer.
+        router.add(
+            middleware: OperationsMiddleware(
+                metrics: operations.metrics, logger: logger, routes: RouteTable(KuraRoutes.all)))
+        // Next, so it wraps every route and the router's own not-found answer.
         router.add(middleware: ProblemMiddleware())
         add(Endpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // The transparency log's public reads (no credentials).
@@ -31,6 +40,8 @@ struct KuraHandlers: Sendable {
         add(ReputationEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // The x402 facilitator of the Kura schemes (public: the payer's signature is the authority).
         add(X402FacilitatorEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
+        // Readiness, metrics (operator) and the explorer page.
+        add(OperationsEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         return router
     }
 

@@ -40,6 +40,7 @@ extension KuraHandlers {
             case .success(let parsed): answer = service.x402Verify(parsed)
             case .failure(let error): answer = .invalid(error.reason, error.detail, payer: nil)
             }
+            RequestTrace.current?.refused(reason: answer.isValid ? nil : answer.invalidReason?.rawValue ?? "invalid")
             return try Self.x402JSON(answer)
         case .settle:
             let answer: SettleResponse
@@ -52,6 +53,7 @@ extension KuraHandlers {
                     success: false, errorReason: error.reason, errorMessage: error.detail, transaction: "",
                     network: service.x402Network.id)
             }
+            RequestTrace.current?.refused(reason: answer.success ? nil : answer.errorReason?.rawValue ?? "failed")
             return try Self.x402JSON(answer)
         }
     }

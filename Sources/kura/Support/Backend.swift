@@ -4,6 +4,7 @@ import KuraClient
 import KuraCore
 import KuraCrypto
 import KuraService
+import KuraStore
 import Logging
 
 /// What a command talks to: the database directly (`--db`) or a server (`--server`). Both answer with
@@ -27,6 +28,8 @@ protocol Backend: Sendable {
     func receipt(_ index: UInt64) async throws -> Receipt
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue
     func checkpointNote() async throws -> String
+    /// How many receipts the log holds (for progress; a server answers with its checkpoint's size).
+    func receiptCount() async throws -> UInt64
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue
     func close() async
     // Disputes
@@ -102,9 +105,9 @@ struct TargetOptions: ParsableArguments {
 enum LocalService {
     static func open(
         path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning,
-        configuration: ServiceConfiguration = .init()
+        configuration: ServiceConfiguration = .init(), observer: (any StoreObserver)? = nil
     ) throws(KuraError) -> KuraService {
-        let store = try KuraService.openStore(path: path, create: false)
+        let store = try KuraService.openStore(path: path, create: false, observer: observer)
         let signer = try KeyFile.load(path + ".key")
         var logger = Logger(label: "kura")
         logger.logLevel = logLevel
@@ -159,6 +162,7 @@ struct LocalBackend: Backend {
         try await service.bundle(index, size: size)
     }
     func checkpointNote() async throws -> String { try await service.checkpoint().note }
+    func receiptCount() async throws -> UInt64 { try service.receiptCount() }
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
         try JSONValue(encoding: service.consistency(from: from, to: to))
     }
@@ -248,6 +252,12 @@ struct RemoteBackend: Backend {
     }
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
         try await remote { () async throws(KuraClientError) in try await client.consistency(from: from, to: to) }
+    }
+    func receiptCount() async throws -> UInt64 {
+        let note = try await checkpointNote()
+        do { return try Checkpoint.parse(SignedNote(parsing: note).text).size } catch {
+            throw KuraError(.internalError, "the server's checkpoint does not parse: \(error)")
+        }
     }
     func close() async {}
     func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws

@@ -19,23 +19,30 @@ final class HTTPFixture: Sendable {
     var clock: TestClock { db.clock }
     var operatorKey: String { db.operatorRegistration.apiKey! }
 
+    /// Counts what the server and the store's writer do (the store's observer and the server's metrics).
+    let metrics = KuraMetrics()
+
     /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does. The public
     /// routes' rate limits are off unless `rateLimited` (their own tests turn them on), so that a test
-    /// making many public reads measures what it is about.
+    /// making many public reads measures what it is about. `configure` may change the rest of the server's
+    /// configuration.
     init(
-        sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, configuration: ServiceConfiguration = .init(),
-        clock: TestClock = TestClock(), label: String = "http", rateLimited: Bool = false
+        sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http",
+        configuration serviceConfiguration: ServiceConfiguration = ServiceConfiguration(),
+        clock: TestClock = TestClock(), rateLimited: Bool = false,
+        logger: Logger = Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        configure: (inout KuraServer.Configuration) -> Void = { _ in }
     ) async throws {
-        db = try await TestDatabase(clock: clock, configuration: configuration, label: label)
-        var serverConfiguration = KuraServer.Configuration(
+        db = try await TestDatabase(clock: clock, configuration: serviceConfiguration, label: label, observer: metrics)
+        var configuration = KuraServer.Configuration(
             port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs)
         if !rateLimited {
-            serverConfiguration.publicRateLimit = nil
-            serverConfiguration.anonymousRateLimit = nil
+            configuration.publicRateLimit = nil
+            configuration.anonymousRateLimit = nil
         }
-        server = KuraServer(
-            service: db.service, configuration: serverConfiguration,
-            logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        configuration.metrics = metrics
+        configure(&configuration)
+        server = KuraServer(service: db.service, configuration: configuration, logger: logger)
     }
 
     deinit { db.close() }
