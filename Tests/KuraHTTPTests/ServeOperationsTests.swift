@@ -79,8 +79,12 @@ struct ServeOperationsTests {
                 json: ["asset": "USDC", "amount": 100_000]
             ).status == 200)
         // A signed request: its signature must not reach the log either.
+        // kura-request-v2 names the instance: the first two fields of the verifier key.
+        let verifierKey = try await call("GET", "/v1/log/key").body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let instance = verifierKey.split(separator: "+").prefix(2).joined(separator: "+")
         let signature = Signing.headers(
-            party: try PartyID(validating: agent.id), key: TestKeys.secretKey("agent"), method: "GET",
+            instance: instance, party: try PartyID(validating: agent.id), key: TestKeys.secretKey("agent"),
+            method: "GET",
             pathWithQuery: "/v1/accounts/\(agent.id)",
             timestamp: Int64(Date().timeIntervalSince1970 * 1000), nonce: "nonce-\(UUID().uuidString)", body: [])
         let signed = try await call(

@@ -42,7 +42,7 @@ public struct KuraServer: Sendable {
         /// and the connection is closed. Bodies are read only from known callers, at most 64 KiB each.
         /// `0` or less: no limit.
         public var idleTimeoutMs: Int64 = 15_000
-                /// Where request, writer and background figures are counted. Pass the instance the store was opened
+        /// Where request, writer and background figures are counted. Pass the instance the store was opened
         /// with (its observer) to see the writer's figures; nil: the server counts in a registry of its own.
         public var metrics: KuraMetrics? = nil
         /// Who may read `GET /metrics`, and on which port.

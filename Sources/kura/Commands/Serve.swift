@@ -146,7 +146,8 @@ struct Serve: AsyncParsableCommand {
         let single: [(String, String?)] = [
             ("db", db), ("host", host), ("port", port), ("log-level", logLevel), ("log-format", logFormat),
             ("rate-limit", rateLimit), ("anonymous-rate-limit", anonymousRateLimit), ("idle-timeout-ms", idleTimeoutMs),
-            ("request-signature-v1-until", requestSignatureV1Until), ("metrics", metrics), ("metrics-host", metricsHost),
+            ("request-signature-v1-until", requestSignatureV1Until), ("metrics", metrics),
+            ("metrics-host", metricsHost),
             ("metrics-port", metricsPort), ("explorer", explorer), ("jose-alg", joseAlg),
             ("ready-stall-seconds", readyStallSeconds),
             ("dispute-response-window", disputes.disputeResponseWindow.map { String($0) }),
@@ -249,7 +250,8 @@ struct ServeConfiguration {
                 let parser = ISO8601DateFormatter()
                 parser.formatOptions = [.withFullDate]
                 guard let date = parser.date(from: until) else {
-                    throw ValidationError("\(settings.source("request-signature-v1-until")) must be YYYY-MM-DD or 'never'")
+                    throw ValidationError(
+                        "\(settings.source("request-signature-v1-until")) must be YYYY-MM-DD or 'never'")
                 }
                 requestSignatureV1Until = Timestamp(milliseconds: Int64(date.timeIntervalSince1970 * 1000))
             }

@@ -27,9 +27,9 @@ final class HTTPFixture: Sendable {
     /// making many public reads measures what it is about. `configure` may change the rest of the server's
     /// configuration.
     init(
-        sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http",
+        sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20,
         configuration serviceConfiguration: ServiceConfiguration = ServiceConfiguration(),
-        clock: TestClock = TestClock(), rateLimited: Bool = false,
+        clock: TestClock = TestClock(), label: String = "http", rateLimited: Bool = false,
         logger: Logger = Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout KuraServer.Configuration) -> Void = { _ in }
     ) async throws {
