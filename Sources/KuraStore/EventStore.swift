@@ -105,19 +105,24 @@ public final class EventStore: @unchecked Sendable {
         try await read { session throws(KuraError) in try session.events(inStream: stream) }
     }
 
-    /// Re-walks the whole chain and reports the first broken link, if any.
-    public func verify() async throws(KuraError) -> ChainReport {
-        try await read { session throws(KuraError) in try session.verifyChain() }
+    /// Re-walks the whole chain and reports the first broken link, if any. `progress`, if given, hears the
+    /// count of events checked as it goes (for `kura log verify` on a terminal), on the reader's thread.
+    public func verify(progress: (@Sendable (UInt64) -> Void)? = nil) async throws(KuraError) -> ChainReport {
+        try await read { session throws(KuraError) in try session.verifyChain(progress: progress) }
     }
+
+    /// How many transactions entered the writer's queue since the store opened (reads never do).
+    public var writesQueued: Int { writer.submitted }
 
     // MARK: Maintenance
 
     /// Rebuilds every read model from the log in one transaction (`kura replay`): empties them, folds every
     /// event through the model page by page, writing each page's rows. Returns the projection digests before
-    /// and after: equal unless a read model had drifted from the log.
-    public func replay(pageSize: Int = 1000) async throws(KuraError) -> (
-        before: String, after: String, events: UInt64
-    ) {
+    /// and after: equal unless a read model had drifted from the log. `progress`, if given, hears the count of
+    /// events replayed after each page (on the writer's thread).
+    public func replay(pageSize: Int = 1000, progress: (@Sendable (UInt64) -> Void)? = nil) async throws(KuraError)
+        -> (before: String, after: String, events: UInt64)
+    {
         try await maintain { session, tx throws(KuraError) -> ReplayOutcome in
             let before = try session.reads.projectionDigest()
             try session.resetReadModels(SQLSchema.readModelTables)
@@ -129,6 +134,7 @@ public final class EventStore: @unchecked Sendable {
                 for event in page { try tx.project(event) }
                 try tx.flush(to: session)
                 count += UInt64(page.count)
+                progress?(count)
             }
             try tx.flush(to: session)
             return ReplayOutcome(before: before, after: try session.reads.projectionDigest(), events: count)

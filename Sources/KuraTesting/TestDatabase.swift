@@ -29,11 +29,12 @@ public final class TestDatabase: Sendable {
     public var operatorPrincipal: Principal { Principal(party: operatorRegistration.party) }
 
     /// Creates the directory and database, opens the service and bootstraps the operator.
-    /// `durable: false` skips the fsync of each commit (tests do not survive power loss anyway).
+    /// `durable: false` skips the fsync of each commit (tests do not survive power loss anyway); `observer`
+    /// hears the writer (metrics).
     public init(
         clock: TestClock = TestClock(), configuration: ServiceConfiguration = ServiceConfiguration(),
         secretsSeed: String = "test", durable: Bool = false, label: String = "db",
-        backend: (any TestBackendDatabase)? = nil
+        backend: (any TestBackendDatabase)? = nil, observer: (any StoreObserver)? = nil
     ) async throws(KuraError) {
         let safe = String(label.filter { $0.isLetter || $0.isNumber }.prefix(32))
         let directory = URL(fileURLWithPath: NSTemporaryDirectory())
@@ -50,6 +51,7 @@ public final class TestDatabase: Sendable {
             // The assertion mode is on in tests: after every batch the writer's memory must equal the rows.
             var writer = WriterConfiguration()
             writer.assertState = true
+            writer.observer = observer
             let store: EventStore
             if let backend {
                 store = try KuraService.openStore(backend: try backend.open(durable: durable), writer: writer)

@@ -185,7 +185,7 @@ struct DifferentialTests {
         case 36..<42:
             let request = OpenChannelRequest(
                 provider: world.provider.id, asset: usdc, amount: try Amount(units: amount * 10),
-                challengePeriodMs: 60_000, expiresAt: clock.now.adding(milliseconds: 3_600_000))
+                challengePeriodMs: 300_000, expiresAt: clock.now.adding(milliseconds: 3_600_000))
             return { .channel(try await service.openChannel(request, by: agent, idempotencyKey: nil).value.id) }
         case 42..<50:
             guard let id = pick(state.channels) else { return { .none } }

@@ -167,6 +167,8 @@ struct ReputationServiceTests {
         let digest = try await database.service.projectionDigest()
         database.store.close()
         let raw = try SQLiteConnection(path: database.path, create: false)
+        // Like every connection Kura opens: wait for a lock (a closing connection may checkpoint) rather than fail.
+        try raw.execute("PRAGMA busy_timeout = 10000")
         try raw.execute("DELETE FROM reputation_parties; DELETE FROM reputation_pairs; DELETE FROM reputation_log;")
         let reopened = try KuraService.openStore(path: database.path, create: false, durable: false)
         defer { reopened.close() }
@@ -195,7 +197,8 @@ struct ReputationServiceTests {
         // The cached bytes follow the tree: a new receipt gives a new answer.
         let before = try await service.reputationBytes(of: parties[1].id)
         #expect(before == (try await service.reputation(of: parties[1].id).canonicalBytes()))
-        _ = try await ReputationHistory.run(in: database, payments: 2, parties: 2, seed: 6, round: 2)
+        _ = try await ReputationHistory.run(
+            in: database, payments: 2, parties: 2, seed: 6, round: 2, prefix: "latecomer")
         let after = try await service.reputationBytes(of: parties[1].id)
         #expect(after == (try await service.reputation(of: parties[1].id).canonicalBytes()))
         #expect(after != before)

@@ -10,9 +10,12 @@ extension KuraService {
 
     /// Rebuilds every read model from the log, in one transaction; returns the digests before and after.
     /// They are equal unless a read model had drifted from the log. The writer's state is rebuilt with them
-    /// (the same projection folds every event).
-    public func replay() async throws(KuraError) -> (before: String, after: String, events: UInt64) {
-        try await store.replay()
+    /// (the same projection folds every event). `progress`, if given, hears the count of events replayed after
+    /// each page (on the writer's thread).
+    public func replay(progress: (@Sendable (UInt64) -> Void)? = nil) async throws(KuraError) -> (
+        before: String, after: String, events: UInt64
+    ) {
+        try await store.replay(progress: progress)
     }
 
     /// The differences between the writer's in-memory state and the read models (empty when they agree): what

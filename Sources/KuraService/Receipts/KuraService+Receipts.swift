@@ -21,6 +21,12 @@ public struct ConsistencyProof: Sendable, Equatable, Codable {
     public var hashes: [String]
 }
 
+extension KuraError.Code {
+    /// No checkpoint issued yet covers what a public read asks for; the checkpointer issues the next one
+    /// within its interval (HTTP 503 with `Retry-After`).
+    public static let checkpointPending = KuraError.Code(rawValue: "checkpoint_pending")
+}
+
 extension KuraService {
     /// The verifier key for Kura's checkpoints: `<name>+<hex key id>+<base64(0x01 || key)>`.
     public var verifierKey: String { signer.verifier.text }
@@ -119,9 +125,30 @@ extension KuraService {
     }
 
     /// The offline-verifiable bundle of DESIGN section 6 for receipt `index`, against the checkpoint at
-    /// `size` (default: the current size).
+    /// `size` (default: the current size), signing and keeping that checkpoint if it is new. For the operator's
+    /// tools (`kura receipts bundle --db`); the public route serves ``bundle(_:at:)`` of an issued checkpoint.
     public func bundle(_ index: UInt64, size requested: UInt64? = nil) async throws(KuraError) -> JSONValue {
-        let checkpoint = try await checkpoint(size: requested)
+        try await bundle(index, at: try await checkpoint(size: requested))
+    }
+
+    // MARK: The public read path: issued checkpoints only, never a write
+
+    /// The checkpoint of exactly `size` already issued with the current key, if any. Reads only: the public
+    /// routes serve issued checkpoints (the checkpointer's, or the operator's) and never sign or store one, so
+    /// an unauthenticated caller can neither make Kura write nor make it sign on demand.
+    public func issuedCheckpoint(size: UInt64) async throws(KuraError) -> CheckpointRecord? {
+        guard size <= UInt64(Int64.max) else { return nil }
+        let keyName = signer.name
+        return try await read(.public) { reads throws(KuraError) in
+            try reads.checkpoint(size: size, keyName: keyName).map { row in
+                CheckpointRecord(
+                    size: row.size, rootHash: Base64.encode(row.root), keyName: row.keyName, note: row.note)
+            }
+        }
+    }
+
+    /// The bundle for receipt `index` against a checkpoint already issued (reads only).
+    public func bundle(_ index: UInt64, at checkpoint: CheckpointRecord) async throws(KuraError) -> JSONValue {
         guard index < checkpoint.size else {
             throw KuraError(.notFound, "receipt \(index) is not in the tree of size \(checkpoint.size)")
         }

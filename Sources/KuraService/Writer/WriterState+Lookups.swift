@@ -37,6 +37,19 @@ extension WriterState {
         try party(principal.id)?.canAct(as: .operator) ?? false
     }
 
+    /// The parties whose current signing key is `publicKey`, in registration order (none or one, but for a
+    /// database from before keys were unique). The rows as of the batch's start, with every cached party laid
+    /// over them: the cache holds each party this batch registered or changed, so a key registered or rotated
+    /// earlier in the batch is seen, and one rotated away is not.
+    func parties(holding publicKey: Ed25519.PublicKey) throws(KuraError) -> [PartyID] {
+        var holders: [PartyID: UInt64] = [:]
+        for row in try reads.parties(holding: publicKey) { holders[row.party.id] = row.seq }
+        for (id, row) in parties.entries {
+            if let row, row.party.publicKey == publicKey { holders[id] = row.seq } else { holders[id] = nil }
+        }
+        return holders.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
+    }
+
     /// How many parties exist, this batch's registrations included.
     func partyCount() throws(KuraError) -> Int {
         try partyTotal.value(0) { () throws(KuraError) -> Int? in try reads.partyCount() } ?? 0

@@ -75,10 +75,16 @@ extension WriterState {
         case .registered(let party, let apiKeyHash):
             row = PartyRow(party: party, seq: envelope.seq, apiKeyHash: apiKeyHash)
             partyTotal.set(0, try partyCount() + 1)
-        case .statusChanged:
+        case .statusChanged, .keyRotated:
             let id = PartyID(unchecked: String(envelope.stream.dropFirst("party/".count)))
             guard var existing = try partyRow(id) else { return }
             existing.party.apply(event)
+            row = existing
+        case .apiKeyRotated(let apiKeyHash):
+            // The old key stops at once: authentication looks the hash up in this row.
+            let id = PartyID(unchecked: String(envelope.stream.dropFirst("party/".count)))
+            guard var existing = try partyRow(id) else { return }
+            existing.apiKeyHash = apiKeyHash
             row = existing
         }
         parties.set(row.party.id, row)

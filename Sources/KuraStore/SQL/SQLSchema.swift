@@ -47,6 +47,8 @@ public enum SQLSchema {
             id TEXT PRIMARY KEY, seq INTEGER NOT NULL, payer TEXT NOT NULL, payee TEXT NOT NULL, state TEXT NOT NULL,
             asset TEXT NOT NULL, amount INTEGER NOT NULL, due_at INTEGER, json TEXT NOT NULL)
         """,
+        // Registration and key rotation look a signing key up (keys are unique among parties).
+        "CREATE INDEX IF NOT EXISTS parties_by_key ON parties(json_extract(json, '$.publicKey'))",
         "CREATE INDEX IF NOT EXISTS escrows_by_payer ON escrows(payer, seq)",
         "CREATE INDEX IF NOT EXISTS escrows_by_payee ON escrows(payee, seq)",
         "CREATE INDEX IF NOT EXISTS escrows_due ON escrows(state, due_at)",
@@ -57,6 +59,11 @@ public enum SQLSchema {
         """,
         "CREATE INDEX IF NOT EXISTS receipts_by_payer ON receipts(payer, idx)",
         "CREATE INDEX IF NOT EXISTS receipts_by_payee ON receipts(payee, idx)",
+        // The public receipt list filters by kind, and by party and kind: each shape reads one index in `idx`
+        // order and stops at the page size (issue 14, finding 3).
+        "CREATE INDEX IF NOT EXISTS receipts_by_kind ON receipts(kind, idx)",
+        "CREATE INDEX IF NOT EXISTS receipts_by_payer_kind ON receipts(payer, kind, idx)",
+        "CREATE INDEX IF NOT EXISTS receipts_by_payee_kind ON receipts(payee, kind, idx)",
         """
         CREATE TABLE IF NOT EXISTS merkle_nodes(
             level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx)) /*WITHOUT_ROWID*/

@@ -33,6 +33,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var queue: [Item] = []
     private var stopped = false
     private var lastBatchSize = 0
+    private var submittedCount = 0
     private var thread: Thread?
     // Writer-thread state.
     private let versions: WriterCache<String, UInt64>
@@ -72,8 +73,17 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         queue.append(item)
+        submittedCount += 1
         condition.signal()
         condition.unlock()
+    }
+
+    /// How many pieces of work were queued since the writer started: a read path that must never write
+    /// (the public routes) is tested by this number not moving.
+    var submitted: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return submittedCount
     }
 
     /// Asks the thread to finish the queued work and end, without waiting (safe from any thread).
@@ -110,7 +120,6 @@ final class GroupCommitWriter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            configuration.observer?.queueDepth(queue.count)
             var take = 0
             if case .maintenance = queue[0].job {
                 take = 1
@@ -123,7 +132,9 @@ final class GroupCommitWriter: @unchecked Sendable {
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
             lastBatchSize = take
+            let depth = queue.count
             condition.unlock()
+            configuration.observer?.queueDepth(depth)
             execute(batch)
         }
     }
