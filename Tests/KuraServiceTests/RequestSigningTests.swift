@@ -161,4 +161,51 @@ struct RequestSigningTests {
         }
         #expect(kura?.code.rawValue == "public_key_taken")
     }
+
+    /// The writer decides registrations and rotations against its memory: a key taken earlier in the same batch
+    /// is not yet a row, so the lookup lays the batch's parties over the rows (storage boundary, issue 15).
+    @Test("one key registered or rotated to many times at once, in one batch: exactly one wins")
+    func keyTakenInOneBatch() async throws {
+        let db = try await TestDatabase(label: "taken-batch")
+        defer { db.close() }
+        let key = TestKeys.publicKey("shared").base64
+        let registrations = await withTaskGroup(of: String.self) { group in
+            for n in 0..<16 {
+                group.addTask {
+                    do {
+                        _ = try await db.service.registerParty(
+                            RegisterPartyRequest(name: "claimant \(n)", roles: [.agent], publicKey: key),
+                            by: db.operatorPrincipal, idempotencyKey: nil)
+                        return "ok"
+                    } catch { return (error as? KuraError)?.code.rawValue ?? "\(error)" }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(registrations.filter { $0 == "ok" }.count == 1, "\(registrations)")
+        #expect(registrations.filter { $0 == "public_key_taken" }.count == 15, "\(registrations)")
+
+        // Parties rotating to one new key together: one gets it.
+        var parties: [Party] = []
+        for n in 0..<8 { parties.append(try await db.register(name: "rotator \(n)", roles: [.agent]).party) }
+        let instance = db.service.instance
+        let rotations = await withTaskGroup(of: String.self) { group in
+            for party in parties {
+                group.addTask {
+                    do {
+                        let request = RotateKeyRequest(
+                            instance: instance, party: party.id, from: party.publicKey,
+                            to: TestKeys.secretKey("target"))
+                        _ = try await db.service.rotateKey(
+                            of: party.id, request, by: db.operatorPrincipal, idempotencyKey: nil)
+                        return "ok"
+                    } catch { return (error as? KuraError)?.code.rawValue ?? "\(error)" }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(rotations.filter { $0 == "ok" }.count == 1, "\(rotations)")
+        #expect(rotations.filter { $0 == "public_key_taken" }.count == 7, "\(rotations)")
+        #expect(try await db.service.writerStateDifferences() == [])
+    }
 }
