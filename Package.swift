@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "KuraClient", targets: ["KuraClient"]),
         .library(name: "KuraTesting", targets: ["KuraTesting"]),
         .library(name: "KuraX402", targets: ["KuraX402"]),
+        .library(name: "KuraSolana", targets: ["KuraSolana"]),
+        .library(name: "KuraSolanaRPC", targets: ["KuraSolanaRPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,11 +55,19 @@ let package = Package(
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraX402", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
-        .target(name: "KuraTesting", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "KuraService"]),
+        .target(
+            name: "KuraTesting",
+            dependencies: [
+                "KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraSolana",
+                // The Solana JSON-RPC stand-in serves HTTP on loopback.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "kura",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraHTTP", "KuraClient",
+                "KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraHTTP", "KuraClient", "KuraX402",
+                "KuraSolana", "KuraSolanaRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,8 +91,20 @@ let package = Package(
                 "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider", "KuraX402",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
-        // x402 wire types and header codecs: Foundation and KuraCrypto only.
-        .target(name: "KuraX402", dependencies: ["KuraCrypto"]),
-        .testTarget(name: "KuraX402Tests", dependencies: ["KuraX402", "KuraTesting"]),
+        // x402 wire types and header codecs, and the pure checks of each scheme: Foundation, KuraCrypto, KuraSolana.
+        .target(name: "KuraX402", dependencies: ["KuraCrypto", "KuraSolana"]),
+        .testTarget(name: "KuraX402Tests", dependencies: ["KuraX402", "KuraSolana", "KuraTesting"]),
+        // Solana wire formats, addresses and instruction decoders: Foundation and KuraCrypto only, offline.
+        .target(name: "KuraSolana", dependencies: ["KuraCrypto"]),
+        .testTarget(
+            name: "KuraSolanaTests",
+            dependencies: ["KuraSolana", "KuraSolanaRPC", "KuraCrypto", "KuraTesting", .product(name: "Logging", package: "swift-log")]),
+        // Solana JSON-RPC over HTTP: the one Solana target with I/O.
+        .target(
+            name: "KuraSolanaRPC",
+            dependencies: [
+                "KuraSolana", "KuraCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ]
 )
