@@ -41,6 +41,7 @@ let package = Package(
             name: "KuraService",
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraStore", .product(name: "Logging", package: "swift-log"), "KuraX402",
+                "KuraSolana",
             ]),
         .target(
             name: "KuraHTTP",

@@ -17,6 +17,8 @@ public final class KuraService: Sendable {
     public let configuration: ServiceConfiguration
     let secrets: SecretSource
     let logger: Logger
+    /// Solana message hashes being settled by a request of this process.
+    let solanaInFlight = SolanaInFlight()
 
     /// Wraps an open store. The store must have been opened with ``KuraProjector`` among its projectors.
     public init(

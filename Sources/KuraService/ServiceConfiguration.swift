@@ -20,6 +20,8 @@ public struct ServiceConfiguration: Sendable {
     /// Earlier signing keys whose decision envelopes still verify (key rotation): published in the JWK set
     /// beside the current key until removed from this list.
     public var previousVerifiers: [NoteVerifier] = []
+    /// The Solana networks Kura settles x402 `exact` payments, deposits and withdrawals on (none by default).
+    public var solana: [SolanaRail] = []
 
     /// The defaults of DESIGN section 5.
     public init() {}

@@ -67,22 +67,22 @@ public struct BLAKE3Hasher: Sendable {
     }
 
     static func parentOutput(left: [UInt32], right: [UInt32]) -> Output {
-        Output(chainingValue: iv, block: left + right, counter: 0, blockLength: UInt32(blockLength), flags: parent)
+        Output(inputChainingValue: iv, block: left + right, counter: 0, blockLength: UInt32(blockLength), flags: parent)
     }
 
     struct Output {
-        let chainingValue: [UInt32]
+        let inputChainingValue: [UInt32]
         let block: [UInt32]
         let counter: UInt64
         let blockLength: UInt32
         let flags: UInt32
 
         func chainingValue() -> [UInt32] {
-            Array(BLAKE3Hasher.compress(chainingValue, block, counter, blockLength, flags).prefix(8))
+            Array(BLAKE3Hasher.compress(inputChainingValue, block, counter, blockLength, flags).prefix(8))
         }
 
         func rootBytes() -> [UInt8] {
-            let words = BLAKE3Hasher.compress(chainingValue, block, 0, blockLength, flags | BLAKE3Hasher.root)
+            let words = BLAKE3Hasher.compress(inputChainingValue, block, 0, blockLength, flags | BLAKE3Hasher.root)
             var out: [UInt8] = []
             out.reserveCapacity(32)
             for word in words.prefix(8) {
@@ -127,7 +127,7 @@ public struct BLAKE3Hasher: Sendable {
 
         func output() -> Output {
             Output(
-                chainingValue: chainingValue, block: BLAKE3Hasher.words(block), counter: counter,
+                inputChainingValue: chainingValue, block: BLAKE3Hasher.words(block), counter: counter,
                 blockLength: UInt32(block.count), flags: startFlag | BLAKE3Hasher.chunkEnd)
         }
     }

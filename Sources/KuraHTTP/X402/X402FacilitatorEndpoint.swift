@@ -35,14 +35,14 @@ extension KuraHandlers {
         case .verify:
             let answer: VerifyResponse
             switch Self.facilitatorRequest(try await RequestInput.body(of: request, limit: maxBodyBytes)) {
-            case .success(let parsed): answer = service.x402Verify(parsed)
+            case .success(let parsed): answer = await service.facilitatorVerify(parsed)
             case .failure(let error): answer = .invalid(error.reason, error.detail, payer: nil)
             }
             return try Self.x402JSON(answer)
         case .settle:
             let answer: SettleResponse
             switch Self.facilitatorRequest(try await RequestInput.body(of: request, limit: maxBodyBytes)) {
-            case .success(let parsed): answer = await service.x402Settle(parsed)
+            case .success(let parsed): answer = await service.facilitatorSettle(parsed)
             case .failure(let error):
                 answer = SettleResponse(
                     success: false, errorReason: error.reason, errorMessage: error.detail, transaction: "",

@@ -10,7 +10,7 @@ public struct SolanaTransaction: Sendable, Equatable, Hashable {
     public static let maxBytes = 1232
 
     /// One per required signer, in key order; an unsigned slot is ``SolanaSignature/empty``.
-    public private(set) var signatures: [SolanaSignature]
+    public internal(set) var signatures: [SolanaSignature]
     /// The message.
     public let message: SolanaMessage
     /// The message's wire form: the bytes each signature is over.
