@@ -85,7 +85,9 @@ let package = Package(
         .testTarget(name: "KuraCryptoTests", dependencies: ["KuraCrypto", "KuraTesting"]),
         .testTarget(name: "KuraCoreTests", dependencies: ["KuraCore", "KuraTesting"]),
         .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraTesting", "kura"]),
-        .testTarget(name: "KuraServiceTests", dependencies: ["KuraService", "KuraTesting", "KuraX402"]),
+        .testTarget(
+            name: "KuraServiceTests",
+            dependencies: ["KuraService", "KuraTesting", "KuraX402", "KuraSolana", "KuraSolanaRPC"]),
         .testTarget(
             name: "KuraHTTPTests",
             dependencies: [

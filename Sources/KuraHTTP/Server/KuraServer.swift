@@ -72,6 +72,11 @@ public struct KuraServer: Sendable {
             services.append(
                 KuraSweeper(service: service, interval: .milliseconds(configuration.sweepIntervalMs), logger: logger))
         }
+        if !service.configuration.solana.isEmpty && configuration.sweepIntervalMs > 0 {
+            services.append(
+                SolanaReconciler(
+                    service: service, interval: .milliseconds(max(configuration.sweepIntervalMs, 1000)), logger: logger))
+        }
         if configuration.checkpointIntervalMs > 0 {
             services.append(
                 KuraCheckpointer(

@@ -425,3 +425,15 @@ extension KuraService {
         }
     }
 }
+
+extension SolanaDepositProof: StrictRequest {
+    public static let fields: Set<String> = ["rail", "tx", "network"]
+}
+
+extension SolanaWithdrawalAsk: StrictRequest {
+    public static let fields: Set<String> = ["rail", "asset", "amount", "destination", "network"]
+}
+
+extension ChainReceiptAsk: StrictRequest {
+    public static let fields: Set<String> = ["network", "signature", "paymentId", "payTo", "asset", "amount"]
+}

@@ -15,12 +15,17 @@ struct Serve: AsyncParsableCommand {
             FILE.operator-key (mode 0600). Stops gracefully on SIGINT/SIGTERM.
 
             Example: kura serve --db kura.sqlite --host 127.0.0.1 --port 8402
+
+            With Solana (x402 `exact`, deposits, withdrawals; Docs/solana.md): kura serve \
+            --solana-rpc https://api.devnet.solana.com --solana-network solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 \
+            --solana-fee-payer-key fee-payer.key --solana-asset USDC=4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU:6
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port: Int = 8402
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
     @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
+    @OptionGroup(title: "Solana") var solana: SolanaOptions
     @Option(
         help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
     var previousVerifierKey: [String] = []
@@ -47,6 +52,7 @@ struct Serve: AsyncParsableCommand {
             var serviceConfiguration = ServiceConfiguration()
             serviceConfiguration.disputes = try disputes.policy()
             serviceConfiguration.previousVerifiers = try previousVerifierKey.map { try NoteVerifier(parsing: $0) }
+            serviceConfiguration.solana = try solana.rails(logLevel: Logger.Level(rawValue: logLevel) ?? .info)
             let service = try LocalService.open(
                 path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
                 configuration: serviceConfiguration)
