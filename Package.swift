@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "kura", targets: ["kura"]),
         .executable(name: "kura-example-provider", targets: ["kura-example-provider"]),
+        .executable(name: "kura-solana-stand-in", targets: ["kura-solana-stand-in"]),
         .library(name: "KuraCrypto", targets: ["KuraCrypto"]),
         .library(name: "KuraCore", targets: ["KuraCore"]),
         .library(name: "KuraStore", targets: ["KuraStore"]),
@@ -54,7 +55,8 @@ let package = Package(
         .target(
             name: "KuraClient",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraX402", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "KuraCore", "KuraCrypto", "KuraX402", "KuraSolana",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(
             name: "KuraTesting",
@@ -73,6 +75,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The Solana JSON-RPC stand-in as a process, for scripts that drive the official x402 SDK against it.
+        .executableTarget(
+            name: "kura-solana-stand-in",
+            dependencies: ["KuraTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // A small paid API behind Kura's middleware, for the end-to-end tests and the README.
         .executableTarget(
             name: "kura-example-provider",

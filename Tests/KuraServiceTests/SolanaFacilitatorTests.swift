@@ -70,7 +70,7 @@ struct SolanaFacilitatorTests {
         #expect(again.errorReason == .duplicateSettlement)
         let verifyAgain = await world.service.facilitatorVerify(request)
         #expect(verifyAgain.invalidReason == .duplicateSettlement)
-        #expect(world.ledger.sendCalls == 1 && (try world.seq()) == before + 2)
+        #expect(try world.ledger.sendCalls == 1 && world.seq() == before + 2)
         await world.close()
     }
 
@@ -105,7 +105,7 @@ struct SolanaFacilitatorTests {
         #expect(expired.errorReason == .svmSimulationFailed && expired.errorMessage?.contains("BlockhashNotFound") == true)
         let tooMuch = try world.payment(world.requirements(amount: 2_000_000))
         #expect(await world.service.facilitatorSettle(tooMuch).errorReason == .svmSimulationFailed)
-        #expect(world.ledger.sendCalls == 0 && (try world.seq()) == before)
+        #expect(try world.ledger.sendCalls == 0 && world.seq() == before)
         await world.close()
     }
 

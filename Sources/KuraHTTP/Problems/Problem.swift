@@ -41,6 +41,9 @@ public enum Problem {
         case .capExceeded, .mandateExhausted, .creditExceeded, .priceUnavailable, .unknownKey: .unprocessableContent
         case .reservationExpired, .reservationVoided: .gone
         case .envelopeInvalid: .badRequest
+        case .transferRefused: .unprocessableContent
+        case .transferUsed: .conflict
+        case .railUnavailable: .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -86,6 +89,9 @@ public enum Problem {
         case .reservationExpired: "Reservation expired"
         case .reservationVoided: "Reservation voided"
         case .envelopeInvalid: "Envelope invalid"
+        case .transferRefused: "Transfer refused"
+        case .transferUsed: "Transfer already used"
+        case .railUnavailable: "Rail unavailable"
         default: "Internal error"
         }
     }

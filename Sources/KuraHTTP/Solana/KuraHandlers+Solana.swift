@@ -1,5 +1,6 @@
 import Hummingbird
 import KuraCore
+import KuraCrypto
 import KuraService
 
 extension KuraHandlers {

@@ -28,6 +28,20 @@ public struct TransferChecked: Sendable, Equatable, Hashable {
     public var amount: UInt64
     /// The mint's decimals, which the program checks.
     public var decimals: UInt8
+
+    public init(
+        program: SolanaPublicKey, source: MessageAccount, mint: MessageAccount, destination: MessageAccount,
+        authority: MessageAccount, multisigSigners: [MessageAccount], amount: UInt64, decimals: UInt8
+    ) {
+        self.program = program
+        self.source = source
+        self.mint = mint
+        self.destination = destination
+        self.authority = authority
+        self.multisigSigners = multisigSigners
+        self.amount = amount
+        self.decimals = decimals
+    }
 }
 
 /// An instruction of a message read for what it does. Known programs are decoded strictly; a known program

@@ -119,7 +119,7 @@ extension SolanaStandInLedger {
                 [
                     "data": [.string(Base64.encode(data)), "base64"], "executable": false,
                     "lamports": .number(Double(lamports)), "owner": .string(owner.base58),
-                    "rentEpoch": 18_446_744_073_709_551_615, "space": .number(Double(data.count)),
+                    "rentEpoch": 0, "space": .number(Double(data.count)),
                 ]
             }
             if let mint = state.mints[address] {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The official x402 Python SDK with its Solana extra (PyPI `x402[svm]`) builds real `exact` payloads against
+# Kura's GET /facilitator/supported and a Solana JSON-RPC stand-in; Kura verifies and settles them and refuses
+# tampered copies with the standard reason codes (scripts/check-x402-svm.py). It writes
+# Fixtures/solana/sdk-payloads.json, which the Swift tests replay (commit it when it changes).
+#
+# Kura is configured for devnet's CAIP-2 ID (the SDK's client knows only mainnet, devnet and testnet), with
+# the stand-in as its RPC endpoint. Everything runs on 127.0.0.1 and is stopped at the end.
+#
+#   scripts/check-x402-svm.sh                    # needs python3 with venv, PyPI, and a debug build
+#   X402_SDK_VERSION='==2.25.0' scripts/check-x402-svm.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${KURA_BIN_DIR:-.build/debug}"
+work="$(mktemp -d)"
+venv="${X402_VENV:-$work/venv}"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "x402[svm]${X402_SDK_VERSION:-==2.25.0}" httpx
+fi
+"$venv/bin/pip" show x402 | sed -n 's/^Version: /official x402 SDK (PyPI x402[svm]) version /p'
+
+wait_line() { for _ in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; cat "$1"; exit 1; }
+
+"$BIN/kura-solana-stand-in" --port 0 > "$work/stand-in.out" 2>&1 & pids+=($!)
+wait_line "$work/stand-in.out" "listening on"
+standin="$(sed -n 's/^listening on \([^ ]*\).*/\1/p' "$work/stand-in.out")"
+
+"$BIN/kura" keys generate --out "$work/fee-payer.key" --name fee-payer > /dev/null
+"$BIN/kura" init --db "$work/kura.sqlite" > /dev/null
+"$BIN/kura" serve --db "$work/kura.sqlite" --port 0 --log-level warning \
+  --solana-rpc "$standin" --solana-network solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 \
+  --solana-fee-payer-key "$work/fee-payer.key" --solana-confirm-timeout-ms 20000 > "$work/kura.out" 2>&1 & pids+=($!)
+wait_line "$work/kura.out" "listening on"
+kura="$(sed -n 's/^listening on \(.*\)$/\1/p' "$work/kura.out")"
+
+"$venv/bin/python" scripts/check-x402-svm.py "$kura" "$standin" Fixtures/solana/sdk-payloads.json
