@@ -92,6 +92,16 @@ struct InstructionTests {
         let other = SolanaTransaction(message: try Self.message([.memo("ho", signers: [Self.owner])]))
         let forged = try SolanaTransaction(signatures: tx.signatures, message: other.message)
         #expect(forged.checkSignatures().first == .invalid)
+        // As many signatures as the message requires, no more, no fewer.
+        let wrongCount = #expect(throws: SolanaError.self) {
+            try SolanaTransaction(signatures: [.empty], message: message)
+        }
+        #expect(wrongCount?.kind == .signatureCount)
+        var bytes = tx.bytes
+        bytes[0] = 3
+        bytes.insert(contentsOf: [UInt8](repeating: 0, count: 64), at: 1)
+        let parsed = #expect(throws: SolanaError.self) { try SolanaTransaction(bytes: bytes) }
+        #expect(parsed?.kind == .signatureCount)
     }
 
     @Test("compact-u16 lengths: shortest form only")

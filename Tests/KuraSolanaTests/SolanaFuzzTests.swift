@@ -59,8 +59,8 @@ struct SolanaFuzzTests {
         }
         // Mutations reach every layer of the reader, and some stay valid (a changed signature or data byte).
         for kind in ["valid", "truncated", "trailing_bytes", "invalid_compact_u16", "invalid_header", "invalid_index",
-                     "signature_count", "unsupported_version"] {
-            #expect(seen[kind, default: 0] > 0, "no mutation ended in \(kind): \(seen)")
+                     "unsupported_version"] {
+            #expect(seen[kind, default: 0] > 0, "no mutation ended in \(kind): \(seen.sorted { $0.key < $1.key })")
         }
     }
 

@@ -58,7 +58,7 @@ struct SolanaRPCTests {
 
         let tx = try Self.payment(latest.blockhash)
         let simulation = try await rpc.simulate(tx, commitment: .confirmed)
-        #expect(simulation.error == nil && !simulation.logs.isEmpty)
+        #expect(simulation.error == nil && !simulation.logs.isEmpty, "\(simulation)")
         let signature = try await rpc.send(tx, preflightCommitment: .confirmed)
         #expect(signature == tx.id)
         var levels: [SolanaCommitment?] = []

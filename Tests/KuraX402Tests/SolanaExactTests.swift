@@ -39,7 +39,9 @@ struct SolanaExactTests {
     ) throws -> PaymentPayload {
         let message = try SolanaMessage.compile(payer: feePayer, instructions: instructions, recentBlockhash: blockhash)
         var tx = SolanaTransaction(message: message)
-        for signer in signers { try tx.sign(with: signer) }
+        for signer in signers where message.signers.contains(SolanaPublicKey(signer.publicKey)) {
+            try tx.sign(with: signer)
+        }
         var payment = try payment(requirements)
         payment.payload = ["transaction": .string(tx.base64)]
         return payment

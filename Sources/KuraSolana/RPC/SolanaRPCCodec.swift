@@ -37,6 +37,13 @@ public enum SolanaRPCCodec {
 
     static func config(_ members: [String: JSONValue]) -> JSONValue { .object(members) }
 
+    /// A member's value, nil when it is JSON null. (`nil` written as a JSONValue is `.null`, so this is spelled
+    /// out.)
+    static func nonNull(_ value: JSONValue) -> JSONValue? {
+        if case .null = value { return Optional<JSONValue>.none }
+        return value
+    }
+
     // MARK: Requests
 
     public static func latestBlockhashParams(_ commitment: SolanaCommitment) -> [JSONValue] {
@@ -116,7 +123,7 @@ public enum SolanaRPCCodec {
     public static func simulation(_ result: JSONValue) throws(SolanaRPCError) -> SimulationResult {
         let value = try value(result)
         guard case .object = value else { throw bad("the simulation is not an object") }
-        let error = value["err"].flatMap { $0 == .null ? nil : $0 }
+        let error = value["err"].flatMap(nonNull)
         let logs = value["logs"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let units = value["unitsConsumed"]?.int64Value.map { UInt64(max(0, $0)) }
         return SimulationResult(error: error, logs: logs, unitsConsumed: units)
@@ -147,7 +154,7 @@ public enum SolanaRPCCodec {
                 level = known
             default: throw bad("confirmationStatus is not a string")
             }
-            let error = entry["err"].flatMap { $0 == .null ? nil : $0 }
+            let error = entry["err"].flatMap(nonNull)
             out.append(SignatureStatus(slot: try uint(entry["slot"], "slot"), error: error, confirmationStatus: level))
         }
         return out
@@ -165,7 +172,7 @@ public enum SolanaRPCCodec {
         guard let meta = result["meta"], case .object = meta else { throw bad("the transaction has no meta") }
         return FetchedTransaction(
             slot: try uint(result["slot"], "slot"), blockTime: result["blockTime"]?.int64Value,
-            transaction: transaction, error: meta["err"].flatMap { $0 == .null ? nil : $0 },
+            transaction: transaction, error: meta["err"].flatMap(nonNull),
             preTokenBalances: try balances(meta["preTokenBalances"]),
             postTokenBalances: try balances(meta["postTokenBalances"]))
     }

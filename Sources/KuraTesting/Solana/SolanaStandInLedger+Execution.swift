@@ -221,7 +221,8 @@ extension SolanaStandInLedger {
         case .transferChecked(let transfer):
             return executeTransfer(transfer, instruction, in: message, &state)
         case .unknown(let program, _):
-            return program == SolanaPrograms.lighthouse ? nil : "UnsupportedProgramId"
+            if program == SolanaPrograms.lighthouse { return Optional<JSONValue>.none }
+            return "UnsupportedProgramId"
         }
     }
 
