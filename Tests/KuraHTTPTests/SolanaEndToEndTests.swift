@@ -98,9 +98,7 @@ struct SolanaEndToEndTests {
         world.standIn.ledger.loseConfirmations(false)
 
         let second = try await Self.serve(world, label: "second")
-        defer {
-            second.child.send(SIGTERM)
-        }
+        defer { second.child.send(SIGKILL) }
         let again = KuraClient(baseURL: second.url, apiKey: agent.apiKey!, maxAttempts: 1)
         var state = ""
         for _ in 0..<200 {
@@ -113,6 +111,7 @@ struct SolanaEndToEndTests {
         #expect(world.standIn.ledger.sendCalls == 1 && world.standIn.ledger.landedCount == 1)
         let account = try await again.account(agent.party.id)
         #expect(account.balances.first?.available == 30_000)
+        second.child.send(SIGTERM)
         _ = await second.child.wait()
         await world.standIn.stop()
     }
