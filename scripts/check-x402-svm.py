@@ -151,7 +151,7 @@ def tampered_copies(payload, requirements):
 
 
 def main():
-    supported = HTTPFacilitatorClientSync({"url": KURA}).get_supported()
+    supported = HTTPFacilitatorClientSync({"url": KURA + "/facilitator"}).get_supported()
     kind = next(k for k in supported.kinds if str(k.network).startswith("solana:"))
     network, fee_payer = str(kind.network), kind.extra["feePayer"]
     print(f"GET {KURA}/facilitator/supported read by the SDK: exact on {network}, feePayer {fee_payer}, "
@@ -159,6 +159,9 @@ def main():
     setup(fee_payer)
 
     client = x402ClientSync()
+    # The test mints are not the SDK's default assets: allow them explicitly, with a per-payment cap.
+    client.set_spend_controls({"allowed_assets": [
+        {"network": network, "asset": str(mint), "max_amount_per_payment": "1000000"} for mint, _ in MINTS.values()]})
     register_exact_svm_client(client, KeypairSigner(PAYER), rpc_url=STAND_IN)
     resource = ResourceInfo(url="https://provider.example/v1/forecast", description="Tomorrow's forecast",
                             mime_type="application/json")
@@ -202,7 +205,8 @@ def main():
         failures += balance != 5000
     fixture = {
         "generator": "scripts/check-x402-svm.sh with the official x402 SDK (PyPI x402[svm])",
-        "network": network, "feePayer": fee_payer, "payer": str(PAYER.pubkey()), "payTo": str(PAYEE),
+        "network": network, "feePayer": fee_payer, "feePayerSeed": seed("fee-payer").hex(),
+        "payer": str(PAYER.pubkey()), "payTo": str(PAYEE), "payerBalance": 10_000_000,
         "mints": {label: {"mint": str(mint), "program": program} for label, (mint, program) in MINTS.items()},
         "cases": cases,
     }

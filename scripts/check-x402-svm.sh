@@ -29,7 +29,17 @@ wait_line() { for _ in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 
 wait_line "$work/stand-in.out" "listening on"
 standin="$(sed -n 's/^listening on \([^ ]*\).*/\1/p' "$work/stand-in.out")"
 
-"$BIN/kura" keys generate --out "$work/fee-payer.key" --name fee-payer > /dev/null
+# Kura's fee payer, from a fixed seed (so the Swift tests can settle the recorded payloads as the same fee
+# payer), written in Kura's key file format: PRIVATE+KEY+<name>+<key ID>+<base64(0x01 || seed)>.
+"$venv/bin/python" - "$work/fee-payer.key" <<'PY'
+import base64, hashlib, sys
+from solders.keypair import Keypair
+seed = hashlib.sha256(b"kura-x402-svm/fee-payer").digest()
+public = bytes(Keypair.from_seed(seed).pubkey())
+key_id = hashlib.sha256(b"fee-payer\n\x01" + public).digest()[:4].hex()
+open(sys.argv[1], "w").write(f"PRIVATE+KEY+fee-payer+{key_id}+{base64.b64encode(bytes([1]) + seed).decode()}\n")
+PY
+"$BIN/kura" keys show --key "$work/fee-payer.key" --json
 "$BIN/kura" init --db "$work/kura.sqlite" > /dev/null
 "$BIN/kura" serve --db "$work/kura.sqlite" --port 0 --log-level warning \
   --solana-rpc "$standin" --solana-network solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 \
