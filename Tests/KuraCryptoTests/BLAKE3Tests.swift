@@ -34,3 +34,29 @@ struct BLAKE3Tests {
         #expect(Hex.encode(hasher.finalize()) == vector.hash)
     }
 }
+
+/// The curve test against libsodium's own decoding, on random and special inputs.
+@Suite("Ed25519 curve test")
+struct CurveTestTests {
+    @Test("the Legendre test agrees with libsodium's decoder on 1500 random strings and the special points")
+    func agreesWithSodium() {
+        var rng = SplitMix64(seed: 0x4355_5256_4531)
+        var onCurve = 0
+        for _ in 0..<1_500 {
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let answer = Ed25519.isOnCurve(bytes)
+            #expect(answer == Ed25519.isOnCurveBySodium(bytes), "\(Hex.encode(bytes))")
+            if answer { onCurve += 1 }
+        }
+        // About half of all strings decode.
+        #expect((600...900).contains(onCurve))
+        var specials: [[UInt8]] = [[UInt8](repeating: 0, count: 32), [1] + [UInt8](repeating: 0, count: 31)]
+        specials.append([0xEC] + [UInt8](repeating: 0xFF, count: 30) + [0x7F])  // y = −1
+        specials.append([0xED] + [UInt8](repeating: 0xFF, count: 30) + [0x7F])  // y = p
+        specials.append([0xEE] + [UInt8](repeating: 0xFF, count: 30) + [0x7F])  // y = p + 1
+        specials.append([UInt8](repeating: 0xFF, count: 32))
+        for y in 0..<64 { specials.append([UInt8(y)] + [UInt8](repeating: 0, count: 30) + [0x80]) }
+        for bytes in specials { #expect(Ed25519.isOnCurve(bytes) == Ed25519.isOnCurveBySodium(bytes), "\(Hex.encode(bytes))") }
+        #expect(!Ed25519.isOnCurve([1, 2, 3]))
+    }
+}

@@ -11,9 +11,24 @@ extension Ed25519 {
     /// `crypto_core_ed25519_is_valid_point` is not: it also refuses the seven eighths of curve points
     /// outside the prime-order subgroup.
     ///
-    /// libsodium's `crypto_core_ed25519_add` decodes both operands with `ge25519_frombytes` and refuses
-    /// only a y with no x (`ge25519_is_on_curve` then always holds), so adding the identity is the test.
+    /// The test: with u = y² − 1 and v = d·y² + 1, an x exists exactly when u = 0, or v ≠ 0 and u·v is a
+    /// square modulo p (one Legendre symbol, ``Curve25519Field``).
     public static func isOnCurve(_ bytes: some Collection<UInt8>) -> Bool {
+        let point = Array(bytes)
+        guard point.count == publicKeyByteCount else { return false }
+        let y = Curve25519Field(compressedY: point)
+        let yy = y * y
+        let u = yy + Curve25519Field.minusOne
+        let v = yy * Curve25519Field.d + Curve25519Field.one
+        if u.reduced == .zero { return true }
+        if v.reduced == .zero { return false }
+        return (u * v).legendre == .one
+    }
+
+    /// The same answer from libsodium, three exponentiations slower: `crypto_core_ed25519_add` decodes both
+    /// operands with `ge25519_frombytes` and refuses only a y with no x (`ge25519_is_on_curve` then always
+    /// holds), so adding the identity is the test. The tests hold ``isOnCurve(_:)`` to it.
+    public static func isOnCurveBySodium(_ bytes: some Collection<UInt8>) -> Bool {
         let point = Array(bytes)
         guard point.count == publicKeyByteCount else { return false }
         ensureSodium()
