@@ -11,23 +11,27 @@ public enum Base58 {
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         let zeros = input.prefix { $0 == 0 }.count
-        // Big-endian base-58 digits, built by repeated multiply-add (input is small: IDs and signatures).
-        var digits: [UInt8] = []
-        digits.reserveCapacity(input.count * 138 / 100 + 1)
+        // Big-endian base-58 digits in a buffer of the largest size needed (log 256 / log 58 < 1.38), filled
+        // from the end by repeated multiply-add; `length` digits are in use.
+        let size = (input.count - zeros) * 138 / 100 + 1
+        var digits = [UInt8](repeating: 0, count: size)
+        var length = 0
         for byte in input[zeros...] {
             var carry = Int(byte)
-            for i in digits.indices.reversed() {
-                carry += Int(digits[i]) << 8
-                digits[i] = UInt8(carry % 58)
+            var used = 0
+            var k = size - 1
+            while (carry != 0 || used < length) && k >= 0 {
+                carry += Int(digits[k]) << 8
+                digits[k] = UInt8(carry % 58)
                 carry /= 58
+                used += 1
+                k -= 1
             }
-            while carry > 0 {
-                digits.insert(UInt8(carry % 58), at: 0)
-                carry /= 58
-            }
+            length = used
         }
         var out = [UInt8](repeating: alphabet[0], count: zeros)
-        out.append(contentsOf: digits.map { alphabet[Int($0)] })
+        out.reserveCapacity(zeros + length)
+        for digit in digits[(size - length)...] { out.append(alphabet[Int(digit)]) }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -35,21 +39,25 @@ public enum Base58 {
     public static func decode(_ text: String) -> [UInt8]? {
         let input = Array(text.utf8)
         let ones = input.prefix { $0 == alphabet[0] }.count
-        var bytes: [UInt8] = []
+        // Big-endian bytes, filled from the end (log 58 / log 256 < 0.733).
+        let size = (input.count - ones) * 733 / 1000 + 1
+        var bytes = [UInt8](repeating: 0, count: size)
+        var length = 0
         for char in input[ones...] {
             let value = decodeTable[Int(char)]
             guard value >= 0 else { return nil }
             var carry = Int(value)
-            for i in bytes.indices.reversed() {
-                carry += Int(bytes[i]) * 58
-                bytes[i] = UInt8(carry & 0xff)
+            var used = 0
+            var k = size - 1
+            while (carry != 0 || used < length) && k >= 0 {
+                carry += Int(bytes[k]) * 58
+                bytes[k] = UInt8(carry & 0xff)
                 carry >>= 8
+                used += 1
+                k -= 1
             }
-            while carry > 0 {
-                bytes.insert(UInt8(carry & 0xff), at: 0)
-                carry >>= 8
-            }
+            length = used
         }
-        return [UInt8](repeating: 0, count: ones) + bytes
+        return [UInt8](repeating: 0, count: ones) + bytes[(size - length)...]
     }
 }

@@ -41,8 +41,8 @@ public struct VerifiedSolanaPayment: Sendable, Equatable {
     public var decimals: UInt8
     /// The Memo texts, in order.
     public var memos: [String]
-    /// The message hash: what the facilitator settles once.
-    public var messageHash: SolanaHash
+    /// The message hash: what the facilitator settles once (computed when asked: the checks do not need it).
+    public var messageHash: SolanaHash { transaction.messageHash }
 }
 
 /// The `exact` scheme on Solana (coinbase/x402 `specs/schemes/exact/scheme_exact_svm.md`), the
@@ -107,7 +107,7 @@ public enum SolanaExact {
         let memos = try optionals(Array(instructions.dropFirst(3)), in: message, expected: requirements.extra?["memo"])
         let accounts = try staticAccounts(transfer)
         try keepOut(feePayers: policy.feePayers, of: message, accounts)
-        guard accounts.mint.base58 == requirements.asset else {
+        guard (try? SolanaPublicKey(base58: requirements.asset)) == accounts.mint else {
             throw X402Refusal(.svmMintMismatch, "the transfer is of mint \(accounts.mint), not \(requirements.asset)")
         }
         guard let payTo = try? SolanaPublicKey(base58: requirements.payTo) else {
@@ -133,7 +133,7 @@ public enum SolanaExact {
         return VerifiedSolanaPayment(
             transaction: transaction, feePayer: feePayer, payer: accounts.authority, tokenProgram: transfer.program,
             source: accounts.source, destination: accounts.destination, mint: accounts.mint, amount: transfer.amount,
-            decimals: transfer.decimals, memos: memos, messageHash: transaction.messageHash)
+            decimals: transfer.decimals, memos: memos)
     }
 
     /// The payer named by a payment whose transaction at least decodes (the transfer's authority), for

@@ -52,6 +52,12 @@ struct BenchSolana: AsyncParsableCommand {
                 return key.ed25519.isValidSignature(signature.bytes, for: message)
             }
             print(String(format: "Ed25519 verification alone:         %9.0f signatures/s", ed25519))
+            let points = signed.map { $0.2.suffix(32) }.map(Array.init)
+            let curve = measure(count: points.count) { i in
+                _ = Ed25519.isOnCurve(points[i])
+                return true
+            }
+            print(String(format: "curve test alone (one of ~2 per ATA): %9.0f tests/s", curve))
             let exact = measure(count: cases.count) { i in
                 (try? SolanaExact.verify(cases[i].0, against: cases[i].1, policy: policy)) != nil
             }
