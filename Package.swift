@@ -26,6 +26,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Already in the graph through hummingbird; named because KuraHTTP runs its own services.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // GET /metrics (issue 18). swift-metrics is already in the graph through hummingbird; swift-prometheus
+        // is one small target over it and swift-atomics (also already in the graph): it renders the
+        // Prometheus text format, which we would otherwise hand-write and keep correct ourselves.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -51,6 +56,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            // The explorer page, compiled into the binary (no resource bundle to ship beside it).
+            resources: [
+                .embedInCode("Explorer/Assets/explorer.html"), .embedInCode("Explorer/Assets/explorer.js"),
+                .embedInCode("Explorer/Assets/explorer.css"),
             ]),
         .target(
             name: "KuraClient",
@@ -100,6 +112,10 @@ let package = Package(
                 "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider", "KuraX402",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
+        // The parsers of untrusted bytes as fuzz targets: run by libFuzzer (scripts/fuzz.sh) and by a seeded
+        // mutation loop over the committed corpus (Fixtures/fuzz) in the test suite.
+        .target(name: "KuraFuzz", dependencies: ["KuraCrypto", "KuraX402"]),
+        .testTarget(name: "KuraFuzzTests", dependencies: ["KuraFuzz", "KuraTesting"]),
         // x402 wire types and header codecs, and the pure checks of each scheme: Foundation, KuraCrypto, KuraSolana.
         .target(name: "KuraX402", dependencies: ["KuraCrypto", "KuraSolana"]),
         .testTarget(name: "KuraX402Tests", dependencies: ["KuraX402", "KuraSolana", "KuraTesting"]),
@@ -107,7 +123,10 @@ let package = Package(
         .target(name: "KuraSolana", dependencies: ["KuraCrypto"]),
         .testTarget(
             name: "KuraSolanaTests",
-            dependencies: ["KuraSolana", "KuraSolanaRPC", "KuraCrypto", "KuraTesting", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "KuraSolana", "KuraSolanaRPC", "KuraCrypto", "KuraTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Solana JSON-RPC over HTTP: the one Solana target with I/O.
         .target(
             name: "KuraSolanaRPC",

@@ -38,7 +38,9 @@ extension X402Payer {
         async throws(KuraClientError) -> Answer
     {
         let nowMs = Int64(now().timeIntervalSince1970 * 1000)
-        switch limits.decide(amount: seed.amount.units, asset: seed.token, payee: seed.recipient, now: nowMs, spent: spent) {
+        switch limits.decide(
+            amount: seed.amount.units, asset: seed.token, payee: seed.recipient, now: nowMs, spent: spent)
+        {
         case .withinLimits: break
         case .escrowOnly(let why), .refused(let why):
             throw KuraClientError(kind: .refused, status: 402, code: "over_limit", detail: why)
@@ -83,9 +85,11 @@ extension X402Payer {
                 instructions: [
                     .transferChecked(
                         program: program,
-                        source: AssociatedTokenAccount.address(owner: wallet.address, mint: mint, tokenProgram: program),
+                        source: AssociatedTokenAccount.address(
+                            owner: wallet.address, mint: mint, tokenProgram: program),
                         mint: mint,
-                        destination: AssociatedTokenAccount.address(owner: recipient, mint: mint, tokenProgram: program),
+                        destination: AssociatedTokenAccount.address(
+                            owner: recipient, mint: mint, tokenProgram: program),
                         authority: wallet.address, amount: seed.amount.units, decimals: decimals),
                     .memo(seed.paymentID),
                 ], recentBlockhash: latest.blockhash)

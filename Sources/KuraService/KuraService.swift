@@ -33,10 +33,14 @@ public final class KuraService: Sendable {
         self.logger = logger
     }
 
-    /// Opens the store at `path` with Kura's projectors.
-    public static func openStore(path: String, create: Bool, durable: Bool = true) throws(KuraError) -> SQLiteEventStore
-    {
-        try SQLiteEventStore(.init(path: path, create: create, durable: durable, projectors: [KuraProjector()]))
+    /// Opens the store at `path` with Kura's projectors; `observer` hears the writer (metrics, readiness).
+    public static func openStore(
+        path: String, create: Bool, durable: Bool = true, observer: (any StoreObserver)? = nil
+    ) throws(KuraError) -> SQLiteEventStore {
+        var configuration = SQLiteEventStore.Configuration(
+            path: path, create: create, durable: durable, projectors: [KuraProjector()])
+        configuration.observer = observer
+        return try SQLiteEventStore(configuration)
     }
 
     /// Runs one command in the next group commit, with idempotency.

@@ -143,7 +143,8 @@ public final class SolanaRPCClient: SolanaRPC {
             throw SolanaRPCError(.transport, "no answer from the RPC endpoint (\(type(of: error)))")
         }
         guard response.status == .ok else {
-            throw SolanaRPCError(.http, "the RPC endpoint answered \(response.status.code)", status: Int(response.status.code))
+            throw SolanaRPCError(
+                .http, "the RPC endpoint answered \(response.status.code)", status: Int(response.status.code))
         }
         return Array(buffer.readableBytesView)
     }
@@ -152,5 +153,9 @@ public final class SolanaRPCClient: SolanaRPC {
 /// Request IDs, unique per client.
 final class IDCounter: Sendable {
     private let state = Mutex(0)
-    func next() -> Int { state.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        state.withLock {
+            $0 += 1; return $0
+        }
+    }
 }

@@ -19,6 +19,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var queue: [Item] = []
     private var stopped = false
     private var lastBatchSize = 0
+    private var submittedCount = 0
     private var thread: Thread?
 
     init(connection: SQLiteConnection, configuration: SQLiteEventStore.Configuration) {
@@ -41,8 +42,17 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         queue.append(Item(work: work, completion: completion))
+        submittedCount += 1
         condition.signal()
         condition.unlock()
+    }
+
+    /// How many pieces of work were queued since the writer started: a read path that must never write
+    /// (the public routes) is tested by this number not moving.
+    var submitted: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return submittedCount
     }
 
     /// Asks the thread to finish the queued work and end, without waiting (safe from any thread).
@@ -82,7 +92,9 @@ final class GroupCommitWriter: @unchecked Sendable {
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
             lastBatchSize = take
+            let depth = queue.count
             condition.unlock()
+            configuration.observer?.queueDepth(depth)
             execute(batch)
         }
     }
@@ -90,6 +102,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func execute(_ batch: [Item]) {
         var results: [Result<any Sendable, KuraError>] = []
         results.reserveCapacity(batch.count)
+        let started = DispatchTime.now().uptimeNanoseconds
+        var events = 0
         do throws(KuraError) {
             try connection.execute("BEGIN IMMEDIATE")
             // Catch-up: another process may have appended since our last batch; the head is re-read
@@ -106,15 +120,20 @@ final class GroupCommitWriter: @unchecked Sendable {
                     tx.head = headBefore
                 }
                 try connection.run("RELEASE command")
+                events += Int(tx.head.seq - headBefore.seq)
                 results.append(result)
             }
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
+            configuration.observer?.batchFailed(commands: batch.count, code: error.code)
             // Nothing of this batch is durable: every caller hears the failure, none is acknowledged.
             for item in batch { item.completion(.failure(error)) }
             return
         }
+        configuration.observer?.batchCommitted(
+            commands: batch.count, events: events,
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         for (item, result) in zip(batch, results) { item.completion(result) }
     }
 }

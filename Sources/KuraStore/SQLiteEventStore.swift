@@ -23,6 +23,8 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         public var lingerSeconds: Double = 0.001
         /// Read models updated inside each append's transaction.
         public var projectors: [any Projector]
+        /// Hears each batch and the queue depth (metrics, readiness); nil: nobody listens.
+        public var observer: (any StoreObserver)? = nil
 
         /// Creates a configuration with the safe defaults.
         public init(
@@ -162,6 +164,9 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
 
     // MARK: Reading
 
+    /// How many transactions entered the writer's queue since the store opened (reads never do).
+    public var writesQueued: Int { writer.submitted }
+
     /// Runs `body` on a read connection (a consistent snapshot for the duration of one statement).
     public func read<T>(_ body: (SQLiteConnection) throws(KuraError) -> T) throws(KuraError) -> T {
         try readPool.with(body)
@@ -203,6 +208,12 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
 
     public func verify() throws(KuraError) -> ChainReport {
         try read { db throws(KuraError) in try ChainVerifier.verify(db) }
+    }
+
+    /// ``verify()``, telling `progress` the count of events checked as it goes (for `kura log verify` on a
+    /// terminal).
+    public func verify(progress: @escaping (UInt64) -> Void) throws(KuraError) -> ChainReport {
+        try read { db throws(KuraError) in try ChainVerifier.verify(db, progress: progress) }
     }
 }
 

@@ -27,10 +27,12 @@ public final class TestDatabase: Sendable {
     public var operatorPrincipal: Principal { Principal(party: operatorRegistration.party) }
 
     /// Creates the directory and database, opens the service and bootstraps the operator.
-    /// `durable: false` skips the fsync of each commit (tests do not survive power loss anyway).
+    /// `durable: false` skips the fsync of each commit (tests do not survive power loss anyway); `observer`
+    /// hears the writer (metrics).
     public init(
         clock: TestClock = TestClock(), configuration: ServiceConfiguration = ServiceConfiguration(),
-        secretsSeed: String = "test", durable: Bool = false, label: String = "db"
+        secretsSeed: String = "test", durable: Bool = false, label: String = "db",
+        observer: (any StoreObserver)? = nil
     ) async throws(KuraError) {
         let safe = String(label.filter { $0.isLetter || $0.isNumber }.prefix(32))
         let directory = URL(fileURLWithPath: NSTemporaryDirectory())
@@ -43,7 +45,7 @@ public final class TestDatabase: Sendable {
         self.path = directory.appendingPathComponent("kura.sqlite").path
         self.clock = clock
         do {
-            let store = try KuraService.openStore(path: path, create: true, durable: durable)
+            let store = try KuraService.openStore(path: path, create: true, durable: durable, observer: observer)
             service = KuraService(
                 store: store, signer: TestKeys.serviceSigner, clock: clock.clock, configuration: configuration,
                 secrets: .seeded(secretsSeed),

@@ -56,7 +56,9 @@ struct CurveTestTests {
         specials.append([0xEE] + [UInt8](repeating: 0xFF, count: 30) + [0x7F])  // y = p + 1
         specials.append([UInt8](repeating: 0xFF, count: 32))
         for y in 0..<64 { specials.append([UInt8(y)] + [UInt8](repeating: 0, count: 30) + [0x80]) }
-        for bytes in specials { #expect(Ed25519.isOnCurve(bytes) == Ed25519.isOnCurveBySodium(bytes), "\(Hex.encode(bytes))") }
+        for bytes in specials {
+            #expect(Ed25519.isOnCurve(bytes) == Ed25519.isOnCurveBySodium(bytes), "\(Hex.encode(bytes))")
+        }
         #expect(!Ed25519.isOnCurve([1, 2, 3]))
     }
 }

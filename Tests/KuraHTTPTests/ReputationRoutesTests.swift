@@ -101,7 +101,7 @@ struct ReputationRoutesTests {
         }
     }
 
-    @Test("each client address gets its own token bucket; past it, 429 rate_limited with Retry-After")
+    @Test("each client address gets one token bucket for the public routes; past it, 429 rate_limited with Retry-After")
     func rateLimit() async throws {
         let fixture = try await HTTPFixture(label: "rep-limit")
         var configuration = KuraServer.Configuration(port: 0, sweepIntervalMs: 0)
@@ -125,9 +125,14 @@ struct ReputationRoutesTests {
             #expect((900...1000).contains(wait))
             let problem = try JSONValue.parse(Array(refusal.body.readableBytesView))
             #expect(problem["code"]?.stringValue == "rate_limited" && problem["status"] == 429)
-            // Other routes are not limited.
+            // Every public route shares the address's bucket (finding 14.3), the health check too; a request
+            // carrying a valid API key is not counted.
             let health = try await client.executeRequest(uri: "/healthz", method: .get, headers: [:], body: nil)
-            #expect(health.status == .ok)
+            #expect(health.status == .tooManyRequests)
+            let keyed = try await client.executeRequest(
+                uri: "/v1/reputation/pty_A", method: .get,
+                headers: [.authorization: "Bearer \(fixture.operatorKey)"], body: nil)
+            #expect(keyed.status == .ok)
         }
     }
 }

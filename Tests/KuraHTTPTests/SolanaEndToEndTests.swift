@@ -82,7 +82,8 @@ struct SolanaEndToEndTests {
         let admin = KuraClient(baseURL: first.url, apiKey: world.operatorKey, maxAttempts: 1)
         let agent = try await admin.registerParty(
             RegisterPartyRequest(name: "agent", roles: [.agent], publicKey: TestKeys.publicKey("agent").base64))
-        _ = try await admin.deposit(FundsRequest(asset: try Asset("USDC"), amount: try Amount(units: 50_000)), to: agent.party.id)
+        _ = try await admin.deposit(
+            FundsRequest(asset: try Asset("USDC"), amount: try Amount(units: 50_000)), to: agent.party.id)
         let agentClient = KuraClient(baseURL: first.url, apiKey: agent.apiKey!, maxAttempts: 1)
         world.standIn.ledger.loseConfirmations(true)
         let ask: JSONValue = [
@@ -121,8 +122,10 @@ struct SolanaEndToEndTests {
         let world = try await Self.world()
         defer { world.dir.remove() }
         let registered = try await runKura(
-            ["party", "add", "--db", world.db, "--name", "agent", "--role", "agent",
-             "--public-key", TestKeys.publicKey("agent").base64, "--json"], in: world.dir)
+            [
+                "party", "add", "--db", world.db, "--name", "agent", "--role", "agent",
+                "--public-key", TestKeys.publicKey("agent").base64, "--json",
+            ], in: world.dir)
         try #require(registered.status == 0, "\(registered)")
         let party = try #require(try JSONValue.parse(registered.stdout)["party"]?["id"]?.stringValue)
         // A transfer from someone to Kura's treasury naming the party, finalized.
@@ -136,21 +139,25 @@ struct SolanaEndToEndTests {
             instructions: [
                 .transferChecked(
                     source: AssociatedTokenAccount.address(owner: owner, mint: Self.mint), mint: Self.mint,
-                    destination: AssociatedTokenAccount.address(owner: SolanaPublicKey(Self.feePayer.publicKey), mint: Self.mint),
+                    destination: AssociatedTokenAccount.address(
+                        owner: SolanaPublicKey(Self.feePayer.publicKey), mint: Self.mint),
                     authority: owner, amount: 9_000, decimals: 6),
                 .memo(party),
             ], recentBlockhash: ledger.latestBlockhash().0)
         let signature = try ledger.send(try SolanaTransaction(message: message).signed(with: sender))
         for _ in 0..<3 { _ = ledger.statuses([signature]) }
-        let arguments = ["--db", world.db, "--rail", "solana", "--tx", signature.base58, "--json"] + Self.solanaArguments(world)
+        let arguments =
+            ["--db", world.db, "--rail", "solana", "--tx", signature.base58, "--json"] + Self.solanaArguments(world)
         let deposited = try await runKura(["deposit", party] + arguments, in: world.dir)
         #expect(deposited.status == 0, "\(deposited)")
         #expect(try JSONValue.parse(deposited.stdout)["balances"]?.arrayValue?.first?["available"] == 9_000)
         let twice = try await runKura(["deposit", party] + arguments, in: world.dir)
         #expect(twice.status == 75 && twice.stderr.contains("transfer_used"), "\(twice)")
         let withdrawn = try await runKura(
-            ["withdraw", party, "--db", world.db, "--rail", "solana", "--asset", "USDC", "--amount", "4000",
-             "--destination", Self.destination.base58, "--json"] + Self.solanaArguments(world, timeoutMs: 5000),
+            [
+                "withdraw", party, "--db", world.db, "--rail", "solana", "--asset", "USDC", "--amount", "4000",
+                "--destination", Self.destination.base58, "--json",
+            ] + Self.solanaArguments(world, timeoutMs: 5000),
             in: world.dir)
         #expect(withdrawn.status == 0, "\(withdrawn)")
         #expect(try JSONValue.parse(withdrawn.stdout)["state"] == "completed")

@@ -28,7 +28,7 @@ struct ChannelServiceTests {
             checks += 1
         }
         let request = OpenChannelRequest(
-            provider: world.payee.id, asset: usdc, amount: try Amount(units: 50_000), challengePeriodMs: 60_000,
+            provider: world.payee.id, asset: usdc, amount: try Amount(units: 50_000), challengePeriodMs: 300_000,
             expiresAt: world.db.clock.now.adding(milliseconds: 86_400_000))
         let channel = try await service.openChannel(request, by: agent, idempotencyKey: "open-1").value
         try invariants()
@@ -58,7 +58,7 @@ struct ChannelServiceTests {
         }
         let closing = try await service.act(onChannel: channel.id, .close, by: agent, idempotencyKey: nil).value
         #expect(closing.state == .closing)
-        world.db.clock.advance(by: 60_001)
+        world.db.clock.advance(by: 300_001)
         let report = try await service.sweep()
         #expect(report.channels == [channel.id])
         try invariants()

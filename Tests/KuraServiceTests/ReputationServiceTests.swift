@@ -193,7 +193,8 @@ struct ReputationServiceTests {
         // The cached bytes follow the tree: a new receipt gives a new answer.
         let before = try service.reputationBytes(of: parties[1].id)
         #expect(before == (try service.reputation(of: parties[1].id).canonicalBytes()))
-        _ = try await ReputationHistory.run(in: database, payments: 2, parties: 2, seed: 6, round: 2)
+        _ = try await ReputationHistory.run(
+            in: database, payments: 2, parties: 2, seed: 6, round: 2, prefix: "latecomer")
         let after = try service.reputationBytes(of: parties[1].id)
         #expect(after == (try service.reputation(of: parties[1].id).canonicalBytes()))
         #expect(after != before)

@@ -15,7 +15,8 @@ struct SolanaFacilitatorTests {
         let world = try await SolanaWorld.make()
         let supported = world.service.x402Supported()
         let kind = try #require(supported.kinds.first { $0.network == world.network })
-        #expect(kind.scheme == "exact" && kind.extra?["feePayer"] == .string(SolanaWorld.feePayer.publicKey.solanaAddress))
+        #expect(
+            kind.scheme == "exact" && kind.extra?["feePayer"] == .string(SolanaWorld.feePayer.publicKey.solanaAddress))
         #expect(supported.signers["solana:*"] == [SolanaWorld.feePayer.publicKey.solanaAddress])
         #expect(supported.kinds.contains { $0.network == world.service.x402Network.id })
         await world.close()
@@ -62,7 +63,8 @@ struct SolanaFacilitatorTests {
         let receipts = try world.service.receipts(party: nil, kind: "solana.settled", cursor: nil, limit: 10).items
         #expect(receipts.count == 1)
         let receipt = try #require(receipts.first)
-        #expect(receipt.txSignature == answer.transaction && receipt.outcome == "settled" && receipt.amount.units == 2500)
+        #expect(
+            receipt.txSignature == answer.transaction && receipt.outcome == "settled" && receipt.amount.units == 2500)
         #expect(receipt.payer == SolanaText.party(forAddress: SolanaWorld.payer.publicKey.solanaAddress))
         #expect(receipt.payee == SolanaText.party(forAddress: SolanaWorld.payee.base58))
         // The same transaction again: refused, nothing sent, nothing written.
@@ -102,7 +104,8 @@ struct SolanaFacilitatorTests {
         let stale = try world.payment(nonce: 2)
         world.ledger.expireBlockhashes()
         let expired = await world.service.facilitatorSettle(stale)
-        #expect(expired.errorReason == .svmSimulationFailed && expired.errorMessage?.contains("BlockhashNotFound") == true)
+        #expect(
+            expired.errorReason == .svmSimulationFailed && expired.errorMessage?.contains("BlockhashNotFound") == true)
         let tooMuch = try world.payment(world.requirements(amount: 2_000_000))
         #expect(await world.service.facilitatorSettle(tooMuch).errorReason == .svmSimulationFailed)
         #expect(try world.ledger.sendCalls == 0 && world.seq() == before)
@@ -156,7 +159,8 @@ struct SolanaFacilitatorTests {
     func partyByKey() async throws {
         let world = try await SolanaWorld.make()
         let reply = try await world.service.registerParty(
-            RegisterPartyRequest(name: "payee", roles: [.provider], publicKey: TestKeys.publicKey("solana-payee").base64),
+            RegisterPartyRequest(
+                name: "payee", roles: [.provider], publicKey: TestKeys.publicKey("solana-payee").base64),
             by: world.db.operatorPrincipal, idempotencyKey: nil)
         #expect(await world.service.facilitatorSettle(try world.payment()).success)
         let receipt = try #require(

@@ -19,7 +19,8 @@ struct SolanaFundsTests {
     }
 
     static func ask(_ amount: UInt64, to destination: SolanaPublicKey = destination) throws -> SolanaWithdrawalAsk {
-        SolanaWithdrawalAsk(asset: try Asset("USDC"), amount: try Amount(units: amount), destination: destination.base58)
+        SolanaWithdrawalAsk(
+            asset: try Asset("USDC"), amount: try Amount(units: amount), destination: destination.base58)
     }
 
     static func available(_ world: SolanaWorld, _ party: Party) throws -> UInt64 {
@@ -51,7 +52,8 @@ struct SolanaFundsTests {
         await world.close()
     }
 
-    @Test("over the per-withdrawal limit, the daily limit or the balance, or for another party: refused, nothing written")
+    @Test(
+        "over the per-withdrawal limit, the daily limit or the balance, or for another party: refused, nothing written")
     func refused() async throws {
         let limits = WithdrawalLimits(perWithdrawal: try Amount(units: 50_000), perDay: try Amount(units: 70_000))
         let world = try await SolanaWorld.make(limits: limits)
@@ -60,23 +62,28 @@ struct SolanaFundsTests {
         world.ledger.openAccount(of: Self.destination, mint: SolanaWorld.mint)
         let before = try world.seq()
         let tooBig = await #expect(throws: KuraError.self) {
-            try await world.service.withdrawToSolana(Self.ask(50_001), from: party.id, by: world.db.principal(party), idempotencyKey: nil)
+            try await world.service.withdrawToSolana(
+                Self.ask(50_001), from: party.id, by: world.db.principal(party), idempotencyKey: nil)
         }
         #expect(tooBig?.code == .capExceeded)
         let broke = await #expect(throws: KuraError.self) {
-            try await world.service.withdrawToSolana(Self.ask(11), from: poor.id, by: world.db.principal(poor), idempotencyKey: nil)
+            try await world.service.withdrawToSolana(
+                Self.ask(11), from: poor.id, by: world.db.principal(poor), idempotencyKey: nil)
         }
         #expect(broke?.code == .insufficientFunds)
         let stranger = await #expect(throws: KuraError.self) {
-            try await world.service.withdrawToSolana(Self.ask(5), from: party.id, by: world.db.principal(poor), idempotencyKey: nil)
+            try await world.service.withdrawToSolana(
+                Self.ask(5), from: party.id, by: world.db.principal(poor), idempotencyKey: nil)
         }
         #expect(stranger?.code == .forbidden)
         #expect(try world.seq() == before && world.ledger.sendCalls == 0)
         // 50 000 today, then 20 001 more is over the day's 70 000.
-        _ = try await world.service.withdrawToSolana(Self.ask(50_000), from: party.id, by: world.db.principal(party), idempotencyKey: nil)
+        _ = try await world.service.withdrawToSolana(
+            Self.ask(50_000), from: party.id, by: world.db.principal(party), idempotencyKey: nil)
         let afterFirst = try world.seq()
         let daily = await #expect(throws: KuraError.self) {
-            try await world.service.withdrawToSolana(Self.ask(20_001), from: party.id, by: world.db.principal(party), idempotencyKey: nil)
+            try await world.service.withdrawToSolana(
+                Self.ask(20_001), from: party.id, by: world.db.principal(party), idempotencyKey: nil)
         }
         #expect(daily?.code == .capExceeded)
         #expect(try world.seq() == afterFirst && world.ledger.sendCalls == 1)
@@ -100,7 +107,8 @@ struct SolanaFundsTests {
         #expect(try world.service.ledgerViolations().isEmpty)
         // A failed withdrawal does not count against the day.
         world.ledger.openAccount(of: Self.destination, mint: SolanaWorld.mint)
-        _ = try await world.service.withdrawToSolana(Self.ask(1_000), from: party.id, by: world.db.principal(party), idempotencyKey: nil)
+        _ = try await world.service.withdrawToSolana(
+            Self.ask(1_000), from: party.id, by: world.db.principal(party), idempotencyKey: nil)
         #expect(world.ledger.balance(owner: Self.destination, mint: SolanaWorld.mint) == 1_000)
         await world.close()
     }
@@ -151,7 +159,8 @@ struct SolanaFundsTests {
             payer: owner,
             instructions: [
                 .transferChecked(
-                    source: AssociatedTokenAccount.address(owner: owner, mint: SolanaWorld.mint), mint: SolanaWorld.mint,
+                    source: AssociatedTokenAccount.address(owner: owner, mint: SolanaWorld.mint),
+                    mint: SolanaWorld.mint,
                     destination: world.rail.treasuryAccount(world.rail.assets[0]), authority: owner, amount: amount,
                     decimals: 6),
                 .memo(memo),
@@ -174,21 +183,24 @@ struct SolanaFundsTests {
         #expect(account.balances.first?.available == 12_345)
         let before = try world.seq()
         let twice = await #expect(throws: KuraError.self) {
-            try await world.service.depositFromSolana(proof, to: party.id, by: world.db.operatorPrincipal, idempotencyKey: nil)
+            try await world.service.depositFromSolana(
+                proof, to: party.id, by: world.db.operatorPrincipal, idempotencyKey: nil)
         }
         #expect(twice?.code == .transferUsed)
         #expect(try world.seq() == before && Self.available(world, party) == 12_345)
         // Another party's memo, an unknown signature, a transfer elsewhere: refused.
         let other = try await world.db.register(name: "other").party
         let misnamed = await #expect(throws: KuraError.self) {
-            try await world.service.depositFromSolana(proof, to: other.id, by: world.db.operatorPrincipal, idempotencyKey: nil)
+            try await world.service.depositFromSolana(
+                proof, to: other.id, by: world.db.operatorPrincipal, idempotencyKey: nil)
         }
         #expect(misnamed?.code == .transferUsed || misnamed?.code == .transferRefused)
         let second = try Self.transferToTreasury(world, amount: 5, memo: "someone else")
         _ = world.ledger.statuses([second])
         let wrongMemo = await #expect(throws: KuraError.self) {
             try await world.service.depositFromSolana(
-                SolanaDepositProof(tx: second.base58), to: other.id, by: world.db.operatorPrincipal, idempotencyKey: nil)
+                SolanaDepositProof(tx: second.base58), to: other.id, by: world.db.operatorPrincipal, idempotencyKey: nil
+            )
         }
         #expect(wrongMemo?.code == .transferRefused)
         let unknown = await #expect(throws: KuraError.self) {
@@ -208,7 +220,8 @@ struct SolanaFundsTests {
         let signature = try Self.transferToTreasury(world, amount: 100, memo: party.id.rawValue)
         let early = await #expect(throws: KuraError.self) {
             try await world.service.depositFromSolana(
-                SolanaDepositProof(tx: signature.base58), to: party.id, by: world.db.principal(party), idempotencyKey: nil)
+                SolanaDepositProof(tx: signature.base58), to: party.id, by: world.db.principal(party),
+                idempotencyKey: nil)
         }
         #expect(early?.code == .transferRefused)
         for _ in 0..<5 { _ = world.ledger.statuses([signature]) }

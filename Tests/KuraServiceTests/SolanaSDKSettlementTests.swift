@@ -50,7 +50,8 @@ struct SolanaSDKSettlementTests {
         let standIn = try await SolanaStandIn.start(ledger: ledger)
         var rail = SolanaRail(
             network: try SolanaNetwork(id: fixture.network),
-            rpc: SolanaRPCClient(url: standIn.url, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })),
+            rpc: SolanaRPCClient(
+                url: standIn.url, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })),
             feePayer: feePayer)
         rail.pollIntervalMs = 20
         var configuration = ServiceConfiguration()

@@ -39,7 +39,8 @@ struct SolanaWorld {
         let standIn = try await SolanaStandIn.start(ledger: ledger)
         var rail = SolanaRail(
             network: ledger.network,
-            rpc: SolanaRPCClient(url: standIn.url, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })),
+            rpc: SolanaRPCClient(
+                url: standIn.url, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })),
             feePayer: feePayer, assets: [SolanaAsset(asset: try Asset("USDC"), mint: mint, decimals: 6)])
         rail.confirmTimeoutMs = confirmTimeoutMs
         rail.pollIntervalMs = 20
@@ -55,7 +56,8 @@ struct SolanaWorld {
         await standIn.stop()
     }
 
-    func requirements(amount: UInt64 = 2500, memo: String? = nil, payTo: SolanaPublicKey = payee) -> PaymentRequirements {
+    func requirements(amount: UInt64 = 2500, memo: String? = nil, payTo: SolanaPublicKey = payee) -> PaymentRequirements
+    {
         var extra: [String: JSONValue] = ["feePayer": .string(Self.feePayer.publicKey.solanaAddress)]
         if let memo { extra["memo"] = .string(memo) }
         return PaymentRequirements(

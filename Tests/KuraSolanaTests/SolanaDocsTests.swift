@@ -17,7 +17,8 @@ struct SolanaDocsTests {
         let message = tx.message
         var lines: [String] = []
         func row(_ bytes: [UInt8], _ field: String) {
-            let shown = bytes.count > 8 ? Hex.encode(bytes.prefix(4)) + "…" + Hex.encode(bytes.suffix(2)) : Hex.encode(bytes)
+            let shown =
+                bytes.count > 8 ? Hex.encode(bytes.prefix(4)) + "…" + Hex.encode(bytes.suffix(2)) : Hex.encode(bytes)
             lines.append("| \(bytes.count) | `\(shown)` | \(field) |")
         }
         lines.append("| bytes | hex | field |")
@@ -47,7 +48,8 @@ struct SolanaDocsTests {
             switch decoded {
             case .setComputeUnitLimit(let units): what = "SetComputeUnitLimit(\(units))"
             case .setComputeUnitPrice(let price): what = "SetComputeUnitPrice(\(price) micro-lamports)"
-            case .transferChecked(let transfer): what = "TransferChecked(\(transfer.amount), decimals \(transfer.decimals))"
+            case .transferChecked(let transfer):
+                what = "TransferChecked(\(transfer.amount), decimals \(transfer.decimals))"
             case .memo(let text, _): what = "Memo(\"\(text)\")"
             case .unknown(let program, _): what = "unknown instruction of \(program)"
             }
@@ -60,8 +62,9 @@ struct SolanaDocsTests {
         }
         row([UInt8(message.addressTableLookups.count)], "compact-u16: no address table lookups")
         lines.append("")
-        lines.append("message hash (BLAKE3 of \"solana-tx-message-v1\" and the \(tx.messageBytes.count) message bytes): "
-            + "`\(tx.messageHash.base58)`")
+        lines.append(
+            "message hash (BLAKE3 of \"solana-tx-message-v1\" and the \(tx.messageBytes.count) message bytes): "
+                + "`\(tx.messageHash.base58)`")
         return lines.joined(separator: "\n")
     }
 

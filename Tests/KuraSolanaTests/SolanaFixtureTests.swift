@@ -58,7 +58,9 @@ struct SolanaFixtureTests {
         }
         #expect(error?.kind == .invalidSeeds)
         let many = [[UInt8]](repeating: [1], count: 16)
-        #expect(throws: SolanaError.self) { try ProgramDerivedAddress.find(seeds: many, program: SolanaPrograms.system) }
+        #expect(throws: SolanaError.self) {
+            try ProgramDerivedAddress.find(seeds: many, program: SolanaPrograms.system)
+        }
     }
 
     @Test("associated token accounts, Token and Token-2022")
@@ -84,8 +86,9 @@ struct SolanaFixtureTests {
         for (program, text) in named { #expect(program.base58 == text) }
     }
 
-    @Test("transactions: parse, fields, message bytes and hash, signatures, byte-for-byte round trip",
-          arguments: SolanaVectors.shared.transactions)
+    @Test(
+        "transactions: parse, fields, message bytes and hash, signatures, byte-for-byte round trip",
+        arguments: SolanaVectors.shared.transactions)
     func transaction(vector: SolanaVectors.Transaction) throws {
         let raw = try #require(Base64.decode(vector.transaction))
         let tx = try SolanaTransaction(bytes: raw)
@@ -121,8 +124,9 @@ struct SolanaFixtureTests {
         }
     }
 
-    @Test("compiling the same instructions gives solders' message",
-          arguments: SolanaVectors.shared.transactions.filter { $0.instructions != nil })
+    @Test(
+        "compiling the same instructions gives solders' message",
+        arguments: SolanaVectors.shared.transactions.filter { $0.instructions != nil })
     func compile(vector: SolanaVectors.Transaction) throws {
         let instructions = try #require(vector.instructions).map { ix in
             Instruction(
@@ -144,7 +148,8 @@ struct SolanaFixtureTests {
         let tx = try SolanaTransaction(base64: vector.transaction)
         let table = try #require(tx.message.addressTableLookups.first)
         #expect(table.accountKey.base58 == lookup.table)
-        let transfer = try #require(tx.message.instructions.first { tx.message.program(of: $0) == SolanaPrograms.token })
+        let transfer = try #require(
+            tx.message.instructions.first { tx.message.program(of: $0) == SolanaPrograms.token })
         guard case .transferChecked(let decoded) = try DecodedInstruction.decode(transfer, in: tx.message) else {
             Issue.record("not a TransferChecked")
             return

@@ -58,8 +58,10 @@ struct SolanaFuzzTests {
             seen[Self.outcome(Self.mutate(original, &rng)), default: 0] += 1
         }
         // Mutations reach every layer of the reader, and some stay valid (a changed signature or data byte).
-        for kind in ["valid", "truncated", "trailing_bytes", "invalid_compact_u16", "invalid_header", "invalid_index",
-                     "unsupported_version"] {
+        for kind in [
+            "valid", "truncated", "trailing_bytes", "invalid_compact_u16", "invalid_header", "invalid_index",
+            "unsupported_version",
+        ] {
             #expect(seen[kind, default: 0] > 0, "no mutation ended in \(kind): \(seen.sorted { $0.key < $1.key })")
         }
     }

@@ -10,7 +10,9 @@ import Testing
 /// timeouts, and no secret in the logs.
 @Suite("Solana JSON-RPC client and stand-in")
 struct SolanaRPCTests {
-    static func secret(_ n: UInt8) -> Ed25519.SecretKey { try! Ed25519.SecretKey(seed: [UInt8](repeating: n, count: 32)) }
+    static func secret(_ n: UInt8) -> Ed25519.SecretKey {
+        try! Ed25519.SecretKey(seed: [UInt8](repeating: n, count: 32))
+    }
     static let feePayer = secret(1)
     static let payer = secret(2)
     static let payee = SolanaPublicKey(secret(3).publicKey)
@@ -30,7 +32,9 @@ struct SolanaRPCTests {
         SolanaRPCClient(url: standIn.url, timeout: .seconds(timeout), logger: logger ?? Logger(label: "test"))
     }
 
-    static func payment(_ blockhash: SolanaHash, amount: UInt64 = 2500, memo: String = "m-1") throws -> SolanaTransaction {
+    static func payment(_ blockhash: SolanaHash, amount: UInt64 = 2500, memo: String = "m-1") throws
+        -> SolanaTransaction
+    {
         let owner = SolanaPublicKey(payer.publicKey)
         let message = try SolanaMessage.compile(
             payer: SolanaPublicKey(feePayer.publicKey),
@@ -67,12 +71,16 @@ struct SolanaRPCTests {
         let fetched = try #require(try await rpc.transaction(signature, commitment: .finalized))
         #expect(fetched.transaction == tx && fetched.error == nil)
         let payeeAccount = AssociatedTokenAccount.address(owner: Self.payee, mint: Self.mint)
-        let post = try #require(fetched.postTokenBalances.first { fetched.transaction.message.accountKeys[$0.accountIndex] == payeeAccount })
+        let post = try #require(
+            fetched.postTokenBalances.first { fetched.transaction.message.accountKeys[$0.accountIndex] == payeeAccount }
+        )
         #expect(post.amount == 2500 && post.owner == Self.payee && post.decimals == 6)
         #expect(standIn.ledger.balance(owner: Self.payee, mint: Self.mint) == 2500)
         #expect(standIn.ledger.executions(of: signature) == 1)
         // The same transaction again is refused by preflight (AlreadyProcessed) and moves nothing.
-        let again = await #expect(throws: SolanaRPCError.self) { try await rpc.send(tx, preflightCommitment: .confirmed) }
+        let again = await #expect(throws: SolanaRPCError.self) {
+            try await rpc.send(tx, preflightCommitment: .confirmed)
+        }
         #expect(again?.code == .sendTransactionPreflightFailure)
         #expect(again?.data?["err"] == "AlreadyProcessed")
         #expect(standIn.ledger.balance(owner: Self.payee, mint: Self.mint) == 2500)
@@ -94,7 +102,8 @@ struct SolanaRPCTests {
         #expect(badSignature?.code == .transactionSignatureVerificationFailure)
         // More than the payer holds: the token program's InsufficientFunds (custom error 1) on instruction 2.
         let tooMuch = try Self.payment(latest.blockhash, amount: 2_000_000)
-        #expect(try await rpc.simulate(tooMuch, commitment: .confirmed).error == ["InstructionError": [2, ["Custom": 1]]])
+        #expect(
+            try await rpc.simulate(tooMuch, commitment: .confirmed).error == ["InstructionError": [2, ["Custom": 1]]])
         // Injected simulation failure.
         standIn.ledger.failSimulations(1)
         #expect(try await rpc.simulate(good, commitment: .confirmed).error != nil)
@@ -103,7 +112,9 @@ struct SolanaRPCTests {
         standIn.ledger.expireBlockhashes()
         #expect(try await !rpc.isBlockhashValid(latest.blockhash, commitment: .processed))
         #expect(try await rpc.simulate(good, commitment: .confirmed).error == "BlockhashNotFound")
-        let expired = await #expect(throws: SolanaRPCError.self) { try await rpc.send(good, preflightCommitment: .confirmed) }
+        let expired = await #expect(throws: SolanaRPCError.self) {
+            try await rpc.send(good, preflightCommitment: .confirmed)
+        }
         #expect(expired?.code == .sendTransactionPreflightFailure && expired?.data?["err"] == "BlockhashNotFound")
         #expect(standIn.ledger.landedCount == 0)
     }
@@ -137,12 +148,16 @@ struct SolanaRPCTests {
         let latest = try await rpc.latestBlockhash(commitment: .finalized)
         standIn.ledger.failHTTP(1)
         let tx = try Self.payment(latest.blockhash)
-        let error = await #expect(throws: SolanaRPCError.self) { try await rpc.send(tx, preflightCommitment: .confirmed) }
+        let error = await #expect(throws: SolanaRPCError.self) {
+            try await rpc.send(tx, preflightCommitment: .confirmed)
+        }
         #expect(error?.kind == .http && error?.status == 503)
         #expect(standIn.ledger.sendCalls == 0)
         // Three failures exhaust the three attempts of a read.
         standIn.ledger.failHTTP(3)
-        let exhausted = await #expect(throws: SolanaRPCError.self) { try await rpc.latestBlockhash(commitment: .finalized) }
+        let exhausted = await #expect(throws: SolanaRPCError.self) {
+            try await rpc.latestBlockhash(commitment: .finalized)
+        }
         #expect(exhausted?.isTransient == true)
     }
 
@@ -150,7 +165,8 @@ struct SolanaRPCTests {
     func timeout() async throws {
         let standIn = try await Self.cluster()
         defer { Task { await standIn.stop() } }
-        let rpc = SolanaRPCClient(url: standIn.url, timeout: .milliseconds(200), maxAttempts: 1, logger: Logger(label: "t"))
+        let rpc = SolanaRPCClient(
+            url: standIn.url, timeout: .milliseconds(200), maxAttempts: 1, logger: Logger(label: "t"))
         standIn.ledger.delay(1, by: .seconds(2))
         let error = await #expect(throws: SolanaRPCError.self) { try await rpc.latestBlockhash(commitment: .finalized) }
         #expect(error?.kind == .timeout)
@@ -158,7 +174,9 @@ struct SolanaRPCTests {
 
     @Test("the endpoint's key never reaches the logs")
     func noSecretInLogs() async throws {
-        #expect(SolanaRPCClient.redact("https://user:pw@rpc.example.com:8899/v1/KEY?api-key=SECRET") == "https://rpc.example.com:8899/…")
+        #expect(
+            SolanaRPCClient.redact("https://user:pw@rpc.example.com:8899/v1/KEY?api-key=SECRET")
+                == "https://rpc.example.com:8899/…")
         #expect(SolanaRPCClient.redact("not a url") == "<rpc>")
         let standIn = try await Self.cluster()
         defer { Task { await standIn.stop() } }

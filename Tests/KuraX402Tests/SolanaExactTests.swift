@@ -7,7 +7,9 @@ import Testing
 /// way of breaking it is refused with the specification's reason code.
 @Suite("x402 exact on Solana: offline checks")
 struct SolanaExactTests {
-    static func secret(_ n: UInt8) -> Ed25519.SecretKey { try! Ed25519.SecretKey(seed: [UInt8](repeating: n, count: 32)) }
+    static func secret(_ n: UInt8) -> Ed25519.SecretKey {
+        try! Ed25519.SecretKey(seed: [UInt8](repeating: n, count: 32))
+    }
     static let kura = secret(11)
     static let payer = secret(12)
     static let payee = SolanaPublicKey(secret(13).publicKey)
@@ -47,7 +49,8 @@ struct SolanaExactTests {
         return payment
     }
 
-    static func instructions(amount: UInt64 = 2500, memo: String = "abababababababababababababababab") -> [Instruction] {
+    static func instructions(amount: UInt64 = 2500, memo: String = "abababababababababababababababab") -> [Instruction]
+    {
         let owner = SolanaPublicKey(payer.publicKey)
         return [
             .setComputeUnitLimit(20_000), .setComputeUnitPrice(microLamports: 1),
@@ -59,7 +62,8 @@ struct SolanaExactTests {
         ]
     }
 
-    static func refusal(_ payment: PaymentPayload, _ requirements: PaymentRequirements = requirements()) -> X402Reason? {
+    static func refusal(_ payment: PaymentPayload, _ requirements: PaymentRequirements = requirements()) -> X402Reason?
+    {
         do {
             _ = try SolanaExact.verify(payment, against: requirements, policy: policy)
             return nil
@@ -74,8 +78,11 @@ struct SolanaExactTests {
                 let verified = try SolanaExact.verify(payment, against: requirements, policy: Self.policy)
                 #expect(verified.payer == SolanaPublicKey(Self.payer.publicKey))
                 #expect(verified.amount == 2500 && verified.mint == Self.mint && verified.tokenProgram == program)
-                #expect(verified.destination == AssociatedTokenAccount.address(owner: Self.payee, mint: Self.mint, tokenProgram: program))
-                #expect(verified.memos == [requirements.extra?["memo"]?.stringValue ?? String(repeating: "ab", count: 16)])
+                #expect(
+                    verified.destination
+                        == AssociatedTokenAccount.address(owner: Self.payee, mint: Self.mint, tokenProgram: program))
+                #expect(
+                    verified.memos == [requirements.extra?["memo"]?.stringValue ?? String(repeating: "ab", count: 16)])
                 #expect(verified.messageHash == verified.transaction.message.hash)
                 #expect(verified.transaction.signatures[0].isEmpty)
                 #expect(SolanaExact.payer(of: payment) == SolanaPublicKey(Self.payer.publicKey).base58)
@@ -147,9 +154,15 @@ struct SolanaExactTests {
     @Test("extra.memo: exactly one memo, equal to it")
     func memo() throws {
         let required = Self.requirements(memo: "invoice-42")
-        #expect(Self.refusal(try Self.rebuilt(Self.instructions(memo: "invoice-42"), requirements: required), required) == nil)
-        #expect(Self.refusal(try Self.rebuilt(Self.instructions(memo: "invoice-43"), requirements: required), required) == .svmMemoMismatch)
-        #expect(Self.refusal(try Self.rebuilt(Array(Self.instructions().prefix(3)), requirements: required), required) == .svmMemoCount)
+        #expect(
+            Self.refusal(try Self.rebuilt(Self.instructions(memo: "invoice-42"), requirements: required), required)
+                == nil)
+        #expect(
+            Self.refusal(try Self.rebuilt(Self.instructions(memo: "invoice-43"), requirements: required), required)
+                == .svmMemoMismatch)
+        #expect(
+            Self.refusal(try Self.rebuilt(Array(Self.instructions().prefix(3)), requirements: required), required)
+                == .svmMemoCount)
         let twice = Self.instructions(memo: "invoice-42") + [.memo("invoice-42")]
         #expect(Self.refusal(try Self.rebuilt(twice, requirements: required), required) == .svmMemoCount)
     }

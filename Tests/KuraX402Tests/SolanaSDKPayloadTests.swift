@@ -48,8 +48,9 @@ struct SolanaSDKPayloadTests {
         #expect(Self.fixture.cases.allSatisfy { $0.tampered.count == 12 })
     }
 
-    @Test("every SDK payload passes the offline checks; every tampered copy is refused with its reason",
-          arguments: SolanaSDKPayloadTests.fixture.cases)
+    @Test(
+        "every SDK payload passes the offline checks; every tampered copy is refused with its reason",
+        arguments: SolanaSDKPayloadTests.fixture.cases)
     func replay(_ sdkCase: Fixture.Case) throws {
         let requirements = try X402Codec.decode(PaymentRequirements.self, value: sdkCase.paymentRequirements)
         let payment = try X402Codec.decode(PaymentPayload.self, value: sdkCase.paymentPayload)

@@ -41,7 +41,8 @@ public struct ChainReceipt: Codable, Sendable, Equatable {
     public static func stream(signature: String) -> String { "chain/solana/\(signature)" }
 
     /// Decides acceptance: once per signature (`transfer_used` for a second use), a positive amount.
-    public static func decideAccept(_ receipt: ChainReceipt, alreadyUsed: Bool) throws(KuraError) -> [ChainReceiptEvent] {
+    public static func decideAccept(_ receipt: ChainReceipt, alreadyUsed: Bool) throws(KuraError) -> [ChainReceiptEvent]
+    {
         guard !alreadyUsed else {
             throw KuraError(.transferUsed, "transaction \(receipt.signature) was already accepted as a receipt")
         }

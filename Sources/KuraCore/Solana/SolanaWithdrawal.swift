@@ -49,12 +49,14 @@ public struct SolanaWithdrawal: Sendable, Equatable, Codable {
         try request.validate()
         guard request.amount.units <= limits.perWithdrawal.units else {
             throw KuraError(
-                .capExceeded, "a withdrawal is at most \(limits.perWithdrawal) \(request.asset), asked \(request.amount)")
+                .capExceeded,
+                "a withdrawal is at most \(limits.perWithdrawal) \(request.asset), asked \(request.amount)")
         }
         guard withdrawnToday.units + request.amount.units <= limits.perDay.units else {
             throw KuraError(
                 .capExceeded,
-                "at most \(limits.perDay) \(request.asset) a day: \(withdrawnToday) already today, asked \(request.amount)")
+                "at most \(limits.perDay) \(request.asset) a day: \(withdrawnToday) already today, asked \(request.amount)"
+            )
         }
         guard request.amount <= available else {
             throw KuraError(

@@ -44,17 +44,29 @@ extension KuraHandlers {
     }
 
     /// `GET /v1/receipts/{index}/bundle[?size=N]`: the offline-verifiable bundle (receipt, inclusion proof,
-    /// signed checkpoint) against the tree of `size` receipts (default: the current size). Public.
+    /// signed checkpoint). Public, so it only reads: against the issued checkpoint of `size` (404 when none of
+    /// that size was issued), or by default the newest issued checkpoint, waiting briefly for the
+    /// checkpointer's next one when the newest does not hold the receipt yet (then 503 `checkpoint_pending`).
     func receiptBundle(_ read: PublicRead) async throws(KuraError) -> Response {
         let index = try read.pathNumber("index")
         let size = try read.queryNumber("size")
-        // Refused before anything is signed: a public read never makes the service sign a checkpoint that
-        // could not hold the receipt.
         if let size, index >= size {
             throw KuraError(.notFound, "receipt \(index) is not in the tree of size \(size)")
         }
         _ = try service.receipt(index)
-        let bundle = try await service.bundle(index, size: size)
+        let checkpoint: CheckpointRecord
+        if let size {
+            guard let issued = try service.issuedCheckpoint(size: size) else {
+                throw KuraError(
+                    .notFound,
+                    "no checkpoint of size \(size) has been issued; ask without size for the newest, or for an issued size"
+                )
+            }
+            checkpoint = issued
+        } else {
+            checkpoint = try await issuedCheckpoint(covering: index + 1)
+        }
+        let bundle = try service.bundle(index, at: checkpoint)
         let bytes: [UInt8]
         do { bytes = try bundle.canonicalBytes() } catch {
             throw KuraError(.internalError, "cannot encode the bundle: \(error.reason)")

@@ -4,14 +4,11 @@ import KuraCrypto
 import KuraService
 
 extension KuraHandlers {
-    /// Answers a public reputation route. The steps: the client's rate limit (429), query and path (400),
-    /// then the route. No body is read and no credentials are asked for or checked.
+    /// Answers a public reputation route (after ``PublicAccess``'s rate limits). The steps: query and path
+    /// (400), then the route. No body is read and no credentials are asked for or checked.
     func respond(to endpoint: ReputationEndpoint, _ request: Request, context: KuraRequestContext)
         async throws(KuraError) -> Response
     {
-        if let rateLimiter, let wait = rateLimiter.admit(context.clientAddress) {
-            return RateLimiter.refusal(wait: wait)
-        }
         let read = PublicRead(
             parameters: context.parameters,
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
@@ -33,9 +30,20 @@ extension KuraHandlers {
                 ]
                     as JSONValue)
         case .attestation:
-            return try JSONResponse.make(
-                try await service.reputationAttestation(
-                    of: try party(read, "party"), asOf: try read.queryNumber("asOf")))
+            // Attested at an issued checkpoint (of size asOf, else the newest): a public read never makes Kura
+            // sign or store one, so the score may trail the log by up to one checkpoint interval.
+            let party = try party(read, "party")
+            let checkpoint: CheckpointRecord
+            if let asOf = try read.queryNumber("asOf") {
+                guard let issued = try service.issuedCheckpoint(size: asOf) else {
+                    throw KuraError(
+                        .notFound, "no checkpoint of size \(asOf) has been issued; omit asOf for the newest")
+                }
+                checkpoint = issued
+            } else {
+                checkpoint = try await issuedCheckpoint(covering: 0)
+            }
+            return try JSONResponse.make(try service.reputationAttestation(of: party, at: checkpoint))
         case .passport:
             return try JSONResponse.make(try service.meishiPassport(try party(read, "id")))
         }

@@ -2,6 +2,7 @@
 enum Endpoint: CaseIterable, Sendable {
     case health
     case registerParty, showParty
+    case suspendParty, reactivateParty, revokeParty, rotatePartyKey, rotatePartyAPIKey
     case deposit, withdraw, showAccount
     case openEscrow, listEscrows, showEscrow
     case deliver, confirm, dispute, cancel, refund
@@ -19,6 +20,11 @@ enum Endpoint: CaseIterable, Sendable {
         case .health: KuraRoute("GET", "/healthz")
         case .registerParty: KuraRoute("POST", "/v1/parties")
         case .showParty: KuraRoute("GET", "/v1/parties/{id}")
+        case .suspendParty: KuraRoute("POST", "/v1/parties/{id}/suspend")
+        case .reactivateParty: KuraRoute("POST", "/v1/parties/{id}/reactivate")
+        case .revokeParty: KuraRoute("POST", "/v1/parties/{id}/revoke")
+        case .rotatePartyKey: KuraRoute("POST", "/v1/parties/{id}/key")
+        case .rotatePartyAPIKey: KuraRoute("POST", "/v1/parties/{id}/api-key")
         case .deposit: KuraRoute("POST", "/v1/accounts/{party}/deposits")
         case .withdraw: KuraRoute("POST", "/v1/accounts/{party}/withdrawals")
         case .showAccount: KuraRoute("GET", "/v1/accounts/{party}")

@@ -178,11 +178,14 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         _ context: Context, _ next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard X402Offer.deadline(ofPaymentID: retry.paymentID) != nil else {
-            return refusal(Self.status402, resource, .invalidPaymentRequirements, "X-Payment-ID is not one this provider quoted")
+            return refusal(
+                Self.status402, resource, .invalidPaymentRequirements, "X-Payment-ID is not one this provider quoted")
         }
         let ask: JSONValue = [
-            "network": .string(solana.network), "signature": .string(retry.receipt), "paymentId": .string(retry.paymentID),
-            "payTo": .string(solana.payTo), "asset": .string(solana.mint), "amount": .number(Double(solana.price.units)),
+            "network": .string(solana.network), "signature": .string(retry.receipt),
+            "paymentId": .string(retry.paymentID),
+            "payTo": .string(solana.payTo), "asset": .string(solana.mint),
+            "amount": .number(Double(solana.price.units)),
         ]
         do {
             _ = try await client.acceptChainReceipt(ask)

@@ -1,6 +1,7 @@
 import KuraCore
 import KuraCrypto
 import KuraStore
+import Logging
 
 /// The headers of a request signed with the party's own Ed25519 key.
 public struct SignedRequest: Sendable {
@@ -26,13 +27,41 @@ public struct SignedRequest: Sendable {
         self.body = body
     }
 
-    /// The signed text: `kura-request-v1\n<METHOD>\n<path with query>\n<timestamp>\n<nonce>\n<hex SHA-256 of body>`.
+    /// The signed text of `kura-request-v2`: `kura-request-v2\n<instance>\n<party>\n<METHOD>\n<path with
+    /// query>\n<timestamp>\n<nonce>\n<hex SHA-256 of body>`. `instance` is the server's
+    /// ``KuraService/instance`` (its log key's name and key ID) and `party` the `Kura-Party` value, so a
+    /// signature is good for one party on one instance.
+    public static func signingText(
+        instance: String, party: String, method: String, pathWithQuery: String, timestamp: String, nonce: String,
+        body: [UInt8]
+    ) -> String {
+        "kura-request-v2\n\(instance)\n\(party)\n\(method.uppercased())\n\(pathWithQuery)\n\(timestamp)\n\(nonce)\n"
+            + Hex.encode(SHA256.hash(body))
+    }
+
+    /// The signed text of the deprecated `kura-request-v1`: `kura-request-v1\n<METHOD>\n<path with
+    /// query>\n<timestamp>\n<nonce>\n<hex SHA-256 of body>`. It names neither the party nor the instance;
+    /// accepted until ``ServiceConfiguration/requestSignatureV1Until``.
     public static func signingText(
         method: String, pathWithQuery: String, timestamp: String, nonce: String, body: [UInt8]
     )
         -> String
     {
         "kura-request-v1\n\(method.uppercased())\n\(pathWithQuery)\n\(timestamp)\n\(nonce)\n\(Hex.encode(SHA256.hash(body)))"
+    }
+
+    /// The v2 headers of a request signed by `party` with `key` for the instance named `instance`.
+    public static func headers(
+        instance: String, party: PartyID, key: Ed25519.SecretKey, method: String, pathWithQuery: String,
+        timestamp: Int64, nonce: String, body: [UInt8]
+    ) -> [(name: String, value: String)] {
+        let text = signingText(
+            instance: instance, party: party.rawValue, method: method, pathWithQuery: pathWithQuery,
+            timestamp: String(timestamp), nonce: nonce, body: body)
+        return [
+            ("Kura-Party", party.rawValue), ("Kura-Timestamp", String(timestamp)), ("Kura-Nonce", nonce),
+            ("Kura-Signature", Base64.encode(key.signature(for: Array(text.utf8)))),
+        ]
     }
 }
 
@@ -66,11 +95,8 @@ extension KuraService {
         guard let party = try read({ db throws(KuraError) in try Queries.party(id, db) }) else {
             throw KuraError(.unauthenticated, "unknown party \(id)")
         }
-        let text = SignedRequest.signingText(
-            method: request.method, pathWithQuery: request.pathWithQuery, timestamp: request.timestamp,
-            nonce: request.nonce, body: request.body)
         guard let signature = Base64.decode(request.signature),
-            party.publicKey.isValidSignature(signature, for: Array(text.utf8))
+            try verifies(signature, request, party, now: now)
         else { throw KuraError(.unauthenticated, "Kura-Signature does not verify with \(id)'s key") }
         let horizon = now.milliseconds - 2 * configuration.maxRequestSkewMs
         try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
@@ -87,6 +113,28 @@ extension KuraService {
             return true
         }
         return try active(party)
+    }
+
+    /// Whether `signature` is the party's over the request's v2 text or, until the deprecation date and only
+    /// for a key no other party holds, its v1 text (which names no party: with a shared key, a v1 request of
+    /// one party would pass for the other's).
+    private func verifies(_ signature: [UInt8], _ request: SignedRequest, _ party: Party, now: Timestamp)
+        throws(KuraError) -> Bool
+    {
+        let v2 = SignedRequest.signingText(
+            instance: instance, party: request.party, method: request.method, pathWithQuery: request.pathWithQuery,
+            timestamp: request.timestamp, nonce: request.nonce, body: request.body)
+        if party.publicKey.isValidSignature(signature, for: Array(v2.utf8)) { return true }
+        guard let sunset = configuration.requestSignatureV1Until, now < sunset else { return false }
+        let v1 = SignedRequest.signingText(
+            method: request.method, pathWithQuery: request.pathWithQuery, timestamp: request.timestamp,
+            nonce: request.nonce, body: request.body)
+        guard party.publicKey.isValidSignature(signature, for: Array(v1.utf8)) else { return false }
+        let holders = try read { db throws(KuraError) in try Queries.parties(holding: party.publicKey, db) }
+        guard holders == [party.id] else { return false }
+        logger.notice(
+            "a request signed with the deprecated kura-request-v1 text", metadata: ["party": "\(party.id)"])
+        return true
     }
 
     private func active(_ party: Party) throws(KuraError) -> Principal {

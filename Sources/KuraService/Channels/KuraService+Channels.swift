@@ -7,7 +7,10 @@ extension KuraService {
     public func openChannel(_ request: OpenChannelRequest, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<Channel>
     {
-        try await command("channel.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
+        let policy = configuration.channels
+        return try await command(
+            "channel.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+        ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
             try Self.requireActive(principal, tx.db)
             let provider = try Queries.requireParty(request.provider, tx.db)
@@ -20,9 +23,11 @@ extension KuraService {
                 expiresAt: request.expiresAt)
             let id = ChannelID.derive(command: context.command, seq: context.seq)
             let available = try Queries.available(principal.id, request.asset, tx.db)
+            // The agent's key as of this command (not of authentication): it becomes the voucher key.
+            let agentKey = try Queries.requireParty(principal.id, tx.db).publicKey
             let events = try Channel.decideOpen(
                 id: id, terms: terms, by: principal.id, now: context.now,
-                context: ChannelContext(agentAvailable: available))
+                context: ChannelContext(agentAvailable: available, agentKey: agentKey, policy: policy))
             try context.append(events, to: "channel/\(id)", &tx)
             guard let channel = Channel.fold(events) else { throw KuraError(.internalError, "open made no channel") }
             return channel

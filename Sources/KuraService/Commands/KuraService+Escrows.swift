@@ -63,6 +63,7 @@ extension KuraService {
         let fees = configuration.fees
         let policy = configuration.disputes
         let opening = disputeRequest
+        let seeder = panelSeeder
         let request: JSONValue = ["escrow": .string(id.rawValue), "action": .string(action.rawValue), "body": body]
         return try await self.command(
             "escrow.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
@@ -71,7 +72,10 @@ extension KuraService {
             let escrow = try Self.decideAndAppend(
                 id, makeCommand(context), actor: principal.id, fees: fees, context, &tx)
             // A dispute lives in its own stream, opened (or, on refund, closed) in the same command.
-            if let opening { try Self.openDispute(escrow, request: opening, policy: policy, fees: fees, context, &tx) }
+            if let opening {
+                try Self.openDispute(
+                    escrow, request: opening, policy: policy, fees: fees, seeder: seeder, context, &tx)
+            }
             if action == .refund { try Self.closeDispute(escrow, context, &tx) }
             return escrow
         }

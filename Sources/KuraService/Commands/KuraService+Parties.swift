@@ -21,7 +21,8 @@ extension KuraService {
             let id = PartyID.derive(command: context.command, seq: context.seq)
             let events = try Party.decideRegister(
                 id: id, name: request.name, roles: Set(request.roles), publicKey: publicKey,
-                apiKeyHash: Self.hashAPIKey(apiKey), by: actor)
+                apiKeyHash: Self.hashAPIKey(apiKey), by: actor,
+                keyHolder: try Queries.parties(holding: publicKey, tx.db).first)
             try context.append(events, to: "party/\(id)", &tx)
             guard let party = Party.fold(events) else {
                 throw KuraError(.internalError, "registration produced no party")
@@ -57,7 +58,8 @@ extension KuraService {
         return value
     }
 
-    /// Suspends, reactivates or revokes a party (operators only).
+    /// Suspends, reactivates or revokes a party (operators only). A suspended or revoked party is refused
+    /// (`403 forbidden`) from its next request on, whichever credential it uses.
     public func changeStatus(of id: PartyID, _ command: PartyCommand, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<Party>
     {

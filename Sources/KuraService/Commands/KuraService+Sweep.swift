@@ -54,7 +54,7 @@ extension KuraService {
             let applied = try await sweepStep("dispute.deadline", request: request, lostRace: [.disputeNotOpen]) {
                 (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
                 try Self.decideDispute(
-                    id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, context, &tx)
+                    id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, seeder: nil, context, &tx)
             }
             if applied { report.disputes.append(id) }
         }
@@ -63,6 +63,9 @@ extension KuraService {
     /// Runs one time-based command of the sweeper, as Kura (no actor, no idempotency key). Returns false when
     /// someone acted between the sweeper's query and the write (confirmed, refunded, settled…): the command
     /// is then refused with `invalid_transition` or one of `lostRace`, and there is nothing left to do.
+    /// Any other failure is this item's alone: it is logged with the item and also returns false, so one bad
+    /// item (a row its stream cannot explain, a failing projection) never keeps the rest of the tick from
+    /// being applied; it is tried again next tick.
     func sweepStep<T: Codable & Sendable>(
         _ operation: String, request: JSONValue, lostRace: Set<KuraError.Code> = [],
         _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
@@ -71,6 +74,15 @@ extension KuraService {
             _ = try await command(operation, request: request, by: nil, idempotencyKey: nil, body)
             return true
         } catch  where error.code == .invalidTransition || lostRace.contains(error.code) {
+            return false
+        } catch {
+            let item = (try? request.canonicalBytes()).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            logger.error(
+                "sweep item failed; the others go on",
+                metadata: [
+                    "operation": "\(operation)", "item": "\(item)", "code": "\(error.code)",
+                    "detail": "\(error.detail)",
+                ])
             return false
         }
     }

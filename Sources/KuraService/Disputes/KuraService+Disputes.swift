@@ -26,20 +26,25 @@ extension KuraService {
         let request: JSONValue = ["dispute": .string(id.rawValue), "action": .string(action.rawValue), "body": body]
         let policy = configuration.disputes
         let fees = configuration.fees
+        let seeder = panelSeeder
         return try await self.command(
             "dispute.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
             try Self.requireActive(principal, tx.db)
             return try Self.decideDispute(
                 id, command, actor: principal.id, policy: policy, fees: fees, arbiterKey: principal.party.publicKey,
-                context, &tx)
+                seeder: seeder, context, &tx)
         }
     }
 
+    /// Seeds panel draws with Kura's own signing key: a deterministic Ed25519 signature over the dispute ID
+    /// and round, which the payer cannot compute and anyone can check with Kura's public key (``Panel``).
+    var panelSeeder: PanelSeeder { PanelSeeder(key: signer.key) }
+
     /// Opens the dispute of an escrow that has just been disputed, in the same command.
     static func openDispute(
-        _ escrow: Escrow, request: DisputeRequest, policy: DisputePolicy, fees: FeeSchedule, _ context: CommandContext,
-        _ tx: inout WriteTransaction
+        _ escrow: Escrow, request: DisputeRequest, policy: DisputePolicy, fees: FeeSchedule, seeder: PanelSeeder,
+        _ context: CommandContext, _ tx: inout WriteTransaction
     ) throws(KuraError) {
         guard let disputeId = escrow.disputeId else {
             throw KuraError(.internalError, "disputed escrow has no dispute")
@@ -48,7 +53,7 @@ extension KuraService {
         let events = try Dispute.decideOpen(
             id: disputeId, escrow: escrow, reason: request.reason, evidence: request.evidence ?? [],
             statement: request.statement, now: context.now,
-            context: DisputeContext(policy: policy, fees: fees, arbiters: arbiters))
+            context: DisputeContext(policy: policy, fees: fees, arbiters: arbiters, seeder: seeder))
         try context.append(events, to: "dispute/\(disputeId)", &tx)
     }
 
@@ -66,12 +71,13 @@ extension KuraService {
     /// Folds the dispute from its stream, decides, appends, and splits the escrow if the dispute resolved.
     static func decideDispute(
         _ id: DisputeID, _ command: DisputeCommand, actor: PartyID?, policy: DisputePolicy, fees: FeeSchedule,
-        arbiterKey: Ed25519.PublicKey?, _ context: CommandContext, _ tx: inout WriteTransaction
+        arbiterKey: Ed25519.PublicKey?, seeder: PanelSeeder?, _ context: CommandContext, _ tx: inout WriteTransaction
     ) throws(KuraError) -> Dispute {
         guard var dispute = try foldDispute(id, &tx) else { throw KuraError(.notFound, "no dispute \(id)") }
         // Reading every active arbiter costs a scan of the parties: only for commands that seat one.
         let arbiters = command.drawsArbiters ? try DisputeQueries.activeArbiters(tx.db) : []
-        let decideContext = DisputeContext(policy: policy, fees: fees, arbiters: arbiters, arbiterKey: arbiterKey)
+        let decideContext = DisputeContext(
+            policy: policy, fees: fees, arbiters: arbiters, arbiterKey: arbiterKey, seeder: seeder)
         let events = try dispute.decide(command, by: actor, now: context.now, context: decideContext)
         try context.append(events, to: "dispute/\(id)", &tx)
         for event in events {

@@ -16,7 +16,8 @@ extension KuraService {
     }
 
     /// The JWK set of ``envelopeKeys`` (RFC 7517, OKP keys of RFC 8037), current key first:
-    /// `{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": base64url, "kid", "alg": "EdDSA", "use": "sig"}]}`.
+    /// `{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": base64url, "kid", "alg": "EdDSA", "use": "sig"}]}`, with
+    /// `alg` as ``ServiceConfiguration/joseAlgorithm`` says (`EdDSA` or `Ed25519`).
     public var jwks: JSONValue {
         let current = envelopeKeyID
         let keys = envelopeKeys.sorted { ($0.key != current ? 1 : 0, $0.key) < ($1.key != current ? 1 : 0, $1.key) }
@@ -25,7 +26,7 @@ extension KuraService {
                 keys.map { kid, key in
                     [
                         "kty": "OKP", "crv": "Ed25519", "x": .string(Base64.urlEncode(key.bytes)), "kid": .string(kid),
-                        "alg": "EdDSA", "use": "sig",
+                        "alg": .string(configuration.joseAlgorithm.rawValue), "use": "sig",
                     ]
                 })
         ]
@@ -103,7 +104,8 @@ extension KuraService {
         // Signed outside the write transaction (the writer is the bottleneck); Ed25519 is deterministic, so a
         // replayed reply is signed to the same envelope while the key is the same.
         let reservation = reply.value
-        let envelope = DecisionEnvelope.sign(reservation.decision, kid: envelopeKeyID, key: signer.key)
+        let envelope = DecisionEnvelope.sign(
+            reservation.decision, kid: envelopeKeyID, key: signer.key, algorithm: configuration.joseAlgorithm)
         return Reply(
             value: ReservationVerifyResponse(
                 reservationId: reservation.id, envelope: envelope, approvedAmount: reservation.amount,

@@ -31,6 +31,7 @@ public struct KuraProjector: Projector {
             CREATE INDEX IF NOT EXISTS escrows_by_payer ON escrows(payer, seq);
             CREATE INDEX IF NOT EXISTS escrows_by_payee ON escrows(payee, seq);
             CREATE INDEX IF NOT EXISTS escrows_due ON escrows(state, due_at);
+            CREATE INDEX IF NOT EXISTS parties_by_key ON parties(json_extract(json, '$.publicKey'));
             CREATE TABLE IF NOT EXISTS nonces(
                 party TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(party, nonce));
             """)
@@ -84,13 +85,17 @@ public struct KuraProjector: Projector {
                 "INSERT INTO parties(id, seq, status, api_key_hash, json) VALUES (?, ?, ?, ?, ?)",
                 .text(party.id.rawValue), .integer(Int64(seq)), .text(party.status.rawValue), .text(apiKeyHash),
                 .text(try Self.text(party.json)))
-        case .statusChanged:
+        case .statusChanged, .keyRotated:
             let id = String(stream.dropFirst("party/".count))
             guard var party = try Queries.party(PartyID(unchecked: id), db) else { return }
             party.apply(event)
             try db.run(
                 "UPDATE parties SET status = ?, json = ? WHERE id = ?", .text(party.status.rawValue),
                 .text(try Self.text(party.json)), .text(id))
+        case .apiKeyRotated(let apiKeyHash):
+            // The old key stops at once: authentication looks the hash up in this row.
+            let id = String(stream.dropFirst("party/".count))
+            try db.run("UPDATE parties SET api_key_hash = ? WHERE id = ?", .text(apiKeyHash), .text(id))
         }
     }
 

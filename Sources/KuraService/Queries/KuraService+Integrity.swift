@@ -44,8 +44,11 @@ extension KuraService {
     }
 
     /// Rebuilds every read model from the log, in one transaction; returns the digests before and after.
-    /// They are equal unless a read model had drifted from the log.
-    public func replay() async throws(KuraError) -> (before: String, after: String, events: UInt64) {
+    /// They are equal unless a read model had drifted from the log. `progress`, if given, hears the count of
+    /// events replayed after each page (on the writer's thread).
+    public func replay(progress: (@Sendable (UInt64) -> Void)? = nil) async throws(KuraError) -> (
+        before: String, after: String, events: UInt64
+    ) {
         let projector = KuraProjector()
         return try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> (String, String, UInt64) in
             let before = try Self.projectionDigest(tx.db)
@@ -57,6 +60,7 @@ extension KuraService {
                 if page.isEmpty { break }
                 for event in page { try projector.apply(event, decoded: nil, tx.db) }
                 count += UInt64(page.count)
+                progress?(count)
             }
             return (before, try Self.projectionDigest(tx.db), count)
         }

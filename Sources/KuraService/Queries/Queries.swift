@@ -28,6 +28,16 @@ enum Queries {
         return try partyCache.value(json)
     }
 
+    /// The parties whose current signing key is `publicKey`: none or one, except in a database from before
+    /// keys were unique (registration and rotation now refuse a key another party holds). Served by the
+    /// `parties_by_key` index on the same expression.
+    static func parties(holding publicKey: Ed25519.PublicKey, _ db: SQLiteConnection) throws(KuraError) -> [PartyID] {
+        let statement = try db.statement(
+            "SELECT id FROM parties WHERE json_extract(json, '$.publicKey') = ? ORDER BY seq")
+        try statement.bind([.text(publicKey.base64)])
+        return try statement.rows { row throws(KuraError) in PartyID(unchecked: row.text(0)) }
+    }
+
     static func partyCount(_ db: SQLiteConnection) throws(KuraError) -> Int {
         Int(try db.scalar("SELECT count(*) FROM parties")?.int64 ?? 0)
     }

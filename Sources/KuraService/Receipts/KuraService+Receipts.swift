@@ -21,6 +21,12 @@ public struct ConsistencyProof: Sendable, Equatable, Codable {
     public var hashes: [String]
 }
 
+extension KuraError.Code {
+    /// No checkpoint issued yet covers what a public read asks for; the checkpointer issues the next one
+    /// within its interval (HTTP 503 with `Retry-After`).
+    public static let checkpointPending = KuraError.Code(rawValue: "checkpoint_pending")
+}
+
 extension KuraService {
     /// The verifier key for Kura's checkpoints: `<name>+<hex key id>+<base64(0x01 || key)>`.
     public var verifierKey: String { signer.verifier.text }
@@ -50,18 +56,10 @@ extension KuraService {
             after = value
         }
         return try read { db throws(KuraError) in
-            var sql = "SELECT idx, json FROM receipts WHERE idx > ?1"
             var bindings: [SQLiteValue] = [.integer(after)]
-            if let party {
-                sql += " AND (payer = ?2 OR payee = ?2)"
-                bindings.append(.text(party.rawValue))
-            }
-            if let kind {
-                sql += " AND kind = ?\(bindings.count + 1)"
-                bindings.append(.text(kind))
-            }
-            sql += " ORDER BY idx LIMIT \(limit + 1)"
-            let statement = try db.statement(sql)
+            if let party { bindings.append(.text(party.rawValue)) }
+            if let kind { bindings.append(.text(kind)) }
+            let statement = try db.statement(Self.receiptPageSQL(party: party != nil, kind: kind != nil, limit: limit))
             try statement.bind(bindings)
             let rows = try statement.rows { row throws(KuraError) in
                 (row.int64(0), try Queries.decode(Receipt.self, row.text(1)))
@@ -69,6 +67,25 @@ extension KuraService {
             let next = rows.count > limit ? String(rows[limit - 1].0) : nil
             return Page(items: rows.prefix(limit).map(\.1), nextCursor: next)
         }
+    }
+
+    /// The query behind one page of ``receipts(party:kind:cursor:limit:)``, with `?1` the cursor, then the
+    /// party and the kind when they are filtered on. Every shape reads at most `limit + 1` index entries per
+    /// index it uses (no scan of the table, no sort of a party's whole history), because the list is public:
+    /// `receipts_by_kind`, `receipts_by_payer(_kind)` and `receipts_by_payee(_kind)` each deliver rows in
+    /// `idx` order. A party's page is the union of its payer and payee pages, each cut at the limit.
+    static func receiptPageSQL(party: Bool, kind: Bool, limit: Int) -> String {
+        let kindTerm = kind ? " AND kind = ?\(party ? 3 : 2)" : ""
+        guard party else {
+            return "SELECT idx, json FROM receipts WHERE idx > ?1\(kindTerm) ORDER BY idx LIMIT \(limit + 1)"
+        }
+        let side = { (column: String) in
+            "SELECT idx FROM (SELECT idx FROM receipts WHERE \(column) = ?2\(kindTerm) AND idx > ?1 ORDER BY idx LIMIT \(limit + 1))"
+        }
+        return """
+            SELECT r.idx, r.json FROM (\(side("payer")) UNION \(side("payee"))) AS page \
+            JOIN receipts AS r ON r.idx = page.idx ORDER BY r.idx LIMIT \(limit + 1)
+            """
     }
 
     /// The checkpoint at exactly `size` (default: the current size), signing and keeping it if it is new.
@@ -127,9 +144,33 @@ extension KuraService {
     }
 
     /// The offline-verifiable bundle of DESIGN section 6 for receipt `index`, against the checkpoint at
-    /// `size` (default: the current size).
+    /// `size` (default: the current size), signing and keeping that checkpoint if it is new. For the operator's
+    /// tools (`kura receipts bundle --db`); the public route serves ``bundle(_:at:)`` of an issued checkpoint.
     public func bundle(_ index: UInt64, size requested: UInt64? = nil) async throws(KuraError) -> JSONValue {
-        let checkpoint = try await checkpoint(size: requested)
+        try bundle(index, at: try await checkpoint(size: requested))
+    }
+
+    // MARK: The public read path: issued checkpoints only, never a write
+
+    /// The checkpoint of exactly `size` already issued with the current key, if any. Reads only: the public
+    /// routes serve issued checkpoints (the checkpointer's, or the operator's) and never sign or store one, so
+    /// an unauthenticated caller can neither make Kura write nor make it sign on demand.
+    public func issuedCheckpoint(size: UInt64) throws(KuraError) -> CheckpointRecord? {
+        guard size <= UInt64(Int64.max) else { return nil }
+        return try read { db throws(KuraError) in
+            let statement = try db.statement(
+                "SELECT size, root, key_name, note FROM checkpoints WHERE size = ? AND key_name = ?")
+            try statement.bind([.integer(Int64(size)), .text(signer.name)])
+            return try statement.rows { row throws(KuraError) in
+                CheckpointRecord(
+                    size: UInt64(row.int64(0)), rootHash: Base64.encode(row.bytes(1)), keyName: row.text(2),
+                    note: row.text(3))
+            }.first
+        }
+    }
+
+    /// The bundle for receipt `index` against a checkpoint already issued (reads only).
+    public func bundle(_ index: UInt64, at checkpoint: CheckpointRecord) throws(KuraError) -> JSONValue {
         guard index < checkpoint.size else {
             throw KuraError(.notFound, "receipt \(index) is not in the tree of size \(checkpoint.size)")
         }

@@ -22,6 +22,9 @@ final class ReceiptLog: @unchecked Sendable {
             payer TEXT NOT NULL, payee TEXT NOT NULL, json TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS receipts_by_payer ON receipts(payer, idx);
         CREATE INDEX IF NOT EXISTS receipts_by_payee ON receipts(payee, idx);
+        CREATE INDEX IF NOT EXISTS receipts_by_kind ON receipts(kind, idx);
+        CREATE INDEX IF NOT EXISTS receipts_by_payer_kind ON receipts(payer, kind, idx);
+        CREATE INDEX IF NOT EXISTS receipts_by_payee_kind ON receipts(payee, kind, idx);
         CREATE TABLE IF NOT EXISTS merkle_nodes(
             level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS checkpoints(

@@ -76,6 +76,18 @@ extension KuraService {
         return try ReputationAttestation.sign(report, checkpointNote: checkpoint.note, signer: signer)
     }
 
+    /// ``reputationAttestation(of:asOf:)`` at a checkpoint already issued, for the public route: it reads and
+    /// signs the report, and never writes (no checkpoint is signed or stored on a public read).
+    public func reputationAttestation(of party: PartyID, at checkpoint: CheckpointRecord) throws(KuraError)
+        -> ReputationAttestation
+    {
+        let report = try reputation(of: party, asOf: checkpoint.size)
+        guard checkpoint.rootHash == report.checkpoint.rootHash else {
+            throw KuraError(.internalError, "the reputation rows and the receipt tree disagree at \(checkpoint.size)")
+        }
+        return try ReputationAttestation.sign(report, checkpointNote: checkpoint.note, signer: signer)
+    }
+
     /// The Meishi passport: the party record and its current reputation, freshly signed by Kura. Public.
     public func meishiPassport(_ id: PartyID) throws(KuraError) -> Passport {
         let party = try party(id)

@@ -91,17 +91,18 @@ public struct ChainReceiptAsk: Codable, Sendable, Equatable {
 }
 
 extension KuraService {
-    /// The rail of `network`, or the only one when it is not named.
+    /// The rail of `network`, or the only one when it is not named. A network or asset this server has no rail for
+    /// is the request's mistake (400 `invalid_request`), not an outage: retrying cannot help.
     func solanaRail(named network: String?) throws(KuraError) -> SolanaRail {
         if let network {
             guard let rail = solanaRail(network) else {
-                throw KuraError(.railUnavailable, "Kura has no Solana rail on \(network)")
+                throw KuraError(.invalidRequest, "Kura has no Solana rail on \(network)")
             }
             return rail
         }
         guard configuration.solana.count == 1, let rail = configuration.solana.first else {
             throw KuraError(
-                configuration.solana.isEmpty ? .railUnavailable : .invalidRequest,
+                .invalidRequest,
                 configuration.solana.isEmpty ? "Kura has no Solana rail" : "name the network: Kura has several")
         }
         return rail
@@ -123,7 +124,7 @@ extension KuraService {
         guard ask.rail == "solana" else { throw KuraError(.invalidRequest, "rail must be solana") }
         let rail = try solanaRail(named: ask.network)
         guard let token = rail.asset(ask.asset) else {
-            throw KuraError(.railUnavailable, "\(ask.asset) is not handled on \(rail.network)")
+            throw KuraError(.invalidRequest, "\(ask.asset) is not handled on \(rail.network)")
         }
         let destination: SolanaPublicKey
         do { destination = try SolanaPublicKey(base58: ask.destination) } catch {
@@ -139,7 +140,8 @@ extension KuraService {
                 Self.placeholderRequest(ask, party, rail, token, destination, now), party: target,
                 available: try Queries.available(party, ask.asset, db),
                 withdrawnToday: try Amount(
-                    units: SolanaProjection.withdrawn(party, ask.asset, day: now.milliseconds / SolanaProjection.dayMs, db)),
+                    units: SolanaProjection.withdrawn(
+                        party, ask.asset, day: now.milliseconds / SolanaProjection.dayMs, db)),
                 limits: limits)
         }
         let signed = try await treasuryTransfer(rail, token, destination, amount: ask.amount.units)
@@ -198,14 +200,17 @@ extension KuraService {
     }
 
     /// Records what the chain said about a pending withdrawal (nothing once it is decided).
-    func observeWithdrawal(_ id: WithdrawalID, _ observed: SolanaObservation) async throws(KuraError) -> WithdrawalView {
+    func observeWithdrawal(_ id: WithdrawalID, _ observed: SolanaObservation) async throws(KuraError) -> WithdrawalView
+    {
         let now = clock.now()
         return try await command(
             "withdrawal.observe", request: ["withdrawal": .string(id.rawValue)], by: nil, idempotencyKey: nil
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> WithdrawalView in
             let stream = SolanaWithdrawal.stream(id)
             let history = try CommandContext.history(stream, SolanaWithdrawalEvent.init, &tx)
-            guard let withdrawal = SolanaWithdrawal.fold(history) else { throw KuraError(.notFound, "no withdrawal \(id)") }
+            guard let withdrawal = SolanaWithdrawal.fold(history) else {
+                throw KuraError(.notFound, "no withdrawal \(id)")
+            }
             let events = withdrawal.decide(observed, now: now)
             try context.append(events, to: stream, &tx)
             guard let after = SolanaWithdrawal.fold(history + events) else {
@@ -226,7 +231,8 @@ extension KuraService {
         var decided = 0
         for withdrawal in undecided.withdrawals {
             let request = withdrawal.request
-            guard let rail = solanaRail(request.network), let signature = try? SolanaSignature(base58: request.signature),
+            guard let rail = solanaRail(request.network),
+                let signature = try? SolanaSignature(base58: request.signature),
                 let blockhash = try? SolanaHash(base58: request.blockhash),
                 let observed = await SolanaChain.observe(signature, blockhash: blockhash, rail: rail),
                 observed != .pending
@@ -323,7 +329,10 @@ extension KuraService {
         var credited: (SolanaAsset, UInt64)?
         for token in rail.assets {
             let incoming: IncomingTransfer
-            do { incoming = try IncomingTransfer.read(fetched.transaction, into: rail.treasuryAccount(token), mint: token.mint) } catch {
+            do {
+                incoming = try IncomingTransfer.read(
+                    fetched.transaction, into: rail.treasuryAccount(token), mint: token.mint)
+            } catch {
                 throw KuraError(.transferRefused, "the transaction does not decode: \(error.detail)")
             }
             guard incoming.amount > 0 else { continue }
@@ -363,9 +372,12 @@ extension KuraService {
         }
         guard let fetched else {
             throw KuraError(
-                .transferRefused, "transaction \(signature) is not \(rail.receiptCommitment.rawValue) on \(rail.network)")
+                .transferRefused,
+                "transaction \(signature) is not \(rail.receiptCommitment.rawValue) on \(rail.network)")
         }
-        guard fetched.error == nil else { throw KuraError(.transferRefused, "transaction \(signature) failed on chain") }
+        guard fetched.error == nil else {
+            throw KuraError(.transferRefused, "transaction \(signature) failed on chain")
+        }
         guard fetched.transaction.id == signature else {
             throw KuraError(.transferRefused, "the endpoint answered another transaction")
         }
@@ -389,7 +401,9 @@ extension KuraService {
             payTo = try SolanaPublicKey(base58: ask.payTo)
             mint = try SolanaPublicKey(base58: ask.asset)
         } catch { throw KuraError(.invalidRequest, error.detail) }
-        if try read({ db throws(KuraError) in try SolanaProjection.chainReceipt(signature: signature.base58, db) }) != nil {
+        if try read({ db throws(KuraError) in try SolanaProjection.chainReceipt(signature: signature.base58, db) })
+            != nil
+        {
             throw KuraError(.transferUsed, "transaction \(signature) was already accepted as a receipt")
         }
         let fetched = try await fetchLanded(signature, rail)

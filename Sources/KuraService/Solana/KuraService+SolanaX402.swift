@@ -73,7 +73,8 @@ extension KuraService {
             return refused(X402Refusal(.duplicateSettlement, "this transaction is being settled by another request"))
         }
         defer { solanaInFlight.end(key) }
-        let payloadHash = Hex.encode(SHA256.hash((try? JSONValue(encoding: request.paymentPayload).canonicalBytes()) ?? []))
+        let payloadHash = Hex.encode(
+            SHA256.hash((try? JSONValue(encoding: request.paymentPayload).canonicalBytes()) ?? []))
         let identifier = try? PaymentIdentifier.id(in: request.paymentPayload.extensions)
         do throws(X402Refusal) {
             if let existing = try solanaPaymentState(key, reason: .unexpectedSettleError) {
@@ -211,7 +212,8 @@ extension KuraService {
         case .failed:
             let failure = existing.failure
             throw X402Refusal(
-                X402Reason(rawValue: failure?.reason ?? "transaction_failed"), failure?.detail ?? "the transaction failed")
+                X402Reason(rawValue: failure?.reason ?? "transaction_failed"),
+                failure?.detail ?? "the transaction failed")
         case .submitted:
             guard let signature = try? SolanaSignature(base58: record.signature),
                 let tx = try? SolanaTransaction(base64: record.transaction)
@@ -223,7 +225,9 @@ extension KuraService {
 
     /// The payment recorded for a message hash, if any.
     func solanaPaymentState(_ messageHash: String, reason: X402Reason) throws(X402Refusal) -> SolanaPayment? {
-        do { return try read { db throws(KuraError) in try SolanaProjection.payment(messageHash: messageHash, db) } } catch {
+        do {
+            return try read { db throws(KuraError) in try SolanaProjection.payment(messageHash: messageHash, db) }
+        } catch {
             throw X402Refusal(reason, "cannot read the log: \(error.detail)")
         }
     }

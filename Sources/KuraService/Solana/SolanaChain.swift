@@ -11,7 +11,8 @@ enum SolanaChain {
     /// The blockhash is asked first, at `finalized` (every fork descends from the finalized bank and block
     /// heights only grow, so a blockhash invalid there is invalid everywhere), the status second: an unknown
     /// signature whose blockhash had already expired can never land.
-    static func observe(_ signature: SolanaSignature, blockhash: SolanaHash, rail: SolanaRail) async -> SolanaObservation?
+    static func observe(_ signature: SolanaSignature, blockhash: SolanaHash, rail: SolanaRail) async
+        -> SolanaObservation?
     {
         do {
             let stillValid = try await rail.rpc.isBlockhashValid(blockhash, commitment: .finalized)
@@ -33,7 +34,8 @@ enum SolanaChain {
     }
 
     /// Polls until the transaction is decided or `confirmTimeoutMs` passes (then `.pending`).
-    static func await(_ signature: SolanaSignature, blockhash: SolanaHash, rail: SolanaRail) async -> SolanaObservation {
+    static func await(_ signature: SolanaSignature, blockhash: SolanaHash, rail: SolanaRail) async -> SolanaObservation
+    {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .milliseconds(rail.confirmTimeoutMs))
         while true {

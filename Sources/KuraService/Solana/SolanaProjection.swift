@@ -169,8 +169,9 @@ enum SolanaProjection {
     }
 
     /// The undecided: pending withdrawals and submitted payments, oldest first.
-    static func undecided(_ db: SQLiteConnection) throws(KuraError) -> (withdrawals: [SolanaWithdrawal], payments: [SolanaPayment])
-    {
+    static func undecided(_ db: SQLiteConnection) throws(KuraError) -> (
+        withdrawals: [SolanaWithdrawal], payments: [SolanaPayment]
+    ) {
         let w = try db.statement("SELECT json FROM withdrawals WHERE state = 'pending' ORDER BY seq LIMIT 500")
         let withdrawals = try w.rows({ row throws(KuraError) in row.text(0) }).map { text throws(KuraError) in
             try Queries.decode(SolanaWithdrawal.self, text)

@@ -11,8 +11,9 @@ public struct SolanaAsset: Sendable, Equatable {
     public var decimals: UInt8
     public var tokenProgram: SolanaPublicKey
 
-    public init(asset: Asset, mint: SolanaPublicKey, decimals: UInt8, tokenProgram: SolanaPublicKey = SolanaPrograms.token)
-    {
+    public init(
+        asset: Asset, mint: SolanaPublicKey, decimals: UInt8, tokenProgram: SolanaPublicKey = SolanaPrograms.token
+    ) {
         self.asset = asset
         self.mint = mint
         self.decimals = decimals
@@ -51,7 +52,8 @@ public struct SolanaRail: Sendable {
         network: SolanaNetwork, rpc: any SolanaRPC, feePayer: Ed25519.SecretKey, treasury: Ed25519.SecretKey? = nil,
         assets: [SolanaAsset] = [],
         withdrawalLimits: WithdrawalLimits = WithdrawalLimits(
-            perWithdrawal: (try? Amount(units: 1_000_000_000)) ?? .zero, perDay: (try? Amount(units: 10_000_000_000)) ?? .zero)
+            perWithdrawal: (try? Amount(units: 1_000_000_000)) ?? .zero,
+            perDay: (try? Amount(units: 10_000_000_000)) ?? .zero)
     ) {
         self.network = network
         self.rpc = rpc

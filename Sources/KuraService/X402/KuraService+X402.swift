@@ -23,7 +23,8 @@ extension KuraService {
         var signers = [KuraNetwork.wildcard: [signer.key.publicKey.base64]]
         if !solana.signers.isEmpty { signers[SolanaNetwork.wildcard] = solana.signers }
         return SupportedResponse(
-            kinds: KuraScheme.allCases.map { SupportedKind(scheme: $0.rawValue, network: x402Network.id) } + solana.kinds,
+            kinds: KuraScheme.allCases.map { SupportedKind(scheme: $0.rawValue, network: x402Network.id) }
+                + solana.kinds,
             extensions: [PaymentIdentifier.name], signers: signers)
     }
 

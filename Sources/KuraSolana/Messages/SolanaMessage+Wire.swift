@@ -61,7 +61,8 @@ extension SolanaMessage {
                 let table = try SolanaPublicKey(bytes: reader.take(32, "a lookup table's address"))
                 let writable = try reader.shortBytes("a lookup's writable indexes")
                 let readonly = try reader.shortBytes("a lookup's read-only indexes")
-                lookups.append(AddressTableLookup(accountKey: table, writableIndexes: writable, readonlyIndexes: readonly))
+                lookups.append(
+                    AddressTableLookup(accountKey: table, writableIndexes: writable, readonlyIndexes: readonly))
             }
         }
         try self.init(

@@ -28,7 +28,8 @@ public struct SolanaTransaction: Sendable, Equatable, Hashable {
         guard signatures.count == Int(message.header.numRequiredSignatures) else {
             throw SolanaError(
                 .signatureCount,
-                "the message needs \(message.header.numRequiredSignatures) signatures, the transaction has \(signatures.count)")
+                "the message needs \(message.header.numRequiredSignatures) signatures, the transaction has \(signatures.count)"
+            )
         }
         self.message = message
         self.messageBytes = message.bytes
@@ -60,7 +61,8 @@ public struct SolanaTransaction: Sendable, Equatable, Hashable {
         guard signatures.count == Int(message.header.numRequiredSignatures) else {
             throw SolanaError(
                 .signatureCount,
-                "the message needs \(message.header.numRequiredSignatures) signatures, the transaction has \(signatures.count)")
+                "the message needs \(message.header.numRequiredSignatures) signatures, the transaction has \(signatures.count)"
+            )
         }
         self.signatures = signatures
         self.message = message

@@ -5,7 +5,8 @@ import KuraCrypto
 /// previous hash, and each hash recomputed from the stored fields. Streams rows; memory stays flat
 /// but for one integer per stream.
 enum ChainVerifier {
-    static func verify(_ db: SQLiteConnection) throws(KuraError) -> ChainReport {
+    /// `progress`, if given, hears the count of events checked every 4,096 events.
+    static func verify(_ db: SQLiteConnection, progress: ((UInt64) -> Void)? = nil) throws(KuraError) -> ChainReport {
         let statement = try db.statement("SELECT \(Schema.eventColumns) FROM events ORDER BY seq")
         var head = LogHead.empty
         var versions: [String: UInt64] = [:]
@@ -37,6 +38,7 @@ enum ChainVerifier {
             versions[stream] = version
             head = LogHead(seq: seq, hash: hash)
             count += 1
+            if let progress, count & 4095 == 0 { progress(count) }
         }
         return ChainReport(count: count, head: head, failure: nil)
     }

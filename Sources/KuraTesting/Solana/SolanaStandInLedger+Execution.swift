@@ -20,7 +20,9 @@ extension SolanaStandInLedger {
     }
 
     /// `simulateTransaction` with signature verification: the error the transaction would end in, and logs.
-    public func simulate(_ transaction: SolanaTransaction) throws(StandInRPCError) -> (error: JSONValue?, logs: [String]) {
+    public func simulate(_ transaction: SolanaTransaction) throws(StandInRPCError) -> (
+        error: JSONValue?, logs: [String]
+    ) {
         try state.withLock { state throws(StandInRPCError) in
             state.simulateCalls += 1
             try Self.verifySignatures(transaction)

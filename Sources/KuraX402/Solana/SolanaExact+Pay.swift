@@ -44,7 +44,8 @@ extension SolanaExact {
             .transferChecked(
                 program: tokenProgram,
                 source: AssociatedTokenAccount.address(owner: owner, mint: mint, tokenProgram: tokenProgram),
-                mint: mint, destination: AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: tokenProgram),
+                mint: mint,
+                destination: AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: tokenProgram),
                 authority: owner, amount: requirements.amount.units, decimals: decimals),
             .memo(memo),
         ]

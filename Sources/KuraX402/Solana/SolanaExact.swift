@@ -67,7 +67,8 @@ public enum SolanaExact {
             throw X402Refusal(.unsupportedScheme, "only scheme 'exact' is settled on Solana")
         }
         guard requirements.network == policy.network.id else {
-            throw X402Refusal(.invalidNetwork, "this facilitator settles on \(policy.network), not \(requirements.network)")
+            throw X402Refusal(
+                .invalidNetwork, "this facilitator settles on \(policy.network), not \(requirements.network)")
         }
         guard payment.accepted.network == requirements.network else {
             throw X402Refusal(.svmNetworkMismatch, "the payment is for network '\(payment.accepted.network)'")
@@ -87,11 +88,13 @@ public enum SolanaExact {
         }
         let message = transaction.message
         guard message.feePayer == feePayer else {
-            throw X402Refusal(.svmFeePayerNotManaged, "the transaction's fee payer is \(message.feePayer), not \(feePayer)")
+            throw X402Refusal(
+                .svmFeePayerNotManaged, "the transaction's fee payer is \(message.feePayer), not \(feePayer)")
         }
         let instructions = message.instructions
         guard (3...6).contains(instructions.count) else {
-            throw X402Refusal(.svmInstructionsLength, "the transaction has \(instructions.count) instructions, not 3 to 6")
+            throw X402Refusal(
+                .svmInstructionsLength, "the transaction has \(instructions.count) instructions, not 3 to 6")
         }
         guard case .setComputeUnitLimit? = try? DecodedInstruction.decode(instructions[0], in: message) else {
             throw X402Refusal(.svmComputeLimit, "the first instruction must be SetComputeUnitLimit")
@@ -143,7 +146,8 @@ public enum SolanaExact {
             let transaction = try? SolanaTransaction(base64: encoded)
         else { return nil }
         for instruction in transaction.message.instructions {
-            if case .transferChecked(let transfer)? = try? DecodedInstruction.decode(instruction, in: transaction.message),
+            if case .transferChecked(let transfer)? = try? DecodedInstruction.decode(
+                instruction, in: transaction.message),
                 let authority = transfer.authority.staticKey
             {
                 return authority.base58
@@ -181,7 +185,8 @@ public enum SolanaExact {
             if program == SolanaPrograms.memo {
                 memos.append(instruction.data)
             } else if program != SolanaPrograms.lighthouse {
-                throw X402Refusal(optionalReasons[i], "instruction \(i + 4) calls \(program), neither Memo nor Lighthouse")
+                throw X402Refusal(
+                    optionalReasons[i], "instruction \(i + 4) calls \(program), neither Memo nor Lighthouse")
             }
         }
         if case .string(let memo)? = expected, !memo.isEmpty {

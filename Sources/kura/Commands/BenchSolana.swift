@@ -63,7 +63,8 @@ struct BenchSolana: AsyncParsableCommand {
             }
             print(
                 String(
-                    format: "exact payload verification (offline): %9.0f payloads/s (%.0f%% of the signature rate)", exact,
+                    format: "exact payload verification (offline): %9.0f payloads/s (%.0f%% of the signature rate)",
+                    exact,
                     100 * exact / ed25519))
         }
     }

@@ -37,7 +37,8 @@ struct Replay: AsyncParsableCommand {
         abstract: "Rebuild the read models (parties, balances, escrows) from the event log.",
         discussion: """
             Exits 0 when the rebuilt models equal the live ones, 65 when they had drifted (they are then \
-            replaced by the rebuilt ones). Also checks the ledger invariants.
+            replaced by the rebuilt ones). Also checks the ledger invariants. On a terminal, progress with a \
+            rate and an estimate goes to stderr.
 
             Example: kura replay --db kura.sqlite
             """)
@@ -48,7 +49,10 @@ struct Replay: AsyncParsableCommand {
         try await reportingErrors {
             let service = try LocalService.open(path: database.db)
             defer { service.store.close() }
-            let result = try await service.replay()
+            let progress = ProgressReporter(
+                "replay", unit: .count("events"), total: try service.store.head().seq, json: json)
+            let result = try await service.replay { progress.update(done: $0) }
+            progress.finish()
             let violations = try service.ledgerViolations()
             if json {
                 printJSON([

@@ -4,10 +4,13 @@ import KuraCore
 import KuraCrypto
 import KuraService
 
-/// `kura party add|show`.
+/// `kura party add|show|suspend|reactivate|revoke|rotate-key|rotate-api-key`.
 struct PartyCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "party", abstract: "Register and inspect parties.", subcommands: [Add.self, Show.self])
+        commandName: "party", abstract: "Register, inspect and administer parties.",
+        subcommands: [
+            Add.self, Show.self, Suspend.self, Reactivate.self, Revoke.self, RotateKey.self, RotateAPIKey.self,
+        ])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

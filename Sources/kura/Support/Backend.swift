@@ -4,6 +4,7 @@ import KuraClient
 import KuraCore
 import KuraCrypto
 import KuraService
+import KuraStore
 import Logging
 
 /// What a command talks to: the database directly (`--db`) or a server (`--server`). Both answer with
@@ -11,6 +12,11 @@ import Logging
 protocol Backend: Sendable {
     func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration
     func party(_ id: PartyID) async throws -> Party
+    // Party administration (implemented in Support/Backend+Parties.swift).
+    func changeStatus(of id: PartyID, _ action: PartyAction, idempotencyKey: String?) async throws -> Party
+    func rotateKey(of id: PartyID, to newKey: Ed25519.SecretKey, idempotencyKey: String?) async throws
+        -> PartyRegistration
+    func rotateAPIKey(of id: PartyID, idempotencyKey: String?) async throws -> PartyRegistration
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView
     /// A deposit proven on chain: `{rail: "solana", tx, network?}`.
@@ -26,6 +32,8 @@ protocol Backend: Sendable {
     func receipt(_ index: UInt64) async throws -> Receipt
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue
     func checkpointNote() async throws -> String
+    /// How many receipts the log holds (for progress; a server answers with its checkpoint's size).
+    func receiptCount() async throws -> UInt64
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue
     func close() async
     // Disputes
@@ -55,14 +63,17 @@ protocol Backend: Sendable {
     func prices() async throws -> [Price]
 }
 
-/// `--db FILE | --server URL`, with `--api-key` (or `KURA_API_KEY`) for a server and `--as PARTY` locally.
+/// `--db FILE | --server URL`, with `--api-key-file` (or `KURA_API_KEY`, or `--api-key`) for a server and
+/// `--as PARTY` locally.
 struct TargetOptions: ParsableArguments {
     @Option(help: "Work on this local database file.")
     var db: String?
     @Option(help: "Work against a Kura server, e.g. http://127.0.0.1:8402.")
     var server: String?
-    @Option(help: "API key for --server (default: $KURA_API_KEY).")
+    @Option(help: ArgumentHelp(APIKeySource.flagHelp))
     var apiKey: String?
+    @Option(help: ArgumentHelp(APIKeySource.fileHelp))
+    var apiKeyFile: String?
     @Option(name: .customLong("as"), help: "With --db: act as this party (default: the operator).")
     var actingAs: String?
 
@@ -76,8 +87,8 @@ struct TargetOptions: ParsableArguments {
     /// Opens the backend the options name (default: `--db kura.sqlite`); a local one with `configuration`.
     func open(configuration: ServiceConfiguration = .init()) async throws -> any Backend {
         if let server {
-            guard let key = apiKey ?? ProcessInfo.processInfo.environment["KURA_API_KEY"], !key.isEmpty else {
-                throw ValidationError("--server needs --api-key or KURA_API_KEY")
+            guard let key = try APIKeySource.resolve(flag: apiKey, file: apiKeyFile) else {
+                throw ValidationError("--server needs --api-key-file, KURA_API_KEY or --api-key")
             }
             return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
         }
@@ -98,9 +109,9 @@ struct TargetOptions: ParsableArguments {
 enum LocalService {
     static func open(
         path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning,
-        configuration: ServiceConfiguration = .init()
+        configuration: ServiceConfiguration = .init(), observer: (any StoreObserver)? = nil
     ) throws(KuraError) -> KuraService {
-        let store = try KuraService.openStore(path: path, create: false)
+        let store = try KuraService.openStore(path: path, create: false, observer: observer)
         let signer = try KeyFile.load(path + ".key")
         var logger = Logger(label: "kura")
         logger.logLevel = logLevel
@@ -166,6 +177,7 @@ struct LocalBackend: Backend {
         try await service.bundle(index, size: size)
     }
     func checkpointNote() async throws -> String { try await service.checkpoint().note }
+    func receiptCount() async throws -> UInt64 { try service.receiptCount() }
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
         try JSONValue(encoding: service.consistency(from: from, to: to))
     }
@@ -270,6 +282,12 @@ struct RemoteBackend: Backend {
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
         try await remote { () async throws(KuraClientError) in try await client.consistency(from: from, to: to) }
     }
+    func receiptCount() async throws -> UInt64 {
+        let note = try await checkpointNote()
+        do { return try Checkpoint.parse(SignedNote(parsing: note).text).size } catch {
+            throw KuraError(.internalError, "the server's checkpoint does not parse: \(error)")
+        }
+    }
     func close() async {}
     func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
         -> Dispute
@@ -311,7 +329,7 @@ struct RemoteBackend: Backend {
         }
     }
 
-    private func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
+    func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
         do { return try await body() } catch { throw error.kuraError }
     }
 }

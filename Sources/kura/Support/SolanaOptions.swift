@@ -21,18 +21,47 @@ struct SolanaOptions: ParsableArguments {
     @Option(
         help: "A token, ASSET=MINT:DECIMALS or ASSET=MINT:DECIMALS:token-2022 (e.g. USDC=EPjF…Dt1v:6); repeatable.")
     var solanaAsset: [String] = []
-    @Option(help: "The commitment settlements and withdrawals wait for: processed, confirmed, finalized.")
-    var solanaCommitment: String = SolanaCommitment.confirmed.rawValue
-    @Option(help: "The commitment deposits and on-chain receipts must have reached.")
-    var solanaReceiptCommitment: String = SolanaCommitment.finalized.rawValue
-    @Option(help: "Milliseconds a settle or withdrawal waits for its confirmation before answering pending.")
-    var solanaConfirmTimeoutMs: Int64 = 30_000
-    @Option(help: "The largest withdrawal, in atomic units.")
-    var solanaWithdrawalMax: UInt64 = 1_000_000_000
-    @Option(help: "The most one party may withdraw in a UTC day, in atomic units.")
-    var solanaWithdrawalDailyMax: UInt64 = 10_000_000_000
-    @Option(help: "The highest compute unit price an x402 payment may offer, micro-lamports.")
-    var solanaMaxComputeUnitPrice: UInt64 = 5_000_000
+    @Option(
+        help:
+            "The commitment settlements and withdrawals wait for: processed, confirmed, finalized (default confirmed).")
+    var solanaCommitment: String?
+    @Option(help: "The commitment deposits and on-chain receipts must have reached (default finalized).")
+    var solanaReceiptCommitment: String?
+    @Option(
+        help: "Milliseconds a settle or withdrawal waits for its confirmation before answering pending (default 30000)."
+    )
+    var solanaConfirmTimeoutMs: Int64?
+    @Option(help: "The largest withdrawal, in atomic units (default 1000000000).")
+    var solanaWithdrawalMax: UInt64?
+    @Option(help: "The most one party may withdraw in a UTC day, in atomic units (default 10000000000).")
+    var solanaWithdrawalDailyMax: UInt64?
+    @Option(help: "The highest compute unit price an x402 payment may offer, micro-lamports (default 5000000).")
+    var solanaMaxComputeUnitPrice: UInt64?
+
+    /// The flags' names (without dashes) that may be given several times, one per network or asset.
+    static let repeatableNames = [
+        "solana-rpc", "solana-network", "solana-fee-payer-key", "solana-treasury-key", "solana-asset",
+    ]
+    /// The flags' names (without dashes) given at most once.
+    static let singleNames = [
+        "solana-commitment", "solana-receipt-commitment", "solana-confirm-timeout-ms", "solana-withdrawal-max",
+        "solana-withdrawal-daily-max", "solana-max-compute-unit-price",
+    ]
+
+    /// The values given, by flag name (for `kura serve`'s settings).
+    var given: [String: [String]] {
+        var given: [String: [String]] = [:]
+        for (name, values) in zip(
+            Self.repeatableNames, [solanaRpc, solanaNetwork, solanaFeePayerKey, solanaTreasuryKey, solanaAsset])
+        where !values.isEmpty { given[name] = values }
+        let single: [String?] = [
+            solanaCommitment, solanaReceiptCommitment, solanaConfirmTimeoutMs.map { String($0) },
+            solanaWithdrawalMax.map { String($0) }, solanaWithdrawalDailyMax.map { String($0) },
+            solanaMaxComputeUnitPrice.map { String($0) },
+        ]
+        for case (let name, let value?) in zip(Self.singleNames, single) { given[name] = [value] }
+        return given
+    }
 
     func validate() throws {
         guard solanaRpc.count == solanaNetwork.count, solanaFeePayerKey.count == solanaNetwork.count else {
@@ -41,7 +70,8 @@ struct SolanaOptions: ParsableArguments {
         guard solanaTreasuryKey.isEmpty || solanaTreasuryKey.count == solanaNetwork.count else {
             throw ValidationError("give --solana-treasury-key once per network, or not at all")
         }
-        for text in [solanaCommitment, solanaReceiptCommitment] where SolanaCommitment(rawValue: text) == nil {
+        for case let text? in [solanaCommitment, solanaReceiptCommitment] where SolanaCommitment(rawValue: text) == nil
+        {
             throw ValidationError("unknown commitment \(text)")
         }
         _ = try assets()
@@ -77,12 +107,12 @@ struct SolanaOptions: ParsableArguments {
                 rpc: SolanaRPCClient(url: solanaRpc[i], logger: logger), feePayer: feePayer, treasury: treasury,
                 assets: tokens,
                 withdrawalLimits: WithdrawalLimits(
-                    perWithdrawal: try Amount(units: solanaWithdrawalMax),
-                    perDay: try Amount(units: solanaWithdrawalDailyMax)))
-            rail.commitment = SolanaCommitment(rawValue: solanaCommitment) ?? .confirmed
-            rail.receiptCommitment = SolanaCommitment(rawValue: solanaReceiptCommitment) ?? .finalized
-            rail.confirmTimeoutMs = max(0, solanaConfirmTimeoutMs)
-            rail.maxComputeUnitPrice = solanaMaxComputeUnitPrice
+                    perWithdrawal: try Amount(units: solanaWithdrawalMax ?? 1_000_000_000),
+                    perDay: try Amount(units: solanaWithdrawalDailyMax ?? 10_000_000_000)))
+            rail.commitment = solanaCommitment.flatMap(SolanaCommitment.init(rawValue:)) ?? .confirmed
+            rail.receiptCommitment = solanaReceiptCommitment.flatMap(SolanaCommitment.init(rawValue:)) ?? .finalized
+            rail.confirmTimeoutMs = max(0, solanaConfirmTimeoutMs ?? 30_000)
+            rail.maxComputeUnitPrice = solanaMaxComputeUnitPrice ?? 5_000_000
             return rail
         }
     }
