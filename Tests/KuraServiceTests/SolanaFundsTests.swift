@@ -94,6 +94,26 @@ struct SolanaFundsTests {
         await world.close()
     }
 
+    @Test("a network or an asset this server has no rail for is the request's mistake: 400, nothing written")
+    func noRail() async throws {
+        let world = try await SolanaWorld.make()
+        let party = try await Self.funded(world)
+        let before = try world.seq()
+        var elsewhere = try Self.ask(5)
+        elsewhere.network = "solana:4uhcVJyU9pJkvQyS88uRDiswHXSCkY3z"
+        var unknownAsset = try Self.ask(5)
+        unknownAsset.asset = try Asset("EURC")
+        for ask in [elsewhere, unknownAsset] {
+            let refusal = await #expect(throws: KuraError.self) {
+                try await world.service.withdrawToSolana(
+                    ask, from: party.id, by: world.db.principal(party), idempotencyKey: nil)
+            }
+            #expect(refusal?.code == .invalidRequest, "\(String(describing: refusal))")
+        }
+        #expect(try world.seq() == before && world.ledger.sendCalls == 0)
+        await world.close()
+    }
+
     @Test("a transfer the cluster refuses fails and returns the funds")
     func failedReturnsFunds() async throws {
         let world = try await SolanaWorld.make()
