@@ -9,6 +9,7 @@
 #
 #   scripts/check-x402-svm.sh                    # needs python3 with venv, PyPI, and a debug build
 #   X402_SDK_VERSION='==2.25.0' scripts/check-x402-svm.sh
+#   X402_SVM_RECORD=/tmp/p.json scripts/check-x402-svm.sh   # CI (scripts/test.sh): check live, record elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${KURA_BIN_DIR:-.build/debug}"
@@ -47,4 +48,4 @@ PY
 wait_line "$work/kura.out" "listening on"
 kura="$(sed -n 's/^listening on \(.*\)$/\1/p' "$work/kura.out")"
 
-"$venv/bin/python" scripts/check-x402-svm.py "$kura" "$standin" Fixtures/solana/sdk-payloads.json
+"$venv/bin/python" scripts/check-x402-svm.py "$kura" "$standin" "${X402_SVM_RECORD:-Fixtures/solana/sdk-payloads.json}"
