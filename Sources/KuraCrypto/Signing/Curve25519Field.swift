@@ -120,7 +120,70 @@ struct Curve25519Field: Equatable {
         t = UInt128(a.l3) * UInt128(b.l3) + UInt128(r6) + (t >> 64)
         r6 = UInt64(truncatingIfNeeded: t)
         r7 = UInt64(truncatingIfNeeded: t >> 64)
-        t = UInt128(r4) * 38 + UInt128(r0)
+        return reduce(r0, r1, r2, r3, r4, r5, r6, r7)
+    }
+
+    /// `self` squared `n` times.
+    func squared(_ n: Int) -> Curve25519Field {
+        var x = self
+        for _ in 0..<n { x = x.square }
+        return x
+    }
+
+    /// `self · self` with 10 limb products instead of 16: each cross product once, doubled. The Legendre
+    /// symbol is 254 squarings and 11 multiplications, so this is most of the curve test's time.
+    var square: Curve25519Field {
+        let (a0, a1, a2, a3) = (UInt128(l0), UInt128(l1), UInt128(l2), UInt128(l3))
+        // The cross products a_i · a_j (i < j), at limbs 1 to 6.
+        var t = a0 * a1
+        var r1 = UInt64(truncatingIfNeeded: t)
+        t = a0 * a2 + (t >> 64)
+        var r2 = UInt64(truncatingIfNeeded: t)
+        t = a0 * a3 + (t >> 64)
+        var r3 = UInt64(truncatingIfNeeded: t)
+        var r4 = UInt64(truncatingIfNeeded: t >> 64)
+        t = a1 * a2 + UInt128(r3)
+        r3 = UInt64(truncatingIfNeeded: t)
+        t = a1 * a3 + UInt128(r4) + (t >> 64)
+        r4 = UInt64(truncatingIfNeeded: t)
+        var r5 = UInt64(truncatingIfNeeded: t >> 64)
+        t = a2 * a3 + UInt128(r5)
+        r5 = UInt64(truncatingIfNeeded: t)
+        var r6 = UInt64(truncatingIfNeeded: t >> 64)
+        // Doubled.
+        var r7 = r6 >> 63
+        r6 = r6 << 1 | r5 >> 63
+        r5 = r5 << 1 | r4 >> 63
+        r4 = r4 << 1 | r3 >> 63
+        r3 = r3 << 1 | r2 >> 63
+        r2 = r2 << 1 | r1 >> 63
+        r1 <<= 1
+        // Plus the squares a_i², at limbs 2i and 2i + 1.
+        t = a0 * a0
+        let r0 = UInt64(truncatingIfNeeded: t)
+        t = UInt128(r1) + (t >> 64)
+        r1 = UInt64(truncatingIfNeeded: t)
+        t = a1 * a1 + UInt128(r2) + (t >> 64)
+        r2 = UInt64(truncatingIfNeeded: t)
+        t = UInt128(r3) + (t >> 64)
+        r3 = UInt64(truncatingIfNeeded: t)
+        t = a2 * a2 + UInt128(r4) + (t >> 64)
+        r4 = UInt64(truncatingIfNeeded: t)
+        t = UInt128(r5) + (t >> 64)
+        r5 = UInt64(truncatingIfNeeded: t)
+        t = a3 * a3 + UInt128(r6) + (t >> 64)
+        r6 = UInt64(truncatingIfNeeded: t)
+        r7 = r7 &+ UInt64(truncatingIfNeeded: t >> 64)
+        return Self.reduce(r0, r1, r2, r3, r4, r5, r6, r7)
+    }
+
+    /// A 512-bit value modulo p: the high half times 38 (2^256 ≡ 38) folded into the low half.
+    @inline(__always)
+    static func reduce(
+        _ r0: UInt64, _ r1: UInt64, _ r2: UInt64, _ r3: UInt64, _ r4: UInt64, _ r5: UInt64, _ r6: UInt64,
+        _ r7: UInt64
+    ) -> Curve25519Field {
+        var t = UInt128(r4) * 38 + UInt128(r0)
         let s0 = UInt64(truncatingIfNeeded: t)
         t = (t >> 64) + UInt128(r5) * 38 + UInt128(r1)
         let s1 = UInt64(truncatingIfNeeded: t)
@@ -128,13 +191,6 @@ struct Curve25519Field: Equatable {
         let s2 = UInt64(truncatingIfNeeded: t)
         t = (t >> 64) + UInt128(r7) * 38 + UInt128(r3)
         return fold(s0, s1, s2, UInt64(truncatingIfNeeded: t), carry: UInt64(truncatingIfNeeded: t >> 64))
-    }
-
-    /// `self` squared `n` times.
-    func squared(_ n: Int) -> Curve25519Field {
-        var x = self
-        for _ in 0..<n { x = x * x }
-        return x
     }
 
     /// The same value below p.
@@ -166,7 +222,7 @@ struct Curve25519Field: Equatable {
     /// (p − 1) / 2 = 2^254 − 10 = (2^250 − 1) · 2^4 + 6, by the addition chain of ref10's inversion.
     var legendre: Curve25519Field {
         let z = self
-        let z2 = z * z
+        let z2 = z.square
         let z9 = z2.squared(2) * z
         let z11 = z9 * z2
         let z2_5_0 = (z11 * z11) * z9

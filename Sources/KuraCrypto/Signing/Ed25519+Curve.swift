@@ -17,7 +17,7 @@ extension Ed25519 {
         let point = Array(bytes)
         guard point.count == publicKeyByteCount else { return false }
         let y = Curve25519Field(compressedY: point)
-        let yy = y * y
+        let yy = y.square
         let u = yy + Curve25519Field.minusOne
         let v = yy * Curve25519Field.d + Curve25519Field.one
         if u.reduced == .zero { return true }
