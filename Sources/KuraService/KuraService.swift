@@ -23,6 +23,8 @@ public final class KuraService: Sendable {
     let logger: Logger
     /// x402 payments verified recently, so that settling the same request does not check them twice.
     let verifiedPayments = VerifiedPayments()
+    /// Solana message hashes being settled by a request of this process.
+    let solanaInFlight = SolanaInFlight()
 
     /// Wraps an open store. The store must have been opened by ``openStore(backend:writer:)`` (its writer
     /// decides against Kura's state).

@@ -89,6 +89,8 @@ struct KuraHandlers: Sendable {
         case .deposit: return try await moveFunds(call, deposit: true)
         case .withdraw: return try await moveFunds(call, deposit: false)
         case .showAccount: return try await showAccount(call)
+        case .showWithdrawal: return try await showWithdrawal(call)
+        case .acceptChainReceipt: return try await acceptChainReceipt(call)
         case .openEscrow: return try await openEscrow(call)
         case .listEscrows: return try await listEscrows(call)
         case .showEscrow: return try await showEscrow(call)

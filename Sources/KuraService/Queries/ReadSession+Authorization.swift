@@ -17,6 +17,19 @@ extension ReadSession {
         }
     }
 
+    /// Refuses unless the principal is `party` itself or, right now, an active operator.
+    func requireSelfOrOperator(_ principal: Principal, _ party: PartyID, _ what: String) throws(KuraError) {
+        if principal.id == party { return }
+        try requireRole(.operator, principal, what)
+    }
+
+    /// A party's available balance.
+    func available(_ party: PartyID, _ asset: Asset) throws(KuraError) -> Amount {
+        let units = try balance(account: AccountName.available(party).rawValue, asset: asset.name)
+        guard units >= 0 else { throw KuraError(.internalError, "negative available balance for \(party)") }
+        return try Amount(units: UInt64(units))
+    }
+
     /// Refuses unless the principal is the escrow's payer, its payee, or an operator.
     func requireInvolved(_ principal: Principal, in escrow: Escrow) throws(KuraError) {
         guard principal.id == escrow.terms.payer || principal.id == escrow.terms.payee else {

@@ -49,6 +49,10 @@ extension WriterState {
             let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
             return try reads.x402Settlement(payer: PartyID(unchecked: parts[0]), identifier: parts[1])
         }
+        try check("solana payment", solanaPayments) { hash throws(KuraError) in
+            try reads.solanaPayment(messageHash: hash)
+        }
+        try check("withdrawal", withdrawals) { id throws(KuraError) in try reads.withdrawal(id) }
         try check("nonce", nonces) { key throws(KuraError) in
             try reads.nonceExists(party: key.party, nonce: key.nonce) ? true : nil
         }

@@ -4,9 +4,9 @@ import KuraStore
 
 /// Catch-up: another process (the CLI, another node) appended events since this writer's last batch and
 /// wrote their rows. Whatever those events touch is forgotten, so the next use reads the row again: the
-/// entity of each event's stream, the accounts of its postings, a reservation's mandate or position, the
-/// parties (and their arbiter list and count) of party events, and the reputation rows of the receipts they
-/// added. The tree's frontier is read again at once (O(log n) hashes).
+/// entity of each event's stream (a Solana payment by its message hash, a withdrawal), the accounts of its
+/// postings, a reservation's mandate or position, the parties (and their arbiter list and count) of party
+/// events, and the reputation rows of the receipts they added. The tree's frontier is read again at once (O(log n) hashes).
 extension WriterState {
     func catchUp(_ events: [Event], _ reads: any ReadSession) throws(KuraError) {
         for event in events {
@@ -49,6 +49,10 @@ extension WriterState {
             if let identifier = settlement.paymentIdentifier {
                 x402ByIdentifier.invalidate(settlement.payer.rawValue + "/" + identifier)
             }
+        case "solana":
+            // `solana/payment/<message hash>`.
+            if id.hasPrefix("payment/") { solanaPayments.invalidate(String(id.dropFirst("payment/".count))) }
+        case "withdrawal": withdrawals.invalidate(WithdrawalID(unchecked: id))
         default: break
         }
     }
@@ -63,6 +67,9 @@ extension WriterState {
         if type.hasPrefix("reservation.") { return try ReservationEvent(type: type, payload: event.payload).postings }
         if type.hasPrefix("mandate.") { return try MandateEvent(type: type, payload: event.payload).postings }
         if type.hasPrefix("position.") { return try PositionEvent(type: type, payload: event.payload).postings }
+        if type.hasPrefix("withdrawal.") {
+            return try SolanaWithdrawalEvent(type: type, payload: event.payload).postings
+        }
         return []
     }
 

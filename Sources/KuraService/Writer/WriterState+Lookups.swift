@@ -32,6 +32,12 @@ extension WriterState {
         }
     }
 
+    /// Refuses unless the principal is `party` itself or, right now, an active operator.
+    func requireSelfOrOperator(_ principal: Principal, _ party: PartyID, _ what: String) throws(KuraError) {
+        if principal.id == party { return }
+        try requireRole(.operator, principal, what)
+    }
+
     /// Whether the principal is, right now, an active operator.
     func isOperator(_ principal: Principal) throws(KuraError) -> Bool {
         try party(principal.id)?.canAct(as: .operator) ?? false

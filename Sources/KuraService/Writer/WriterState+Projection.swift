@@ -43,6 +43,14 @@ extension WriterState {
             tx.change(.price(row))
         } else if type.hasPrefix("x402.") {
             try applyX402(try typedEvent(decoded, event, X402Event.init), event, tx)
+        } else if type.hasPrefix("solana.") {
+            try applySolanaPayment(try typedEvent(decoded, event, SolanaPaymentEvent.init), event, tx)
+        } else if type.hasPrefix("withdrawal.") {
+            let typed = try typedEvent(decoded, event, SolanaWithdrawalEvent.init)
+            try post(typed.postings, tx)
+            try applyWithdrawal(typed, event, tx)
+        } else if type.hasPrefix("chain.") {
+            try applyChainReceipt(try typedEvent(decoded, event, ChainReceiptEvent.init), event, tx)
         }
     }
 

@@ -4,7 +4,8 @@ import KuraStore
 
 /// What commands decide on, held in memory by the writer as typed values: parties, balances, open escrows,
 /// disputes, channels, reservations, mandates (with their daily spend), positions, prices, x402 settlements,
-/// recent nonces, the receipt tree's frontier and the reputation rows receipts fold into.
+/// Solana payments and withdrawals, recent nonces, the receipt tree's frontier and the reputation rows receipts
+/// fold into.
 ///
 /// Each cache reads its row through the writer's session on a miss (inside the write transaction, so the
 /// answer is the row as of the batch's start) and remembers it. Every change is journaled per command and
@@ -54,6 +55,10 @@ final class WriterState: WriterModel {
     let prices: WriterCache<String, PriceRow>
     let x402ByNonce: WriterCache<String, X402SettlementRow>
     let x402ByIdentifier: WriterCache<String, X402SettlementRow>
+    /// x402 `exact` payments on Solana, by transaction message hash: the claim that makes each settle once.
+    let solanaPayments: WriterCache<String, SolanaPaymentRow>
+    /// Withdrawals to Solana.
+    let withdrawals: WriterCache<WithdrawalID, WithdrawalRow>
     /// Nonces recorded (only `true`: an unused nonce is always checked in the table, which other processes
     /// write too).
     let nonces: WriterCache<NonceRow, Bool>
@@ -77,13 +82,15 @@ final class WriterState: WriterModel {
         case dispute(DisputeID)
         case channel(ChannelID)
         case reservation(ReservationID)
+        case solanaPayment(String)
+        case withdrawal(WithdrawalID)
     }
 
     private var caches: [any JournaledCache] {
         [
             parties, partyTotal, arbiters, balances, escrows, disputes, channels, reservations, mandates, positions,
-            prices,
-            x402ByNonce, x402ByIdentifier, nonces, reputationParties, reputationPairs, tree,
+            prices, x402ByNonce, x402ByIdentifier, solanaPayments, withdrawals, nonces, reputationParties,
+            reputationPairs, tree,
         ]
     }
 
@@ -105,6 +112,8 @@ final class WriterState: WriterModel {
         prices = WriterCache(capacity: 1024)
         x402ByNonce = WriterCache(capacity: capacity)
         x402ByIdentifier = WriterCache(capacity: capacity)
+        solanaPayments = WriterCache(capacity: capacity / 4)
+        withdrawals = WriterCache(capacity: capacity / 4)
         nonces = WriterCache(capacity: capacity)
         reputationParties = WriterCache(capacity: capacity)
         reputationPairs = WriterCache(capacity: capacity * 2)
@@ -154,6 +163,8 @@ final class WriterState: WriterModel {
             case .dispute(let id): disputes.invalidate(id)
             case .channel(let id): channels.invalidate(id)
             case .reservation(let id): reservations.invalidate(id)
+            case .solanaPayment(let hash): solanaPayments.invalidate(hash)
+            case .withdrawal(let id): withdrawals.invalidate(id)
             }
         }
         closed.removeAll(keepingCapacity: true)

@@ -94,6 +94,21 @@ public protocol ReadSession: AnyObject {
     /// Every price, by base then quote.
     func prices() throws(KuraError) -> [PriceRow]
 
+    // MARK: The Solana rail
+
+    /// The x402 `exact` payment on Solana claimed for a transaction message hash (base58).
+    func solanaPayment(messageHash: String) throws(KuraError) -> SolanaPaymentRow?
+    /// Payments still `submitted` (sent, outcome unknown), oldest first, at most `limit`.
+    func submittedSolanaPayments(limit: Int) throws(KuraError) -> [SolanaPaymentRow]
+    func withdrawal(_ id: WithdrawalID) throws(KuraError) -> WithdrawalRow?
+    /// The withdrawals `party` requested of `asset` on UTC day `day` (``WithdrawalRow/day``), in any state,
+    /// in `seq` order: the daily limit counts those that did not fail.
+    func withdrawals(party: PartyID, asset: Asset, day: Int64) throws(KuraError) -> [WithdrawalRow]
+    /// Withdrawals still `pending` (sent or about to be, outcome unknown), oldest first, at most `limit`.
+    func pendingWithdrawals(limit: Int) throws(KuraError) -> [WithdrawalRow]
+    /// The on-chain payment accepted as a receipt under a transaction signature (base58).
+    func chainReceipt(signature: String) throws(KuraError) -> ChainReceiptRow?
+
     // MARK: Receipts, the tree, checkpoints
 
     /// The number of receipts (the tree size).

@@ -378,6 +378,52 @@ public final class SQLReadSession: ReadSession {
         try connection.rows("SELECT seq, json FROM prices ORDER BY base, quote", [], Self.priceRow)
     }
 
+    // MARK: The Solana rail
+
+    static func solanaPaymentRow(_ row: any SQLRow) throws(KuraError) -> SolanaPaymentRow {
+        SolanaPaymentRow(payment: try RowJSON.decode(SolanaPayment.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+    }
+
+    public func solanaPayment(messageHash: String) throws(KuraError) -> SolanaPaymentRow? {
+        try connection.first(
+            "SELECT seq, json FROM solana_payments WHERE message_hash = ?", [.text(messageHash)],
+            Self.solanaPaymentRow)
+    }
+
+    public func submittedSolanaPayments(limit: Int) throws(KuraError) -> [SolanaPaymentRow] {
+        try connection.rows(
+            "SELECT seq, json FROM solana_payments WHERE state = 'submitted' ORDER BY seq LIMIT ?",
+            [.integer(Int64(limit))], Self.solanaPaymentRow)
+    }
+
+    static func withdrawalRow(_ row: any SQLRow) throws(KuraError) -> WithdrawalRow {
+        WithdrawalRow(withdrawal: try RowJSON.decode(SolanaWithdrawal.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+    }
+
+    public func withdrawal(_ id: WithdrawalID) throws(KuraError) -> WithdrawalRow? {
+        try connection.first("SELECT seq, json FROM withdrawals WHERE id = ?", [.text(id.rawValue)], Self.withdrawalRow)
+    }
+
+    public func withdrawals(party: PartyID, asset: Asset, day: Int64) throws(KuraError) -> [WithdrawalRow] {
+        try connection.rows(
+            "SELECT seq, json FROM withdrawals WHERE party = ? AND asset = ? AND day = ? ORDER BY seq",
+            [.text(party.rawValue), .text(asset.name), .integer(day)], Self.withdrawalRow)
+    }
+
+    public func pendingWithdrawals(limit: Int) throws(KuraError) -> [WithdrawalRow] {
+        try connection.rows(
+            "SELECT seq, json FROM withdrawals WHERE state = 'pending' ORDER BY seq LIMIT ?", [.integer(Int64(limit))],
+            Self.withdrawalRow)
+    }
+
+    public func chainReceipt(signature: String) throws(KuraError) -> ChainReceiptRow? {
+        try connection.first(
+            "SELECT seq, json FROM chain_receipts WHERE signature = ?", [.text(signature)]
+        ) { row throws(KuraError) in
+            ChainReceiptRow(receipt: try RowJSON.decode(ChainReceipt.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+        }
+    }
+
     // MARK: Receipts, the tree, checkpoints
 
     public func receiptCount() throws(KuraError) -> UInt64 {

@@ -28,7 +28,7 @@ public enum SQLSchema {
     public static let readModelTables = [
         "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
         "payments", "x402_settlements", "reputation_parties", "reputation_pairs", "reputation_log", "reservations",
-        "mandates", "positions", "prices",
+        "mandates", "positions", "prices", "solana_payments", "withdrawals", "chain_receipts",
     ]
 
     /// The read models' tables and indexes.
@@ -146,6 +146,21 @@ public enum SQLSchema {
             base TEXT NOT NULL, quote TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL,
             PRIMARY KEY(base, quote))
         """,
+        // The Solana rail (issue 17): x402 `exact` payments by message hash, withdrawals, on-chain receipts.
+        """
+        CREATE TABLE IF NOT EXISTS solana_payments(
+            message_hash TEXT PRIMARY KEY, signature TEXT NOT NULL, state TEXT NOT NULL, seq INTEGER NOT NULL,
+            json TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS solana_payments_by_state ON solana_payments(state)",
+        """
+        CREATE TABLE IF NOT EXISTS withdrawals(
+            id TEXT PRIMARY KEY, party TEXT NOT NULL, asset TEXT NOT NULL, amount INTEGER NOT NULL,
+            state TEXT NOT NULL, day INTEGER NOT NULL, signature TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS withdrawals_by_party_day ON withdrawals(party, asset, day)",
+        "CREATE INDEX IF NOT EXISTS withdrawals_by_state ON withdrawals(state)",
+        "CREATE TABLE IF NOT EXISTS chain_receipts(signature TEXT PRIMARY KEY, seq INTEGER NOT NULL, json TEXT NOT NULL)",
     ]
 
     /// Every statement, log first, in this dialect.
@@ -173,5 +188,8 @@ public enum SQLSchema {
         "SELECT id, seq, agent, state, expires_at, json FROM mandates ORDER BY id",
         "SELECT id, seq, agent, state, pair, json FROM positions ORDER BY id",
         "SELECT base, quote, seq, json FROM prices ORDER BY base, quote",
+        "SELECT message_hash, signature, state, seq, json FROM solana_payments ORDER BY message_hash",
+        "SELECT id, party, asset, amount, state, day, signature, seq, json FROM withdrawals ORDER BY id",
+        "SELECT signature, seq, json FROM chain_receipts ORDER BY signature",
     ]
 }
