@@ -31,13 +31,16 @@ public final class KuraService: Sendable {
         self.logger = logger
     }
 
-    /// Opens the store at `path` with Kura's projectors; `observer` hears the writer (metrics, readiness).
+    /// Opens the store at `path` with Kura's projectors; `observer` hears the writer (metrics, readiness);
+    /// `pageCacheKiB` bounds the writer's SQLite page cache (``SQLiteEventStore/Configuration/pageCacheKiB``).
     public static func openStore(
-        path: String, create: Bool, durable: Bool = true, observer: (any StoreObserver)? = nil
+        path: String, create: Bool, durable: Bool = true, observer: (any StoreObserver)? = nil,
+        pageCacheKiB: Int = SQLiteEventStore.Configuration.defaultPageCacheKiB
     ) throws(KuraError) -> SQLiteEventStore {
         var configuration = SQLiteEventStore.Configuration(
             path: path, create: create, durable: durable, projectors: [KuraProjector()])
         configuration.observer = observer
+        configuration.pageCacheKiB = pageCacheKiB
         return try SQLiteEventStore(configuration)
     }
 
