@@ -176,7 +176,8 @@ struct ServeOperationsTests {
         #expect(line("host")?.hasPrefix("host = 0.0.0.0  # file kura.conf") == true)
         #expect(line("jose-alg")?.hasPrefix("jose-alg = Ed25519  # environment KURA_JOSE_ALG") == true)
         #expect(line("log-format")?.hasPrefix("log-format = text  # default") == true)
-        #expect(line("sqlite-cache-mib")?.hasPrefix("sqlite-cache-mib = 2  # environment KURA_SQLITE_CACHE_MIB") == true)
+        #expect(
+            line("sqlite-cache-mib")?.hasPrefix("sqlite-cache-mib = 2  # environment KURA_SQLITE_CACHE_MIB") == true)
         #expect(line("metrics-port")?.hasPrefix("metrics-port = 9500  # file kura.conf") == true)
         #expect(line("db") == "db = postgres://kura:********@db.example/kura  # file kura.conf; KURA_DB")
         #expect(!printed.stdout.contains("hunter2"))
@@ -205,7 +206,8 @@ struct ServeOperationsTests {
         let served = try await ServerProcess.launch(
             env,
             [
-                "KURA_DB=\(dir.path("env.sqlite"))", "KURA_PORT=0", "KURA_LOG_FORMAT=json", "KURA_SQLITE_CACHE_MIB=1", kura,
+                "KURA_DB=\(dir.path("env.sqlite"))", "KURA_PORT=0", "KURA_LOG_FORMAT=json", "KURA_SQLITE_CACHE_MIB=1",
+                kura,
                 "serve",
             ],
             name: "env-serve", in: dir)
