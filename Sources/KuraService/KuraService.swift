@@ -17,6 +17,8 @@ public final class KuraService: Sendable {
     public let configuration: ServiceConfiguration
     let secrets: SecretSource
     let logger: Logger
+    /// Canonical reputation reports at the current tree, by party (``reputationBytes(of:)``).
+    let reportBytes = BytesCache(capacity: 8192)
 
     /// Wraps an open store. The store must have been opened with ``KuraProjector`` among its projectors.
     public init(
