@@ -19,6 +19,8 @@ public final class KuraService: Sendable {
     let logger: Logger
     /// Canonical reputation reports at the current tree, by party (``reputationBytes(of:)``).
     let reportBytes = BytesCache(capacity: 8192)
+    /// Solana message hashes being settled by a request of this process.
+    let solanaInFlight = SolanaInFlight()
 
     /// Wraps an open store. The store must have been opened with ``KuraProjector`` among its projectors.
     public init(

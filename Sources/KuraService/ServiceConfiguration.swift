@@ -28,6 +28,8 @@ public struct ServiceConfiguration: Sendable {
     /// Earlier signing keys whose decision envelopes still verify (key rotation): published in the JWK set
     /// beside the current key until removed from this list.
     public var previousVerifiers: [NoteVerifier] = []
+    /// The Solana networks Kura settles x402 `exact` payments, deposits and withdrawals on (none by default).
+    public var solana: [SolanaRail] = []
     /// The JOSE `alg` written in decision envelopes and the JWK set; both names are accepted on input.
     public var joseAlgorithm: JOSEAlgorithm = .edDSA
 

@@ -43,6 +43,9 @@ public enum Problem {
         case .capExceeded, .mandateExhausted, .creditExceeded, .priceUnavailable, .unknownKey: .unprocessableContent
         case .reservationExpired, .reservationVoided: .gone
         case .envelopeInvalid: .badRequest
+        case .transferRefused: .unprocessableContent
+        case .transferUsed: .conflict
+        case .railUnavailable: .serviceUnavailable
         case .checkpointPending: .serviceUnavailable
         default: .internalServerError
         }
@@ -92,6 +95,9 @@ public enum Problem {
         case .reservationExpired: "Reservation expired"
         case .reservationVoided: "Reservation voided"
         case .envelopeInvalid: "Envelope invalid"
+        case .transferRefused: "Transfer refused"
+        case .transferUsed: "Transfer already used"
+        case .railUnavailable: "Rail unavailable"
         case .checkpointPending: "Checkpoint pending"
         default: "Internal error"
         }

@@ -13,6 +13,7 @@ enum Endpoint: CaseIterable, Sendable {
     case createMandate, showMandate, topUpMandate, revokeMandate
     case openPosition, showPosition, repayPosition, liquidatePosition, closePosition
     case postPrice, listPrices
+    case showWithdrawal, acceptChainReceipt
 
     var route: KuraRoute {
         switch self {
@@ -62,6 +63,8 @@ enum Endpoint: CaseIterable, Sendable {
         case .closePosition: KuraRoute("POST", "/v1/positions/{id}/close")
         case .postPrice: KuraRoute("POST", "/v1/prices")
         case .listPrices: KuraRoute("GET", "/v1/prices")
+        case .showWithdrawal: KuraRoute("GET", "/v1/withdrawals/{id}")
+        case .acceptChainReceipt: KuraRoute("POST", "/v1/solana/receipts")
         }
     }
 

@@ -89,6 +89,8 @@ struct KuraHandlers: Sendable {
         case .deposit: return try await moveFunds(call, deposit: true)
         case .withdraw: return try await moveFunds(call, deposit: false)
         case .showAccount: return try showAccount(call)
+        case .showWithdrawal: return try showWithdrawal(call)
+        case .acceptChainReceipt: return try await acceptChainReceipt(call)
         case .openEscrow: return try await openEscrow(call)
         case .listEscrows: return try listEscrows(call)
         case .showEscrow: return try showEscrow(call)

@@ -112,6 +112,12 @@ public struct KuraServer: Sendable {
                 MetricsListener(service: service, metrics: metrics, logger: logger)
                     .makeApplication(host: host, port: port, onListening: configuration.onMetricsListening))
         }
+        if !service.configuration.solana.isEmpty && configuration.sweepIntervalMs > 0 {
+            services.append(
+                SolanaReconciler(
+                    service: service, interval: .milliseconds(max(configuration.sweepIntervalMs, 1000)), logger: logger)
+            )
+        }
         if configuration.checkpointIntervalMs > 0 {
             services.append(
                 KuraCheckpointer(

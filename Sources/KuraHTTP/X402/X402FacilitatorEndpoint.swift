@@ -37,7 +37,7 @@ extension KuraHandlers {
             switch Self.facilitatorRequest(
                 try await RequestInput.body(of: request, limit: min(maxBodyBytes, Endpoint.maxCommandBodyBytes)))
             {
-            case .success(let parsed): answer = service.x402Verify(parsed)
+            case .success(let parsed): answer = await service.facilitatorVerify(parsed)
             case .failure(let error): answer = .invalid(error.reason, error.detail, payer: nil)
             }
             RequestTrace.current?.refused(reason: answer.isValid ? nil : answer.invalidReason?.rawValue ?? "invalid")
@@ -47,7 +47,7 @@ extension KuraHandlers {
             switch Self.facilitatorRequest(
                 try await RequestInput.body(of: request, limit: min(maxBodyBytes, Endpoint.maxCommandBodyBytes)))
             {
-            case .success(let parsed): answer = await service.x402Settle(parsed)
+            case .success(let parsed): answer = await service.facilitatorSettle(parsed)
             case .failure(let error):
                 answer = SettleResponse(
                     success: false, errorReason: error.reason, errorMessage: error.detail, transaction: "",

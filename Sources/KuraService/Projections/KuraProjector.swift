@@ -14,7 +14,7 @@ public struct KuraProjector: Projector {
         [
             "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
             "payments", "x402_settlements",
-        ] + ReputationProjection.tables
+        ] + ReputationProjection.tables + SolanaProjection.tables
 
     public func createSchema(_ db: SQLiteConnection) throws(KuraError) {
         try db.execute(
@@ -42,6 +42,7 @@ public struct KuraProjector: Projector {
         try receiptLog.reputation.prepare(db)
         try db.execute(FacilitatorProjection.schema)
         try db.execute(X402Projection.schema)
+        try db.execute(SolanaProjection.schema)
     }
 
     public func reset(_ db: SQLiteConnection) throws(KuraError) {
@@ -71,6 +72,8 @@ public struct KuraProjector: Projector {
             try FacilitatorProjection.apply(event, decoded: decoded, self, db)
         } else if event.type.hasPrefix("x402.") {
             try X402Projection.apply(try typedEvent(decoded, event, X402Event.init), event, db)
+        } else if SolanaProjection.handles(event.type) {
+            try SolanaProjection.apply(event, decoded: decoded, self, db)
         }
     }
 

@@ -1,5 +1,6 @@
 import KuraCore
 import KuraCrypto
+import KuraSolana
 import KuraStore
 import KuraX402
 
@@ -16,10 +17,25 @@ extension KuraService {
 
     /// `GET /facilitator/supported`: both Kura schemes on this network, the payment-identifier extension, and
     /// the key that signs settlements (the log key, which signs each payment's `txSignature`).
+    /// With Solana rails configured, `exact` on each of their networks too (``solanaSupported()``).
     public func x402Supported() -> SupportedResponse {
-        SupportedResponse(
-            kinds: KuraScheme.allCases.map { SupportedKind(scheme: $0.rawValue, network: x402Network.id) },
-            extensions: [PaymentIdentifier.name], signers: [KuraNetwork.wildcard: [signer.key.publicKey.base64]])
+        let solana = solanaSupported()
+        var signers = [KuraNetwork.wildcard: [signer.key.publicKey.base64]]
+        if !solana.signers.isEmpty { signers[SolanaNetwork.wildcard] = solana.signers }
+        return SupportedResponse(
+            kinds: KuraScheme.allCases.map { SupportedKind(scheme: $0.rawValue, network: x402Network.id) }
+                + solana.kinds,
+            extensions: [PaymentIdentifier.name], signers: signers)
+    }
+
+    /// `POST /facilitator/verify`, on whichever network the requirement names: Kura's own or a Solana one.
+    public func facilitatorVerify(_ request: FacilitatorRequest) async -> VerifyResponse {
+        Self.isSolana(request) ? await solanaVerify(request) : x402Verify(request)
+    }
+
+    /// `POST /facilitator/settle`, on whichever network the requirement names.
+    public func facilitatorSettle(_ request: FacilitatorRequest) async -> SettleResponse {
+        Self.isSolana(request) ? await solanaSettle(request) : await x402Settle(request)
     }
 
     /// `POST /facilitator/verify`: whether `settle` would accept the payment now. Reads only.

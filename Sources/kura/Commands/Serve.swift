@@ -24,6 +24,10 @@ struct Serve: AsyncParsableCommand {
             --metrics-host:--metrics-port. GET /readyz says whether the database answers and the writer moves.
 
             Example: kura serve --db kura.sqlite --host 127.0.0.1 --port 8402 --log-format json
+
+            With Solana (x402 `exact`, deposits, withdrawals; Docs/solana.md): kura serve \
+            --solana-rpc https://api.devnet.solana.com --solana-network solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 \
+            --solana-fee-payer-key fee-payer.key --solana-asset USDC=4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU:6
             """)
     @Option(help: "The Kura SQLite database file (default kura.sqlite).") var db: String?
     @Option(help: "Address to bind (default 127.0.0.1).") var host: String?
@@ -32,6 +36,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log lines as text or json (default text).") var logFormat: String?
     @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
     @OptionGroup(title: "Channels") var channels: ChannelPolicyOptions
+    @OptionGroup(title: "Solana") var solana: SolanaOptions
     @Option(
         help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
     var previousVerifierKey: [String] = []
@@ -117,6 +122,7 @@ struct Serve: AsyncParsableCommand {
             serviceConfiguration.requestSignatureV1Until = resolved.requestSignatureV1Until
             serviceConfiguration.previousVerifiers = resolved.previousVerifiers
             serviceConfiguration.joseAlgorithm = resolved.joseAlgorithm
+            serviceConfiguration.solana = try resolved.solana.rails(logLevel: resolved.logLevel)
             let metrics = KuraMetrics()
             let service = try LocalService.open(
                 path: database, logLevel: resolved.logLevel, configuration: serviceConfiguration, observer: metrics,
@@ -165,6 +171,7 @@ struct Serve: AsyncParsableCommand {
             ("channel-min-lifetime", channels.channelMinLifetime.map { String($0) }),
         ]
         for case (let name, let value?) in single { flags[name] = [value] }
+        flags.merge(solana.given) { _, given in given }
         if !previousVerifierKey.isEmpty { flags["previous-verifier-key"] = previousVerifierKey }
         if !trustedProxy.isEmpty { flags["trusted-proxy"] = trustedProxy }
         return flags
@@ -206,6 +213,7 @@ struct ServeConfiguration {
     var sqliteCacheMiB: Int
     var disputePolicy: DisputePolicy
     var previousVerifiers: [NoteVerifier]
+    var solana: SolanaOptions
 
     init(_ settings: ServeSettings) throws {
         func text(_ name: String) throws -> String {
@@ -307,6 +315,13 @@ struct ServeConfiguration {
             }
         }
         previousVerifiers = verifiers
+        var solanaArguments: [String] = []
+        for name in SolanaOptions.repeatableNames + SolanaOptions.singleNames {
+            for value in settings.list(name) { solanaArguments += ["--\(name)", value] }
+        }
+        do { solana = try SolanaOptions.parse(solanaArguments) } catch {
+            throw ValidationError("solana: \(SolanaOptions.message(for: error))")
+        }
     }
 }
 

@@ -64,6 +64,18 @@ struct ServeSettings: Sendable {
         Setting(name: "channel-min-challenge", fallback: []),
         Setting(name: "channel-min-lifetime", fallback: []),
         Setting(name: "previous-verifier-key", fallback: [], repeatable: true),
+        // A JSON-RPC URL often carries the provider's API key in its path or query.
+        Setting(name: "solana-rpc", fallback: [], repeatable: true, secret: true),
+        Setting(name: "solana-network", fallback: [], repeatable: true),
+        Setting(name: "solana-fee-payer-key", fallback: [], repeatable: true),
+        Setting(name: "solana-treasury-key", fallback: [], repeatable: true),
+        Setting(name: "solana-asset", fallback: [], repeatable: true),
+        Setting(name: "solana-commitment", fallback: []),
+        Setting(name: "solana-receipt-commitment", fallback: []),
+        Setting(name: "solana-confirm-timeout-ms", fallback: []),
+        Setting(name: "solana-withdrawal-max", fallback: []),
+        Setting(name: "solana-withdrawal-daily-max", fallback: []),
+        Setting(name: "solana-max-compute-unit-price", fallback: []),
     ]
 
     /// The configuration file's names, each with whether it may repeat.

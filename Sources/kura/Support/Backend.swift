@@ -19,6 +19,10 @@ protocol Backend: Sendable {
     func rotateAPIKey(of id: PartyID, idempotencyKey: String?) async throws -> PartyRegistration
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView
+    /// A deposit proven on chain: `{rail: "solana", tx, network?}`.
+    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
+    /// A withdrawal to a chain: `{rail: "solana", asset, amount, destination, network?}`; the withdrawal.
+    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue
     func account(_ party: PartyID) async throws -> AccountView
     func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow
     func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow
@@ -80,8 +84,8 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
-    /// Opens the backend the options name (default: `--db kura.sqlite`).
-    func open() async throws -> any Backend {
+    /// Opens the backend the options name (default: `--db kura.sqlite`); a local one with `configuration`.
+    func open(configuration: ServiceConfiguration = .init()) async throws -> any Backend {
         if let server {
             guard let key = try APIKeySource.resolve(flag: apiKey, file: apiKeyFile) else {
                 throw ValidationError("--server needs --api-key-file, KURA_API_KEY or --api-key")
@@ -89,7 +93,7 @@ struct TargetOptions: ParsableArguments {
             return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
         }
         let path = db ?? "kura.sqlite"
-        let service = try LocalService.open(path: path)
+        let service = try LocalService.open(path: path, configuration: configuration)
         let principal: Principal
         if let actingAs {
             let id = try PartyID(validating: actingAs)
@@ -144,6 +148,17 @@ struct LocalBackend: Backend {
     }
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await service.withdraw(request, from: party, by: principal, idempotencyKey: idempotencyKey).value
+    }
+    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
+        try await service.depositFromSolana(
+            try SolanaDepositProof.decode(proof), to: party, by: principal, idempotencyKey: idempotencyKey
+        ).value
+    }
+    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue {
+        try JSONValue(
+            encoding: try await service.withdrawToSolana(
+                try SolanaWithdrawalAsk.decode(ask), from: party, by: principal, idempotencyKey: idempotencyKey
+            ).value)
     }
     func account(_ party: PartyID) async throws -> AccountView { try service.account(party, by: principal) }
     func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow {
@@ -215,6 +230,20 @@ struct RemoteBackend: Backend {
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await remote { () async throws(KuraClientError) in
             try await client.withdraw(request, from: party, idempotencyKey: idempotencyKey)
+        }
+    }
+    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
+        try await remote { () async throws(KuraClientError) in
+            try await client.call(
+                .POST, "/v1/accounts/\(party)/deposits", body: proof, idempotencyKey: idempotencyKey,
+                as: AccountView.self)
+        }
+    }
+    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue {
+        try await remote { () async throws(KuraClientError) in
+            try await client.call(
+                .POST, "/v1/accounts/\(party)/withdrawals", body: ask, idempotencyKey: idempotencyKey,
+                as: JSONValue.self)
         }
     }
     func account(_ party: PartyID) async throws -> AccountView {

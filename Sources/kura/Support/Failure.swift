@@ -23,6 +23,9 @@ enum Failure {
             .reservationVoided:
             69
         case .laneMismatch, .envelopeMismatch: 75
+        case .transferRefused: 69
+        case .transferUsed: 75
+        case .railUnavailable: 69
         default: 70
         }
     }
