@@ -23,6 +23,8 @@ public final class KuraService: Sendable {
     let logger: Logger
     /// x402 payments verified recently, so that settling the same request does not check them twice.
     let verifiedPayments = VerifiedPayments()
+    /// Canonical reputation reports at the current tree, by party (``reputationBytes(of:)``).
+    let reportBytes = BytesCache(capacity: 8192)
     /// Solana message hashes being settled by a request of this process.
     let solanaInFlight = SolanaInFlight()
 
@@ -40,11 +42,15 @@ public final class KuraService: Sendable {
         self.logger = logger
     }
 
-    /// Opens the SQLite file at `path` with Kura's writer state.
+    /// Opens the SQLite file at `path` with Kura's writer state; `pageCacheKiB` bounds the SQLite page caches
+    /// (``SQLiteBackend/Configuration/pageCacheKiB``).
     public static func openStore(
-        path: String, create: Bool, durable: Bool = true, writer: WriterConfiguration = WriterConfiguration()
+        path: String, create: Bool, durable: Bool = true, writer: WriterConfiguration = WriterConfiguration(),
+        pageCacheKiB: Int = SQLiteBackend.Configuration.defaultPageCacheKiB
     ) throws(KuraError) -> EventStore {
-        try openStore(backend: SQLiteBackend(.init(path: path, create: create, durable: durable)), writer: writer)
+        var configuration = SQLiteBackend.Configuration(path: path, create: create, durable: durable)
+        configuration.pageCacheKiB = pageCacheKiB
+        return try openStore(backend: SQLiteBackend(configuration), writer: writer)
     }
 
     /// A store whose writer keeps only the receipt log (receipts, tree, reputation) of `escrow.locked` events and

@@ -57,6 +57,7 @@ public final class ReaderLanes: @unchecked Sendable {
     }
 
     private let queues: [ReadLane: Queue]
+    private let configuration: Configuration
 
     private final class Owned: @unchecked Sendable {
         let session: any ReadSession
@@ -79,6 +80,7 @@ public final class ReaderLanes: @unchecked Sendable {
             }
         }
         self.queues = queues
+        self.configuration = configuration
         for (queue, session, threadName) in sessions {
             queue.running += 1
             // The session moves to its thread and is used by that thread only.
@@ -121,6 +123,54 @@ public final class ReaderLanes: @unchecked Sendable {
             queue.condition.unlock()
         }
         return try result.get()
+    }
+
+    /// Runs `body` once on every reader's session, for diagnostics and tests (the state of each connection).
+    /// The reads of a lane wait for one another before they run, so that each reader thread takes exactly one.
+    public func everyReader<T: Sendable>(
+        _ body: @escaping @Sendable (any ReadSession) throws(KuraError) -> T
+    ) async throws(KuraError) -> [T] {
+        var reads: [(ReadLane, Rendezvous)] = []
+        for lane in ReadLane.allCases {
+            let rendezvous = Rendezvous(count: max(1, configuration.lane(lane).readers))
+            for _ in 0..<rendezvous.count { reads.append((lane, rendezvous)) }
+        }
+        let results = await withTaskGroup(of: (Int, Result<T, KuraError>).self) { group in
+            for (index, (lane, rendezvous)) in reads.enumerated() {
+                group.addTask {
+                    do throws(KuraError) {
+                        let value = try await self.read(lane) { session throws(KuraError) -> T in
+                            rendezvous.arrive()
+                            return try body(session)
+                        }
+                        return (index, .success(value))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results: [(Int, Result<T, KuraError>)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return try results.map { result throws(KuraError) in try result.get() }
+    }
+
+    /// Holds each of `count` readers until all have arrived (``everyReader(_:)``).
+    private final class Rendezvous: @unchecked Sendable {
+        let count: Int
+        private var arrived = 0
+        private let condition = NSCondition()
+
+        init(count: Int) { self.count = count }
+
+        func arrive() {
+            condition.lock()
+            arrived += 1
+            condition.broadcast()
+            while arrived < count { condition.wait() }
+            condition.unlock()
+        }
     }
 
     /// Reads waiting on `lane` (for metrics and tests).

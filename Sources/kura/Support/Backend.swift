@@ -109,9 +109,10 @@ struct TargetOptions: ParsableArguments {
 enum LocalService {
     static func open(
         path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning,
-        configuration: ServiceConfiguration = .init(), writer: WriterConfiguration = .init()
+        configuration: ServiceConfiguration = .init(), writer: WriterConfiguration = .init(),
+        pageCacheKiB: Int = SQLiteBackend.Configuration.defaultPageCacheKiB
     ) async throws(KuraError) -> KuraService {
-        let store = try KuraService.openStore(path: path, create: false, writer: writer)
+        let store = try KuraService.openStore(path: path, create: false, writer: writer, pageCacheKiB: pageCacheKiB)
         let signer: NoteSigner
         do { signer = try KeyFile.load(path + ".key") } catch {
             store.close()
