@@ -19,11 +19,14 @@ struct StatementCacheTests {
     }
 
     /// One page of every list whose size the caller chooses, in every shape, on every reader connection
-    /// directly: which reader of a lane serves a request is not fixed, so each must have prepared them all.
+    /// directly, with the lookups the list routes make beside them: which reader of a lane serves a request is
+    /// not fixed, so each must have prepared them all before the figures are taken.
     static func listOnEveryReader(_ backend: SQLiteBackend, _ world: EscrowWorld, limit: Int) async throws {
         let (payer, payee) = (world.payer.id, world.payee.id)
         _ = try await backend.everyReaderConnection { connection throws(KuraError) -> Int in
             let reads = SQLReadSession(connection)
+            // What the list routes read besides the page (the caller's roles).
+            _ = try reads.party(payer)
             for party in [nil, payee] {
                 for kind in [nil, "escrow.locked"] {
                     _ = try reads.receipts(after: -1, party: party, kind: kind, limit: limit + 1)
