@@ -60,7 +60,7 @@ public final class ReaderLanes: @unchecked Sendable {
     private let configuration: Configuration
 
     private final class Owned: @unchecked Sendable {
-        let session: any ReadSession
+        var session: (any ReadSession)?
         init(_ session: any ReadSession) { self.session = session }
     }
 
@@ -85,7 +85,7 @@ public final class ReaderLanes: @unchecked Sendable {
             queue.running += 1
             // The session moves to its thread and is used by that thread only.
             let owned = Owned(session)
-            let thread = Thread { Self.run(queue, owned.session) }
+            let thread = Thread { Self.run(queue, owned) }
             thread.name = threadName
             thread.stackSize = 1 << 20
             thread.start()
@@ -192,7 +192,19 @@ public final class ReaderLanes: @unchecked Sendable {
         }
     }
 
-    private static func run(_ queue: Queue, _ session: any ReadSession) {
+    /// Serves `owned`'s session until the lane stops, then releases it before counting the thread out: the
+    /// connection is closed when ``stop()`` returns. (Released with the thread instead, it closed a moment
+    /// later, and its last checkpoint could hold the file's lock against whoever opened it next.)
+    private static func run(_ queue: Queue, _ owned: Owned) {
+        serve(queue, owned.session!)
+        owned.session = nil
+        queue.condition.lock()
+        queue.running -= 1
+        queue.condition.broadcast()
+        queue.condition.unlock()
+    }
+
+    private static func serve(_ queue: Queue, _ session: any ReadSession) {
         queue.condition.lock()
         while true {
             while queue.waiting == 0 && !queue.stopped { queue.condition.wait() }
@@ -207,10 +219,6 @@ public final class ReaderLanes: @unchecked Sendable {
             job(session)
             queue.condition.lock()
         }
-        queue.running -= 1
-        queue.condition.broadcast()
         queue.condition.unlock()
-        // The session (and its connection) is released with this thread's last reference.
-        _ = session
     }
 }

@@ -209,5 +209,7 @@ final class SQLiteWriterSession: WriterSession {
         }
     }
 
-    func close() {}
+    /// Closes the connection as the writer stops, not when the writer's last reference goes (after its thread
+    /// has ended): its last checkpoint must not hold the file's lock after ``EventStore/close()`` returned.
+    func close() { connection.close() }
 }

@@ -36,6 +36,8 @@ final class WALCheckpointer: @unchecked Sendable {
             sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             condition.lock()
         }
+        // Closed before `stop()` returns, like every connection of a closed backend.
+        connection.close()
         running = false
         condition.broadcast()
         condition.unlock()
