@@ -150,6 +150,56 @@ struct SolanaBatchTests {
         await world.close()
     }
 
+    @Test("a seed receipt naming a transaction claimed earlier in the same batch is refused")
+    func receiptOfAClaimInOneBatch() async throws {
+        let world = try await SolanaWorld.make(finalityLag: 1)
+        // A landed transfer carrying a seed payment ID, and a claim of it as an x402 payment Kura settles: the
+        // receipt's check before the fetch reads the rows, where the claim is not yet, so only the writer's
+        // memory of the batch can refuse it.
+        let paymentId = "kura_1900000000_00112233445566778899aabbccddeeff"
+        let signature = try SolanaFundsTests.transferToTreasury(world, amount: 2_500, memo: paymentId)
+        _ = world.ledger.statuses([signature])  // finalized
+        var record = try Self.record()
+        record.network = world.network
+        record.signature = signature.base58
+        let ask = ChainReceiptAsk(
+            network: world.network, signature: signature.base58, paymentId: paymentId,
+            payTo: world.rail.treasuryAddress.base58, asset: SolanaWorld.mint.base58, amount: try Amount(units: 2_500))
+        let provider = try await world.db.register(name: "provider").party
+        let principal = world.db.principal(provider)
+        let service = world.service
+        let store = world.db.store
+        let before = try await world.seq()
+
+        let gate = Gate()
+        let held = Task { try await store.transact { (_: inout WriteTransaction) throws(KuraError) in gate.hold() } }
+        while !gate.entered { try await Task.sleep(for: .milliseconds(1)) }
+        let base = store.writesQueued
+        func queued(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while store.writesQueued < base + count, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        let claim = Task { () -> String in
+            do throws(X402Refusal) {
+                return try await service.claim(record) ? "claimed" : "found"
+            } catch { return error.reason.rawValue }
+        }
+        try await queued(1)
+        let receipt = Task { await Self.outcome { _ = try await service.acceptChainReceipt(ask, by: principal) } }
+        try await queued(2)
+        #expect(store.writesQueued == base + 2, "both commands wait for one batch")
+        gate.release()
+        try await held.value
+
+        #expect(await claim.value == "claimed")
+        #expect(await receipt.value == "transfer_used")
+        #expect(try await world.seq() == before + 1, "the claim only")
+        #expect(try await world.service.writerStateDifferences() == [])
+        await world.close()
+    }
+
     @Test("two writers on one database: each one's memory of payments, withdrawals and deposits follows the other's")
     func twoWriters() async throws {
         let limits = WithdrawalLimits(perWithdrawal: try Amount(units: 50_000), perDay: try Amount(units: 30_000))

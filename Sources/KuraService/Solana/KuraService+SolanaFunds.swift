@@ -327,8 +327,7 @@ extension KuraService {
         for token in rail.assets {
             let incoming: IncomingTransfer
             do {
-                incoming = try IncomingTransfer.read(
-                    fetched.transaction, into: rail.treasuryAccount(token), mint: token.mint)
+                incoming = try IncomingTransfer.read(fetched, into: rail.treasuryAccount(token), mint: token.mint)
             } catch {
                 throw KuraError(.transferRefused, "the transaction does not decode: \(error.detail)")
             }
@@ -399,17 +398,12 @@ extension KuraService {
             payTo = try SolanaPublicKey(base58: ask.payTo)
             mint = try SolanaPublicKey(base58: ask.asset)
         } catch { throw KuraError(.invalidRequest, error.detail) }
-        let used = try await read { reads throws(KuraError) in
-            try reads.chainReceipt(signature: signature.base58) != nil
-        }
-        if used {
-            throw KuraError(.transferUsed, "transaction \(signature) was already accepted as a receipt")
-        }
+        try await read { reads throws(KuraError) in try Self.requireUnusedReceipt(signature, reads) }
         let fetched = try await fetchLanded(signature, rail)
         let program = rail.assets.first { $0.mint == mint }?.tokenProgram ?? SolanaPrograms.token
         let account = AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: program)
         let incoming: IncomingTransfer
-        do { incoming = try IncomingTransfer.read(fetched.transaction, into: account, mint: mint) } catch {
+        do { incoming = try IncomingTransfer.read(fetched, into: account, mint: mint) } catch {
             throw KuraError(.transferRefused, "the transaction does not decode: \(error.detail)")
         }
         guard incoming.amount > 0, let payer = incoming.authorities.first else {
@@ -429,6 +423,9 @@ extension KuraService {
         return try await command(
             "chain.receipt", request: try .of(ask), by: principal, idempotencyKey: nil
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> ChainReceipt in
+            if try tx.state.isKuraTransaction(signature: signature.base58) {
+                throw Self.kuraTransactionUsed(signature)
+            }
             let stream = ChainReceipt.stream(signature: signature.base58)
             var accepted = receipt
             accepted.acceptedAt = context.now
@@ -436,6 +433,21 @@ extension KuraService {
             try context.append(events, to: stream, &tx)
             return accepted
         }
+    }
+
+    /// Refuses a signature already accepted as a receipt, or one of Kura's own transactions (an x402 `exact`
+    /// settlement, a withdrawal): its transfer was accounted for there, and its memo may carry a seed payment
+    /// ID the payer chose, so accepting it would let one transfer pay twice. Asked on a reader before the
+    /// transaction is fetched; the command decides again on the writer's state.
+    static func requireUnusedReceipt(_ signature: SolanaSignature, _ reads: any ReadSession) throws(KuraError) {
+        if try reads.chainReceipt(signature: signature.base58) != nil {
+            throw KuraError(.transferUsed, "transaction \(signature) was already accepted as a receipt")
+        }
+        if try reads.isKuraTransaction(signature: signature.base58) { throw kuraTransactionUsed(signature) }
+    }
+
+    static func kuraTransactionUsed(_ signature: SolanaSignature) -> KuraError {
+        KuraError(.transferUsed, "transaction \(signature) was settled by Kura already (x402 or a withdrawal)")
     }
 }
 

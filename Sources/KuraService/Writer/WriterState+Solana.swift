@@ -104,6 +104,16 @@ extension WriterState {
         try withdrawals.value(id) { () throws(KuraError) -> WithdrawalRow? in try reads.withdrawal(id) }
     }
 
+    /// Whether `signature` (base58) is a transaction Kura sent itself, an x402 `exact` payment or a withdrawal:
+    /// the rows as of the batch's start, then every cached payment and withdrawal (the caches hold each one
+    /// this batch claimed or requested, and a signature never leaves its row), so a seed receipt naming a
+    /// payment claimed earlier in the same batch is refused like one claimed in an earlier batch.
+    func isKuraTransaction(signature: String) throws(KuraError) -> Bool {
+        if try reads.isKuraTransaction(signature: signature) { return true }
+        if solanaPayments.entries.contains(where: { $0.1?.payment.record.signature == signature }) { return true }
+        return withdrawals.entries.contains { $0.1?.withdrawal.request.signature == signature }
+    }
+
     /// What `party` withdrew of `asset` on UTC day `day`, failed withdrawals excepted: the rows as of the batch's
     /// start with every cached withdrawal laid over them (the cache holds each one this batch requested or
     /// decided), so two requests in one batch count against one day's limit like two in two batches.

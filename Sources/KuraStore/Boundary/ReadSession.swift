@@ -108,6 +108,9 @@ public protocol ReadSession: AnyObject {
     func pendingWithdrawals(limit: Int) throws(KuraError) -> [WithdrawalRow]
     /// The on-chain payment accepted as a receipt under a transaction signature (base58).
     func chainReceipt(signature: String) throws(KuraError) -> ChainReceiptRow?
+    /// Whether a transaction signature (base58) is one Kura sent itself: an x402 `exact` payment it claimed
+    /// (in any state) or a withdrawal (in any state).
+    func isKuraTransaction(signature: String) throws(KuraError) -> Bool
 
     // MARK: Receipts, the tree, checkpoints
 

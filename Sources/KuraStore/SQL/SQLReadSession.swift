@@ -424,6 +424,16 @@ public final class SQLReadSession: ReadSession {
         }
     }
 
+    public func isKuraTransaction(signature: String) throws(KuraError) -> Bool {
+        // Text columns only (no literal), so the row maps alike on both backends; one index per table.
+        try connection.first(
+            """
+            SELECT signature FROM solana_payments WHERE signature = ? \
+            UNION ALL SELECT signature FROM withdrawals WHERE signature = ? LIMIT 1
+            """, [.text(signature), .text(signature)]
+        ) { _ throws(KuraError) in () } != nil
+    }
+
     // MARK: Receipts, the tree, checkpoints
 
     public func receiptCount() throws(KuraError) -> UInt64 {

@@ -153,6 +153,8 @@ public enum SQLSchema {
             json TEXT NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS solana_payments_by_state ON solana_payments(state)",
+        // A seed receipt naming one of Kura's own transactions is refused (`ReadSession.isKuraTransaction`).
+        "CREATE INDEX IF NOT EXISTS solana_payments_by_signature ON solana_payments(signature)",
         """
         CREATE TABLE IF NOT EXISTS withdrawals(
             id TEXT PRIMARY KEY, party TEXT NOT NULL, asset TEXT NOT NULL, amount INTEGER NOT NULL,
@@ -160,6 +162,7 @@ public enum SQLSchema {
         """,
         "CREATE INDEX IF NOT EXISTS withdrawals_by_party_day ON withdrawals(party, asset, day)",
         "CREATE INDEX IF NOT EXISTS withdrawals_by_state ON withdrawals(state)",
+        "CREATE INDEX IF NOT EXISTS withdrawals_by_signature ON withdrawals(signature)",
         "CREATE TABLE IF NOT EXISTS chain_receipts(signature TEXT PRIMARY KEY, seq INTEGER NOT NULL, json TEXT NOT NULL)",
     ]
 
