@@ -28,7 +28,7 @@ struct SolanaWorld {
 
     static func make(
         confirmTimeoutMs: Int64 = 5_000, finalityLag: UInt64 = 2, limits: WithdrawalLimits? = nil,
-        label: String = #function
+        wrap: (@Sendable (any SolanaRPC) -> any SolanaRPC)? = nil, label: String = #function
     ) async throws -> SolanaWorld {
         let ledger = SolanaStandInLedger(finalityLag: finalityLag)
         ledger.createMint(mint, decimals: 6)
@@ -42,6 +42,7 @@ struct SolanaWorld {
             rpc: SolanaRPCClient(
                 url: standIn.url, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })),
             feePayer: feePayer, assets: [SolanaAsset(asset: try Asset("USDC"), mint: mint, decimals: 6)])
+        if let wrap { rail.rpc = wrap(rail.rpc) }
         rail.confirmTimeoutMs = confirmTimeoutMs
         rail.pollIntervalMs = 20
         if let limits { rail.withdrawalLimits = limits }

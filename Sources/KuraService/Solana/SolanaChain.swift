@@ -18,11 +18,15 @@ enum SolanaChain {
             let stillValid = try await rail.rpc.isBlockhashValid(blockhash, commitment: .finalized)
             guard let status = try await rail.rpc.signatureStatuses([signature]).first else { return nil }
             if let status {
+                // A status short of the commitment is one fork's view: the same transaction may fail on a fork the
+                // cluster abandons and succeed on the one it keeps. Only a failure at the commitment is final (a
+                // withdrawal's funds go back on it), as only a success there is.
+                guard status.reached(rail.commitment) else { return .pending }
                 if let error = status.error {
                     return .failed(
                         reason: "transaction_failed", detail: "the transaction failed on chain: \(describe(error))")
                 }
-                return status.reached(rail.commitment) ? .confirmed(slot: status.slot) : .pending
+                return .confirmed(slot: status.slot)
             }
             if stillValid { return .pending }
             return .failed(

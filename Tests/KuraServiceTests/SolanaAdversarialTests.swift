@@ -1,0 +1,73 @@
+import KuraCore
+import KuraCrypto
+import KuraService
+import KuraSolana
+import KuraTesting
+import KuraX402
+import Synchronization
+import Testing
+
+/// The endpoint of a node that saw a transaction fail on a fork the cluster then abandoned: for its first
+/// `lies` status answers it reports every known signature as processed with an error; after that, the truth.
+/// Everything else is the stand-in's.
+final class MinorityForkRPC: SolanaRPC {
+    let base: any SolanaRPC
+    let lies: Mutex<Int>
+
+    init(_ base: any SolanaRPC, lies: Int) {
+        self.base = base
+        self.lies = Mutex(lies)
+    }
+
+    func latestBlockhash(commitment: SolanaCommitment) async throws(SolanaRPCError) -> LatestBlockhash {
+        try await base.latestBlockhash(commitment: commitment)
+    }
+    func isBlockhashValid(_ blockhash: SolanaHash, commitment: SolanaCommitment) async throws(SolanaRPCError) -> Bool {
+        try await base.isBlockhashValid(blockhash, commitment: commitment)
+    }
+    func simulate(_ transaction: SolanaTransaction, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> SimulationResult
+    { try await base.simulate(transaction, commitment: commitment) }
+    func send(_ transaction: SolanaTransaction, preflightCommitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> SolanaSignature
+    { try await base.send(transaction, preflightCommitment: preflightCommitment) }
+    func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?] {
+        let truth = try await base.signatureStatuses(signatures)
+        let lie = lies.withLock { left in
+            defer { left = max(0, left - 1) }
+            return left > 0
+        }
+        guard lie else { return truth }
+        return truth.map { status in
+            status.map {
+                SignatureStatus(
+                    slot: $0.slot, error: ["InstructionError": [0, ["Custom": 1]]], confirmationStatus: .processed)
+            }
+        }
+    }
+    func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> FetchedTransaction?
+    { try await base.transaction(signature, commitment: commitment) }
+    func accountInfo(_ account: SolanaPublicKey, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> AccountInfo?
+    { try await base.accountInfo(account, commitment: commitment) }
+}
+
+/// An attacker's attempts on the Solana rail: each a way to be paid twice or to make Kura pay twice.
+@Suite("Solana: attempts to be paid twice")
+struct SolanaAdversarialTests {
+    @Test("a withdrawal reported failed only at processed (a minority fork) is not returned while it lands")
+    func failureAtProcessedIsNotFinal() async throws {
+        let world = try await SolanaWorld.make(wrap: { MinorityForkRPC($0, lies: 3) })
+        let party = try await SolanaFundsTests.funded(world)
+        world.ledger.openAccount(of: SolanaFundsTests.destination, mint: SolanaWorld.mint)
+        let view = try await world.service.withdrawToSolana(
+            SolanaFundsTests.ask(40_000), from: party.id, by: world.db.principal(party), idempotencyKey: nil
+        ).value
+        // The transaction landed: the destination holds the tokens. The party must not hold them again.
+        #expect(world.ledger.balance(owner: SolanaFundsTests.destination, mint: SolanaWorld.mint) == 40_000)
+        #expect(view.state == "completed", "\(view)")
+        #expect(try SolanaFundsTests.available(world, party) == 60_000)
+        await world.close()
+    }
+}
