@@ -70,4 +70,27 @@ struct SolanaAdversarialTests {
         #expect(try SolanaFundsTests.available(world, party) == 60_000)
         await world.close()
     }
+
+    @Test("a transaction Kura settled as an x402 `exact` payment is not accepted again as a seed receipt")
+    func settledPaymentIsNotAReceipt() async throws {
+        let world = try await SolanaWorld.make(finalityLag: 1)
+        // The attacker puts the payment ID of a seed 402 into the memo of an `exact` payment for something else.
+        let paymentId = "kura_1900000000_0123456789abcdef0123456789abcdef"
+        let request = try world.payment(world.requirements(memo: paymentId))
+        let settled = await world.service.facilitatorSettle(request)
+        #expect(settled.success, "\(settled)")
+        let signature = try SolanaSignature(base58: settled.transaction)
+        _ = world.ledger.statuses([signature])  // finalized
+        let ask = ChainReceiptAsk(
+            network: world.network, signature: signature.base58, paymentId: paymentId,
+            payTo: SolanaWorld.payee.base58, asset: SolanaWorld.mint.base58, amount: try Amount(units: 2500))
+        let provider = try await world.db.register(name: "provider").party
+        let before = try world.seq()
+        let reused = await #expect(throws: KuraError.self) {
+            try await world.service.acceptChainReceipt(ask, by: world.db.principal(provider))
+        }
+        #expect(reused?.code == .transferUsed, "\(String(describing: reused))")
+        #expect(try world.seq() == before)
+        await world.close()
+    }
 }

@@ -401,11 +401,7 @@ extension KuraService {
             payTo = try SolanaPublicKey(base58: ask.payTo)
             mint = try SolanaPublicKey(base58: ask.asset)
         } catch { throw KuraError(.invalidRequest, error.detail) }
-        if try read({ db throws(KuraError) in try SolanaProjection.chainReceipt(signature: signature.base58, db) })
-            != nil
-        {
-            throw KuraError(.transferUsed, "transaction \(signature) was already accepted as a receipt")
-        }
+        try read { db throws(KuraError) in try Self.requireUnusedReceipt(signature, db) }
         let fetched = try await fetchLanded(signature, rail)
         let program = rail.assets.first { $0.mint == mint }?.tokenProgram ?? SolanaPrograms.token
         let account = AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: program)
@@ -430,12 +426,26 @@ extension KuraService {
         return try await command(
             "chain.receipt", request: try .of(ask), by: principal, idempotencyKey: nil
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> ChainReceipt in
+            try Self.requireUnusedReceipt(signature, tx.db)
             let stream = ChainReceipt.stream(signature: signature.base58)
             var accepted = receipt
             accepted.acceptedAt = context.now
             let events = try ChainReceipt.decideAccept(accepted, alreadyUsed: try tx.version(of: stream) > 0)
             try context.append(events, to: stream, &tx)
             return accepted
+        }
+    }
+
+    /// Refuses a signature already accepted as a receipt, or one of Kura's own transactions (an x402 `exact`
+    /// settlement, a withdrawal): its transfer was accounted for there, and its memo may carry a seed payment
+    /// ID the payer chose, so accepting it would let one transfer pay twice.
+    static func requireUnusedReceipt(_ signature: SolanaSignature, _ db: SQLiteConnection) throws(KuraError) {
+        if try SolanaProjection.chainReceipt(signature: signature.base58, db) != nil {
+            throw KuraError(.transferUsed, "transaction \(signature) was already accepted as a receipt")
+        }
+        if try SolanaProjection.isKuraTransaction(signature: signature.base58, db) {
+            throw KuraError(
+                .transferUsed, "transaction \(signature) was settled by Kura already (x402 or a withdrawal)")
         }
     }
 }

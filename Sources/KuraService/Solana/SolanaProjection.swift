@@ -13,11 +13,13 @@ enum SolanaProjection {
             message_hash TEXT PRIMARY KEY, signature TEXT NOT NULL, state TEXT NOT NULL, seq INTEGER NOT NULL,
             json TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS solana_payments_by_state ON solana_payments(state);
+        CREATE INDEX IF NOT EXISTS solana_payments_by_signature ON solana_payments(signature);
         CREATE TABLE IF NOT EXISTS withdrawals(
             id TEXT PRIMARY KEY, party TEXT NOT NULL, asset TEXT NOT NULL, amount INTEGER NOT NULL,
             state TEXT NOT NULL, day INTEGER NOT NULL, signature TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS withdrawals_by_party_day ON withdrawals(party, asset, day);
         CREATE INDEX IF NOT EXISTS withdrawals_by_state ON withdrawals(state);
+        CREATE INDEX IF NOT EXISTS withdrawals_by_signature ON withdrawals(signature);
         CREATE TABLE IF NOT EXISTS chain_receipts(
             signature TEXT PRIMARY KEY, seq INTEGER NOT NULL, json TEXT NOT NULL);
         """
@@ -142,6 +144,16 @@ enum SolanaProjection {
 
     static func chainReceipt(signature: String, _ db: SQLiteConnection) throws(KuraError) -> ChainReceipt? {
         try one("SELECT json FROM chain_receipts WHERE signature = ?", signature, ChainReceipt.self, db)
+    }
+
+    /// Whether `signature` is a transaction Kura itself sent: an x402 `exact` settlement or a withdrawal. Its
+    /// transfer is accounted for there, so it is never a seed receipt as well.
+    static func isKuraTransaction(signature: String, _ db: SQLiteConnection) throws(KuraError) -> Bool {
+        let statement = try db.statement(
+            "SELECT 1 FROM solana_payments WHERE signature = ?1 UNION ALL SELECT 1 FROM withdrawals WHERE signature = ?1 LIMIT 1"
+        )
+        try statement.bind([.text(signature)])
+        return !(try statement.rows({ row throws(KuraError) in row.int64(0) }).isEmpty)
     }
 
     /// The active party whose Ed25519 key is `key` (a Solana address is one), if any. Parties are few and
