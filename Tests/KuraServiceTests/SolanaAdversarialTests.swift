@@ -94,3 +94,63 @@ struct SolanaAdversarialTests {
         await world.close()
     }
 }
+
+/// The endpoint of a cluster whose mint is a Token-2022 mint with a transfer fee of `percent`: each transfer
+/// credits its destination the amount less the fee (withheld in the account, not spendable), as the
+/// transaction's `meta.postTokenBalances` show. Everything else is the stand-in's.
+final class TransferFeeRPC: SolanaRPC {
+    let base: any SolanaRPC
+    let percent: UInt64
+
+    init(_ base: any SolanaRPC, percent: UInt64) {
+        self.base = base
+        self.percent = percent
+    }
+
+    func latestBlockhash(commitment: SolanaCommitment) async throws(SolanaRPCError) -> LatestBlockhash {
+        try await base.latestBlockhash(commitment: commitment)
+    }
+    func isBlockhashValid(_ blockhash: SolanaHash, commitment: SolanaCommitment) async throws(SolanaRPCError) -> Bool {
+        try await base.isBlockhashValid(blockhash, commitment: commitment)
+    }
+    func simulate(_ transaction: SolanaTransaction, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> SimulationResult
+    { try await base.simulate(transaction, commitment: commitment) }
+    func send(_ transaction: SolanaTransaction, preflightCommitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> SolanaSignature
+    { try await base.send(transaction, preflightCommitment: preflightCommitment) }
+    func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?] {
+        try await base.signatureStatuses(signatures)
+    }
+    func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> FetchedTransaction?
+    {
+        guard var fetched = try await base.transaction(signature, commitment: commitment) else { return nil }
+        fetched.postTokenBalances = fetched.postTokenBalances.map { post in
+            let pre = fetched.preTokenBalances.first { $0.accountIndex == post.accountIndex }?.amount ?? 0
+            guard post.amount > pre else { return post }
+            var charged = post
+            charged.amount -= (post.amount - pre) * percent / 100
+            return charged
+        }
+        return fetched
+    }
+    func accountInfo(_ account: SolanaPublicKey, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> AccountInfo?
+    { try await base.accountInfo(account, commitment: commitment) }
+}
+
+@Suite("Solana: attempts to be credited more than arrived")
+struct SolanaTransferFeeTests {
+    @Test("a deposit of a mint with a transfer fee credits what reached the treasury, not what was sent")
+    func depositCreditsWhatArrived() async throws {
+        let world = try await SolanaWorld.make(finalityLag: 1, wrap: { TransferFeeRPC($0, percent: 1) })
+        let party = try await world.db.register(name: "depositor").party
+        let signature = try SolanaFundsTests.transferToTreasury(world, amount: 10_000, memo: party.id.rawValue)
+        _ = world.ledger.statuses([signature])  // finalized
+        _ = try await world.service.depositFromSolana(
+            SolanaDepositProof(tx: signature.base58), to: party.id, by: world.db.principal(party), idempotencyKey: nil)
+        #expect(try SolanaFundsTests.available(world, party) == 9_900)
+        await world.close()
+    }
+}

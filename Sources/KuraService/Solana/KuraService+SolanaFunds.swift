@@ -330,8 +330,7 @@ extension KuraService {
         for token in rail.assets {
             let incoming: IncomingTransfer
             do {
-                incoming = try IncomingTransfer.read(
-                    fetched.transaction, into: rail.treasuryAccount(token), mint: token.mint)
+                incoming = try IncomingTransfer.read(fetched, into: rail.treasuryAccount(token), mint: token.mint)
             } catch {
                 throw KuraError(.transferRefused, "the transaction does not decode: \(error.detail)")
             }
@@ -406,7 +405,7 @@ extension KuraService {
         let program = rail.assets.first { $0.mint == mint }?.tokenProgram ?? SolanaPrograms.token
         let account = AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: program)
         let incoming: IncomingTransfer
-        do { incoming = try IncomingTransfer.read(fetched.transaction, into: account, mint: mint) } catch {
+        do { incoming = try IncomingTransfer.read(fetched, into: account, mint: mint) } catch {
             throw KuraError(.transferRefused, "the transaction does not decode: \(error.detail)")
         }
         guard incoming.amount > 0, let payer = incoming.authorities.first else {

@@ -38,4 +38,24 @@ public struct IncomingTransfer: Sendable, Equatable {
         }
         return found
     }
+
+    /// As ``read(_:into:mint:)`` for a landed transaction, the amount capped by what `destination`'s balance
+    /// grew by in its `meta` (pre and post token balances): a Token-2022 mint with a transfer fee withholds
+    /// part of each `TransferChecked` in the destination, so a transfer of 1000 may make 990 spendable. An
+    /// account whose balance the meta does not show received nothing that can be proven.
+    public static func read(
+        _ fetched: FetchedTransaction, into destination: SolanaPublicKey, mint: SolanaPublicKey
+    ) throws(SolanaError) -> IncomingTransfer {
+        var found = try read(fetched.transaction, into: destination, mint: mint)
+        guard found.amount > 0 else { return found }
+        guard let index = fetched.transaction.message.accountKeys.firstIndex(of: destination),
+            let post = fetched.postTokenBalances.first(where: { $0.accountIndex == index && $0.mint == mint })
+        else {
+            found.amount = 0
+            return found
+        }
+        let pre = fetched.preTokenBalances.first { $0.accountIndex == index && $0.mint == mint }?.amount ?? 0
+        found.amount = min(found.amount, post.amount > pre ? post.amount - pre : 0)
+        return found
+    }
 }
