@@ -154,3 +154,30 @@ struct SolanaTransferFeeTests {
         await world.close()
     }
 }
+
+@Suite("Solana: a settle replayed on another network")
+struct SolanaCrossNetworkTests {
+    @Test("a pending payment settled again naming another network (same fee payer) is not judged by that network")
+    func replayOnAnotherNetwork() async throws {
+        let world = try await SolanaWorld.make(confirmTimeoutMs: 300, secondNetwork: true)
+        let request = try world.payment()
+        world.ledger.loseConfirmations(true)
+        let first = await world.service.facilitatorSettle(request)
+        #expect(first.errorReason == .svmTransactionFailed && first.errorMessage?.contains("settle again") == true)
+        // The same payload, its requirements naming the second network: that cluster has never seen the
+        // blockhash, so asked there the payment looks expired.
+        var elsewhere = request
+        let otherLedger = try #require(world.second).ledger
+        otherLedger.expireBlockhashes()  // (the stand-ins name blockhashes alike; a real cluster would not know it)
+        let other = otherLedger.network.id
+        elsewhere.paymentRequirements.network = other
+        elsewhere.paymentPayload.accepted.network = other
+        let replayed = await world.service.facilitatorSettle(elsewhere)
+        #expect(replayed.errorReason == .duplicateSettlement, "\(replayed)")
+        world.ledger.loseConfirmations(false)
+        let second = await world.service.facilitatorSettle(request)
+        #expect(second.success, "the payment landed on its own network: \(second)")
+        #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500)
+        await world.close()
+    }
+}

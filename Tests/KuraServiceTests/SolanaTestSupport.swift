@@ -14,6 +14,8 @@ struct SolanaWorld {
     let db: TestDatabase
     let standIn: SolanaStandIn
     let rail: SolanaRail
+    /// A second network's cluster, whose rail uses the same fee payer, when asked for.
+    var second: SolanaStandIn? = nil
 
     static func secret(_ label: String) -> Ed25519.SecretKey { TestKeys.secretKey("solana-" + label) }
     static let feePayer = secret("fee-payer")
@@ -28,7 +30,8 @@ struct SolanaWorld {
 
     static func make(
         confirmTimeoutMs: Int64 = 5_000, finalityLag: UInt64 = 2, limits: WithdrawalLimits? = nil,
-        wrap: (@Sendable (any SolanaRPC) -> any SolanaRPC)? = nil, label: String = #function
+        wrap: (@Sendable (any SolanaRPC) -> any SolanaRPC)? = nil, secondNetwork: Bool = false,
+        label: String = #function
     ) async throws -> SolanaWorld {
         let ledger = SolanaStandInLedger(finalityLag: finalityLag)
         ledger.createMint(mint, decimals: 6)
@@ -48,13 +51,26 @@ struct SolanaWorld {
         if let limits { rail.withdrawalLimits = limits }
         var configuration = ServiceConfiguration()
         configuration.solana = [rail]
+        var second: SolanaStandIn?
+        if secondNetwork {
+            let other = SolanaStandInLedger(finalityLag: finalityLag, genesisSeed: "kura-stand-in-second")
+            other.fund(SolanaPublicKey(feePayer.publicKey), lamports: 10_000_000_000)
+            let started = try await SolanaStandIn.start(ledger: other)
+            var otherRail = rail
+            otherRail.network = other.network
+            otherRail.rpc = SolanaRPCClient(
+                url: started.url, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            configuration.solana.append(otherRail)
+            second = started
+        }
         let db = try await TestDatabase(configuration: configuration, label: label)
-        return SolanaWorld(db: db, standIn: standIn, rail: rail)
+        return SolanaWorld(db: db, standIn: standIn, rail: rail, second: second)
     }
 
     func close() async {
         db.close()
         await standIn.stop()
+        await second?.stop()
     }
 
     func requirements(amount: UInt64 = 2500, memo: String? = nil, payTo: SolanaPublicKey = payee) -> PaymentRequirements

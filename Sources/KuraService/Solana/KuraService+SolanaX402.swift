@@ -78,6 +78,13 @@ extension KuraService {
         let identifier = try? PaymentIdentifier.id(in: request.paymentPayload.extensions)
         do throws(X402Refusal) {
             if let existing = try solanaPaymentState(key, reason: .unexpectedSettleError) {
+                // Judged only on its own network: asked elsewhere (a rail with the same fee payer), its blockhash
+                // is unknown, so a payment still landing would be recorded as expired.
+                guard existing.record.network == network else {
+                    throw X402Refusal(
+                        .duplicateSettlement,
+                        "this transaction was submitted for settlement on \(existing.record.network), not \(network)")
+                }
                 return try await reconcile(existing, rail, payloadHash: payloadHash, identifier: identifier)
             }
             var signed = verified.transaction
