@@ -66,7 +66,14 @@ struct SolanaAdversarialTests {
         ).value
         // The transaction landed: the destination holds the tokens. The party must not hold them again.
         #expect(world.ledger.balance(owner: SolanaFundsTests.destination, mint: SolanaWorld.mint) == 40_000)
-        #expect(view.state == "completed", "\(view)")
+        #expect(view.state != "failed", "\(view)")
+        // On a loaded machine the answer may come before the confirmation: the reconciler decides it then.
+        var state = view.state
+        for _ in 0..<50 where state == "pending" {
+            await world.service.reconcileSolana()
+            state = try world.service.withdrawal(view.id, by: world.db.principal(party)).state
+        }
+        #expect(state == "completed", "\(view)")
         #expect(try SolanaFundsTests.available(world, party) == 60_000)
         await world.close()
     }
