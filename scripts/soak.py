@@ -5,8 +5,10 @@
 
 Each second RATE requests are started on schedule (escrow lock/deliver/confirm as two parties, deposits,
 and anonymous public reads: receipts by kind, the checkpoint, a bundle, a reputation) by a pool of
-keep-alive connections; then the server's RSS, open file descriptors, the database and WAL sizes, the
-requests answered and their latency percentiles are written as one CSV row. An anonymous read answered
+keep-alive connections; then the server's RSS (and its anonymous part: the heap and stacks, without the
+mapped binary), what SQLite has allocated (`kura_sqlite_memory_bytes` from `GET /metrics`: its page caches,
+statements and schemas), open file descriptors, the database and WAL sizes, the requests answered and their
+latency percentiles are written as one CSV row. An anonymous read answered
 429 is counted in `limited` (a generator that fell behind catches up in a burst, which the public rate
 limit refuses as it should); anything else unexpected (a 5xx, a connection error) is an error, and the
 script exits 1 if there was one. Standard library only.
@@ -110,19 +112,36 @@ threads = [threading.Thread(target=worker, args=(tasks,), daemon=True) for _ in 
 for thread in threads:
     thread.start()
 
+metrics_conn = [None]
+def sqlite_bytes():
+    """`kura_sqlite_memory_bytes` from the operator's `GET /metrics` on its own connection; "" if unreadable."""
+    try:
+        if metrics_conn[0] is None:
+            metrics_conn[0] = connect()
+        metrics_conn[0].request("GET", "/metrics", headers={"Authorization": f"Bearer {operator_key}"})
+        response = metrics_conn[0].getresponse()
+        text = response.read().decode()
+        for line in text.splitlines():
+            if line.startswith("kura_sqlite_memory_bytes "):
+                return int(float(line.split()[1]))
+    except (http.client.HTTPException, OSError, ValueError):
+        metrics_conn[0] = None
+    return ""
+
 def sample():
-    rss_kb = 0
+    fields = {}
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
-                rss_kb = int(line.split()[1])
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon"):
+                fields[name] = int(value.split()[0])
     fds = len(os.listdir(f"/proc/{pid}/fd"))
     size = lambda p: os.path.getsize(p) if p and os.path.exists(p) else 0
-    return rss_kb, fds, size(db), size(db + "-wal")
+    return fields.get("VmRSS", 0), fields.get("RssAnon", 0), sqlite_bytes(), fds, size(db), size(db + "-wal")
 
 with open(out, "w", newline="") as handle:
     writer = csv.writer(handle)
-    writer.writerow(["second", "rss_kb", "fds", "db_bytes", "wal_bytes", "done", "p50_ms", "p99_ms", "max_ms", "max_lag_ms", "errors", "limited", "load1"])
+    writer.writerow(["second", "rss_kb", "rss_anon_kb", "sqlite_bytes", "fds", "db_bytes", "wal_bytes", "done", "p50_ms", "p99_ms", "max_ms", "max_lag_ms", "errors", "limited", "load1"])
     start = time.monotonic()
     n = 0
     for second in range(seconds):
@@ -142,8 +161,8 @@ with open(out, "w", newline="") as handle:
         ms = [d[0] * 1000 for d in done]
         pct = lambda p: round(ms[min(len(ms) - 1, int(p * len(ms)))], 2) if ms else ""
         lag = round(max((d[1] for d in done), default=0) * 1000, 2)
-        rss_kb, fds, db_bytes, wal_bytes = sample()
-        writer.writerow([second + 1, rss_kb, fds, db_bytes, wal_bytes, len(done), pct(0.5), pct(0.99), round(max(ms), 2) if ms else "", lag, len(errors), len(limited), os.getloadavg()[0]])
+        rss_kb, rss_anon_kb, sqlite_mem, fds, db_bytes, wal_bytes = sample()
+        writer.writerow([second + 1, rss_kb, rss_anon_kb, sqlite_mem, fds, db_bytes, wal_bytes, len(done), pct(0.5), pct(0.99), round(max(ms), 2) if ms else "", lag, len(errors), len(limited), os.getloadavg()[0]])
         handle.flush()
 for _ in threads:
     tasks.put(None)

@@ -7,7 +7,8 @@
 #   scripts/soak.sh [SECONDS] [RATE] [OUT.csv]
 #
 # KURA_BIN: a prebuilt kura (default: builds the release binary). Run it on a quiet machine; the machine's
-# load average is in the CSV beside every sample.
+# load average is in the CSV beside every sample. The server inherits the environment, so its settings can
+# be given there: KURA_SQLITE_CACHE_MIB=1 scripts/soak.sh bounds SQLite's page caches to about 5 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
@@ -47,7 +48,7 @@ def window(rs, key):
     return statistics.mean(values) if values else float("nan")
 first, last = rows[:60], rows[-60:]
 print(f"{len(rows)} samples; first minute → last minute:")
-for key, unit in [("rss_kb", "KiB"), ("fds", ""), ("wal_bytes", "B"), ("db_bytes", "B"), ("p50_ms", "ms"), ("p99_ms", "ms"), ("done", "/s"), ("load1", "")]:
+for key, unit in [("rss_kb", "KiB"), ("rss_anon_kb", "KiB"), ("sqlite_bytes", "B"), ("fds", ""), ("wal_bytes", "B"), ("db_bytes", "B"), ("p50_ms", "ms"), ("p99_ms", "ms"), ("done", "/s"), ("load1", "")]:
     print(f"  {key:10} {window(first, key):12.1f} → {window(last, key):12.1f} {unit}")
 print(f"  max RSS {max(int(r['rss_kb']) for r in rows)} KiB, max fds {max(int(r['fds']) for r in rows)}, max WAL {max(int(r['wal_bytes']) for r in rows)} B, errors {rows[-1]['errors']}, limited {rows[-1].get('limited', '?')}")
 PY

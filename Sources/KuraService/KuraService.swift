@@ -17,6 +17,8 @@ public final class KuraService: Sendable {
     public let configuration: ServiceConfiguration
     let secrets: SecretSource
     let logger: Logger
+    /// Canonical reputation reports at the current tree, by party (``reputationBytes(of:)``).
+    let reportBytes = BytesCache(capacity: 8192)
     /// Solana message hashes being settled by a request of this process.
     let solanaInFlight = SolanaInFlight()
 
@@ -33,13 +35,16 @@ public final class KuraService: Sendable {
         self.logger = logger
     }
 
-    /// Opens the store at `path` with Kura's projectors; `observer` hears the writer (metrics, readiness).
+    /// Opens the store at `path` with Kura's projectors; `observer` hears the writer (metrics, readiness);
+    /// `pageCacheKiB` bounds the writer's SQLite page cache (``SQLiteEventStore/Configuration/pageCacheKiB``).
     public static func openStore(
-        path: String, create: Bool, durable: Bool = true, observer: (any StoreObserver)? = nil
+        path: String, create: Bool, durable: Bool = true, observer: (any StoreObserver)? = nil,
+        pageCacheKiB: Int = SQLiteEventStore.Configuration.defaultPageCacheKiB
     ) throws(KuraError) -> SQLiteEventStore {
         var configuration = SQLiteEventStore.Configuration(
             path: path, create: create, durable: durable, projectors: [KuraProjector()])
         configuration.observer = observer
+        configuration.pageCacheKiB = pageCacheKiB
         return try SQLiteEventStore(configuration)
     }
 

@@ -25,6 +25,15 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         public var projectors: [any Projector]
         /// Hears each batch and the queue depth (metrics, readiness); nil: nobody listens.
         public var observer: (any StoreObserver)? = nil
+        /// The writer connection's SQLite page cache, in KiB. Each read connection keeps at most
+        /// ``readerPageCacheKiB`` (SQLite's own default, about 2 MiB) or this, whichever is smaller, so the
+        /// page caches of a store hold at most `pageCacheKiB + readers × min(pageCacheKiB, 2048)` KiB.
+        public var pageCacheKiB: Int = Configuration.defaultPageCacheKiB
+
+        /// The writer's page cache unless configured: 64 MiB, so that the pages group commits touch stay cached.
+        public static let defaultPageCacheKiB = 65_536
+        /// The most page cache each read connection keeps, in KiB (SQLite's default is 2,000 KiB).
+        public static let readerPageCacheKiB = 2_048
 
         /// Creates a configuration with the safe defaults.
         public init(
@@ -58,13 +67,20 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
             }
             guard !isDirectory.boolValue else { throw KuraError(.invalidRequest, "\(path) is a directory") }
         }
+        guard configuration.pageCacheKiB > 0 else {
+            throw KuraError(.invalidRequest, "the page cache must be at least 1 KiB, not \(configuration.pageCacheKiB)")
+        }
         self.configuration = configuration
         let connection = try SQLiteConnection(path: path, create: configuration.create)
         try Self.prepare(connection, configuration)
         var readers: [SQLiteConnection] = []
         for _ in 0..<max(1, configuration.readers) {
             let reader = try SQLiteConnection(path: path, create: false)
-            try reader.execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = 1;")
+            try reader.execute(
+                """
+                PRAGMA busy_timeout = 10000; PRAGMA query_only = 1;
+                PRAGMA cache_size = -\(min(configuration.pageCacheKiB, Configuration.readerPageCacheKiB));
+                """)
             readers.append(reader)
         }
         self.readPool = ConnectionPool(readers)
@@ -104,7 +120,8 @@ public final class SQLiteEventStore: EventStore, @unchecked Sendable {
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = \(configuration.durable ? "FULL" : "NORMAL")")
         // Each command runs in a savepoint; keep its statement journal in memory, not in a temp file.
-        try db.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
+        // A negative cache_size is in KiB (a positive one would count pages).
+        try db.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(configuration.pageCacheKiB)")
         // Checkpoints run on their own thread (WALCheckpointer), never inside the writer's commits.
         try db.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
         try db.execute("BEGIN IMMEDIATE")

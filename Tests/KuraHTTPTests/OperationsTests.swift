@@ -95,6 +95,8 @@ struct OperationsTests {
             #expect(batches >= 7)
             #expect(metrics["kura_writer_commit_duration_seconds_count"] == batches)
             #expect(metrics["kura_writer_queue_depth"] == 0)
+            // What SQLite holds (page caches, statements) is read at each scrape.
+            #expect((metrics["kura_sqlite_memory_bytes"] ?? 0) > 0)
             // Locked, delivered, released; none under a checkpoint yet, the oldest waiting 5 s since the lock.
             #expect(metrics["kura_receipts"] == 3)
             #expect(metrics["kura_checkpoint_size"] == 0)

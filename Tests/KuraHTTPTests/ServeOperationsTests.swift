@@ -165,8 +165,8 @@ struct ServeOperationsTests {
         let printed = try await runProgram(
             env,
             [
-                "KURA_CONFIG=kura.conf", "KURA_PORT=9200", "KURA_JOSE_ALG=Ed25519", kura, "serve", "--log-level",
-                "warning", "--print-config",
+                "KURA_CONFIG=kura.conf", "KURA_PORT=9200", "KURA_JOSE_ALG=Ed25519", "KURA_SQLITE_CACHE_MIB=2", kura,
+                "serve", "--log-level", "warning", "--print-config",
             ], in: dir)
         #expect(printed.status == 0, "\(printed)")
         let lines = printed.stdout.split(separator: "\n").map(String.init)
@@ -176,6 +176,8 @@ struct ServeOperationsTests {
         #expect(line("host")?.hasPrefix("host = 0.0.0.0  # file kura.conf") == true)
         #expect(line("jose-alg")?.hasPrefix("jose-alg = Ed25519  # environment KURA_JOSE_ALG") == true)
         #expect(line("log-format")?.hasPrefix("log-format = text  # default") == true)
+        #expect(
+            line("sqlite-cache-mib")?.hasPrefix("sqlite-cache-mib = 2  # environment KURA_SQLITE_CACHE_MIB") == true)
         #expect(line("metrics-port")?.hasPrefix("metrics-port = 9500  # file kura.conf") == true)
         #expect(line("db") == "db = postgres://kura:********@db.example/kura  # file kura.conf; KURA_DB")
         #expect(!printed.stdout.contains("hunter2"))
@@ -189,6 +191,8 @@ struct ServeOperationsTests {
             (["KURA_PORT=99999", kura, "serve", "--print-config"], "KURA_PORT"),
             (["KURA_LOG_FORMAT=xml", kura, "serve", "--print-config"], "KURA_LOG_FORMAT"),
             ([kura, "serve", "--metrics", "sometimes", "--print-config"], "--metrics"),
+            (["KURA_SQLITE_CACHE_MIB=0", kura, "serve", "--print-config"], "KURA_SQLITE_CACHE_MIB"),
+            ([kura, "serve", "--sqlite-cache-mib", "lots", "--print-config"], "--sqlite-cache-mib"),
         ] {
             let refused = try await runProgram(env, arguments, in: dir)
             #expect(refused.status == 64, "\(refused)")
@@ -200,7 +204,12 @@ struct ServeOperationsTests {
 
         // The environment is obeyed, not only printed: a server on the database and port it names.
         let served = try await ServerProcess.launch(
-            env, ["KURA_DB=\(dir.path("env.sqlite"))", "KURA_PORT=0", "KURA_LOG_FORMAT=json", kura, "serve"],
+            env,
+            [
+                "KURA_DB=\(dir.path("env.sqlite"))", "KURA_PORT=0", "KURA_LOG_FORMAT=json", "KURA_SQLITE_CACHE_MIB=1",
+                kura,
+                "serve",
+            ],
             name: "env-serve", in: dir)
         #expect(try await live("GET", served.url + "/readyz").status == 200)
         #expect(try await served.terminate() == 0)

@@ -24,7 +24,7 @@ struct ReceiptQueryPlanTests {
     func plans(party: Bool, kind: Bool) async throws {
         let world = try await EscrowWorld.make()
         defer { world.close() }
-        let sql = KuraService.receiptPageSQL(party: party, kind: kind, limit: 100)
+        let sql = KuraService.receiptPageSQL(party: party, kind: kind)
         let steps = try Self.plan(sql, world.service.store)
         let onReceipts = steps.filter { $0.contains("receipts") || $0.contains(" r ") || $0.hasSuffix(" r") }
         #expect(!onReceipts.isEmpty, "\(steps)")

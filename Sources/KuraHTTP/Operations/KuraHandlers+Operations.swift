@@ -1,6 +1,7 @@
 import Hummingbird
 import KuraCore
 import KuraService
+import KuraStore
 
 extension KuraError.Code {
     /// The server runs but should not get traffic now: the database does not answer, or the writer is stalled
@@ -58,7 +59,7 @@ extension KuraHandlers {
     }
 }
 
-/// Brings the log and checkpoint gauges up to date, then renders every metric.
+/// Brings the log, checkpoint and memory gauges up to date, then renders every metric.
 enum MetricsScrape {
     /// The media type of the Prometheus text exposition format.
     static let mediaType = "text/plain; version=0.0.4; charset=utf-8"
@@ -71,6 +72,7 @@ enum MetricsScrape {
     /// Reads the head, the receipt count and the newest checkpoint. A read that fails leaves the gauges as
     /// they were: a scrape must not fail because the figures are momentarily out of reach.
     static func refresh(service: KuraService, metrics: KuraMetrics) {
+        metrics.memory(sqliteBytes: SQLiteMemory.used)
         let latest: CheckpointRecord?
         do { latest = try service.latestCheckpoint() } catch { return }
         guard let head = try? service.store.head(), let receipts = try? service.receiptCount() else { return }

@@ -35,6 +35,7 @@ public final class KuraMetrics: StoreObserver, Sendable {
     private let checkpointSize: CoreMetrics.Gauge
     private let checkpointAge: CoreMetrics.Gauge
     private let sweeps: CoreMetrics.Counter
+    private let sqliteMemory: CoreMetrics.Gauge
 
     /// The names of the instruments, as they appear in the Prometheus text.
     public enum Name {
@@ -53,6 +54,7 @@ public final class KuraMetrics: StoreObserver, Sendable {
         public static let checkpointAge = "kura_checkpoint_age_seconds"
         public static let sweeps = "kura_sweeper_runs_total"
         public static let sweepFailures = "kura_sweeper_failures_total"
+        public static let sqliteMemory = "kura_sqlite_memory_bytes"
     }
 
     /// A fresh, empty registry (the default), or one the caller shares with other instruments.
@@ -79,6 +81,7 @@ public final class KuraMetrics: StoreObserver, Sendable {
         checkpointSize = CoreMetrics.Gauge(label: Name.checkpointSize, factory: factory)
         checkpointAge = CoreMetrics.Gauge(label: Name.checkpointAge, factory: factory)
         sweeps = CoreMetrics.Counter(label: Name.sweeps, factory: factory)
+        sqliteMemory = CoreMetrics.Gauge(label: Name.sqliteMemory, factory: factory)
         queueDepthGauge.record(0)
     }
 
@@ -144,6 +147,12 @@ public final class KuraMetrics: StoreObserver, Sendable {
         receipts.record(Int64(clamping: count))
         checkpointSize.record(Int64(clamping: size))
         checkpointAge.record(age)
+    }
+
+    /// What SQLite has allocated in this process (``SQLiteMemory/used``), read at scrape time: beside the
+    /// process's RSS it tells SQLite's page caches filling from growth elsewhere.
+    func memory(sqliteBytes: Int64) {
+        sqliteMemory.record(sqliteBytes)
     }
 
     // MARK: StoreObserver

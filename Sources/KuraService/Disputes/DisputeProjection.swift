@@ -103,7 +103,9 @@ enum DisputeQueries {
             sql += " AND d.state = ?\(bindings.count + 1)"
             bindings.append(.text(state.rawValue))
         }
-        sql += " ORDER BY d.seq DESC LIMIT \(limit + 1)"
+        // The page size is bound, not written into the text: one cached statement per shape, not per size.
+        sql += " ORDER BY d.seq DESC LIMIT ?\(bindings.count + 1)"
+        bindings.append(.integer(Int64(limit + 1)))
         let statement = try db.statement(sql)
         try statement.bind(bindings)
         let rows = try statement.rows { row throws(KuraError) in

@@ -59,7 +59,8 @@ extension KuraService {
             var bindings: [SQLiteValue] = [.integer(after)]
             if let party { bindings.append(.text(party.rawValue)) }
             if let kind { bindings.append(.text(kind)) }
-            let statement = try db.statement(Self.receiptPageSQL(party: party != nil, kind: kind != nil, limit: limit))
+            bindings.append(.integer(Int64(limit + 1)))
+            let statement = try db.statement(Self.receiptPageSQL(party: party != nil, kind: kind != nil))
             try statement.bind(bindings)
             let rows = try statement.rows { row throws(KuraError) in
                 (row.int64(0), try Queries.decode(Receipt.self, row.text(1)))
@@ -70,21 +71,24 @@ extension KuraService {
     }
 
     /// The query behind one page of ``receipts(party:kind:cursor:limit:)``, with `?1` the cursor, then the
-    /// party and the kind when they are filtered on. Every shape reads at most `limit + 1` index entries per
-    /// index it uses (no scan of the table, no sort of a party's whole history), because the list is public:
-    /// `receipts_by_kind`, `receipts_by_payer(_kind)` and `receipts_by_payee(_kind)` each deliver rows in
-    /// `idx` order. A party's page is the union of its payer and payee pages, each cut at the limit.
-    static func receiptPageSQL(party: Bool, kind: Bool, limit: Int) -> String {
+    /// party and the kind when they are filtered on, then the page size plus one. Every shape reads at most
+    /// that many index entries per index it uses (no scan of the table, no sort of a party's whole history),
+    /// because the list is public: `receipts_by_kind`, `receipts_by_payer(_kind)` and `receipts_by_payee(_kind)`
+    /// each deliver rows in `idx` order. A party's page is the union of its payer and payee pages, each cut at
+    /// the limit. The page size is a parameter, not part of the text: each connection caches one statement per
+    /// text, and a caller must not be able to make thousands.
+    static func receiptPageSQL(party: Bool, kind: Bool) -> String {
         let kindTerm = kind ? " AND kind = ?\(party ? 3 : 2)" : ""
+        let limit = "?\(1 + (party ? 1 : 0) + (kind ? 1 : 0) + 1)"
         guard party else {
-            return "SELECT idx, json FROM receipts WHERE idx > ?1\(kindTerm) ORDER BY idx LIMIT \(limit + 1)"
+            return "SELECT idx, json FROM receipts WHERE idx > ?1\(kindTerm) ORDER BY idx LIMIT \(limit)"
         }
         let side = { (column: String) in
-            "SELECT idx FROM (SELECT idx FROM receipts WHERE \(column) = ?2\(kindTerm) AND idx > ?1 ORDER BY idx LIMIT \(limit + 1))"
+            "SELECT idx FROM (SELECT idx FROM receipts WHERE \(column) = ?2\(kindTerm) AND idx > ?1 ORDER BY idx LIMIT \(limit))"
         }
         return """
             SELECT r.idx, r.json FROM (\(side("payer")) UNION \(side("payee"))) AS page \
-            JOIN receipts AS r ON r.idx = page.idx ORDER BY r.idx LIMIT \(limit + 1)
+            JOIN receipts AS r ON r.idx = page.idx ORDER BY r.idx LIMIT \(limit)
             """
     }
 

@@ -18,25 +18,24 @@ extension KuraService {
     /// party, the tree (size and root) and the model: a report is a pure function of those, so a hit costs
     /// one small row read and no fold, decode or encoding.
     public func reputationBytes(of party: PartyID) throws(KuraError) -> [UInt8] {
-        let tree = try read { db throws(KuraError) in
+        let current = try read { db throws(KuraError) in
             let statement = try db.statement("SELECT size, root, model FROM reputation_log WHERE id = 1")
             try statement.bind([])
             return try statement.rows { row throws(KuraError) in
                 "\(row.int64(0))/\(Base64.encode(row.bytes(1)))/\(row.text(2))"
             }.first
         }
-        let key = "\(party.rawValue)/\(tree ?? "0")"
-        if let hit = Self.reportBytes.value(key) { return hit }
+        let tree = current ?? "0"
+        let key = "\(party.rawValue)/\(tree)"
+        if let hit = reportBytes.value(key) { return hit }
         let report = try reputation(of: party)
         let bytes = try report.canonicalBytes()
         // Only cache what the key names: a receipt appended between the two reads gives another tree.
-        if let tree, tree.hasPrefix("\(report.checkpoint.size)/\(report.checkpoint.rootHash)/") {
-            Self.reportBytes.store(key, bytes)
+        if tree.hasPrefix("\(report.checkpoint.size)/\(report.checkpoint.rootHash)/") {
+            reportBytes.store(key, bytes, tree: tree)
         }
         return bytes
     }
-
-    static let reportBytes = BytesCache(capacity: 8192)
 
     /// The reputations of up to 100 parties, all at the same tree size.
     public func reputations(of parties: [PartyID], asOf: UInt64? = nil) throws(KuraError) -> [ReputationReport] {
@@ -159,9 +158,16 @@ extension KuraService {
     }
 }
 
-/// A bounded map from keys to bytes, emptied when full (hot entries come back at once).
+/// A bounded map from keys to bytes of one tree, emptied when full (hot entries come back at once) and
+/// whenever an entry of another tree is stored.
+///
+/// A key names the tree it was read at, and requests read the current tree, so an entry of an older tree is
+/// never asked for again: keeping those held up to `capacity` dead reports (about 10 MB at the soak's rate,
+/// filled over half an hour, which looked like a slow leak). Two requests that read trees on either side of
+/// an append may empty it in turn; that costs hits, never a wrong answer.
 final class BytesCache: @unchecked Sendable {
     private var entries: [String: [UInt8]] = [:]
+    private var tree = ""
     private let lock = NSLockLike()
     private let capacity: Int
 
@@ -169,10 +175,17 @@ final class BytesCache: @unchecked Sendable {
 
     func value(_ key: String) -> [UInt8]? { lock.withLock { entries[key] } }
 
-    func store(_ key: String, _ bytes: [UInt8]) {
+    /// Keeps `bytes` under `key`, read at `tree`.
+    func store(_ key: String, _ bytes: [UInt8], tree: String) {
         lock.withLock {
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            if tree != self.tree || entries.count >= capacity {
+                entries.removeAll(keepingCapacity: entries.count < capacity)
+                self.tree = tree
+            }
             entries[key] = bytes
         }
     }
+
+    /// The entries held now.
+    var count: Int { lock.withLock { entries.count } }
 }

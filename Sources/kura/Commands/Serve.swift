@@ -79,6 +79,12 @@ struct Serve: AsyncParsableCommand {
     var joseAlg: String?
     @Option(help: "Seconds the writer may owe work without finishing a batch before /readyz answers 503 (default 10).")
     var readyStallSeconds: String?
+    @Option(
+        help: """
+            SQLite's page cache of the writer connection in MiB (default 64); each of the 4 read connections keeps \
+            at most 2 MiB, or this if smaller. A smaller cache costs reads from the file, not correctness.
+            """)
+    var sqliteCacheMib: String?
     @Option(help: "A configuration file of `name = value` lines (default: $KURA_CONFIG, else none).") var config:
         String?
     @Flag(help: "Print the effective configuration (secrets masked) and exit.") var printConfig = false
@@ -119,7 +125,8 @@ struct Serve: AsyncParsableCommand {
             serviceConfiguration.solana = try resolved.solana.rails(logLevel: resolved.logLevel)
             let metrics = KuraMetrics()
             let service = try LocalService.open(
-                path: database, logLevel: resolved.logLevel, configuration: serviceConfiguration, observer: metrics)
+                path: database, logLevel: resolved.logLevel, configuration: serviceConfiguration, observer: metrics,
+                pageCacheKiB: resolved.sqliteCacheMiB * 1024)
             var logger = Logger(label: "kura.http")
             logger.logLevel = resolved.logLevel
             var configuration = KuraServer.Configuration()
@@ -155,7 +162,7 @@ struct Serve: AsyncParsableCommand {
             ("request-signature-v1-until", requestSignatureV1Until), ("metrics", metrics),
             ("metrics-host", metricsHost),
             ("metrics-port", metricsPort), ("explorer", explorer), ("jose-alg", joseAlg),
-            ("ready-stall-seconds", readyStallSeconds),
+            ("ready-stall-seconds", readyStallSeconds), ("sqlite-cache-mib", sqliteCacheMib),
             ("dispute-response-window", disputes.disputeResponseWindow.map { String($0) }),
             ("dispute-ruling-window", disputes.disputeRulingWindow.map { String($0) }),
             ("dispute-appeal-window", disputes.disputeAppealWindow.map { String($0) }),
@@ -203,6 +210,7 @@ struct ServeConfiguration {
     var explorer: Bool
     var joseAlgorithm: JOSEAlgorithm
     var readyStallSeconds: Double
+    var sqliteCacheMiB: Int
     var disputePolicy: DisputePolicy
     var previousVerifiers: [NoteVerifier]
     var solana: SolanaOptions
@@ -280,6 +288,10 @@ struct ServeConfiguration {
         else { throw ValidationError("\(settings.source("jose-alg")) must be EdDSA or Ed25519") }
         joseAlgorithm = algorithm
         readyStallSeconds = try seconds("ready-stall-seconds")
+        guard let cache = Int(try text("sqlite-cache-mib")), (1...65_536).contains(cache) else {
+            throw ValidationError("\(settings.source("sqlite-cache-mib")) must be 1-65536 MiB")
+        }
+        sqliteCacheMiB = cache
         var disputeArguments: [String] = []
         for name in [
             "dispute-response-window", "dispute-ruling-window", "dispute-appeal-window", "dispute-default-refund-bps",

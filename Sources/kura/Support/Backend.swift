@@ -109,9 +109,11 @@ struct TargetOptions: ParsableArguments {
 enum LocalService {
     static func open(
         path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning,
-        configuration: ServiceConfiguration = .init(), observer: (any StoreObserver)? = nil
+        configuration: ServiceConfiguration = .init(), observer: (any StoreObserver)? = nil,
+        pageCacheKiB: Int = SQLiteEventStore.Configuration.defaultPageCacheKiB
     ) throws(KuraError) -> KuraService {
-        let store = try KuraService.openStore(path: path, create: false, observer: observer)
+        let store = try KuraService.openStore(
+            path: path, create: false, observer: observer, pageCacheKiB: pageCacheKiB)
         let signer = try KeyFile.load(path + ".key")
         var logger = Logger(label: "kura")
         logger.logLevel = logLevel

@@ -56,12 +56,23 @@ final class RawConnection: @unchecked Sendable {
     }
 
     private func blockingRead(timeout: Duration) -> ReadResult {
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let millis = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        guard poll(&poller, 1, millis) > 0 else { return .timedOut }
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        return count <= 0 ? .closed : .bytes(Array(buffer.prefix(count)))
+        // A signal (the suite's other tests start and kill processes: SIGCHLD) interrupts poll and recv with
+        // EINTR; that is not a timeout or a close, so wait again for what is left of the time.
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            let left = clock.now.duration(to: deadline)
+            let millis = max(
+                0, Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, millis)
+            if ready < 0, errno == EINTR { continue }
+            guard ready > 0 else { return .timedOut }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
+            return count <= 0 ? .closed : .bytes(Array(buffer.prefix(count)))
+        }
     }
 
     /// Everything the server sends until it closes or `timeout` passes with nothing new.
