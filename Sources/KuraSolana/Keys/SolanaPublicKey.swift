@@ -2,31 +2,17 @@ import KuraCrypto
 
 /// A Solana address: 32 bytes, written in base58. An Ed25519 public key, or a program-derived address
 /// (which is deliberately not a curve point, so nobody holds its secret key).
-public struct SolanaPublicKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct SolanaPublicKey: SolanaBase58Value, Comparable {
     /// The length of an address in bytes.
     public static let byteCount = 32
+    public static let noun = "an address"
 
     /// The 32 raw bytes.
     public let bytes: [UInt8]
 
-    /// Wraps 32 raw bytes.
-    public init(bytes: some Collection<UInt8>) throws(SolanaError) {
-        let raw = Array(bytes)
-        guard raw.count == Self.byteCount else {
-            throw SolanaError(.invalidLength, "an address is 32 bytes, got \(raw.count)")
-        }
-        self.bytes = raw
-    }
-
-    /// Reads base58 text of exactly 32 bytes (32 to 44 characters).
-    public init(base58 text: String) throws(SolanaError) {
-        guard text.utf8.count <= 44, let raw = Base58.decode(text) else {
-            throw SolanaError(.invalidBase58, "\(SolanaText.quote(text)) is not base58")
-        }
-        guard raw.count == Self.byteCount else {
-            throw SolanaError(.invalidBase58, "\(SolanaText.quote(text)) is \(raw.count) bytes, not 32")
-        }
-        self.bytes = raw
+    public init(unchecked bytes: [UInt8]) {
+        precondition(bytes.count == Self.byteCount, "\(Self.noun) is \(Self.byteCount) bytes")
+        self.bytes = bytes
     }
 
     /// Derived from an Ed25519 public key (the same 32 bytes).
@@ -40,10 +26,6 @@ public struct SolanaPublicKey: Sendable, Hashable, Comparable, CustomStringConve
         self.bytes = raw
     }
 
-    /// The base58 text.
-    public var base58: String { Base58.encode(bytes) }
-    public var description: String { base58 }
-
     /// The Ed25519 key these bytes are, for checking signatures.
     public var ed25519: Ed25519.PublicKey { try! Ed25519.PublicKey(bytes: bytes) }
 
@@ -53,20 +35,6 @@ public struct SolanaPublicKey: Sendable, Hashable, Comparable, CustomStringConve
     /// The order of the bytes, as Solana sorts account keys when it compiles a message.
     public static func < (lhs: SolanaPublicKey, rhs: SolanaPublicKey) -> Bool {
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
-    }
-}
-
-extension SolanaPublicKey: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(base58: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.detail))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(base58)
     }
 }
 
