@@ -86,13 +86,14 @@ final class WriterState: WriterModel {
         case withdrawal(WithdrawalID)
     }
 
-    private var caches: [any JournaledCache] {
+    /// Built once: the writer marks, undoes and trims these for every command.
+    private lazy var caches: [any JournaledCache] = {
         [
             parties, partyTotal, arbiters, balances, escrows, disputes, channels, reservations, mandates, positions,
             prices, x402ByNonce, x402ByIdentifier, solanaPayments, withdrawals, nonces, reputationParties,
             reputationPairs, tree,
         ]
-    }
+    }()
 
     /// A state with nothing loaded; `capacity` bounds each cache (the biggest hold up to about that many rows).
     init(reputationModel: ReputationModel = .standard, capacity: Int = 50_000, receiptsOnly: Bool = false) {
