@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import KuraCore
 import KuraStore
+import Synchronization
 import Testing
 
 /// Issue 14, finding 3: anonymous public reads must not stall authentication. Public reads wait in a bounded
@@ -20,26 +21,28 @@ struct ReadLaneTests {
             try await api.deposit(payer.id, 1_000)
 
             // One read holds the public lane's reader; 256 more fill its queue (ReaderLanes' default bound).
+            // Every read of the lane waits at the gate, so the lane stays held until the test opens it.
             let gate = DispatchSemaphore(value: 0)
-            let holders = (0..<257).map { _ in
-                Task { () throws(KuraError) -> Int in
-                    try await store.backend.read(.public) { _ throws(KuraError) -> Int in
-                        gate.wait()
-                        return 1
-                    }
+            let refused = Mutex<KuraError?>(nil)
+            let held = { @Sendable () async in
+                do throws(KuraError) {
+                    try await store.backend.read(.public) { _ throws(KuraError) in gate.wait() }
+                } catch {
+                    refused.withLock { $0 = error }
                 }
             }
-            // Wait until the lane is full: a further public read is refused at once.
-            var refusal: KuraError?
-            for _ in 0..<200 {
-                do throws(KuraError) {
-                    _ = try await store.backend.read(.public) { _ throws(KuraError) -> Int in 0 }
-                } catch {
-                    refusal = error
-                    break
-                }
+            var readers = (0..<257).map { _ in Task { await held() } }
+            // However the test ends, every held read finishes (a failed expectation must not hang the suite).
+            var opened = false
+            defer { if !opened { for _ in 0..<readers.count { gate.signal() } } }
+            // Probe until the lane is full and a read is refused at once. A probe that comes before the queue
+            // is full (the holders' tasks may start late on a loaded machine) waits in line like the holders:
+            // it must not be awaited here, or the test would wait for the gate it holds shut.
+            for _ in 0..<200 where refused.withLock({ $0 }) == nil {
+                readers.append(Task { await held() })
                 try await Task.sleep(for: .milliseconds(20))
             }
+            let refusal = refused.withLock { $0 }
             #expect(refusal?.code == .overloaded, "\(String(describing: refusal))")
 
             // Far more waiting callers than cooperative threads, and yet authenticated routes answer.
@@ -52,8 +55,10 @@ struct ReadLaneTests {
             #expect(receipts.status == .serviceUnavailable && receipts.code == "overloaded", "\(receipts)")
             #expect(receipts.headers[.retryAfter] != nil)
 
-            for _ in holders { gate.signal() }
-            for holder in holders { #expect(try await holder.value == 1) }
+            for _ in 0..<readers.count { gate.signal() }
+            opened = true
+            // Every held read is then served (a holder that started after the lane filled was refused too).
+            for reader in readers { await reader.value }
             #expect(try await api.send(.get, "/v1/receipts").status == .ok)
         }
     }
