@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KuraCrypto", targets: ["KuraCrypto"]),
         .library(name: "KuraCore", targets: ["KuraCore"]),
         .library(name: "KuraStore", targets: ["KuraStore"]),
+        .library(name: "KuraPostgres", targets: ["KuraPostgres"]),
         .library(name: "KuraService", targets: ["KuraService"]),
         .library(name: "KuraHTTP", targets: ["KuraHTTP"]),
         .library(name: "KuraClient", targets: ["KuraClient"]),
@@ -31,10 +32,15 @@ let package = Package(
         .systemLibrary(
             name: "CSodium", pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
         // Core, crypto and store: Foundation and the two system libraries only.
         .target(name: "KuraCrypto", dependencies: ["CSodium"]),
         .target(name: "KuraCore", dependencies: ["KuraCrypto"]),
         .target(name: "KuraStore", dependencies: ["KuraCore", "KuraCrypto", "CSQLite"]),
+        // The PostgreSQL backend: synchronous libpq, like the SQLite backend, so it fits the writer thread.
+        .target(name: "KuraPostgres", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "CLibPQ"]),
         .target(
             name: "KuraService",
             dependencies: [
@@ -53,7 +59,8 @@ let package = Package(
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraX402", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
-        .target(name: "KuraTesting", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "KuraService"]),
+        .target(
+            name: "KuraTesting", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraPostgres"]),
         .executableTarget(
             name: "kura",
             dependencies: [
@@ -74,6 +81,7 @@ let package = Package(
         .testTarget(name: "KuraCryptoTests", dependencies: ["KuraCrypto", "KuraTesting"]),
         .testTarget(name: "KuraCoreTests", dependencies: ["KuraCore", "KuraTesting"]),
         .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraTesting", "kura"]),
+        .testTarget(name: "KuraPostgresTests", dependencies: ["KuraPostgres", "KuraTesting"]),
         .testTarget(name: "KuraServiceTests", dependencies: ["KuraService", "KuraTesting", "KuraX402"]),
         .testTarget(
             name: "KuraHTTPTests",

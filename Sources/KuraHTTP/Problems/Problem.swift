@@ -41,6 +41,7 @@ public enum Problem {
         case .capExceeded, .mandateExhausted, .creditExceeded, .priceUnavailable, .unknownKey: .unprocessableContent
         case .reservationExpired, .reservationVoided: .gone
         case .envelopeInvalid: .badRequest
+        case .storageUnavailable: .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -59,6 +60,7 @@ public enum Problem {
         case .payloadTooLarge: "Payload too large"
         case .insufficientFunds: "Insufficient funds"
         case .storageFailure: "Storage failure"
+        case .storageUnavailable: "Storage unavailable"
         case .notOnPanel: "Not on the panel"
         case .alreadyRuled: "Already ruled"
         case .deadlinePassed: "Deadline passed"
@@ -107,12 +109,14 @@ public enum Problem {
     }
 
     /// The full answer for `error`: status, problem body, and the headers the status calls for
-    /// (`WWW-Authenticate` with 401, `Allow` with 405).
+    /// (`WWW-Authenticate` with 401, `Allow` with 405, `Retry-After` with 503).
     static func response(for error: KuraError, allow: [String] = []) -> Response {
         var headers: HTTPFields = [.contentType: mediaType]
         let status = status(for: error.code)
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"kura\"" }
         if status == .methodNotAllowed, !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
+        // The database is away (restart, fail-over): nothing was written, and a retry soon may succeed.
+        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
         // A problem body is strings and small integers: it always canonicalizes.
         let bytes = (try? body(for: error).canonicalBytes()) ?? Array("{}".utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

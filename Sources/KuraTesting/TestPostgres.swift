@@ -1,0 +1,102 @@
+import Foundation
+import KuraCore
+import KuraPostgres
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The PostgreSQL server the tests use: `KURA_TEST_POSTGRES_URL` when it is set (scripts/test.sh starts
+/// one cluster for the whole run), otherwise a throwaway cluster this test process starts on first use
+/// with `scripts/lib/pg-cluster.sh` and that stops by itself once the process has ended.
+///
+/// Each test takes a fresh, empty database with ``database(_:)`` and drops it when done.
+public enum TestPostgres {
+    /// The server's superuser URL (database `postgres`), starting the cluster on first use.
+    public static func serverURL() throws -> PostgresURL { try server.get() }
+
+    private static let server: Result<PostgresURL, KuraError> = {
+        if let given = ProcessInfo.processInfo.environment["KURA_TEST_POSTGRES_URL"], !given.isEmpty {
+            return Result { () throws(KuraError) in try PostgresURL(given) }
+        }
+        return Result { () throws(KuraError) in try startCluster() }
+    }()
+
+    private static let counter = Counter()
+
+    /// A new empty database on the test server, named after `label` (the test's name by default).
+    public static func database(_ label: String = #function) throws -> TestPostgresDatabase {
+        let server = try serverURL()
+        let safe = String(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(24))
+        // The process ID and a random part keep names apart when several test processes share one server.
+        let name = "kura_\(safe)_\(getpid())_\(counter.next())_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try PostgresConnection(server)
+        try admin.execute("CREATE DATABASE \(name)")
+        return TestPostgresDatabase(name: name, url: server.withDatabase(name), server: server)
+    }
+
+    /// Path of scripts/lib/pg-cluster.sh in this checkout.
+    static var clusterScript: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/lib/pg-cluster.sh").path
+    }
+
+    private static func startCluster() throws(KuraError) -> PostgresURL {
+        let scratch: TemporaryDirectory
+        do { scratch = try TemporaryDirectory("pgcluster") } catch {
+            throw KuraError(.storageFailure, "cannot create a directory for the cluster's output: \(error)")
+        }
+        defer { scratch.remove() }
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(
+                "/bin/bash", [clusterScript, "start", "--watch", String(getpid())], in: scratch.url.path,
+                stdoutPath: scratch.path("stdout"), stderrPath: scratch.path("stderr"))
+        } catch {
+            throw KuraError(.storageUnavailable, "cannot run \(clusterScript): \(error)")
+        }
+        var status: Int32 = 0
+        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: scratch.path("stdout"), encoding: .utf8)) ?? ""
+        guard status == 0, let line = output.split(separator: "\n").last else {
+            let errors = (try? String(contentsOfFile: scratch.path("stderr"), encoding: .utf8)) ?? ""
+            throw KuraError(
+                .storageUnavailable,
+                "could not start a PostgreSQL cluster for the tests (run scripts/setup.sh): \(errors.suffix(800))")
+        }
+        return try PostgresURL(String(line))
+    }
+
+    final class Counter: @unchecked Sendable {
+        private var value = 0
+        private let lock = NSLock()
+
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
+    }
+}
+
+/// One test's database on the test server. ``drop()`` removes it, closing any session still on it.
+public final class TestPostgresDatabase: Sendable {
+    /// The database's name.
+    public let name: String
+    /// The URL to open it with (the test server's superuser).
+    public let url: PostgresURL
+    private let server: PostgresURL
+
+    init(name: String, url: PostgresURL, server: PostgresURL) {
+        self.name = name
+        self.url = url
+        self.server = server
+    }
+
+    /// Drops the database.
+    public func drop() {
+        guard let admin = try? PostgresConnection(server) else { return }
+        try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+}
