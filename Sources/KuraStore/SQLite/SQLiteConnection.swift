@@ -3,7 +3,7 @@ import Foundation
 import KuraCore
 
 /// One SQLite connection. Not thread-safe by itself: the store gives each connection to one thread at a time.
-public final class SQLiteConnection {
+public final class SQLiteConnection: SQLConnection {
     let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
     /// The file path this connection opened.
@@ -71,6 +71,24 @@ public final class SQLiteConnection {
         defer { statement.reset() }
         guard try statement.step() else { return nil }
         return statement.value(0)
+    }
+
+    public var dialect: SQLDialect { .sqlite }
+
+    public func query(_ sql: String, _ bindings: [SQLValue], _ row: (any SQLRow) throws(KuraError) -> Void)
+        throws(KuraError)
+    {
+        let statement = try self.statement(sql)
+        defer { statement.reset() }
+        try statement.bindValues(bindings)
+        while try statement.step() { try row(statement) }
+    }
+
+    public func run(_ sql: String, _ bindings: [SQLValue]) throws(KuraError) {
+        let statement = try self.statement(sql)
+        defer { statement.reset() }
+        try statement.bindValues(bindings)
+        while try statement.step() {}
     }
 
     /// Rows changed by the last statement.

@@ -103,3 +103,37 @@ public final class SQLiteStatement {
         return out
     }
 }
+
+extension SQLiteStatement: SQLRow {
+    /// Binds shared-layer values to parameters 1…n.
+    func bindValues(_ values: [SQLValue]) throws(KuraError) {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(raw, index)
+            case .integer(let v): rc = sqlite3_bind_int64(raw, index, v)
+            case .text(let v): rc = sqlite3_bind_text(raw, index, v, -1, transient)
+            case .utf8(let v):
+                rc = v.withUnsafeBufferPointer { buffer in
+                    buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(1, buffer.count)) {
+                        sqlite3_bind_text(raw, index, $0, Int32(buffer.count), transient)
+                    }
+                }
+            case .blob(let v):
+                rc = v.withUnsafeBytes { sqlite3_bind_blob(raw, index, $0.baseAddress, Int32($0.count), transient) }
+            }
+            guard rc == SQLITE_OK else { throw SQLiteConnection.error(rc, connection.lastErrorMessage) }
+        }
+    }
+
+    public func isNull(_ column: Int) -> Bool { sqlite3_column_type(raw, Int32(column)) == SQLITE_NULL }
+    public func int64(_ column: Int) -> Int64 { sqlite3_column_int64(raw, Int32(column)) }
+    public func text(_ column: Int) -> String { text(Int32(column)) }
+    public func bytes(_ column: Int) -> [UInt8] { bytes(Int32(column)) }
+    public func isInteger(_ column: Int) -> Bool {
+        let type = sqlite3_column_type(raw, Int32(column))
+        return type == SQLITE_INTEGER || type == SQLITE_FLOAT
+    }
+    public func isBlob(_ column: Int) -> Bool { sqlite3_column_type(raw, Int32(column)) == SQLITE_BLOB }
+}

@@ -7,7 +7,7 @@ import KuraCore
 /// both in sorted order so the same state is always the same bytes.
 extension PartyReputation {
     /// The stored bytes.
-    var storageBytes: [UInt8] {
+    public var storageBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(320)
         for role in [provider, payer] {
@@ -38,7 +38,7 @@ extension PartyReputation {
     }
 
     /// Reads stored bytes back.
-    init(storage bytes: [UInt8]) throws(KuraError) {
+    public init(storage bytes: [UInt8]) throws(KuraError) {
         var reader = Reader(bytes: bytes)
         self.init()
         for index in 0..<2 {

@@ -1,0 +1,488 @@
+import KuraCore
+import KuraCrypto
+
+/// ``ReadSession`` over any ``SQLConnection``: the one implementation of every typed query, shared by the
+/// SQLite and PostgreSQL backends. Statement text is SQLite-flavoured (see ``SQLDialect``).
+public final class SQLReadSession: ReadSession {
+    /// The connection the queries run on.
+    public let connection: any SQLConnection
+
+    /// Decoded parties by their stored JSON: parties are read on every authenticated request.
+    static let parties = RowDecodeCache<Party>()
+    static let reservations = RowDecodeCache<Reservation>()
+    static let mandates = RowDecodeCache<Mandate>()
+    static let positions = RowDecodeCache<Position>()
+
+    /// Queries on `connection`.
+    public init(_ connection: any SQLConnection) { self.connection = connection }
+
+    static let eventColumns = "seq, stream, version, type, payload, at, actor, command_id, prev_hash, hash"
+
+    /// Reads an event row (``eventColumns``) and checks that its stored hash is the one its fields give.
+    static func event(_ row: any SQLRow) throws(KuraError) -> Event {
+        let seq = UInt64(row.int64(0))
+        let payloadBytes = row.bytes(4)
+        let payload: JSONValue
+        do { payload = try JSONValue.parse(payloadBytes) } catch {
+            throw KuraError(.chainBroken, "event \(seq): stored payload is not JSON (\(error.reason))")
+        }
+        // The hash covers the payload's stored bytes: the writer only ever stores canonical text.
+        let event = Event(
+            seq: seq, stream: row.text(1), version: UInt64(row.int64(2)), type: row.text(3), payload: payload,
+            canonicalPayload: payloadBytes, at: Timestamp(milliseconds: row.int64(5)), actor: row.text(6),
+            commandId: row.text(7), prevHash: row.bytes(8))
+        guard event.hash == row.bytes(9) else {
+            throw KuraError(.chainBroken, "event \(seq): stored hash does not match its contents")
+        }
+        return event
+    }
+
+    // MARK: The log
+
+    public func head() throws(KuraError) -> LogHead {
+        try connection.first("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") { row throws(KuraError) in
+            LogHead(seq: UInt64(row.int64(0)), hash: row.bytes(1))
+        } ?? .empty
+    }
+
+    public func events(after: UInt64, limit: Int) throws(KuraError) -> [Event] {
+        try connection.rows(
+            "SELECT \(Self.eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            [.integer(Int64(after)), .integer(Int64(limit))], Self.event)
+    }
+
+    public func events(inStream stream: String) throws(KuraError) -> [Event] {
+        try connection.rows(
+            "SELECT \(Self.eventColumns) FROM events WHERE stream = ? ORDER BY version", [.text(stream)], Self.event)
+    }
+
+    public func streamVersion(_ stream: String) throws(KuraError) -> UInt64 {
+        UInt64(
+            try connection.first(
+                "SELECT version FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", [.text(stream)],
+                { row throws(KuraError) in row.int64(0) }) ?? 0)
+    }
+
+    public func verifyChain() throws(KuraError) -> ChainReport {
+        var head = LogHead.empty
+        var versions: [String: UInt64] = [:]
+        var count: UInt64 = 0
+        var failure: (UInt64, String)?
+        try connection.query("SELECT \(Self.eventColumns) FROM events ORDER BY seq", []) { row throws(KuraError) in
+            guard failure == nil else { return }
+            let seq = UInt64(row.int64(0))
+            guard seq == head.seq + 1 else {
+                failure = (head.seq + 1, "missing: the next stored seq is \(seq)")
+                return
+            }
+            let stream = row.text(1)
+            let version = UInt64(row.int64(2))
+            let expectedVersion = (versions[stream] ?? 0) + 1
+            guard version == expectedVersion else {
+                failure = (seq, "stream \(stream) version \(version), expected \(expectedVersion)")
+                return
+            }
+            // The hash covers the payload's stored bytes, so any change to them is caught without re-parsing.
+            let prevHash = row.bytes(8)
+            guard prevHash == head.hash else {
+                failure = (seq, "prevHash does not match the previous event's hash")
+                return
+            }
+            let body = Event.canonicalBody(
+                seq: seq, stream: stream, version: version, type: row.text(3), canonicalPayload: row.bytes(4),
+                at: Timestamp(milliseconds: row.int64(5)), actor: row.text(6), commandId: row.text(7),
+                prevHash: prevHash)
+            let hash = SHA256.hash(body)
+            guard hash == row.bytes(9) else {
+                failure = (seq, "hash does not match the event's contents")
+                return
+            }
+            versions[stream] = version
+            head = LogHead(seq: seq, hash: hash)
+            count += 1
+        }
+        return ChainReport(count: count, head: head, failure: failure.map { (seq: $0.0, reason: $0.1) })
+    }
+
+    public func idempotency(_ key: String) throws(KuraError) -> IdempotencyRecord? {
+        try connection.first("SELECT request_hash, response, seq FROM idempotency WHERE key = ?", [.text(key)]) {
+            row throws(KuraError) in
+            IdempotencyRecord(key: key, requestHash: row.bytes(0), response: row.bytes(1), seq: UInt64(row.int64(2)))
+        }
+    }
+
+    public func nonceExists(party: PartyID, nonce: String) throws(KuraError) -> Bool {
+        try connection.first(
+            "SELECT 1 FROM nonces WHERE party = ? AND nonce = ?", [.text(party.rawValue), .text(nonce)],
+            { _ throws(KuraError) in true }) ?? false
+    }
+
+    // MARK: Parties and balances
+
+    static func partyRow(_ row: any SQLRow) throws(KuraError) -> PartyRow {
+        PartyRow(party: try parties.value(row.bytes(2)), seq: UInt64(row.int64(0)), apiKeyHash: row.text(1))
+    }
+
+    public func party(_ id: PartyID) throws(KuraError) -> PartyRow? {
+        try connection.first(
+            "SELECT seq, api_key_hash, json FROM parties WHERE id = ?", [.text(id.rawValue)], Self.partyRow)
+    }
+
+    public func party(apiKeyHash: String) throws(KuraError) -> PartyRow? {
+        try connection.first(
+            "SELECT seq, api_key_hash, json FROM parties WHERE api_key_hash = ?", [.text(apiKeyHash)], Self.partyRow)
+    }
+
+    public func partyCount() throws(KuraError) -> Int {
+        Int(try connection.first("SELECT count(*) FROM parties", [], { row throws(KuraError) in row.int64(0) }) ?? 0)
+    }
+
+    public func activeArbiters() throws(KuraError) -> [PartyID] {
+        try connection.rows(
+            "SELECT json FROM parties WHERE status = 'active' AND json LIKE '%\"arbiter\"%' ORDER BY id", []
+        ) { row throws(KuraError) in try Self.parties.value(row.bytes(0)) }
+        .filter { $0.roles.contains(.arbiter) }.map(\.id)
+    }
+
+    public func firstActiveOperator() throws(KuraError) -> Party? {
+        try connection.rows("SELECT json FROM parties WHERE status = 'active' ORDER BY seq", []) {
+            row throws(KuraError) in try Self.parties.value(row.bytes(0))
+        }.first { $0.roles.contains(.operator) }
+    }
+
+    public func balance(account: String, asset: String) throws(KuraError) -> Int64 {
+        try connection.first(
+            "SELECT balance FROM balances WHERE account = ? AND asset = ?", [.text(account), .text(asset)],
+            { row throws(KuraError) in row.int64(0) }) ?? 0
+    }
+
+    public func balances(account: String) throws(KuraError) -> [BalanceRow] {
+        try connection.rows("SELECT asset, balance FROM balances WHERE account = ? ORDER BY asset", [.text(account)]) {
+            row throws(KuraError) in BalanceRow(account: account, asset: row.text(0), units: row.int64(1))
+        }
+    }
+
+    public func heldInEscrows(payer: PartyID) throws(KuraError) -> [BalanceRow] {
+        try connection.rows(
+            "SELECT asset, sum(amount) FROM escrows WHERE payer = ? AND state IN ('locked', 'delivered', 'disputed') "
+                + "GROUP BY asset ORDER BY asset", [.text(payer.rawValue)]
+        ) { row throws(KuraError) in BalanceRow(account: "", asset: row.text(0), units: row.int64(1)) }
+    }
+
+    public func unbalancedAssets() throws(KuraError) -> [BalanceRow] {
+        try connection.rows(
+            "SELECT asset, sum(balance) FROM balances GROUP BY asset HAVING sum(balance) != 0 ORDER BY asset", []
+        ) { row throws(KuraError) in BalanceRow(account: "", asset: row.text(0), units: row.int64(1)) }
+    }
+
+    public func negativeBalances() throws(KuraError) -> [BalanceRow] {
+        try connection.rows(
+            "SELECT account, asset, balance FROM balances WHERE balance < 0 AND account != 'external'"
+                + " AND account NOT LIKE 'position/%/debt' ORDER BY account, asset", []
+        ) { row throws(KuraError) in BalanceRow(account: row.text(0), asset: row.text(1), units: row.int64(2)) }
+    }
+
+    public func positiveDebts() throws(KuraError) -> [BalanceRow] {
+        try connection.rows(
+            "SELECT account, asset, balance FROM balances WHERE balance > 0 AND account LIKE 'position/%/debt'"
+                + " ORDER BY account, asset", []
+        ) { row throws(KuraError) in BalanceRow(account: row.text(0), asset: row.text(1), units: row.int64(2)) }
+    }
+
+    // MARK: Escrows, disputes, channels, payments
+
+    static func escrowRow(_ row: any SQLRow) throws(KuraError) -> EscrowRow {
+        EscrowRow(
+            escrow: try RowJSON.decode(Escrow.self, row.bytes(2)), seq: UInt64(row.int64(0)),
+            dueAt: row.optionalInt64(1).map { Timestamp(milliseconds: $0) })
+    }
+
+    public func escrow(_ id: EscrowID) throws(KuraError) -> EscrowRow? {
+        try connection.first("SELECT seq, due_at, json FROM escrows WHERE id = ?", [.text(id.rawValue)], Self.escrowRow)
+    }
+
+    public func escrows(party: PartyID, state: Escrow.State?, beforeSeq: Int64, limit: Int) throws(KuraError)
+        -> [EscrowRow]
+    {
+        var sql = "SELECT seq, due_at, json FROM escrows WHERE (payer = ? OR payee = ?) AND seq < ?"
+        var bindings: [SQLValue] = [.text(party.rawValue), .text(party.rawValue), .integer(beforeSeq)]
+        if let state {
+            sql += " AND state = ?"
+            bindings.append(.text(state.rawValue))
+        }
+        sql += " ORDER BY seq DESC LIMIT ?"
+        bindings.append(.integer(Int64(limit)))
+        return try connection.rows(sql, bindings, Self.escrowRow)
+    }
+
+    public func dueEscrows(at now: Timestamp, limit: Int) throws(KuraError) -> [EscrowRow] {
+        try connection.rows(
+            "SELECT seq, due_at, json FROM escrows WHERE state IN ('locked', 'delivered') AND due_at <= ? "
+                + "ORDER BY due_at LIMIT ?", [.integer(now.milliseconds), .integer(Int64(limit))], Self.escrowRow)
+    }
+
+    static func disputeRow(_ row: any SQLRow) throws(KuraError) -> DisputeRow {
+        DisputeRow(dispute: try RowJSON.decode(Dispute.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+    }
+
+    public func dispute(_ id: DisputeID) throws(KuraError) -> DisputeRow? {
+        try connection.first("SELECT seq, json FROM disputes WHERE id = ?", [.text(id.rawValue)], Self.disputeRow)
+    }
+
+    public func disputes(member: PartyID?, seatedOnly: Bool, state: Dispute.State?, beforeSeq: Int64, limit: Int)
+        throws(KuraError) -> [DisputeRow]
+    {
+        var sql: String
+        var bindings: [SQLValue] = [.integer(beforeSeq)]
+        if let member {
+            sql =
+                "SELECT d.seq, d.json FROM dispute_members m JOIN disputes d ON d.id = m.dispute "
+                + "WHERE m.seq < ? AND m.party = ?"
+            bindings.append(.text(member.rawValue))
+            if seatedOnly { sql += " AND m.seated = 1" }
+        } else {
+            sql = "SELECT d.seq, d.json FROM disputes d WHERE d.seq < ?"
+        }
+        if let state {
+            sql += " AND d.state = ?"
+            bindings.append(.text(state.rawValue))
+        }
+        sql += " ORDER BY d.seq DESC LIMIT ?"
+        bindings.append(.integer(Int64(limit)))
+        return try connection.rows(sql, bindings, Self.disputeRow)
+    }
+
+    public func dueDisputes(at now: Timestamp, limit: Int) throws(KuraError) -> [DisputeID] {
+        try connection.rows(
+            "SELECT id FROM disputes WHERE due_at < ? ORDER BY due_at LIMIT ?",
+            [.integer(now.milliseconds), .integer(Int64(limit))]
+        ) { row throws(KuraError) in DisputeID(unchecked: row.text(0)) }
+    }
+
+    static func channelRow(_ row: any SQLRow) throws(KuraError) -> ChannelRow {
+        ChannelRow(channel: try RowJSON.decode(Channel.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+    }
+
+    public func channel(_ id: ChannelID) throws(KuraError) -> ChannelRow? {
+        try connection.first("SELECT seq, json FROM channels WHERE id = ?", [.text(id.rawValue)], Self.channelRow)
+    }
+
+    public func dueChannels(at now: Timestamp, limit: Int) throws(KuraError) -> [ChannelRow] {
+        try connection.rows(
+            "SELECT seq, json FROM channels WHERE (state = 'open' AND due_at <= ?) OR (state = 'closing' AND due_at < ?) "
+                + "ORDER BY due_at LIMIT ?",
+            [.integer(now.milliseconds), .integer(now.milliseconds), .integer(Int64(limit))], Self.channelRow)
+    }
+
+    public func payment(payer: PartyID, paymentId: String) throws(KuraError) -> PaymentRow? {
+        try connection.first(
+            "SELECT seq, json FROM payments WHERE payer = ? AND payment_id = ?",
+            [.text(payer.rawValue), .text(paymentId)]
+        ) { row throws(KuraError) in
+            PaymentRow(payment: try RowJSON.decode(Payment.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+        }
+    }
+
+    static func x402Row(_ row: any SQLRow) throws(KuraError) -> X402SettlementRow {
+        X402SettlementRow(
+            payer: PartyID(unchecked: row.text(0)), nonce: row.text(1), paymentIdentifier: row.optionalText(2),
+            seq: UInt64(row.int64(3)), json: row.text(4))
+    }
+
+    public func x402Settlement(payer: PartyID, nonce: String) throws(KuraError) -> X402SettlementRow? {
+        try connection.first(
+            "SELECT payer, nonce, payment_identifier, seq, json FROM x402_settlements WHERE payer = ? AND nonce = ?",
+            [.text(payer.rawValue), .text(nonce)], Self.x402Row)
+    }
+
+    public func x402Settlement(payer: PartyID, identifier: String) throws(KuraError) -> X402SettlementRow? {
+        try connection.first(
+            "SELECT payer, nonce, payment_identifier, seq, json FROM x402_settlements "
+                + "WHERE payer = ? AND payment_identifier = ?", [.text(payer.rawValue), .text(identifier)], Self.x402Row
+        )
+    }
+
+    // MARK: The facilitator
+
+    public func reservation(_ id: ReservationID) throws(KuraError) -> ReservationRow? {
+        try connection.first(
+            "SELECT seq, json, settlement FROM reservations WHERE id = ?", [.text(id.rawValue)]
+        ) { row throws(KuraError) in
+            ReservationRow(
+                reservation: try Self.reservations.value(row.bytes(1)), seq: UInt64(row.int64(0)),
+                settlement: row.isNull(2) ? nil : try RowJSON.decode(ReservationSettleResponse.self, row.bytes(2)))
+        }
+    }
+
+    public func dueReservations(at now: Timestamp, limit: Int) throws(KuraError) -> [ReservationID] {
+        try connection.rows(
+            "SELECT id FROM reservations WHERE state = 'reserved' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+            [.integer(now.milliseconds), .integer(Int64(limit))]
+        ) { row throws(KuraError) in ReservationID(unchecked: row.text(0)) }
+    }
+
+    public func liveReservations(source: String) throws(KuraError) -> [ReservationID] {
+        try connection.rows(
+            "SELECT id FROM reservations WHERE source = ? AND state = 'reserved' ORDER BY seq", [.text(source)]
+        ) { row throws(KuraError) in ReservationID(unchecked: row.text(0)) }
+    }
+
+    public func mandate(_ id: MandateID) throws(KuraError) -> MandateRow? {
+        try connection.first("SELECT seq, json FROM mandates WHERE id = ?", [.text(id.rawValue)]) {
+            row throws(KuraError) in
+            MandateRow(mandate: try Self.mandates.value(row.bytes(1)), seq: UInt64(row.int64(0)))
+        }
+    }
+
+    public func dueMandates(at now: Timestamp, limit: Int) throws(KuraError) -> [MandateID] {
+        try connection.rows(
+            "SELECT id FROM mandates WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+            [.integer(now.milliseconds), .integer(Int64(limit))]
+        ) { row throws(KuraError) in MandateID(unchecked: row.text(0)) }
+    }
+
+    public func position(_ id: PositionID) throws(KuraError) -> PositionRow? {
+        try connection.first("SELECT seq, json FROM positions WHERE id = ?", [.text(id.rawValue)]) {
+            row throws(KuraError) in
+            PositionRow(position: try Self.positions.value(row.bytes(1)), seq: UInt64(row.int64(0)))
+        }
+    }
+
+    public func positions(pair: String) throws(KuraError) -> [PositionID] {
+        try connection.rows(
+            "SELECT id FROM positions WHERE pair = ? AND state IN ('active', 'frozen') ORDER BY id", [.text(pair)]
+        ) { row throws(KuraError) in PositionID(unchecked: row.text(0)) }
+    }
+
+    static func priceRow(_ row: any SQLRow) throws(KuraError) -> PriceRow {
+        PriceRow(price: try RowJSON.decode(Price.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+    }
+
+    public func price(base: Asset, quote: Asset) throws(KuraError) -> PriceRow? {
+        try connection.first(
+            "SELECT seq, json FROM prices WHERE base = ? AND quote = ?", [.text(base.name), .text(quote.name)],
+            Self.priceRow)
+    }
+
+    public func prices() throws(KuraError) -> [PriceRow] {
+        try connection.rows("SELECT seq, json FROM prices ORDER BY base, quote", [], Self.priceRow)
+    }
+
+    // MARK: Receipts, the tree, checkpoints
+
+    public func receiptCount() throws(KuraError) -> UInt64 {
+        guard
+            let last = try connection.first(
+                "SELECT idx FROM receipts ORDER BY idx DESC LIMIT 1", [], { row throws(KuraError) in row.int64(0) })
+        else { return 0 }
+        return UInt64(last) + 1
+    }
+
+    static func receiptRow(_ row: any SQLRow) throws(KuraError) -> ReceiptRow {
+        ReceiptRow(
+            index: UInt64(row.int64(0)), seq: UInt64(row.int64(1)), kind: row.text(2), subject: row.text(3),
+            payer: PartyID(unchecked: row.text(4)), payee: PartyID(unchecked: row.text(5)), json: row.bytes(6))
+    }
+
+    static let receiptColumns = "idx, seq, kind, subject, payer, payee, json"
+
+    public func receipt(_ index: UInt64) throws(KuraError) -> ReceiptRow? {
+        guard index <= UInt64(Int64.max) else { return nil }
+        return try connection.first(
+            "SELECT \(Self.receiptColumns) FROM receipts WHERE idx = ?", [.integer(Int64(index))], Self.receiptRow)
+    }
+
+    public func receipts(after: Int64, party: PartyID?, kind: String?, limit: Int) throws(KuraError) -> [ReceiptRow] {
+        var sql = "SELECT \(Self.receiptColumns) FROM receipts WHERE idx > ?"
+        var bindings: [SQLValue] = [.integer(after)]
+        if let party {
+            sql += " AND (payer = ? OR payee = ?)"
+            bindings += [.text(party.rawValue), .text(party.rawValue)]
+        }
+        if let kind {
+            sql += " AND kind = ?"
+            bindings.append(.text(kind))
+        }
+        sql += " ORDER BY idx LIMIT ?"
+        bindings.append(.integer(Int64(limit)))
+        return try connection.rows(sql, bindings, Self.receiptRow)
+    }
+
+    public func merkleNode(level: Int, index: UInt64) throws(KuraError) -> [UInt8]? {
+        try connection.first(
+            "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?",
+            [.integer(Int64(level)), .integer(Int64(index))],
+            { row throws(KuraError) in row.bytes(0) })
+    }
+
+    static func checkpointRow(_ row: any SQLRow) throws(KuraError) -> CheckpointRow {
+        CheckpointRow(size: UInt64(row.int64(0)), keyName: row.text(1), root: row.bytes(2), note: row.text(3))
+    }
+
+    public func checkpoint(size: UInt64, keyName: String) throws(KuraError) -> CheckpointRow? {
+        try connection.first(
+            "SELECT size, key_name, root, note FROM checkpoints WHERE size = ? AND key_name = ?",
+            [.integer(Int64(size)), .text(keyName)], Self.checkpointRow)
+    }
+
+    public func latestCheckpoint(keyName: String) throws(KuraError) -> CheckpointRow? {
+        try connection.first(
+            "SELECT size, key_name, root, note FROM checkpoints WHERE key_name = ? ORDER BY size DESC LIMIT 1",
+            [.text(keyName)], Self.checkpointRow)
+    }
+
+    // MARK: Reputation
+
+    public func reputationLog() throws(KuraError) -> ReputationLogRow? {
+        try connection.first("SELECT size, root, last_at, model FROM reputation_log WHERE id = 1", []) {
+            row throws(KuraError) in
+            ReputationLogRow(
+                size: UInt64(row.int64(0)), root: row.bytes(1), lastAt: Timestamp(milliseconds: row.int64(2)),
+                model: row.text(3))
+        }
+    }
+
+    public func reputationParty(_ party: PartyID) throws(KuraError) -> PartyReputation? {
+        try connection.first("SELECT state FROM reputation_parties WHERE party = ?", [.text(party.rawValue)]) {
+            row throws(KuraError) in try PartyReputation(storage: row.bytes(0))
+        }
+    }
+
+    public func reputationPair(party: PartyID, role: ReputationRole, counterparty: PartyID) throws(KuraError)
+        -> Evidence?
+    {
+        try connection.first(
+            "SELECT positive, negative, tick FROM reputation_pairs WHERE party = ? AND role = ? AND counterparty = ?",
+            [.text(party.rawValue), .text(role.rawValue), .text(counterparty.rawValue)]
+        ) { row throws(KuraError) in
+            Evidence(positive: UInt64(row.int64(0)), negative: UInt64(row.int64(1)), tick: UInt64(row.int64(2)))
+        }
+    }
+
+    // MARK: Integrity
+
+    public func projectionDigest() throws(KuraError) -> String {
+        var hasher = SHA256Hasher()
+        for sql in SQLSchema.digestQueries {
+            try connection.query(sql, []) { row throws(KuraError) in
+                var line: [UInt8] = []
+                for column in 0..<row.columnCount {
+                    if column > 0 { line.append(0x1F) }
+                    line += Self.digestText(row, column)
+                }
+                line.append(0x0A)
+                hasher.update(line)
+            }
+        }
+        return Hex.encode(hasher.finalize())
+    }
+
+    /// A column as the digest renders it. Blobs are hex; a backend's ``SQLRow`` tells blobs from text by
+    /// ``SQLRow/isBlob(_:)``.
+    static func digestText(_ row: any SQLRow, _ column: Int) -> [UInt8] {
+        if row.isNull(column) { return Array("null".utf8) }
+        if row.isInteger(column) { return Array(String(row.int64(column)).utf8) }
+        if row.isBlob(column) { return Array(Hex.encode(row.bytes(column)).utf8) }
+        return row.bytes(column)
+    }
+}

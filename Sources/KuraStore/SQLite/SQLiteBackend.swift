@@ -1,0 +1,183 @@
+import CSQLite
+import Foundation
+import KuraCore
+
+/// The embedded default backend: one SQLite file in WAL mode, `synchronous=FULL` by default, one writer
+/// connection (``SQLiteWriterSession``), reader threads with their own connections in lanes
+/// (``ReaderLanes``), and WAL checkpoints on a thread of their own.
+///
+/// Several processes may open one file (a CLI beside a running server): each batch takes SQLite's write
+/// lock with `BEGIN IMMEDIATE`, and the writer catches up on the log tail another process appended.
+public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
+    /// How the backend opens its file.
+    public struct Configuration: Sendable {
+        /// The database file.
+        public var path: String
+        /// Create the file and schema if missing; otherwise a missing file is an error.
+        public var create: Bool
+        /// `FULL` fsyncs every commit (a settled payment survives power loss); `NORMAL` is for benchmarks.
+        public var durable: Bool
+        /// The reader lanes.
+        public var readers: ReaderLanes.Configuration
+        /// The writer connection's page cache, KiB.
+        public var writerCacheKiB: Int = 65_536
+
+        /// Creates a configuration with the safe defaults.
+        public init(
+            path: String, create: Bool = false, durable: Bool = true,
+            readers: ReaderLanes.Configuration = ReaderLanes.Configuration()
+        ) {
+            self.path = path
+            self.create = create
+            self.durable = durable
+            self.readers = readers
+        }
+    }
+
+    /// The format name written in the `meta` table; other SQLite files are refused.
+    public static let format = SQLSchema.format
+
+    public let configuration: Configuration
+    private let lanes: ReaderLanes
+    private let checkpointer: WALCheckpointer
+    private let closed = NSLock()
+    private var isClosed = false
+
+    /// Opens (or creates) the file and its schema.
+    public init(_ configuration: Configuration) throws(KuraError) {
+        let path = configuration.path
+        if !configuration.create {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw KuraError(.notFound, "no database at \(path) (create one with `kura init --db \(path)`)")
+            }
+            guard !isDirectory.boolValue else { throw KuraError(.invalidRequest, "\(path) is a directory") }
+        }
+        self.configuration = configuration
+        do {
+            let setup = try SQLiteConnection(path: path, create: configuration.create)
+            try Self.prepare(setup, configuration)
+        }
+        lanes = try ReaderLanes(configuration.readers, name: "kura-reader") { () throws(KuraError) -> any ReadSession in
+            let reader = try SQLiteConnection(path: path, create: false)
+            try reader.execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = 1;")
+            return SQLReadSession(reader)
+        }
+        checkpointer = try WALCheckpointer(path: path)
+    }
+
+    deinit { close() }
+
+    public func makeWriterSession() throws(KuraError) -> any WriterSession {
+        try SQLiteWriterSession(configuration)
+    }
+
+    public func read<T: Sendable>(
+        _ lane: ReadLane, _ body: @escaping @Sendable (any ReadSession) throws(KuraError) -> T
+    ) async throws(KuraError) -> T {
+        try await lanes.read(lane) { session throws(KuraError) -> T in
+            // One snapshot for the whole body: a read transaction holds the WAL position it started at.
+            let connection = (session as! SQLReadSession).connection
+            try connection.execute("BEGIN")
+            do throws(KuraError) {
+                let value = try body(session)
+                try connection.execute("COMMIT")
+                return value
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Reads waiting on a lane.
+    public func waiting(_ lane: ReadLane) -> Int { lanes.waiting(lane) }
+
+    public func close() {
+        closed.lock()
+        defer { closed.unlock() }
+        guard !isClosed else { return }
+        isClosed = true
+        lanes.stop()
+        checkpointer.stop()
+    }
+
+    /// Checks that the file is a Kura database (or an empty file to create one in), sets WAL mode and creates
+    /// the schema, without changing a foreign file in any way.
+    private static func prepare(_ db: SQLiteConnection, _ configuration: Configuration) throws(KuraError) {
+        try db.execute("PRAGMA busy_timeout = 10000")
+        let hasMeta = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'")?.int64 ?? 0
+        if hasMeta == 0 {
+            let tables = try db.scalar("SELECT count(*) FROM sqlite_master")?.int64 ?? 0
+            guard configuration.create, tables == 0 else {
+                throw KuraError(.unsupportedDatabase, "\(configuration.path) is an SQLite file but not a Kura database")
+            }
+        } else {
+            // Another program's `meta` table is not enough: check the format before changing anything
+            // (journal mode, tables), or a foreign file would be converted into a Kura log.
+            let found = try? db.scalar("SELECT value FROM meta WHERE key='format'")?.text
+            guard found == format else {
+                throw KuraError(.unsupportedDatabase, "\(configuration.path) is an SQLite file but not a Kura database")
+            }
+        }
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("BEGIN IMMEDIATE")
+        do throws(KuraError) {
+            for statement in SQLSchema.statements(.sqlite) { try db.execute(statement) }
+            try db.execute(triggers)
+            try db.run("INSERT OR IGNORE INTO meta(key, value) VALUES ('format', ?)", .text(format))
+            let found = try db.scalar("SELECT value FROM meta WHERE key='format'")?.text
+            guard found == format else {
+                throw KuraError(.unsupportedDatabase, "database format \(found ?? "?") is not \(format)")
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The log is append-only: the database itself refuses to change or remove an event.
+    static let triggers = """
+        CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        """
+}
+
+/// The writer's SQLite connection: `BEGIN IMMEDIATE` per batch, the batch written with the shared multi-row
+/// statements, `COMMIT` (an fsync of the WAL with `synchronous=FULL`).
+final class SQLiteWriterSession: WriterSession {
+    let connection: SQLiteConnection
+    let reads: any ReadSession
+    private let writer: SQLBatchWriter
+
+    init(_ configuration: SQLiteBackend.Configuration) throws(KuraError) {
+        connection = try SQLiteConnection(path: configuration.path, create: false)
+        try connection.execute("PRAGMA busy_timeout = 10000")
+        try connection.execute("PRAGMA synchronous = \(configuration.durable ? "FULL" : "NORMAL")")
+        try connection.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(configuration.writerCacheKiB)")
+        // Checkpoints run on their own thread (WALCheckpointer), never inside the writer's commits.
+        try connection.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
+        reads = SQLReadSession(connection)
+        writer = SQLBatchWriter(connection)
+    }
+
+    func begin() throws(KuraError) -> LogHead {
+        try connection.execute("BEGIN IMMEDIATE")
+        return try reads.head()
+    }
+
+    func write(_ batch: BatchWrite) throws(KuraError) { try writer.write(batch) }
+
+    func commit() throws(KuraError) { try connection.execute("COMMIT") }
+
+    func rollback() { try? connection.execute("ROLLBACK") }
+
+    func resetReadModels() throws(KuraError) {
+        for table in SQLSchema.readModelTables { try connection.execute("DELETE FROM \(table)") }
+    }
+
+    func close() {}
+}
