@@ -1,5 +1,6 @@
 import KuraCore
 import KuraPostgres
+import KuraStore
 import KuraTesting
 import Testing
 
@@ -13,15 +14,15 @@ struct PostgresConnectionTests {
         defer { database.drop() }
         let db = try PostgresConnection(database.url)
         try db.execute("CREATE TABLE t(i BIGINT, j INTEGER, s TEXT, b BYTEA, n SMALLINT)")
-        let values: [[PostgresValue]] = [
-            [.integer(.max), .integer(Int64(Int32.min)), .text("ü€𝄞 ' \" \\"), .bytes([0, 1, 255, 0]), .integer(-7)],
-            [.integer(.min), .integer(0), .text(""), .bytes([]), .null],
+        let values: [[SQLValue]] = [
+            [.integer(.max), .integer(Int64(Int32.min)), .text("ü€𝄞 ' \" \\"), .blob([0, 1, 255, 0]), .integer(-7)],
+            [.integer(.min), .integer(0), .text(""), .blob([]), .null],
             [.null, .null, .null, .null, .null],
         ]
         for row in values {
-            try db.query("INSERT INTO t(i, j, s, b, n) VALUES ($1, $2, $3, $4, $5)", row)
+            try db.result("INSERT INTO t(i, j, s, b, n) VALUES ($1, $2, $3, $4, $5)", row)
         }
-        let rows = try db.query("SELECT i, j, s, b, n FROM t ORDER BY i NULLS LAST")
+        let rows = try db.result("SELECT i, j, s, b, n FROM t ORDER BY i NULLS LAST")
         #expect(rows.count == 3)
         // ORDER BY i: .min first, then .max, then NULL.
         let expected = [values[1], values[0], values[2]]
@@ -37,7 +38,7 @@ struct PostgresConnectionTests {
         let db = try PostgresConnection(database.url)
         try db.execute("CREATE TABLE t(v BIGINT)")
         for v: Int64 in [9_007_199_254_740_991, 9_007_199_254_740_991, -5, 10_000, 0] {
-            try db.run("INSERT INTO t(v) VALUES ($1)", .integer(v))
+            try db.run("INSERT INTO t(v) VALUES ($1)", [.integer(v)])
         }
         #expect(try db.scalar("SELECT sum(v) FROM t") == .integer(18_014_398_509_491_977))
         #expect(try db.scalar("SELECT sum(v) FROM t WHERE v < 0") == .integer(-5))
@@ -57,14 +58,14 @@ struct PostgresConnectionTests {
         defer { database.drop() }
         let db = try PostgresConnection(database.url)
         try db.execute("CREATE TABLE t(k TEXT PRIMARY KEY)")
-        try db.run("INSERT INTO t(k) VALUES ($1)", .text("a"))
-        let duplicate = #expect(throws: KuraError.self) { try db.run("INSERT INTO t(k) VALUES ($1)", .text("a")) }
+        try db.run("INSERT INTO t(k) VALUES ($1)", [.text("a")])
+        let duplicate = #expect(throws: KuraError.self) { try db.run("INSERT INTO t(k) VALUES ($1)", [.text("a")]) }
         #expect(duplicate?.code == .versionConflict)
         let bad = #expect(throws: KuraError.self) { try db.execute("SELECT * FROM missing") }
         #expect(bad?.code == .storageFailure)
         #expect(bad?.detail.contains("42P01") == true)
         let range = #expect(throws: KuraError.self) {
-            try db.query("SELECT $1::integer", [.integer(Int64(Int32.max) + 1)])
+            try db.result("SELECT $1::integer", [.integer(Int64(Int32.max) + 1)])
         }
         #expect(range?.code == .internalError)
         #expect(try db.scalar("SELECT count(*) FROM t") == .integer(1))
@@ -115,7 +116,7 @@ struct PostgresConnectionTests {
         let admin = try PostgresConnection(database.url)
         let pid = try #require(db.scalar("SELECT pg_backend_pid()")?.int64)
         #expect(try db.scalar("SELECT $1::bigint + 1", .integer(41)) == .integer(42))
-        try admin.query("SELECT pg_terminate_backend($1::integer)", [.integer(pid)])
+        try admin.result("SELECT pg_terminate_backend($1::integer)", [.integer(pid)])
         let lost = #expect(throws: KuraError.self) { try db.scalar("SELECT $1::bigint + 1", .integer(1)) }
         #expect(lost?.code == .storageUnavailable)
         #expect(!db.isConnected)

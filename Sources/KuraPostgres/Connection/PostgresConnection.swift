@@ -1,13 +1,18 @@
 import CLibPQ
 import Foundation
 import KuraCore
+import KuraStore
 
 /// One synchronous libpq connection, used by one thread at a time (the writer's thread, or a reader's).
 ///
 /// Statements are prepared once per connection and cached by their text; parameters go out in binary
 /// where the server's type for them has a binary form we write (integers, bytes, text) and results come
 /// back in binary. ``run(_:)-(PostgresBatch)`` sends many statements in one round trip (libpq's pipeline
-/// mode), which is how a batch of row writes reaches the server.
+/// mode), and statements whose answers nobody waits for can be deferred into the next round trip
+/// (``deferRun(_:_:)``): that is how a batch of row writes reaches the server.
+///
+/// It is the shared SQL layer's ``SQLConnection``: ``SQLReadSession`` and ``SQLBatchWriter`` run their
+/// statements through it, translated by ``SQLDialect/postgres`` once when first prepared.
 ///
 /// A lost connection (the server stopped, restarted, or cannot be reached) is `storage_unavailable`. The
 /// connection does not reconnect by itself in the middle of anything: its owner calls
@@ -21,6 +26,10 @@ public final class PostgresConnection {
     private(set) var handle: OpaquePointer
     private var prepared: [String: PreparedStatement] = [:]
     private var statementCount = 0
+    private var pending = PostgresBatch()
+    /// While true, ``run(_:_:)`` defers its statement (see ``deferRun(_:_:)``): the writer session's bulk
+    /// writes then reach the server in a few round trips, with the `COMMIT`.
+    public var defersRuns = false
 
     struct PreparedStatement {
         let name: String
@@ -84,6 +93,7 @@ public final class PostgresConnection {
     public func reconnect() throws(KuraError) {
         PQreset(handle)
         prepared.removeAll()
+        pending = PostgresBatch()
         guard PQstatus(handle) == CONNECTION_OK else {
             throw KuraError(.storageUnavailable, "cannot reconnect to \(url): \(Self.message(handle))")
         }
@@ -99,14 +109,24 @@ public final class PostgresConnection {
     // MARK: Statements
 
     /// Runs one or more statements with no parameters (the simple query protocol), e.g. a schema script.
+    /// Statements deferred with ``deferRun(_:_:)`` are sent first.
     public func execute(_ sql: String) throws(KuraError) {
+        try flush()
         let result = PQexec(handle, sql)
         _ = try check(result, sql)
     }
 
-    /// Runs `sql` with `parameters` (`$1`, `$2`, …) and returns its rows.
+    /// Runs `sql` with `parameters` and returns its rows. The text may use the shared layer's `?`
+    /// placeholders or PostgreSQL's `$n` (``SQLDialect/translate(_:)`` runs once, when it is prepared).
+    /// Statements deferred with ``deferRun(_:_:)`` go in the same round trip, ahead of it.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws(KuraError) -> PostgresRows {
+    public func result(_ sql: String, _ parameters: [SQLValue] = []) throws(KuraError) -> PostgresRows {
+        if !pending.isEmpty {
+            var batch = pending
+            pending = PostgresBatch()
+            batch.append(sql, parameters)
+            return try run(batch).last!
+        }
         let statement = try prepare(sql)
         let encoded = try PostgresParameters(parameters, types: statement.parameterTypes, sql: sql)
         let result = encoded.withPointers { values, lengths, formats in
@@ -115,16 +135,31 @@ public final class PostgresConnection {
         return try check(result, sql)
     }
 
-    /// Runs `sql` with `parameters`; returns the number of rows it changed.
-    @discardableResult
-    public func run(_ sql: String, _ parameters: PostgresValue...) throws(KuraError) -> Int {
-        try query(sql, parameters).affectedRows
+    /// The first column of the first row, if there is a row.
+    public func scalar(_ sql: String, _ parameters: SQLValue...) throws(KuraError) -> SQLValue? {
+        let rows = try result(sql, parameters)
+        return rows.count > 0 && rows.columnCount > 0 ? rows.value(0, 0) : nil
     }
 
-    /// The first column of the first row, if there is a row.
-    public func scalar(_ sql: String, _ parameters: PostgresValue...) throws(KuraError) -> PostgresValue? {
-        let rows = try query(sql, parameters)
-        return rows.count > 0 && rows.columnCount > 0 ? rows.value(0, 0) : nil
+    /// Queues a statement whose answer nobody waits for: it goes out with the next statement that needs a
+    /// round trip anyway (``result(_:_:)``, ``execute(_:)``, ``flush()``), in one pipeline. A failure is
+    /// thrown there.
+    public func deferRun(_ sql: String, _ parameters: [SQLValue] = []) {
+        pending.append(sql, parameters)
+    }
+
+    /// Drops the deferred statements unsent (e.g. a lazy `BEGIN` that no statement followed).
+    public func discardDeferred() { pending = PostgresBatch() }
+
+    /// Whether statements are waiting to be sent.
+    public var hasDeferred: Bool { !pending.isEmpty }
+
+    /// Sends the deferred statements now.
+    public func flush() throws(KuraError) {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending = PostgresBatch()
+        try run(batch)
     }
 
     /// The cached prepared statement for `sql`, preparing it (and asking the server for its parameter
@@ -133,7 +168,7 @@ public final class PostgresConnection {
         if let statement = prepared[sql] { return statement }
         statementCount += 1
         let name = "kura_\(statementCount)"
-        _ = try check(PQprepare(handle, name, sql, 0, nil), sql)
+        _ = try check(PQprepare(handle, name, SQLDialect.postgres.translate(sql), 0, nil), sql)
         let description = try check(PQdescribePrepared(handle, name), sql)
         let count = Int(PQnparams(description.result))
         let types = (0..<count).map { PQparamtype(description.result, Int32($0)) }

@@ -1,5 +1,6 @@
 import CLibPQ
 import KuraCore
+import KuraStore
 
 /// Statement parameters encoded for the types the server gave them when the statement was prepared:
 /// integers, bytes and text in binary (no quoting, no escaping, no hex), anything else as text.
@@ -13,7 +14,7 @@ struct PostgresParameters {
 
     var count: Int { offsets.count }
 
-    init(_ values: [PostgresValue], types: [Oid], sql: String) throws(KuraError) {
+    init(_ values: [SQLValue], types: [Oid], sql: String) throws(KuraError) {
         guard values.count == types.count else {
             throw KuraError(
                 .internalError, "statement takes \(types.count) parameters, \(values.count) given: \(sql.prefix(80))")
@@ -22,7 +23,7 @@ struct PostgresParameters {
         for (value, type) in zip(values, types) { try append(value, type, sql) }
     }
 
-    private mutating func append(_ value: PostgresValue, _ type: Oid, _ sql: String) throws(KuraError) {
+    private mutating func append(_ value: SQLValue, _ type: Oid, _ sql: String) throws(KuraError) {
         switch value {
         case .null:
             offsets.append(nil)
@@ -42,15 +43,16 @@ struct PostgresParameters {
                 binary([UInt8(v)])
             default: textual(Array(String(v).utf8))
             }
-        case .text(let v):
+        case .text(let v): try append(.utf8(Array(v.utf8)), type, sql)
+        case .utf8(let v):
             if type == PostgresType.jsonb {
-                binary([1] + Array(v.utf8))
+                binary([1] + v)
             } else if PostgresType.isTextual(type) || type == PostgresType.bytea {
-                binary(Array(v.utf8))
+                binary(v)
             } else {
-                textual(Array(v.utf8))
+                textual(v)
             }
-        case .bytes(let v):
+        case .blob(let v):
             guard type == PostgresType.bytea || PostgresType.isTextual(type) else {
                 throw KuraError(.internalError, "bytes bound to a parameter of type \(type): \(sql.prefix(80))")
             }

@@ -1,5 +1,6 @@
 import CLibPQ
 import KuraCore
+import KuraStore
 
 /// The rows of one statement's result, in binary format, owned until this value is released.
 ///
@@ -24,11 +25,17 @@ public final class PostgresRows {
         return Int(String(cString: text)) ?? 0
     }
 
+    /// The command tag, e.g. `INSERT 0 64`, `COMMIT`, or `ROLLBACK` for a COMMIT of a failed transaction.
+    public var commandStatus: String {
+        guard let text = PQcmdStatus(result) else { return "" }
+        return String(cString: text)
+    }
+
     /// Whether the value at (`row`, `column`) is SQL NULL.
     public func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) == 1 }
 
     /// The value at (`row`, `column`), decoded by its column's type.
-    public func value(_ row: Int, _ column: Int) -> PostgresValue {
+    public func value(_ row: Int, _ column: Int) -> SQLValue {
         if isNull(row, column) { return .null }
         let raw = raw(row, column)
         switch PQftype(result, Int32(column)) {
@@ -37,13 +44,23 @@ public final class PostgresRows {
         case PostgresType.numeric:
             return PostgresType.numericInteger(raw).map { .integer($0) } ?? .text(PostgresType.numericText(raw))
         case PostgresType.bytea:
-            return .bytes(Array(raw))
+            return .blob(Array(raw))
         case PostgresType.void:
             return .null
         case PostgresType.jsonb:
             return .text(String(decoding: raw.dropFirst(), as: UTF8.self))
         default:
             return .text(String(decoding: raw, as: UTF8.self))
+        }
+    }
+
+    /// Whether column `column` holds integers (an integral `numeric` counts, as SQLite's sums do).
+    public func isInteger(_ column: Int) -> Bool {
+        switch PQftype(result, Int32(column)) {
+        case PostgresType.int8, PostgresType.int4, PostgresType.int2, PostgresType.oid, PostgresType.bool: return true
+        case PostgresType.numeric:
+            return (0..<count).allSatisfy { isNull($0, column) || value($0, column).int64 != nil }
+        default: return false
         }
     }
 
