@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "kura",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraHTTP", "KuraClient",
+                "KuraCore", "KuraCrypto", "KuraStore", "KuraPostgres", "KuraService", "KuraHTTP", "KuraClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

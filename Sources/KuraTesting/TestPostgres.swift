@@ -42,6 +42,15 @@ public enum TestPostgres {
     }
 
     private static func startCluster() throws(KuraError) -> PostgresURL {
+        let output = try runClusterScript(["start", "--watch", String(getpid())])
+        guard let line = output.split(separator: "\n").last else {
+            throw KuraError(.storageUnavailable, "pg-cluster.sh printed no URL")
+        }
+        return try PostgresURL(String(line))
+    }
+
+    /// Runs scripts/lib/pg-cluster.sh with `arguments`; returns its stdout, or throws with its stderr.
+    static func runClusterScript(_ arguments: [String]) throws(KuraError) -> String {
         let scratch: TemporaryDirectory
         do { scratch = try TemporaryDirectory("pgcluster") } catch {
             throw KuraError(.storageFailure, "cannot create a directory for the cluster's output: \(error)")
@@ -50,21 +59,20 @@ public enum TestPostgres {
         let child: ChildProcess
         do {
             child = try ChildProcess.spawn(
-                "/bin/bash", [clusterScript, "start", "--watch", String(getpid())], in: scratch.url.path,
+                "/bin/bash", [clusterScript] + arguments, in: scratch.url.path,
                 stdoutPath: scratch.path("stdout"), stderrPath: scratch.path("stderr"))
         } catch {
             throw KuraError(.storageUnavailable, "cannot run \(clusterScript): \(error)")
         }
         var status: Int32 = 0
         while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: scratch.path("stdout"), encoding: .utf8)) ?? ""
-        guard status == 0, let line = output.split(separator: "\n").last else {
+        guard status == 0 else {
             let errors = (try? String(contentsOfFile: scratch.path("stderr"), encoding: .utf8)) ?? ""
             throw KuraError(
                 .storageUnavailable,
-                "could not start a PostgreSQL cluster for the tests (run scripts/setup.sh): \(errors.suffix(800))")
+                "pg-cluster.sh \(arguments.first ?? "") failed (run scripts/setup.sh): \(errors.suffix(800))")
         }
-        return try PostgresURL(String(line))
+        return (try? String(contentsOfFile: scratch.path("stdout"), encoding: .utf8)) ?? ""
     }
 
     final class Counter: @unchecked Sendable {
@@ -98,5 +106,41 @@ public final class TestPostgresDatabase: Sendable {
     public func drop() {
         guard let admin = try? PostgresConnection(server) else { return }
         try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+}
+
+/// A PostgreSQL cluster of one test's own, for tests that stop and restart the server under Kura's feet
+/// (the shared test server must stay up for every other test). Stops by itself when the process ends.
+public final class TestPostgresCluster: Sendable {
+    /// The cluster's directory.
+    public let directory: String
+    /// The superuser URL of its `postgres` database.
+    public let url: PostgresURL
+
+    /// Creates and starts the cluster.
+    public init() throws(KuraError) {
+        let parent = URL(fileURLWithPath: NSTemporaryDirectory())
+        directory = parent.appendingPathComponent("kura-pg-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        let output = try TestPostgres.runClusterScript(["start", "--dir", directory, "--watch", String(getpid())])
+        guard let line = output.split(separator: "\n").last else {
+            throw KuraError(.storageUnavailable, "pg-cluster.sh printed no URL")
+        }
+        url = try PostgresURL(String(line))
+    }
+
+    /// Stops the server (ending every session) and keeps its data.
+    public func halt() throws(KuraError) { _ = try TestPostgres.runClusterScript(["halt", directory]) }
+
+    /// Starts the halted server again, on the same port.
+    public func resume() throws(KuraError) { _ = try TestPostgres.runClusterScript(["resume", directory]) }
+
+    /// Stops the server and removes its directory.
+    public func stop() { _ = try? TestPostgres.runClusterScript(["stop", directory]) }
+
+    /// A new database on this cluster.
+    public func database(_ name: String = "kura") throws(KuraError) -> PostgresURL {
+        let admin = try PostgresConnection(url)
+        try admin.execute("CREATE DATABASE \(name)")
+        return url.withDatabase(name)
     }
 }

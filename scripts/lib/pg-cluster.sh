@@ -10,6 +10,8 @@
 #       killed leaves nothing running). Without --durable the cluster runs with fsync=off: test data need
 #       not survive a power cut, and a benchmark passes --durable.
 #   pg-cluster.sh stop DIR        Stops the cluster (fast shutdown) and removes DIR.
+#   pg-cluster.sh halt DIR        Stops the server (fast shutdown: sessions are ended) but keeps its data.
+#   pg-cluster.sh resume DIR      Starts a halted server again on the same port.
 #   pg-cluster.sh url DIR         Prints the URL of a running cluster.
 #   pg-cluster.sh bin             Prints the directory of the server's binaries.
 #
@@ -101,10 +103,22 @@ stop() {
     rm -rf "$dir"
 }
 
+halt() {
+    local dir="${1:?pg-cluster halt DIR}"
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+}
+
+resume() {
+    local dir="${1:?pg-cluster resume DIR}"
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
+}
+
 case "${1:-}" in
     start) shift; start "$@" ;;
+    halt) halt "${2:-}" ;;
+    resume) resume "${2:-}" ;;
     stop) shift; stop "$@" ;;
     url) url_of "${2:?pg-cluster url DIR}" ;;
     bin) pg_bin ;;
-    *) sed -n '2,17p' "$0" >&2; exit 64 ;;
+    *) sed -n '2,19p' "$0" >&2; exit 64 ;;
 esac
