@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "kura", targets: ["kura"]),
         .executable(name: "kura-example-provider", targets: ["kura-example-provider"]),
+        .executable(name: "kura-solana-stand-in", targets: ["kura-solana-stand-in"]),
         .library(name: "KuraCrypto", targets: ["KuraCrypto"]),
         .library(name: "KuraCore", targets: ["KuraCore"]),
         .library(name: "KuraStore", targets: ["KuraStore"]),
@@ -16,6 +17,8 @@ let package = Package(
         .library(name: "KuraClient", targets: ["KuraClient"]),
         .library(name: "KuraTesting", targets: ["KuraTesting"]),
         .library(name: "KuraX402", targets: ["KuraX402"]),
+        .library(name: "KuraSolana", targets: ["KuraSolana"]),
+        .library(name: "KuraSolanaRPC", targets: ["KuraSolanaRPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +27,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Already in the graph through hummingbird; named because KuraHTTP runs its own services.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // GET /metrics (issue 18). swift-metrics is already in the graph through hummingbird; swift-prometheus
+        // is one small target over it and swift-atomics (also already in the graph): it renders the
+        // Prometheus text format, which we would otherwise hand-write and keep correct ourselves.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -45,6 +53,7 @@ let package = Package(
             name: "KuraService",
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraStore", .product(name: "Logging", package: "swift-log"), "KuraX402",
+                "KuraSolana",
             ]),
         .target(
             name: "KuraHTTP",
@@ -53,22 +62,41 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            // The explorer page, compiled into the binary (no resource bundle to ship beside it).
+            resources: [
+                .embedInCode("Explorer/Assets/explorer.html"), .embedInCode("Explorer/Assets/explorer.js"),
+                .embedInCode("Explorer/Assets/explorer.css"),
             ]),
         .target(
             name: "KuraClient",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraX402", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "KuraCore", "KuraCrypto", "KuraX402", "KuraSolana",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(
-            name: "KuraTesting", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraPostgres"]),
+            name: "KuraTesting",
+            dependencies: [
+                "KuraCore", "KuraCrypto", "KuraStore", "KuraPostgres", "KuraService", "KuraSolana",
+                // The Solana JSON-RPC stand-in serves HTTP on loopback.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "kura",
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraStore", "KuraPostgres", "KuraService", "KuraHTTP", "KuraClient",
+                "KuraX402", "KuraSolana", "KuraSolanaRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The Solana JSON-RPC stand-in as a process, for scripts that drive the official x402 SDK against it.
+        .executableTarget(
+            name: "kura-solana-stand-in",
+            dependencies: ["KuraTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // A small paid API behind Kura's middleware, for the end-to-end tests and the README.
         .executableTarget(
             name: "kura-example-provider",
@@ -80,17 +108,38 @@ let package = Package(
             ]),
         .testTarget(name: "KuraCryptoTests", dependencies: ["KuraCrypto", "KuraTesting"]),
         .testTarget(name: "KuraCoreTests", dependencies: ["KuraCore", "KuraTesting"]),
-        .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraTesting", "kura"]),
+        .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraService", "KuraTesting", "kura"]),
         .testTarget(name: "KuraPostgresTests", dependencies: ["KuraPostgres", "KuraTesting"]),
-        .testTarget(name: "KuraServiceTests", dependencies: ["KuraService", "KuraTesting", "KuraX402"]),
+        .testTarget(
+            name: "KuraServiceTests",
+            dependencies: ["KuraService", "KuraTesting", "KuraX402", "KuraSolana", "KuraSolanaRPC"]),
         .testTarget(
             name: "KuraHTTPTests",
             dependencies: [
                 "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider", "KuraX402",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
-        // x402 wire types and header codecs: Foundation and KuraCrypto only.
-        .target(name: "KuraX402", dependencies: ["KuraCrypto"]),
-        .testTarget(name: "KuraX402Tests", dependencies: ["KuraX402", "KuraTesting"]),
+        // The parsers of untrusted bytes as fuzz targets: run by libFuzzer (scripts/fuzz.sh) and by a seeded
+        // mutation loop over the committed corpus (Fixtures/fuzz) in the test suite.
+        .target(name: "KuraFuzz", dependencies: ["KuraCrypto", "KuraX402"]),
+        .testTarget(name: "KuraFuzzTests", dependencies: ["KuraFuzz", "KuraTesting"]),
+        // x402 wire types and header codecs, and the pure checks of each scheme: Foundation, KuraCrypto, KuraSolana.
+        .target(name: "KuraX402", dependencies: ["KuraCrypto", "KuraSolana"]),
+        .testTarget(name: "KuraX402Tests", dependencies: ["KuraX402", "KuraSolana", "KuraTesting"]),
+        // Solana wire formats, addresses and instruction decoders: Foundation and KuraCrypto only, offline.
+        .target(name: "KuraSolana", dependencies: ["KuraCrypto"]),
+        .testTarget(
+            name: "KuraSolanaTests",
+            dependencies: [
+                "KuraSolana", "KuraSolanaRPC", "KuraCrypto", "KuraTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Solana JSON-RPC over HTTP: the one Solana target with I/O.
+        .target(
+            name: "KuraSolanaRPC",
+            dependencies: [
+                "KuraSolana", "KuraCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ]
 )

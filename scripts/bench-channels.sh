@@ -14,7 +14,8 @@ connections="${2:-64}"
 . scripts/lib/kura-server.sh
 kura_build_release kura kura-example-provider
 bin="$KURA_RELEASE_DIR"
-kura_start_server
+# Benchmarks measure the server, not its limits on anonymous public requests (Docs/reliability.md).
+kura_start_server --rate-limit 0 --anonymous-rate-limit 0
 kura="$url"
 S=(--server "$kura" --api-key "$key")
 "$bin/kura" keys generate --out "$work/agent.key" --name agent >/dev/null

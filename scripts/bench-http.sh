@@ -15,7 +15,8 @@ threads="${WRK_THREADS:-2}"
 
 . scripts/lib/kura-server.sh
 kura_require_wrk
-kura_start_server
+# Benchmarks measure the server, not its limits on anonymous public requests (Docs/reliability.md).
+kura_start_server --rate-limit 0 --anonymous-rate-limit 0
 
 read -r payer payer_key <<<"$(register "bench payer" agent)"
 read -r payee _ <<<"$(register "bench payee" provider)"

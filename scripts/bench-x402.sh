@@ -49,7 +49,8 @@ listening() {
 
 db="$work/bench.sqlite"
 key="$(json_field operatorApiKey <<<"$("$KURA_BIN" init --db "$db" --json)")"
-"$KURA_BIN" serve --db "$db" --host 127.0.0.1 --port 0 --log-level warning >"$work/serve.log" 2>&1 &
+"$KURA_BIN" serve --db "$db" --host 127.0.0.1 --port 0 --log-level warning --rate-limit 0 --anonymous-rate-limit 0 \
+    >"$work/serve.log" 2>&1 &
 pids+=($!)
 kura="http://127.0.0.1:$(listening "$work/serve.log")"
 post() { curl -fsS -X POST "$kura$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$3"; }

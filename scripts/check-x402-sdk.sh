@@ -113,7 +113,8 @@ listening() { # log file → port
     cat "$1" >&2; exit 1
 }
 operator_key="$("$kura_bin" init --db "$live/k.sqlite" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["operatorApiKey"])')"
-"$kura_bin" serve --db "$live/k.sqlite" --host 127.0.0.1 --port 0 --log-level warning >"$live/kura.log" 2>&1 &
+"$kura_bin" serve --db "$live/k.sqlite" --host 127.0.0.1 --port 0 --log-level warning --rate-limit 0 \
+    --anonymous-rate-limit 0 >"$live/kura.log" 2>&1 &
 pids+=($!)
 kura="http://127.0.0.1:$(listening "$live/kura.log")"
 provider_reply="$(curl -fsS -X POST "$kura/v1/parties" -H "Authorization: Bearer $operator_key" \

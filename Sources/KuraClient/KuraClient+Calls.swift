@@ -18,6 +18,37 @@ extension KuraClient {
         try await call(.GET, "/v1/parties/\(id)", as: Party.self)
     }
 
+    /// `POST /v1/parties/{id}/suspend|reactivate|revoke` (operator): the party as it now is.
+    public func changeStatus(of id: PartyID, _ action: PartyAction, idempotencyKey: String? = nil)
+        async throws(KuraClientError) -> Party
+    {
+        guard [.suspend, .reactivate, .revoke].contains(action) else {
+            throw KuraClientError(
+                kind: .invalid, status: nil, code: "invalid_request", detail: "\(action.rawValue) is not a status")
+        }
+        return try await call(
+            .POST, "/v1/parties/\(id)/\(action.rawValue)", body: [:], idempotencyKey: idempotencyKey, as: Party.self)
+    }
+
+    /// `POST /v1/parties/{id}/key` (the party or an operator): replaces its signing key with the public half
+    /// of `newKey`, signing the proof with it. `currentKey` is the key being replaced.
+    public func rotateKey(
+        of id: PartyID, from currentKey: Ed25519.PublicKey, to newKey: Ed25519.SecretKey, idempotencyKey: String? = nil
+    ) async throws(KuraClientError) -> PartyRegistration {
+        let request = RotateKeyRequest(instance: try await instanceName(), party: id, from: currentKey, to: newKey)
+        return try await call(
+            .POST, "/v1/parties/\(id)/key", body: try Self.json(request), idempotencyKey: idempotencyKey,
+            as: PartyRegistration.self)
+    }
+
+    /// `POST /v1/parties/{id}/api-key` (the party or an operator): the party with its new API key, shown once.
+    public func rotateAPIKey(of id: PartyID, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> PartyRegistration
+    {
+        try await call(
+            .POST, "/v1/parties/\(id)/api-key", body: [:], idempotencyKey: idempotencyKey, as: PartyRegistration.self)
+    }
+
     /// `POST /v1/accounts/{party}/deposits` (operator).
     public func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String? = nil)
         async throws(KuraClientError)

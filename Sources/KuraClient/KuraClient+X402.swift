@@ -40,4 +40,15 @@ extension KuraClient {
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connections))
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
+
+    /// Opens `connections` connections to Kura now (concurrent `GET /healthz`), so that the first paid requests
+    /// after start do not each pay for a TCP handshake: a resource server calls this once its pool exists. The
+    /// pool keeps them for its idle timeout. Failures are ignored: a cold connection still works.
+    public func warm(connections: Int) async {
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(0, connections) {
+                group.addTask { _ = try? await self.send(.GET, "/healthz") }
+            }
+        }
+    }
 }

@@ -13,21 +13,27 @@ public final class KuraClient: Sendable {
     /// The server's base URL, e.g. `http://127.0.0.1:8402`.
     public let baseURL: String
     let apiKey: String?
+    /// Signs requests with the party's key (`kura-request-v2`) when there is no API key.
+    let signer: RequestSigner?
+    let instance = InstanceCache()
     let httpClient: HTTPClient
     let maxAttempts: Int
     let timeout: TimeAmount
     /// Decision envelopes from ``verify(_:idempotencyKey:)``, kept for ``settle(_:lane:)``.
     let envelopes = EnvelopeStore()
 
-    /// Creates a client. `apiKey` is sent as `Authorization: Bearer`.
+    /// Creates a client. `apiKey` is sent as `Authorization: Bearer`; without one, `signer` signs each
+    /// request with the party's own key.
     public init(
-        baseURL: String, apiKey: String?, httpClient: HTTPClient = .shared, maxAttempts: Int = 4,
-        timeout: TimeAmount = .seconds(30)
+        baseURL: String, apiKey: String?, signer: RequestSigner? = nil, httpClient: HTTPClient = .shared,
+        maxAttempts: Int = 4, timeout: TimeAmount = .seconds(30)
     ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.apiKey = apiKey
+        self.signer = signer
+        if let pinned = signer?.instance { instance.set(pinned) }
         self.httpClient = httpClient
         self.maxAttempts = max(1, maxAttempts)
         self.timeout = timeout
@@ -53,6 +59,25 @@ public final class KuraClient: Sendable {
     public func send(
         _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, idempotencyKey: String? = nil
     ) async throws(KuraClientError) -> Response {
+        try await send(method, path, body: body, idempotencyKey: idempotencyKey, signed: true)
+    }
+
+    /// The server's instance name for signed texts (`<log key name>+<hex key ID>`), from `GET /v1/log/key`
+    /// the first time (unless the signer pinned it).
+    public func instanceName() async throws(KuraClientError) -> String {
+        if let known = instance.get() { return known }
+        let text = String(decoding: try await send(.GET, "/v1/log/key", signed: false).body, as: UTF8.self)
+        guard let name = RequestSigner.instance(fromVerifierKey: text) else {
+            throw KuraClientError(
+                kind: .invalid, status: nil, code: "invalid_response", detail: "GET /v1/log/key is not a verifier key")
+        }
+        instance.set(name)
+        return name
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, idempotencyKey: String? = nil, signed: Bool
+    ) async throws(KuraClientError) -> Response {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
@@ -68,9 +93,20 @@ public final class KuraClient: Sendable {
             let key = idempotencyKey ?? "kc-" + Base58.encode(SecureRandom.bytes(16))
             request.headers.add(name: "Idempotency-Key", value: key)
         }
+        // The request target exactly as sent: the base URL's own path (if any), then the path and query.
+        let target = (URLComponents(string: baseURL)?.percentEncodedPath ?? "") + path
+        let signingInstance: String? =
+            apiKey == nil && signer != nil && signed ? try await instanceName() : nil
         var attempt = 0
         while true {
             attempt += 1
+            if let signer, let signingInstance {
+                for (name, value) in signer.headers(
+                    instance: signingInstance, method: method.rawValue, pathWithQuery: target, body: bytes)
+                {
+                    request.headers.replaceOrAdd(name: name, value: value)
+                }
+            }
             do {
                 if !bytes.isEmpty { request.body = .bytes(ByteBuffer(bytes: bytes)) }
                 let response = try await httpClient.execute(request, timeout: timeout)

@@ -30,15 +30,18 @@ public actor X402Payer {
     let key: Ed25519.SecretKey
     let httpClient: HTTPClient
     let now: @Sendable () -> Date
+    /// The wallet that pays seed-dialect offers on Solana, if any (see X402Payer+Solana.swift).
+    let solana: SolanaWallet?
     public private(set) var limits: SpendingLimits
     /// What was paid (or locked) so far, for the limits.
-    public private(set) var spent: [SpendingLimits.Spend] = []
+    public internal(set) var spent: [SpendingLimits.Spend] = []
 
     /// `key` is the payer's registered key.
     public init(
         payer: PartyID, key: Ed25519.SecretKey, limits: SpendingLimits, httpClient: HTTPClient = .shared,
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init, solana: SolanaWallet? = nil
     ) {
+        self.solana = solana
         self.payer = payer
         self.key = key
         self.limits = limits
@@ -50,6 +53,11 @@ public actor X402Payer {
     public func get(_ url: String, attempts: Int = 3) async throws(KuraClientError) -> Answer {
         let first = try await fetch(url, payment: nil)
         guard first.status == 402 else { return Answer(first, settlement: nil, scheme: nil, paymentID: nil) }
+        if let solana, let seed = try? SeedPaymentRequest.parse({ first.headers[$0] }),
+            seed.network.hasPrefix("solana:")
+        {
+            return try await payOnSolana(url, seed, wallet: solana, attempts: attempts)
+        }
         guard let header = first.headers.first(name: X402Codec.Header.paymentRequired) else {
             throw KuraClientError(
                 kind: .invalid, status: 402, code: "no_kura_offer", detail: "402 without PAYMENT-REQUIRED")
@@ -131,7 +139,7 @@ public actor X402Payer {
                 + (kura.contains { $0.scheme == "escrow" } ? "" : "; no escrow is offered"))
     }
 
-    private func forget(_ spend: SpendingLimits.Spend) {
+    func forget(_ spend: SpendingLimits.Spend) {
         if let index = spent.lastIndex(of: spend) { spent.remove(at: index) }
     }
 
@@ -141,9 +149,12 @@ public actor X402Payer {
         let body: [UInt8]
     }
 
-    private func fetch(_ url: String, payment: String?) async throws(KuraClientError) -> RawAnswer {
+    func fetch(_ url: String, payment: String?, headers extra: [(String, String)] = []) async throws(KuraClientError)
+        -> RawAnswer
+    {
         var request = HTTPClientRequest(url: url)
         if let payment { request.headers.add(name: X402Codec.Header.paymentSignature, value: payment) }
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
         do {
             let response = try await httpClient.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 16 << 20)
@@ -156,7 +167,7 @@ public actor X402Payer {
 }
 
 extension X402Payer.Answer {
-    fileprivate init(_ raw: X402Payer.RawAnswer, settlement: SettleResponse?, scheme: KuraScheme?, paymentID: String?) {
+    init(_ raw: X402Payer.RawAnswer, settlement: SettleResponse?, scheme: KuraScheme?, paymentID: String?) {
         self.init(
             status: raw.status, headers: raw.headers, body: raw.body, settlement: settlement, scheme: scheme,
             paymentID: paymentID)

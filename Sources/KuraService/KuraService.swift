@@ -6,9 +6,13 @@ import Logging
 
 /// Command handling, authorization, idempotency, the sweeper and queries, over one event store.
 /// Adapters (HTTP, CLI) parse input, authenticate, call this and render the answer; no rule lives there.
+///
+/// The service holds no SQL. A command is a closure that decides against the writer's in-memory state
+/// (``WriteTransaction/state``) and appends domain events; the writer persists each batch in bulk. A query
+/// reads typed rows through ``read(_:_:)`` on a reader lane.
 public final class KuraService: Sendable {
-    /// The event store; its projectors include ``KuraProjector``.
-    public let store: SQLiteEventStore
+    /// The event store, whose writer decides against Kura's ``WriterState`` (see ``openStore(path:create:durable:writer:)``).
+    public let store: EventStore
     /// Kura's own signing key (passports).
     public let signer: NoteSigner
     /// The injected clock.
@@ -17,10 +21,17 @@ public final class KuraService: Sendable {
     public let configuration: ServiceConfiguration
     let secrets: SecretSource
     let logger: Logger
+    /// x402 payments verified recently, so that settling the same request does not check them twice.
+    let verifiedPayments = VerifiedPayments()
+    /// Canonical reputation reports at the current tree, by party (``reputationBytes(of:)``).
+    let reportBytes = BytesCache(capacity: 8192)
+    /// Solana message hashes being settled by a request of this process.
+    let solanaInFlight = SolanaInFlight()
 
-    /// Wraps an open store. The store must have been opened with ``KuraProjector`` among its projectors.
+    /// Wraps an open store. The store must have been opened by ``openStore(backend:writer:)`` (its writer
+    /// decides against Kura's state).
     public init(
-        store: SQLiteEventStore, signer: NoteSigner, clock: KuraClock, configuration: ServiceConfiguration = .init(),
+        store: EventStore, signer: NoteSigner, clock: KuraClock, configuration: ServiceConfiguration = .init(),
         secrets: SecretSource = .system, logger: Logger
     ) {
         self.store = store
@@ -31,18 +42,48 @@ public final class KuraService: Sendable {
         self.logger = logger
     }
 
-    /// Opens the store at `path` with Kura's projectors.
-    public static func openStore(path: String, create: Bool, durable: Bool = true) throws(KuraError) -> SQLiteEventStore
+    /// Opens the SQLite file at `path` with Kura's writer state; `pageCacheKiB` bounds the SQLite page caches
+    /// (``SQLiteBackend/Configuration/pageCacheKiB``).
+    public static func openStore(
+        path: String, create: Bool, durable: Bool = true, writer: WriterConfiguration = WriterConfiguration(),
+        pageCacheKiB: Int = SQLiteBackend.Configuration.defaultPageCacheKiB
+    ) throws(KuraError) -> EventStore {
+        var configuration = SQLiteBackend.Configuration(path: path, create: create, durable: durable)
+        configuration.pageCacheKiB = pageCacheKiB
+        return try openStore(backend: SQLiteBackend(configuration), writer: writer)
+    }
+
+    /// A store whose writer keeps only the receipt log (receipts, tree, reputation) of `escrow.locked` events and
+    /// no other read model: what `kura bench receipts` compares with the bare log.
+    public static func openReceiptBenchmarkStore(path: String) throws(KuraError) -> EventStore {
+        let backend = try SQLiteBackend(.init(path: path, create: true, durable: true))
+        do { return try EventStore(backend: backend, model: WriterState(receiptsOnly: true)) } catch {
+            backend.close()
+            throw error
+        }
+    }
+
+    /// Opens a store on any backend with Kura's writer state.
+    public static func openStore(backend: any StorageBackend, writer: WriterConfiguration = WriterConfiguration())
+        throws(KuraError) -> EventStore
     {
-        try SQLiteEventStore(.init(path: path, create: create, durable: durable, projectors: [KuraProjector()]))
+        do {
+            return try EventStore(backend: backend, model: WriterState(), configuration: writer)
+        } catch {
+            backend.close()
+            throw error
+        }
     }
 
     /// Runs one command in the next group commit, with idempotency.
     ///
     /// The request's canonical JSON (with the operation name) is hashed: the same key and request return the
     /// stored answer, the same key and another request is `idempotency_conflict`. The key is scoped per caller.
+    ///
+    /// `at` fixes the command's time when the caller made something from it before the writer (a signature).
     func command<T: Codable & Sendable>(
         _ operation: String, request: JSONValue, by principal: Principal?, idempotencyKey: String?,
+        at fixedTime: Timestamp? = nil,
         _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
     ) async throws(KuraError) -> Reply<T> {
         let commandJSON: JSONValue = ["op": .string(operation), "request": request]
@@ -59,7 +100,7 @@ public final class KuraService: Sendable {
         } else {
             key = nil
         }
-        let now = clock.now()
+        let now = fixedTime ?? clock.now()
         let actor = principal?.id.rawValue ?? "system"
         let outcome = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Outcome<T> in
             if let key, let stored = try tx.idempotentResponse(for: key) { return .replayed(stored) }
@@ -72,7 +113,7 @@ public final class KuraService: Sendable {
                 do { bytes = try JSONValue.of(value).canonicalBytes() } catch {
                     throw KuraError(.internalError, "cannot encode the reply: \(error)")
                 }
-                try tx.recordResponse(bytes, for: key)
+                tx.recordResponse(bytes, for: key)
             }
             return .fresh(value)
         }
@@ -91,9 +132,19 @@ public final class KuraService: Sendable {
         case replayed([UInt8])
     }
 
-    /// Reads on a pooled read connection.
-    func read<T>(_ body: (SQLiteConnection) throws(KuraError) -> T) throws(KuraError) -> T {
-        try store.read(body)
+    /// Runs `body` on a reader of `lane` (one consistent snapshot), off the cooperative threads.
+    func read<T: Sendable>(
+        _ lane: ReadLane = .standard, _ body: @escaping @Sendable (any ReadSession) throws(KuraError) -> T
+    ) async throws(KuraError) -> T {
+        try await store.read(lane, body)
+    }
+
+    /// Brings the read models up to what this version expects before serving: reputation rows folded with
+    /// another model, or missing (a database from before reputation), are rebuilt from the receipts.
+    public func prepare() async throws(KuraError) {
+        try await store.maintain { session, tx throws(KuraError) in
+            try tx.state.rebuildReputationIfStale(session, tx)
+        }
     }
 }
 
@@ -112,19 +163,23 @@ struct CommandContext: Sendable {
         return "cmd_" + Base58.encode(SHA256.hash(bytes).prefix(16))
     }
 
-    /// The events of `stream` so far, read back as one aggregate's typed events.
-    static func history<E>(
-        _ stream: String, _ read: (String, JSONValue) throws(KuraError) -> E, _ tx: inout WriteTransaction
-    ) throws(KuraError) -> [E] {
-        try tx.events(inStream: stream).map { event throws(KuraError) in try read(event.type, event.payload) }
-    }
-
-    /// Appends domain events to `stream` in order.
-    func append(_ events: [some DomainEvent], to stream: String, _ tx: inout WriteTransaction) throws(KuraError) {
+    /// Appends domain events to `stream` in order; the writer folds each into its state and read-model rows.
+    @discardableResult
+    func append(_ events: [some DomainEvent], to stream: String, _ tx: inout WriteTransaction) throws(KuraError)
+        -> [Event]
+    {
+        var appended: [Event] = []
         for event in events {
-            try tx.append(
-                NewEvent(stream: stream, type: event.type, payload: event.payload, decoded: event), actor: actor,
-                commandId: commandId, at: now)
+            appended.append(
+                try tx.append(
+                    NewEvent(stream: stream, type: event.type, payload: event.payload, decoded: event), actor: actor,
+                    commandId: commandId, at: now))
         }
+        return appended
     }
+}
+
+extension WriteTransaction {
+    /// Kura's state in the writer: what commands decide on.
+    var state: WriterState { unsafeDowncast(model, to: WriterState.self) }
 }

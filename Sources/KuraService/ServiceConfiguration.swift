@@ -7,8 +7,16 @@ public struct ServiceConfiguration: Sendable {
     public var fees: FeeSchedule = FeeSchedule()
     /// Panel sizes, dispute deadlines and the default outcome.
     public var disputes: DisputePolicy = DisputePolicy()
+    /// The shortest challenge period and lifetime a new channel may have.
+    public var channels: ChannelPolicy = ChannelPolicy()
     /// The most clock skew a signed request may have.
     public var maxRequestSkewMs: Int64 = 300_000
+    /// Until when requests signed over the deprecated `kura-request-v1` text (which names neither the party
+    /// nor the instance) are still accepted; nil: never again. Default 2027-06-01T00:00:00Z, six months after
+    /// `kura-request-v2`. Documented in Docs/authentication.md.
+    public var requestSignatureV1Until: Timestamp? = ServiceConfiguration.v1SignatureSunset
+    /// The default end of `kura-request-v1`: 2027-06-01T00:00:00Z.
+    public static let v1SignatureSunset = Timestamp(milliseconds: 1_811_808_000_000)
     /// The most escrows one sweep handles (the rest wait for the next sweep).
     public var sweepBatch: Int = 500
     /// How long a facilitator reservation lives: settle must come before `issuedAt + reservationTtlMs`.
@@ -20,6 +28,10 @@ public struct ServiceConfiguration: Sendable {
     /// Earlier signing keys whose decision envelopes still verify (key rotation): published in the JWK set
     /// beside the current key until removed from this list.
     public var previousVerifiers: [NoteVerifier] = []
+    /// The Solana networks Kura settles x402 `exact` payments, deposits and withdrawals on (none by default).
+    public var solana: [SolanaRail] = []
+    /// The JOSE `alg` written in decision envelopes and the JWK set; both names are accepted on input.
+    public var joseAlgorithm: JOSEAlgorithm = .edDSA
 
     /// The defaults of DESIGN section 5.
     public init() {}

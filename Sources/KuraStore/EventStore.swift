@@ -1,124 +1,178 @@
+import Foundation
 import KuraCore
 import KuraCrypto
 
-/// An event a command wants appended; the store assigns `seq`, `version`, hashes and time.
-public struct NewEvent: Sendable, Equatable {
-    /// The aggregate's stream, e.g. `escrow/esc_…`.
-    public var stream: String
-    /// The event type, e.g. `escrow.locked`.
-    public var type: String
-    /// The facts, a JSON object.
-    public var payload: JSONValue
-    /// Optimistic concurrency: the stream's current version must equal this (0: the stream is new);
-    /// nil accepts any version.
-    public var expectedVersion: UInt64?
-    /// The typed event the payload was made from, if the caller has it: handed to projectors so they
-    /// need not parse back what the command just built. Not stored; replay passes nil.
-    public var decoded: (any DomainEvent)?
+/// The log as its users see it, on any ``StorageBackend``: the single writer that group-commits commands
+/// (deciding against a ``WriterModel`` held in memory), and reads on the backend's reader lanes.
+///
+/// ```swift
+/// let store = try EventStore(backend: SQLiteBackend(.init(path: "kura.sqlite", create: true)))
+/// let outcome = try await store.append([NewEvent(stream: "s/1", type: "t", payload: ["n": 1])],
+///                                      actor: "pty_…", commandId: "cmd_…", at: now, idempotency: nil)
+/// let head = try await store.head()
+/// ```
+public final class EventStore: @unchecked Sendable {
+    /// Where the log lives.
+    public let backend: any StorageBackend
+    private let writer: GroupCommitWriter
 
-    /// Creates a new event.
+    /// Starts the writer on a session of `backend`, deciding against `model`.
     public init(
-        stream: String, type: String, payload: JSONValue, expectedVersion: UInt64? = nil,
-        decoded: (any DomainEvent)? = nil
-    ) {
-        self.stream = stream
-        self.type = type
-        self.payload = payload
-        self.expectedVersion = expectedVersion
-        self.decoded = decoded
+        backend: any StorageBackend, model: any WriterModel = LogOnlyModel(),
+        configuration: WriterConfiguration = WriterConfiguration()
+    ) throws(KuraError) {
+        self.backend = backend
+        let session = try backend.makeWriterSession()
+        // Last, once nothing else can fail: the writer starts a thread that only `close()`/deinit ends.
+        writer = GroupCommitWriter(session: session, model: model, configuration: configuration)
     }
 
-    public static func == (lhs: NewEvent, rhs: NewEvent) -> Bool {
-        lhs.stream == rhs.stream && lhs.type == rhs.type && lhs.payload == rhs.payload
-            && lhs.expectedVersion == rhs.expectedVersion
+    /// Stops the writer after the work in flight, then the readers; later calls fail with `storage_failure`.
+    public func close() {
+        writer.stop()
+        backend.close()
     }
-}
 
-/// The newest position of the log and its hash, which commits to everything before it.
-public struct LogHead: Sendable, Equatable {
-    /// The last sequence number (0 for an empty log).
-    public var seq: UInt64
-    /// The last event's hash (32 zero bytes for an empty log).
-    public var hash: [UInt8]
-
-    /// The head of an empty log.
-    public static let empty = LogHead(seq: 0, hash: Event.genesisHash)
-
-    /// Creates a head.
-    public init(seq: UInt64, hash: [UInt8]) {
-        self.seq = seq
-        self.hash = hash
+    /// A store dropped without `close()` still ends its writer thread and releases its connections.
+    deinit {
+        writer.requestStop()
     }
-}
 
-/// A request's idempotency key with a digest of the request it came with.
-public struct IdempotencyKey: Sendable, Equatable {
-    /// The caller's key, already scoped by the caller (e.g. per party).
-    public var key: String
-    /// SHA-256 of the request; a different request under the same key is a conflict.
-    public var requestHash: [UInt8]
+    // MARK: Writing
 
-    /// Creates a key.
-    public init(key: String, requestHash: [UInt8]) {
-        self.key = key
-        self.requestHash = requestHash
-    }
-}
-
-/// What an append did.
-public struct AppendOutcome: Sendable, Equatable {
-    /// The events written (empty for a replayed request).
-    public var events: [Event]
-    /// The response stored with the idempotency key (the first answer, for a replay).
-    public var response: [UInt8]
-    /// True when the same key and request had already been answered: nothing new was written.
-    public var replayed: Bool
-
-    /// Creates an outcome.
-    public init(events: [Event], response: [UInt8], replayed: Bool) {
-        self.events = events
-        self.response = response
-        self.replayed = replayed
-    }
-}
-
-/// The append-only, hash-chained, gapless log of every accepted command.
-public protocol EventStore: Sendable {
-    /// Appends one command's events atomically, after checking each expected version.
-    /// With an idempotency key: the same key and request return the stored outcome; a different
-    /// request under the same key is `idempotency_conflict`.
-    func append(
+    /// Appends one command's events atomically, after checking each expected version. With an idempotency
+    /// key: the same key and request return the stored outcome; a different request under the same key is
+    /// `idempotency_conflict`. Returns once the batch is durable.
+    public func append(
         _ events: [NewEvent], actor: String, commandId: String, at: Timestamp, idempotency: IdempotencyKey?,
-        response: [UInt8]
-    ) async throws(KuraError) -> AppendOutcome
+        response: [UInt8] = []
+    ) async throws(KuraError) -> AppendOutcome {
+        try await transact { (tx: inout WriteTransaction) throws(KuraError) -> AppendOutcome in
+            if let idempotency, let stored = try tx.idempotentResponse(for: idempotency) {
+                return AppendOutcome(events: [], response: stored, replayed: true)
+            }
+            var written: [Event] = []
+            for event in events {
+                written.append(try tx.append(event, actor: actor, commandId: commandId, at: at))
+            }
+            if let idempotency { tx.recordResponse(response, for: idempotency) }
+            return AppendOutcome(events: written, response: response, replayed: false)
+        }
+    }
+
+    /// Runs `body` as one command of the next batch. The body sees the log and the model as of the commands
+    /// ordered before it; if it throws, everything it did is undone and nothing of it is written. Returns once
+    /// the batch is durable.
+    public func transact<T: Sendable>(
+        _ body: @escaping @Sendable (inout WriteTransaction) throws(KuraError) -> T
+    ) async throws(KuraError) -> T {
+        let result: Result<T, KuraError> = await withCheckedContinuation { continuation in
+            writer.submit { tx -> Result<any Sendable, KuraError> in
+                var tx = tx
+                do throws(KuraError) {
+                    return .success(try body(&tx))
+                } catch {
+                    return .failure(error)
+                }
+            } completion: { outcome in
+                continuation.resume(returning: outcome.map { $0 as! T })
+            }
+        }
+        return try result.get()
+    }
+
+    // MARK: Reading
+
+    /// Runs `body` on a reader of `lane` (one consistent snapshot), never on a cooperative thread.
+    public func read<T: Sendable>(
+        _ lane: ReadLane = .standard, _ body: @escaping @Sendable (any ReadSession) throws(KuraError) -> T
+    ) async throws(KuraError) -> T {
+        try await backend.read(lane, body)
+    }
 
     /// The newest sequence number and hash.
-    func head() throws(KuraError) -> LogHead
+    public func head() async throws(KuraError) -> LogHead {
+        try await read { session throws(KuraError) in try session.head() }
+    }
 
     /// Events with `seq > after`, in order, at most `limit`.
-    func events(after: UInt64, limit: Int) throws(KuraError) -> [Event]
+    public func events(after: UInt64, limit: Int) async throws(KuraError) -> [Event] {
+        try await read { session throws(KuraError) in try session.events(after: after, limit: limit) }
+    }
 
     /// Every event of one stream, in version order.
-    func events(inStream stream: String) throws(KuraError) -> [Event]
+    public func events(inStream stream: String) async throws(KuraError) -> [Event] {
+        try await read { session throws(KuraError) in try session.events(inStream: stream) }
+    }
 
-    /// Re-walks the whole chain and reports the first broken link, if any.
-    func verify() throws(KuraError) -> ChainReport
-}
+    /// Re-walks the whole chain and reports the first broken link, if any. `progress`, if given, hears the
+    /// count of events checked as it goes (for `kura log verify` on a terminal), on the reader's thread.
+    public func verify(progress: (@Sendable (UInt64) -> Void)? = nil) async throws(KuraError) -> ChainReport {
+        try await read { session throws(KuraError) in try session.verifyChain(progress: progress) }
+    }
 
-/// The result of re-walking the chain.
-public struct ChainReport: Sendable, Equatable {
-    /// Events checked.
-    public var count: UInt64
-    /// The head after the last good event.
-    public var head: LogHead
-    /// The first bad event and why, or nil when the chain is whole.
-    public var failure: (seq: UInt64, reason: String)?
+    /// How many transactions entered the writer's queue since the store opened (reads never do).
+    public var writesQueued: Int { writer.submitted }
 
-    /// True when every link held.
-    public var isValid: Bool { failure == nil }
+    // MARK: Maintenance
 
-    public static func == (lhs: ChainReport, rhs: ChainReport) -> Bool {
-        lhs.count == rhs.count && lhs.head == rhs.head && lhs.failure?.seq == rhs.failure?.seq
-            && lhs.failure?.reason == rhs.failure?.reason
+    /// Rebuilds every read model from the log in one transaction (`kura replay`): empties them, folds every
+    /// event through the model page by page, writing each page's rows. Returns the projection digests before
+    /// and after: equal unless a read model had drifted from the log. `progress`, if given, hears the count of
+    /// events replayed after each page (on the writer's thread).
+    public func replay(pageSize: Int = 1000, progress: (@Sendable (UInt64) -> Void)? = nil) async throws(KuraError)
+        -> (before: String, after: String, events: UInt64)
+    {
+        try await maintain { session, tx throws(KuraError) -> ReplayOutcome in
+            let before = try session.reads.projectionDigest()
+            try session.resetReadModels(SQLSchema.readModelTables)
+            tx.model.reset()
+            var count: UInt64 = 0
+            while true {
+                let page = try session.reads.events(after: count, limit: pageSize)
+                if page.isEmpty { break }
+                for event in page { try tx.project(event) }
+                try tx.flush(to: session)
+                count += UInt64(page.count)
+                progress?(count)
+            }
+            try tx.flush(to: session)
+            return ReplayOutcome(before: before, after: try session.reads.projectionDigest(), events: count)
+        }.tuple
+    }
+
+    private struct ReplayOutcome: Sendable {
+        let before: String
+        let after: String
+        let events: UInt64
+        var tuple: (before: String, after: String, events: UInt64) { (before, after, events) }
+    }
+
+    /// The differences between the writer's memory and the read models, right now (between batches); empty
+    /// when they agree. What the assertion mode checks after every batch.
+    public func writerStateDifferences() async throws(KuraError) -> [String] {
+        try await maintain { session, tx throws(KuraError) -> [String] in
+            try tx.model.differences(session.reads)
+        }
+    }
+
+    /// Runs `body` alone in its own write transaction, with the writer's session itself: migrations and
+    /// rebuilds. What it records with the transaction is written when it returns; `tx.flush(to:)` writes what
+    /// is pending earlier (to bound memory).
+    public func maintain<T: Sendable>(
+        _ body: @escaping @Sendable (any WriterSession, WriteTransaction) throws(KuraError) -> T
+    ) async throws(KuraError) -> T {
+        let result: Result<T, KuraError> = await withCheckedContinuation { continuation in
+            writer.submitMaintenance { session, tx -> Result<any Sendable, KuraError> in
+                do throws(KuraError) {
+                    return .success(try body(session, tx))
+                } catch {
+                    return .failure(error)
+                }
+            } completion: { outcome in
+                continuation.resume(returning: outcome.map { $0 as! T })
+            }
+        }
+        return try result.get()
     }
 }

@@ -6,15 +6,17 @@ import KuraService
 /// parties pay each other in rounds (opened together, then delivered, then settled, cancelled, refunded,
 /// disputed or left to the sweeper), so group commits batch each round's commands.
 public enum ReputationHistory {
-    /// Runs `payments` payments among `parties` parties in `database`; returns the parties.
+    /// Runs `payments` payments among `parties` new parties named `<prefix> <n>` in `database`; returns the
+    /// parties. A second run in one database needs another prefix: a key (derived from the name) registers once.
     @discardableResult
     public static func run(
-        in database: TestDatabase, payments: Int, parties count: Int = 24, seed: UInt64, round: Int = 500
+        in database: TestDatabase, payments: Int, parties count: Int = 24, seed: UInt64, round: Int = 500,
+        prefix: String = "trader"
     ) async throws -> [Party] {
         var random = SplitMix64(seed: seed)
         var parties: [Party] = []
         for n in 0..<count {
-            let party = try await database.register(name: "trader \(n)").party
+            let party = try await database.register(name: "\(prefix) \(n)").party
             try await database.deposit(party: party, amount: 1 << 50)
             parties.append(party)
         }

@@ -39,11 +39,15 @@ public enum ScenarioRunner {
         try await start(Scenario.load(url))
     }
 
-    /// Runs `scenario` and keeps its database open; call ``ScenarioSession/close()`` when done.
-    public static func start(_ scenario: Scenario) async throws -> ScenarioSession {
+    /// Runs `scenario` and keeps its database open; call ``ScenarioSession/close()`` when done. `backend`: a
+    /// fresh database of another backend (default: an SQLite file).
+    public static func start(_ scenario: Scenario, on backend: StoreBackendFactory? = nil) async throws
+        -> ScenarioSession
+    {
         let clock = TestClock(scenario.steps[0].at)
         let database = try await TestDatabase(
-            clock: clock, secretsSeed: secretsSeed, label: "scenario-\(scenario.name)")
+            clock: clock, secretsSeed: secretsSeed, label: "scenario-\(scenario.name)",
+            backend: try await backend?.makeDatabase())
         do {
             var state = RunState(scenario: scenario, database: database)
             for step in scenario.steps {
@@ -116,7 +120,7 @@ private struct RunState {
 
     /// Runs one step and checks that it was accepted or refused as the scenario says.
     mutating func run(_ step: ScenarioStep) async throws {
-        let headBefore = try database.store.head()
+        let headBefore = try await database.store.head()
         do {
             try await perform(step)
             if let expect = step.expect {
@@ -127,9 +131,11 @@ private struct RunState {
             guard error.code == expect else {
                 throw fail(step, "was refused with \(error.code), not \(expect): \(error.detail)")
             }
-            guard try database.store.head() == headBefore else { throw fail(step, "was refused but the log moved") }
+            guard try await database.store.head() == headBefore else {
+                throw fail(step, "was refused but the log moved")
+            }
         }
-        violations += try service.ledgerViolations().map { "\(step): \($0)" }
+        violations += try await service.ledgerViolations().map { "\(step): \($0)" }
     }
 
     private mutating func perform(_ step: ScenarioStep) async throws {
@@ -168,8 +174,10 @@ private struct RunState {
             try check(report.released, against: released, "released", step)
             try check(report.expired, against: expired, "expired", step)
             if let disputes {
-                let moved = try report.disputes.map { id in try service.dispute(id, by: database.operatorPrincipal) }
-                let ids = moved.map(\.dispute.escrowId)
+                var ids: [EscrowID] = []
+                for id in report.disputes {
+                    ids.append(try await service.dispute(id, by: database.operatorPrincipal).dispute.escrowId)
+                }
                 try check(ids, against: disputes, "disputes moved on", step)
             }
         case .evidence(let label, let evidence, let statement):
@@ -201,10 +209,10 @@ private struct RunState {
     /// The dispute of an escrow, as its current state is seen by the operator.
     private func currentDispute(_ label: String, _ step: ScenarioStep) async throws -> Dispute {
         guard let id = escrows[label] else { throw fail(step, "names no opened escrow '\(label)'") }
-        guard let disputeId = try service.escrow(id, by: database.operatorPrincipal).disputeId else {
+        guard let disputeId = try await service.escrow(id, by: database.operatorPrincipal).disputeId else {
             throw fail(step, "escrow '\(label)' has no dispute")
         }
-        return try service.dispute(disputeId, by: database.operatorPrincipal).dispute
+        return try await service.dispute(disputeId, by: database.operatorPrincipal).dispute
     }
 
     private func actOnDispute(_ action: DisputeAction, _ label: String, _ body: JSONValue, _ step: ScenarioStep)
@@ -240,29 +248,27 @@ private struct RunState {
     /// Issues the final checkpoint, reads everything the result holds, then replays the log.
     mutating func finish() async throws -> ScenarioResult {
         let finalCheckpoint = try await service.checkpoint()
-        let head = try database.store.head()
+        let head = try await database.store.head()
         var receipts: [Receipt] = []
         var cursor: String?
         repeat {
-            let page = try service.receipts(party: nil, kind: nil, cursor: cursor, limit: 1000)
+            let page = try await service.receipts(party: nil, kind: nil, cursor: cursor, limit: 1000)
             receipts += page.items
             cursor = page.nextCursor
         } while cursor != nil
         let leafHashes = try receipts.map { Hex.encode(MerkleHash.leaf(try $0.leafBytes())) }
         var balances: [String: [String: ScenarioResult.Balance]] = [:]
         for (name, party) in parties {
-            let account = try service.account(party.id, by: database.operatorPrincipal)
+            let account = try await service.account(party.id, by: database.operatorPrincipal)
             balances[name] = Dictionary(
                 uniqueKeysWithValues: account.balances.map {
                     ($0.asset.name, ScenarioResult.Balance(available: $0.available, held: $0.held))
                 })
         }
-        let fees = try database.store.read { db throws(KuraError) in
-            let statement = try db.statement("SELECT asset, balance FROM balances WHERE account = ? ORDER BY asset")
-            try statement.bind([.text(AccountName.fees.rawValue)])
-            return try statement.rows { row throws(KuraError) in (row.text(0), row.int64(1)) }
+        let fees = try await database.store.read { reads throws(KuraError) in
+            try reads.balances(account: AccountName.fees.rawValue).map { ($0.asset, $0.units) }
         }
-        violations += try service.ledgerViolations().map { "after the last step: \($0)" }
+        violations += try await service.ledgerViolations().map { "after the last step: \($0)" }
         let replay = try await service.replay()
         return ScenarioResult(
             scenario: scenario.name, description: scenario.description,

@@ -18,19 +18,23 @@ public final class TestDatabase: Sendable {
     public let clock: TestClock
     /// The bootstrapped operator's registration, with its API key.
     public let operatorRegistration: PartyRegistration
+    /// The database of another backend, when the service runs on one (`backend:` of the initialiser).
+    public let backendDatabase: (any TestBackendDatabase)?
 
     /// The store under the service.
-    public var store: SQLiteEventStore { service.store }
+    public var store: EventStore { service.store }
     /// The bootstrapped operator.
     public var operatorParty: Party { operatorRegistration.party }
     /// The bootstrapped operator as a caller.
     public var operatorPrincipal: Principal { Principal(party: operatorRegistration.party) }
 
     /// Creates the directory and database, opens the service and bootstraps the operator.
-    /// `durable: false` skips the fsync of each commit (tests do not survive power loss anyway).
+    /// `durable: false` skips the fsync of each commit (tests do not survive power loss anyway); `observer`
+    /// hears the writer (metrics).
     public init(
         clock: TestClock = TestClock(), configuration: ServiceConfiguration = ServiceConfiguration(),
-        secretsSeed: String = "test", durable: Bool = false, label: String = "db"
+        secretsSeed: String = "test", durable: Bool = false, label: String = "db",
+        backend: (any TestBackendDatabase)? = nil, observer: (any StoreObserver)? = nil
     ) async throws(KuraError) {
         let safe = String(label.filter { $0.isLetter || $0.isNumber }.prefix(32))
         let directory = URL(fileURLWithPath: NSTemporaryDirectory())
@@ -42,12 +46,23 @@ public final class TestDatabase: Sendable {
         self.directory = directory
         self.path = directory.appendingPathComponent("kura.sqlite").path
         self.clock = clock
-        do {
-            let store = try KuraService.openStore(path: path, create: true, durable: durable)
+        self.backendDatabase = backend
+        do throws(KuraError) {
+            // The assertion mode is on in tests: after every batch the writer's memory must equal the rows.
+            var writer = WriterConfiguration()
+            writer.assertState = true
+            writer.observer = observer
+            let store: EventStore
+            if let backend {
+                store = try KuraService.openStore(backend: try backend.open(durable: durable), writer: writer)
+            } else {
+                store = try KuraService.openStore(path: path, create: true, durable: durable, writer: writer)
+            }
             service = KuraService(
                 store: store, signer: TestKeys.serviceSigner, clock: clock.clock, configuration: configuration,
                 secrets: .seeded(secretsSeed),
                 logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            try await service.prepare()
             operatorRegistration = try await service.bootstrapOperator()
         } catch {
             try? FileManager.default.removeItem(at: directory)
@@ -58,6 +73,7 @@ public final class TestDatabase: Sendable {
     /// Closes the store and removes the directory.
     public func close() {
         service.store.close()
+        backendDatabase?.remove()
         try? FileManager.default.removeItem(at: directory)
     }
 

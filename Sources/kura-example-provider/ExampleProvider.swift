@@ -17,12 +17,13 @@ struct ExampleProvider: AsyncParsableCommand {
         commandName: "kura-example-provider",
         abstract: "A paid JSON API behind Kura's channel-voucher middleware.",
         discussion: """
-            Example: kura-example-provider --kura http://127.0.0.1:8402 --api-key $PROVIDER_KEY \\
+            Example: kura-example-provider --kura http://127.0.0.1:8402 --api-key-file provider.key \\
                        --provider pty_… --asset USDC --price 7 --journal provider.journal --port 8403
             """)
 
     @Option(help: "Kura's base URL.") var kura: String
-    @Option(help: "The provider's API key (default: $KURA_API_KEY).") var apiKey: String?
+    @Option(help: ArgumentHelp(APIKeySource.flagHelp)) var apiKey: String?
+    @Option(help: ArgumentHelp(APIKeySource.fileHelp)) var apiKeyFile: String?
     @Option(help: "The provider's party ID.") var provider: String
     @Option(help: "The asset it is paid in.") var asset: String
     @Option(help: "Price per call of GET /v1/quote, atomic units.") var price: UInt64
@@ -31,6 +32,10 @@ struct ExampleProvider: AsyncParsableCommand {
         200
     @Option(help: "Settle a channel after this many calls.") var settleEveryCalls: Int = 1000
     @Option(help: "…or after this long with calls pending (ms).") var settleEveryMs: Int64 = 10_000
+    @Option(help: "Refuse channels whose challenge period is shorter (ms; default max(300000, 3 × settle-every-ms)).")
+    var minChallengeMs: Int64?
+    @Option(help: "Refuse calls on channels expiring sooner (ms; default max(300000, 3 × settle-every-ms)).")
+    var minRemainingLifetimeMs: Int64?
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port: Int = 8403
     @Option(help: "Price of GET /v1/forecast over x402, atomic units (default: the route is off).")
@@ -44,8 +49,8 @@ struct ExampleProvider: AsyncParsableCommand {
     var publicURL: String?
 
     func run() async throws {
-        guard let key = apiKey ?? ProcessInfo.processInfo.environment["KURA_API_KEY"] else {
-            throw ValidationError("give --api-key or KURA_API_KEY")
+        guard let key = try APIKeySource.resolve(flag: apiKey, file: apiKeyFile) else {
+            throw ValidationError("give --api-key-file, KURA_API_KEY or --api-key")
         }
         var logger = Logger(label: "kura.example-provider")
         logger.logLevel = .warning
@@ -54,6 +59,8 @@ struct ExampleProvider: AsyncParsableCommand {
         settings.flushIntervalMs = flushIntervalMs
         settings.settleEveryCalls = settleEveryCalls
         settings.settleEveryMs = settleEveryMs
+        settings.minChallengePeriodMs = minChallengeMs
+        settings.minRemainingLifetimeMs = minRemainingLifetimeMs
         let gate = try ChannelVoucherGate(
             configuration: settings, client: KuraClient(baseURL: kura, apiKey: key), logger: logger)
 
@@ -73,6 +80,8 @@ struct ExampleProvider: AsyncParsableCommand {
         let pool = forecastPrice.map { _ in KuraClient.pooledHTTPClient(connections: kuraConnections) }
         if let forecastPrice, let pool {
             let client = KuraClient(baseURL: kura, apiKey: key, httpClient: pool)
+            // Every paid request makes two calls to Kura (verify, settle): open the pool's connections now.
+            await client.warm(connections: kuraConnections)
             var offer = try await X402Offer.fetch(
                 from: client, payTo: try PartyID(validating: provider), asset: try Asset(asset),
                 price: try Amount(units: forecastPrice), baseURL: publicURL)

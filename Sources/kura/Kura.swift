@@ -16,7 +16,7 @@ struct Kura: AsyncParsableCommand {
             Init.self, Serve.self, PartyCommands.self, Deposit.self, Withdraw.self, Balance.self, EscrowCommands.self,
             ReceiptCommands.self, DisputeCommands.self, ArbiterCommands.self,
             ChannelCommands.self,
-            Sweep.self, Replay.self, Log.self, Keys.self, JSONCommand.self, Bench.self,
+            Sweep.self, Replay.self, Log.self, Backup.self, Restore.self, Keys.self, JSONCommand.self, Bench.self,
             ReputationCommands.self,
             MandateCommands.self, PositionCommands.self, PriceCommands.self,
         ])

@@ -10,17 +10,25 @@ enum DisputeFixture {
     static func key(_ arbiter: PartyID) -> Ed25519.SecretKey { TestKeys.secretKey(arbiter.rawValue) }
     static let policy = DisputePolicy()
     static let opened = EscrowFixture.later
+    /// Kura's key in the fixture: it signs the panel seeds.
+    static let kura = TestKeys.secretKey("service")
     static func context(for arbiter: PartyID? = nil) -> DisputeContext {
-        DisputeContext(policy: policy, arbiters: arbiters, arbiterKey: arbiter.map { key($0).publicKey })
+        DisputeContext(
+            policy: policy, arbiters: arbiters, arbiterKey: arbiter.map { key($0).publicKey },
+            seeder: PanelSeeder(key: kura))
+    }
+
+    /// The events that open a dispute over an escrow of `amount` units.
+    static func openingEvents(amount: UInt64 = 500_000) throws -> [DisputeEvent] {
+        let escrow = Escrow.fold([EscrowFixture.locked(amount: amount), EscrowFixture.delivered])!
+        return try Dispute.decideOpen(
+            id: EscrowFixture.disputeId, escrow: escrow, reason: "wrong quarter", evidence: [], statement: nil,
+            now: opened, context: context())
     }
 
     /// A freshly opened dispute over an escrow of `amount` units.
     static func open(amount: UInt64 = 500_000) throws -> Dispute {
-        let escrow = Escrow.fold([EscrowFixture.locked(amount: amount), EscrowFixture.delivered])!
-        let events = try Dispute.decideOpen(
-            id: EscrowFixture.disputeId, escrow: escrow, reason: "wrong quarter", evidence: [], statement: nil,
-            now: opened, context: context())
-        return try #require(Dispute.fold(events))
+        try #require(Dispute.fold(try openingEvents(amount: amount)))
     }
 
     /// The dispute after the payee answered at `opened + 1 h`: deliberating.
@@ -65,14 +73,60 @@ struct DisputeTests {
         #expect(try F.open(amount: 1_000_001).panel.count == 4)  // five wanted, four registered
         let again = try F.open()
         #expect(again.panel == (try F.open()).panel)
+        let seed = PanelSeeder(key: F.kura).seed(disputeId: again.id, round: 1)
         let sides = Panel.select(
-            from: F.arbiters + [EscrowFixture.payer], excluding: [EscrowFixture.payer], size: 5,
-            disputeId: again.id, round: 1)
+            from: F.arbiters + [EscrowFixture.payer], excluding: [EscrowFixture.payer], size: 5, seed: seed)
         #expect(!sides.contains(EscrowFixture.payer) && sides.count == 4)
-        // Another dispute ID draws another order (the ranking depends on the ID).
+        // Another dispute ID draws another order (the ranking depends on the seed).
         let other = Panel.select(
-            from: F.arbiters, excluding: [], size: 4, disputeId: try DisputeID(validating: "dsp_other"), round: 1)
+            from: F.arbiters, excluding: [], size: 4,
+            seed: PanelSeeder(key: F.kura).seed(disputeId: try DisputeID(validating: "dsp_other"), round: 1))
         #expect(Set(other) == Set(F.arbiters))
+    }
+
+    @Test("every draw is seeded by Kura's signature, published in its event, and checks with Kura's public key")
+    func seededDraws() throws {
+        var d = try F.deliberating(amount: 500_000)  // three seats of four arbiters
+        guard case .opened(let opening)? = try DisputeFixture.openingEvents().first else {
+            Issue.record("no opening")
+            return
+        }
+        let kura = F.kura.publicKey
+        let seed = try #require(opening.panelSeed.flatMap { Base64.decode($0) })
+        let sides: Set<PartyID> = [EscrowFixture.payer, EscrowFixture.payee]
+        #expect(
+            Panel.verify(
+                panel: opening.panel, seed: seed, disputeId: d.id, round: 1, candidates: F.arbiters, excluding: sides,
+                kuraKey: kura))
+        // Another key's signature, or the right seed with another panel, does not check.
+        let forged = TestKeys.secretKey("payer").signature(for: Panel.seedMessage(disputeId: d.id, round: 1))
+        #expect(
+            !Panel.verify(
+                panel: opening.panel, seed: forged, disputeId: d.id, round: 1, candidates: F.arbiters,
+                excluding: sides, kuraKey: kura))
+        #expect(
+            !Panel.verify(
+                panel: opening.panel.reversed(), seed: seed, disputeId: d.id, round: 1, candidates: F.arbiters,
+                excluding: sides, kuraKey: kura))
+        // A recusal's replacement is drawn with the round's seed, and says so.
+        let leaving = d.panel[0]
+        let recusal = try F.run(&d, .recuse, by: leaving, at: Self.at(2))
+        guard case .recused(_, let replacement?, let recusalSeed?, _)? = recusal.first else {
+            Issue.record("no replacement: \(recusal)")
+            return
+        }
+        #expect(recusalSeed == opening.panelSeed)
+        #expect(
+            Panel.select(
+                from: F.arbiters, excluding: sides.union(opening.panel), size: 1, seed: seed) == [replacement])
+        // Without Kura's seeder, no draw is made.
+        let escrow = Escrow.fold([EscrowFixture.locked(amount: 500_000), EscrowFixture.delivered])!
+        let refused = #expect(throws: KuraError.self) {
+            try Dispute.decideOpen(
+                id: EscrowFixture.disputeId, escrow: escrow, reason: "x", evidence: [], statement: nil, now: F.opened,
+                context: DisputeContext(arbiters: F.arbiters))
+        }
+        #expect(refused?.code == .internalError)
     }
 
     @Test("the refund table of DESIGN section 5 and the median")
@@ -248,8 +302,18 @@ struct DisputeTests {
         let first = d.panel[0]
         try F.run(&d, F.ruling(d, by: first, refundBps: 0), by: first, at: Self.at(2))
         #expect(d.state == .decided)
-        try F.run(&d, .appeal(reason: "unfair"), by: EscrowFixture.payer, at: Self.at(3))
+        let appealed = try F.run(&d, .appeal(reason: "unfair"), by: EscrowFixture.payer, at: Self.at(3))
         #expect(d.round == 2 && d.panel.count == 3 && !d.panel.contains(first) && d.formerPanel == [first])
+        // The appeal panel is drawn with Kura's seed for round 2, published in the event.
+        guard case .appealed(let appeal)? = appealed.first, let seed = appeal.panelSeed.flatMap({ Base64.decode($0) })
+        else {
+            Issue.record("no seeded appeal: \(appealed)")
+            return
+        }
+        #expect(
+            Panel.verify(
+                panel: appeal.panel, seed: seed, disputeId: d.id, round: 2, candidates: F.arbiters,
+                excluding: [EscrowFixture.payer, EscrowFixture.payee, first], kuraKey: F.kura.publicKey))
         try F.run(&d, F.ruling(d, by: d.panel[0], refundBps: 10_000), by: d.panel[0], at: Self.at(4))
         let last = try F.run(&d, F.ruling(d, by: d.panel[1], refundBps: 9_000), by: d.panel[1], at: Self.at(5))
         guard case .resolved(let resolution) = last.last else { Issue.record("not final"); return }

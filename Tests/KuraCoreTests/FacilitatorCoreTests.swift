@@ -33,6 +33,25 @@ struct FacilitatorCoreTests {
         #expect(DecisionEnvelope.sign(Self.decision, kid: "k+01020304", key: Self.key) == envelope)
     }
 
+    @Test("alg Ed25519 (RFC 9864) and EdDSA (RFC 8037) both open; any other alg, or none, is refused")
+    func envelopeAlgorithmNames() throws {
+        let keys = ["k": Self.key.publicKey]
+        let fully = DecisionEnvelope.sign(Self.decision, kid: "k", key: Self.key, algorithm: .ed25519)
+        let header = try #require(Base64.urlDecode(String(fully.prefix { $0 != "." })))
+        #expect(String(decoding: header, as: UTF8.self) == #"{"alg":"Ed25519","kid":"k","typ":"JWT"}"#)
+        #expect(try DecisionEnvelope.open(fully, keys: keys) == Self.decision)
+        let polymorphic = DecisionEnvelope.sign(Self.decision, kid: "k", key: Self.key, algorithm: .edDSA)
+        #expect(try DecisionEnvelope.open(polymorphic, keys: keys) == Self.decision)
+        // The same signature under a header naming another algorithm: refused before any key is looked at.
+        for alg: JSONValue in ["HS256", "ES256", "none", "ed25519", "EDDSA", .null, 1] {
+            let forged: JSONValue = ["alg": alg, "kid": "k", "typ": "JWT"]
+            let head = Base64.urlEncode(try forged.canonicalBytes())
+            let rest = polymorphic.split(separator: ".").dropFirst().joined(separator: ".")
+            let error = #expect(throws: KuraError.self) { try DecisionEnvelope.open(head + "." + rest, keys: keys) }
+            #expect(error?.code == .envelopeInvalid && error?.detail.contains("alg") == true)
+        }
+    }
+
     @Test("an envelope with any byte changed, or an unknown kid, is refused")
     func envelopeTamper() throws {
         let envelope = DecisionEnvelope.sign(Self.decision, kid: "k", key: Self.key)

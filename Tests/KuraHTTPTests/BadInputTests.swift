@@ -203,7 +203,7 @@ struct BadInputTests {
     func refused(_ input: BadInput) async throws {
         let fixture = try await HTTPFixture(label: "bad")
         let scenario = try await Scenario.make(fixture)
-        let before = try fixture.seq()
+        let before = try await fixture.seq()
         let answer = try await fixture.test { api in try await api.send(input.request(scenario)) }
         #expect(Int(answer.status.code) == input.status, "\(answer)")
         #expect(answer.code == input.code, "\(answer)")
@@ -214,7 +214,7 @@ struct BadInputTests {
         #expect(answer.json["detail"]?.stringValue?.isEmpty == false)
         if input.status == 401 { #expect(answer.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true) }
         if input.status == 405 { #expect(answer.headers[.allow] == "GET") }
-        #expect(try fixture.seq() == before, "the log moved")
-        #expect(try fixture.service.ledgerViolations().isEmpty)
+        #expect(try await fixture.seq() == before, "the log moved")
+        #expect(try await fixture.service.ledgerViolations().isEmpty)
     }
 }

@@ -114,7 +114,13 @@ struct DisputeCLIEndToEndTests {
         let majority = try await rule(second, ["--quality", "50"])
         #expect(majority.status == 0 && majority.stdout.contains("decided 4750 bps"), "\(majority)")
         let late = try await rule(third, ["--refund-bps", "0"])
-        #expect(late.status == 75 && late.stderr.hasPrefix("kura: invalid_transition:"), "\(late)")
+        // Refused as decided; or, on a loaded machine where the one-second appeal window has already passed,
+        // as resolved by the sweeper.
+        #expect(
+            late.status == 75
+                && (late.stderr.hasPrefix("kura: invalid_transition:")
+                    || late.stderr.hasPrefix("kura: dispute_not_open:")),
+            "\(late)")
 
         // The one-second appeal window closes; the server's sweeper splits the held amount.
         var state = ""

@@ -60,13 +60,13 @@ struct DisputeRoutesTests {
                 (d.arbiter.apiKey, ["ruling": [:], "signature": "", "reason": ""], .badRequest, "invalid_request"),
                 (d.arbiter.apiKey, ["extra": 1], .badRequest, "invalid_request"),
             ]
-            let before = try fixture.seq()
+            let before = try await fixture.seq()
             for (key, body, status, code) in cases {
                 let answer = try await api.send(
                     .post, "/v1/disputes/\(d.dispute)/rulings", as: .bearer(key), json: body)
                 #expect(answer.status == status && answer.json["code"]?.stringValue == code, "\(code): \(answer)")
             }
-            #expect(try fixture.seq() == before, "a refused ruling wrote nothing")
+            #expect(try await fixture.seq() == before, "a refused ruling wrote nothing")
             let ruled = try await api.send(
                 .post, "/v1/disputes/\(d.dispute)/rulings", as: .bearer(d.arbiter.apiKey),
                 json: try ruling(signature: signature))

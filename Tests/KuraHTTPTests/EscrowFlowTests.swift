@@ -45,8 +45,8 @@ struct EscrowFlowTests {
             #expect(confirmed.json["fee"]?.uint64Value == 500)
             #expect(try await api.available(payee.id) == 100_001 - 500)
             #expect(try await api.available(payer.id) == 1_000_000 - 100_001)
-            #expect(try fixture.fees() == 500)
-            #expect(try fixture.service.ledgerViolations().isEmpty)
+            #expect(try await fixture.fees() == 500)
+            #expect(try await fixture.service.ledgerViolations().isEmpty)
 
             let shown = try await api.send(.get, "/v1/escrows/\(id)", as: .bearer(payee.apiKey))
             #expect(shown.status == .ok)

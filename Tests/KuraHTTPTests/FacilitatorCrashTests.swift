@@ -111,15 +111,12 @@ struct FacilitatorCrashTests {
         let service = KuraService(
             store: store, signer: TestKeys.serviceSigner, clock: .fixed(Timestamp(milliseconds: 0)),
             logger: Logger(label: "crash", factory: { _ in SwiftLogNoOpLogHandler() }))
-        #expect(try store.verify().isValid)
-        #expect(try service.ledgerViolations() == [])
-        let rows: [String: (state: String, settlement: String?)] = try store.read { db throws(KuraError) in
-            let statement = try db.statement("SELECT id, state, settlement FROM reservations")
-            try statement.bind([])
+        #expect(try await store.verify().isValid)
+        #expect(try await service.ledgerViolations() == [])
+        let rows: [String: (state: String, settlement: String?)] = try await store.read { reads throws(KuraError) in
             var rows: [String: (String, String?)] = [:]
-            while try statement.step() {
-                let settlement: String? = if case .text(let t) = statement.value(2) { t } else { nil }
-                rows[statement.text(0)] = (statement.text(1), settlement)
+            try (reads as! SQLReadSession).connection.query("SELECT id, state, settlement FROM reservations", []) {
+                row throws(KuraError) in rows[row.text(0)] = (row.text(1), row.optionalText(2))
             }
             return rows
         }

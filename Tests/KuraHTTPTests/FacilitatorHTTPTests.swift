@@ -93,14 +93,14 @@ struct FacilitatorHTTPTests {
                         "agent": .string(agent.id.rawValue), "counterparty": .string(provider.id.rawValue),
                     ])
             }
-            let before = try fixture.seq()
+            let before = try await fixture.seq()
             let capped = try await verify(1_001)
             #expect(capped.status == .unprocessableContent && capped.code == "cap_exceeded")
             #expect(capped.contentType == "application/problem+json")
             let ok = try await verify(1_000)
             let reservation = try #require(ok.json["reservationId"]?.stringValue)
             let envelope = try #require(ok.json["envelope"]?.stringValue)
-            let seqAfterVerify = try fixture.seq()
+            let seqAfterVerify = try await fixture.seq()
             #expect(seqAfterVerify == before + 1)
             let tampered = envelope.dropLast(2) + (envelope.hasSuffix("AA") ? "BB" : "AA")
             let bad = try await api.send(
@@ -116,7 +116,7 @@ struct FacilitatorHTTPTests {
                 .post, "/x402/settle", as: .bearer(provider.apiKey),
                 json: ["reservationId": .string(reservation), "envelope": .string(envelope)])
             #expect(late.status == .gone && late.code == "reservation_expired")
-            #expect(try fixture.seq() == seqAfterVerify)
+            #expect(try await fixture.seq() == seqAfterVerify)
         }
     }
 

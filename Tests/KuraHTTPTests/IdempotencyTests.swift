@@ -16,7 +16,7 @@ struct IdempotencyTests {
                 .post, "/v1/escrows", as: .bearer(scenario.payerKey), json: body, idempotencyKey: "order-1")
             #expect(first.status == .created)
             #expect(!first.replayed)
-            let seq = try fixture.seq()
+            let seq = try await fixture.seq()
 
             let second = try await api.send(
                 .post, "/v1/escrows", as: .bearer(scenario.payerKey), json: body, idempotencyKey: "order-1")
@@ -24,7 +24,7 @@ struct IdempotencyTests {
             #expect(second.replayed)
             #expect(second.body == first.body)
             #expect(second.headers[.location] == first.headers[.location])
-            #expect(try fixture.seq() == seq)
+            #expect(try await fixture.seq() == seq)
             #expect(try await api.available(scenario.payer) == 1_000 - 100 - 25)
         }
     }
@@ -39,7 +39,7 @@ struct IdempotencyTests {
                 json: api.openBody(payee: scenario.payee, amount: 25),
                 idempotencyKey: "order-2")
             #expect(first.status == .created)
-            let seq = try fixture.seq()
+            let seq = try await fixture.seq()
             let other = try await api.send(
                 .post, "/v1/escrows", as: .bearer(scenario.payerKey),
                 json: api.openBody(payee: scenario.payee, amount: 26),
@@ -47,7 +47,7 @@ struct IdempotencyTests {
             #expect(other.status == .conflict)
             #expect(other.code == "idempotency_conflict")
             #expect(!other.replayed)
-            #expect(try fixture.seq() == seq)
+            #expect(try await fixture.seq() == seq)
         }
     }
 
@@ -60,7 +60,7 @@ struct IdempotencyTests {
                 .post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey), idempotencyKey: "c")
             #expect(first.status == .ok)
             #expect(first.json["state"] == "cancelled")
-            let seq = try fixture.seq()
+            let seq = try await fixture.seq()
             // `{}` and an empty body are the same request.
             let again = try await api.send(
                 .post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey), json: [:],
@@ -68,7 +68,7 @@ struct IdempotencyTests {
             #expect(again.status == .ok)
             #expect(again.replayed)
             #expect(again.body == first.body)
-            #expect(try fixture.seq() == seq)
+            #expect(try await fixture.seq() == seq)
             // Without the key the same action is a new command, refused by the state machine.
             let fresh = try await api.send(
                 .post, "/v1/escrows/\(scenario.locked)/cancel", as: .bearer(scenario.payerKey))
@@ -95,7 +95,7 @@ struct IdempotencyTests {
                 .post, "/v1/parties", as: api.operatorCaller, json: good, idempotencyKey: "reg")
             #expect(first.status == .created)
             #expect(first.json["apiKey"]?.stringValue?.hasPrefix("kura_") == true)
-            let seq = try fixture.seq()
+            let seq = try await fixture.seq()
             let second = try await api.send(
                 .post, "/v1/parties", as: api.operatorCaller, json: good, idempotencyKey: "reg")
             #expect(second.status == .created)
@@ -103,7 +103,7 @@ struct IdempotencyTests {
             #expect(second.json["apiKey"] == nil)
             #expect(second.json["party"] == first.json["party"])
             #expect(second.json["passport"] == first.json["passport"])
-            #expect(try fixture.seq() == seq)
+            #expect(try await fixture.seq() == seq)
         }
     }
 }

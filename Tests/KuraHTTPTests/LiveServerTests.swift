@@ -35,14 +35,14 @@ struct LiveServerTests {
             #expect(confirmed.status == .ok, "\(confirmed)")
             #expect(confirmed.json["state"] == "released")
             #expect(try await api.available(payee.id) == 2_000 - 10)
-            #expect(try fixture.fees() == 10)
+            #expect(try await fixture.fees() == 10)
 
-            let before = try fixture.seq()
+            let before = try await fixture.seq()
             let big = try await api.send(
                 .post, "/v1/escrows", as: .bearer(payer.apiKey), raw: [UInt8](repeating: 0x7B, count: (1 << 20) + 1))
             #expect(big.status == .contentTooLarge)
             #expect(big.code == "payload_too_large")
-            #expect(try fixture.seq() == before)
+            #expect(try await fixture.seq() == before)
             // The server still answers after refusing the body.
             #expect(try await api.send(.get, "/healthz").status == .ok)
         }
@@ -131,8 +131,8 @@ struct SweeperTests {
             }
             #expect(released)
             #expect(try await api.available(payee.id) == 199)
-            #expect(try fixture.fees() == 1)
-            #expect(try fixture.service.ledgerViolations().isEmpty)
+            #expect(try await fixture.fees() == 1)
+            #expect(try await fixture.service.ledgerViolations().isEmpty)
         }
     }
 }

@@ -57,6 +57,45 @@ struct OpenAPIRouteTests {
         }
     }
 
+    /// The problem codes of the `Problem` schema's `code` enum.
+    static func specCodes(_ text: String) -> Set<String> {
+        guard let start = text.range(of: "        code:\n          type: string\n          enum:\n") else { return [] }
+        var codes: Set<String> = []
+        for line in text[start.upperBound...].split(separator: "\n") {
+            guard line.hasPrefix("            - ") else { break }
+            codes.insert(String(line.dropFirst(14)))
+        }
+        return codes
+    }
+
+    /// Every `KuraError.Code(rawValue: "…")` the sources define: the codes the server can answer with.
+    static func sourceCodes() throws -> Set<String> {
+        let sources = specURL.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources")
+        let pattern = try Regex(#"static let [A-Za-z]+ = (?:KuraError\.)?Code\(rawValue: "([a-z_]+)"\)"#)
+        var codes: Set<String> = []
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: pattern) {
+                if let code = match.output[1].substring { codes.insert(String(code)) }
+            }
+        }
+        return codes
+    }
+
+    @Test("the Problem schema's code enum is exactly the codes the server defines (schemathesis found two missing)")
+    func problemCodes() throws {
+        let text = try String(contentsOf: Self.specURL, encoding: .utf8)
+        let spec = Self.specCodes(text)
+        let defined = try Self.sourceCodes()
+        #expect(defined.isSuperset(of: ["invalid_request", "voucher_invalid", "invalid_signature", "rate_limited"]))
+        #expect(defined.subtracting(spec).isEmpty, "codes missing from the spec: \(defined.subtracting(spec).sorted())")
+        #expect(
+            spec.subtracting(defined).isEmpty,
+            "codes in the spec the server never uses: \(spec.subtracting(defined).sorted())")
+    }
+
     @Test("the line parser reads paths and methods, and nothing outside paths:")
     func parser() {
         let yaml = """

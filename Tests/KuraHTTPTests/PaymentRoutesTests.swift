@@ -25,7 +25,7 @@ struct PaymentRoutesTests {
             let payer = try await api.register("payer")
             let payee = try await api.register("payee")
             try await api.deposit(payer.id, 1_000_000)
-            let seqBefore = try fixture.seq()
+            let seqBefore = try await fixture.seq()
 
             let paid = try await api.send(
                 .post, "/v1/payments", as: .bearer(payer.apiKey), json: Self.body(payee: payee.id, amount: 250_001))
@@ -35,9 +35,9 @@ struct PaymentRoutesTests {
             #expect(paid.json["fee"]?.uint64Value == 250 && paid.json["net"]?.uint64Value == 249_751)
             #expect(try await api.available(payer.id) == 1_000_000 - 250_001)
             #expect(try await api.available(payee.id) == 249_751)
-            #expect(try fixture.fees() == 250)
-            #expect(try fixture.service.ledgerViolations().isEmpty)
-            #expect(try fixture.seq() == seqBefore + 1, "one event")
+            #expect(try await fixture.fees() == 250)
+            #expect(try await fixture.service.ledgerViolations().isEmpty)
+            #expect(try await fixture.seq() == seqBefore + 1, "one event")
 
             let payment = try paid.decode(Payment.self)
             #expect(payment.id.rawValue.hasPrefix("pmt_"))
@@ -78,7 +78,7 @@ struct PaymentRoutesTests {
                 .post, "/v1/payments", as: .bearer(payer.apiKey), json: Self.body(payee: payee.id, amount: 100),
                 idempotencyKey: "k1")
             #expect(again.status == .created && again.replayed && again.json == first.json)
-            let seq = try fixture.seq()
+            let seq = try await fixture.seq()
 
             let cases: [(JSONValue, Int, String)] = [
                 (Self.body(payee: payee.id, amount: 100), 409, "duplicate_payment"),
@@ -96,7 +96,7 @@ struct PaymentRoutesTests {
                 let answer = try await api.send(.post, "/v1/payments", as: .bearer(payer.apiKey), json: json)
                 #expect(Int(answer.status.code) == status && answer.code == code, "\(json) → \(answer)")
             }
-            #expect(try fixture.seq() == seq, "no refusal wrote an event")
+            #expect(try await fixture.seq() == seq, "no refusal wrote an event")
 
             let hidden = try await api.send(
                 .get, "/v1/payments/\(Self.paymentId)?payer=\(payer.id)", as: .bearer(stranger.apiKey))

@@ -64,8 +64,10 @@ extension APIClient {
         return try NoteVerifier(parsing: answer.text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// The current checkpoint, opened with the served key.
+    /// The current checkpoint, opened with the served key: issued first as the background checkpointer does
+    /// (the public route only serves issued checkpoints), then read over HTTP.
     func checkpoint(_ verifier: NoteVerifier) async throws -> (note: String, checkpoint: Checkpoint) {
+        _ = try await fixture.service.checkpointIfGrown()
         let answer = try await send(.get, "/v1/log/checkpoint")
         guard answer.status == .ok else { throw TestFailure("checkpoint: \(answer)") }
         return (answer.text, try Checkpoint.open(note: answer.text, verifier: verifier))
@@ -75,9 +77,12 @@ extension APIClient {
 extension HTTPFixture {
     /// A server over this fixture's database with its own checkpoint interval (0: no background checkpoints).
     func server(checkpointIntervalMs: Int64) -> KuraServer {
-        KuraServer(
-            service: service,
-            configuration: .init(port: 0, sweepIntervalMs: 0, checkpointIntervalMs: checkpointIntervalMs),
+        var configuration = KuraServer.Configuration(
+            port: 0, sweepIntervalMs: 0, checkpointIntervalMs: checkpointIntervalMs)
+        configuration.publicRateLimit = nil
+        configuration.anonymousRateLimit = nil
+        return KuraServer(
+            service: service, configuration: configuration,
             logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
@@ -96,7 +101,7 @@ struct ReceiptRoutesTests {
         let fixture = try await HTTPFixture(label: "receipts-list")
         try await fixture.quietTest { api in
             let flow = try await ReceiptFlow.full(api)
-            #expect(try fixture.service.receiptCount() == 6)
+            #expect(try await fixture.service.receiptCount() == 6)
 
             let all = try await api.send(.get, "/v1/receipts")
             #expect(all.status == .ok, "\(all)")
@@ -111,7 +116,7 @@ struct ReceiptRoutesTests {
             #expect(all.json["nextCursor"] == .null)
             // Each item is the receipt as the service holds it.
             for (i, item) in items.enumerated() {
-                #expect(try item.canonicalBytes() == fixture.service.receipt(UInt64(i)).leafBytes())
+                #expect(try await item.canonicalBytes() == fixture.service.receipt(UInt64(i)).leafBytes())
             }
 
             let carol = try await api.send(.get, "/v1/receipts?party=\(flow.carol)")
@@ -151,7 +156,7 @@ struct ReceiptRoutesTests {
                 let answer = try await api.send(.get, "/v1/receipts/\(index)")
                 #expect(answer.status == .ok, "\(answer)")
                 #expect(answer.contentType == "application/json")
-                #expect(answer.body == (try fixture.service.receipt(index).leafBytes()), "receipt \(index)")
+                #expect(answer.body == (try await fixture.service.receipt(index).leafBytes()), "receipt \(index)")
                 #expect(answer.json["index"]?.uint64Value == index)
             }
             let released = try await api.send(.get, "/v1/receipts/2")
@@ -186,7 +191,8 @@ struct ReceiptRoutesTests {
                 let answer = try await api.send(.get, "/v1/receipts/\(index)/bundle")
                 #expect(answer.status == .ok, "\(answer)")
                 #expect(answer.contentType == "application/json")
-                #expect(try answer.json["receipt"]?.canonicalBytes() == fixture.service.receipt(index).leafBytes())
+                #expect(
+                    try await answer.json["receipt"]?.canonicalBytes() == fixture.service.receipt(index).leafBytes())
                 let verdict = ReceiptBundle.verify(bundleJSON: answer.json, key: verifier)
                 #expect(verdict == .valid(index: index, size: 6, root: current.rootHash), "bundle \(index): \(verdict)")
             }
@@ -215,6 +221,8 @@ struct ReceiptRoutesTests {
         try await fixture.quietTest { api in
             _ = try await ReceiptFlow.full(api)
             let verifier = try await api.verifier()
+            // Issued as the checkpointer does; the route serves it.
+            _ = try await fixture.service.checkpointIfGrown()
             let keyAnswer = try await api.send(.get, "/v1/log/key")
             #expect(keyAnswer.contentType == "text/plain; charset=utf-8")
             #expect(keyAnswer.text == fixture.service.verifierKey + "\n")
@@ -223,7 +231,7 @@ struct ReceiptRoutesTests {
             #expect(answer.status == .ok)
             #expect(answer.contentType == "text/plain; charset=utf-8")
             let checkpoint = try Checkpoint.open(note: answer.text, verifier: verifier)
-            #expect(checkpoint.size == (try fixture.service.receiptCount()))
+            #expect(checkpoint.size == (try await fixture.service.receiptCount()))
             #expect(checkpoint.origin == verifier.name)
             #expect(Base64.encode(checkpoint.rootHash) == (try await fixture.service.checkpoint().rootHash))
             #expect(answer.text.hasSuffix("\n"))
@@ -262,9 +270,11 @@ struct ReceiptRoutesTests {
             let same = try await api.send(.get, "/v1/log/consistency?to=6&from=6")
             #expect(same.status == .ok && same.json["hashes"] == [])
 
-            // Every pair of sizes, each against the bundle checkpoints of those sizes.
+            // Every pair of sizes, each against the bundle checkpoints of those sizes (issued by the operator:
+            // a public read serves issued checkpoints only).
             var roots: [UInt64: [UInt8]] = [:]
             for size in UInt64(1)...6 {
+                _ = try await fixture.service.checkpoint(size: size)
                 let bundle = try await api.send(.get, "/v1/receipts/0/bundle?size=\(size)")
                 let note = try #require(bundle.json["checkpoint"]?.stringValue)
                 roots[size] = try Checkpoint.open(note: note, verifier: verifier).rootHash
@@ -314,7 +324,7 @@ struct ReceiptRoutesTests {
                 #expect(answer.code == (status == 400 ? "invalid_request" : "not_found"), "\(uri): \(answer)")
             }
             // No refused read signed a checkpoint.
-            #expect(try fixture.service.latestCheckpoint() == nil)
+            #expect(try await fixture.service.latestCheckpoint() == nil)
         }
     }
 
@@ -331,6 +341,7 @@ struct ReceiptRoutesTests {
         let fixture = try await HTTPFixture(label: "receipts-public")
         try await fixture.quietTest { api in
             _ = try await ReceiptFlow.phaseOne(api)
+            _ = try await fixture.service.checkpointIfGrown()
             for route in KuraRoutes.all {
                 var uri = route.path
                     .replacingOccurrences(
@@ -357,9 +368,9 @@ struct ReceiptRoutesTests {
     }
 
     /// Polls until `check` holds or five seconds pass.
-    private func eventually(_ check: () throws -> Bool) async throws -> Bool {
+    private func eventually(_ check: () async throws -> Bool) async throws -> Bool {
         for _ in 0..<250 {
-            if try check() { return true }
+            if try await check() { return true }
             try await Task.sleep(for: .milliseconds(20))
         }
         return false
@@ -371,18 +382,21 @@ struct ReceiptRoutesTests {
         let fixture = try await HTTPFixture(label: "receipts-bg")
         try await fixture.server(checkpointIntervalMs: 20).makeApplication().test(.router) { client in
             let api = APIClient(client: client, fixture: fixture)
-            // Nothing to sign while the log is empty.
+            // The empty tree is signed once at the start (so the public route answers from the start), and
+            // nothing more while the log stays empty.
+            let empty = try await eventually { try await fixture.service.latestCheckpoint()?.size == 0 }
+            #expect(empty)
             try await Task.sleep(for: .milliseconds(60))
-            #expect(try fixture.service.latestCheckpoint() == nil)
+            #expect(try await fixture.service.latestCheckpoint()?.size == 0)
 
             var flow = try await ReceiptFlow.phaseOne(api)
-            let first = try await eventually { try fixture.service.latestCheckpoint()?.size == 3 }
+            let first = try await eventually { try await fixture.service.latestCheckpoint()?.size == 3 }
             #expect(first)
             try await flow.phaseTwo(api)
-            let second = try await eventually { try fixture.service.latestCheckpoint()?.size == 6 }
+            let second = try await eventually { try await fixture.service.latestCheckpoint()?.size == 6 }
             #expect(second)
             // The background checkpoints are the ones the routes serve: one per size, the same bytes.
-            let stored = try #require(try fixture.service.latestCheckpoint())
+            let stored = try #require(try await fixture.service.latestCheckpoint())
             #expect(try await api.send(.get, "/v1/log/checkpoint").text == stored.note)
         }
 
@@ -390,7 +404,7 @@ struct ReceiptRoutesTests {
         try await quiet.server(checkpointIntervalMs: 0).makeApplication().test(.router) { client in
             _ = try await ReceiptFlow.phaseOne(APIClient(client: client, fixture: quiet))
             try await Task.sleep(for: .milliseconds(100))
-            #expect(try quiet.service.latestCheckpoint() == nil)
+            #expect(try await quiet.service.latestCheckpoint() == nil)
         }
     }
 }

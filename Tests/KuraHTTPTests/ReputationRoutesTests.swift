@@ -29,13 +29,13 @@ struct ReputationRoutesTests {
             let party = parties[1].id
             let answer = try await api.send(.get, "/v1/reputation/\(party)")
             #expect(answer.status == .ok && answer.contentType == "application/json")
-            #expect(answer.body == (try service.reputation(of: party).canonicalBytes()))
+            #expect(answer.body == (try await service.reputation(of: party).canonicalBytes()))
             let report = try answer.decode(ReputationReport.self)
-            #expect(report.checkpoint.size == (try service.receiptCount()))
+            #expect(report.checkpoint.size == (try await service.receiptCount()))
 
             let old = try await api.send(.get, "/v1/reputation/\(party)?asOf=5")
             #expect(old.status == .ok)
-            #expect(try old.decode(ReputationReport.self) == (try service.reputation(of: party, asOf: 5)))
+            #expect(try await old.decode(ReputationReport.self) == (try await service.reputation(of: party, asOf: 5)))
             #expect(try old.decode(ReputationReport.self).checkpoint.size == 5)
 
             let ids = parties.map(\.id.rawValue).joined(separator: ",")
@@ -61,13 +61,13 @@ struct ReputationRoutesTests {
         ])
     func badInput(path: String, status: Int) async throws {
         let fixture = try await HTTPFixture(label: "rep-bad")
-        let before = try fixture.seq()
+        let before = try await fixture.seq()
         try await fixture.test { api in
             let answer = try await api.send(.get, path)
             #expect(Int(answer.status.code) == status, "\(path): \(answer)")
             #expect(answer.contentType == "application/problem+json")
         }
-        #expect(try fixture.seq() == before)
+        #expect(try await fixture.seq() == before)
     }
 
     @Test("more than 100 IDs in a batch are refused")
@@ -90,7 +90,7 @@ struct ReputationRoutesTests {
             #expect(answer.status == .ok)
             let attestation = try answer.decode(ReputationAttestation.self)
             try attestation.verify(with: TestKeys.serviceSigner.verifier)
-            #expect(attestation.reputation == (try fixture.service.reputation(of: parties[2].id)))
+            #expect(attestation.reputation == (try await fixture.service.reputation(of: parties[2].id)))
 
             let passport = try await api.send(.get, "/v1/parties/\(parties[2].id)/passport")
             #expect(passport.status == .ok)
@@ -101,7 +101,7 @@ struct ReputationRoutesTests {
         }
     }
 
-    @Test("each client address gets its own token bucket; past it, 429 rate_limited with Retry-After")
+    @Test("each client address gets one token bucket for the public routes; past it, 429 rate_limited with Retry-After")
     func rateLimit() async throws {
         let fixture = try await HTTPFixture(label: "rep-limit")
         var configuration = KuraServer.Configuration(port: 0, sweepIntervalMs: 0)
@@ -125,9 +125,14 @@ struct ReputationRoutesTests {
             #expect((900...1000).contains(wait))
             let problem = try JSONValue.parse(Array(refusal.body.readableBytesView))
             #expect(problem["code"]?.stringValue == "rate_limited" && problem["status"] == 429)
-            // Other routes are not limited.
+            // Every public route shares the address's bucket (finding 14.3), the health check too; a request
+            // carrying a valid API key is not counted.
             let health = try await client.executeRequest(uri: "/healthz", method: .get, headers: [:], body: nil)
-            #expect(health.status == .ok)
+            #expect(health.status == .tooManyRequests)
+            let keyed = try await client.executeRequest(
+                uri: "/v1/reputation/pty_A", method: .get,
+                headers: [.authorization: "Bearer \(fixture.operatorKey)"], body: nil)
+            #expect(keyed.status == .ok)
         }
     }
 }

@@ -15,7 +15,8 @@ struct SignatureAuthTests {
     ) async throws -> Answer {
         let uri = path ?? "/v1/accounts/\(s.payer)"
         let headers = Signing.headers(
-            party: s.payer, key: TestKeys.secretKey(keyName), method: method.rawValue, pathWithQuery: signedPath ?? uri,
+            instance: api.fixture.service.instance, party: s.payer, key: TestKeys.secretKey(keyName),
+            method: method.rawValue, pathWithQuery: signedPath ?? uri,
             timestamp: timestamp ?? api.fixture.clock.now.milliseconds, nonce: nonce, body: signedBody ?? body ?? [])
         return try await api.send(method, uri, as: .none, raw: body, headers: headers)
     }
@@ -94,7 +95,7 @@ struct SignatureAuthTests {
         let s = try await Scenario.make(fixture)
         try await fixture.test { api in
             var headers = Signing.headers(
-                party: s.payer, key: TestKeys.secretKey("payer"), method: "GET",
+                instance: fixture.service.instance, party: s.payer, key: TestKeys.secretKey("payer"), method: "GET",
                 pathWithQuery: "/v1/accounts/\(s.payer)",
                 timestamp: fixture.clock.now.milliseconds, nonce: "nonce-bearer-wins", body: [])
             headers[.authorization] = "Bearer kura_wrong"

@@ -25,7 +25,7 @@ struct X402FacilitatorRoutesTests {
                 supported.json["signers"]?["kura:*"]?.arrayValue?.first?.stringValue
                     == fixture.service.signer.key.publicKey.base64)
 
-            let before = try fixture.seq()
+            let before = try await fixture.seq()
             for (body, reason) in [
                 ("{", "invalid_payload"), (#"{"x402Version":1}"#, "invalid_x402_version"),
                 (#"{"x402Version":2}"#, "invalid_payload"),
@@ -38,7 +38,7 @@ struct X402FacilitatorRoutesTests {
                 #expect(
                     settle.json["errorReason"]?.stringValue == reason && settle.json["network"]?.stringValue == network)
             }
-            #expect(try fixture.seq() == before)
+            #expect(try await fixture.seq() == before)
 
             // A real payment over HTTP, by a caller with no credentials: the signature is the authority.
             let payer = try await api.register("payer")

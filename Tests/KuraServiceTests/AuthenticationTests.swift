@@ -35,10 +35,10 @@ struct AuthenticationTests {
         let db = try await TestDatabase()
         defer { db.close() }
         let (party, apiKey) = try await db.register(name: "agent", roles: [.agent])
-        #expect(try db.service.authenticate(apiKey: apiKey).party == party)
-        #expect(try db.service.authenticate(apiKey: db.operatorRegistration.apiKey!).id == db.operatorParty.id)
+        #expect(try await db.service.authenticate(apiKey: apiKey).party == party)
+        #expect(try await db.service.authenticate(apiKey: db.operatorRegistration.apiKey!).id == db.operatorParty.id)
         for bad in ["", "kura_unknown", apiKey + "x", String(apiKey.dropLast()), String(repeating: "k", count: 5_000)] {
-            let error = await refusal { try db.service.authenticate(apiKey: bad) }
+            let error = await refusal { try await db.service.authenticate(apiKey: bad) }
             #expect(error?.code == .unauthenticated, "key \(bad.prefix(20))…")
         }
     }
@@ -87,7 +87,7 @@ struct AuthenticationTests {
         let request = Self.signed(party: party, signer: "agent", timestamp: db.clock.now.adding(milliseconds: skew))
         let principal = try await db.service.authenticate(request)
         #expect(principal.party == party)
-        #expect(try db.service.store.head().seq == 2)  // authentication appends no event
+        #expect(try await db.service.store.head().seq == 2)  // authentication appends no event
     }
 
     @Test("a spoiled signed request is unauthenticated", arguments: Tampering.allCases)

@@ -45,20 +45,20 @@ struct AuthorizationTests {
         let escrow = try await world.open()
         // Put the escrow where the action is legal for the right caller.
         if action == .confirm || action == .dispute { try await world.act(.deliver, on: escrow.id, by: world.payee) }
-        let before = try world.escrow(escrow.id)
-        let head = try world.service.store.head()
+        let before = try await world.escrow(escrow.id)
+        let head = try await world.service.store.head()
 
         if caller == Self.allowed(action) {
             let after = try await world.act(action, on: escrow.id, by: world.party(caller))
             #expect(after.state != before.state)
-            #expect(try world.service.store.head().seq > head.seq)
+            #expect(try await world.service.store.head().seq > head.seq)
         } else {
             let error = await refusal { try await world.act(action, on: escrow.id, by: world.party(caller)) }
             #expect(error?.code == .forbidden)
-            #expect(try world.service.store.head() == head)
-            #expect(try world.escrow(escrow.id) == before)
+            #expect(try await world.service.store.head() == head)
+            #expect(try await world.escrow(escrow.id) == before)
         }
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test(
@@ -69,8 +69,8 @@ struct AuthorizationTests {
         defer { world.close() }
         let principal = world.db.principal(world.party(caller))
         let funds = FundsRequest(asset: usdc, amount: try Amount(units: 1_000))
-        let head = try world.service.store.head()
-        let balance = try world.balance(world.payer)
+        let head = try await world.service.store.head()
+        let balance = try await world.balance(world.payer)
         let attempt: () async throws -> Void = {
             switch operation {
             case .deposit:
@@ -89,19 +89,21 @@ struct AuthorizationTests {
         }
         if caller == .operator {
             try await attempt()
-            #expect(try world.service.store.head().seq == head.seq + 1)
+            #expect(try await world.service.store.head().seq == head.seq + 1)
             switch operation {
-            case .deposit: #expect(try world.balance(world.payer).available == balance.available + 1_000)
-            case .withdraw: #expect(try world.balance(world.payer).available == balance.available - 1_000)
+            case .deposit: #expect(try await world.balance(world.payer).available == balance.available + 1_000)
+            case .withdraw: #expect(try await world.balance(world.payer).available == balance.available - 1_000)
             case .register:
-                #expect(try world.service.store.events(after: head.seq, limit: 10).map(\.type) == ["party.registered"])
-            case .suspend: #expect(try world.service.party(world.payee.id).status == .suspended)
+                #expect(
+                    try await world.service.store.events(after: head.seq, limit: 10).map(\.type) == ["party.registered"]
+                )
+            case .suspend: #expect(try await world.service.party(world.payee.id).status == .suspended)
             }
         } else {
             let error = await refusal { try await attempt() }
             #expect(error?.code == .forbidden)
-            #expect(try world.service.store.head() == head)
-            #expect(try world.balance(world.payer) == balance)
+            #expect(try await world.service.store.head() == head)
+            #expect(try await world.balance(world.payer) == balance)
         }
     }
 
@@ -120,9 +122,9 @@ struct AuthorizationTests {
         ).value
         _ = try await world.service.changeStatus(
             of: registration.party.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
 
-        let auth = await refusal { try world.service.authenticate(apiKey: registration.apiKey) }
+        let auth = await refusal { try await world.service.authenticate(apiKey: registration.apiKey) }
         #expect(auth?.code == .forbidden)
         let open = await refusal {
             try await world.service.openEscrow(
@@ -136,12 +138,12 @@ struct AuthorizationTests {
             try await world.service.act(on: locked.id, .cancel, by: stale, idempotencyKey: nil)
         }
         #expect(cancel?.code == .forbidden)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
 
         // Reactivated, it may act again.
         _ = try await world.service.changeStatus(
             of: registration.party.id, .reactivate, by: world.db.operatorPrincipal, idempotencyKey: nil)
-        #expect(try world.service.authenticate(apiKey: registration.apiKey).id == registration.party.id)
+        #expect(try await world.service.authenticate(apiKey: registration.apiKey).id == registration.party.id)
         let cancelled = try await world.service.act(on: locked.id, .cancel, by: stale, idempotencyKey: nil)
         #expect(cancelled.value.state == .cancelled)
     }
@@ -153,12 +155,12 @@ struct AuthorizationTests {
         let escrow = try await world.open()
         _ = try await world.service.changeStatus(
             of: world.payee.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         let deliver = await refusal { try await world.act(.deliver, on: escrow.id, by: world.payee) }
         #expect(deliver?.code == .forbidden)
         let open = await refusal { try await world.open() }
         #expect(open?.code == .forbidden)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
     }
 
     @Test("a suspended operator cannot move funds")
@@ -168,7 +170,7 @@ struct AuthorizationTests {
         let second = try await world.db.register(name: "second-operator", roles: [.operator]).party
         _ = try await world.service.changeStatus(
             of: second.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         let error = await refusal {
             try await world.service.deposit(
                 FundsRequest(asset: usdc, amount: try Amount(units: 5)), to: world.payer.id,
@@ -176,7 +178,7 @@ struct AuthorizationTests {
                 idempotencyKey: nil)
         }
         #expect(error?.code == .forbidden)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
     }
 
     @Test("escrows and accounts are visible to their parties and operators only", arguments: Caller.allCases)
@@ -185,10 +187,10 @@ struct AuthorizationTests {
         defer { world.close() }
         let escrow = try await world.open()
         let principal = world.db.principal(world.party(caller))
-        let seen = await refusal { try world.service.escrow(escrow.id, by: principal) }
-        let account = await refusal { try world.service.account(world.payer.id, by: principal) }
+        let seen = await refusal { try await world.service.escrow(escrow.id, by: principal) }
+        let account = await refusal { try await world.service.account(world.payer.id, by: principal) }
         let listed = await refusal {
-            try world.service.escrows(party: world.payer.id, state: nil, cursor: nil, limit: 10, by: principal)
+            try await world.service.escrows(party: world.payer.id, state: nil, cursor: nil, limit: 10, by: principal)
         }
         switch caller {
         case .payer, .operator:
@@ -210,7 +212,7 @@ struct AuthorizationTests {
     func refusedOpen() async throws {
         let world = try await EscrowWorld.make(funds: 5_000)
         defer { world.close() }
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         #expect(await refusal { try await world.open(amount: 5_001) }?.code == .insufficientFunds)
         #expect(await refusal { try await world.open(amount: 0) }?.code == .invalidRequest)
         #expect(await refusal { try await world.open(deliverIn: 0) }?.code == .invalidRequest)
@@ -231,7 +233,7 @@ struct AuthorizationTests {
                 by: world.db.operatorPrincipal, idempotencyKey: nil)
         }
         #expect(overdraw?.code == .insufficientFunds)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
         #expect(try await world.open(amount: 5_000).state == .locked)
     }
 }

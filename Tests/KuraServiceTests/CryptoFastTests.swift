@@ -13,24 +13,24 @@ struct CryptoFastTests {
         defer { world.close() }
         let position = try await world.position(collateral: 100_000_000_000, cap: 50_000, price: 1_000)
         #expect(position.ltvBps == 6_000 && position.minHealthBps == 15_000)
-        #expect(try world.ledger(.positionCollateral(position.id), sol) == 100_000_000_000)
+        #expect(try await world.ledger(.positionCollateral(position.id), sol) == 100_000_000_000)
 
         let first = try await world.verifyFast(position.id, amount: 40_000)
-        #expect(try world.ledger(.positionDebt(position.id)) == -40_000)
+        #expect(try await world.ledger(.positionDebt(position.id)) == -40_000)
         // 60,000 of credit: 40,000 reserved, so 20,001 more is refused and 20,000 is not.
         let over = await refusal { try await world.verifyFast(position.id, amount: 20_001) }
         #expect(over?.code == .creditExceeded)
         let second = try await world.verifyFast(position.id, amount: 20_000)
         _ = try await world.settle(first)
-        #expect(try world.available(world.provider) == 39_960)
-        var now = try world.service.position(position.id, by: world.principal(world.agent))
+        #expect(try await world.available(world.provider) == 39_960)
+        var now = try await world.service.position(position.id, by: world.principal(world.agent))
         #expect(now.debt.units == 40_000 && now.reserved.units == 20_000)
-        #expect(try world.ledger(.positionDebt(position.id)) == -60_000)
+        #expect(try await world.ledger(.positionDebt(position.id)) == -60_000)
 
         // An expired reservation gives its credit back.
         world.clock.advance(by: 120_000)
         #expect(try await world.service.sweep().voided == [second.reservationId])
-        #expect(try world.ledger(.positionDebt(position.id)) == -40_000)
+        #expect(try await world.ledger(.positionDebt(position.id)) == -40_000)
 
         let close = await refusal {
             try await world.service.actOnPosition(
@@ -48,14 +48,14 @@ struct CryptoFastTests {
             idempotencyKey: nil
         ).value
         #expect(now.debt == .zero)
-        #expect(try world.ledger(.positionDebt(position.id)) == 0)
+        #expect(try await world.ledger(.positionDebt(position.id)) == 0)
         now = try await world.service.actOnPosition(
             position.id, .close, amount: nil, by: world.principal(world.agent), idempotencyKey: nil
         ).value
         #expect(now.state == .closed)
-        #expect(try world.available(world.agent, sol) == 1_000_000_000_000)
-        #expect(try world.available(world.agent) == 1_000_000 - 40_000)
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.available(world.agent, sol) == 1_000_000_000_000)
+        #expect(try await world.available(world.agent) == 1_000_000 - 40_000)
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test("single-payment cap and a missing price have their own codes")
@@ -113,12 +113,12 @@ struct CryptoFastTests {
         #expect(await refusal { try await world.settle(live) }?.code == .reservationVoided)
         // 50,000 of debt at 890 per 10^9: ⌈50,000 × 10^9 / 890⌉ = 56,179,775,281 units sold, the rest returned.
         let sold: Int64 = 56_179_775_281
-        #expect(try world.ledger(.positionCollateral(position.id), sol) == 0)
-        #expect(try world.ledger(.external, sol) == -1_000_000_000_000 + sold)
-        #expect(try world.available(world.agent, sol) == 1_000_000_000_000 - sold)
-        #expect(try world.ledger(.positionDebt(position.id)) == 0)
-        #expect(try world.service.ledgerViolations() == [])
-        let kinds = try world.events("position/\(position.id)").map(\.type)
+        #expect(try await world.ledger(.positionCollateral(position.id), sol) == 0)
+        #expect(try await world.ledger(.external, sol) == -1_000_000_000_000 + sold)
+        #expect(try await world.available(world.agent, sol) == 1_000_000_000_000 - sold)
+        #expect(try await world.ledger(.positionDebt(position.id)) == 0)
+        #expect(try await world.service.ledgerViolations() == [])
+        let kinds = try await world.events("position/\(position.id)").map(\.type)
         #expect(kinds == ["position.opened", "position.frozen", "position.liquidated"])
     }
 
@@ -137,7 +137,7 @@ struct CryptoFastTests {
             PostPriceRequest(base: sol, quote: usdc, price: 950), by: op, idempotencyKey: nil
         ).value
         #expect(up.unfrozen == [position.id])
-        #expect(try world.service.position(position.id, by: op).state == .active)
+        #expect(try await world.service.position(position.id, by: op).state == .active)
         let stranger = await refusal {
             try await world.service.postPrice(
                 PostPriceRequest(base: sol, quote: usdc, price: 1), by: world.principal(world.agent),

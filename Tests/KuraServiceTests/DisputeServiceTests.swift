@@ -19,27 +19,29 @@ struct DisputeServiceTests {
         defer { session.close() }
         let service = session.service
         let escrow = try #require(session.escrows["e1"])
-        let id = try #require(try service.escrow(escrow, by: session.database.operatorPrincipal).disputeId)
+        let id = try #require(try await service.escrow(escrow, by: session.database.operatorPrincipal).disputeId)
         for name in ["hana", "kenji", "ada", "bo", "cy", "dee", "operator"] {
-            let view = try service.dispute(id, by: Principal(party: session.parties[name]!))
+            let view = try await service.dispute(id, by: Principal(party: session.parties[name]!))
             #expect(view.dispute.state == .resolved, "\(name)")
             #expect(view.timeline.first?.type == "escrow.locked" && view.timeline.last?.type == "escrow.resolved")
         }
         let stranger = try await session.database.register(name: "stranger", roles: [.agent, .arbiter]).party
-        let refused = await refusal { try service.dispute(id, by: Principal(party: stranger)) }
+        let refused = await refusal { try await service.dispute(id, by: Principal(party: stranger)) }
         #expect(refused?.code == .forbidden)
-        let strangersList = try service.disputes(
+        let strangersList = try await service.disputes(
             mine: false, state: nil, cursor: nil, limit: 10, by: Principal(party: stranger))
         #expect(strangersList.items.isEmpty)
-        let all = try service.disputes(
+        let all = try await service.disputes(
             mine: false, state: .resolved, cursor: nil, limit: 10, by: session.database.operatorPrincipal)
         #expect(all.items.map(\.id) == [id])
         // bo recused: still involved (may read it), but no longer on the panel's work list.
         let bo = Principal(party: session.parties["bo"]!)
-        #expect(try service.disputes(mine: true, state: nil, cursor: nil, limit: 10, by: bo).items.isEmpty)
-        #expect(try service.disputes(mine: false, state: nil, cursor: nil, limit: 10, by: bo).items.map(\.id) == [id])
+        #expect(try await service.disputes(mine: true, state: nil, cursor: nil, limit: 10, by: bo).items.isEmpty)
+        #expect(
+            try await service.disputes(mine: false, state: nil, cursor: nil, limit: 10, by: bo).items.map(\.id) == [id])
         let ada = Principal(party: session.parties["ada"]!)
-        #expect(try service.disputes(mine: true, state: nil, cursor: nil, limit: 10, by: ada).items.map(\.id) == [id])
+        #expect(
+            try await service.disputes(mine: true, state: nil, cursor: nil, limit: 10, by: ada).items.map(\.id) == [id])
     }
 
     @Test("a ruling retried with its Idempotency-Key is answered from the store; another body is a conflict")
@@ -71,7 +73,7 @@ struct DisputeServiceTests {
                 onDispute: disputeId, .recusals, body: [:], by: world.db.principal(arbiter), idempotencyKey: "r-1")
         }
         #expect(other?.code == .idempotencyConflict)
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test("a payee's refund during a dispute closes it and returns the whole amount")
@@ -82,15 +84,15 @@ struct DisputeServiceTests {
         try await world.act(.deliver, on: escrow.id, by: world.payee)
         let disputeId = try #require(try await world.act(.dispute, on: escrow.id, by: world.payer).disputeId)
         try await world.act(.refund, on: escrow.id, by: world.payee)
-        let dispute = try world.service.dispute(disputeId, by: world.db.operatorPrincipal).dispute
+        let dispute = try await world.service.dispute(disputeId, by: world.db.operatorPrincipal).dispute
         #expect(dispute.state == .closed && dispute.closedAt != nil)
-        #expect(try world.balance(world.payer).available == 1_000_000)
+        #expect(try await world.balance(world.payer).available == 1_000_000)
         let late = await refusal {
             try await world.service.act(
                 onDispute: disputeId, .appeal, body: [:], by: world.db.principal(world.payer), idempotencyKey: nil)
         }
         #expect(late?.code == .disputeNotOpen)
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test("replay rebuilds the dispute read model exactly", arguments: ["dispute-three-arbiters", "dispute-appeal"])

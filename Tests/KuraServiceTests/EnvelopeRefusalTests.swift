@@ -21,7 +21,7 @@ struct EnvelopeRefusalTests {
         let other = try await world.verify(mandate.id, amount: 3_000)
         let decision = try DecisionEnvelope.open(verified.envelope, keys: world.service.envelopeKeys)
         let kid = world.service.envelopeKeyID
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
 
         func code(_ envelope: String, reservation: ReservationID? = nil, lane: Lane? = nil) async -> String? {
             await refusal {
@@ -72,7 +72,7 @@ struct EnvelopeRefusalTests {
                 by: world.principal(world.stranger), idempotencyKey: nil)
         }
         #expect(stranger?.code == .forbidden)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
         // And the real one still settles.
         #expect(try await world.settle(verified).idempotent == false)
     }

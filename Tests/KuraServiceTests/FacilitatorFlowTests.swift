@@ -12,14 +12,14 @@ struct FacilitatorFlowTests {
         let world = try await FacilitatorWorld.make()
         defer { world.close() }
         let mandate = try await world.mandate(amount: 100_000, perTxCap: 50_000)
-        #expect(try world.available(world.agent) == 900_000)
-        #expect(try world.ledger(.mandateFunds(mandate.id)) == 100_000)
+        #expect(try await world.available(world.agent) == 900_000)
+        #expect(try await world.ledger(.mandateFunds(mandate.id)) == 100_000)
 
         let verified = try await world.verify(mandate.id, amount: 20_000)
         #expect(verified.approvedAmount.units == 20_000 && verified.lane == .enterprise)
         #expect(verified.expiresAt == world.clock.now.adding(milliseconds: 120_000))
-        #expect(try world.ledger(.reservationHeld(verified.reservationId)) == 20_000)
-        #expect(try world.ledger(.mandateFunds(mandate.id)) == 80_000)
+        #expect(try await world.ledger(.reservationHeld(verified.reservationId)) == 20_000)
+        #expect(try await world.ledger(.mandateFunds(mandate.id)) == 80_000)
         let decision = try DecisionEnvelope.open(verified.envelope, keys: world.service.envelopeKeys)
         #expect(decision.reservation == verified.reservationId && decision.amount.units == 20_000)
         #expect(decision.agent == world.agent.id && decision.counterparty == world.provider.id)
@@ -28,13 +28,13 @@ struct FacilitatorFlowTests {
         let settled = try await world.settle(verified)
         #expect(!settled.idempotent && settled.amount.units == 20_000 && settled.lane == .enterprise)
         #expect(settled.settledAt == world.clock.now)
-        #expect(try world.available(world.provider) == 19_980)
-        #expect(try world.ledger(.fees) == 20)
-        #expect(try world.ledger(.reservationHeld(verified.reservationId)) == 0)
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.available(world.provider) == 19_980)
+        #expect(try await world.ledger(.fees) == 20)
+        #expect(try await world.ledger(.reservationHeld(verified.reservationId)) == 0)
+        #expect(try await world.service.ledgerViolations() == [])
 
         // The txSignature is Kura's signature over the settlement record in the settled event.
-        let events = try world.events("reservation/\(verified.reservationId)")
+        let events = try await world.events("reservation/\(verified.reservationId)")
         #expect(events.map(\.type) == ["reservation.reserved", "reservation.settled"])
         #expect(settled.billableEventId == events[1].id)
         let event = try ReservationEvent(type: events[1].type, payload: events[1].payload)
@@ -46,11 +46,11 @@ struct FacilitatorFlowTests {
         #expect(record.verifyLedgerSignature(signature, with: TestKeys.serviceSigner.key.publicKey))
         #expect(record.fee.units == 20 && record.net.units == 19_980 && record.payee == world.provider.id)
 
-        let reservation = try world.service.reservation(verified.reservationId, by: world.principal(world.agent))
+        let reservation = try await world.service.reservation(verified.reservationId, by: world.principal(world.agent))
         #expect(reservation.state == .settled && reservation.txSignature == settled.txSignature)
-        let kinds = try world.service.receipts(party: world.agent.id, kind: nil, cursor: nil, limit: 10).items
+        let kinds = try await world.service.receipts(party: world.agent.id, kind: nil, cursor: nil, limit: 10).items
         #expect(kinds.map(\.outcome).sorted() == ["reserved", "settled"])
-        let after = try world.service.mandate(mandate.id, by: world.principal(world.agent))
+        let after = try await world.service.mandate(mandate.id, by: world.principal(world.agent))
         #expect(after.balance.units == 80_000 && after.spentToday.units == 20_000)
     }
 
@@ -69,9 +69,9 @@ struct FacilitatorFlowTests {
         #expect(answers.filter(\.idempotent).count == 99)
         #expect(Set(answers.map(\.txSignature)).count == 1)
         #expect(Set(answers.map(\.billableEventId)).count == 1)
-        #expect(try world.events("reservation/\(verified.reservationId)").count == 2)
-        #expect(try world.available(world.provider) == 4_995)
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.events("reservation/\(verified.reservationId)").count == 2)
+        #expect(try await world.available(world.provider) == 4_995)
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test(
@@ -102,11 +102,11 @@ struct FacilitatorFlowTests {
         }
         let refusal = limit == "balance" ? "mandate_exhausted" : "cap_exceeded"
         #expect(outcomes == ["approved": 500, refusal: 500])
-        let after = try world.service.mandate(mandate.id, by: world.principal(world.agent))
+        let after = try await world.service.mandate(mandate.id, by: world.principal(world.agent))
         #expect(after.spentToday.units == 50_000)
         #expect(after.spentToday <= after.dailyCap)
-        #expect(try world.ledger(.mandateFunds(mandate.id)) == Int64(after.balance.units))
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.ledger(.mandateFunds(mandate.id)) == Int64(after.balance.units))
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test(
@@ -120,11 +120,11 @@ struct FacilitatorFlowTests {
         let error = await refusal { try await world.settle(verified) }
         if offset < 0 {
             #expect(error == nil)
-            #expect(try world.available(world.provider) == 999)
+            #expect(try await world.available(world.provider) == 999)
         } else {
             #expect(error?.code == .reservationExpired)
-            #expect(try world.available(world.provider) == 0)
-            #expect(try world.ledger(.reservationHeld(verified.reservationId)) == 1_000)
+            #expect(try await world.available(world.provider) == 0)
+            #expect(try await world.ledger(.reservationHeld(verified.reservationId)) == 1_000)
         }
     }
 
@@ -142,17 +142,17 @@ struct FacilitatorFlowTests {
         world.clock.advance(by: 1)
         let report = try await world.service.sweep()
         #expect(report.voided == [verified.reservationId])
-        #expect(try world.ledger(.reservationHeld(verified.reservationId)) == 0)
-        #expect(try world.ledger(.mandateFunds(mandate.id)) == 10_000)
+        #expect(try await world.ledger(.reservationHeld(verified.reservationId)) == 0)
+        #expect(try await world.ledger(.mandateFunds(mandate.id)) == 10_000)
         let voided = await refusal { try await world.settle(verified) }
         #expect(voided?.code == .reservationVoided)
-        let receipts = try world.service.receipts(
+        let receipts = try await world.service.receipts(
             party: world.agent.id, kind: "reservation.voided", cursor: nil, limit: 5)
         #expect(receipts.items.map(\.outcome) == ["voided"])
         // The cap counts reservations, less voided ones: the whole day's cap is free again.
         _ = try await world.verify(mandate.id, amount: 10_000)
         #expect(try await world.service.sweep().voided == [])
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test("the daily cap counts by UTC day from the clock")
@@ -174,7 +174,7 @@ struct FacilitatorFlowTests {
         let world = try await FacilitatorWorld.make()
         defer { world.close() }
         let mandate = try await world.mandate(amount: 20_000, perTxCap: 10_000, dailyCap: 50_000)
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         func code(_ request: ReservationVerifyRequest, by party: Party? = nil) async -> String? {
             await refusal {
                 try await world.service.verify(request, by: world.principal(party ?? world.agent), idempotencyKey: nil)
@@ -200,9 +200,9 @@ struct FacilitatorFlowTests {
         #expect(await code(try request(mandate: unknown)) == "not_found")
         _ = try await world.service.changeStatus(
             of: world.provider.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
-        let afterSuspend = try world.service.store.head()
+        let afterSuspend = try await world.service.store.head()
         #expect(await code(try request()) == "party_inactive")
-        #expect(try world.service.store.head() == afterSuspend)
+        #expect(try await world.service.store.head() == afterSuspend)
         #expect(afterSuspend.seq == head.seq + 1)
     }
 
@@ -217,19 +217,19 @@ struct FacilitatorFlowTests {
             mandate.id, .revoke, by: world.principal(world.agent), idempotencyKey: nil
         ).value
         #expect(revoked.state == .revoked && revoked.balance == .zero)
-        #expect(try world.available(world.agent) == 1_000_000 - 15_000)
+        #expect(try await world.available(world.agent) == 1_000_000 - 15_000)
         #expect(await refusal { try await world.verify(mandate.id, amount: 1) }?.code == .mandateInactive)
         _ = try await world.settle(first)
         world.clock.advance(by: 120_000)
         #expect(try await world.service.sweep().voided == [second.reservationId])
-        #expect(try world.available(world.agent) == 1_000_000 - 10_000)
-        #expect(try world.ledger(.mandateFunds(mandate.id)) == 0)
+        #expect(try await world.available(world.agent) == 1_000_000 - 10_000)
+        #expect(try await world.ledger(.mandateFunds(mandate.id)) == 0)
         let topUp = await refusal {
             try await world.service.changeMandate(
                 mandate.id, .topUp(try Amount(units: 1)), by: world.principal(world.agent), idempotencyKey: nil)
         }
         #expect(topUp?.code == .invalidTransition)
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test("top-up adds funds; the sweeper expires a mandate and returns the remainder")
@@ -245,8 +245,8 @@ struct FacilitatorFlowTests {
         #expect(await refusal { try await world.verify(mandate.id, amount: 1) }?.code == .mandateInactive)
         let report = try await world.service.sweep()
         #expect(report.expiredMandates == [mandate.id])
-        #expect(try world.available(world.agent) == 1_000_000)
-        #expect(try world.service.ledgerViolations() == [])
+        #expect(try await world.available(world.agent) == 1_000_000)
+        #expect(try await world.service.ledgerViolations() == [])
     }
 
     @Test("replay rebuilds the facilitator's read models identically")
@@ -264,6 +264,6 @@ struct FacilitatorFlowTests {
         _ = try await world.service.sweep()
         let result = try await world.service.replay()
         #expect(result.before == result.after)
-        #expect(try world.service.store.verify().isValid)
+        #expect(try await world.service.store.verify().isValid)
     }
 }

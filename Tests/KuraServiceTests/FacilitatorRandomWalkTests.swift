@@ -48,7 +48,7 @@ struct FacilitatorRandomWalkTests {
                     _ = try await world.service.postPrice(
                         PostPriceRequest(base: sol, quote: usdc, price: price), by: op, idempotencyKey: nil)
                 case 78..<84:
-                    let now = try world.service.position(position.id, by: op)
+                    let now = try await world.service.position(position.id, by: op)
                     if now.debt.units > 0 {
                         _ = try await world.service.actOnPosition(
                             position.id, .repay,
@@ -56,7 +56,7 @@ struct FacilitatorRandomWalkTests {
                             by: world.principal(world.agent), idempotencyKey: nil)
                     }
                 case 84..<88:
-                    if try world.service.position(position.id, by: op).state == .frozen {
+                    if try await world.service.position(position.id, by: op).state == .frozen {
                         _ = try await world.service.actOnPosition(
                             position.id, .liquidate, amount: nil, by: op, idempotencyKey: nil)
                         position = try await world.position(collateral: 100_000_000_000, cap: 20_000, price: 1_000)
@@ -79,15 +79,15 @@ struct FacilitatorRandomWalkTests {
                 ]
                 #expect(expected.contains(error.code), "step \(step): \(error)")
             }
-            #expect(try world.service.ledgerViolations() == [], "step \(step)")
-            let row = try world.service.mandate(mandate.id, by: op)
-            #expect(try world.ledger(.mandateFunds(mandate.id)) == Int64(row.balance.units), "step \(step)")
+            #expect(try await world.service.ledgerViolations() == [], "step \(step)")
+            let row = try await world.service.mandate(mandate.id, by: op)
+            #expect(try await world.ledger(.mandateFunds(mandate.id)) == Int64(row.balance.units), "step \(step)")
             #expect(row.spentToday <= row.dailyCap, "step \(step)")
-            let held = try world.service.position(position.id, by: op)
-            #expect(try world.ledger(.positionDebt(position.id)) == -Int64(held.exposure), "step \(step)")
+            let held = try await world.service.position(position.id, by: op)
+            #expect(try await world.ledger(.positionDebt(position.id)) == -Int64(held.exposure), "step \(step)")
         }
         for (id, signature) in settled {
-            let reservation = try world.service.reservation(id, by: op)
+            let reservation = try await world.service.reservation(id, by: op)
             #expect(reservation.state == .settled && reservation.txSignature == signature)
         }
         #expect(settled.count > 10)

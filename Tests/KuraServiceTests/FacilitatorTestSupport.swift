@@ -92,11 +92,13 @@ struct FacilitatorWorld {
         return try await service.verify(request, by: principal(agent), idempotencyKey: nil).value
     }
 
-    func ledger(_ account: AccountName, _ asset: Asset = usdc) throws -> Int64 {
-        try ledgerBalance(service, account, asset)
+    func ledger(_ account: AccountName, _ asset: Asset = usdc) async throws -> Int64 {
+        try await ledgerBalance(service, account, asset)
     }
 
-    func available(_ party: Party, _ asset: Asset = usdc) throws -> Int64 { try ledger(.available(party.id), asset) }
+    func available(_ party: Party, _ asset: Asset = usdc) async throws -> Int64 {
+        try await ledger(.available(party.id), asset)
+    }
 
-    func events(_ stream: String) throws -> [Event] { try service.store.events(inStream: stream) }
+    func events(_ stream: String) async throws -> [Event] { try await service.store.events(inStream: stream) }
 }

@@ -18,14 +18,14 @@ struct IdempotencyTests {
         let payer = world.db.principal(world.payer)
         let first = try await world.service.openEscrow(try openRequest(world), by: payer, idempotencyKey: "open-1")
         #expect(first.replayed == false)
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         // Even later, the answer is the stored one (the same lockedAt), not a second escrow.
         world.db.clock.advance(by: 5_000)
         let second = try await world.service.openEscrow(try openRequest(world), by: payer, idempotencyKey: "open-1")
         #expect(second.replayed == true)
         #expect(second.value == first.value)
-        #expect(try world.service.store.head() == head)
-        #expect(try world.balance(world.payer) == .init(asset: usdc, available: 990_000, held: 10_000))
+        #expect(try await world.service.store.head() == head)
+        #expect(try await world.balance(world.payer) == .init(asset: usdc, available: 990_000, held: 10_000))
     }
 
     @Test("the same key with another request is an idempotency conflict, and writes nothing")
@@ -34,7 +34,7 @@ struct IdempotencyTests {
         defer { world.close() }
         let payer = world.db.principal(world.payer)
         _ = try await world.service.openEscrow(try openRequest(world), by: payer, idempotencyKey: "k")
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         let amount = await refusal {
             try await world.service.openEscrow(try openRequest(world, amount: 10_001), by: payer, idempotencyKey: "k")
         }
@@ -43,7 +43,7 @@ struct IdempotencyTests {
             try await world.service.openEscrow(try openRequest(world, memo: "x"), by: payer, idempotencyKey: "k")
         }
         #expect(memo?.code == .idempotencyConflict)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
     }
 
     @Test("a key used for one operation conflicts with another operation with the same body")
@@ -53,7 +53,7 @@ struct IdempotencyTests {
         let funds = FundsRequest(asset: usdc, amount: try Amount(units: 100))
         _ = try await world.service.deposit(
             funds, to: world.payer.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         let withdraw = await refusal {
             try await world.service.withdraw(
                 funds, from: world.payer.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
@@ -64,7 +64,7 @@ struct IdempotencyTests {
                 funds, to: world.payee.id, by: world.db.operatorPrincipal, idempotencyKey: "move")
         }
         #expect(otherParty?.code == .idempotencyConflict)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
     }
 
     @Test("keys are scoped per caller: two payers may use the same key")
@@ -80,7 +80,7 @@ struct IdempotencyTests {
         #expect(b.replayed == false)
         #expect(a.value.id != b.value.id)
         #expect(b.value.terms.payer == world.stranger.id)
-        #expect(try world.balance(world.stranger).held == 10_000)
+        #expect(try await world.balance(world.stranger).held == 10_000)
     }
 
     @Test(
@@ -94,13 +94,13 @@ struct IdempotencyTests {
         let principal = world.db.principal(caller)
         let first = try await world.service.act(
             on: escrow.id, action, body: body(for: action), by: principal, idempotencyKey: "act")
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         let again = try await world.service.act(
             on: escrow.id, action, body: body(for: action), by: principal, idempotencyKey: "act")
         #expect(first.replayed == false)
         #expect(again.replayed == true)
         #expect(again.value == first.value)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
         // Without the key, the same action is a new command, and the state machine refuses it
         // (refund is allowed from every open state, so refunding twice fails too).
         let fresh = await refusal {
@@ -117,7 +117,7 @@ struct IdempotencyTests {
         let request = RegisterPartyRequest(name: "bot", roles: [.agent], publicKey: TestKeys.publicKey("bot").base64)
         let first = try await world.service.registerParty(
             request, by: world.db.operatorPrincipal, idempotencyKey: "reg")
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         let again = try await world.service.registerParty(
             request, by: world.db.operatorPrincipal, idempotencyKey: "reg")
         let apiKey = try #require(first.value.apiKey)
@@ -126,8 +126,8 @@ struct IdempotencyTests {
         #expect(again.value.apiKey == nil)
         #expect(again.value.party == first.value.party)
         #expect(again.value.passport == first.value.passport)
-        #expect(try world.service.store.head() == head)
-        #expect(try world.service.authenticate(apiKey: apiKey).id == first.value.party.id)
+        #expect(try await world.service.store.head() == head)
+        #expect(try await world.service.authenticate(apiKey: apiKey).id == first.value.party.id)
     }
 
     @Test("a refused command does not use up its key")
@@ -149,12 +149,12 @@ struct IdempotencyTests {
     func badKey(key: String) async throws {
         let world = try await EscrowWorld.make()
         defer { world.close() }
-        let head = try world.service.store.head()
+        let head = try await world.service.store.head()
         let error = await refusal {
             try await world.service.openEscrow(
                 try openRequest(world), by: world.db.principal(world.payer), idempotencyKey: key)
         }
         #expect(error?.code == .invalidRequest)
-        #expect(try world.service.store.head() == head)
+        #expect(try await world.service.store.head() == head)
     }
 }

@@ -15,7 +15,8 @@ struct PaymentReceiptTests {
             paymentId: "pay_receipt_test_00001", resource: "https://provider.example/v1/forecast")
         let payment = try await world.service.pay(request, by: world.db.principal(world.payer), idempotencyKey: nil)
             .value
-        let page = try world.service.receipts(party: world.payee.id, kind: "payment.settled", cursor: nil, limit: 10)
+        let page = try await world.service.receipts(
+            party: world.payee.id, kind: "payment.settled", cursor: nil, limit: 10)
         let receipt = try #require(page.items.first)
         #expect(page.items.count == 1)
         #expect(receipt.subject == payment.id.rawValue && receipt.outcome == "settled")
@@ -24,6 +25,6 @@ struct PaymentReceiptTests {
         #expect(checker.problems(try JSONValue(encoding: receipt)) == [])
         let bundle = try await world.service.bundle(receipt.index)
         #expect(bundle["receipt"] == (try JSONValue(encoding: receipt)))
-        #expect(try world.service.ledgerViolations().isEmpty)
+        #expect(try await world.service.ledgerViolations().isEmpty)
     }
 }

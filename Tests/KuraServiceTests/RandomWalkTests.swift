@@ -158,7 +158,7 @@ struct RandomWalk {
     // MARK: Running
 
     mutating func run(steps: Int) async throws {
-        lastSeq = try service.store.head().seq
+        lastSeq = try await service.store.head().seq
         for _ in 0..<3 {
             try await register(by: db.operatorParty, roles: [.agent, .provider])
             try await check(refused: false)
@@ -166,7 +166,7 @@ struct RandomWalk {
         for n in 1...steps {
             step = n
             db.clock.advance(by: Int64.random(in: 0..<5_000, using: &rng))
-            let head = try service.store.head()
+            let head = try await service.store.head()
             let refused: Bool
             switch Int.random(in: 0..<100, using: &rng) {
             case 0..<5: refused = try await registerRandomly()
@@ -177,7 +177,7 @@ struct RandomWalk {
             default: refused = try await sweep()
             }
             if refused {
-                try #require(try service.store.head() == head, "step \(n): a refused command wrote to the log")
+                try #require(try await service.store.head() == head, "step \(n): a refused command wrote to the log")
             }
             try await check(refused: refused)
         }
@@ -186,10 +186,10 @@ struct RandomWalk {
     /// Compares the service's read models, the log's postings and the model.
     mutating func check(refused: Bool) async throws {
         guard checkEveryStep else { return }
-        let violations = try service.ledgerViolations()
+        let violations = try await service.ledgerViolations()
         try #require(violations.isEmpty, "step \(step): \(violations)")
         while true {
-            let page = try service.store.events(after: lastSeq, limit: 500)
+            let page = try await service.store.events(after: lastSeq, limit: 500)
             guard let last = page.last else { break }
             for event in page { logLedger.apply(try postings(of: event)) }
             lastSeq = last.seq
@@ -197,7 +197,7 @@ struct RandomWalk {
         try #require(logLedger.invariantViolations().isEmpty, "step \(step): \(logLedger.invariantViolations())")
         try #require(logLedger == model.ledger, "step \(step): the log's ledger differs from the model's")
         for party in model.parties {
-            let view = try service.account(party.id, by: db.operatorPrincipal)
+            let view = try await service.account(party.id, by: db.operatorPrincipal)
             for asset in Self.assets {
                 let line = view.balances.first { $0.asset == asset }
                 let expected = (model.available(party.id, asset), model.held(party.id, asset))
@@ -211,17 +211,17 @@ struct RandomWalk {
     /// Final checks: every escrow's state, replay equals live, the chain verifies.
     func finish() async throws {
         for id in model.escrowOrder {
-            #expect(try service.escrow(id, by: db.operatorPrincipal).state == model.escrows[id]!.state, "\(id)")
+            #expect(try await service.escrow(id, by: db.operatorPrincipal).state == model.escrows[id]!.state, "\(id)")
         }
-        let head = try service.store.head()
+        let head = try await service.store.head()
         let replay = try await service.replay()
         #expect(replay.before == replay.after)
         #expect(replay.events == head.seq)
-        let report = try service.store.verify()
+        let report = try await service.store.verify()
         #expect(report.isValid)
         #expect(report.count == head.seq)
         #expect(report.head == head)
-        #expect(try service.ledgerViolations() == [])
+        #expect(try await service.ledgerViolations() == [])
     }
 
     // MARK: Choices
@@ -389,7 +389,7 @@ struct RandomWalk {
             try #require(result.state == model.escrows[id]!.state, "step \(step): \(action) left \(result.state)")
         }
         if checkEveryStep {
-            try #require(try service.escrow(id, by: db.operatorPrincipal).state == model.escrows[id]!.state)
+            try #require(try await service.escrow(id, by: db.operatorPrincipal).state == model.escrows[id]!.state)
         }
         return refused
     }
@@ -444,7 +444,7 @@ struct RandomWalkTests {
             defer { db.close() }
             var walk = RandomWalk(db: db, seed: seed, checkEveryStep: false)
             try await walk.run(steps: 1_000)
-            return (try db.store.head(), try db.service.projectionDigest())
+            return await (try db.store.head(), try db.service.projectionDigest())
         }
         let first = try await walk(seed: 99)
         let second = try await walk(seed: 99)

@@ -46,30 +46,29 @@ func naiveRoot(_ leaves: some Collection<[UInt8]>) -> [UInt8] {
 func naiveLeafHash(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash([0x00] + bytes) }
 
 /// Every row of `merkle_nodes`, for comparing trees before and after a rebuild.
-func merkleNodeRows(_ service: KuraService) throws -> [String] {
-    try service.store.read { db throws(KuraError) in
-        let statement = try db.statement("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx")
-        try statement.bind([])
-        return try statement.rows { row throws(KuraError) in
-            "\(row.int64(0))/\(row.int64(1))/\(Hex.encode(row.bytes(2)))"
+func merkleNodeRows(_ service: KuraService) async throws -> [String] {
+    try await service.store.read { reads throws(KuraError) in
+        try (reads as! SQLReadSession).connection.rows("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx")
+        {
+            row throws(KuraError) in "\(row.int64(0))/\(row.int64(1))/\(Hex.encode(row.bytes(2)))"
         }
     }
 }
 
 /// The stored canonical JSON text of every receipt, in index order (the leaf bytes as the log keeps them).
-func storedReceiptTexts(_ service: KuraService) throws -> [String] {
-    try service.store.read { db throws(KuraError) in
-        let statement = try db.statement("SELECT json FROM receipts ORDER BY idx")
-        try statement.bind([])
-        return try statement.rows { row throws(KuraError) in row.text(0) }
+func storedReceiptTexts(_ service: KuraService) async throws -> [String] {
+    try await service.store.read { reads throws(KuraError) in
+        try (reads as! SQLReadSession).connection.rows("SELECT json FROM receipts ORDER BY idx") {
+            row throws(KuraError) in row.text(0)
+        }
     }
 }
 
 /// Every event in the log, in seq order.
-func allLogEvents(_ store: SQLiteEventStore) throws -> [Event] {
+func allLogEvents(_ store: EventStore) async throws -> [Event] {
     var out: [Event] = []
     while true {
-        let page = try store.events(after: out.last?.seq ?? 0, limit: 1000)
+        let page = try await store.events(after: out.last?.seq ?? 0, limit: 1000)
         if page.isEmpty { return out }
         out += page
     }

@@ -29,7 +29,7 @@ struct ReputationCLITests {
         let parties = try reports.map { try #require(try JSONValue.parse(Array($0.utf8))["party"]?.stringValue) }
         #expect(parties == parties.sorted() && !parties.isEmpty)
         for (line, party) in zip(reports, parties) {
-            let server = try session.service.reputation(of: try PartyID(validating: party))
+            let server = try await session.service.reputation(of: try PartyID(validating: party))
             #expect(Array(line.utf8) == (try server.canonicalBytes()), "\(name) \(party)")
         }
 
@@ -43,7 +43,7 @@ struct ReputationCLITests {
             ],
             in: dir)
         try #require(one.status == 0, "\(one)")
-        let asOf = try session.service.reputation(of: try PartyID(validating: party), asOf: half)
+        let asOf = try await session.service.reputation(of: try PartyID(validating: party), asOf: half)
         #expect(one.stdout == String(decoding: try asOf.canonicalBytes(), as: UTF8.self) + "\n")
         let show = try await runKura(
             ["reputation", "show", party, "--db", db, "--as-of", "\(half)", "--json"], in: dir)

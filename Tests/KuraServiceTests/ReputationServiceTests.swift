@@ -9,11 +9,11 @@ import Testing
 @testable import KuraService
 
 /// Every receipt of the log, in index order, with its stored canonical bytes (what an export holds).
-func exportedReceipts(_ service: KuraService) throws -> [(bytes: [UInt8], receipt: Receipt)] {
+func exportedReceipts(_ service: KuraService) async throws -> [(bytes: [UInt8], receipt: Receipt)] {
     var out: [(bytes: [UInt8], receipt: Receipt)] = []
     var cursor: String?
     repeat {
-        let page = try service.receipts(party: nil, kind: nil, cursor: cursor, limit: 1000)
+        let page = try await service.receipts(party: nil, kind: nil, cursor: cursor, limit: 1000)
         for receipt in page.items { out.append((try receipt.leafBytes(), receipt)) }
         cursor = page.nextCursor
     } while cursor != nil
@@ -44,11 +44,11 @@ struct ReputationServiceTests {
         let session = try await ScenarioRunner.start(GoldenFixtures.scenario(name))
         defer { session.close() }
         let service = session.service
-        let receipts = try exportedReceipts(service)
+        let receipts = try await exportedReceipts(service)
         let (ledger, root) = try offlineLedger(receipts)
         var reports: [String: JSONValue] = [:]
         for (label, party) in session.parties.sorted(by: { $0.key < $1.key }) {
-            let server = try service.reputation(of: party.id)
+            let server = try await service.reputation(of: party.id)
             let offline = ledger.report(for: party.id, rootHash: root)
             #expect(try server.canonicalBytes() == offline.canonicalBytes(), "\(name) \(label)")
             #expect(server.checkpoint.size == UInt64(receipts.count))
@@ -56,11 +56,11 @@ struct ReputationServiceTests {
             reports[label] = try JSONValue(encoding: server)
             for size in 0...receipts.count {
                 let (prefix, prefixRoot) = try offlineLedger(receipts, count: size)
-                let asOf = try service.reputation(of: party.id, asOf: UInt64(size))
+                let asOf = try await service.reputation(of: party.id, asOf: UInt64(size))
                 #expect(asOf == prefix.report(for: party.id, rootHash: prefixRoot), "\(name) \(label) asOf \(size)")
             }
         }
-        let batch = try service.reputations(of: session.parties.values.map(\.id).sorted())
+        let batch = try await service.reputations(of: session.parties.values.map(\.id).sorted())
         #expect(batch.map(\.party) == session.parties.values.map(\.id).sorted())
 
         // The scores are pinned in Fixtures/expected/reputation/<scenario>.json.
@@ -94,8 +94,7 @@ struct ReputationServiceTests {
         // Synthetic receipts (every kind the scoring knows, and some it ignores) appended the way every
         // aggregate appends them, in the projection's own transaction.
         let synthetic = SyntheticReceipts.make(payments: Self.historyPayments, parties: 300, seed: 42)
-        let base = try database.service.receiptCount()
-        let log = ReceiptLog()
+        let base = try await database.service.receiptCount()
         for chunk in stride(from: 0, to: synthetic.count, by: 4000) {
             let batch = Array(synthetic[chunk..<min(chunk + 4000, synthetic.count)])
             _ = try await database.store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Int in
@@ -104,7 +103,7 @@ struct ReputationServiceTests {
                         seq: receipt.eventSeq, stream: "synthetic/\(receipt.subject)", version: 1, type: receipt.kind,
                         payload: [:], at: receipt.at, actor: "test", commandId: "synthetic", prevHash: Event.genesisHash
                     )
-                    try log.append(envelope: envelope, tx.db) { index in
+                    try tx.state.appendReceipt(envelope, tx) { index in
                         var indexed = receipt
                         indexed.index = index
                         return indexed
@@ -114,7 +113,7 @@ struct ReputationServiceTests {
             }
         }
         let service = database.service
-        let receipts = try exportedReceipts(service)
+        let receipts = try await exportedReceipts(service)
         #expect(receipts.count == synthetic.count + Int(base))
         let (ledger, root) = try offlineLedger(receipts)
         let parties = Set(synthetic.flatMap { [$0.payer, $0.payee] }).sorted()
@@ -122,7 +121,7 @@ struct ReputationServiceTests {
         var tiers: Set<String> = []
         for batch in stride(from: 0, to: parties.count, by: 100) {
             let ids = Array(parties[batch..<min(batch + 100, parties.count)])
-            let reports = try service.reputations(of: ids)
+            let reports = try await service.reputations(of: ids)
             for (id, report) in zip(ids, reports) {
                 #expect(try report.canonicalBytes() == ledger.report(for: id, rootHash: root).canonicalBytes())
                 tiers.insert(report.provider.tier)
@@ -133,10 +132,12 @@ struct ReputationServiceTests {
         for size in [1, receipts.count / 5] {
             let (prefix, prefixRoot) = try offlineLedger(receipts, count: size)
             let ids = Array(parties.prefix(5))
-            let reports = try service.reputations(of: ids, asOf: UInt64(size))
+            let reports = try await service.reputations(of: ids, asOf: UInt64(size))
             #expect(reports == ids.map { prefix.report(for: $0, rootHash: prefixRoot) }, "asOf \(size)")
         }
-        #expect(throws: KuraError.self) { try service.reputation(of: parties[0], asOf: UInt64(receipts.count + 1)) }
+        await #expect(throws: KuraError.self) {
+            try await service.reputation(of: parties[0], asOf: UInt64(receipts.count + 1))
+        }
     }
 
     @Test("escrows driven through the service: server equals offline, and replay rebuilds the same rows")
@@ -145,10 +146,10 @@ struct ReputationServiceTests {
         defer { database.close() }
         let parties = try await ReputationHistory.run(in: database, payments: 200, parties: 8, seed: 7, round: 100)
         let service = database.service
-        let receipts = try exportedReceipts(service)
+        let receipts = try await exportedReceipts(service)
         let (ledger, root) = try offlineLedger(receipts)
         for party in parties {
-            #expect(try service.reputation(of: party.id) == ledger.report(for: party.id, rootHash: root))
+            #expect(try await service.reputation(of: party.id) == ledger.report(for: party.id, rootHash: root))
         }
         let kinds = Set(receipts.map(\.receipt.kind))
         #expect(kinds.isSuperset(of: ["escrow.released", "escrow.expired", "escrow.refunded", "escrow.disputed"]))
@@ -161,21 +162,24 @@ struct ReputationServiceTests {
         let database = try await TestDatabase(label: "reputation-rebuild")
         defer { database.close() }
         let parties = try await ReputationHistory.run(in: database, payments: 60, parties: 5, seed: 3, round: 20)
-        let before = try parties.map { try database.service.reputation(of: $0.id) }
-        let digest = try database.service.projectionDigest()
-        _ = try await database.store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Int in
-            try tx.db.execute(
-                "DELETE FROM reputation_parties; DELETE FROM reputation_pairs; DELETE FROM reputation_log;")
-            return 0
-        }
+        var before: [ReputationReport] = []
+        for party in parties { before.append(try await database.service.reputation(of: party.id)) }
+        let digest = try await database.service.projectionDigest()
         database.store.close()
+        let raw = try SQLiteConnection(path: database.path, create: false)
+        // Like every connection Kura opens: wait for a lock (a closing connection may checkpoint) rather than fail.
+        try raw.execute("PRAGMA busy_timeout = 10000")
+        try raw.execute("DELETE FROM reputation_parties; DELETE FROM reputation_pairs; DELETE FROM reputation_log;")
         let reopened = try KuraService.openStore(path: database.path, create: false, durable: false)
         defer { reopened.close() }
         let service = KuraService(
             store: reopened, signer: TestKeys.serviceSigner, clock: database.clock.clock,
             logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        #expect(try parties.map { try service.reputation(of: $0.id) } == before)
-        #expect(try service.projectionDigest() == digest)
+        try await service.prepare()
+        var after: [ReputationReport] = []
+        for party in parties { after.append(try await service.reputation(of: party.id)) }
+        #expect(after == before)
+        #expect(try await service.projectionDigest() == digest)
     }
 
     @Test("attestations verify with the log's key; passports carry the current report")
@@ -186,19 +190,20 @@ struct ReputationServiceTests {
         let service = database.service
         let attestation = try await service.reputationAttestation(of: parties[1].id)
         try attestation.verify(with: TestKeys.serviceSigner.verifier)
-        #expect(attestation.reputation == (try service.reputation(of: parties[1].id)))
+        #expect(attestation.reputation == (try await service.reputation(of: parties[1].id)))
         let old = try await service.reputationAttestation(of: parties[1].id, asOf: 10)
         try old.verify(with: TestKeys.serviceSigner.verifier)
         #expect(old.reputation.checkpoint.size == 10)
         // The cached bytes follow the tree: a new receipt gives a new answer.
-        let before = try service.reputationBytes(of: parties[1].id)
-        #expect(before == (try service.reputation(of: parties[1].id).canonicalBytes()))
-        _ = try await ReputationHistory.run(in: database, payments: 2, parties: 2, seed: 6, round: 2)
-        let after = try service.reputationBytes(of: parties[1].id)
-        #expect(after == (try service.reputation(of: parties[1].id).canonicalBytes()))
+        let before = try await service.reputationBytes(of: parties[1].id)
+        #expect(before == (try await service.reputation(of: parties[1].id).canonicalBytes()))
+        _ = try await ReputationHistory.run(
+            in: database, payments: 2, parties: 2, seed: 6, round: 2, prefix: "latecomer")
+        let after = try await service.reputationBytes(of: parties[1].id)
+        #expect(after == (try await service.reputation(of: parties[1].id).canonicalBytes()))
         #expect(after != before)
-        let passport = try service.meishiPassport(parties[2].id)
-        #expect(passport.reputation == (try service.reputation(of: parties[2].id)))
+        let passport = try await service.meishiPassport(parties[2].id)
+        #expect(passport.reputation == (try await service.reputation(of: parties[2].id)))
         #expect(passport.verify(with: TestKeys.serviceSigner.key.publicKey))
     }
 }

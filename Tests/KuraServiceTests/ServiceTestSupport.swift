@@ -78,26 +78,24 @@ struct EscrowWorld {
     }
 
     /// An escrow as the operator sees it.
-    func escrow(_ id: EscrowID) throws -> Escrow { try service.escrow(id, by: db.operatorPrincipal) }
+    func escrow(_ id: EscrowID) async throws -> Escrow { try await service.escrow(id, by: db.operatorPrincipal) }
 
     /// The party's USDC balance line as `account` reports it (zeros when it has none).
-    func balance(_ party: Party) throws -> AccountView.Balance {
-        let view = try service.account(party.id, by: db.operatorPrincipal)
+    func balance(_ party: Party) async throws -> AccountView.Balance {
+        let view = try await service.account(party.id, by: db.operatorPrincipal)
         return view.balances.first { $0.asset == usdc } ?? AccountView.Balance(asset: usdc, available: 0, held: 0)
     }
 
     /// A ledger account's USDC balance, read from the balances read model.
-    func ledger(_ account: AccountName) throws -> Int64 {
-        try ledgerBalance(service, account, usdc)
+    func ledger(_ account: AccountName) async throws -> Int64 {
+        try await ledgerBalance(service, account, usdc)
     }
 }
 
 /// A ledger account's balance in `asset`, read from the balances read model.
-func ledgerBalance(_ service: KuraService, _ account: AccountName, _ asset: Asset) throws -> Int64 {
-    try service.store.read { db throws(KuraError) in
-        try db.scalar(
-            "SELECT balance FROM balances WHERE account = ? AND asset = ?", .text(account.rawValue), .text(asset.name)
-        )?.int64 ?? 0
+func ledgerBalance(_ service: KuraService, _ account: AccountName, _ asset: Asset) async throws -> Int64 {
+    try await service.store.read { reads throws(KuraError) in
+        try reads.balance(account: account.rawValue, asset: asset.name)
     }
 }
 

@@ -36,8 +36,8 @@ struct X402Payments {
         return FacilitatorRequest(paymentPayload: payload, paymentRequirements: requirements)
     }
 
-    func seq() throws -> UInt64 { try world.db.store.head().seq }
-    func available(_ party: Party) throws -> UInt64 { try world.balance(party).available }
+    func seq() async throws -> UInt64 { try await world.db.store.head().seq }
+    func available(_ party: Party) async throws -> UInt64 { try await world.balance(party).available }
 }
 
 @Suite("x402 facilitator: Kura schemes exact and escrow")
@@ -48,34 +48,35 @@ struct X402FacilitatorTests {
         defer { world.close() }
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.exact))
-        let before = try x.seq()
-        #expect(world.service.x402Verify(request) == .valid(payer: world.payer.id.rawValue))
-        #expect(try x.seq() == before, "verify writes nothing")
+        let before = try await x.seq()
+        #expect(await world.service.x402Verify(request) == .valid(payer: world.payer.id.rawValue))
+        #expect(try await x.seq() == before, "verify writes nothing")
 
         let settled = await world.service.x402Settle(request)
         #expect(settled.success && settled.network == x.network, "\(settled)")
-        #expect(try x.seq() == before + 2, "payment.settled and x402.settled")
+        #expect(try await x.seq() == before + 2, "payment.settled and x402.settled")
         let paymentId = "x402_" + String(repeating: "01", count: 32)
-        let payment = try world.service.payment(paymentId, payer: world.payer.id, by: world.db.principal(world.payee))
+        let payment = try await world.service.payment(
+            paymentId, payer: world.payer.id, by: world.db.principal(world.payee))
         #expect(settled.transaction == payment.txSignature && payment.amount.units == 250_000)
         #expect(payment.hasValidSignature(world.service.signer.key.publicKey))
         #expect(settled.extensions?["kura"]?["payment"]?.stringValue == payment.id.rawValue)
-        #expect(try x.available(world.payer) == 1_000_000 - 250_000)
-        #expect(try x.available(world.payee) == 250_000 - 250)
+        #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
+        #expect(try await x.available(world.payee) == 250_000 - 250)
 
         let again = await world.service.x402Settle(request)
         #expect(again == settled, "the same authorization settles once")
-        #expect(try x.seq() == before + 2)
-        let reverify = world.service.x402Verify(request)
+        #expect(try await x.seq() == before + 2)
+        let reverify = await world.service.x402Verify(request)
         #expect(reverify.invalidReason == .kuraNonceUsed(.exact), "a settled authorization no longer verifies")
 
         // Another authorization reusing the nonce (here: another amount) is refused, by verify and settle.
         let reuse = try x.pay(x.requirements(.exact, amount: 7))
-        #expect(world.service.x402Verify(reuse).invalidReason == .kuraNonceUsed(.exact))
+        #expect(await world.service.x402Verify(reuse).invalidReason == .kuraNonceUsed(.exact))
         let refused = await world.service.x402Settle(reuse)
         #expect(!refused.success && refused.errorReason == .kuraNonceUsed(.exact) && refused.transaction.isEmpty)
-        #expect(try x.seq() == before + 2)
-        #expect(try world.service.ledgerViolations().isEmpty)
+        #expect(try await x.seq() == before + 2)
+        #expect(try await world.service.ledgerViolations().isEmpty)
         let replay = try await world.service.replay()
         #expect(replay.before == replay.after, "x402_settlements rebuilds from the log")
     }
@@ -90,20 +91,20 @@ struct X402FacilitatorTests {
         #expect(settled.success, "\(settled)")
         let id = try #require(EscrowID(settled.transaction))
         #expect(settled.extensions?["kura"]?["escrow"]?.stringValue == id.rawValue)
-        let escrow = try world.escrow(id)
+        let escrow = try await world.escrow(id)
         #expect(escrow.state == .locked && escrow.terms.payer == world.payer.id && escrow.terms.amount.units == 250_000)
         #expect(escrow.terms.deliverBy == world.db.clock.now.adding(milliseconds: 300_000))
         #expect(escrow.terms.confirmWindowMs == 86_400_000 && escrow.terms.disputeWindowMs == 3_600_000)
         #expect(escrow.terms.paymentId == "pay_escrow_identifier_01")
         #expect(escrow.terms.resource == X402Payments.resource.url)
         // The payment identifier with the same payload: verify says valid, settle answers the first answer.
-        #expect(world.service.x402Verify(request).isValid)
+        #expect(await world.service.x402Verify(request).isValid)
         #expect(await world.service.x402Settle(request) == settled)
         // The same identifier with another payload is refused.
         let other = try x.pay(x.requirements(.escrow), nonce: 2, identifier: "pay_escrow_identifier_01")
-        #expect(world.service.x402Verify(other).invalidReason == .paymentIdentifierConflict)
+        #expect(await world.service.x402Verify(other).invalidReason == .paymentIdentifierConflict)
         #expect(await world.service.x402Settle(other).errorReason == .paymentIdentifierConflict)
-        #expect(try x.available(world.payer) == 1_000_000 - 250_000)
+        #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
     }
 
     @Test("refusals answer a reason and write nothing")
@@ -111,7 +112,7 @@ struct X402FacilitatorTests {
         let world = try await EscrowWorld.make(funds: 100_000)
         defer { world.close() }
         let x = X402Payments(world: world)
-        let before = try x.seq()
+        let before = try await x.seq()
         var forgedRequest = try x.pay(x.requirements(.exact, amount: 1000), key: "stranger")
         forgedRequest.paymentRequirements = x.requirements(.exact, amount: 1000)
         var underpaid = try x.pay(x.requirements(.exact, amount: 999))
@@ -132,7 +133,7 @@ struct X402FacilitatorTests {
             (try x.pay(x.requirements(.exact, amount: 1000, payTo: world.payer.id)), .invalidPaymentRequirements),
         ]
         for (request, reason) in cases {
-            #expect(world.service.x402Verify(request).invalidReason == reason)
+            #expect(await world.service.x402Verify(request).invalidReason == reason)
             let answer = await world.service.x402Settle(request)
             #expect(!answer.success && answer.errorReason == reason && answer.transaction.isEmpty, "\(answer)")
         }
@@ -140,7 +141,7 @@ struct X402FacilitatorTests {
         let late = try x.pay(x.requirements(.exact, amount: 1000))
         _ = world.db.clock.advance(by: 60_000)
         #expect(await world.service.x402Settle(late).errorReason == .kuraValidBefore(.exact))
-        #expect(try x.seq() == before, "no refusal wrote anything")
+        #expect(try await x.seq() == before, "no refusal wrote anything")
     }
 
     @Test("a concurrent double-spend of one authorization pays once")
@@ -154,9 +155,46 @@ struct X402FacilitatorTests {
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(answers.allSatisfy { $0.success && $0 == answers[0] })
-        #expect(try x.available(world.payer) == 1_000_000 - 10_000, "paid once")
-        let payments = try world.service.receipts(
+        #expect(try await x.available(world.payer) == 1_000_000 - 10_000, "paid once")
+        let payments = try await world.service.receipts(
             party: world.payer.id, kind: "payment.settled", cursor: nil, limit: 50)
         #expect(payments.items.count == 1)
+    }
+
+    /// Settle of a request verify has just checked skips the signature check (issue 15, the provider's paid
+    /// path), but not the time window and not anything that depends on state.
+    @Test("settling a verified request checks the window and the state again: expired, spent or short is refused")
+    func verifiedThenSettled() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let before = try await x.seq()
+
+        // Verified, then its window passes before the settle: refused, though verify remembered it.
+        let late = try x.pay(x.requirements(.exact), nonce: 7, validFor: 10)
+        #expect(await world.service.x402Verify(late).isValid)
+        _ = world.db.clock.advance(by: 11_000)
+        let expired = await world.service.x402Settle(late)
+        #expect(!expired.success && expired.errorReason == .kuraValidBefore(.exact), "\(expired)")
+        #expect(try await x.seq() == before)
+
+        // Verified twice and settled twice: one payment.
+        let request = try x.pay(x.requirements(.exact, amount: 100_000), nonce: 8)
+        #expect(await world.service.x402Verify(request).isValid)
+        #expect(await world.service.x402Verify(request).isValid)
+        let first = await world.service.x402Settle(request)
+        let second = await world.service.x402Settle(request)
+        #expect(first.success && second == first)
+        #expect(try await x.seq() == before + 2)
+
+        // Verified while the funds were there; spent by another payment before the settle: refused, nothing paid.
+        let big = try x.pay(x.requirements(.exact, amount: 800_000), nonce: 9)
+        #expect(await world.service.x402Verify(big).isValid)
+        let other = try x.pay(x.requirements(.exact, amount: 150_000), nonce: 10)
+        #expect(await world.service.x402Settle(other).success)
+        let short = await world.service.x402Settle(big)
+        #expect(!short.success && short.errorReason == .insufficientFunds, "\(short)")
+        #expect(try await x.available(world.payer) == 1_000_000 - 100_000 - 150_000)
+        #expect(try await world.service.ledgerViolations().isEmpty)
     }
 }

@@ -258,9 +258,9 @@ import Testing
 
         let store = try openStore(db, create: false)
         defer { store.close() }
-        let report = try store.verify()
+        let report = try await store.verify()
         #expect(report.isValid)
-        #expect(try store.head().seq == report.count)
+        #expect(try await store.head().seq == report.count)
 
         // Running it again refuses, and the key stays the same.
         let key = fileBytes(db + ".key")

@@ -13,10 +13,10 @@ import Testing
     }
 
     /// Reads the stream's version and appends expecting it; nil when another writer got there first.
-    static func appendIfCurrent(_ store: SQLiteEventStore, stream: String, payload: JSONValue, commandId: String)
+    static func appendIfCurrent(_ store: EventStore, stream: String, payload: JSONValue, commandId: String)
         async throws -> Event?
     {
-        let version = UInt64(try store.events(inStream: stream).count)
+        let version = await UInt64(try store.events(inStream: stream).count)
         do {
             return try await appendOne(
                 store, stream: stream, payload: payload, expectedVersion: version, commandId: commandId)
@@ -84,19 +84,19 @@ import Testing
 
         let acknowledged = results.flatMap(\.events)
         #expect(acknowledged.count >= tasks * commandsPerTask)
-        let stored = try allEvents(store)
+        let stored = try await allEvents(store)
 
         // Gapless global order, exactly as many events as were acknowledged.
         #expect(stored.count == acknowledged.count)
         #expect(stored.map(\.seq) == Array(1...UInt64(stored.count)))
-        #expect(try store.head() == LogHead(seq: UInt64(stored.count), hash: stored.last?.hash ?? []))
+        #expect(try await store.head() == LogHead(seq: UInt64(stored.count), hash: stored.last?.hash ?? []))
 
         // Each stream's versions are 1…k, in seq order.
         var byStream: [String: [Event]] = [:]
         for event in stored { byStream[event.stream, default: []].append(event) }
         for (stream, events) in byStream {
             #expect(events.map(\.version) == Array(1...UInt64(events.count)), "stream \(stream)")
-            #expect(try store.events(inStream: stream) == events)
+            #expect(try await store.events(inStream: stream) == events)
         }
 
         // Every acknowledged append is present, unchanged, at the seq it was given.
@@ -109,7 +109,7 @@ import Testing
             #expect(result.events.map(\.seq) == result.events.map(\.seq).sorted())
         }
 
-        let report = try store.verify()
+        let report = try await store.verify()
         #expect(report.isValid)
         #expect(report.count == UInt64(stored.count))
         #expect(report.head.hash == stored.last?.hash)

@@ -72,9 +72,9 @@ import Testing
         // Reopen the file as the next process would.
         let store = try openStore(db, create: false)
         defer { store.close() }
-        let report = try store.verify()
+        let report = try await store.verify()
         #expect(report.isValid, "chain broken after SIGKILL: \(String(describing: report.failure))")
-        let stored = try allEvents(store)
+        let stored = try await allEvents(store)
         #expect(stored.map(\.seq) == (0..<UInt64(stored.count)).map { $0 + 1 })
         let maxAck = try #require(acks.map(\.seq).max())
         #expect(UInt64(stored.count) >= maxAck)
@@ -96,6 +96,6 @@ import Testing
         let next = try await appendOne(store, stream: "after-crash")
         #expect(next.seq == UInt64(stored.count) + 1)
         #expect(next.prevHash == (stored.last?.hash ?? Event.genesisHash))
-        #expect(try store.verify().isValid)
+        #expect(try await store.verify().isValid)
     }
 }

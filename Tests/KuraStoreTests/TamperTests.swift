@@ -16,7 +16,7 @@ import Testing
                 store, stream: "escrow/esc_\(i % 3)", payload: ["memo": .string("tax \(i)"), "n": .number(Double(i))],
                 commandId: "cmd-\(i)", at: 1_732_400_000_000 + Int64(i))
         }
-        return try store.head()
+        return try await store.head()
     }
 
     /// One way of tampering: the SQL, and the seq `log verify` must name with a word of its reason.
@@ -119,7 +119,7 @@ import Testing
         // The library's own verify agrees with the command.
         let store = try openStore(db, create: false)
         defer { store.close() }
-        let report = try store.verify()
+        let report = try await store.verify()
         #expect(report.failure?.seq == tampering.badSeq)
         #expect(report.count == tampering.badSeq - 1)
     }
@@ -131,11 +131,9 @@ import Testing
         defer { dir.remove() }
         let db = dir.path("log.sqlite")
         _ = try await Self.makeLog(db)
-        let original = try {
-            let store = try openStore(db, create: false)
-            defer { store.close() }
-            return try #require(try store.events(after: 6, limit: 1).first)
-        }()
+        let store = try openStore(db, create: false)
+        let original = try #require(try await store.events(after: 6, limit: 1).first)
+        store.close()
         #expect(original.seq == 7)
         let forged = try Event(
             seq: 7, stream: original.stream, version: original.version, type: original.type,

@@ -41,7 +41,7 @@ kura_build_release() {
 # wait_listening LOG PID: prints the port once the process at PID has written "listening on …:PORT".
 wait_listening() {
     local port=""
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 "${KURA_WAIT_TICKS:-100}"); do
         port="$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$1" | head -n1)"
         [[ -n "$port" ]] && { echo "$port"; return; }
         kill -0 "$2" 2>/dev/null || break
@@ -52,13 +52,16 @@ wait_listening() {
     exit 1
 }
 
-# kura_start_server [serve flags…]: a fresh database and `kura serve` on it.
+# kura_start_server [serve flags…]: a fresh database and `kura serve` on it. KURA_SERVE_PREFIX (e.g. a valgrind
+# command line) runs the server under another program.
 kura_start_server() {
     [[ -n "${KURA_BIN:-}" ]] || kura_build_release kura
     work="$(mktemp -d)"
     local db="$work/bench.sqlite"
     key="$(json_field operatorApiKey <<<"$("$KURA_BIN" init --db "$db" --json)")"
-    "$KURA_BIN" serve --db "$db" --host 127.0.0.1 --port 0 --log-level warning "$@" >"$work/serve.log" 2>&1 &
+    # shellcheck disable=SC2086
+    ${KURA_SERVE_PREFIX:-} "$KURA_BIN" serve --db "$db" --host 127.0.0.1 --port 0 --log-level warning "$@" \
+        >"$work/serve.log" 2>&1 &
     server_pid=$!
     kura_pids+=("$server_pid")
     url="http://127.0.0.1:$(wait_listening "$work/serve.log" "$server_pid")"

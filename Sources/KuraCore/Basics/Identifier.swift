@@ -103,6 +103,13 @@ public struct PositionID: KuraIdentifier {
     public init(unchecked rawValue: String) { self.rawValue = rawValue }
 }
 
+/// Identifies a withdrawal to a chain (`wdr_…`).
+public struct WithdrawalID: KuraIdentifier {
+    public static let prefix = "wdr"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
 /// Identifies an event (`evt_…`): derived from the event's hash.
 public struct EventID: KuraIdentifier {
     public static let prefix = "evt"

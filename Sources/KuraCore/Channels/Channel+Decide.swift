@@ -5,17 +5,26 @@ extension Channel {
     public static let maxChallengePeriodMs: Int64 = 30 * 86_400_000
 
     /// Decides the opening of channel `id` by `agent`. Checks: the agent is not the provider, the values
-    /// (`invalid_request`), the funds (`insufficient_funds`).
+    /// (`invalid_request`: among them a challenge period and a lifetime of at least the policy's minimums),
+    /// the funds (`insufficient_funds`).
     public static func decideOpen(
         id: ChannelID, terms: ChannelTerms, by agent: PartyID, now: Timestamp, context: ChannelContext
     ) throws(KuraError) -> [ChannelEvent] {
         guard agent != terms.provider else { throw KuraError(.invalidRequest, "a channel pays another party") }
         guard terms.amount.units > 0 else { throw KuraError(.invalidRequest, "a channel needs a deposit above 0") }
-        guard (1...maxChallengePeriodMs).contains(terms.challengePeriodMs) else {
-            throw KuraError(.invalidRequest, "challengePeriodMs must be 1 to \(maxChallengePeriodMs)")
+        let policy = context.policy
+        guard (policy.minChallengePeriodMs...maxChallengePeriodMs).contains(terms.challengePeriodMs) else {
+            throw KuraError(
+                .invalidRequest,
+                "challengePeriodMs must be \(policy.minChallengePeriodMs) to \(maxChallengePeriodMs): a shorter one "
+                    + "lets the agent close before the provider's next settlement")
         }
-        guard terms.expiresAt > now, terms.expiresAt.milliseconds <= EscrowTerms.maxExactInteger else {
-            throw KuraError(.invalidRequest, "expiresAt must be in the future")
+        // Overflow-checked: a crafted expiresAt such as Int64.min must be refused, not trap.
+        let (lifetime, overflow) = terms.expiresAt.milliseconds.subtractingReportingOverflow(now.milliseconds)
+        guard terms.expiresAt.milliseconds <= EscrowTerms.maxExactInteger, !overflow, lifetime >= policy.minLifetimeMs
+        else {
+            throw KuraError(
+                .invalidRequest, "expiresAt must be at least \(policy.minLifetimeMs) ms from now (\(now))")
         }
         guard context.agentAvailable >= terms.amount else {
             throw KuraError(
@@ -27,8 +36,8 @@ extension Channel {
             .opened(
                 .init(
                     channelId: id, agent: agent, provider: terms.provider, asset: terms.asset, amount: terms.amount,
-                    challengePeriodMs: terms.challengePeriodMs, expiresAt: terms.expiresAt, at: now,
-                    postings: [deposit]))
+                    challengePeriodMs: terms.challengePeriodMs, expiresAt: terms.expiresAt,
+                    agentKey: context.agentKey?.base64, at: now, postings: [deposit]))
         ]
     }
 
@@ -93,7 +102,7 @@ extension Channel {
         guard voucher.channel == id else {
             throw KuraError(.voucherInvalid, "the voucher is for channel \(voucher.channel), not \(id)")
         }
-        guard let key = context.agentKey, voucher.isSigned(by: key, signature: signature) else {
+        guard let key = voucherKey(context), voucher.isSigned(by: key, signature: signature) else {
             throw KuraError(.voucherInvalid, "the voucher's signature is not the agent's")
         }
         guard voucher.cumulativeAmount <= capacity else {
@@ -117,6 +126,13 @@ extension Channel {
             .init(
                 cumulativeAmount: voucher.cumulativeAmount, sequence: voucher.sequence, amount: amount, net: net,
                 fee: fee, signature: Base64.encode(signature), at: now, postings: postings))
+    }
+
+    /// The key vouchers must be signed with: the one pinned at open, else (older channels) the agent's
+    /// current key.
+    func voucherKey(_ context: ChannelContext) -> Ed25519.PublicKey? {
+        guard let agentKey else { return context.agentKey }
+        return try? Ed25519.PublicKey(base64: agentKey)
     }
 
     private func closure(at now: Timestamp) -> ChannelEvent {

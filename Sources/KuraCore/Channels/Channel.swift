@@ -21,6 +21,11 @@ public struct Channel: Sendable, Equatable, Hashable, Codable {
     public let challengePeriodMs: Int64
     /// When the channel stops taking top-ups and starts closing by itself.
     public let expiresAt: Timestamp
+    /// The key that signs this channel's vouchers (base64): the agent's key when it opened the channel. A
+    /// later rotation of the agent's key does not change it, so vouchers a provider accepted stay
+    /// settleable; an agent whose key leaked closes its channels. Nil for channels opened before keys could
+    /// rotate: their vouchers are checked against the agent's current key.
+    public let agentKey: String?
     public let openedAt: Timestamp
     public internal(set) var state: State = .open
     /// Everything deposited (units).
@@ -44,6 +49,7 @@ public struct Channel: Sendable, Equatable, Hashable, Codable {
         asset = opening.asset
         challengePeriodMs = opening.challengePeriodMs
         expiresAt = opening.expiresAt
+        agentKey = opening.agentKey
         openedAt = opening.at
         capacity = opening.amount
     }

@@ -30,14 +30,21 @@ public struct ChannelContext: Sendable, Equatable {
     public var fees: FeeSchedule
     /// The agent's available balance in the channel's asset (open and top-up read it).
     public var agentAvailable: Amount
-    /// The agent's registered key (settle reads it).
+    /// The agent's registered key: open pins it as the channel's voucher key; settle reads it for channels
+    /// opened before keys were pinned.
     public var agentKey: Ed25519.PublicKey?
+    /// The floor under new channels' terms (open reads it).
+    public var policy: ChannelPolicy
 
     /// Creates a context.
-    public init(fees: FeeSchedule = FeeSchedule(), agentAvailable: Amount = .zero, agentKey: Ed25519.PublicKey? = nil) {
+    public init(
+        fees: FeeSchedule = FeeSchedule(), agentAvailable: Amount = .zero, agentKey: Ed25519.PublicKey? = nil,
+        policy: ChannelPolicy = ChannelPolicy()
+    ) {
         self.fees = fees
         self.agentAvailable = agentAvailable
         self.agentKey = agentKey
+        self.policy = policy
     }
 }
 

@@ -23,6 +23,9 @@ public enum ChannelEvent: Sendable, Equatable, Hashable {
         public var amount: Amount
         public var challengePeriodMs: Int64
         public var expiresAt: Timestamp
+        /// The agent's signing key when it opened the channel (base64): the key of this channel's vouchers,
+        /// whatever the agent rotates to later. Absent in channels opened before keys could rotate.
+        public var agentKey: String?
         public var at: Timestamp
         public var postings: [Posting]
     }

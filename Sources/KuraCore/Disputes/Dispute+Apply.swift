@@ -10,7 +10,7 @@ extension Dispute {
             state = .deliberating
             self.round = round
             rulingDueAt = due
-        case .recused(let arbiter, let replacement, _):
+        case .recused(let arbiter, let replacement, _, _):
             recused.append(arbiter)
             panel.removeAll { $0 == arbiter }
             if let replacement { panel.append(replacement) }

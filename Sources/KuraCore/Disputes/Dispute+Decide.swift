@@ -5,22 +5,23 @@ extension Dispute {
     public static let maxStatementLength = 2000
 
     /// Decides the opening of dispute `id` against `escrow` (as it was before `escrow.disputed`): the first
-    /// panel is drawn from `context.arbiters`, leaving out the escrow's two sides.
+    /// panel is drawn from `context.arbiters`, leaving out the escrow's two sides, with Kura's seed for round
+    /// 1 (published in the event, so anyone can check the draw).
     public static func decideOpen(
         id: DisputeID, escrow: Escrow, reason: String, evidence: [String], statement: String?, now: Timestamp,
         context: DisputeContext
     ) throws(KuraError) -> [DisputeEvent] {
         try validate(statement: statement)
         let size = context.policy.panelSize(for: escrow.terms.amount)
+        let seed = try context.panelSeed(id, round: 1)
         let panel = Panel.select(
-            from: context.arbiters, excluding: [escrow.terms.payer, escrow.terms.payee], size: size, disputeId: id,
-            round: 1)
+            from: context.arbiters, excluding: [escrow.terms.payer, escrow.terms.payee], size: size, seed: seed)
         return [
             .opened(
                 .init(
                     disputeId: id, escrowId: escrow.id, payer: escrow.terms.payer, payee: escrow.terms.payee,
                     amount: escrow.terms.amount, asset: escrow.terms.asset, reason: reason, evidence: evidence,
-                    statement: statement, panel: panel,
+                    statement: statement, panel: panel, panelSeed: Base64.encode(seed),
                     responseDueAt: now.adding(milliseconds: context.policy.responseWindowMs), at: now))
         ]
     }
@@ -72,10 +73,11 @@ extension Dispute {
                 throw KuraError(.alreadyRuled, "\(actor) already ruled in round \(round) and cannot recuse")
             }
             let excluded = Set([payer, payee] + panel + formerPanel + recused)
-            let replacement = Panel.select(
-                from: context.arbiters, excluding: excluded, size: 1, disputeId: id, round: round
-            ).first
-            var events: [DisputeEvent] = [.recused(arbiter: actor, replacement: replacement, at: now)]
+            let seed = try context.panelSeed(id, round: round)
+            let replacement = Panel.select(from: context.arbiters, excluding: excluded, size: 1, seed: seed).first
+            var events: [DisputeEvent] = [
+                .recused(arbiter: actor, replacement: replacement, panelSeed: Base64.encode(seed), at: now)
+            ]
             var after = self
             after.apply(events[0])
             events += after.outcomeIfMajority(now: now, context: context)
@@ -91,13 +93,13 @@ extension Dispute {
             }
             let size = context.policy.panelSize(for: amount) + context.policy.appealPanelGrowth
             let excluded = Set([payer, payee] + panel + formerPanel + recused)
-            let newPanel = Panel.select(
-                from: context.arbiters, excluding: excluded, size: size, disputeId: id, round: 2)
             guard let actor else { throw KuraError(.forbidden, "only a side of the dispute appeals") }
+            let seed = try context.panelSeed(id, round: 2)
+            let newPanel = Panel.select(from: context.arbiters, excluding: excluded, size: size, seed: seed)
             return [
                 .appealed(
                     .init(
-                        by: actor, reason: reason, round: 2, panel: newPanel,
+                        by: actor, reason: reason, round: 2, panel: newPanel, panelSeed: Base64.encode(seed),
                         rulingDueAt: now.adding(milliseconds: context.policy.rulingWindowMs), at: now))
             ]
         case .deadline:

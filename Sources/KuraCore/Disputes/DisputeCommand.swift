@@ -45,16 +45,26 @@ public struct DisputeContext: Sendable {
     public var arbiters: [PartyID]
     /// The ruling arbiter's registered key; only `rule` reads it.
     public var arbiterKey: Ed25519.PublicKey?
+    /// Kura's seeds for panel draws (opening, recusal, appeal); a command that draws without one is an
+    /// `internal_error`.
+    public var seeder: PanelSeeder?
 
     /// Creates a context.
     public init(
         policy: DisputePolicy = DisputePolicy(), fees: FeeSchedule = FeeSchedule(), arbiters: [PartyID] = [],
-        arbiterKey: Ed25519.PublicKey? = nil
+        arbiterKey: Ed25519.PublicKey? = nil, seeder: PanelSeeder? = nil
     ) {
         self.policy = policy
         self.fees = fees
         self.arbiters = arbiters
         self.arbiterKey = arbiterKey
+        self.seeder = seeder
+    }
+
+    /// The seed of round `round`'s draw for dispute `id`.
+    func panelSeed(_ id: DisputeID, round: Int) throws(KuraError) -> [UInt8] {
+        guard let seeder else { throw KuraError(.internalError, "a panel draw needs Kura's seeder") }
+        return seeder.seed(disputeId: id, round: round)
     }
 }
 

@@ -9,8 +9,9 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
     case evidenceAdded(Evidence)
     /// The response phase ended (the payee answered, or its window closed): the panel may rule until `rulingDueAt`.
     case deliberating(round: Int, rulingDueAt: Timestamp, at: Timestamp)
-    /// An arbiter stepped down; `replacement` took the seat if anyone eligible was left.
-    case recused(arbiter: PartyID, replacement: PartyID?, at: Timestamp)
+    /// An arbiter stepped down; `replacement` took the seat if anyone eligible was left, drawn with the
+    /// round's seed `panelSeed` (base64; absent in events written before seeds).
+    case recused(arbiter: PartyID, replacement: PartyID?, panelSeed: String?, at: Timestamp)
     /// An arbiter's signed ruling was accepted.
     case ruled(Ruling)
     /// A first-round outcome: final unless appealed before `appealDueAt`.
@@ -34,6 +35,9 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
         public var evidence: [String]
         public var statement: String?
         public var panel: [PartyID]
+        /// Kura's signature that seeded the draw of `panel` (base64; see ``Panel``). Absent in disputes
+        /// opened before seeds, whose panels were ranked by the dispute ID alone.
+        public var panelSeed: String?
         public var responseDueAt: Timestamp
         public var at: Timestamp
     }
@@ -64,6 +68,8 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
         public var reason: String?
         public var round: Int
         public var panel: [PartyID]
+        /// Kura's signature that seeded the draw of `panel` (base64; see ``Panel``).
+        public var panelSeed: String?
         public var rulingDueAt: Timestamp
         public var at: Timestamp
     }
@@ -99,7 +105,7 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
         switch self {
         case .opened(let b): b.at
         case .evidenceAdded(let b): b.at
-        case .deliberating(_, _, let at), .recused(_, _, let at), .closed(_, let at): at
+        case .deliberating(_, _, let at), .recused(_, _, _, let at), .closed(_, let at): at
         case .ruled(let b): b.at
         case .decided(let b): b.at
         case .appealed(let b): b.at
@@ -108,7 +114,7 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
     }
 
     private struct Deliberating: Codable { var round: Int, rulingDueAt: Timestamp, at: Timestamp }
-    private struct Recused: Codable { var arbiter: PartyID, replacement: PartyID?, at: Timestamp }
+    private struct Recused: Codable { var arbiter: PartyID, replacement: PartyID?, panelSeed: String?, at: Timestamp }
     private struct Closed: Codable { var reason: String, at: Timestamp }
 
     /// The facts as a JSON object.
@@ -118,8 +124,8 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
         case .evidenceAdded(let b): EventPayload.encode(b)
         case .deliberating(let round, let due, let at):
             EventPayload.encode(Deliberating(round: round, rulingDueAt: due, at: at))
-        case .recused(let arbiter, let replacement, let at):
-            EventPayload.encode(Recused(arbiter: arbiter, replacement: replacement, at: at))
+        case .recused(let arbiter, let replacement, let seed, let at):
+            EventPayload.encode(Recused(arbiter: arbiter, replacement: replacement, panelSeed: seed, at: at))
         case .ruled(let b): EventPayload.encode(b)
         case .decided(let b): EventPayload.encode(b)
         case .appealed(let b): EventPayload.encode(b)
@@ -141,7 +147,7 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
             self = .deliberating(round: b.round, rulingDueAt: b.rulingDueAt, at: b.at)
         case "dispute.recused":
             let b = try body(Recused.self)
-            self = .recused(arbiter: b.arbiter, replacement: b.replacement, at: b.at)
+            self = .recused(arbiter: b.arbiter, replacement: b.replacement, panelSeed: b.panelSeed, at: b.at)
         case "dispute.ruled": self = .ruled(try body(Ruling.self))
         case "dispute.decided": self = .decided(try body(Decision.self))
         case "dispute.appealed": self = .appealed(try body(Appeal.self))

@@ -1,10 +1,24 @@
 import KuraCrypto
 
-/// The decision envelope: a JWS compact serialisation (RFC 7515) signed with EdDSA over Ed25519 (RFC 8037).
+/// The JOSE `alg` name Kura writes for its Ed25519 signatures (envelope headers, JWK set entries).
+///
+/// `EdDSA` (RFC 8037) names the whole EdDSA family and leaves the curve to the key; RFC 9864 deprecates it
+/// for the fully specified `Ed25519`. Both name exactly the same signatures here, so Kura accepts either on
+/// input and writes the one the operator chooses (`kura serve --jose-alg`), `EdDSA` by default while JOSE
+/// libraries catch up.
+public enum JOSEAlgorithm: String, Sendable, CaseIterable, Codable {
+    /// `EdDSA` (RFC 8037), the polymorphic name.
+    case edDSA = "EdDSA"
+    /// `Ed25519` (RFC 9864), the fully specified name.
+    case ed25519 = "Ed25519"
+}
+
+/// The decision envelope: a JWS compact serialisation (RFC 7515) signed with Ed25519 (RFC 8037, RFC 9864).
 ///
 /// `BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature)`, where the header is the canonical JSON
-/// `{"alg":"EdDSA","kid":"<kid>","typ":"JWT"}` and the payload the canonical JSON of a ``ReservationDecision``.
-/// Any JOSE library checks it with the key of that `kid` from `GET /.well-known/jwks.json`.
+/// `{"alg":"EdDSA","kid":"<kid>","typ":"JWT"}` (or `"alg":"Ed25519"`, see ``JOSEAlgorithm``) and the payload
+/// the canonical JSON of a ``ReservationDecision``. Any JOSE library checks it with the key of that `kid` from
+/// `GET /.well-known/jwks.json`.
 public enum DecisionEnvelope {
     /// The longest envelope accepted; a real one is about 700 characters.
     public static let maxLength = 4096
@@ -15,9 +29,12 @@ public enum DecisionEnvelope {
         name + "+" + Hex.encode(NoteKeys.keyID(name: name, publicKey: publicKey))
     }
 
-    /// Signs `decision` with `key`, naming it `kid`. Deterministic: Ed25519 signatures are.
-    public static func sign(_ decision: ReservationDecision, kid: String, key: Ed25519.SecretKey) -> String {
-        let header: JSONValue = ["alg": "EdDSA", "kid": .string(kid), "typ": "JWT"]
+    /// Signs `decision` with `key`, naming it `kid` and the algorithm `algorithm`. Deterministic: Ed25519
+    /// signatures are.
+    public static func sign(
+        _ decision: ReservationDecision, kid: String, key: Ed25519.SecretKey, algorithm: JOSEAlgorithm = .edDSA
+    ) -> String {
+        let header: JSONValue = ["alg": .string(algorithm.rawValue), "kid": .string(kid), "typ": "JWT"]
         // Strings and integers below 2^53 only: both always canonicalise.
         let headerBytes = (try? header.canonicalBytes()) ?? []
         let payloadBytes = (try? JSONValue(encoding: decision).canonicalBytes()) ?? []
@@ -26,8 +43,8 @@ public enum DecisionEnvelope {
     }
 
     /// Checks an envelope and returns its decision. Refusals: `envelope_invalid` (not three base64url parts,
-    /// a header that is not `alg: EdDSA` with a `kid`, or with `crit`, a bad signature, a payload that is not a
-    /// decision), `unknown_key` (the `kid` is not in `keys`).
+    /// a header that is not `alg` `EdDSA` or `Ed25519` with a `kid`, or with `crit`, a bad signature, a payload
+    /// that is not a decision), `unknown_key` (the `kid` is not in `keys`).
     public static func open(_ envelope: String, keys: [String: Ed25519.PublicKey]) throws(KuraError)
         -> ReservationDecision
     {
@@ -38,7 +55,9 @@ public enum DecisionEnvelope {
         guard let headerBytes = Base64.urlDecode(parts[0]), let header = try? JSONValue.parse(headerBytes),
             case .object(let members) = header
         else { throw invalid("the header is not base64url JSON") }
-        guard members["alg"] == .string("EdDSA") else { throw invalid("alg must be EdDSA") }
+        guard case .string(let alg)? = members["alg"], JOSEAlgorithm(rawValue: alg) != nil else {
+            throw invalid("alg must be EdDSA or Ed25519")
+        }
         guard members["crit"] == nil else { throw invalid("no critical header extensions are understood") }
         guard case .string(let kid)? = members["kid"] else { throw invalid("the header names no kid") }
         guard let key = keys[kid] else {

@@ -20,6 +20,9 @@ public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringCo
     case mandateFunds(MandateID)
     /// Collateral locked in a crypto-fast position, in the collateral's own asset.
     case positionCollateral(PositionID)
+    /// A withdrawal on its way out to a chain: debited from the party before anything is sent, paid out
+    /// to `external` once the transfer is confirmed, or returned to the party if it fails.
+    case withdrawalPending(WithdrawalID)
     /// A crypto-fast position's credit line: negative by what the agent owes (reserved plus settled, unpaid);
     /// never positive.
     case positionDebt(PositionID)
@@ -42,6 +45,8 @@ public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringCo
             self = .mandateFunds(try MandateID(validating: parts[1]))
         case 3 where parts[0] == "position" && parts[2] == "collateral":
             self = .positionCollateral(try PositionID(validating: parts[1]))
+        case 3 where parts[0] == "withdrawal" && parts[2] == "pending":
+            self = .withdrawalPending(try WithdrawalID(validating: parts[1]))
         case 3 where parts[0] == "position" && parts[2] == "debt":
             self = .positionDebt(try PositionID(validating: parts[1]))
         default:
@@ -66,6 +71,7 @@ public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringCo
         case .mandateFunds(let id): "mandate/\(id)/funds"
         case .positionCollateral(let id): "position/\(id)/collateral"
         case .positionDebt(let id): "position/\(id)/debt"
+        case .withdrawalPending(let id): "withdrawal/\(id)/pending"
         }
     }
 
@@ -80,7 +86,7 @@ public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// Whether this is one of the `…/held` accounts that hold funds on someone's behalf.
     public var isHeld: Bool {
         switch self {
-        case .escrowHeld, .reservationHeld, .channelHeld, .mandateFunds, .positionCollateral: true
+        case .escrowHeld, .reservationHeld, .channelHeld, .mandateFunds, .positionCollateral, .withdrawalPending: true
         case .available, .fees, .external, .positionDebt: false
         }
     }

@@ -25,8 +25,8 @@ public struct Party: Sendable, Equatable, Hashable, Codable {
     public let name: String
     /// Its roles; never empty.
     public let roles: Set<Role>
-    /// The key that signs its requests and rulings.
-    public let publicKey: Ed25519.PublicKey
+    /// The key that signs its requests and rulings; the party may rotate it (`party.key_rotated`).
+    public internal(set) var publicKey: Ed25519.PublicKey
     /// Whether it may act.
     public internal(set) var status: PartyStatus
 

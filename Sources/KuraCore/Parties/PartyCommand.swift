@@ -10,6 +10,11 @@ public enum PartyCommand: Sendable, Equatable {
     case reactivate
     /// Stops a party for good.
     case revoke
+    /// Replaces the party's signing key. `proof` is the new key's signature over
+    /// ``KeyRotation/signingBytes(instance:party:from:to:)``.
+    case rotateKey(Ed25519.PublicKey, proof: [UInt8])
+    /// Replaces the party's API key; `apiKeyHash` is the new key's lowercase hex SHA-256.
+    case rotateAPIKey(apiKeyHash: String)
 
     /// The command's name, for error details.
     public var name: String {
@@ -18,6 +23,8 @@ public enum PartyCommand: Sendable, Equatable {
         case .suspend: "suspend"
         case .reactivate: "reactivate"
         case .revoke: "revoke"
+        case .rotateKey: "rotate the signing key of"
+        case .rotateAPIKey: "rotate the API key of"
         }
     }
 }

@@ -6,12 +6,18 @@ public enum PartyEvent: Sendable, Equatable {
     case registered(Party, apiKeyHash: String)
     /// An operator suspended, reactivated or revoked the party.
     case statusChanged(from: PartyStatus, to: PartyStatus)
+    /// The party's signing key changed: requests and rulings signed with `from` are refused from now on.
+    case keyRotated(from: Ed25519.PublicKey, to: Ed25519.PublicKey)
+    /// The party's API key changed; only the new key's hash is recorded. The old key is refused from now on.
+    case apiKeyRotated(apiKeyHash: String)
 
     /// The stable type string in the log.
     public var type: String {
         switch self {
         case .registered: "party.registered"
         case .statusChanged: "party.status_changed"
+        case .keyRotated: "party.key_rotated"
+        case .apiKeyRotated: "party.api_key_rotated"
         }
     }
 
@@ -25,11 +31,24 @@ public enum PartyEvent: Sendable, Equatable {
         var to: PartyStatus
     }
 
-    /// The facts as a JSON object: `{party, apiKeyHash}` or `{from, to}`.
+    /// Keys as base64, the form of `Party.publicKey` on the wire.
+    private struct KeyRotated: Codable {
+        var from: String
+        var to: String
+    }
+
+    private struct APIKeyRotated: Codable {
+        var apiKeyHash: String
+    }
+
+    /// The facts as a JSON object: `{party, apiKeyHash}`, `{from, to}` (statuses, or base64 keys) or
+    /// `{apiKeyHash}`.
     public var payload: JSONValue {
         switch self {
         case .registered(let party, let hash): EventPayload.encode(Registered(party: party, apiKeyHash: hash))
         case .statusChanged(let from, let to): EventPayload.encode(StatusChanged(from: from, to: to))
+        case .keyRotated(let from, let to): EventPayload.encode(KeyRotated(from: from.base64, to: to.base64))
+        case .apiKeyRotated(let hash): EventPayload.encode(APIKeyRotated(apiKeyHash: hash))
         }
     }
 
@@ -42,6 +61,17 @@ public enum PartyEvent: Sendable, Equatable {
         case "party.status_changed":
             let body = try EventPayload.decode(StatusChanged.self, from: payload, eventType: type)
             self = .statusChanged(from: body.from, to: body.to)
+        case "party.key_rotated":
+            let body = try EventPayload.decode(KeyRotated.self, from: payload, eventType: type)
+            do {
+                self = .keyRotated(
+                    from: try Ed25519.PublicKey(base64: body.from), to: try Ed25519.PublicKey(base64: body.to))
+            } catch {
+                throw KuraError(.invalidRequest, "payload of \(type) holds a malformed key: \(error.reason)")
+            }
+        case "party.api_key_rotated":
+            self = .apiKeyRotated(
+                apiKeyHash: try EventPayload.decode(APIKeyRotated.self, from: payload, eventType: type).apiKeyHash)
         default:
             throw EventPayload.unknown(type)
         }

@@ -47,13 +47,16 @@ public struct Receipt: Sendable, Equatable, Codable {
     public var refundBps: Int?
     /// The units refunded to the payer, on resolution receipts.
     public var refund: Amount?
+    /// The transaction signature (base58) on the chain that moved the money, on receipts of on-chain
+    /// settlements (`solana.settled`, `withdrawal.completed`).
+    public var txSignature: String?
 
     /// Creates a receipt; the optional facts default to absent (absent members are left out of the leaf).
     public init(
         index: UInt64, eventSeq: UInt64, eventHash: String, kind: String, subject: String, payer: PartyID,
         payee: PartyID, amount: Amount, asset: Asset, outcome: String, at: Timestamp, deliveryLatencyMs: Int64? = nil,
         onTime: Bool? = nil, disputed: Bool = false, fee: Amount? = nil, disputeId: DisputeID? = nil, round: Int? = nil,
-        refundBps: Int? = nil, refund: Amount? = nil
+        refundBps: Int? = nil, refund: Amount? = nil, txSignature: String? = nil
     ) {
         self.v = Self.version
         self.index = index
@@ -75,6 +78,7 @@ public struct Receipt: Sendable, Equatable, Codable {
         self.round = round
         self.refundBps = refundBps
         self.refund = refund
+        self.txSignature = txSignature
     }
 
     /// The leaf bytes: canonical JSON of the receipt.

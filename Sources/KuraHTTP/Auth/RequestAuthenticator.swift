@@ -12,7 +12,7 @@ struct RequestAuthenticator: Sendable {
 
     func principal(for request: Request, body: [UInt8]) async throws(KuraError) -> Principal {
         if let authorization = request.headers[.authorization] {
-            return try bearer(authorization)
+            return try await bearer(authorization)
         }
         let fields = [KuraHeader.party, KuraHeader.timestamp, KuraHeader.nonce, KuraHeader.signature]
         let values = fields.map { request.headers[$0] }
@@ -32,7 +32,7 @@ struct RequestAuthenticator: Sendable {
         return try await service.authenticate(signed)
     }
 
-    private func bearer(_ authorization: String) throws(KuraError) -> Principal {
+    private func bearer(_ authorization: String) async throws(KuraError) -> Principal {
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw KuraError(.unauthenticated, "the Authorization header must be 'Bearer <apiKey>'")
@@ -41,6 +41,6 @@ struct RequestAuthenticator: Sendable {
         guard !key.isEmpty, !key.contains(" ") else {
             throw KuraError(.unauthenticated, "the Authorization header must be 'Bearer <apiKey>'")
         }
-        return try service.authenticate(apiKey: String(key))
+        return try await service.authenticate(apiKey: String(key))
     }
 }

@@ -22,8 +22,9 @@ public enum ChannelHeader {
 /// A call without a voucher is answered `402 Payment Required` with the terms in `Kura-Channel-Price`,
 /// `Kura-Channel-Asset` and `Kura-Channel-Provider`; a voucher that does not pay is answered 402 with a
 /// problem+json body naming why (`voucher_invalid`, `voucher_stale`, `voucher_over_capacity`,
-/// `channel_closed`). A paid response carries `Kura-Channel-Accepted: <cumulative amount>` and
-/// `Cache-Control: no-store`. The check is in memory (``ChannelVoucherGate``): no database write per call.
+/// `channel_closed`, `channel_terms_refused`). A paid response carries
+/// `Kura-Channel-Accepted: <cumulative amount>` and `Cache-Control: no-store`. The check is in memory
+/// (``ChannelVoucherGate``): no database write per call.
 public struct ChannelPaymentMiddleware<Context: RequestContext>: RouterMiddleware {
     typealias Header = ChannelHeader
 

@@ -20,7 +20,7 @@ extension KuraHandlers {
     }
 
     /// `GET /v1/channels/{id}`: its agent, its provider, or an operator.
-    func showChannel(_ call: Call) throws(KuraError) -> Response {
-        try JSONResponse.make(service.channel(call.id("id", as: ChannelID.self), by: call.principal))
+    func showChannel(_ call: Call) async throws(KuraError) -> Response {
+        try await JSONResponse.make(service.channel(call.id("id", as: ChannelID.self), by: call.principal))
     }
 }

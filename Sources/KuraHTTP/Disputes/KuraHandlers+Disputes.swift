@@ -13,12 +13,12 @@ extension KuraHandlers {
     }
 
     /// `GET /v1/disputes/{id}`: `{dispute, timeline}` for its sides, its arbiters and operators.
-    func showDispute(_ call: Call) throws(KuraError) -> Response {
-        try JSONResponse.make(service.dispute(call.id("id", as: DisputeID.self), by: call.principal))
+    func showDispute(_ call: Call) async throws(KuraError) -> Response {
+        try await JSONResponse.make(service.dispute(call.id("id", as: DisputeID.self), by: call.principal))
     }
 
     /// `GET /v1/disputes?mine=&state=&cursor=&limit=`: newest first, `{items, nextCursor}`.
-    func listDisputes(_ call: Call) throws(KuraError) -> Response {
+    func listDisputes(_ call: Call) async throws(KuraError) -> Response {
         var mine = false
         if let text = call.query["mine"] {
             guard text == "true" || text == "false" else {
@@ -34,7 +34,7 @@ extension KuraHandlers {
             }
             state = value
         }
-        let page = try service.disputes(
+        let page = try await service.disputes(
             mine: mine, state: state, cursor: call.query["cursor"], limit: try Self.pageSize(call), by: call.principal)
         return try JSONResponse.page(page)
     }

@@ -23,12 +23,12 @@ extension KuraHandlers {
     }
 
     /// `GET /v1/escrows/{id}`: its payer, its payee, or an operator.
-    func showEscrow(_ call: Call) throws(KuraError) -> Response {
-        try JSONResponse.make(service.escrow(call.id("id", as: EscrowID.self), by: call.principal))
+    func showEscrow(_ call: Call) async throws(KuraError) -> Response {
+        try await JSONResponse.make(service.escrow(call.id("id", as: EscrowID.self), by: call.principal))
     }
 
     /// `GET /v1/escrows?party=&state=&cursor=&limit=`: newest first, `{items, nextCursor}`.
-    func listEscrows(_ call: Call) throws(KuraError) -> Response {
+    func listEscrows(_ call: Call) async throws(KuraError) -> Response {
         var party: PartyID?
         if let text = call.query["party"] { party = try PartyID(validating: text) }
         var state: Escrow.State?
@@ -39,7 +39,7 @@ extension KuraHandlers {
             }
             state = value
         }
-        let page = try service.escrows(
+        let page = try await service.escrows(
             party: party, state: state, cursor: call.query["cursor"], limit: try Self.pageSize(call), by: call.principal
         )
         return try JSONResponse.page(page)

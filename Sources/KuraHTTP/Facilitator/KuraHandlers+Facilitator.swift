@@ -31,7 +31,7 @@ extension KuraHandlers {
                 JSONResponse.make(reply), lane: reply.value.lane, state: .settled, billable: reply.value.billableEventId
             )
         case .showReservation:
-            let reservation = try service.reservation(call.id("id", as: ReservationID.self), by: principal)
+            let reservation = try await service.reservation(call.id("id", as: ReservationID.self), by: principal)
             return try Self.withFacilitatorHeaders(
                 JSONResponse.make(reservation), lane: reservation.lane, state: reservation.state, billable: nil)
         case .createMandate:
@@ -39,7 +39,7 @@ extension KuraHandlers {
                 CreateMandateRequest.decode(call.json()), by: principal, idempotencyKey: key)
             return try JSONResponse.make(reply, created: "/v1/mandates/\(reply.value.id)")
         case .showMandate:
-            return try JSONResponse.make(service.mandate(call.id("id", as: MandateID.self), by: principal))
+            return try await JSONResponse.make(service.mandate(call.id("id", as: MandateID.self), by: principal))
         case .topUpMandate:
             let amount = try AmountRequest.decode(call.json()).amount
             return try JSONResponse.make(
@@ -55,7 +55,7 @@ extension KuraHandlers {
                 OpenPositionRequest.decode(call.json()), by: principal, idempotencyKey: key)
             return try JSONResponse.make(reply, created: "/v1/positions/\(reply.value.id)")
         case .showPosition:
-            return try JSONResponse.make(service.position(call.id("id", as: PositionID.self), by: principal))
+            return try await JSONResponse.make(service.position(call.id("id", as: PositionID.self), by: principal))
         case .repayPosition:
             let amount = try AmountRequest.decode(call.json()).amount
             return try JSONResponse.make(
@@ -71,7 +71,7 @@ extension KuraHandlers {
             return try JSONResponse.make(
                 await service.postPrice(PostPriceRequest.decode(call.json()), by: principal, idempotencyKey: key))
         case .listPrices:
-            return try JSONResponse.make(["items": service.prices()])
+            return try JSONResponse.make(["items": await service.prices()])
         default:
             throw KuraError(.internalError, "\(endpoint) is not a facilitator route")
         }

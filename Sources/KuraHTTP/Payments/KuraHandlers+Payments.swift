@@ -12,12 +12,12 @@ extension KuraHandlers {
 
     /// `GET /v1/payments/{paymentId}?payer=`: a payer's payment (default payer: the caller), for its payer,
     /// its payee or an operator.
-    func showPayment(_ call: Call) throws(KuraError) -> Response {
+    func showPayment(_ call: Call) async throws(KuraError) -> Response {
         guard let paymentId = call.parameters.get("paymentId"), Payment.isValidPaymentId(paymentId) else {
             throw KuraError(.invalidRequest, "paymentId must be 16 to 128 characters of A-Z, a-z, 0-9, '-' and '_'")
         }
         var payer: PartyID?
         if let text = call.query["payer"] { payer = try PartyID(validating: text) }
-        return try JSONResponse.make(service.payment(paymentId, payer: payer, by: call.principal))
+        return try await JSONResponse.make(service.payment(paymentId, payer: payer, by: call.principal))
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import KuraCore
 import KuraCrypto
+import KuraService
 
 extension KuraError.Code {
     /// The route exists, but not with this method (HTTP 405). Only KuraHTTP produces it.
@@ -26,15 +27,17 @@ public enum Problem {
         case .forbidden, .notOnPanel: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .invalidTransition, .idempotencyConflict, .versionConflict: .conflict
+        case .invalidTransition, .idempotencyConflict, .versionConflict, .publicKeyTaken: .conflict
         case .alreadyRuled, .deadlinePassed, .disputeNotOpen: .conflict
         case .invalidSignature: .unprocessableContent
         case .voucherStale, .channelClosed: .conflict
-        case .voucherInvalid, .voucherOverCapacity: .unprocessableContent
+        case .voucherInvalid, .voucherOverCapacity, .channelTermsRefused: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .insufficientFunds: .unprocessableContent
         case .duplicatePayment: .conflict
         case .rateLimited: .tooManyRequests
+        case .overloaded: .serviceUnavailable
+        case .notReady: .serviceUnavailable
         case .partyInactive, .counterpartyNotAllowed: .forbidden
         case .reservationNotFound: .notFound
         case .laneMismatch, .envelopeMismatch, .mandateInactive, .positionFrozen, .positionInactive: .conflict
@@ -42,6 +45,10 @@ public enum Problem {
         case .reservationExpired, .reservationVoided: .gone
         case .envelopeInvalid: .badRequest
         case .storageUnavailable: .serviceUnavailable
+        case .transferRefused: .unprocessableContent
+        case .transferUsed: .conflict
+        case .railUnavailable: .serviceUnavailable
+        case .checkpointPending: .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -70,8 +77,12 @@ public enum Problem {
         case .voucherStale: "Stale voucher"
         case .voucherOverCapacity: "Voucher over capacity"
         case .channelClosed: "Channel closed"
+        case .channelTermsRefused: "Channel terms refused"
+        case .publicKeyTaken: "Public key taken"
         case .duplicatePayment: "Duplicate payment"
         case .rateLimited: "Too many requests"
+        case .overloaded: "Overloaded"
+        case .notReady: "Not ready"
         case .partyInactive: "Party inactive"
         case .counterpartyNotAllowed: "Counterparty not allowed"
         case .reservationNotFound: "Reservation not found"
@@ -88,35 +99,51 @@ public enum Problem {
         case .reservationExpired: "Reservation expired"
         case .reservationVoided: "Reservation voided"
         case .envelopeInvalid: "Envelope invalid"
+        case .transferRefused: "Transfer refused"
+        case .transferUsed: "Transfer already used"
+        case .railUnavailable: "Rail unavailable"
+        case .checkpointPending: "Checkpoint pending"
         default: "Internal error"
         }
     }
 
     /// The problem document for `error`. A 5xx keeps its code but not its detail, which may name files or
-    /// internals: the detail goes to the server log instead.
+    /// internals: the detail goes to the server log instead (`not_ready`, `checkpoint_pending` and `overloaded` keep
+    /// their own, written to be shown).
+    /// Inside a request it also carries the request's ID as `requestId`, the value of `X-Request-ID`, so a
+    /// caller can quote it to the operator, who finds the request's log line by it.
     public static func body(for error: KuraError, status: HTTPResponse.Status? = nil) -> JSONValue {
         let status = status ?? self.status(for: error.code)
         let detail =
-            status.code >= 500
+            status.code >= 500 && ![.checkpointPending, .notReady, .overloaded].contains(error.code)
             ? "the server could not complete the request; the operator's log has the details" : error.detail
-        return [
+        var members: [String: JSONValue] = [
             "type": .string(typeBase + error.code.rawValue),
             "title": .string(title(for: error.code)),
             "status": .number(Double(status.code)),
             "detail": .string(detail),
             "code": .string(error.code.rawValue),
         ]
+        if let trace = RequestTrace.current {
+            trace.answered(code: error.code)
+            members["requestId"] = .string(trace.id)
+        }
+        return .object(members)
     }
 
     /// The full answer for `error`: status, problem body, and the headers the status calls for
-    /// (`WWW-Authenticate` with 401, `Allow` with 405, `Retry-After` with 503).
+    /// (`WWW-Authenticate` with 401, `Allow` with 405, `Retry-After` with 503 `overloaded`, `checkpoint_pending`
+    /// and `storage_unavailable`).
     static func response(for error: KuraError, allow: [String] = []) -> Response {
         var headers: HTTPFields = [.contentType: mediaType]
         let status = status(for: error.code)
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"kura\"" }
         if status == .methodNotAllowed, !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
-        // The database is away (restart, fail-over): nothing was written, and a retry soon may succeed.
-        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
+        // All momentary: the reader queue drains, the checkpointer issues the next checkpoint, the database comes
+        // back after a restart or a fail-over (nothing was written, so a retry soon may succeed).
+        if error.code == .overloaded || error.code == .checkpointPending || error.code == .storageUnavailable {
+            headers[.retryAfter] = "1"
+        }
         // A problem body is strings and small integers: it always canonicalizes.
         let bytes = (try? body(for: error).canonicalBytes()) ?? Array("{}".utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -1,5 +1,6 @@
 import Hummingbird
 import KuraCore
+import KuraService
 import Logging
 
 /// Turns every error into a problem+json answer, so nothing leaves the server as a bare status.
@@ -16,10 +17,17 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as KuraError {
-            if Problem.status(for: error.code).code >= 500 {
+            // A pending checkpoint or a full public reader queue is a normal moment of a public read, not a
+            // failure of the server.
+            if Problem.status(for: error.code).code >= 500, error.code != .checkpointPending,
+                error.code != .overloaded
+            {
                 context.logger.error(
                     "request failed",
-                    metadata: ["code": "\(error.code)", "detail": "\(error.detail)", "path": "\(request.uri.path)"])
+                    metadata: [
+                        "code": "\(error.code)", "detail": "\(error.detail)", "path": "\(request.uri.path)",
+                        "requestId": "\(RequestTrace.current?.id ?? "-")",
+                    ])
             }
             return Problem.response(for: error)
         } catch let error as HTTPError where error.status == .notFound {
@@ -37,7 +45,12 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             return Problem.response(for: KuraError(.payloadTooLarge, "the request body is too large"))
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            context.logger.error(
+                "unexpected error",
+                metadata: [
+                    "error": "\(error)", "path": "\(request.uri.path)",
+                    "requestId": "\(RequestTrace.current?.id ?? "-")",
+                ])
             return Problem.response(for: KuraError(.internalError, "\(error)"))
         }
     }

@@ -11,7 +11,7 @@ extension KuraHandlers {
 
     /// `GET /v1/receipts?party=&kind=&cursor=&limit=`: receipts in log order (oldest first), `{items,
     /// nextCursor}`. `party` keeps those where the party pays or is paid; `kind` one event type. Public.
-    func listReceipts(_ read: PublicRead) throws(KuraError) -> Response {
+    func listReceipts(_ read: PublicRead) async throws(KuraError) -> Response {
         var party: PartyID?
         if let text = read.query["party"] { party = try PartyID(validating: text) }
         var kind: String?
@@ -34,27 +34,39 @@ extension KuraHandlers {
         }
         // The cursor is the index of the last receipt of the previous page.
         let cursor = try read.queryNumber("cursor").map { String($0) }
-        return try JSONResponse.page(service.receipts(party: party, kind: kind, cursor: cursor, limit: limit))
+        return try await JSONResponse.page(service.receipts(party: party, kind: kind, cursor: cursor, limit: limit))
     }
 
     /// `GET /v1/receipts/{index}`: the receipt's canonical JSON, exactly its leaf bytes. Public.
-    func showReceipt(_ read: PublicRead) throws(KuraError) -> Response {
-        let receipt = try service.receipt(read.pathNumber("index"))
+    func showReceipt(_ read: PublicRead) async throws(KuraError) -> Response {
+        let receipt = try await service.receipt(read.pathNumber("index"))
         return RawResponse.make(try receipt.leafBytes(), contentType: JSONResponse.mediaType)
     }
 
     /// `GET /v1/receipts/{index}/bundle[?size=N]`: the offline-verifiable bundle (receipt, inclusion proof,
-    /// signed checkpoint) against the tree of `size` receipts (default: the current size). Public.
+    /// signed checkpoint). Public, so it only reads: against the issued checkpoint of `size` (404 when none of
+    /// that size was issued), or by default the newest issued checkpoint, waiting briefly for the
+    /// checkpointer's next one when the newest does not hold the receipt yet (then 503 `checkpoint_pending`).
     func receiptBundle(_ read: PublicRead) async throws(KuraError) -> Response {
         let index = try read.pathNumber("index")
         let size = try read.queryNumber("size")
-        // Refused before anything is signed: a public read never makes the service sign a checkpoint that
-        // could not hold the receipt.
         if let size, index >= size {
             throw KuraError(.notFound, "receipt \(index) is not in the tree of size \(size)")
         }
-        _ = try service.receipt(index)
-        let bundle = try await service.bundle(index, size: size)
+        _ = try await service.receipt(index)
+        let checkpoint: CheckpointRecord
+        if let size {
+            guard let issued = try await service.issuedCheckpoint(size: size) else {
+                throw KuraError(
+                    .notFound,
+                    "no checkpoint of size \(size) has been issued; ask without size for the newest, or for an issued size"
+                )
+            }
+            checkpoint = issued
+        } else {
+            checkpoint = try await issuedCheckpoint(covering: index + 1)
+        }
+        let bundle = try await service.bundle(index, at: checkpoint)
         let bytes: [UInt8]
         do { bytes = try bundle.canonicalBytes() } catch {
             throw KuraError(.internalError, "cannot encode the bundle: \(error.reason)")

@@ -4,14 +4,11 @@ import KuraCrypto
 import KuraService
 
 extension KuraHandlers {
-    /// Answers a public reputation route. The steps: the client's rate limit (429), query and path (400),
-    /// then the route. No body is read and no credentials are asked for or checked.
+    /// Answers a public reputation route (after ``PublicAccess``'s rate limits). The steps: query and path
+    /// (400), then the route. No body is read and no credentials are asked for or checked.
     func respond(to endpoint: ReputationEndpoint, _ request: Request, context: KuraRequestContext)
         async throws(KuraError) -> Response
     {
-        if let rateLimiter, let wait = rateLimiter.admit(context.clientAddress) {
-            return RateLimiter.refusal(wait: wait)
-        }
         let read = PublicRead(
             parameters: context.parameters,
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
@@ -19,12 +16,12 @@ extension KuraHandlers {
         case .reputation:
             let party = try party(read, "party")
             if let asOf = try read.queryNumber("asOf") {
-                let report = try service.reputation(of: party, asOf: asOf)
+                let report = try await service.reputation(of: party, asOf: asOf)
                 return RawResponse.make(try report.canonicalBytes(), contentType: JSONResponse.mediaType)
             }
-            return RawResponse.make(try service.reputationBytes(of: party), contentType: JSONResponse.mediaType)
+            return RawResponse.make(try await service.reputationBytes(of: party), contentType: JSONResponse.mediaType)
         case .reputationBatch:
-            let reports = try service.reputations(
+            let reports = try await service.reputations(
                 of: try Self.partyList(read.query["ids"]), asOf: try read.queryNumber("asOf"))
             return try JSONResponse.make(
                 [
@@ -33,11 +30,22 @@ extension KuraHandlers {
                 ]
                     as JSONValue)
         case .attestation:
-            return try JSONResponse.make(
-                try await service.reputationAttestation(
-                    of: try party(read, "party"), asOf: try read.queryNumber("asOf")))
+            // Attested at an issued checkpoint (of size asOf, else the newest): a public read never makes Kura
+            // sign or store one, so the score may trail the log by up to one checkpoint interval.
+            let party = try party(read, "party")
+            let checkpoint: CheckpointRecord
+            if let asOf = try read.queryNumber("asOf") {
+                guard let issued = try await service.issuedCheckpoint(size: asOf) else {
+                    throw KuraError(
+                        .notFound, "no checkpoint of size \(asOf) has been issued; omit asOf for the newest")
+                }
+                checkpoint = issued
+            } else {
+                checkpoint = try await issuedCheckpoint(covering: 0)
+            }
+            return try JSONResponse.make(try await service.reputationAttestation(of: party, at: checkpoint))
         case .passport:
-            return try JSONResponse.make(try service.meishiPassport(try party(read, "id")))
+            return try JSONResponse.make(try await service.meishiPassport(try party(read, "id")))
         }
     }
 

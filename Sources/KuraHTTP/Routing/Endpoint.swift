@@ -2,6 +2,7 @@
 enum Endpoint: CaseIterable, Sendable {
     case health
     case registerParty, showParty
+    case suspendParty, reactivateParty, revokeParty, rotatePartyKey, rotatePartyAPIKey
     case deposit, withdraw, showAccount
     case openEscrow, listEscrows, showEscrow
     case deliver, confirm, dispute, cancel, refund
@@ -12,12 +13,18 @@ enum Endpoint: CaseIterable, Sendable {
     case createMandate, showMandate, topUpMandate, revokeMandate
     case openPosition, showPosition, repayPosition, liquidatePosition, closePosition
     case postPrice, listPrices
+    case showWithdrawal, acceptChainReceipt
 
     var route: KuraRoute {
         switch self {
         case .health: KuraRoute("GET", "/healthz")
         case .registerParty: KuraRoute("POST", "/v1/parties")
         case .showParty: KuraRoute("GET", "/v1/parties/{id}")
+        case .suspendParty: KuraRoute("POST", "/v1/parties/{id}/suspend")
+        case .reactivateParty: KuraRoute("POST", "/v1/parties/{id}/reactivate")
+        case .revokeParty: KuraRoute("POST", "/v1/parties/{id}/revoke")
+        case .rotatePartyKey: KuraRoute("POST", "/v1/parties/{id}/key")
+        case .rotatePartyAPIKey: KuraRoute("POST", "/v1/parties/{id}/api-key")
         case .deposit: KuraRoute("POST", "/v1/accounts/{party}/deposits")
         case .withdraw: KuraRoute("POST", "/v1/accounts/{party}/withdrawals")
         case .showAccount: KuraRoute("GET", "/v1/accounts/{party}")
@@ -56,6 +63,8 @@ enum Endpoint: CaseIterable, Sendable {
         case .closePosition: KuraRoute("POST", "/v1/positions/{id}/close")
         case .postPrice: KuraRoute("POST", "/v1/prices")
         case .listPrices: KuraRoute("GET", "/v1/prices")
+        case .showWithdrawal: KuraRoute("GET", "/v1/withdrawals/{id}")
+        case .acceptChainReceipt: KuraRoute("POST", "/v1/solana/receipts")
         }
     }
 

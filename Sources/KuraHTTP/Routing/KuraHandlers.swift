@@ -2,21 +2,36 @@ import Hummingbird
 import KuraCore
 import KuraCrypto
 import KuraService
+import Logging
 
 /// The route handlers over one ``KuraService``. Each handler parses, calls the service, renders; no rule
 /// lives here. The steps common to every authenticated route run in ``respond(to:_:context:)``, in this
-/// order: body (413), caller (401/403), query (400), then the route itself. The public routes of the
-/// transparency log (``LogEndpoint``) skip the body and the caller: query and path (400), then the route.
+/// order: caller from the headers (401/403), body bounded by the route (413), the signature over it (401),
+/// query (400), then the route itself; so no body is read for a caller who is not known. The public routes
+/// (``KuraRoutes/publicRoutes``) first pass ``PublicAccess`` (429), then skip the caller: query and path
+/// (400), then the route.
 struct KuraHandlers: Sendable {
     let service: KuraService
+    /// The largest body any route reads; each route reads at most its own ``Endpoint/maxBodyBytes`` below it.
     let maxBodyBytes: Int
-    /// Limits each client address on the public reputation routes; nil: no limit.
-    var rateLimiter: RateLimiter? = nil
+    /// Metrics, readiness and the explorer (Operations/).
+    var operations: OperationsSettings
+    /// Where the one line per request goes.
+    var logger: Logger
+    /// The rate limits of the public routes; nil: none.
+    var publicAccess: PublicAccess? = nil
+    /// How long a public read waits for the checkpointer's next checkpoint when none issued covers what it
+    /// asks for; zero when no checkpointer runs.
+    var checkpointWait: Duration = .zero
 
     /// Builds the router from ``KuraRoutes/all``, behind the problem+json middleware.
     func makeRouter() -> Router<KuraRequestContext> {
         let router = Router(context: KuraRequestContext.self)
-        // Added first so it wraps every route and the router's own not-found answer.
+        // Outermost: the request ID, the request log line and the request metrics see every answer.
+        router.add(
+            middleware: OperationsMiddleware(
+                metrics: operations.metrics, logger: logger, routes: RouteTable(KuraRoutes.all)))
+        // Next, so it wraps every route and the router's own not-found answer.
         router.add(middleware: ProblemMiddleware())
         add(Endpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // The transparency log's public reads (no credentials).
@@ -25,6 +40,8 @@ struct KuraHandlers: Sendable {
         add(ReputationEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // The x402 facilitator of the Kura schemes (public: the payer's signature is the authority).
         add(X402FacilitatorEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
+        // Readiness, metrics (operator) and the explorer page.
+        add(OperationsEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         return router
     }
 
@@ -35,8 +52,11 @@ struct KuraHandlers: Sendable {
     ) {
         for endpoint in endpoints {
             let route = route(endpoint)
+            let gate = KuraRoutes.publicRoutes.contains(route) ? publicAccess : nil
+            let service = self.service
             router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
-                try await respond(endpoint, request, context)
+                if let refusal = await gate?.refusal(request, context: context, service: service) { return refusal }
+                return try await respond(endpoint, request, context)
             }
         }
     }
@@ -45,39 +65,53 @@ struct KuraHandlers: Sendable {
         -> Response
     {
         guard endpoint.requiresAuthentication else { return try health() }
-        let body = try await RequestInput.body(of: request, limit: maxBodyBytes)
-        let principal = try await RequestAuthenticator(service: service).principal(for: request, body: body)
+        let authenticator = RequestAuthenticator(service: service)
+        let known = try await authenticator.callerFromHeaders(request)
+        let body = try await RequestInput.body(of: request, limit: min(maxBodyBytes, endpoint.maxBodyBytes))
+        let principal: Principal
+        if let known {
+            principal = known
+        } else {
+            principal = try await authenticator.principal(for: request, body: body)
+        }
         let call = Call(
             request: request, parameters: context.parameters, principal: principal, body: body,
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
         switch endpoint {
         case .health: return try health()
         case .registerParty: return try await registerParty(call)
-        case .showParty: return try showParty(call)
+        case .showParty: return try await showParty(call)
+        case .suspendParty: return try await changeStatus(call, .suspend)
+        case .reactivateParty: return try await changeStatus(call, .reactivate)
+        case .revokeParty: return try await changeStatus(call, .revoke)
+        case .rotatePartyKey: return try await rotateKey(call)
+        case .rotatePartyAPIKey: return try await rotateAPIKey(call)
         case .deposit: return try await moveFunds(call, deposit: true)
         case .withdraw: return try await moveFunds(call, deposit: false)
-        case .showAccount: return try showAccount(call)
+        case .showAccount: return try await showAccount(call)
+        case .showWithdrawal: return try await showWithdrawal(call)
+        case .acceptChainReceipt: return try await acceptChainReceipt(call)
         case .openEscrow: return try await openEscrow(call)
-        case .listEscrows: return try listEscrows(call)
-        case .showEscrow: return try showEscrow(call)
+        case .listEscrows: return try await listEscrows(call)
+        case .showEscrow: return try await showEscrow(call)
         case .deliver: return try await act(call, .deliver)
         case .confirm: return try await act(call, .confirm)
         case .dispute: return try await act(call, .dispute)
         case .cancel: return try await act(call, .cancel)
         case .refund: return try await act(call, .refund)
-        case .listDisputes: return try listDisputes(call)
-        case .showDispute: return try showDispute(call)
+        case .listDisputes: return try await listDisputes(call)
+        case .showDispute: return try await showDispute(call)
         case .disputeEvidence: return try await act(call, onDispute: .evidence)
         case .disputeRuling: return try await act(call, onDispute: .rulings)
         case .disputeRecusal: return try await act(call, onDispute: .recusals)
         case .disputeAppeal: return try await act(call, onDispute: .appeal)
         case .openChannel: return try await openChannel(call)
-        case .showChannel: return try showChannel(call)
+        case .showChannel: return try await showChannel(call)
         case .channelTopUp: return try await act(call, onChannel: .topup)
         case .channelSettle: return try await act(call, onChannel: .settle)
         case .channelClose: return try await act(call, onChannel: .close)
         case .pay: return try await pay(call)
-        case .showPayment: return try showPayment(call)
+        case .showPayment: return try await showPayment(call)
         case .verify, .settle, .showReservation, .createMandate, .showMandate, .topUpMandate, .revokeMandate,
             .openPosition, .showPosition, .repayPosition, .liquidatePosition, .closePosition, .postPrice, .listPrices:
             return try await respondFacilitator(to: endpoint, call)

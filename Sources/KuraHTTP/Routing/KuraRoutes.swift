@@ -4,14 +4,17 @@ public enum KuraRoutes {
     /// All routes, in the order the router registers them.
     public static let all: [KuraRoute] =
         Endpoint.allCases.map(\.route) + LogEndpoint.allCases.map(\.route) + ReputationEndpoint.allCases.map(\.route)
-        + X402FacilitatorEndpoint.allCases.map(\.route)
+        + X402FacilitatorEndpoint.allCases.map(\.route) + OperationsEndpoint.allCases.map(\.route)
 
-    /// The routes that need no credentials: the health check and the transparency log's reads
-    /// (receipts, bundles, checkpoints, consistency proofs, the verifier key). Credentials sent to them are
-    /// ignored.
+    /// The routes that need no credentials: the health and readiness checks, the explorer page, the
+    /// transparency log's reads (receipts, bundles, checkpoints, consistency proofs, the verifier key, the JWK
+    /// set), reputation and passports, and the x402 facilitator. Credentials sent to them are ignored, except
+    /// that a valid API key exempts a request from the public rate limits (``PublicAccess``).
+    /// Docs/authentication.md lists them.
     public static let publicRoutes: Set<KuraRoute> = Set(
         Endpoint.allCases.filter { !$0.requiresAuthentication }.map(\.route) + LogEndpoint.allCases.map(\.route)
-            + ReputationEndpoint.allCases.map(\.route) + X402FacilitatorEndpoint.allCases.map(\.route))
+            + ReputationEndpoint.allCases.map(\.route) + X402FacilitatorEndpoint.allCases.map(\.route)
+            + OperationsEndpoint.allCases.filter(\.isPublic).map(\.route))
 
     /// The methods served on a request path, sorted; empty when no route has that path.
     public static func methods(forPath path: String) -> [String] {

@@ -11,6 +11,7 @@ struct KuraSweeper: Service {
     let service: KuraService
     let interval: Duration
     let logger: Logger
+    var metrics: KuraMetrics? = nil
 
     func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
@@ -25,8 +26,10 @@ struct KuraSweeper: Service {
     func sweepOnce() async -> Bool {
         do {
             let report = try await service.sweep()
+            metrics?.sweep(failure: nil)
             return report.released.count + report.expired.count >= service.configuration.sweepBatch
         } catch {
+            metrics?.sweep(failure: error.code)
             logger.error("sweep failed", metadata: ["code": "\(error.code)", "detail": "\(error.detail)"])
             return false
         }

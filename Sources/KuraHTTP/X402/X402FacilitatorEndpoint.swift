@@ -34,20 +34,26 @@ extension KuraHandlers {
             return try Self.x402JSON(service.x402Supported())
         case .verify:
             let answer: VerifyResponse
-            switch Self.facilitatorRequest(try await RequestInput.body(of: request, limit: maxBodyBytes)) {
-            case .success(let parsed): answer = service.x402Verify(parsed)
+            switch Self.facilitatorRequest(
+                try await RequestInput.body(of: request, limit: min(maxBodyBytes, Endpoint.maxCommandBodyBytes)))
+            {
+            case .success(let parsed): answer = await service.facilitatorVerify(parsed)
             case .failure(let error): answer = .invalid(error.reason, error.detail, payer: nil)
             }
+            RequestTrace.current?.refused(reason: answer.isValid ? nil : answer.invalidReason?.rawValue ?? "invalid")
             return try Self.x402JSON(answer)
         case .settle:
             let answer: SettleResponse
-            switch Self.facilitatorRequest(try await RequestInput.body(of: request, limit: maxBodyBytes)) {
-            case .success(let parsed): answer = await service.x402Settle(parsed)
+            switch Self.facilitatorRequest(
+                try await RequestInput.body(of: request, limit: min(maxBodyBytes, Endpoint.maxCommandBodyBytes)))
+            {
+            case .success(let parsed): answer = await service.facilitatorSettle(parsed)
             case .failure(let error):
                 answer = SettleResponse(
                     success: false, errorReason: error.reason, errorMessage: error.detail, transaction: "",
                     network: service.x402Network.id)
             }
+            RequestTrace.current?.refused(reason: answer.success ? nil : answer.errorReason?.rawValue ?? "failed")
             return try Self.x402JSON(answer)
         }
     }

@@ -32,6 +32,10 @@ public struct X402Offer: Sendable {
     public var description: String?
     /// The paid answer's media type.
     public var mimeType: String? = "application/json"
+    /// When set, the seed dialect asks for a payment on Solana instead of through Kura's ledger:
+    /// `X-Payment-Network` is the Solana network, `-Token` the mint, `-Recipient` the owner paid, and the
+    /// receipt is the transaction's signature, checked by Kura (`POST /v1/solana/receipts`).
+    public var solanaSeed: SolanaSeedOffer?
 
     /// An offer settled by the instance with `network` and log key `settlementKey`.
     public init(
@@ -81,9 +85,15 @@ public struct X402Offer: Sendable {
     /// The seed dialect's request, with a fresh payment ID that names its deadline: `kura_<deadline>_<32 hex>`.
     public func seedRequest(now: Date) -> SeedPaymentRequest {
         let deadline = EpochSeconds(UInt64(now.timeIntervalSince1970) + seedDeadlineSeconds)!
+        let paymentID = "kura_\(deadline)_" + Hex.encode(SecureRandom.bytes(16))
+        if let solana = solanaSeed {
+            return SeedPaymentRequest(
+                amount: X402Amount(units: solana.price.units)!, token: solana.mint, recipient: solana.payTo,
+                network: solana.network, deadline: deadline, paymentID: paymentID)
+        }
         return SeedPaymentRequest(
             amount: X402Amount(units: price.units)!, token: asset.name, recipient: payTo.rawValue, network: network,
-            deadline: deadline, paymentID: "kura_\(deadline)_" + Hex.encode(SecureRandom.bytes(16)))
+            deadline: deadline, paymentID: paymentID)
     }
 
     /// The deadline a payment ID of ``seedRequest(now:)`` names; nil for any other ID.
@@ -125,5 +135,21 @@ public struct X402Offer: Sendable {
             throw X402Refusal(.kuraValidBefore(.exact), "the payment settled after the deadline \(deadline)")
         }
         return payment
+    }
+}
+
+/// The seed dialect's terms when it is paid on Solana: the network, the owner whose associated token
+/// account is paid, the mint, and the price in the mint's atomic units.
+public struct SolanaSeedOffer: Sendable, Equatable {
+    public var network: String
+    public var payTo: String
+    public var mint: String
+    public var price: Amount
+
+    public init(network: String, payTo: String, mint: String, price: Amount) {
+        self.network = network
+        self.payTo = payTo
+        self.mint = mint
+        self.price = price
     }
 }

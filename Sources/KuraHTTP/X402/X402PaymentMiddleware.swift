@@ -141,6 +141,9 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
                 request.headers[values: HTTPField.Name(name)!]
             }
         } catch { return refusal(.badRequest, resource, error.reason, error.detail) }
+        if let solana = configuration.solanaSeed {
+            return try await paidSeedOnSolana(solana, retry, resource, request, context, next)
+        }
         let payment: Payment
         do { payment = try configuration.checkSeedReceipt(retry) } catch {
             return refusal(
@@ -161,6 +164,37 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         } catch {
             return unavailable(resource, error)
+        }
+        var response = try await next(request, context)
+        if (200..<300).contains(response.status.code) { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+
+    /// A seed retry paid on Solana: the receipt is the transaction's signature; Kura fetches the transaction
+    /// and accepts it once (durably, in its log) if it paid the price of the mint to `payTo`'s token account
+    /// with a Memo equal to `X-Payment-ID`.
+    private func paidSeedOnSolana(
+        _ solana: SolanaSeedOffer, _ retry: SeedPaymentRetry, _ resource: ResourceInfo, _ request: Request,
+        _ context: Context, _ next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard X402Offer.deadline(ofPaymentID: retry.paymentID) != nil else {
+            return refusal(
+                Self.status402, resource, .invalidPaymentRequirements, "X-Payment-ID is not one this provider quoted")
+        }
+        let ask: JSONValue = [
+            "network": .string(solana.network), "signature": .string(retry.receipt),
+            "paymentId": .string(retry.paymentID),
+            "payTo": .string(solana.payTo), "asset": .string(solana.mint),
+            "amount": .number(Double(solana.price.units)),
+        ]
+        do {
+            _ = try await client.acceptChainReceipt(ask)
+        } catch {
+            if error.kind == .retryable { return unavailable(resource, error) }
+            let reason: X402Reason = error.code == "transfer_used" ? .invalidTransactionState : .invalidPayload
+            return refusal(
+                error.code == "invalid_request" ? .badRequest : Self.status402, resource, reason,
+                "\(error.code): \(error.detail)")
         }
         var response = try await next(request, context)
         if (200..<300).contains(response.status.code) { response.headers[.cacheControl] = "no-store" }

@@ -65,9 +65,15 @@ final class PostgresWriterSession: WriterSession {
         if connection.isConnected && connection.inTransaction { try? connection.execute("ROLLBACK") }
     }
 
-    func resetReadModels() throws(KuraError) {
-        for table in SQLSchema.readModelTables { try connection.execute("DELETE FROM \(table)") }
+    func resetReadModels(_ tables: [String]) throws(KuraError) {
+        for table in tables {
+            guard SQLSchema.readModelTables.contains(table) else {
+                throw KuraError(.internalError, "\(table) is not a read-model table")
+            }
+            try connection.execute("DELETE FROM \(table)")
+        }
     }
 
-    func close() {}
+    /// Closes the session as the writer stops, not when its last reference goes.
+    func close() { connection.close() }
 }

@@ -55,7 +55,17 @@ public final class PostgresConnection {
         if !sessionSetup.isEmpty { try execute(sessionSetup) }
     }
 
-    deinit { PQfinish(handle) }
+    deinit { if !isClosed { PQfinish(handle) } }
+
+    private var isClosed = false
+
+    /// Ends the session now (its owner's last act: the writer stopping), not when the last reference goes.
+    /// Nothing may use the connection afterwards.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        PQfinish(handle)
+    }
 
     private static func open(_ url: PostgresURL) -> OpaquePointer {
         let keywords: [UnsafeMutablePointer<CChar>?] = url.options.map { strdup($0.keyword) } + [nil]
@@ -81,7 +91,7 @@ public final class PostgresConnection {
 
     /// Whether the session is up, as far as libpq knows: a server that went away is noticed by the next
     /// statement, which then fails with `storage_unavailable`.
-    public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+    public var isConnected: Bool { !isClosed && PQstatus(handle) == CONNECTION_OK }
 
     /// Whether a transaction is open (or failed and not yet rolled back) on this session.
     public var inTransaction: Bool {
@@ -91,6 +101,7 @@ public final class PostgresConnection {
 
     /// Opens a new session with the same parameters, dropping the old one and its prepared statements.
     public func reconnect() throws(KuraError) {
+        guard !isClosed else { throw KuraError(.storageUnavailable, "the connection to \(url) was closed") }
         PQreset(handle)
         prepared.removeAll()
         pending = PostgresBatch()

@@ -1,6 +1,7 @@
 import KuraCore
 import KuraCrypto
 import KuraStore
+import Logging
 
 /// The headers of a request signed with the party's own Ed25519 key.
 public struct SignedRequest: Sendable {
@@ -26,7 +27,21 @@ public struct SignedRequest: Sendable {
         self.body = body
     }
 
-    /// The signed text: `kura-request-v1\n<METHOD>\n<path with query>\n<timestamp>\n<nonce>\n<hex SHA-256 of body>`.
+    /// The signed text of `kura-request-v2`: `kura-request-v2\n<instance>\n<party>\n<METHOD>\n<path with
+    /// query>\n<timestamp>\n<nonce>\n<hex SHA-256 of body>`. `instance` is the server's
+    /// ``KuraService/instance`` (its log key's name and key ID) and `party` the `Kura-Party` value, so a
+    /// signature is good for one party on one instance.
+    public static func signingText(
+        instance: String, party: String, method: String, pathWithQuery: String, timestamp: String, nonce: String,
+        body: [UInt8]
+    ) -> String {
+        "kura-request-v2\n\(instance)\n\(party)\n\(method.uppercased())\n\(pathWithQuery)\n\(timestamp)\n\(nonce)\n"
+            + Hex.encode(SHA256.hash(body))
+    }
+
+    /// The signed text of the deprecated `kura-request-v1`: `kura-request-v1\n<METHOD>\n<path with
+    /// query>\n<timestamp>\n<nonce>\n<hex SHA-256 of body>`. It names neither the party nor the instance;
+    /// accepted until ``ServiceConfiguration/requestSignatureV1Until``.
     public static func signingText(
         method: String, pathWithQuery: String, timestamp: String, nonce: String, body: [UInt8]
     )
@@ -34,13 +49,28 @@ public struct SignedRequest: Sendable {
     {
         "kura-request-v1\n\(method.uppercased())\n\(pathWithQuery)\n\(timestamp)\n\(nonce)\n\(Hex.encode(SHA256.hash(body)))"
     }
+
+    /// The v2 headers of a request signed by `party` with `key` for the instance named `instance`.
+    public static func headers(
+        instance: String, party: PartyID, key: Ed25519.SecretKey, method: String, pathWithQuery: String,
+        timestamp: Int64, nonce: String, body: [UInt8]
+    ) -> [(name: String, value: String)] {
+        let text = signingText(
+            instance: instance, party: party.rawValue, method: method, pathWithQuery: pathWithQuery,
+            timestamp: String(timestamp), nonce: nonce, body: body)
+        return [
+            ("Kura-Party", party.rawValue), ("Kura-Timestamp", String(timestamp)), ("Kura-Nonce", nonce),
+            ("Kura-Signature", Base64.encode(key.signature(for: Array(text.utf8)))),
+        ]
+    }
 }
 
 extension KuraService {
     /// Authenticates `Authorization: Bearer <apiKey>`.
-    public func authenticate(apiKey: String) throws(KuraError) -> Principal {
-        guard apiKey.utf8.count <= 200,
-            let party = try read({ db throws(KuraError) in try Queries.party(apiKeyHash: Self.hashAPIKey(apiKey), db) })
+    public func authenticate(apiKey: String) async throws(KuraError) -> Principal {
+        guard apiKey.utf8.count <= 200 else { throw KuraError(.unauthenticated, "unknown API key") }
+        let hash = Self.hashAPIKey(apiKey)
+        guard let party = try await read(.auth, { reads throws(KuraError) in try reads.party(apiKeyHash: hash)?.party })
         else { throw KuraError(.unauthenticated, "unknown API key") }
         return try active(party)
     }
@@ -63,30 +93,44 @@ extension KuraService {
         else {
             throw KuraError(.unauthenticated, "Kura-Nonce must be 8-128 printable ASCII characters")
         }
-        guard let party = try read({ db throws(KuraError) in try Queries.party(id, db) }) else {
+        guard let party = try await read(.auth, { reads throws(KuraError) in try reads.party(id)?.party }) else {
             throw KuraError(.unauthenticated, "unknown party \(id)")
         }
-        let text = SignedRequest.signingText(
-            method: request.method, pathWithQuery: request.pathWithQuery, timestamp: request.timestamp,
-            nonce: request.nonce, body: request.body)
         guard let signature = Base64.decode(request.signature),
-            party.publicKey.isValidSignature(signature, for: Array(text.utf8))
+            try await verifies(signature, request, party, now: now)
         else { throw KuraError(.unauthenticated, "Kura-Signature does not verify with \(id)'s key") }
         let horizon = now.milliseconds - 2 * configuration.maxRequestSkewMs
+        let nonce = NonceRow(party: id, nonce: request.nonce, at: millis)
         try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
-            if try tx.db.scalar(
-                "SELECT 1 FROM nonces WHERE party = ? AND nonce = ?", .text(id.rawValue), .text(request.nonce)) != nil
-            {
-                throw KuraError(.unauthenticated, "Kura-Nonce was already used")
-            }
-            try tx.db.run(
-                "INSERT INTO nonces(party, nonce, at) VALUES (?, ?, ?)", .text(id.rawValue), .text(request.nonce),
-                .integer(millis))
-            // Nonces older than twice the skew can never be replayed (their timestamp is refused); forget them.
-            try tx.db.run("DELETE FROM nonces WHERE party = ? AND at < ?", .text(id.rawValue), .integer(horizon))
+            try tx.state.recordNonce(nonce, forgettingBefore: horizon, tx)
             return true
         }
         return try active(party)
+    }
+
+    /// Whether `signature` is the party's over the request's v2 text or, until the deprecation date and only
+    /// for a key no other party holds, its v1 text (which names no party: with a shared key, a v1 request of
+    /// one party would pass for the other's).
+    private func verifies(_ signature: [UInt8], _ request: SignedRequest, _ party: Party, now: Timestamp)
+        async throws(KuraError) -> Bool
+    {
+        let v2 = SignedRequest.signingText(
+            instance: instance, party: request.party, method: request.method, pathWithQuery: request.pathWithQuery,
+            timestamp: request.timestamp, nonce: request.nonce, body: request.body)
+        if party.publicKey.isValidSignature(signature, for: Array(v2.utf8)) { return true }
+        guard let sunset = configuration.requestSignatureV1Until, now < sunset else { return false }
+        let v1 = SignedRequest.signingText(
+            method: request.method, pathWithQuery: request.pathWithQuery, timestamp: request.timestamp,
+            nonce: request.nonce, body: request.body)
+        guard party.publicKey.isValidSignature(signature, for: Array(v1.utf8)) else { return false }
+        let key = party.publicKey
+        let holders = try await read(.auth) { reads throws(KuraError) in
+            try reads.parties(holding: key).map(\.party.id)
+        }
+        guard holders == [party.id] else { return false }
+        logger.notice(
+            "a request signed with the deprecated kura-request-v1 text", metadata: ["party": "\(party.id)"])
+        return true
     }
 
     private func active(_ party: Party) throws(KuraError) -> Principal {

@@ -7,10 +7,14 @@ extension KuraService {
     public func openChannel(_ request: OpenChannelRequest, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<Channel>
     {
-        try await command("channel.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
+        let policy = configuration.channels
+        return try await command(
+            "channel.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+        ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
-            try Self.requireActive(principal, tx.db)
-            let provider = try Queries.requireParty(request.provider, tx.db)
+            let state = tx.state
+            try state.requireActive(principal)
+            let provider = try state.requireParty(request.provider)
             guard provider.status == .active else {
                 throw KuraError(.forbidden, "provider \(provider.id) is \(provider.status.rawValue)")
             }
@@ -19,10 +23,12 @@ extension KuraService {
                 challengePeriodMs: request.challengePeriodMs ?? OpenChannelRequest.defaultChallengePeriodMs,
                 expiresAt: request.expiresAt)
             let id = ChannelID.derive(command: context.command, seq: context.seq)
-            let available = try Queries.available(principal.id, request.asset, tx.db)
+            let available = try state.available(principal.id, request.asset)
+            // The agent's key as of this command (not of authentication): it becomes the voucher key.
+            let agentKey = try state.requireParty(principal.id).publicKey
             let events = try Channel.decideOpen(
                 id: id, terms: terms, by: principal.id, now: context.now,
-                context: ChannelContext(agentAvailable: available))
+                context: ChannelContext(agentAvailable: available, agentKey: agentKey, policy: policy))
             try context.append(events, to: "channel/\(id)", &tx)
             guard let channel = Channel.fold(events) else { throw KuraError(.internalError, "open made no channel") }
             return channel
@@ -49,23 +55,22 @@ extension KuraService {
         return try await self.command(
             "channel.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
-            try Self.requireActive(principal, tx.db)
+            try tx.state.requireActive(principal)
             return try Self.decideChannel(id, command, actor: principal.id, fees: fees, context, &tx)
         }
     }
 
-    /// Folds the channel from its stream, decides with the agent's key and balance, appends.
+    /// Takes the channel from the writer's state, decides with the agent's key and balance, appends.
     static func decideChannel(
         _ id: ChannelID, _ command: ChannelCommand, actor: PartyID?, fees: FeeSchedule, _ context: CommandContext,
         _ tx: inout WriteTransaction
     ) throws(KuraError) -> Channel {
         let stream = "channel/\(id)"
-        guard var channel = Channel.fold(try CommandContext.history(stream, ChannelEvent.init, &tx)) else {
-            throw KuraError(.notFound, "no channel \(id)")
-        }
-        let agent = try Queries.party(channel.agent, tx.db)
+        let state = tx.state
+        guard var channel = try state.channel(id)?.channel else { throw KuraError(.notFound, "no channel \(id)") }
+        let agent = try state.party(channel.agent)
         let decideContext = ChannelContext(
-            fees: fees, agentAvailable: try Queries.available(channel.agent, channel.asset, tx.db),
+            fees: fees, agentAvailable: try state.available(channel.agent, channel.asset),
             agentKey: agent?.publicKey)
         let events = try channel.decide(command, by: actor, now: context.now, context: decideContext)
         try context.append(events, to: stream, &tx)
@@ -74,13 +79,11 @@ extension KuraService {
     }
 
     /// A channel, visible to its agent, its provider and operators.
-    public func channel(_ id: ChannelID, by principal: Principal) throws(KuraError) -> Channel {
-        try read { db throws(KuraError) in
-            guard let channel = try ChannelQueries.channel(id, db) else {
-                throw KuraError(.notFound, "no channel \(id)")
-            }
+    public func channel(_ id: ChannelID, by principal: Principal) async throws(KuraError) -> Channel {
+        try await read { reads throws(KuraError) in
+            guard let channel = try reads.channel(id)?.channel else { throw KuraError(.notFound, "no channel \(id)") }
             if principal.id != channel.agent && principal.id != channel.provider {
-                try Self.requireRole(.operator, principal, db, "see another party's channel")
+                try reads.requireRole(.operator, principal, "see another party's channel")
             }
             return channel
         }
@@ -88,8 +91,9 @@ extension KuraService {
 
     /// Moves on every channel whose expiry or challenge period has passed.
     func sweepChannels(now: Timestamp, into report: inout SweepReport) async throws(KuraError) {
-        let due = try read { db throws(KuraError) in
-            try ChannelQueries.due(at: now, limit: configuration.sweepBatch, db)
+        let batch = configuration.sweepBatch
+        let due = try await read { reads throws(KuraError) in
+            try reads.dueChannels(at: now, limit: batch).map { ($0.channel.id, $0.channel.state.rawValue) }
         }
         let fees = configuration.fees
         for (id, state) in due {

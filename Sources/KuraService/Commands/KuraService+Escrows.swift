@@ -12,8 +12,9 @@ extension KuraService {
             "escrow.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
         ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
-            try Self.requireActive(principal, tx.db)
-            let payee = try Queries.requireParty(request.payee, tx.db)
+            let state = tx.state
+            try state.requireActive(principal)
+            let payee = try state.requireParty(request.payee)
             guard payee.status == .active else {
                 throw KuraError(.forbidden, "payee \(payee.id) is \(payee.status.rawValue)")
             }
@@ -24,7 +25,7 @@ extension KuraService {
                 disputeWindowMs: request.disputeWindowMs, resource: request.resource, paymentId: request.paymentId,
                 memo: request.memo)
             let id = EscrowID.derive(command: context.command, seq: context.seq)
-            let available = try Queries.available(principal.id, request.asset, tx.db)
+            let available = try state.available(principal.id, request.asset)
             let events = try Escrow.decideLock(
                 id: id, terms: terms, by: principal.id, now: context.now,
                 context: EscrowContext(fees: fees, payerAvailable: available))
@@ -63,29 +64,31 @@ extension KuraService {
         let fees = configuration.fees
         let policy = configuration.disputes
         let opening = disputeRequest
+        let seeder = panelSeeder
         let request: JSONValue = ["escrow": .string(id.rawValue), "action": .string(action.rawValue), "body": body]
         return try await self.command(
             "escrow.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
-            try Self.requireActive(principal, tx.db)
+            try tx.state.requireActive(principal)
             let escrow = try Self.decideAndAppend(
                 id, makeCommand(context), actor: principal.id, fees: fees, context, &tx)
             // A dispute lives in its own stream, opened (or, on refund, closed) in the same command.
-            if let opening { try Self.openDispute(escrow, request: opening, policy: policy, fees: fees, context, &tx) }
+            if let opening {
+                try Self.openDispute(
+                    escrow, request: opening, policy: policy, fees: fees, seeder: seeder, context, &tx)
+            }
             if action == .refund { try Self.closeDispute(escrow, context, &tx) }
             return escrow
         }
     }
 
-    /// Folds the escrow from its stream, decides, appends, and returns the new state.
+    /// Takes the escrow from the writer's state, decides, appends, and returns the new state.
     static func decideAndAppend(
         _ id: EscrowID, _ command: EscrowCommand, actor: PartyID?, fees: FeeSchedule, _ context: CommandContext,
         _ tx: inout WriteTransaction
     ) throws(KuraError) -> Escrow {
         let stream = "escrow/\(id)"
-        guard var escrow = Escrow.fold(try CommandContext.history(stream, EscrowEvent.init, &tx)) else {
-            throw KuraError(.notFound, "no escrow \(id)")
-        }
+        guard var escrow = try tx.state.escrow(id)?.escrow else { throw KuraError(.notFound, "no escrow \(id)") }
         let events = try escrow.decide(command, by: actor, now: context.now, context: EscrowContext(fees: fees))
         try context.append(events, to: stream, &tx)
         for event in events { escrow.apply(event) }
@@ -93,10 +96,10 @@ extension KuraService {
     }
 
     /// An escrow, visible to its payer, its payee and operators.
-    public func escrow(_ id: EscrowID, by principal: Principal) throws(KuraError) -> Escrow {
-        try read { db throws(KuraError) in
-            guard let escrow = try Queries.escrow(id, db) else { throw KuraError(.notFound, "no escrow \(id)") }
-            try Self.requireInvolved(principal, in: escrow, db)
+    public func escrow(_ id: EscrowID, by principal: Principal) async throws(KuraError) -> Escrow {
+        try await read { reads throws(KuraError) in
+            guard let escrow = try reads.escrow(id)?.escrow else { throw KuraError(.notFound, "no escrow \(id)") }
+            try reads.requireInvolved(principal, in: escrow)
             return escrow
         }
     }
@@ -104,26 +107,14 @@ extension KuraService {
     /// Escrows of a party (default: the caller), newest first, optionally in one state.
     public func escrows(
         party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int, by principal: Principal
-    ) throws(KuraError) -> Page<Escrow> {
+    ) async throws(KuraError) -> Page<Escrow> {
         let party = party ?? principal.id
         let before = try Self.newestFirstBound(cursor: cursor, limit: limit)
-        return try read { db throws(KuraError) in
-            if party != principal.id { try Self.requireRole(.operator, principal, db, "list another party's escrows") }
-            var sql = "SELECT seq, json FROM escrows WHERE (payer = ?1 OR payee = ?1) AND seq < ?2"
-            var bindings: [SQLiteValue] = [.text(party.rawValue), .integer(before)]
-            if let state {
-                sql += " AND state = ?3"
-                bindings.append(.text(state.rawValue))
-            }
-            sql += " ORDER BY seq DESC LIMIT \(limit + 1)"
-            let statement = try db.statement(sql)
-            try statement.bind(bindings)
-            let rows = try statement.rows { row throws(KuraError) in
-                (row.int64(0), try Queries.decode(Escrow.self, row.text(1)))
-            }
-            let items = rows.prefix(limit).map(\.1)
-            let next = rows.count > limit ? rows[limit - 1].0 : nil
-            return Page(items: Array(items), nextCursor: next.map(String.init))
+        return try await read { reads throws(KuraError) in
+            if party != principal.id { try reads.requireRole(.operator, principal, "list another party's escrows") }
+            let rows = try reads.escrows(party: party, state: state, beforeSeq: before, limit: limit + 1)
+            let next = rows.count > limit ? rows[limit - 1].seq : nil
+            return Page(items: rows.prefix(limit).map(\.escrow), nextCursor: next.map { String($0) })
         }
     }
 
@@ -134,18 +125,5 @@ extension KuraService {
         guard let cursor else { return .max }
         guard let value = Int64(cursor), value > 0 else { throw KuraError(.invalidRequest, "invalid cursor") }
         return value
-    }
-
-    static func requireActive(_ principal: Principal, _ db: SQLiteConnection) throws(KuraError) {
-        guard let current = try Queries.party(principal.id, db), current.status == .active else {
-            throw KuraError(.forbidden, "\(principal.id) is not active")
-        }
-    }
-
-    static func requireInvolved(_ principal: Principal, in escrow: Escrow, _ db: SQLiteConnection) throws(KuraError) {
-        guard principal.id == escrow.terms.payer || principal.id == escrow.terms.payee else {
-            try requireRole(.operator, principal, db, "see another party's escrow")
-            return
-        }
     }
 }

@@ -38,49 +38,35 @@ extension KuraService {
         }
         return try await command(operation, request: json, by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> AccountView in
-            try Self.requireRole(.operator, principal, tx.db, "move funds in or out of Kura")
-            let target = try Queries.requireParty(party, tx.db)
-            let event = try decide(target, try Queries.available(party, request.asset, tx.db))
+            let state = tx.state
+            try state.requireRole(.operator, principal, "move funds in or out of Kura")
+            let target = try state.requireParty(party)
+            let event = try decide(target, try state.available(party, request.asset))
             try context.append([event], to: "account/\(party)", &tx)
-            return try Self.account(party, tx.db)
+            return try state.accountView(party)
         }
     }
 
     /// A party's balances (the party itself or an operator).
-    public func account(_ party: PartyID, by principal: Principal) throws(KuraError) -> AccountView {
-        try read { db throws(KuraError) in
-            _ = try Queries.requireParty(party, db)
-            if principal.id != party { try Self.requireRole(.operator, principal, db, "read another party's account") }
-            return try Self.account(party, db)
+    public func account(_ party: PartyID, by principal: Principal) async throws(KuraError) -> AccountView {
+        try await read { reads throws(KuraError) in
+            _ = try reads.requireParty(party)
+            if principal.id != party { try reads.requireRole(.operator, principal, "read another party's account") }
+            return try Self.account(party, reads)
         }
     }
 
-    static func account(_ party: PartyID, _ db: SQLiteConnection) throws(KuraError) -> AccountView {
+    static func account(_ party: PartyID, _ reads: any ReadSession) throws(KuraError) -> AccountView {
         var rows: [String: (available: UInt64, held: UInt64)] = [:]
-        let available = try db.statement("SELECT asset, balance FROM balances WHERE account = ?")
-        try available.bind([.text(AccountName.available(party).rawValue)])
-        for row in try available.rows({ row throws(KuraError) in (row.text(0), row.int64(1)) }) {
-            rows[row.0, default: (0, 0)].available = UInt64(max(0, row.1))
+        for row in try reads.balances(account: AccountName.available(party).rawValue) {
+            rows[row.asset, default: (0, 0)].available = UInt64(max(0, row.units))
         }
-        let held = try db.statement(
-            "SELECT asset, sum(amount) FROM escrows WHERE payer = ? AND state IN ('locked', 'delivered', 'disputed') GROUP BY asset"
-        )
-        try held.bind([.text(party.rawValue)])
-        for row in try held.rows({ row throws(KuraError) in (row.text(0), row.int64(1)) }) {
-            rows[row.0, default: (0, 0)].held = UInt64(max(0, row.1))
+        for row in try reads.heldInEscrows(payer: party) {
+            rows[row.asset, default: (0, 0)].held = UInt64(max(0, row.units))
         }
         let balances = try rows.keys.sorted().map { name throws(KuraError) in
             AccountView.Balance(asset: try Asset(name), available: rows[name]!.available, held: rows[name]!.held)
         }
         return AccountView(party: party, balances: balances)
-    }
-
-    /// Refuses unless the principal is, right now, an active party with `role`.
-    static func requireRole(_ role: Party.Role, _ principal: Principal, _ db: SQLiteConnection, _ what: String)
-        throws(KuraError)
-    {
-        guard let current = try Queries.party(principal.id, db), current.canAct(as: role) else {
-            throw KuraError(.forbidden, "only an active \(role.rawValue) may \(what)")
-        }
     }
 }

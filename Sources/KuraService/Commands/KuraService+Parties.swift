@@ -17,11 +17,12 @@ extension KuraService {
         let reply = try await command(
             "party.register", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> PartyRegistration in
-            let actor = try Queries.party(principal.id, tx.db)
+            let actor = try tx.state.party(principal.id)
             let id = PartyID.derive(command: context.command, seq: context.seq)
             let events = try Party.decideRegister(
                 id: id, name: request.name, roles: Set(request.roles), publicKey: publicKey,
-                apiKeyHash: Self.hashAPIKey(apiKey), by: actor)
+                apiKeyHash: Self.hashAPIKey(apiKey), by: actor,
+                keyHolder: try tx.state.parties(holding: publicKey).first)
             try context.append(events, to: "party/\(id)", &tx)
             guard let party = Party.fold(events) else {
                 throw KuraError(.internalError, "registration produced no party")
@@ -46,7 +47,7 @@ extension KuraService {
             let id = PartyID.derive(command: context.command, seq: context.seq)
             let events = try Party.decideBootstrap(
                 id: id, name: name, publicKey: signer.key.publicKey, apiKeyHash: Self.hashAPIKey(apiKey),
-                existingParties: try Queries.partyCount(tx.db))
+                existingParties: try tx.state.partyCount())
             try context.append(events, to: "party/\(id)", &tx)
             guard let party = Party.fold(events) else { throw KuraError(.internalError, "bootstrap produced no party") }
             let passport = Passport.issue(party: party, issuedAt: context.now, issuer: signer.name, key: signer.key)
@@ -57,7 +58,8 @@ extension KuraService {
         return value
     }
 
-    /// Suspends, reactivates or revokes a party (operators only).
+    /// Suspends, reactivates or revokes a party (operators only). A suspended or revoked party is refused
+    /// (`403 forbidden`) from its next request on, whichever credential it uses.
     public func changeStatus(of id: PartyID, _ command: PartyCommand, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<Party>
     {
@@ -65,8 +67,9 @@ extension KuraService {
             "party.\(command.name)", request: ["party": .string(id.rawValue)], by: principal,
             idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Party in
-            var party = try Queries.requireParty(id, tx.db)
-            let events = try party.decide(command, by: try Queries.party(principal.id, tx.db))
+            let state = tx.state
+            var party = try state.requireParty(id)
+            let events = try party.decide(command, by: try state.party(principal.id))
             try context.append(events, to: "party/\(id)", &tx)
             for event in events { party.apply(event) }
             return party
@@ -74,13 +77,13 @@ extension KuraService {
     }
 
     /// A party by ID.
-    public func party(_ id: PartyID) throws(KuraError) -> Party {
-        try read { db throws(KuraError) in try Queries.requireParty(id, db) }
+    public func party(_ id: PartyID) async throws(KuraError) -> Party {
+        try await read { reads throws(KuraError) in try reads.requireParty(id) }
     }
 
     /// A freshly signed passport for a party.
-    public func passport(_ id: PartyID) throws(KuraError) -> Passport {
-        Passport.issue(party: try party(id), issuedAt: clock.now(), issuer: signer.name, key: signer.key)
+    public func passport(_ id: PartyID) async throws(KuraError) -> Passport {
+        Passport.issue(party: try await party(id), issuedAt: clock.now(), issuer: signer.name, key: signer.key)
     }
 
     func newAPIKey() -> String { "kura_" + Base58.encode(secrets.bytes(32)) }
@@ -90,15 +93,7 @@ extension KuraService {
 
 extension KuraService {
     /// The first registered operator (the one `kura init` created), for local CLI use.
-    public func firstOperator() throws(KuraError) -> Party? {
-        try read { db throws(KuraError) in
-            let statement = try db.statement("SELECT json FROM parties WHERE status = 'active' ORDER BY seq")
-            try statement.bind([])
-            for party in try statement.rows({ row throws(KuraError) in try Queries.decode(Party.self, row.text(0)) })
-            where party.roles.contains(.operator) {
-                return party
-            }
-            return nil
-        }
+    public func firstOperator() async throws(KuraError) -> Party? {
+        try await read { reads throws(KuraError) in try reads.firstActiveOperator() }
     }
 }

@@ -8,12 +8,9 @@ extension KuraService {
     /// Safe to run from several processes: each escrow is re-decided inside the write transaction.
     public func sweep() async throws(KuraError) -> SweepReport {
         let now = clock.now()
-        let due = try read { db throws(KuraError) in
-            let statement = try db.statement(
-                "SELECT id, state FROM escrows WHERE state IN ('locked', 'delivered') AND due_at <= ? ORDER BY due_at LIMIT ?"
-            )
-            try statement.bind([.integer(now.milliseconds), .integer(Int64(configuration.sweepBatch))])
-            return try statement.rows { row throws(KuraError) in (EscrowID(unchecked: row.text(0)), row.text(1)) }
+        let batch = configuration.sweepBatch
+        let due = try await read { reads throws(KuraError) in
+            try reads.dueEscrows(at: now, limit: batch).map { ($0.id, $0.state.rawValue) }
         }
         var report = SweepReport()
         let fees = configuration.fees
@@ -44,9 +41,8 @@ extension KuraService {
 
     /// Moves on every dispute whose response window, ruling deadline or appeal window has passed.
     private func sweepDisputes(now: Timestamp, into report: inout SweepReport) async throws(KuraError) {
-        let due = try read { db throws(KuraError) in
-            try DisputeQueries.due(at: now, limit: configuration.sweepBatch, db)
-        }
+        let batch = configuration.sweepBatch
+        let due = try await read { reads throws(KuraError) in try reads.dueDisputes(at: now, limit: batch) }
         let policy = configuration.disputes
         let fees = configuration.fees
         for id in due {
@@ -54,7 +50,7 @@ extension KuraService {
             let applied = try await sweepStep("dispute.deadline", request: request, lostRace: [.disputeNotOpen]) {
                 (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
                 try Self.decideDispute(
-                    id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, context, &tx)
+                    id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, seeder: nil, context, &tx)
             }
             if applied { report.disputes.append(id) }
         }
@@ -63,6 +59,9 @@ extension KuraService {
     /// Runs one time-based command of the sweeper, as Kura (no actor, no idempotency key). Returns false when
     /// someone acted between the sweeper's query and the write (confirmed, refunded, settled…): the command
     /// is then refused with `invalid_transition` or one of `lostRace`, and there is nothing left to do.
+    /// Any other failure is this item's alone: it is logged with the item and also returns false, so one bad
+    /// item (a row its stream cannot explain, a failing projection) never keeps the rest of the tick from
+    /// being applied; it is tried again next tick.
     func sweepStep<T: Codable & Sendable>(
         _ operation: String, request: JSONValue, lostRace: Set<KuraError.Code> = [],
         _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
@@ -71,6 +70,15 @@ extension KuraService {
             _ = try await command(operation, request: request, by: nil, idempotencyKey: nil, body)
             return true
         } catch  where error.code == .invalidTransition || lostRace.contains(error.code) {
+            return false
+        } catch {
+            let item = (try? request.canonicalBytes()).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            logger.error(
+                "sweep item failed; the others go on",
+                metadata: [
+                    "operation": "\(operation)", "item": "\(item)", "code": "\(error.code)",
+                    "detail": "\(error.detail)",
+                ])
             return false
         }
     }

@@ -26,29 +26,34 @@ extension KuraService {
         let request: JSONValue = ["dispute": .string(id.rawValue), "action": .string(action.rawValue), "body": body]
         let policy = configuration.disputes
         let fees = configuration.fees
+        let seeder = panelSeeder
         return try await self.command(
             "dispute.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
-            try Self.requireActive(principal, tx.db)
+            try tx.state.requireActive(principal)
             return try Self.decideDispute(
                 id, command, actor: principal.id, policy: policy, fees: fees, arbiterKey: principal.party.publicKey,
-                context, &tx)
+                seeder: seeder, context, &tx)
         }
     }
 
+    /// Seeds panel draws with Kura's own signing key: a deterministic Ed25519 signature over the dispute ID
+    /// and round, which the payer cannot compute and anyone can check with Kura's public key (``Panel``).
+    var panelSeeder: PanelSeeder { PanelSeeder(key: signer.key) }
+
     /// Opens the dispute of an escrow that has just been disputed, in the same command.
     static func openDispute(
-        _ escrow: Escrow, request: DisputeRequest, policy: DisputePolicy, fees: FeeSchedule, _ context: CommandContext,
-        _ tx: inout WriteTransaction
+        _ escrow: Escrow, request: DisputeRequest, policy: DisputePolicy, fees: FeeSchedule, seeder: PanelSeeder,
+        _ context: CommandContext, _ tx: inout WriteTransaction
     ) throws(KuraError) {
         guard let disputeId = escrow.disputeId else {
             throw KuraError(.internalError, "disputed escrow has no dispute")
         }
-        let arbiters = try DisputeQueries.activeArbiters(tx.db)
+        let arbiters = try tx.state.activeArbiters()
         let events = try Dispute.decideOpen(
             id: disputeId, escrow: escrow, reason: request.reason, evidence: request.evidence ?? [],
             statement: request.statement, now: context.now,
-            context: DisputeContext(policy: policy, fees: fees, arbiters: arbiters))
+            context: DisputeContext(policy: policy, fees: fees, arbiters: arbiters, seeder: seeder))
         try context.append(events, to: "dispute/\(disputeId)", &tx)
     }
 
@@ -56,22 +61,24 @@ extension KuraService {
     static func closeDispute(_ escrow: Escrow, _ context: CommandContext, _ tx: inout WriteTransaction)
         throws(KuraError)
     {
-        guard let disputeId = escrow.disputeId, let dispute = try foldDispute(disputeId, &tx), dispute.state.isOpen
+        guard let disputeId = escrow.disputeId, let dispute = try tx.state.dispute(disputeId)?.dispute,
+            dispute.state.isOpen
         else { return }
         let events = try dispute.decide(
             .close(reason: "the payee refunded the escrow"), by: nil, now: context.now, context: DisputeContext())
         try context.append(events, to: "dispute/\(disputeId)", &tx)
     }
 
-    /// Folds the dispute from its stream, decides, appends, and splits the escrow if the dispute resolved.
+    /// Takes the dispute from the writer's state, decides, appends, and splits the escrow if the dispute resolved.
     static func decideDispute(
         _ id: DisputeID, _ command: DisputeCommand, actor: PartyID?, policy: DisputePolicy, fees: FeeSchedule,
-        arbiterKey: Ed25519.PublicKey?, _ context: CommandContext, _ tx: inout WriteTransaction
+        arbiterKey: Ed25519.PublicKey?, seeder: PanelSeeder?, _ context: CommandContext, _ tx: inout WriteTransaction
     ) throws(KuraError) -> Dispute {
-        guard var dispute = try foldDispute(id, &tx) else { throw KuraError(.notFound, "no dispute \(id)") }
-        // Reading every active arbiter costs a scan of the parties: only for commands that seat one.
-        let arbiters = command.drawsArbiters ? try DisputeQueries.activeArbiters(tx.db) : []
-        let decideContext = DisputeContext(policy: policy, fees: fees, arbiters: arbiters, arbiterKey: arbiterKey)
+        guard var dispute = try tx.state.dispute(id)?.dispute else { throw KuraError(.notFound, "no dispute \(id)") }
+        // The arbiter list is loaded (a scan of the parties) only for commands that seat one.
+        let arbiters = command.drawsArbiters ? try tx.state.activeArbiters() : []
+        let decideContext = DisputeContext(
+            policy: policy, fees: fees, arbiters: arbiters, arbiterKey: arbiterKey, seeder: seeder)
         let events = try dispute.decide(command, by: actor, now: context.now, context: decideContext)
         try context.append(events, to: "dispute/\(id)", &tx)
         for event in events {
@@ -84,21 +91,14 @@ extension KuraService {
         return dispute
     }
 
-    static func foldDispute(_ id: DisputeID, _ tx: inout WriteTransaction) throws(KuraError) -> Dispute? {
-        Dispute.fold(try CommandContext.history("dispute/\(id)", DisputeEvent.init, &tx))
-    }
-
     /// A dispute with its timeline, visible to its two sides, its arbiters (seated, former or recused) and
     /// operators.
-    public func dispute(_ id: DisputeID, by principal: Principal) throws(KuraError) -> DisputeView {
-        try read { db throws(KuraError) in
-            guard let dispute = try DisputeQueries.dispute(id, db) else {
-                throw KuraError(.notFound, "no dispute \(id)")
-            }
-            if !dispute.involves(principal.id) { try Self.requireRole(.operator, principal, db, "see this dispute") }
+    public func dispute(_ id: DisputeID, by principal: Principal) async throws(KuraError) -> DisputeView {
+        try await read { reads throws(KuraError) in
+            guard let dispute = try reads.dispute(id)?.dispute else { throw KuraError(.notFound, "no dispute \(id)") }
+            if !dispute.involves(principal.id) { try reads.requireRole(.operator, principal, "see this dispute") }
             let events =
-                try SQLiteEventStore.events(inStream: "escrow/\(dispute.escrowId)", db)
-                + SQLiteEventStore.events(inStream: "dispute/\(id)", db)
+                try reads.events(inStream: "escrow/\(dispute.escrowId)") + reads.events(inStream: "dispute/\(id)")
             let timeline = events.sorted { $0.seq < $1.seq }.map {
                 DisputeView.Step(seq: $0.seq, type: $0.type, actor: $0.actor, at: $0.at)
             }
@@ -110,14 +110,16 @@ extension KuraService {
     /// operator sees every dispute and anyone else those they are involved in.
     public func disputes(
         mine: Bool, state: Dispute.State?, cursor: String?, limit: Int, by principal: Principal
-    ) throws(KuraError) -> Page<Dispute> {
+    ) async throws(KuraError) -> Page<Dispute> {
         let before = try Self.newestFirstBound(cursor: cursor, limit: limit)
-        return try read { db throws(KuraError) in
+        return try await read { reads throws(KuraError) in
             var everyone = false
-            if !mine, let caller = try Queries.party(principal.id, db) { everyone = caller.canAct(as: .operator) }
-            return try DisputeQueries.page(
-                member: everyone ? nil : principal.id, seatedOnly: mine, state: state, before: before, limit: limit,
-                db)
+            if !mine, let caller = try reads.party(principal.id)?.party { everyone = caller.canAct(as: .operator) }
+            let rows = try reads.disputes(
+                member: everyone ? nil : principal.id, seatedOnly: mine, state: state, beforeSeq: before,
+                limit: limit + 1)
+            let next = rows.count > limit ? rows[limit - 1].seq : nil
+            return Page(items: rows.prefix(limit).map(\.dispute), nextCursor: next.map { String($0) })
         }
     }
 }

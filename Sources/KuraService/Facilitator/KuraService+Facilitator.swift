@@ -16,7 +16,8 @@ extension KuraService {
     }
 
     /// The JWK set of ``envelopeKeys`` (RFC 7517, OKP keys of RFC 8037), current key first:
-    /// `{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": base64url, "kid", "alg": "EdDSA", "use": "sig"}]}`.
+    /// `{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": base64url, "kid", "alg": "EdDSA", "use": "sig"}]}`, with
+    /// `alg` as ``ServiceConfiguration/joseAlgorithm`` says (`EdDSA` or `Ed25519`).
     public var jwks: JSONValue {
         let current = envelopeKeyID
         let keys = envelopeKeys.sorted { ($0.key != current ? 1 : 0, $0.key) < ($1.key != current ? 1 : 0, $1.key) }
@@ -25,7 +26,7 @@ extension KuraService {
                 keys.map { kid, key in
                     [
                         "kty": "OKP", "crv": "Ed25519", "x": .string(Base64.urlEncode(key.bytes)), "kid": .string(kid),
-                        "alg": "EdDSA", "use": "sig",
+                        "alg": .string(configuration.joseAlgorithm.rawValue), "use": "sig",
                     ]
                 })
         ]
@@ -52,13 +53,13 @@ extension KuraService {
         let ttl = configuration.reservationTtlMs
         let reply = try await command("x402.verify", request: json, by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Reservation in
-            let db = tx.db
-            let isOperator = try Self.isOperator(principal, db)
+            let state = tx.state
+            let isOperator = try state.isOperator(principal)
             guard principal.id == request.agent || isOperator else {
                 throw KuraError(.forbidden, "only the agent or an operator asks to verify the agent's payment")
             }
             for party in [request.agent, request.counterparty] {
-                guard let current = try Queries.party(party, db), current.status == .active else {
+                guard let current = try state.party(party), current.status == .active else {
                     throw KuraError(.partyInactive, "\(party) is not an active party")
                 }
             }
@@ -66,7 +67,7 @@ extension KuraService {
             let asset: Asset
             switch (request.lane, request.mandate, request.collateral) {
             case (.enterprise, let mandateId?, nil):
-                guard let mandate = try FacilitatorQueries.mandate(mandateId, db) else {
+                guard let mandate = try state.mandate(mandateId)?.mandate else {
                     throw KuraError(.notFound, "no mandate \(mandateId)")
                 }
                 guard mandate.agent == request.agent else {
@@ -76,14 +77,14 @@ extension KuraService {
                 try mandate.authorize(
                     amount: request.amount, asset: asset, counterparty: request.counterparty, now: context.now)
             case (.cryptoFast, nil, let positionId?):
-                guard let position = try FacilitatorQueries.position(positionId, db) else {
+                guard let position = try state.position(positionId)?.position else {
                     throw KuraError(.notFound, "no position \(positionId)")
                 }
                 guard position.agent == request.agent else {
                     throw KuraError(.forbidden, "position \(positionId) is not \(request.agent)'s")
                 }
                 asset = request.asset ?? position.asset
-                let price = try FacilitatorQueries.price(base: position.collateralAsset, quote: position.asset, db)
+                let price = try state.price(base: position.collateralAsset, quote: position.asset)?.price
                 try position.authorize(amount: request.amount, asset: asset, price: price, now: context.now)
             case (_, .some, .some):
                 throw KuraError(.laneMismatch, "name either a mandate (enterprise) or collateral (crypto-fast)")
@@ -103,7 +104,8 @@ extension KuraService {
         // Signed outside the write transaction (the writer is the bottleneck); Ed25519 is deterministic, so a
         // replayed reply is signed to the same envelope while the key is the same.
         let reservation = reply.value
-        let envelope = DecisionEnvelope.sign(reservation.decision, kid: envelopeKeyID, key: signer.key)
+        let envelope = DecisionEnvelope.sign(
+            reservation.decision, kid: envelopeKeyID, key: signer.key, algorithm: configuration.joseAlgorithm)
         return Reply(
             value: ReservationVerifyResponse(
                 reservationId: reservation.id, envelope: envelope, approvedAmount: reservation.amount,
@@ -130,14 +132,26 @@ extension KuraService {
         }
         let fees = configuration.fees
         let rail = settlementRail
+        // The settlement record follows from the signed decision and the command's time, both fixed before the
+        // writer: its signature (deterministic Ed25519) is made here, and the writer only checks that the record
+        // it decides is this one.
+        let now = clock.now()
+        let (net, fee) = fees.settlementSplit(decision.amount)
+        let expected = SettlementRecord(
+            rail: rail.name, subject: decision.reservation.rawValue, lane: decision.lane, payer: decision.agent,
+            payee: decision.counterparty, amount: decision.amount, fee: fee, net: net, asset: decision.asset,
+            settledAt: now)
+        let presigned = (record: expected, txSignature: try rail.execute(expected))
         let reply = try await command(
-            "x402.settle", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+            "x402.settle", request: try .of(request), by: principal, idempotencyKey: idempotencyKey, at: now
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> ReservationSettleResponse in
             let id = request.reservationId
-            guard let reservation = try FacilitatorQueries.reservation(id, tx.db) else {
+            let state = tx.state
+            guard let row = try state.reservation(id) else {
                 throw KuraError(.reservationNotFound, "no reservation \(id)")
             }
-            let isOperator = try Self.isOperator(principal, tx.db)
+            let reservation = row.reservation
+            let isOperator = try state.isOperator(principal)
             guard principal.id == reservation.counterparty || principal.id == reservation.agent || isOperator else {
                 throw KuraError(.forbidden, "only the counterparty, the agent or an operator settles reservation \(id)")
             }
@@ -152,13 +166,13 @@ extension KuraService {
             guard decision == reservation.decision else {
                 throw KuraError(.envelopeMismatch, "the envelope's decision differs from reservation \(id)'s")
             }
-            if reservation.state == .settled, var first = try FacilitatorQueries.settlement(id, tx.db) {
+            if reservation.state == .settled, var first = row.settlement {
                 first.idempotent = true
                 return first
             }
             let (record, postings) = try reservation.decideSettle(
                 by: principal.id, actorIsOperator: isOperator, now: context.now, fees: fees, rail: rail.name)
-            let txSignature = try rail.execute(record)
+            let txSignature = record == presigned.record ? presigned.txSignature : try rail.execute(record)
             let settled = ReservationEvent.settled(record: record, txSignature: txSignature, postings: postings)
             let event = try tx.append(
                 NewEvent(stream: "reservation/\(id)", type: settled.type, payload: settled.payload, decoded: settled),
@@ -173,21 +187,16 @@ extension KuraService {
     }
 
     /// A reservation, visible to its agent, its counterparty and operators.
-    public func reservation(_ id: ReservationID, by principal: Principal) throws(KuraError) -> Reservation {
-        try read { db throws(KuraError) in
-            guard let reservation = try FacilitatorQueries.reservation(id, db) else {
+    public func reservation(_ id: ReservationID, by principal: Principal) async throws(KuraError) -> Reservation {
+        try await read { reads throws(KuraError) in
+            guard let reservation = try reads.reservation(id)?.reservation else {
                 throw KuraError(.reservationNotFound, "no reservation \(id)")
             }
             if principal.id != reservation.agent && principal.id != reservation.counterparty {
-                try Self.requireRole(.operator, principal, db, "see another party's reservation")
+                try reads.requireRole(.operator, principal, "see another party's reservation")
             }
             return reservation
         }
-    }
-
-    /// Whether the principal is, right now, an active operator.
-    static func isOperator(_ principal: Principal, _ db: SQLiteConnection) throws(KuraError) -> Bool {
-        try Queries.party(principal.id, db)?.canAct(as: .operator) ?? false
     }
 
     /// Voids one reservation (expiry by the sweeper, or liquidation), returning the hold to its source, or to the
@@ -197,7 +206,7 @@ extension KuraService {
         _ tx: inout WriteTransaction
     ) throws(KuraError) {
         var refundTo = reservation.source
-        if let mandateId = reservation.mandateId, try FacilitatorQueries.mandate(mandateId, tx.db)?.state != .active {
+        if let mandateId = reservation.mandateId, try tx.state.mandate(mandateId)?.mandate.state != .active {
             refundTo = .available(reservation.agent)
         }
         let events = try reservation.decideVoid(reason, refundTo: refundTo, now: context.now)
@@ -206,22 +215,15 @@ extension KuraService {
 
     /// Voids reservations whose `expiresAt` has passed and expires mandates past theirs; part of ``sweep()``.
     func sweepFacilitator(now: Timestamp, into report: inout SweepReport) async throws(KuraError) {
-        let (reservations, mandates): ([ReservationID], [MandateID]) = try read { db throws(KuraError) in
-            let batch = Int64(configuration.sweepBatch)
-            return (
-                try FacilitatorQueries.ids(
-                    "SELECT id FROM reservations WHERE state = 'reserved' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-                    [.integer(now.milliseconds), .integer(batch)], db),
-                try FacilitatorQueries.ids(
-                    "SELECT id FROM mandates WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-                    [.integer(now.milliseconds), .integer(batch)], db)
-            )
+        let batch = configuration.sweepBatch
+        let (reservations, mandates) = try await read { reads throws(KuraError) in
+            (try reads.dueReservations(at: now, limit: batch), try reads.dueMandates(at: now, limit: batch))
         }
         for id in reservations {
             let request: JSONValue = ["reservation": .string(id.rawValue), "sweep": "expire"]
             let applied = try await sweepStep("reservation.void", request: request) {
                 (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Bool in
-                guard let reservation = try FacilitatorQueries.reservation(id, tx.db) else {
+                guard let reservation = try tx.state.reservation(id)?.reservation else {
                     throw KuraError(.reservationNotFound, "no reservation \(id)")
                 }
                 try Self.voidReservation(reservation, .expired, context, &tx)

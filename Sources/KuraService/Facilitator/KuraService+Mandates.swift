@@ -9,13 +9,14 @@ extension KuraService {
     {
         try await command("mandate.create", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
-            try Self.requireActive(principal, tx.db)
-            let agent = try Queries.requireParty(request.agent, tx.db)
+            let state = tx.state
+            try state.requireActive(principal)
+            let agent = try state.requireParty(request.agent)
             guard agent.status == .active else { throw KuraError(.partyInactive, "\(agent.id) is not active") }
             let id = MandateID.derive(command: context.command, seq: context.seq)
             let events = try Mandate.decideCreate(
-                id: id, terms: request, by: principal.id, actorIsOperator: try Self.isOperator(principal, tx.db),
-                agentAvailable: try Queries.available(request.agent, request.asset, tx.db), now: context.now)
+                id: id, terms: request, by: principal.id, actorIsOperator: try state.isOperator(principal),
+                agentAvailable: try state.available(request.agent, request.asset), now: context.now)
             try context.append(events, to: "mandate/\(id)", &tx)
             guard let mandate = Mandate.fold(events) else { throw KuraError(.internalError, "create made no mandate") }
             return mandate
@@ -33,7 +34,7 @@ extension KuraService {
         return try await command(
             "mandate.\(change.name)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
-            try Self.requireActive(principal, tx.db)
+            try tx.state.requireActive(principal)
             return try Self.decideMandate(id, change, actor: principal, context, &tx)
         }
     }
@@ -43,26 +44,23 @@ extension KuraService {
         _ id: MandateID, _ change: MandateCommand, actor: Principal?, _ context: CommandContext,
         _ tx: inout WriteTransaction
     ) throws(KuraError) -> Mandate {
-        guard var mandate = try FacilitatorQueries.mandate(id, tx.db) else {
-            throw KuraError(.notFound, "no mandate \(id)")
-        }
+        let state = tx.state
+        guard var mandate = try state.mandate(id)?.mandate else { throw KuraError(.notFound, "no mandate \(id)") }
         var actorIsOperator = false
-        if let actor { actorIsOperator = try isOperator(actor, tx.db) }
+        if let actor { actorIsOperator = try state.isOperator(actor) }
         let events = try mandate.decide(
             change, by: actor?.id, actorIsOperator: actorIsOperator,
-            agentAvailable: try Queries.available(mandate.agent, mandate.asset, tx.db), now: context.now)
+            agentAvailable: try state.available(mandate.agent, mandate.asset), now: context.now)
         try context.append(events, to: "mandate/\(id)", &tx)
         for event in events { mandate.apply(event) }
         return mandate
     }
 
     /// A mandate, visible to its agent and operators.
-    public func mandate(_ id: MandateID, by principal: Principal) throws(KuraError) -> Mandate {
-        try read { db throws(KuraError) in
-            guard let mandate = try FacilitatorQueries.mandate(id, db) else {
-                throw KuraError(.notFound, "no mandate \(id)")
-            }
-            if principal.id != mandate.agent { try Self.requireRole(.operator, principal, db, "see another's mandate") }
+    public func mandate(_ id: MandateID, by principal: Principal) async throws(KuraError) -> Mandate {
+        try await read { reads throws(KuraError) in
+            guard let mandate = try reads.mandate(id)?.mandate else { throw KuraError(.notFound, "no mandate \(id)") }
+            if principal.id != mandate.agent { try reads.requireRole(.operator, principal, "see another's mandate") }
             return mandate
         }
     }

@@ -15,13 +15,14 @@ extension KuraService {
         return try await command(
             "position.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Position in
-            try Self.requireActive(principal, tx.db)
-            let agent = try Queries.requireParty(request.agent, tx.db)
+            let state = tx.state
+            try state.requireActive(principal)
+            let agent = try state.requireParty(request.agent)
             guard agent.status == .active else { throw KuraError(.partyInactive, "\(agent.id) is not active") }
             let id = PositionID.derive(command: context.command, seq: context.seq)
             let events = try Position.decideOpen(
-                id: id, terms: terms, by: principal.id, actorIsOperator: try Self.isOperator(principal, tx.db),
-                agentAvailable: try Queries.available(request.agent, request.collateralAsset, tx.db), now: context.now)
+                id: id, terms: terms, by: principal.id, actorIsOperator: try state.isOperator(principal),
+                agentAvailable: try state.available(request.agent, request.collateralAsset), now: context.now)
             try context.append(events, to: "position/\(id)", &tx)
             guard let position = Position.fold(events) else { throw KuraError(.internalError, "open made no position") }
             return position
@@ -45,13 +46,11 @@ extension KuraService {
         return try await command(
             "position.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Position in
-            try Self.requireActive(principal, tx.db)
-            let db = tx.db
-            guard let found = try FacilitatorQueries.position(id, db) else {
-                throw KuraError(.notFound, "no position \(id)")
-            }
-            let isOperator = try Self.isOperator(principal, db)
-            let price = try FacilitatorQueries.price(base: found.collateralAsset, quote: found.asset, db)
+            let state = tx.state
+            try state.requireActive(principal)
+            guard let found = try state.position(id)?.position else { throw KuraError(.notFound, "no position \(id)") }
+            let isOperator = try state.isOperator(principal)
+            let price = try state.price(base: found.collateralAsset, quote: found.asset)?.price
             let command: PositionCommand
             switch action {
             case .repay: command = .repay(amount ?? .zero)
@@ -62,20 +61,17 @@ extension KuraService {
                     throw KuraError(.invalidTransition, "only a frozen position is liquidated; \(id) is \(found.state)")
                 }
                 guard let price else { throw KuraError(.priceUnavailable, "no price for position \(id)") }
-                let live: [ReservationID] = try FacilitatorQueries.ids(
-                    "SELECT id FROM reservations WHERE source = ? AND state = 'reserved' ORDER BY seq",
-                    [.text(id.rawValue)], db)
-                for reservationId in live {
-                    guard let reservation = try FacilitatorQueries.reservation(reservationId, db) else { continue }
+                for reservationId in try state.liveReservationIDs(source: id.rawValue) {
+                    guard let reservation = try state.reservation(reservationId)?.reservation else { continue }
                     try Self.voidReservation(reservation, .liquidated, context, &tx)
                 }
                 command = .liquidate(price)
             }
-            // Re-read: voiding the live reservations changed the position's row.
-            guard var position = try FacilitatorQueries.position(id, db) else {
+            // Again: voiding the live reservations changed the position.
+            guard var position = try state.position(id)?.position else {
                 throw KuraError(.notFound, "no position \(id)")
             }
-            let available = try Queries.available(position.agent, position.asset, db)
+            let available = try state.available(position.agent, position.asset)
             let events = try position.decide(
                 command, by: principal.id, actorIsOperator: isOperator, agentAvailable: available, price: price,
                 now: context.now)
@@ -86,13 +82,13 @@ extension KuraService {
     }
 
     /// A position, visible to its agent and operators.
-    public func position(_ id: PositionID, by principal: Principal) throws(KuraError) -> Position {
-        try read { db throws(KuraError) in
-            guard let position = try FacilitatorQueries.position(id, db) else {
+    public func position(_ id: PositionID, by principal: Principal) async throws(KuraError) -> Position {
+        try await read { reads throws(KuraError) in
+            guard let position = try reads.position(id)?.position else {
                 throw KuraError(.notFound, "no position \(id)")
             }
             if principal.id != position.agent {
-                try Self.requireRole(.operator, principal, db, "see another's position")
+                try reads.requireRole(.operator, principal, "see another's position")
             }
             return position
         }
@@ -105,17 +101,15 @@ extension KuraService {
     {
         try await command("price.post", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> PriceUpdate in
-            try Self.requireRole(.operator, principal, tx.db, "post prices")
+            let state = tx.state
+            try state.requireRole(.operator, principal, "post prices")
             let event = try Price.decidePost(
                 base: request.base, quote: request.quote, units: request.price, now: context.now)
             try context.append([event], to: "price/\(request.base)/\(request.quote)", &tx)
             guard case .posted(let price) = event else { throw KuraError(.internalError, "no price posted") }
             var update = PriceUpdate(price: price, frozen: [], unfrozen: [])
-            let ids: [PositionID] = try FacilitatorQueries.ids(
-                "SELECT id FROM positions WHERE pair = ? AND state IN ('active', 'frozen') ORDER BY id",
-                [.text(FacilitatorQueries.pair(request.base, request.quote))], tx.db)
-            for id in ids {
-                guard let position = try FacilitatorQueries.position(id, tx.db) else { continue }
+            for id in try state.positionIDs(pair: PositionRow.pair(request.base, request.quote)) {
+                guard let position = try state.position(id)?.position else { continue }
                 let events = position.decideReprice(price, now: context.now)
                 try context.append(events, to: "position/\(id)", &tx)
                 for event in events {
@@ -128,11 +122,7 @@ extension KuraService {
     }
 
     /// Every posted price, by base then quote.
-    public func prices() throws(KuraError) -> [Price] {
-        try read { db throws(KuraError) in
-            let statement = try db.statement("SELECT json FROM prices ORDER BY base, quote")
-            try statement.bind([])
-            return try statement.rows { row throws(KuraError) in try Queries.decode(Price.self, row.text(0)) }
-        }
+    public func prices() async throws(KuraError) -> [Price] {
+        try await read { reads throws(KuraError) in try reads.prices().map(\.price) }
     }
 }

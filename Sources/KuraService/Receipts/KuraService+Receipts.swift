@@ -21,27 +21,38 @@ public struct ConsistencyProof: Sendable, Equatable, Codable {
     public var hashes: [String]
 }
 
+extension KuraError.Code {
+    /// No checkpoint issued yet covers what a public read asks for; the checkpointer issues the next one
+    /// within its interval (HTTP 503 with `Retry-After`).
+    public static let checkpointPending = KuraError.Code(rawValue: "checkpoint_pending")
+}
+
 extension KuraService {
     /// The verifier key for Kura's checkpoints: `<name>+<hex key id>+<base64(0x01 || key)>`.
     public var verifierKey: String { signer.verifier.text }
 
     /// The number of receipts.
-    public func receiptCount() throws(KuraError) -> UInt64 {
-        try read { db throws(KuraError) in try ReceiptLog.size(db) }
+    public func receiptCount() async throws(KuraError) -> UInt64 {
+        try await read(.public) { reads throws(KuraError) in try reads.receiptCount() }
     }
 
     /// One receipt by leaf index.
-    public func receipt(_ index: UInt64) throws(KuraError) -> Receipt {
-        guard index <= UInt64(Int64.max),
-            let json = try read({ db throws(KuraError) in
-                try db.scalar("SELECT json FROM receipts WHERE idx = ?", .integer(Int64(index)))?.text
-            })
-        else { throw KuraError(.notFound, "no receipt \(index)") }
-        return try Queries.decode(Receipt.self, json)
+    public func receipt(_ index: UInt64) async throws(KuraError) -> Receipt {
+        guard let row = try await read(.public, { reads throws(KuraError) in try reads.receipt(index) }) else {
+            throw KuraError(.notFound, "no receipt \(index)")
+        }
+        return try Self.decodeReceipt(row)
+    }
+
+    static func decodeReceipt(_ row: ReceiptRow) throws(KuraError) -> Receipt {
+        do { return try RowJSON.decode(Receipt.self, row.json) } catch {
+            throw KuraError(.internalError, "stored Receipt does not decode: \(error.detail)")
+        }
     }
 
     /// Receipts in index order, optionally of one party (as payer or payee) and one kind. Public.
-    public func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) throws(KuraError) -> Page<Receipt>
+    public func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws(KuraError)
+        -> Page<Receipt>
     {
         guard (1...1000).contains(limit) else { throw KuraError(.invalidRequest, "limit must be 1-1000") }
         var after: Int64 = -1
@@ -49,95 +60,103 @@ extension KuraService {
             guard let value = Int64(cursor), value >= 0 else { throw KuraError(.invalidRequest, "invalid cursor") }
             after = value
         }
-        return try read { db throws(KuraError) in
-            var sql = "SELECT idx, json FROM receipts WHERE idx > ?1"
-            var bindings: [SQLiteValue] = [.integer(after)]
-            if let party {
-                sql += " AND (payer = ?2 OR payee = ?2)"
-                bindings.append(.text(party.rawValue))
-            }
-            if let kind {
-                sql += " AND kind = ?\(bindings.count + 1)"
-                bindings.append(.text(kind))
-            }
-            sql += " ORDER BY idx LIMIT \(limit + 1)"
-            let statement = try db.statement(sql)
-            try statement.bind(bindings)
-            let rows = try statement.rows { row throws(KuraError) in
-                (row.int64(0), try Queries.decode(Receipt.self, row.text(1)))
-            }
-            let next = rows.count > limit ? String(rows[limit - 1].0) : nil
-            return Page(items: rows.prefix(limit).map(\.1), nextCursor: next)
+        let start = after
+        let rows = try await read(.public) { reads throws(KuraError) in
+            try reads.receipts(after: start, party: party, kind: kind, limit: limit + 1)
         }
+        let next = rows.count > limit ? String(rows[limit - 1].index) : nil
+        return Page(items: try rows.prefix(limit).map(Self.decodeReceipt), nextCursor: next)
     }
 
     /// The checkpoint at exactly `size` (default: the current size), signing and keeping it if it is new.
     /// A checkpoint has no timestamp, so the one for a given size is always the same bytes for one key.
+    ///
+    /// The root is read and the note signed outside the writer (nodes never change once written); the writer
+    /// only stores the note, unless one for that size and key is already there.
     public func checkpoint(size requested: UInt64? = nil) async throws(KuraError) -> CheckpointRecord {
         let signer = self.signer
-        return try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> CheckpointRecord in
-            let current = try ReceiptLog.size(tx.db)
+        let found: (CheckpointRow?, UInt64, UInt64, [UInt8]) = try await read { reads throws(KuraError) in
+            let current = try reads.receiptCount()
             let size = requested ?? current
             guard size <= current else { throw KuraError(.notFound, "the log has \(current) receipts, not \(size)") }
-            let statement = try tx.db.statement(
-                "SELECT root, key_name, note FROM checkpoints WHERE size = ? AND key_name = ?")
-            try statement.bind([.integer(Int64(size)), .text(signer.name)])
-            let stored = try statement.rows { row throws(KuraError) in (row.bytes(0), row.text(1), row.text(2)) }.first
-            if let stored {
-                return CheckpointRecord(
-                    size: size, rootHash: Base64.encode(stored.0), keyName: stored.1, note: stored.2)
+            if let stored = try reads.checkpoint(size: size, keyName: signer.name) {
+                return (stored, size, current, [])
             }
-            let root: [UInt8]
-            do { root = try MerkleTree(nodes: SQLiteMerkleNodes(db: tx.db)).root(size: size) } catch {
+            do { return (nil, size, current, try MerkleTree(nodes: reads.merkleNodes).root(size: size)) } catch {
                 throw KuraError(.storageFailure, "cannot compute the root at \(size): \(error)")
             }
-            let checkpoint: Checkpoint
-            do { checkpoint = try Checkpoint(origin: signer.name, size: size, rootHash: root) } catch {
-                throw KuraError(.internalError, "\(error)")
-            }
-            let note = checkpoint.signed(by: signer)
-            try tx.db.run(
-                "INSERT INTO checkpoints(size, root, key_name, note) VALUES (?, ?, ?, ?)", .integer(Int64(size)),
-                .blob(root), .text(signer.name), .text(note))
-            return CheckpointRecord(size: size, rootHash: Base64.encode(root), keyName: signer.name, note: note)
         }
+        if let stored = found.0 {
+            return CheckpointRecord(
+                size: stored.size, rootHash: Base64.encode(stored.root), keyName: stored.keyName, note: stored.note)
+        }
+        let (size, root) = (found.1, found.3)
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint(origin: signer.name, size: size, rootHash: root) } catch {
+            throw KuraError(.internalError, "\(error)")
+        }
+        let note = checkpoint.signed(by: signer)
+        let row = CheckpointRow(size: size, keyName: signer.name, root: root, note: note)
+        try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
+            // Another caller may have stored this size first: the same bytes, since signing is deterministic.
+            tx.change(.checkpoint(row))
+            return true
+        }
+        return CheckpointRecord(size: size, rootHash: Base64.encode(root), keyName: signer.name, note: note)
     }
 
     /// The newest checkpoint already issued with the current key, if any (no signing). Checkpoints of
     /// earlier keys are kept beside them, so old notes still verify with old verifier keys.
-    public func latestCheckpoint() throws(KuraError) -> CheckpointRecord? {
-        try read { db throws(KuraError) in
-            let statement = try db.statement(
-                "SELECT size, root, key_name, note FROM checkpoints WHERE key_name = ? ORDER BY size DESC LIMIT 1")
-            try statement.bind([.text(signer.name)])
-            return try statement.rows { row throws(KuraError) in
-                CheckpointRecord(
-                    size: UInt64(row.int64(0)), rootHash: Base64.encode(row.bytes(1)), keyName: row.text(2),
-                    note: row.text(3))
-            }.first
+    public func latestCheckpoint() async throws(KuraError) -> CheckpointRecord? {
+        let name = signer.name
+        return try await read(.public) { reads throws(KuraError) in
+            try reads.latestCheckpoint(keyName: name).map {
+                CheckpointRecord(size: $0.size, rootHash: Base64.encode($0.root), keyName: $0.keyName, note: $0.note)
+            }
         }
     }
 
     /// Issues a checkpoint if the tree grew since the newest one. The server calls this on an interval.
     @discardableResult
     public func checkpointIfGrown() async throws(KuraError) -> CheckpointRecord? {
-        let size = try receiptCount()
-        if let latest = try latestCheckpoint(), latest.size >= size { return nil }
+        let size = try await receiptCount()
+        if let latest = try await latestCheckpoint(), latest.size >= size { return nil }
         return try await checkpoint()
     }
 
     /// The offline-verifiable bundle of DESIGN section 6 for receipt `index`, against the checkpoint at
-    /// `size` (default: the current size).
+    /// `size` (default: the current size), signing and keeping that checkpoint if it is new. For the operator's
+    /// tools (`kura receipts bundle --db`); the public route serves ``bundle(_:at:)`` of an issued checkpoint.
     public func bundle(_ index: UInt64, size requested: UInt64? = nil) async throws(KuraError) -> JSONValue {
-        let checkpoint = try await checkpoint(size: requested)
+        try await bundle(index, at: try await checkpoint(size: requested))
+    }
+
+    // MARK: The public read path: issued checkpoints only, never a write
+
+    /// The checkpoint of exactly `size` already issued with the current key, if any. Reads only: the public
+    /// routes serve issued checkpoints (the checkpointer's, or the operator's) and never sign or store one, so
+    /// an unauthenticated caller can neither make Kura write nor make it sign on demand.
+    public func issuedCheckpoint(size: UInt64) async throws(KuraError) -> CheckpointRecord? {
+        guard size <= UInt64(Int64.max) else { return nil }
+        let keyName = signer.name
+        return try await read(.public) { reads throws(KuraError) in
+            try reads.checkpoint(size: size, keyName: keyName).map { row in
+                CheckpointRecord(
+                    size: row.size, rootHash: Base64.encode(row.root), keyName: row.keyName, note: row.note)
+            }
+        }
+    }
+
+    /// The bundle for receipt `index` against a checkpoint already issued (reads only).
+    public func bundle(_ index: UInt64, at checkpoint: CheckpointRecord) async throws(KuraError) -> JSONValue {
         guard index < checkpoint.size else {
             throw KuraError(.notFound, "receipt \(index) is not in the tree of size \(checkpoint.size)")
         }
-        let receipt = try receipt(index)
-        let proof: [[UInt8]] = try read { db throws(KuraError) in
+        let receipt = try await receipt(index)
+        let size = checkpoint.size
+        let proof: [[UInt8]] = try await read(.public) { reads throws(KuraError) in
             do {
-                return try MerkleTree(nodes: SQLiteMerkleNodes(db: db)).inclusionProof(
-                    index: index, size: checkpoint.size)
+                return try MerkleTree(nodes: reads.merkleNodes).inclusionProof(index: index, size: size)
             } catch {
                 throw KuraError(.storageFailure, "cannot build the inclusion proof: \(error)")
             }
@@ -148,14 +167,14 @@ extension KuraService {
     }
 
     /// A consistency proof from tree size `from` to `to` (0 < from ≤ to ≤ size).
-    public func consistency(from: UInt64, to: UInt64) throws(KuraError) -> ConsistencyProof {
-        try read { db throws(KuraError) in
-            let size = try ReceiptLog.size(db)
+    public func consistency(from: UInt64, to: UInt64) async throws(KuraError) -> ConsistencyProof {
+        try await read(.public) { reads throws(KuraError) in
+            let size = try reads.receiptCount()
             guard from >= 1, from <= to, to <= size else {
                 throw KuraError(.invalidRequest, "need 1 ≤ from ≤ to ≤ \(size), got from=\(from) to=\(to)")
             }
             do {
-                let hashes = try MerkleTree(nodes: SQLiteMerkleNodes(db: db)).consistencyProof(from: from, to: to)
+                let hashes = try MerkleTree(nodes: reads.merkleNodes).consistencyProof(from: from, to: to)
                 return ConsistencyProof(from: from, to: to, hashes: hashes.map { Base64.encode($0) })
             } catch {
                 throw KuraError(.storageFailure, "cannot build the consistency proof: \(error)")

@@ -1,5 +1,6 @@
 import KuraCore
 import KuraCrypto
+import KuraSolana
 import KuraStore
 import KuraX402
 
@@ -16,18 +17,36 @@ extension KuraService {
 
     /// `GET /facilitator/supported`: both Kura schemes on this network, the payment-identifier extension, and
     /// the key that signs settlements (the log key, which signs each payment's `txSignature`).
+    /// With Solana rails configured, `exact` on each of their networks too (``solanaSupported()``).
     public func x402Supported() -> SupportedResponse {
-        SupportedResponse(
-            kinds: KuraScheme.allCases.map { SupportedKind(scheme: $0.rawValue, network: x402Network.id) },
-            extensions: [PaymentIdentifier.name], signers: [KuraNetwork.wildcard: [signer.key.publicKey.base64]])
+        let solana = solanaSupported()
+        var signers = [KuraNetwork.wildcard: [signer.key.publicKey.base64]]
+        if !solana.signers.isEmpty { signers[SolanaNetwork.wildcard] = solana.signers }
+        return SupportedResponse(
+            kinds: KuraScheme.allCases.map { SupportedKind(scheme: $0.rawValue, network: x402Network.id) }
+                + solana.kinds,
+            extensions: [PaymentIdentifier.name], signers: signers)
+    }
+
+    /// `POST /facilitator/verify`, on whichever network the requirement names: Kura's own or a Solana one.
+    public func facilitatorVerify(_ request: FacilitatorRequest) async -> VerifyResponse {
+        Self.isSolana(request) ? await solanaVerify(request) : await x402Verify(request)
+    }
+
+    /// `POST /facilitator/settle`, on whichever network the requirement names.
+    public func facilitatorSettle(_ request: FacilitatorRequest) async -> SettleResponse {
+        Self.isSolana(request) ? await solanaSettle(request) : await x402Settle(request)
     }
 
     /// `POST /facilitator/verify`: whether `settle` would accept the payment now. Reads only.
-    public func x402Verify(_ request: FacilitatorRequest) -> VerifyResponse {
+    public func x402Verify(_ request: FacilitatorRequest) async -> VerifyResponse {
         let payerText = (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
         do throws(X402Refusal) {
-            let checked = try x402Check(request, now: clock.now().milliseconds)
-            let cached = try readRefusing { db throws(X402Refusal) in try Self.x402State(checked, db) }
+            let checked = try await x402Check(request, now: clock.now().milliseconds)
+            let key = VerifiedPayments.key(request)
+            let cached = try await readRefusing { reads throws(X402Refusal) in
+                try Self.x402State(checked, ReadSessionLedger(reads: reads))
+            }
             if let cached {
                 // Settled already: valid only as the payment identifier's legitimate repeat of the same payload.
                 guard let id = checked.identifier, cached.paymentIdentifier == id,
@@ -37,6 +56,7 @@ extension KuraService {
                         .kuraNonceUsed(checked.verified.scheme), "this authorization's nonce was already settled")
                 }
             }
+            if let key { verifiedPayments.remember(key, checked) }
             return .valid(payer: checked.payer.id.rawValue)
         } catch {
             return .invalid(error.reason, error.detail, payer: payerText)
@@ -53,8 +73,15 @@ extension KuraService {
                 transaction: "", network: network)
         }
         let checked: CheckedX402Payment
-        do throws(X402Refusal) { checked = try x402Check(request, now: clock.now().milliseconds) } catch {
-            return refused(error)
+        let now = clock.now().milliseconds
+        // The same request verified moments ago (the resource server's verify before it served): its form and
+        // signature need no second check; the time window, and all that depends on state, are checked again.
+        if let key = VerifiedPayments.key(request), let verified = verifiedPayments.checked(key, now: now) {
+            checked = verified
+        } else {
+            do throws(X402Refusal) { checked = try await x402Check(request, now: now) } catch {
+                return refused(error)
+            }
         }
         let fees = configuration.fees
         let key = signer.key
@@ -63,7 +90,7 @@ extension KuraService {
                 "x402.settle", request: try .of(request), by: Principal(party: checked.payer), idempotencyKey: nil
             ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> SettleResponse in
                 do {
-                    if let cached = try Self.x402State(checked, tx.db) { return cached.response }
+                    if let cached = try Self.x402State(checked, WriterLedger(tx: tx)) { return cached.response }
                     return try Self.x402Settle(checked, network: network, fees: fees, key: key, context, &tx)
                 } catch let refusal as X402Refusal {
                     // Nothing was appended: the refusal commits no event.
@@ -97,7 +124,7 @@ struct CheckedX402Payment: Sendable {
 
 extension KuraService {
     /// The checks that need no state beyond the payer's key: scheme, network, form, signature, terms, window.
-    func x402Check(_ request: FacilitatorRequest, now: Int64) throws(X402Refusal) -> CheckedX402Payment {
+    func x402Check(_ request: FacilitatorRequest, now: Int64) async throws(X402Refusal) -> CheckedX402Payment {
         let requirements = request.paymentRequirements
         guard let scheme = KuraScheme(rawValue: requirements.scheme) else {
             throw X402Refusal(.unsupportedScheme, "'\(requirements.scheme)' is not a Kura scheme")
@@ -108,7 +135,7 @@ extension KuraService {
         }
         let proof = try KuraPaymentProof.parse(request.paymentPayload.payload)
         guard let payerID = PartyID(proof.authorization.payer),
-            let payer = try? read({ db throws(KuraError) in try Queries.party(payerID, db) })
+            let payer = try? await read(.auth, { reads throws(KuraError) in try reads.party(payerID)?.party })
         else { throw X402Refusal(.invalidPayload, "the payer \(proof.authorization.payer) is not a Kura party") }
         let verified = try KuraScheme.verify(
             request.paymentPayload, against: requirements, on: x402Network, payerKey: payer.publicKey,
@@ -130,9 +157,9 @@ extension KuraService {
             authorizationHash: Hex.encode(SHA256.hash(verified.authorization.signedBytes())))
     }
 
-    /// The checks against state, on `db` (a read connection for verify, the write transaction for settle).
+    /// The checks against state: a reader's snapshot for verify, the writer's state for settle.
     /// Answers the earlier settlement this payment repeats, nil for a fresh one that can be settled now.
-    static func x402State(_ payment: CheckedX402Payment, _ db: SQLiteConnection) throws(X402Refusal)
+    static func x402State(_ payment: CheckedX402Payment, _ db: some X402Ledger) throws(X402Refusal)
         -> X402Settlement?
     {
         let scheme = payment.verified.scheme
@@ -143,7 +170,7 @@ extension KuraService {
             }
         }
         if let earlier = try state({ () throws(KuraError) in
-            try X402Projection.settlement(payer: payer, nonce: payment.authorization.nonce, db)
+            try db.x402Settlement(payer: payer, nonce: payment.authorization.nonce)
         }) {
             guard earlier.authorizationHash == payment.authorizationHash else {
                 throw X402Refusal(.kuraNonceUsed(scheme), "the payer already settled another payment with this nonce")
@@ -152,7 +179,7 @@ extension KuraService {
         }
         if let id = payment.identifier,
             let earlier = try state({ () throws(KuraError) in
-                try X402Projection.settlement(payer: payer, identifier: id, db)
+                try db.x402Settlement(payer: payer, identifier: id)
             })
         {
             guard earlier.payloadHash == payment.payloadHash else {
@@ -161,21 +188,22 @@ extension KuraService {
             }
             return earlier
         }
-        guard let current = try state({ () throws(KuraError) in try Queries.party(payer, db) }),
+        guard let current = try state({ () throws(KuraError) in try db.party(payer) }),
             current.status == .active
         else { throw X402Refusal(.invalidTransactionState, "the payer \(payer) is not active") }
-        guard let payee = try state({ () throws(KuraError) in try Queries.party(payment.payee, db) }),
+        // The signature was checked with the key the payer had then; a key changed since does not carry it.
+        guard current.publicKey == payment.payer.publicKey else {
+            throw X402Refusal(.invalidPayload, "the payer's key changed since the authorization was checked")
+        }
+        guard let payee = try state({ () throws(KuraError) in try db.party(payment.payee) }),
             payee.status == .active
         else { throw X402Refusal(.invalidPaymentRequirements, "payTo \(payment.payee) is not an active Kura party") }
-        let used = try state({ () throws(KuraError) in
-            let statement = try db.statement("SELECT 1 FROM payments WHERE payer = ? AND payment_id = ?")
-            try statement.bind([.text(payer.rawValue), .text(payment.paymentId)])
-            return try !statement.rows({ _ throws(KuraError) in true }).isEmpty
-        })
+        let paymentId = payment.paymentId
+        let used = try state({ () throws(KuraError) in try db.paymentExists(payer: payer, paymentId: paymentId) })
         if used {
             throw X402Refusal(.paymentIdentifierConflict, "the payer already made payment '\(payment.paymentId)'")
         }
-        let available = try state({ () throws(KuraError) in try Queries.available(payer, payment.asset, db) })
+        let available = try state({ () throws(KuraError) in try db.available(payer, payment.asset) })
         guard payment.amount <= available else {
             throw X402Refusal(
                 .insufficientFunds,
@@ -199,10 +227,11 @@ extension KuraService {
             let request = PayRequest(
                 payee: payment.payee, amount: payment.amount, asset: payment.asset, paymentId: payment.paymentId,
                 resource: authorization.resource)
-            let payee = try Queries.requireParty(payment.payee, tx.db)
+            let state = tx.state
+            let payee = try state.requireParty(payment.payee)
             let settled = try PaymentEvent.decideSettle(
                 id: PaymentID.derive(command: context.command, seq: context.seq), request: request, payer: payer,
-                payee: payee, available: try Queries.available(payer, payment.asset, tx.db), fees: fees,
+                payee: payee, available: try state.available(payer, payment.asset), fees: fees,
                 paymentIdUsed: try tx.version(of: Payment.stream(payer: payer, paymentId: payment.paymentId)) > 0,
                 now: context.now
             ).signed(with: key)
@@ -224,7 +253,7 @@ extension KuraService {
             let id = EscrowID.derive(command: context.command, seq: context.seq)
             let events = try Escrow.decideLock(
                 id: id, terms: terms, by: payer, now: context.now,
-                context: EscrowContext(fees: fees, payerAvailable: try Queries.available(payer, payment.asset, tx.db)))
+                context: EscrowContext(fees: fees, payerAvailable: try tx.state.available(payer, payment.asset)))
             try context.append(events, to: "escrow/\(id)", &tx)
             subject = id.rawValue
             transaction = id.rawValue
@@ -253,19 +282,75 @@ extension KuraService {
     }
 
     /// A read whose storage failure is a refusal (`unexpected_verify_error`), like every other verify answer.
-    func readRefusing<T>(_ body: (SQLiteConnection) throws(X402Refusal) -> T) throws(X402Refusal) -> T {
-        var refusal: X402Refusal?
-        let value: T?
+    func readRefusing<T: Sendable>(_ body: @escaping @Sendable (any ReadSession) throws(X402Refusal) -> T)
+        async throws(X402Refusal) -> T
+    {
+        let outcome: Result<T, X402Refusal>
         do throws(KuraError) {
-            value = try read { db throws(KuraError) -> T? in
-                do throws(X402Refusal) { return try body(db) } catch {
-                    refusal = error
-                    return nil
-                }
+            outcome = try await read { reads throws(KuraError) -> Result<T, X402Refusal> in
+                do throws(X402Refusal) { return .success(try body(reads)) } catch { return .failure(error) }
             }
         } catch { throw X402Refusal(.unexpectedVerifyError, "cannot read the ledger: \(error.detail)") }
-        if let refusal { throw refusal }
-        guard let value else { throw X402Refusal(.unexpectedVerifyError, "no answer") }
-        return value
+        return try outcome.get()
+    }
+}
+
+/// What the x402 checks ask of the ledger: the writer's state (settle) or a reader's snapshot (verify).
+protocol X402Ledger {
+    func party(_ id: PartyID) throws(KuraError) -> Party?
+    func available(_ party: PartyID, _ asset: Asset) throws(KuraError) -> Amount
+    func paymentExists(payer: PartyID, paymentId: String) throws(KuraError) -> Bool
+    func x402Settlement(payer: PartyID, nonce: String) throws(KuraError) -> X402Settlement?
+    func x402Settlement(payer: PartyID, identifier: String) throws(KuraError) -> X402Settlement?
+}
+
+/// The writer's state, within one command, as an ``X402Ledger``.
+struct WriterLedger: X402Ledger {
+    let tx: WriteTransaction
+
+    func party(_ id: PartyID) throws(KuraError) -> Party? { try tx.state.party(id) }
+
+    func available(_ party: PartyID, _ asset: Asset) throws(KuraError) -> Amount {
+        try tx.state.available(party, asset)
+    }
+
+    func paymentExists(payer: PartyID, paymentId: String) throws(KuraError) -> Bool {
+        try tx.version(of: Payment.stream(payer: payer, paymentId: paymentId)) > 0
+    }
+
+    func x402Settlement(payer: PartyID, nonce: String) throws(KuraError) -> X402Settlement? {
+        try tx.state.x402Settlement(payer: payer, nonce: nonce).map(X402Settlement.decode)
+    }
+
+    func x402Settlement(payer: PartyID, identifier: String) throws(KuraError) -> X402Settlement? {
+        try tx.state.x402Settlement(payer: payer, identifier: identifier).map(X402Settlement.decode)
+    }
+}
+
+/// A reader's snapshot as an ``X402Ledger``.
+struct ReadSessionLedger: X402Ledger {
+    let reads: any ReadSession
+
+    func party(_ id: PartyID) throws(KuraError) -> Party? { try reads.party(id)?.party }
+
+    func available(_ party: PartyID, _ asset: Asset) throws(KuraError) -> Amount { try reads.available(party, asset) }
+
+    func paymentExists(payer: PartyID, paymentId: String) throws(KuraError) -> Bool {
+        try reads.payment(payer: payer, paymentId: paymentId) != nil
+    }
+
+    func x402Settlement(payer: PartyID, nonce: String) throws(KuraError) -> X402Settlement? {
+        try reads.x402Settlement(payer: payer, nonce: nonce).map(X402Settlement.decode)
+    }
+
+    func x402Settlement(payer: PartyID, identifier: String) throws(KuraError) -> X402Settlement? {
+        try reads.x402Settlement(payer: payer, identifier: identifier).map(X402Settlement.decode)
+    }
+}
+
+extension X402Settlement {
+    /// The record a settlement row stores.
+    static func decode(_ row: X402SettlementRow) throws(KuraError) -> X402Settlement {
+        try RowJSON.decode(X402Settlement.self, Array(row.json.utf8))
     }
 }

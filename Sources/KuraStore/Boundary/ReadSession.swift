@@ -22,8 +22,9 @@ public protocol ReadSession: AnyObject {
     /// The stream's current version (0 when it has no events).
     func streamVersion(_ stream: String) throws(KuraError) -> UInt64
     /// Re-walks the whole chain from seq 1 (streaming; memory flat but for one integer per stream) and
-    /// reports the first broken link.
-    func verifyChain() throws(KuraError) -> ChainReport
+    /// reports the first broken link. `progress`, if given, hears the count of events checked every 4,096
+    /// events.
+    func verifyChain(progress: ((UInt64) -> Void)?) throws(KuraError) -> ChainReport
     /// The recorded answer to an idempotency key.
     func idempotency(_ key: String) throws(KuraError) -> IdempotencyRecord?
     /// Whether a signed request's nonce was recorded.
@@ -33,6 +34,9 @@ public protocol ReadSession: AnyObject {
 
     func party(_ id: PartyID) throws(KuraError) -> PartyRow?
     func party(apiKeyHash: String) throws(KuraError) -> PartyRow?
+    /// The parties whose current signing key is `publicKey`, in registration order: none or one, except in a
+    /// database from before keys were unique (registration and rotation now refuse a key another party holds).
+    func parties(holding publicKey: Ed25519.PublicKey) throws(KuraError) -> [PartyRow]
     func partyCount() throws(KuraError) -> Int
     /// Active parties holding the arbiter role, sorted by ID (panels are drawn from these).
     func activeArbiters() throws(KuraError) -> [PartyID]
@@ -56,8 +60,9 @@ public protocol ReadSession: AnyObject {
     func escrow(_ id: EscrowID) throws(KuraError) -> EscrowRow?
     /// Escrows where `party` is payer or payee, `seq < beforeSeq`, newest first, at most `limit`.
     func escrows(party: PartyID, state: Escrow.State?, beforeSeq: Int64, limit: Int) throws(KuraError) -> [EscrowRow]
-    /// Open escrows whose `due_at` is at or before `now`, soonest first.
-    func dueEscrows(at now: Timestamp, limit: Int) throws(KuraError) -> [EscrowRow]
+    /// Open escrows whose `due_at` is at or before `now`, soonest first: IDs and states only, so that a row
+    /// that does not decode is the sweeper's one failing item, not a failure of the whole tick.
+    func dueEscrows(at now: Timestamp, limit: Int) throws(KuraError) -> [(id: EscrowID, state: Escrow.State)]
     func dispute(_ id: DisputeID) throws(KuraError) -> DisputeRow?
     /// Disputes, newest first: all (`member` nil) or those `member` is involved in (`seatedOnly`: on the panel).
     func disputes(member: PartyID?, seatedOnly: Bool, state: Dispute.State?, beforeSeq: Int64, limit: Int)
@@ -89,13 +94,32 @@ public protocol ReadSession: AnyObject {
     /// Every price, by base then quote.
     func prices() throws(KuraError) -> [PriceRow]
 
+    // MARK: The Solana rail
+
+    /// The x402 `exact` payment on Solana claimed for a transaction message hash (base58).
+    func solanaPayment(messageHash: String) throws(KuraError) -> SolanaPaymentRow?
+    /// Payments still `submitted` (sent, outcome unknown), oldest first, at most `limit`.
+    func submittedSolanaPayments(limit: Int) throws(KuraError) -> [SolanaPaymentRow]
+    func withdrawal(_ id: WithdrawalID) throws(KuraError) -> WithdrawalRow?
+    /// The withdrawals `party` requested of `asset` on UTC day `day` (``WithdrawalRow/day``), in any state,
+    /// in `seq` order: the daily limit counts those that did not fail.
+    func withdrawals(party: PartyID, asset: Asset, day: Int64) throws(KuraError) -> [WithdrawalRow]
+    /// Withdrawals still `pending` (sent or about to be, outcome unknown), oldest first, at most `limit`.
+    func pendingWithdrawals(limit: Int) throws(KuraError) -> [WithdrawalRow]
+    /// The on-chain payment accepted as a receipt under a transaction signature (base58).
+    func chainReceipt(signature: String) throws(KuraError) -> ChainReceiptRow?
+    /// Whether a transaction signature (base58) is one Kura sent itself: an x402 `exact` payment it claimed
+    /// (in any state) or a withdrawal (in any state).
+    func isKuraTransaction(signature: String) throws(KuraError) -> Bool
+
     // MARK: Receipts, the tree, checkpoints
 
     /// The number of receipts (the tree size).
     func receiptCount() throws(KuraError) -> UInt64
     func receipt(_ index: UInt64) throws(KuraError) -> ReceiptRow?
     /// Receipts with index above `after` (−1 for all), optionally of one party (payer or payee) and one
-    /// kind, in index order, at most `limit`.
+    /// kind, in index order, at most `limit`. Public: every shape reads at most `limit` entries of each index it
+    /// uses (``SQLReadSession/receiptPageSQL(party:kind:)``), never the whole table or a party's whole history.
     func receipts(after: Int64, party: PartyID?, kind: String?, limit: Int) throws(KuraError) -> [ReceiptRow]
     /// One complete-subtree hash of the receipt tree.
     func merkleNode(level: Int, index: UInt64) throws(KuraError) -> [UInt8]?
@@ -117,6 +141,9 @@ public protocol ReadSession: AnyObject {
 }
 
 extension ReadSession {
+    /// ``verifyChain(progress:)`` without progress.
+    public func verifyChain() throws(KuraError) -> ChainReport { try verifyChain(progress: nil) }
+
     /// The tree's complete-subtree hashes through this session, for ``MerkleTree`` proofs and roots.
     public var merkleNodes: ReadSessionMerkleNodes { ReadSessionMerkleNodes(session: self) }
 }

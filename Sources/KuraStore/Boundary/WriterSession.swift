@@ -26,9 +26,10 @@ public protocol WriterSession: AnyObject {
     /// Abandons the batch's transaction. Never fails: a broken connection has no transaction left.
     func rollback()
 
-    /// Empties every read-model table (never the log, idempotency or nonces), inside the current
-    /// transaction, before `kura replay` rebuilds them from the log.
-    func resetReadModels() throws(KuraError)
+    /// Empties the named read-model tables (a subset of ``SQLSchema/readModelTables``; never the log,
+    /// idempotency, nonces or checkpoints), inside the current transaction, before they are rebuilt: all of
+    /// them by `kura replay`, the reputation tables when their rows were folded with another model.
+    func resetReadModels(_ tables: [String]) throws(KuraError)
 
     /// Closes the connection (the writer thread's last act).
     func close()

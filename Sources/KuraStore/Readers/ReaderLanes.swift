@@ -57,9 +57,10 @@ public final class ReaderLanes: @unchecked Sendable {
     }
 
     private let queues: [ReadLane: Queue]
+    private let configuration: Configuration
 
     private final class Owned: @unchecked Sendable {
-        let session: any ReadSession
+        var session: (any ReadSession)?
         init(_ session: any ReadSession) { self.session = session }
     }
 
@@ -79,11 +80,12 @@ public final class ReaderLanes: @unchecked Sendable {
             }
         }
         self.queues = queues
+        self.configuration = configuration
         for (queue, session, threadName) in sessions {
             queue.running += 1
             // The session moves to its thread and is used by that thread only.
             let owned = Owned(session)
-            let thread = Thread { Self.run(queue, owned.session) }
+            let thread = Thread { Self.run(queue, owned) }
             thread.name = threadName
             thread.stackSize = 1 << 20
             thread.start()
@@ -123,6 +125,54 @@ public final class ReaderLanes: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Runs `body` once on every reader's session, for diagnostics and tests (the state of each connection).
+    /// The reads of a lane wait for one another before they run, so that each reader thread takes exactly one.
+    public func everyReader<T: Sendable>(
+        _ body: @escaping @Sendable (any ReadSession) throws(KuraError) -> T
+    ) async throws(KuraError) -> [T] {
+        var reads: [(ReadLane, Rendezvous)] = []
+        for lane in ReadLane.allCases {
+            let rendezvous = Rendezvous(count: max(1, configuration.lane(lane).readers))
+            for _ in 0..<rendezvous.count { reads.append((lane, rendezvous)) }
+        }
+        let results = await withTaskGroup(of: (Int, Result<T, KuraError>).self) { group in
+            for (index, (lane, rendezvous)) in reads.enumerated() {
+                group.addTask {
+                    do throws(KuraError) {
+                        let value = try await self.read(lane) { session throws(KuraError) -> T in
+                            rendezvous.arrive()
+                            return try body(session)
+                        }
+                        return (index, .success(value))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results: [(Int, Result<T, KuraError>)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return try results.map { result throws(KuraError) in try result.get() }
+    }
+
+    /// Holds each of `count` readers until all have arrived (``everyReader(_:)``).
+    private final class Rendezvous: @unchecked Sendable {
+        let count: Int
+        private var arrived = 0
+        private let condition = NSCondition()
+
+        init(count: Int) { self.count = count }
+
+        func arrive() {
+            condition.lock()
+            arrived += 1
+            condition.broadcast()
+            while arrived < count { condition.wait() }
+            condition.unlock()
+        }
+    }
+
     /// Reads waiting on `lane` (for metrics and tests).
     public func waiting(_ lane: ReadLane) -> Int {
         let queue = queues[lane]!
@@ -142,7 +192,19 @@ public final class ReaderLanes: @unchecked Sendable {
         }
     }
 
-    private static func run(_ queue: Queue, _ session: any ReadSession) {
+    /// Serves `owned`'s session until the lane stops, then releases it before counting the thread out: the
+    /// connection is closed when ``stop()`` returns. (Released with the thread instead, it closed a moment
+    /// later, and its last checkpoint could hold the file's lock against whoever opened it next.)
+    private static func run(_ queue: Queue, _ owned: Owned) {
+        serve(queue, owned.session!)
+        owned.session = nil
+        queue.condition.lock()
+        queue.running -= 1
+        queue.condition.broadcast()
+        queue.condition.unlock()
+    }
+
+    private static func serve(_ queue: Queue, _ session: any ReadSession) {
         queue.condition.lock()
         while true {
             while queue.waiting == 0 && !queue.stopped { queue.condition.wait() }
@@ -157,10 +219,6 @@ public final class ReaderLanes: @unchecked Sendable {
             job(session)
             queue.condition.lock()
         }
-        queue.running -= 1
-        queue.condition.broadcast()
         queue.condition.unlock()
-        // The session (and its connection) is released with this thread's last reference.
-        _ = session
     }
 }

@@ -18,6 +18,10 @@ public enum RowChange: Sendable, Equatable {
     case mandate(MandateRow)
     case position(PositionRow)
     case price(PriceRow)
+    case solanaPayment(SolanaPaymentRow)
+    case withdrawal(WithdrawalRow)
+    /// A new accepted on-chain receipt (never changed).
+    case chainReceipt(ChainReceiptRow)
     /// A new receipt (leaves are never changed).
     case receipt(ReceiptRow)
     /// A new complete subtree of the receipt tree (never changed).
@@ -45,6 +49,9 @@ public enum RowChange: Sendable, Equatable {
         case .mandate(let row): .mandate(row.mandate.id.rawValue)
         case .position(let row): .position(row.position.id.rawValue)
         case .price(let row): .price(row.price.base.name, row.price.quote.name)
+        case .solanaPayment(let row): .solanaPayment(row.messageHash)
+        case .withdrawal(let row): .withdrawal(row.withdrawal.request.id.rawValue)
+        case .chainReceipt(let row): .chainReceipt(row.receipt.signature)
         case .receipt(let row): .receipt(row.index)
         case .merkleNode(let node): .merkleNode(node.level, node.index)
         case .checkpoint(let row): .checkpoint(row.size, row.keyName)
@@ -71,6 +78,9 @@ public enum RowKey: Hashable, Sendable {
     case mandate(String)
     case position(String)
     case price(String, String)
+    case solanaPayment(String)
+    case withdrawal(String)
+    case chainReceipt(String)
     case receipt(UInt64)
     case merkleNode(Int, UInt64)
     case checkpoint(UInt64, String)

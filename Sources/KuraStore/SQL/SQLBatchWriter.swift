@@ -62,6 +62,15 @@ public final class SQLBatchWriter {
         static let prices = Table(
             name: "prices", columns: ["base", "quote", "seq", "json"],
             onConflict: "ON CONFLICT(base, quote) DO UPDATE SET seq = excluded.seq, json = excluded.json")
+        static let solanaPayments = Table(
+            name: "solana_payments", columns: ["message_hash", "signature", "state", "seq", "json"],
+            onConflict: "ON CONFLICT(message_hash) DO UPDATE SET state = excluded.state, json = excluded.json")
+        static let withdrawals = Table(
+            name: "withdrawals",
+            columns: ["id", "party", "asset", "amount", "state", "day", "signature", "seq", "json"],
+            onConflict: "ON CONFLICT(id) DO UPDATE SET state = excluded.state, json = excluded.json")
+        static let chainReceipts = Table(
+            name: "chain_receipts", columns: ["signature", "seq", "json"], onConflict: nil)
         static let receipts = Table(
             name: "receipts", columns: ["idx", "seq", "kind", "subject", "payer", "payee", "json"], onConflict: nil)
         static let merkleNodes = Table(name: "merkle_nodes", columns: ["level", "idx", "hash"], onConflict: nil)
@@ -221,6 +230,28 @@ public final class SQLBatchWriter {
                         .text(row.price.base.name), .text(row.price.quote.name), .integer(Int64(row.seq)),
                         .utf8(try RowJSON.bytes(row.price)),
                     ])
+            case .solanaPayment(let row):
+                let payment = row.payment
+                add(
+                    .solanaPayments,
+                    [
+                        .text(row.messageHash), .text(payment.record.signature), .text(payment.state.rawValue),
+                        .integer(Int64(row.seq)), .utf8(try RowJSON.bytes(payment)),
+                    ])
+            case .withdrawal(let row):
+                let request = row.withdrawal.request
+                add(
+                    .withdrawals,
+                    [
+                        .text(request.id.rawValue), .text(request.party.rawValue), .text(request.asset.name),
+                        .integer(Int64(request.amount.units)), .text(row.withdrawal.state.rawValue),
+                        .integer(row.day), .text(request.signature), .integer(Int64(row.seq)),
+                        .utf8(try RowJSON.bytes(row.withdrawal)),
+                    ])
+            case .chainReceipt(let row):
+                add(
+                    .chainReceipts,
+                    [.text(row.receipt.signature), .integer(Int64(row.seq)), .utf8(try RowJSON.bytes(row.receipt))])
             case .receipt(let row):
                 add(
                     .receipts,

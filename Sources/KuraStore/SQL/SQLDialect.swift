@@ -3,14 +3,16 @@ import Foundation
 /// The differences between the SQL of the two backends that the shared statements care about.
 ///
 /// Shared statement text is written for SQLite: `?` placeholders, `INTEGER`, `BLOB`, and the marker
-/// `/*WITHOUT_ROWID*/` after a table that SQLite should store clustered. `INSERT … ON CONFLICT … DO UPDATE`
+/// `/*WITHOUT_ROWID*/` after a table that SQLite should store clustered, and SQLite's
+/// `json_extract(column, '$.field')` for a top-level text field of a JSON column. `INSERT … ON CONFLICT … DO UPDATE`
 /// and `DO NOTHING` mean the same in both.
 public enum SQLDialect: String, Sendable {
     case sqlite
     case postgres
 
     /// `text` as this dialect's SQL: for PostgreSQL, `?` becomes `$1`, `$2`, … (outside quoted strings),
-    /// `INTEGER` becomes `BIGINT`, `BLOB` becomes `BYTEA`, and the `WITHOUT ROWID` marker is dropped.
+    /// `INTEGER` becomes `BIGINT`, `BLOB` becomes `BYTEA`, the `WITHOUT ROWID` marker is dropped, and
+    /// `json_extract(column, '$.field')` becomes `((column)::jsonb ->> 'field')` (immutable, so it can be indexed).
     public func translate(_ text: String) -> String {
         switch self {
         case .sqlite:
@@ -31,6 +33,10 @@ public enum SQLDialect: String, Sendable {
             }
             return
                 out
+                .replacingOccurrences(
+                    of: #"json_extract\((\w+), '\$\.(\w+)'\)"#, with: "(($1)::jsonb ->> '$2')",
+                    options: .regularExpression
+                )
                 .replacingOccurrences(of: "/*WITHOUT_ROWID*/", with: "")
                 .replacingWholeWord("INTEGER", with: "BIGINT")
                 .replacingWholeWord("BLOB", with: "BYTEA")

@@ -63,7 +63,7 @@ public final class SQLReadSession: ReadSession {
                 { row throws(KuraError) in row.int64(0) }) ?? 0)
     }
 
-    public func verifyChain() throws(KuraError) -> ChainReport {
+    public func verifyChain(progress: ((UInt64) -> Void)?) throws(KuraError) -> ChainReport {
         var head = LogHead.empty
         var versions: [String: UInt64] = [:]
         var count: UInt64 = 0
@@ -100,6 +100,7 @@ public final class SQLReadSession: ReadSession {
             versions[stream] = version
             head = LogHead(seq: seq, hash: hash)
             count += 1
+            if let progress, count & 4095 == 0 { progress(count) }
         }
         return ChainReport(count: count, head: head, failure: failure.map { (seq: $0.0, reason: $0.1) })
     }
@@ -131,6 +132,12 @@ public final class SQLReadSession: ReadSession {
     public func party(apiKeyHash: String) throws(KuraError) -> PartyRow? {
         try connection.first(
             "SELECT seq, api_key_hash, json FROM parties WHERE api_key_hash = ?", [.text(apiKeyHash)], Self.partyRow)
+    }
+
+    public func parties(holding publicKey: Ed25519.PublicKey) throws(KuraError) -> [PartyRow] {
+        try connection.rows(
+            "SELECT seq, api_key_hash, json FROM parties WHERE json_extract(json, '$.publicKey') = ? ORDER BY seq",
+            [.text(publicKey.base64)], Self.partyRow)
     }
 
     public func partyCount() throws(KuraError) -> Int {
@@ -215,10 +222,13 @@ public final class SQLReadSession: ReadSession {
         return try connection.rows(sql, bindings, Self.escrowRow)
     }
 
-    public func dueEscrows(at now: Timestamp, limit: Int) throws(KuraError) -> [EscrowRow] {
+    public func dueEscrows(at now: Timestamp, limit: Int) throws(KuraError) -> [(id: EscrowID, state: Escrow.State)] {
         try connection.rows(
-            "SELECT seq, due_at, json FROM escrows WHERE state IN ('locked', 'delivered') AND due_at <= ? "
-                + "ORDER BY due_at LIMIT ?", [.integer(now.milliseconds), .integer(Int64(limit))], Self.escrowRow)
+            "SELECT id, state FROM escrows WHERE state IN ('locked', 'delivered') AND due_at <= ? "
+                + "ORDER BY due_at LIMIT ?", [.integer(now.milliseconds), .integer(Int64(limit))]
+        ) { row throws(KuraError) in
+            (EscrowID(unchecked: row.text(0)), Escrow.State(rawValue: row.text(1)) ?? .locked)
+        }
     }
 
     static func disputeRow(_ row: any SQLRow) throws(KuraError) -> DisputeRow {
@@ -368,6 +378,62 @@ public final class SQLReadSession: ReadSession {
         try connection.rows("SELECT seq, json FROM prices ORDER BY base, quote", [], Self.priceRow)
     }
 
+    // MARK: The Solana rail
+
+    static func solanaPaymentRow(_ row: any SQLRow) throws(KuraError) -> SolanaPaymentRow {
+        SolanaPaymentRow(payment: try RowJSON.decode(SolanaPayment.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+    }
+
+    public func solanaPayment(messageHash: String) throws(KuraError) -> SolanaPaymentRow? {
+        try connection.first(
+            "SELECT seq, json FROM solana_payments WHERE message_hash = ?", [.text(messageHash)],
+            Self.solanaPaymentRow)
+    }
+
+    public func submittedSolanaPayments(limit: Int) throws(KuraError) -> [SolanaPaymentRow] {
+        try connection.rows(
+            "SELECT seq, json FROM solana_payments WHERE state = 'submitted' ORDER BY seq LIMIT ?",
+            [.integer(Int64(limit))], Self.solanaPaymentRow)
+    }
+
+    static func withdrawalRow(_ row: any SQLRow) throws(KuraError) -> WithdrawalRow {
+        WithdrawalRow(withdrawal: try RowJSON.decode(SolanaWithdrawal.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+    }
+
+    public func withdrawal(_ id: WithdrawalID) throws(KuraError) -> WithdrawalRow? {
+        try connection.first("SELECT seq, json FROM withdrawals WHERE id = ?", [.text(id.rawValue)], Self.withdrawalRow)
+    }
+
+    public func withdrawals(party: PartyID, asset: Asset, day: Int64) throws(KuraError) -> [WithdrawalRow] {
+        try connection.rows(
+            "SELECT seq, json FROM withdrawals WHERE party = ? AND asset = ? AND day = ? ORDER BY seq",
+            [.text(party.rawValue), .text(asset.name), .integer(day)], Self.withdrawalRow)
+    }
+
+    public func pendingWithdrawals(limit: Int) throws(KuraError) -> [WithdrawalRow] {
+        try connection.rows(
+            "SELECT seq, json FROM withdrawals WHERE state = 'pending' ORDER BY seq LIMIT ?", [.integer(Int64(limit))],
+            Self.withdrawalRow)
+    }
+
+    public func chainReceipt(signature: String) throws(KuraError) -> ChainReceiptRow? {
+        try connection.first(
+            "SELECT seq, json FROM chain_receipts WHERE signature = ?", [.text(signature)]
+        ) { row throws(KuraError) in
+            ChainReceiptRow(receipt: try RowJSON.decode(ChainReceipt.self, row.bytes(1)), seq: UInt64(row.int64(0)))
+        }
+    }
+
+    public func isKuraTransaction(signature: String) throws(KuraError) -> Bool {
+        // Text columns only (no literal), so the row maps alike on both backends; one index per table.
+        try connection.first(
+            """
+            SELECT signature FROM solana_payments WHERE signature = ? \
+            UNION ALL SELECT signature FROM withdrawals WHERE signature = ? LIMIT 1
+            """, [.text(signature), .text(signature)]
+        ) { _ throws(KuraError) in () } != nil
+    }
+
     // MARK: Receipts, the tree, checkpoints
 
     public func receiptCount() throws(KuraError) -> UInt64 {
@@ -384,6 +450,7 @@ public final class SQLReadSession: ReadSession {
             payer: PartyID(unchecked: row.text(4)), payee: PartyID(unchecked: row.text(5)), json: row.bytes(6))
     }
 
+    /// The columns ``receiptRow(_:)`` reads, in order (``receiptPageSQL(party:kind:)`` names them with `r.`).
     static let receiptColumns = "idx, seq, kind, subject, payer, payee, json"
 
     public func receipt(_ index: UInt64) throws(KuraError) -> ReceiptRow? {
@@ -393,19 +460,38 @@ public final class SQLReadSession: ReadSession {
     }
 
     public func receipts(after: Int64, party: PartyID?, kind: String?, limit: Int) throws(KuraError) -> [ReceiptRow] {
-        var sql = "SELECT \(Self.receiptColumns) FROM receipts WHERE idx > ?"
-        var bindings: [SQLValue] = [.integer(after)]
+        var bindings: [SQLValue] = []
+        let page: [SQLValue] = [.integer(after), .integer(Int64(limit))]
+        let kindBinding: [SQLValue] = kind.map { [.text($0)] } ?? []
         if let party {
-            sql += " AND (payer = ? OR payee = ?)"
-            bindings += [.text(party.rawValue), .text(party.rawValue)]
+            let side = [SQLValue.text(party.rawValue)] + kindBinding + page
+            bindings = side + side + [.integer(Int64(limit))]
+        } else {
+            bindings = kindBinding + page
         }
-        if let kind {
-            sql += " AND kind = ?"
-            bindings.append(.text(kind))
+        return try connection.rows(
+            Self.receiptPageSQL(party: party != nil, kind: kind != nil), bindings, Self.receiptRow)
+    }
+
+    /// The statement behind one page of ``receipts(after:party:kind:limit:)``. Every shape reads at most
+    /// `limit` index entries per index it uses, in `idx` order (no scan of the table, no sort of a party's whole
+    /// history), because the list is public: `receipts_by_kind`, `receipts_by_payer(_kind)` and
+    /// `receipts_by_payee(_kind)`. A party's page is the union of its payer and payee pages, each cut at the
+    /// limit. Bindings: without a party `[kind?, after, limit]`; with one `[party, kind?, after, limit]` twice
+    /// (payer side, payee side), then `limit`.
+    public static func receiptPageSQL(party: Bool, kind: Bool) -> String {
+        let kindTerm = kind ? " AND kind = ?" : ""
+        guard party else {
+            let filter = kind ? "kind = ? AND idx > ?" : "idx > ?"
+            return "SELECT \(receiptColumns) FROM receipts WHERE \(filter) ORDER BY idx LIMIT ?"
         }
-        sql += " ORDER BY idx LIMIT ?"
-        bindings.append(.integer(Int64(limit)))
-        return try connection.rows(sql, bindings, Self.receiptRow)
+        let side = { (column: String) in
+            "SELECT idx FROM (SELECT idx FROM receipts WHERE \(column) = ?\(kindTerm) AND idx > ? ORDER BY idx LIMIT ?) "
+                + "AS \(column)_page"
+        }
+        return "SELECT r.idx, r.seq, r.kind, r.subject, r.payer, r.payee, r.json "
+            + "FROM (\(side("payer")) UNION \(side("payee"))) AS page "
+            + "JOIN receipts AS r ON r.idx = page.idx ORDER BY r.idx LIMIT ?"
     }
 
     public func merkleNode(level: Int, index: UInt64) throws(KuraError) -> [UInt8]? {

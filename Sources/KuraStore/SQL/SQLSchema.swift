@@ -28,7 +28,7 @@ public enum SQLSchema {
     public static let readModelTables = [
         "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
         "payments", "x402_settlements", "reputation_parties", "reputation_pairs", "reputation_log", "reservations",
-        "mandates", "positions", "prices",
+        "mandates", "positions", "prices", "solana_payments", "withdrawals", "chain_receipts",
     ]
 
     /// The read models' tables and indexes.
@@ -47,6 +47,8 @@ public enum SQLSchema {
             id TEXT PRIMARY KEY, seq INTEGER NOT NULL, payer TEXT NOT NULL, payee TEXT NOT NULL, state TEXT NOT NULL,
             asset TEXT NOT NULL, amount INTEGER NOT NULL, due_at INTEGER, json TEXT NOT NULL)
         """,
+        // Registration and key rotation look a signing key up (keys are unique among parties).
+        "CREATE INDEX IF NOT EXISTS parties_by_key ON parties(json_extract(json, '$.publicKey'))",
         "CREATE INDEX IF NOT EXISTS escrows_by_payer ON escrows(payer, seq)",
         "CREATE INDEX IF NOT EXISTS escrows_by_payee ON escrows(payee, seq)",
         "CREATE INDEX IF NOT EXISTS escrows_due ON escrows(state, due_at)",
@@ -57,6 +59,11 @@ public enum SQLSchema {
         """,
         "CREATE INDEX IF NOT EXISTS receipts_by_payer ON receipts(payer, idx)",
         "CREATE INDEX IF NOT EXISTS receipts_by_payee ON receipts(payee, idx)",
+        // The public receipt list filters by kind, and by party and kind: each shape reads one index in `idx`
+        // order and stops at the page size (issue 14, finding 3).
+        "CREATE INDEX IF NOT EXISTS receipts_by_kind ON receipts(kind, idx)",
+        "CREATE INDEX IF NOT EXISTS receipts_by_payer_kind ON receipts(payer, kind, idx)",
+        "CREATE INDEX IF NOT EXISTS receipts_by_payee_kind ON receipts(payee, kind, idx)",
         """
         CREATE TABLE IF NOT EXISTS merkle_nodes(
             level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx)) /*WITHOUT_ROWID*/
@@ -139,6 +146,24 @@ public enum SQLSchema {
             base TEXT NOT NULL, quote TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL,
             PRIMARY KEY(base, quote))
         """,
+        // The Solana rail (issue 17): x402 `exact` payments by message hash, withdrawals, on-chain receipts.
+        """
+        CREATE TABLE IF NOT EXISTS solana_payments(
+            message_hash TEXT PRIMARY KEY, signature TEXT NOT NULL, state TEXT NOT NULL, seq INTEGER NOT NULL,
+            json TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS solana_payments_by_state ON solana_payments(state)",
+        // A seed receipt naming one of Kura's own transactions is refused (`ReadSession.isKuraTransaction`).
+        "CREATE INDEX IF NOT EXISTS solana_payments_by_signature ON solana_payments(signature)",
+        """
+        CREATE TABLE IF NOT EXISTS withdrawals(
+            id TEXT PRIMARY KEY, party TEXT NOT NULL, asset TEXT NOT NULL, amount INTEGER NOT NULL,
+            state TEXT NOT NULL, day INTEGER NOT NULL, signature TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS withdrawals_by_party_day ON withdrawals(party, asset, day)",
+        "CREATE INDEX IF NOT EXISTS withdrawals_by_state ON withdrawals(state)",
+        "CREATE INDEX IF NOT EXISTS withdrawals_by_signature ON withdrawals(signature)",
+        "CREATE TABLE IF NOT EXISTS chain_receipts(signature TEXT PRIMARY KEY, seq INTEGER NOT NULL, json TEXT NOT NULL)",
     ]
 
     /// Every statement, log first, in this dialect.
@@ -166,5 +191,8 @@ public enum SQLSchema {
         "SELECT id, seq, agent, state, expires_at, json FROM mandates ORDER BY id",
         "SELECT id, seq, agent, state, pair, json FROM positions ORDER BY id",
         "SELECT base, quote, seq, json FROM prices ORDER BY base, quote",
+        "SELECT message_hash, signature, state, seq, json FROM solana_payments ORDER BY message_hash",
+        "SELECT id, party, asset, amount, state, day, signature, seq, json FROM withdrawals ORDER BY id",
+        "SELECT signature, seq, json FROM chain_receipts ORDER BY signature",
     ]
 }

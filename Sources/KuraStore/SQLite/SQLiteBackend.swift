@@ -19,8 +19,15 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         public var durable: Bool
         /// The reader lanes.
         public var readers: ReaderLanes.Configuration
-        /// The writer connection's page cache, KiB.
-        public var writerCacheKiB: Int = 65_536
+        /// The writer connection's SQLite page cache, in KiB. Each read connection keeps at most
+        /// ``readerPageCacheKiB`` (about SQLite's own default) or this, whichever is smaller, so the page caches
+        /// of a backend hold at most `pageCacheKiB + readers × min(pageCacheKiB, 2048)` KiB.
+        public var pageCacheKiB: Int = Configuration.defaultPageCacheKiB
+
+        /// The writer's page cache unless configured: 64 MiB, so that the pages group commits touch stay cached.
+        public static let defaultPageCacheKiB = 65_536
+        /// The most page cache each read connection keeps, in KiB (SQLite's default is 2,000 KiB).
+        public static let readerPageCacheKiB = 2_048
 
         /// Creates a configuration with the safe defaults.
         public init(
@@ -53,6 +60,9 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
             }
             guard !isDirectory.boolValue else { throw KuraError(.invalidRequest, "\(path) is a directory") }
         }
+        guard configuration.pageCacheKiB > 0 else {
+            throw KuraError(.invalidRequest, "the page cache must be at least 1 KiB, not \(configuration.pageCacheKiB)")
+        }
         self.configuration = configuration
         do {
             let setup = try SQLiteConnection(path: path, create: configuration.create)
@@ -60,7 +70,12 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         }
         lanes = try ReaderLanes(configuration.readers, name: "kura-reader") { () throws(KuraError) -> any ReadSession in
             let reader = try SQLiteConnection(path: path, create: false)
-            try reader.execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = 1;")
+            // A negative cache_size is in KiB (a positive one would count pages).
+            try reader.execute(
+                """
+                PRAGMA busy_timeout = 10000; PRAGMA query_only = 1;
+                PRAGMA cache_size = -\(min(configuration.pageCacheKiB, Configuration.readerPageCacheKiB));
+                """)
             return SQLReadSession(reader)
         }
         checkpointer = try WALCheckpointer(path: path)
@@ -87,6 +102,16 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
                 try? connection.execute("ROLLBACK")
                 throw error
             }
+        }
+    }
+
+    /// `body` on every reader's connection, each once (``ReaderLanes/everyReader(_:)``): for tests and
+    /// diagnostics, such as each connection's page cache and prepared statements.
+    public func everyReaderConnection<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteConnection) throws(KuraError) -> T
+    ) async throws(KuraError) -> [T] {
+        try await lanes.everyReader { session throws(KuraError) -> T in
+            try body((session as! SQLReadSession).connection as! SQLiteConnection)
         }
     }
 
@@ -157,7 +182,7 @@ final class SQLiteWriterSession: WriterSession {
         connection = try SQLiteConnection(path: configuration.path, create: false)
         try connection.execute("PRAGMA busy_timeout = 10000")
         try connection.execute("PRAGMA synchronous = \(configuration.durable ? "FULL" : "NORMAL")")
-        try connection.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(configuration.writerCacheKiB)")
+        try connection.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(configuration.pageCacheKiB)")
         // Checkpoints run on their own thread (WALCheckpointer), never inside the writer's commits.
         try connection.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
         reads = SQLReadSession(connection)
@@ -175,9 +200,16 @@ final class SQLiteWriterSession: WriterSession {
 
     func rollback() { try? connection.execute("ROLLBACK") }
 
-    func resetReadModels() throws(KuraError) {
-        for table in SQLSchema.readModelTables { try connection.execute("DELETE FROM \(table)") }
+    func resetReadModels(_ tables: [String]) throws(KuraError) {
+        for table in tables {
+            guard SQLSchema.readModelTables.contains(table) else {
+                throw KuraError(.internalError, "\(table) is not a read-model table")
+            }
+            try connection.execute("DELETE FROM \(table)")
+        }
     }
 
-    func close() {}
+    /// Closes the connection as the writer stops, not when the writer's last reference goes (after its thread
+    /// has ended): its last checkpoint must not hold the file's lock after ``EventStore/close()`` returned.
+    func close() { connection.close() }
 }

@@ -26,7 +26,15 @@ public final class SQLiteConnection: SQLConnection {
         sqlite3_extended_result_codes(db, 1)
     }
 
-    deinit {
+    private var isClosed = false
+
+    deinit { close() }
+
+    /// Finalizes the cached statements and closes the connection now, rather than when the last reference
+    /// goes; the connection must not be used afterwards.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
         statements.removeAll()
         sqlite3_close_v2(handle)
     }

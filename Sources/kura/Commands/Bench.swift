@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure the event store beside a raw SQLite baseline (writes temporary files).",
         subcommands: [
             StoreBench.self, VerifyBench.self, ReceiptsBench.self, AppendLoop.self, ReputationBench.self,
-            BenchChannels.self, BenchBackend.self,
+            BenchChannels.self, BenchSolana.self, BenchBackend.self,
         ])
 
     struct StoreBench: AsyncParsableCommand {
@@ -58,14 +58,14 @@ struct Bench: AsyncParsableCommand {
             try await reportingErrors {
                 let path = BenchSupport.freshPath(dir: dir, name: "verify")
                 defer { BenchSupport.remove(path) }
-                let store = try SQLiteEventStore(.init(path: path, create: true, durable: false, maxBatch: 4096))
+                let store = try BenchSupport.openLog(path, durable: false, maxBatch: 4096)
                 let payload: JSONValue = ["memo": .string(String(repeating: "x", count: 250)), "n": 1]
                 let fillStart = Date()
                 try await BenchSupport.fill(store, events: events, payload: payload)
                 let fill = Date().timeIntervalSince(fillStart)
                 let rssBefore = BenchSupport.peakRSSMiB()
                 let start = Date()
-                let report = try store.verify()
+                let report = try await store.verify()
                 let seconds = Date().timeIntervalSince(start)
                 store.close()
                 print(
@@ -153,7 +153,7 @@ enum BenchSupport {
     static func appends(dir: String, events: Int, writers: Int, payload: String) async throws(KuraError) -> Double {
         let path = freshPath(dir: dir, name: "append\(writers)")
         defer { remove(path) }
-        let store = try SQLiteEventStore(.init(path: path, create: true, durable: true))
+        let store = try openLog(path, durable: true)
         defer { store.close() }
         let perWriter = events / writers
         let start = Date()
@@ -180,7 +180,16 @@ enum BenchSupport {
         return Double(perWriter * writers) / Date().timeIntervalSince(start)
     }
 
-    static func fill(_ store: SQLiteEventStore, events: Int, payload: JSONValue) async throws(KuraError) {
+    /// A fresh log (no read models) at `path`.
+    static func openLog(_ path: String, durable: Bool, maxBatch: Int = 1024) throws(KuraError) -> EventStore {
+        let backend = try SQLiteBackend(.init(path: path, create: true, durable: durable))
+        do { return try EventStore(backend: backend, configuration: WriterConfiguration(maxBatch: maxBatch)) } catch {
+            backend.close()
+            throw error
+        }
+    }
+
+    static func fill(_ store: EventStore, events: Int, payload: JSONValue) async throws(KuraError) {
         let chunk = 10_000
         var done = 0
         while done < events {

@@ -70,6 +70,7 @@ enum Initializer {
             let store = try KuraService.openStore(path: database, create: true)
             defer { store.close() }
             let service = KuraService(store: store, signer: signer, clock: .system, logger: Logger(label: "kura"))
+            try await service.prepare()
             let registration = try await service.bootstrapOperator()
             return Summary(
                 database: database, verifierKey: signer.verifier.text, operatorId: registration.party.id.rawValue,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KuraCore
 import KuraCrypto
+import KuraSolana
 
 /// `kura keys …`: Ed25519 key files for arbiters, parties and the service.
 struct Keys: AsyncParsableCommand {
@@ -38,10 +39,12 @@ struct Keys: AsyncParsableCommand {
                 if json {
                     printJSON([
                         "publicKey": .string(signer.key.publicKey.base64), "verifierKey": .string(signer.verifier.text),
+                        "solanaAddress": .string(SolanaPublicKey(signer.key.publicKey).base58),
                     ])
                 } else {
                     print("public key: \(signer.key.publicKey.base64)")
                     print("verifier key: \(signer.verifier.text)")
+                    print("solana address: \(SolanaPublicKey(signer.key.publicKey).base58)")
                 }
             }
         }
@@ -63,6 +66,7 @@ struct Keys: AsyncParsableCommand {
                 if json {
                     printJSON([
                         "publicKey": .string(signer.key.publicKey.base64), "verifierKey": .string(signer.verifier.text),
+                        "solanaAddress": .string(SolanaPublicKey(signer.key.publicKey).base58),
                     ])
                 } else {
                     print(signer.verifier.text)

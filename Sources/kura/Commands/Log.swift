@@ -14,7 +14,8 @@ struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-walk the whole chain: numbering, versions, links and every hash.",
             discussion: """
-                Exits 0 with a summary, or 65 naming the first bad seq and why.
+                Exits 0 with a summary, or 65 naming the first bad seq and why. On a terminal, progress with \
+                a rate and an estimate goes to stderr.
 
                 Example: kura log verify --db kura.sqlite
                 """)
@@ -27,7 +28,11 @@ struct Log: AsyncParsableCommand {
             try await reportingErrors {
                 let store = try database.openStore()
                 defer { store.close() }
-                let report = try store.verify()
+                let progress = ProgressReporter(
+                    "log verify", unit: .count("events"), total: try await store.head().seq, json: json)
+                let report = try await store.verify { progress.update(done: $0) }
+                progress.update(done: report.count)
+                progress.finish()
                 if let failure = report.failure {
                     if json {
                         printJSON([
@@ -70,8 +75,8 @@ struct Log: AsyncParsableCommand {
             try await reportingErrors {
                 let store = try database.openStore()
                 defer { store.close() }
-                let head = try store.head()
-                let events = try store.events(after: head.seq > UInt64(n) ? head.seq - UInt64(n) : 0, limit: n)
+                let head = try await store.head()
+                let events = try await store.events(after: head.seq > UInt64(n) ? head.seq - UInt64(n) : 0, limit: n)
                 for event in events {
                     if json {
                         printJSON(event.json)

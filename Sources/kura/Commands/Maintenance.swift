@@ -17,7 +17,7 @@ struct Sweep: AsyncParsableCommand {
         try await reportingErrors {
             var configuration = ServiceConfiguration()
             configuration.disputes = try disputes.policy()
-            let service = try LocalService.open(path: database.db, configuration: configuration)
+            let service = try await LocalService.open(path: database.db, configuration: configuration)
             defer { service.store.close() }
             let report = try await service.sweep()
             if json {
@@ -37,7 +37,8 @@ struct Replay: AsyncParsableCommand {
         abstract: "Rebuild the read models (parties, balances, escrows) from the event log.",
         discussion: """
             Exits 0 when the rebuilt models equal the live ones, 65 when they had drifted (they are then \
-            replaced by the rebuilt ones). Also checks the ledger invariants.
+            replaced by the rebuilt ones). Also checks the ledger invariants. On a terminal, progress with a \
+            rate and an estimate goes to stderr.
 
             Example: kura replay --db kura.sqlite
             """)
@@ -46,10 +47,13 @@ struct Replay: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let service = try LocalService.open(path: database.db)
+            let service = try await LocalService.open(path: database.db)
             defer { service.store.close() }
-            let result = try await service.replay()
-            let violations = try service.ledgerViolations()
+            let progress = ProgressReporter(
+                "replay", unit: .count("events"), total: try await service.store.head().seq, json: json)
+            let result = try await service.replay { progress.update(done: $0) }
+            progress.finish()
+            let violations = try await service.ledgerViolations()
             if json {
                 printJSON([
                     "events": .number(Double(result.events)), "before": .string(result.before),

@@ -4,10 +4,13 @@ import KuraCore
 import KuraCrypto
 import KuraService
 
-/// `kura party add|show`.
+/// `kura party add|show|suspend|reactivate|revoke|rotate-key|rotate-api-key`.
 struct PartyCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "party", abstract: "Register and inspect parties.", subcommands: [Add.self, Show.self])
+        commandName: "party", abstract: "Register, inspect and administer parties.",
+        subcommands: [
+            Add.self, Show.self, Suspend.self, Reactivate.self, Revoke.self, RotateKey.self, RotateAPIKey.self,
+        ])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -77,16 +80,39 @@ extension Escrow.State: ExpressibleByArgument {}
 /// `kura deposit` and `kura withdraw` (operator).
 struct Deposit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Credit external funds to a party (operator).",
-        discussion: "Example: kura deposit pty_… --asset USDC --amount 1000000 --db kura.sqlite")
+        abstract: "Credit funds to a party: an operator's ledger entry, or a transfer proven on Solana.",
+        discussion: """
+            Example: kura deposit pty_… --asset USDC --amount 1000000 --db kura.sqlite
+            On chain (the party or an operator; once per transaction; Docs/solana.md): \
+            kura deposit pty_… --rail solana --tx 5h6…Qx --server http://127.0.0.1:8402
+            """)
     @Argument var party: String
     @OptionGroup var funds: FundsOptions
+    @Option(help: "ledger (an operator's entry) or solana (a finalized transfer to Kura's treasury).")
+    var rail: String = "ledger"
+    @Option(help: "With --rail solana: the transaction's signature (base58).") var tx: String?
+    @Option(help: "With --rail solana: the network, when Kura has several.") var network: String?
+    @OptionGroup(title: "Solana (with --db)") var solana: SolanaOptions
     @OptionGroup var target: TargetOptions
 
+    func validate() throws {
+        guard ["ledger", "solana"].contains(rail) else { throw ValidationError("--rail is ledger or solana") }
+        if rail == "solana" && tx == nil { throw ValidationError("--rail solana needs --tx SIGNATURE") }
+    }
+
     func run() async throws {
-        try await withBackend(target) { backend in
-            let account = try await backend.deposit(
-                try funds.request(), to: try PartyID(validating: party), idempotencyKey: funds.idempotencyKey)
+        var configuration = ServiceConfiguration()
+        configuration.solana = try solana.rails(logLevel: .warning)
+        try await withBackend(target, configuration: configuration) { backend in
+            let id = try PartyID(validating: party)
+            let account: AccountView
+            if rail == "solana", let tx {
+                var proof: [String: JSONValue] = ["rail": "solana", "tx": .string(tx)]
+                if let network { proof["network"] = .string(network) }
+                account = try await backend.depositOnChain(.object(proof), to: id, idempotencyKey: funds.idempotencyKey)
+            } else {
+                account = try await backend.deposit(try funds.request(), to: id, idempotencyKey: funds.idempotencyKey)
+            }
             if funds.json { try printEncodable(account) } else { Render.account(account) }
         }
     }
@@ -94,30 +120,70 @@ struct Deposit: AsyncParsableCommand {
 
 struct Withdraw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pay a party's available funds out of Kura (operator).",
-        discussion: "Example: kura withdraw pty_… --asset USDC --amount 500 --server http://127.0.0.1:8402")
+        abstract: "Pay a party's available funds out of Kura: an operator's ledger entry, or a transfer on Solana.",
+        discussion: """
+            Example: kura withdraw pty_… --asset USDC --amount 500 --server http://127.0.0.1:8402
+            On chain (the party itself or an operator, within the limits; Docs/solana.md): \
+            kura withdraw pty_… --rail solana --asset USDC --amount 500 --destination 9xQe…sHq \
+            --server http://127.0.0.1:8402 --api-key $PARTY_KEY
+            """)
     @Argument var party: String
     @OptionGroup var funds: FundsOptions
+    @Option(help: "ledger (an operator's entry) or solana (the treasury pays the destination).")
+    var rail: String = "ledger"
+    @Option(help: "With --rail solana: the owner address paid (at its associated token account).")
+    var destination: String?
+    @Option(help: "With --rail solana: the network, when Kura has several.") var network: String?
+    @OptionGroup(title: "Solana (with --db)") var solana: SolanaOptions
     @OptionGroup var target: TargetOptions
 
+    func validate() throws {
+        guard ["ledger", "solana"].contains(rail) else { throw ValidationError("--rail is ledger or solana") }
+        if rail == "solana" && destination == nil { throw ValidationError("--rail solana needs --destination") }
+    }
+
     func run() async throws {
-        try await withBackend(target) { backend in
+        var configuration = ServiceConfiguration()
+        configuration.solana = try solana.rails(logLevel: .warning)
+        try await withBackend(target, configuration: configuration) { backend in
+            let id = try PartyID(validating: party)
+            if rail == "solana", let destination {
+                let request = try funds.request()
+                var ask: [String: JSONValue] = [
+                    "rail": "solana", "asset": .string(request.asset.name),
+                    "amount": .number(Double(request.amount.units)), "destination": .string(destination),
+                ]
+                if let network { ask["network"] = .string(network) }
+                let withdrawal = try await backend.withdrawOnChain(
+                    .object(ask), from: id, idempotencyKey: funds.idempotencyKey)
+                if funds.json {
+                    printJSON(withdrawal)
+                } else {
+                    let fields = ["id", "state", "amount", "asset", "destination", "signature", "failure"]
+                    for field in fields {
+                        guard let value = withdrawal[field], value != .null else { continue }
+                        print("\(field): \(value.stringValue ?? (try? value.canonicalString()) ?? "")")
+                    }
+                }
+                return
+            }
             let account = try await backend.withdraw(
-                try funds.request(), from: try PartyID(validating: party), idempotencyKey: funds.idempotencyKey)
+                try funds.request(), from: id, idempotencyKey: funds.idempotencyKey)
             if funds.json { try printEncodable(account) } else { Render.account(account) }
         }
     }
 }
 
 struct FundsOptions: ParsableArguments {
-    @Option(help: "Asset, e.g. USDC.") var asset: String
-    @Option(help: "Atomic units (integer).") var amount: UInt64
+    @Option(help: "Asset, e.g. USDC.") var asset: String?
+    @Option(help: "Atomic units (integer).") var amount: UInt64?
     @Option(help: "Your reference for the transfer.") var reference: String?
     @Option(help: "Idempotency-Key for safe retries.") var idempotencyKey: String?
     @Flag(help: "Print JSON.") var json = false
 
     func request() throws -> FundsRequest {
-        FundsRequest(asset: try Asset(asset), amount: try Amount(units: amount), reference: reference)
+        guard let asset, let amount else { throw ValidationError("give --asset and --amount") }
+        return FundsRequest(asset: try Asset(asset), amount: try Amount(units: amount), reference: reference)
     }
 }
 

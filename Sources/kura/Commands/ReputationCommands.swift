@@ -57,7 +57,8 @@ struct ReputationCommands: AsyncParsableCommand {
             discussion: """
                 Folds the receipts in index order (Docs/reputation.md), recomputes the tree root from their \
                 canonical JSON, and prints the same reports the server answers: one party with --party, else \
-                every party named by the receipts. No database, no server.
+                every party named by the receipts. No database, no server. On a terminal, progress with a rate \
+                and an estimate goes to stderr.
 
                 Example: kura reputation compute --receipts receipts.jsonl --party pty_… --as-of 1000 --json
                 """)
@@ -73,7 +74,12 @@ struct ReputationCommands: AsyncParsableCommand {
                 if let halfLifeDays { model.halfLifeMs = halfLifeDays * 86_400_000 }
                 try model.validate()
                 let only = try party.map { try PartyID(validating: $0) }
-                let result = try OfflineReputation.compute(path: receipts, limit: asOf, only: only, model: model)
+                let size = (try? FileManager.default.attributesOfItem(atPath: receipts)[.size] as? NSNumber)?
+                    .uint64Value
+                let progress = ProgressReporter("reputation compute", unit: .bytes, total: size, json: json)
+                let result = try OfflineReputation.compute(
+                    path: receipts, limit: asOf, only: only, model: model, progress: { progress.update(done: $0) })
+                progress.finish()
                 let parties = only.map { [$0] } ?? result.ledger.parties.keys.sorted()
                 let reports = parties.map { result.ledger.report(for: $0, rootHash: result.rootHash) }
                 if json {
@@ -153,9 +159,10 @@ enum OfflineReputation {
 
     /// Folds the first `limit` receipts (all when nil) of the export at `path`. Lines are parsed in
     /// batches on every core; the fold, which must see receipts in order, runs on one.
-    static func compute(path: String, limit: UInt64?, only: PartyID?, model: ReputationModel) throws(KuraError)
-        -> Result
-    {
+    /// `progress`, if given, hears the bytes of the file read so far.
+    static func compute(
+        path: String, limit: UInt64?, only: PartyID?, model: ReputationModel, progress: ((UInt64) -> Void)? = nil
+    ) throws(KuraError) -> Result {
         var ledger = ReputationLedger(model: model, only: only)
         var tree = MerkleAppender()
         var lastAt: Timestamp?
@@ -179,7 +186,7 @@ enum OfflineReputation {
             firstLine += batch.count
             batch.removeAll(keepingCapacity: true)
         }
-        try ExportReader.forEachLine(path) { line, _ throws(KuraError) -> Bool in
+        try ExportReader.forEachLine(path, progress: progress) { line, _ throws(KuraError) -> Bool in
             if let limit, taken >= limit { return false }
             batch.append(line)
             taken += 1
@@ -236,19 +243,23 @@ enum OfflineReputation {
 /// Lines of a file, read in chunks.
 enum ExportReader {
     /// Calls `body` with each non-empty line (without its newline) and its 1-based number, until it returns false.
-    static func forEachLine(_ path: String, _ body: (ArraySlice<UInt8>, Int) throws(KuraError) -> Bool)
-        throws(KuraError)
-    {
+    /// `progress` hears the bytes read so far after each chunk.
+    static func forEachLine(
+        _ path: String, progress: ((UInt64) -> Void)? = nil, _ body: (ArraySlice<UInt8>, Int) throws(KuraError) -> Bool
+    ) throws(KuraError) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw KuraError(.notFound, "cannot read \(path)") }
         defer { try? handle.close() }
         var pending: [UInt8] = []
         var number = 0
+        var read: UInt64 = 0
         while true {
             let chunk: Data
             do { chunk = try handle.read(upToCount: 1 << 22) ?? Data() } catch {
                 throw KuraError(.storageFailure, "cannot read \(path): \(error)")
             }
             pending += chunk
+            read += UInt64(chunk.count)
+            progress?(read)
             var start = 0
             while let newline = pending[start...].firstIndex(of: 0x0A) {
                 number += 1
@@ -291,7 +302,11 @@ extension ReceiptCommands {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write every receipt, in index order, as JSON lines (one canonical receipt per line).",
-            discussion: "Example: kura receipts export --out receipts.jsonl --db kura.sqlite")
+            discussion: """
+                On a terminal, progress with a rate and an estimate goes to stderr.
+
+                Example: kura receipts export --out receipts.jsonl --db kura.sqlite
+                """)
         @OptionGroup var target: TargetOptions
         @Option(help: "The file to write.") var out: String
 
@@ -301,6 +316,8 @@ extension ReceiptCommands {
                     let handle = FileHandle(forWritingAtPath: out)
                 else { throw KuraError(.invalidRequest, "cannot write \(out)") }
                 defer { try? handle.close() }
+                let progress = ProgressReporter(
+                    "receipts export", unit: .count("receipts"), total: try await backend.receiptCount(), json: false)
                 var cursor: String?
                 var count = 0
                 repeat {
@@ -309,8 +326,10 @@ extension ReceiptCommands {
                     for receipt in page.items { bytes += try receipt.leafBytes() + [0x0A] }
                     handle.write(Data(bytes))
                     count += page.items.count
+                    progress.update(done: UInt64(count))
                     cursor = page.nextCursor
                 } while cursor != nil
+                progress.finish()
                 FileHandle.standardError.write(Data("wrote \(count) receipts to \(out)\n".utf8))
             }
         }

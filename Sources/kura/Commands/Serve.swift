@@ -4,6 +4,7 @@ import KuraCore
 import KuraCrypto
 import KuraHTTP
 import KuraService
+import KuraStore
 import Logging
 
 /// `kura serve`: the HTTP server on an embedded SQLite file.
@@ -14,54 +15,315 @@ struct Serve: AsyncParsableCommand {
             With no flags: ./kura.sqlite on 127.0.0.1:8402. On first start the operator's API key is written to \
             FILE.operator-key (mode 0600). Stops gracefully on SIGINT/SIGTERM.
 
-            Example: kura serve --db kura.sqlite --host 127.0.0.1 --port 8402
+            Every option also comes from the environment (KURA_ and its name in capitals: --log-level is \
+            KURA_LOG_LEVEL; a repeatable one comma-separated) or from a configuration file of `name = value` \
+            lines (--config FILE or KURA_CONFIG). A flag wins over the environment, which wins over the file. \
+            --print-config shows the effective values and where each came from, secrets masked.
+
+            One log line per request on stderr (--log-format json: one JSON object per line). GET /metrics \
+            (Prometheus) answers the operator's API key on the API port, or with --metrics port anyone on \
+            --metrics-host:--metrics-port. GET /readyz says whether the database answers and the writer moves.
+
+            Example: kura serve --db kura.sqlite --host 127.0.0.1 --port 8402 --log-format json
+
+            With Solana (x402 `exact`, deposits, withdrawals; Docs/solana.md): kura serve \
+            --solana-rpc https://api.devnet.solana.com --solana-network solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 \
+            --solana-fee-payer-key fee-payer.key --solana-asset USDC=4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU:6
             """)
-    @OptionGroup var database: DatabaseOptions
-    @Option(help: "Address to bind.") var host: String = "127.0.0.1"
-    @Option(help: "Port (0: any free port).") var port: Int = 8402
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(help: "The Kura SQLite database file (default kura.sqlite).") var db: String?
+    @Option(help: "Address to bind (default 127.0.0.1).") var host: String?
+    @Option(help: "Port (default 8402; 0: any free port).") var port: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).") var logLevel: String?
+    @Option(help: "Log lines as text or json (default text).") var logFormat: String?
     @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
+    @OptionGroup(title: "Channels") var channels: ChannelPolicyOptions
+    @OptionGroup(title: "Solana") var solana: SolanaOptions
     @Option(
         help: "A previous signing key's verifier key (<name>+<key id>+<key>) whose envelopes still settle; repeatable.")
     var previousVerifierKey: [String] = []
-    @Option(help: "Public reputation reads allowed per client address per second (0: no limit).")
-    var rateLimit: Double = RateLimit.generous.requestsPerSecond
+    @Option(
+        help: """
+            Accept requests signed with the deprecated kura-request-v1 text until this UTC date (YYYY-MM-DD), \
+            or 'never' (default 2027-06-01).
+            """)
+    var requestSignatureV1Until: String?
+    @Option(
+        help: """
+            Anonymous requests to the public routes allowed per client address (IPv6: per /64) per second, bursts \
+            of twice that (default 20; 0: no limit).
+            """)
+    var rateLimit: String?
+    @Option(
+        help:
+            "Anonymous requests to the public routes allowed per second from all addresses together (default 400; 0: no limit)."
+    )
+    var anonymousRateLimit: String?
+    @Option(
+        help: "A reverse proxy (IP address) whose X-Forwarded-For names the client for the rate limits; repeatable.")
+    var trustedProxy: [String] = []
+    @Option(
+        help: """
+            Close a connection that sends no complete request part for this long (ms): slow or idle clients \
+            (default 15000; 0: never).
+            """)
+    var idleTimeoutMs: String?
+    @Option(
+        help:
+            "Who reads GET /metrics: operator (on the API port, with the operator's key), port (anyone, on --metrics-host:--metrics-port) or off (default operator; --metrics-port alone means port)."
+    )
+    var metrics: String?
+    @Option(help: "Address of the metrics listener with --metrics port (default 127.0.0.1).") var metricsHost: String?
+    @Option(help: "Port of the metrics listener with --metrics port (default 9402; 0: any free port).")
+    var metricsPort: String?
+    @Option(help: "Serve the explorer page at /explorer: on or off (default on).") var explorer: String?
+    @Option(help: "The JOSE alg Kura writes in envelopes and its JWK set: EdDSA or Ed25519 (default EdDSA).")
+    var joseAlg: String?
+    @Option(help: "Seconds the writer may owe work without finishing a batch before /readyz answers 503 (default 10).")
+    var readyStallSeconds: String?
+    @Option(
+        help: """
+            SQLite's page cache of the writer connection in MiB (default 64); each of the 4 read connections keeps \
+            at most 2 MiB, or this if smaller. A smaller cache costs reads from the file, not correctness.
+            """)
+    var sqliteCacheMib: String?
+    @Option(help: "A configuration file of `name = value` lines (default: $KURA_CONFIG, else none).") var config:
+        String?
+    @Flag(help: "Print the effective configuration (secrets masked) and exit.") var printConfig = false
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        _ = try disputes.policy()
-        guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+        _ = try resolve()
     }
 
     func run() async throws {
+        let (settings, resolved) = try resolve()
+        if printConfig {
+            FileHandle.standardOutput.write(Data(settings.printed().utf8))
+            return
+        }
         try await reportingErrors {
-            if !FileManager.default.fileExists(atPath: database.db) {
+            let database = resolved.db
+            LoggingSystem.bootstrap { label in
+                var handler: any LogHandler =
+                    resolved.logFormat == "json"
+                    ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+                handler.logLevel = resolved.logLevel
+                return handler
+            }
+            if !FileManager.default.fileExists(atPath: database) {
                 let summary = try await Initializer.initialize(
-                    database: database.db, keyPath: database.keyPath, origin: "kura.local/log")
-                let keyPath = database.db + ".operator-key"
+                    database: database, keyPath: database + ".key", origin: "kura.local/log")
+                let keyPath = database + ".operator-key"
                 try SecretFile.write(summary.operatorApiKey + "\n", to: keyPath)
-                say("initialised \(database.db); operator \(summary.operatorId) API key written to \(keyPath)")
+                say("initialised \(database); operator \(summary.operatorId) API key written to \(keyPath)")
                 say("verifier key: \(summary.verifierKey)")
             }
             var serviceConfiguration = ServiceConfiguration()
-            serviceConfiguration.disputes = try disputes.policy()
-            serviceConfiguration.previousVerifiers = try previousVerifierKey.map { try NoteVerifier(parsing: $0) }
-            let service = try LocalService.open(
-                path: database.db, logLevel: Logger.Level(rawValue: logLevel) ?? .info,
-                configuration: serviceConfiguration)
+            serviceConfiguration.disputes = resolved.disputePolicy
+            serviceConfiguration.channels = resolved.channelPolicy
+            serviceConfiguration.requestSignatureV1Until = resolved.requestSignatureV1Until
+            serviceConfiguration.previousVerifiers = resolved.previousVerifiers
+            serviceConfiguration.joseAlgorithm = resolved.joseAlgorithm
+            serviceConfiguration.solana = try resolved.solana.rails(logLevel: resolved.logLevel)
+            let metrics = KuraMetrics()
+            var writer = WriterConfiguration()
+            writer.observer = metrics
+            let service = try await LocalService.open(
+                path: database, logLevel: resolved.logLevel, configuration: serviceConfiguration, writer: writer,
+                pageCacheKiB: resolved.sqliteCacheMiB * 1024)
             var logger = Logger(label: "kura.http")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            logger.logLevel = resolved.logLevel
             var configuration = KuraServer.Configuration()
-            configuration.host = host
-            configuration.port = port
-            configuration.publicRateLimit = rateLimit > 0 ? RateLimit(requestsPerSecond: rateLimit) : nil
-            configuration.onListening = { port in
-                say("listening on http://\(host):\(port)")
+            configuration.host = resolved.host
+            configuration.port = resolved.port
+            configuration.publicRateLimit =
+                resolved.rateLimit > 0 ? RateLimit(requestsPerSecond: resolved.rateLimit) : nil
+            configuration.anonymousRateLimit =
+                resolved.anonymousRateLimit > 0 ? RateLimit(requestsPerSecond: resolved.anonymousRateLimit) : nil
+            configuration.trustedProxies = resolved.trustedProxies
+            configuration.idleTimeoutMs = resolved.idleTimeoutMs
+            configuration.metrics = metrics
+            configuration.metricsAccess = resolved.metricsAccess
+            configuration.explorer = resolved.explorer
+            configuration.writerStallSeconds = resolved.readyStallSeconds
+            let host = resolved.host
+            configuration.onListening = { port in say("listening on http://\(host):\(port)") }
+            if case .separatePort(let metricsHost, _) = resolved.metricsAccess {
+                configuration.onMetricsListening = { port in say("metrics on http://\(metricsHost):\(port)/metrics") }
             }
             try await KuraServer(service: service, configuration: configuration, logger: logger).run()
             service.store.close()
             say("stopped; database closed")
+        }
+    }
+
+    /// The command line's own values, by setting name.
+    var flags: [String: [String]] {
+        var flags: [String: [String]] = [:]
+        let single: [(String, String?)] = [
+            ("db", db), ("host", host), ("port", port), ("log-level", logLevel), ("log-format", logFormat),
+            ("rate-limit", rateLimit), ("anonymous-rate-limit", anonymousRateLimit), ("idle-timeout-ms", idleTimeoutMs),
+            ("request-signature-v1-until", requestSignatureV1Until), ("metrics", metrics),
+            ("metrics-host", metricsHost),
+            ("metrics-port", metricsPort), ("explorer", explorer), ("jose-alg", joseAlg),
+            ("ready-stall-seconds", readyStallSeconds), ("sqlite-cache-mib", sqliteCacheMib),
+            ("dispute-response-window", disputes.disputeResponseWindow.map { String($0) }),
+            ("dispute-ruling-window", disputes.disputeRulingWindow.map { String($0) }),
+            ("dispute-appeal-window", disputes.disputeAppealWindow.map { String($0) }),
+            ("dispute-default-refund-bps", disputes.disputeDefaultRefundBps.map { String($0) }),
+            ("channel-min-challenge", channels.channelMinChallenge.map { String($0) }),
+            ("channel-min-lifetime", channels.channelMinLifetime.map { String($0) }),
+        ]
+        for case (let name, let value?) in single { flags[name] = [value] }
+        flags.merge(solana.given) { _, given in given }
+        if !previousVerifierKey.isEmpty { flags["previous-verifier-key"] = previousVerifierKey }
+        if !trustedProxy.isEmpty { flags["trusted-proxy"] = trustedProxy }
+        return flags
+    }
+
+    /// The settings from flags, environment and file, and their typed values; a bad one is a usage error
+    /// that names where it came from.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (
+        ServeSettings, ServeConfiguration
+    ) {
+        var file: ConfigFile?
+        if let path = config ?? environment["KURA_CONFIG"] {
+            do { file = try ConfigFile.load(path, known: ServeSettings.fileNames) } catch {
+                throw ValidationError(error.detail)
+            }
+        }
+        let settings = ServeSettings(flags: flags, environment: environment, file: file)
+        return (settings, try ServeConfiguration(settings))
+    }
+}
+
+/// The typed, checked values of ``ServeSettings``.
+struct ServeConfiguration {
+    var db: String
+    var host: String
+    var port: Int
+    var logLevel: Logger.Level
+    var logFormat: String
+    var rateLimit: Double
+    var anonymousRateLimit: Double
+    var trustedProxies: [String]
+    var idleTimeoutMs: Int64
+    var requestSignatureV1Until: Timestamp?
+    var channelPolicy: ChannelPolicy
+    var metricsAccess: KuraServer.MetricsAccess
+    var explorer: Bool
+    var joseAlgorithm: JOSEAlgorithm
+    var readyStallSeconds: Double
+    var sqliteCacheMiB: Int
+    var disputePolicy: DisputePolicy
+    var previousVerifiers: [NoteVerifier]
+    var solana: SolanaOptions
+
+    init(_ settings: ServeSettings) throws {
+        func text(_ name: String) throws -> String {
+            guard let value = settings.value(name), !value.isEmpty else {
+                throw ValidationError("\(settings.source(name)) must not be empty")
+            }
+            return value
+        }
+        func port(_ name: String) throws -> Int {
+            guard let value = Int(try text(name)), (0...65535).contains(value) else {
+                throw ValidationError("\(settings.source(name)) must be a port, 0-65535")
+            }
+            return value
+        }
+        func choice(_ name: String, _ allowed: [String]) throws -> String {
+            let value = try text(name)
+            guard allowed.contains(value) else {
+                throw ValidationError("\(settings.source(name)) must be one of \(allowed.joined(separator: ", "))")
+            }
+            return value
+        }
+        func seconds(_ name: String) throws -> Double {
+            guard let value = Double(try text(name)), value.isFinite, value >= 0 else {
+                throw ValidationError("\(settings.source(name)) must be a number, 0 or more")
+            }
+            return value
+        }
+        db = try text("db")
+        host = try text("host")
+        self.port = try port("port")
+        guard let level = Logger.Level(rawValue: try text("log-level")) else {
+            throw ValidationError("unknown \(settings.source("log-level")) \(try text("log-level"))")
+        }
+        logLevel = level
+        logFormat = try choice("log-format", ["text", "json"])
+        rateLimit = try seconds("rate-limit")
+        anonymousRateLimit = try seconds("anonymous-rate-limit")
+        trustedProxies = settings.list("trusted-proxy")
+        for proxy in trustedProxies where ClientAddress.canonicalAddress(proxy) == nil {
+            throw ValidationError("\(settings.source("trusted-proxy")) \(proxy) is not an IPv4 or IPv6 address")
+        }
+        guard let idle = Int64(try text("idle-timeout-ms")), idle >= 0 else {
+            throw ValidationError("\(settings.source("idle-timeout-ms")) must be 0 or more milliseconds")
+        }
+        idleTimeoutMs = idle
+        requestSignatureV1Until = ServiceConfiguration.v1SignatureSunset
+        if let until = settings.value("request-signature-v1-until") {
+            requestSignatureV1Until = nil
+            if until != "never" {
+                let parser = ISO8601DateFormatter()
+                parser.formatOptions = [.withFullDate]
+                guard let date = parser.date(from: until) else {
+                    throw ValidationError(
+                        "\(settings.source("request-signature-v1-until")) must be YYYY-MM-DD or 'never'")
+                }
+                requestSignatureV1Until = Timestamp(milliseconds: Int64(date.timeIntervalSince1970 * 1000))
+            }
+        }
+        let metricsHost = try text("metrics-host")
+        let metricsPort = try port("metrics-port")
+        // --metrics-port alone asks for the separate listener.
+        let mode =
+            settings.origin("metrics") == .fallback && settings.origin("metrics-port") != .fallback
+            ? "port" : try choice("metrics", ["operator", "port", "off"])
+        switch mode {
+        case "port": metricsAccess = .separatePort(host: metricsHost, port: metricsPort)
+        case "off": metricsAccess = .off
+        default: metricsAccess = .operatorKey
+        }
+        explorer = try choice("explorer", ["on", "off"]) == "on"
+        guard let algorithm = JOSEAlgorithm(rawValue: try choice("jose-alg", JOSEAlgorithm.allCases.map(\.rawValue)))
+        else { throw ValidationError("\(settings.source("jose-alg")) must be EdDSA or Ed25519") }
+        joseAlgorithm = algorithm
+        readyStallSeconds = try seconds("ready-stall-seconds")
+        guard let cache = Int(try text("sqlite-cache-mib")), (1...65_536).contains(cache) else {
+            throw ValidationError("\(settings.source("sqlite-cache-mib")) must be 1-65536 MiB")
+        }
+        sqliteCacheMiB = cache
+        var disputeArguments: [String] = []
+        for name in [
+            "dispute-response-window", "dispute-ruling-window", "dispute-appeal-window", "dispute-default-refund-bps",
+        ] {
+            if let value = settings.value(name) { disputeArguments += ["--\(name)", value] }
+        }
+        do { disputePolicy = try DisputePolicyOptions.parse(disputeArguments).policy() } catch {
+            throw ValidationError("dispute policy: \(DisputePolicyOptions.message(for: error))")
+        }
+        var channelArguments: [String] = []
+        for name in ["channel-min-challenge", "channel-min-lifetime"] {
+            if let value = settings.value(name) { channelArguments += ["--\(name)", value] }
+        }
+        do { channelPolicy = try ChannelPolicyOptions.parse(channelArguments).policy() } catch {
+            throw ValidationError("channel policy: \(ChannelPolicyOptions.message(for: error))")
+        }
+        var verifiers: [NoteVerifier] = []
+        for text in settings.list("previous-verifier-key") {
+            do throws(CryptoError) { verifiers.append(try NoteVerifier(parsing: text)) } catch {
+                throw ValidationError("\(settings.source("previous-verifier-key")): \(error.reason)")
+            }
+        }
+        previousVerifiers = verifiers
+        var solanaArguments: [String] = []
+        for name in SolanaOptions.repeatableNames + SolanaOptions.singleNames {
+            for value in settings.list(name) { solanaArguments += ["--\(name)", value] }
+        }
+        do { solana = try SolanaOptions.parse(solanaArguments) } catch {
+            throw ValidationError("solana: \(SolanaOptions.message(for: error))")
         }
     }
 }

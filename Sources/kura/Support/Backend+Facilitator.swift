@@ -6,14 +6,14 @@ extension LocalBackend {
     func createMandate(_ request: CreateMandateRequest, idempotencyKey: String?) async throws -> Mandate {
         try await service.createMandate(request, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func mandate(_ id: MandateID) async throws -> Mandate { try service.mandate(id, by: principal) }
+    func mandate(_ id: MandateID) async throws -> Mandate { try await service.mandate(id, by: principal) }
     func changeMandate(_ id: MandateID, _ change: MandateCommand, idempotencyKey: String?) async throws -> Mandate {
         try await service.changeMandate(id, change, by: principal, idempotencyKey: idempotencyKey).value
     }
     func openPosition(_ request: OpenPositionRequest, idempotencyKey: String?) async throws -> Position {
         try await service.openPosition(request, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func position(_ id: PositionID) async throws -> Position { try service.position(id, by: principal) }
+    func position(_ id: PositionID) async throws -> Position { try await service.position(id, by: principal) }
     func actOnPosition(
         _ id: PositionID, _ action: KuraService.PositionAction, amount: Amount?, idempotencyKey: String?
     ) async throws -> Position {
@@ -22,7 +22,7 @@ extension LocalBackend {
     func postPrice(_ request: PostPriceRequest, idempotencyKey: String?) async throws -> PriceUpdate {
         try await service.postPrice(request, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func prices() async throws -> [Price] { try service.prices() }
+    func prices() async throws -> [Price] { try await service.prices() }
 }
 
 extension RemoteBackend {

@@ -4,6 +4,7 @@ import KuraClient
 import KuraCore
 import KuraCrypto
 import KuraService
+import KuraStore
 import Logging
 
 /// What a command talks to: the database directly (`--db`) or a server (`--server`). Both answer with
@@ -11,8 +12,17 @@ import Logging
 protocol Backend: Sendable {
     func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration
     func party(_ id: PartyID) async throws -> Party
+    // Party administration (implemented in Support/Backend+Parties.swift).
+    func changeStatus(of id: PartyID, _ action: PartyAction, idempotencyKey: String?) async throws -> Party
+    func rotateKey(of id: PartyID, to newKey: Ed25519.SecretKey, idempotencyKey: String?) async throws
+        -> PartyRegistration
+    func rotateAPIKey(of id: PartyID, idempotencyKey: String?) async throws -> PartyRegistration
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView
+    /// A deposit proven on chain: `{rail: "solana", tx, network?}`.
+    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
+    /// A withdrawal to a chain: `{rail: "solana", asset, amount, destination, network?}`; the withdrawal.
+    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue
     func account(_ party: PartyID) async throws -> AccountView
     func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow
     func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow
@@ -22,6 +32,8 @@ protocol Backend: Sendable {
     func receipt(_ index: UInt64) async throws -> Receipt
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue
     func checkpointNote() async throws -> String
+    /// How many receipts the log holds (for progress; a server answers with its checkpoint's size).
+    func receiptCount() async throws -> UInt64
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue
     func close() async
     // Disputes
@@ -51,14 +63,17 @@ protocol Backend: Sendable {
     func prices() async throws -> [Price]
 }
 
-/// `--db FILE | --server URL`, with `--api-key` (or `KURA_API_KEY`) for a server and `--as PARTY` locally.
+/// `--db FILE | --server URL`, with `--api-key-file` (or `KURA_API_KEY`, or `--api-key`) for a server and
+/// `--as PARTY` locally.
 struct TargetOptions: ParsableArguments {
     @Option(help: "Work on this local database file.")
     var db: String?
     @Option(help: "Work against a Kura server, e.g. http://127.0.0.1:8402.")
     var server: String?
-    @Option(help: "API key for --server (default: $KURA_API_KEY).")
+    @Option(help: ArgumentHelp(APIKeySource.flagHelp))
     var apiKey: String?
+    @Option(help: ArgumentHelp(APIKeySource.fileHelp))
+    var apiKeyFile: String?
     @Option(name: .customLong("as"), help: "With --db: act as this party (default: the operator).")
     var actingAs: String?
 
@@ -69,22 +84,22 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
-    /// Opens the backend the options name (default: `--db kura.sqlite`).
-    func open() async throws -> any Backend {
+    /// Opens the backend the options name (default: `--db kura.sqlite`); a local one with `configuration`.
+    func open(configuration: ServiceConfiguration = .init()) async throws -> any Backend {
         if let server {
-            guard let key = apiKey ?? ProcessInfo.processInfo.environment["KURA_API_KEY"], !key.isEmpty else {
-                throw ValidationError("--server needs --api-key or KURA_API_KEY")
+            guard let key = try APIKeySource.resolve(flag: apiKey, file: apiKeyFile) else {
+                throw ValidationError("--server needs --api-key-file, KURA_API_KEY or --api-key")
             }
             return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
         }
         let path = db ?? "kura.sqlite"
-        let service = try LocalService.open(path: path)
+        let service = try await LocalService.open(path: path, configuration: configuration)
         let principal: Principal
         if let actingAs {
             let id = try PartyID(validating: actingAs)
-            principal = Principal(party: try service.party(id))
+            principal = Principal(party: try await service.party(id))
         } else {
-            principal = try LocalService.operatorPrincipal(service)
+            principal = try await LocalService.operatorPrincipal(service)
         }
         return LocalBackend(service: service, principal: principal)
     }
@@ -94,17 +109,28 @@ struct TargetOptions: ParsableArguments {
 enum LocalService {
     static func open(
         path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning,
-        configuration: ServiceConfiguration = .init()
-    ) throws(KuraError) -> KuraService {
-        let store = try KuraService.openStore(path: path, create: false)
-        let signer = try KeyFile.load(path + ".key")
+        configuration: ServiceConfiguration = .init(), writer: WriterConfiguration = .init(),
+        pageCacheKiB: Int = SQLiteBackend.Configuration.defaultPageCacheKiB
+    ) async throws(KuraError) -> KuraService {
+        let store = try KuraService.openStore(path: path, create: false, writer: writer, pageCacheKiB: pageCacheKiB)
+        let signer: NoteSigner
+        do { signer = try KeyFile.load(path + ".key") } catch {
+            store.close()
+            throw error
+        }
         var logger = Logger(label: "kura")
         logger.logLevel = logLevel
-        return KuraService(store: store, signer: signer, clock: clock, configuration: configuration, logger: logger)
+        let service = KuraService(
+            store: store, signer: signer, clock: clock, configuration: configuration, logger: logger)
+        do { try await service.prepare() } catch {
+            store.close()
+            throw error
+        }
+        return service
     }
 
-    static func operatorPrincipal(_ service: KuraService) throws(KuraError) -> Principal {
-        guard let party = try service.firstOperator() else {
+    static func operatorPrincipal(_ service: KuraService) async throws(KuraError) -> Principal {
+        guard let party = try await service.firstOperator() else {
             throw KuraError(.notFound, "the database has no operator; create it with `kura init`")
         }
         return Principal(party: party)
@@ -125,34 +151,46 @@ struct LocalBackend: Backend {
     func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
         try await service.registerParty(request, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func party(_ id: PartyID) async throws -> Party { try service.party(id) }
+    func party(_ id: PartyID) async throws -> Party { try await service.party(id) }
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await service.deposit(request, to: party, by: principal, idempotencyKey: idempotencyKey).value
     }
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await service.withdraw(request, from: party, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func account(_ party: PartyID) async throws -> AccountView { try service.account(party, by: principal) }
+    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
+        try await service.depositFromSolana(
+            try SolanaDepositProof.decode(proof), to: party, by: principal, idempotencyKey: idempotencyKey
+        ).value
+    }
+    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue {
+        try JSONValue(
+            encoding: try await service.withdrawToSolana(
+                try SolanaWithdrawalAsk.decode(ask), from: party, by: principal, idempotencyKey: idempotencyKey
+            ).value)
+    }
+    func account(_ party: PartyID) async throws -> AccountView { try await service.account(party, by: principal) }
     func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow {
         try await service.openEscrow(request, by: principal, idempotencyKey: idempotencyKey).value
     }
     func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow {
         try await service.act(on: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func escrow(_ id: EscrowID) async throws -> Escrow { try service.escrow(id, by: principal) }
+    func escrow(_ id: EscrowID) async throws -> Escrow { try await service.escrow(id, by: principal) }
     func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow> {
-        try service.escrows(party: party, state: state, cursor: cursor, limit: limit, by: principal)
+        try await service.escrows(party: party, state: state, cursor: cursor, limit: limit, by: principal)
     }
     func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
-        try service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
+        try await service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
     }
-    func receipt(_ index: UInt64) async throws -> Receipt { try service.receipt(index) }
+    func receipt(_ index: UInt64) async throws -> Receipt { try await service.receipt(index) }
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue {
         try await service.bundle(index, size: size)
     }
     func checkpointNote() async throws -> String { try await service.checkpoint().note }
+    func receiptCount() async throws -> UInt64 { try await service.receiptCount() }
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
-        try JSONValue(encoding: service.consistency(from: from, to: to))
+        try JSONValue(encoding: await service.consistency(from: from, to: to))
     }
     func close() async { service.store.close() }
     func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
@@ -160,9 +198,9 @@ struct LocalBackend: Backend {
     {
         try await service.act(onDispute: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func dispute(_ id: DisputeID) async throws -> DisputeView { try service.dispute(id, by: principal) }
+    func dispute(_ id: DisputeID) async throws -> DisputeView { try await service.dispute(id, by: principal) }
     func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute> {
-        try service.disputes(mine: mine, state: state, cursor: cursor, limit: limit, by: principal)
+        try await service.disputes(mine: mine, state: state, cursor: cursor, limit: limit, by: principal)
     }
     var caller: PartyID? { principal.id }
     func openChannel(_ request: OpenChannelRequest, idempotencyKey: String?) async throws -> Channel {
@@ -173,9 +211,9 @@ struct LocalBackend: Backend {
     {
         try await service.act(onChannel: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
     }
-    func channel(_ id: ChannelID) async throws -> Channel { try service.channel(id, by: principal) }
+    func channel(_ id: ChannelID) async throws -> Channel { try await service.channel(id, by: principal) }
     func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
-        try service.reputation(of: party, asOf: asOf)
+        try await service.reputation(of: party, asOf: asOf)
     }
     func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation {
         try await service.reputationAttestation(of: party, asOf: asOf)
@@ -201,6 +239,20 @@ struct RemoteBackend: Backend {
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await remote { () async throws(KuraClientError) in
             try await client.withdraw(request, from: party, idempotencyKey: idempotencyKey)
+        }
+    }
+    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
+        try await remote { () async throws(KuraClientError) in
+            try await client.call(
+                .POST, "/v1/accounts/\(party)/deposits", body: proof, idempotencyKey: idempotencyKey,
+                as: AccountView.self)
+        }
+    }
+    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue {
+        try await remote { () async throws(KuraClientError) in
+            try await client.call(
+                .POST, "/v1/accounts/\(party)/withdrawals", body: ask, idempotencyKey: idempotencyKey,
+                as: JSONValue.self)
         }
     }
     func account(_ party: PartyID) async throws -> AccountView {
@@ -240,6 +292,12 @@ struct RemoteBackend: Backend {
     }
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
         try await remote { () async throws(KuraClientError) in try await client.consistency(from: from, to: to) }
+    }
+    func receiptCount() async throws -> UInt64 {
+        let note = try await checkpointNote()
+        do { return try Checkpoint.parse(SignedNote(parsing: note).text).size } catch {
+            throw KuraError(.internalError, "the server's checkpoint does not parse: \(error)")
+        }
     }
     func close() async {}
     func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
@@ -282,7 +340,7 @@ struct RemoteBackend: Backend {
         }
     }
 
-    private func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
+    func remote<T>(_ body: () async throws(KuraClientError) -> T) async throws -> T {
         do { return try await body() } catch { throw error.kuraError }
     }
 }

@@ -11,7 +11,12 @@ struct DatabaseOptions: ParsableArguments {
     var keyPath: String { db + ".key" }
 
     /// Opens an existing database; a missing or foreign file is an error and nothing is created.
-    func openStore(readers: Int = 1) throws(KuraError) -> SQLiteEventStore {
-        try SQLiteEventStore(.init(path: db, create: false, readers: readers))
+    func openStore(readers: Int = 1) throws(KuraError) -> EventStore {
+        let backend = try SQLiteBackend(
+            .init(path: db, create: false, readers: ReaderLanes.Configuration(standardReaders: readers)))
+        do { return try EventStore(backend: backend) } catch {
+            backend.close()
+            throw error
+        }
     }
 }

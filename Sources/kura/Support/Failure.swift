@@ -12,7 +12,7 @@ enum Failure {
         case .chainBroken, .unsupportedDatabase, .verificationFailed: 65
         case .notFound: 66
         case .forbidden, .unauthenticated, .insufficientFunds, .notOnPanel, .invalidSignature: 69
-        case .invalidTransition, .idempotencyConflict, .versionConflict: 75
+        case .invalidTransition, .idempotencyConflict, .versionConflict, .publicKeyTaken: 75
         case .alreadyRuled, .deadlinePassed, .disputeNotOpen: 75
         case .voucherInvalid, .voucherOverCapacity: 69
         case .voucherStale, .channelClosed: 75
@@ -24,6 +24,9 @@ enum Failure {
             69
         case .laneMismatch, .envelopeMismatch: 75
         case .storageUnavailable: 75
+        case .transferRefused: 69
+        case .transferUsed: 75
+        case .railUnavailable: 69
         default: 70
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KuraCore
 import KuraCrypto
+import KuraService
 
 /// Prints rows as an aligned table for people.
 func printTable(_ header: [String], _ rows: [[String]]) {
@@ -24,9 +25,12 @@ func printEncodable(_ value: some Encodable) throws {
 }
 
 /// Runs a command against its backend, closing it afterwards, with the CLI's error mapping.
-func withBackend(_ target: TargetOptions, _ body: (any Backend) async throws -> Void) async throws {
+func withBackend(
+    _ target: TargetOptions, configuration: ServiceConfiguration = .init(),
+    _ body: (any Backend) async throws -> Void
+) async throws {
     try await reportingErrors {
-        let backend = try await target.open()
+        let backend = try await target.open(configuration: configuration)
         do {
             try await body(backend)
             await backend.close()

@@ -19,25 +19,40 @@ final class HTTPFixture: Sendable {
     var clock: TestClock { db.clock }
     var operatorKey: String { db.operatorRegistration.apiKey! }
 
-    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does.
-    init(sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20, label: String = "http") async throws {
-        db = try await TestDatabase(label: label)
-        server = KuraServer(
-            service: db.service,
-            configuration: .init(port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs),
-            logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    /// Counts what the server and the store's writer do (the store's observer and the server's metrics).
+    let metrics = KuraMetrics()
+
+    /// `sweepIntervalMs: 0` runs no background sweeper, so nothing writes unless a test does. The public
+    /// routes' rate limits are off unless `rateLimited` (their own tests turn them on), so that a test
+    /// making many public reads measures what it is about. `configure` may change the rest of the server's
+    /// configuration.
+    init(
+        sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20,
+        configuration serviceConfiguration: ServiceConfiguration = ServiceConfiguration(),
+        clock: TestClock = TestClock(), label: String = "http", rateLimited: Bool = false,
+        logger: Logger = Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        configure: (inout KuraServer.Configuration) -> Void = { _ in }
+    ) async throws {
+        db = try await TestDatabase(clock: clock, configuration: serviceConfiguration, label: label, observer: metrics)
+        var configuration = KuraServer.Configuration(
+            port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs)
+        if !rateLimited {
+            configuration.publicRateLimit = nil
+            configuration.anonymousRateLimit = nil
+        }
+        configuration.metrics = metrics
+        configure(&configuration)
+        server = KuraServer(service: db.service, configuration: configuration, logger: logger)
     }
 
     deinit { db.close() }
 
     /// The log head's sequence number: unchanged means nothing was written.
-    func seq() throws -> UInt64 { try db.store.head().seq }
+    func seq() async throws -> UInt64 { try await db.store.head().seq }
 
     /// The balance of the `fees` ledger account in `asset`.
-    func fees(_ asset: String = "USDC") throws -> Int64 {
-        try db.store.read { db throws(KuraError) in
-            try db.scalar("SELECT balance FROM balances WHERE account = 'fees' AND asset = ?", .text(asset))?.int64 ?? 0
-        }
+    func fees(_ asset: String = "USDC") async throws -> Int64 {
+        try await db.store.read { reads throws(KuraError) in try reads.balance(account: "fees", asset: asset) }
     }
 
     /// Runs `body` against the application through HummingbirdTesting.
@@ -96,8 +111,9 @@ struct APIClient: Sendable {
         case .bearer(let key): headers[.authorization] = "Bearer \(key)"
         case .signed(let party, let keyName):
             let signature = Signing.headers(
-                party: party, key: TestKeys.secretKey(keyName), method: method.rawValue, pathWithQuery: uri,
-                timestamp: fixture.clock.now.milliseconds, nonce: "n-\(UUID().uuidString)", body: body ?? [])
+                instance: fixture.service.instance, party: party, key: TestKeys.secretKey(keyName),
+                method: method.rawValue, pathWithQuery: uri, timestamp: fixture.clock.now.milliseconds,
+                nonce: "n-\(UUID().uuidString)", body: body ?? [])
             headers.append(contentsOf: signature)
         }
         let response = try await client.executeRequest(
@@ -161,19 +177,25 @@ struct APIClient: Sendable {
 }
 
 /// Signature headers as a client computes them (the documented algorithm, written out independently of
-/// the service's own `SignedRequest.signingText`).
+/// the service's own `SignedRequest.signingText`): `kura-request-v2`, or with `instance: nil` the
+/// deprecated `kura-request-v1`.
 enum Signing {
-    static func text(method: String, pathWithQuery: String, timestamp: String, nonce: String, body: [UInt8]) -> String {
-        ["kura-request-v1", method, pathWithQuery, timestamp, nonce, Hex.encode(SHA256.hash(body))].joined(
-            separator: "\n")
+    static func text(
+        instance: String?, party: PartyID, method: String, pathWithQuery: String, timestamp: String, nonce: String,
+        body: [UInt8]
+    ) -> String {
+        let lines = [method, pathWithQuery, timestamp, nonce, Hex.encode(SHA256.hash(body))]
+        guard let instance else { return (["kura-request-v1"] + lines).joined(separator: "\n") }
+        return (["kura-request-v2", instance, party.rawValue] + lines).joined(separator: "\n")
     }
 
     static func headers(
-        party: PartyID, key: Ed25519.SecretKey, method: String, pathWithQuery: String, timestamp: Int64, nonce: String,
-        body: [UInt8]
+        instance: String?, party: PartyID, key: Ed25519.SecretKey, method: String, pathWithQuery: String,
+        timestamp: Int64, nonce: String, body: [UInt8]
     ) -> HTTPFields {
         let text = text(
-            method: method, pathWithQuery: pathWithQuery, timestamp: String(timestamp), nonce: nonce, body: body)
+            instance: instance, party: party, method: method, pathWithQuery: pathWithQuery,
+            timestamp: String(timestamp), nonce: nonce, body: body)
         return [
             HTTPField.Name("Kura-Party")!: party.rawValue,
             HTTPField.Name("Kura-Timestamp")!: String(timestamp),

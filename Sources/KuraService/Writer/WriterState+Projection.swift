@@ -1,0 +1,319 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+/// The projection: how one event changes the state and the read-model rows. The same function serves live
+/// commands, `kura replay` (a fold of the whole log) and, through the streams and accounts it names, the
+/// catch-up's invalidation.
+extension WriterState {
+    func apply(_ event: Event, decoded: (any DomainEvent)?, _ tx: WriteTransaction) throws(KuraError) {
+        let type = event.type
+        if type.hasPrefix("escrow.") {
+            try applyEscrow(try typedEvent(decoded, event, EscrowEvent.init), event, tx)
+        } else if type.hasPrefix("party.") {
+            try applyParty(try typedEvent(decoded, event, PartyEvent.init), event, tx)
+        } else if type.hasPrefix("account.") {
+            try post(try typedEvent(decoded, event, FundsEvent.init).postings, tx)
+        } else if type.hasPrefix("dispute.") {
+            try applyDispute(try typedEvent(decoded, event, DisputeEvent.init), event, tx)
+        } else if type.hasPrefix("channel.") {
+            let typed = try typedEvent(decoded, event, ChannelEvent.init)
+            try post(typed.postings, tx)
+            try applyChannel(typed, event, tx)
+        } else if type.hasPrefix("payment.") {
+            let typed = try typedEvent(decoded, event, PaymentEvent.init)
+            try post(typed.postings, tx)
+            try applyPayment(typed, event, tx)
+        } else if type.hasPrefix("reservation.") {
+            let typed = try typedEvent(decoded, event, ReservationEvent.init)
+            try post(typed.postings, tx)
+            try applyReservation(typed, event, tx)
+        } else if type.hasPrefix("mandate.") {
+            let typed = try typedEvent(decoded, event, MandateEvent.init)
+            try post(typed.postings, tx)
+            try applyMandate(typed, event, tx)
+        } else if type.hasPrefix("position.") {
+            let typed = try typedEvent(decoded, event, PositionEvent.init)
+            try post(typed.postings, tx)
+            try applyPosition(typed, event, tx)
+        } else if type.hasPrefix("price.") {
+            guard case .posted(let price) = try typedEvent(decoded, event, PriceEvent.init) else { return }
+            let row = PriceRow(price: price, seq: event.seq)
+            prices.set(PositionRow.pair(price.base, price.quote), row)
+            tx.change(.price(row))
+        } else if type.hasPrefix("x402.") {
+            try applyX402(try typedEvent(decoded, event, X402Event.init), event, tx)
+        } else if type.hasPrefix("solana.") {
+            try applySolanaPayment(try typedEvent(decoded, event, SolanaPaymentEvent.init), event, tx)
+        } else if type.hasPrefix("withdrawal.") {
+            let typed = try typedEvent(decoded, event, SolanaWithdrawalEvent.init)
+            try post(typed.postings, tx)
+            try applyWithdrawal(typed, event, tx)
+        } else if type.hasPrefix("chain.") {
+            try applyChainReceipt(try typedEvent(decoded, event, ChainReceiptEvent.init), event, tx)
+        }
+    }
+
+    // MARK: The ledger
+
+    /// Moves each posting's amount between two balances, and records both rows' new values.
+    func post(_ postings: [Posting], _ tx: WriteTransaction) throws(KuraError) {
+        for posting in postings {
+            let units = Int64(posting.amount.units)
+            try add(-units, to: posting.from, posting.asset, tx)
+            try add(units, to: posting.to, posting.asset, tx)
+        }
+    }
+
+    private func add(_ delta: Int64, to account: AccountName, _ asset: Asset, _ tx: WriteTransaction)
+        throws(KuraError)
+    {
+        let value = try balance(account, asset) + delta
+        let key = BalanceKey(account: account, asset: asset)
+        balances.set(key, value)
+        touchedBalances.append(key)
+        tx.change(.balance(BalanceRow(account: account.rawValue, asset: asset.name, units: value)))
+    }
+
+    // MARK: Parties
+
+    private func applyParty(_ event: PartyEvent, _ envelope: Event, _ tx: WriteTransaction) throws(KuraError) {
+        let row: PartyRow
+        switch event {
+        case .registered(let party, let apiKeyHash):
+            row = PartyRow(party: party, seq: envelope.seq, apiKeyHash: apiKeyHash)
+            partyTotal.set(0, try partyCount() + 1)
+        case .statusChanged, .keyRotated:
+            let id = PartyID(unchecked: String(envelope.stream.dropFirst("party/".count)))
+            guard var existing = try partyRow(id) else { return }
+            existing.party.apply(event)
+            row = existing
+        case .apiKeyRotated(let apiKeyHash):
+            // The old key stops at once: authentication looks the hash up in this row.
+            let id = PartyID(unchecked: String(envelope.stream.dropFirst("party/".count)))
+            guard var existing = try partyRow(id) else { return }
+            existing.apiKeyHash = apiKeyHash
+            row = existing
+        }
+        parties.set(row.party.id, row)
+        tx.change(.party(row))
+        // The arbiters list follows every party change (it is loaded only when a panel is drawn).
+        if case .some(.some(var list)) = arbiters.cached(0) {
+            list.removeAll { $0 == row.party.id }
+            if row.party.canAct(as: .arbiter) {
+                list.append(row.party.id)
+                list.sort()
+            }
+            arbiters.set(0, list)
+        }
+    }
+
+    // MARK: Escrows
+
+    /// When the sweeper should look at an escrow: after the delivery deadline while locked, at the end of the
+    /// confirm window once delivered; never otherwise.
+    static func dueAt(_ escrow: Escrow) -> Timestamp? {
+        switch escrow.state {
+        case .locked: escrow.terms.deliverBy.adding(milliseconds: 1)
+        case .delivered:
+            (escrow.deliveredAt ?? escrow.terms.lockedAt).adding(milliseconds: escrow.terms.confirmWindowMs)
+        default: nil
+        }
+    }
+
+    private func applyEscrow(_ event: EscrowEvent, _ envelope: Event, _ tx: WriteTransaction) throws(KuraError) {
+        if receiptsOnly, case .locked = event {
+            try appendReceipt(envelope, tx) { index in
+                Receipt.derive(
+                    event, escrowBefore: nil, eventSeq: envelope.seq, eventHash: envelope.hash, at: envelope.at,
+                    index: index)
+            }
+            return
+        }
+        try post(event.postings, tx)
+        let id = EscrowID(unchecked: String(envelope.stream.dropFirst("escrow/".count)))
+        var row: EscrowRow
+        if case .locked = event {
+            try appendReceipt(envelope, tx) { index in
+                Receipt.derive(
+                    event, escrowBefore: nil, eventSeq: envelope.seq, eventHash: envelope.hash, at: envelope.at,
+                    index: index)
+            }
+            guard let escrow = Escrow.fold([event]) else { return }
+            row = EscrowRow(escrow: escrow, seq: envelope.seq, dueAt: nil)
+        } else {
+            guard let existing = try escrow(id) else { return }
+            row = existing
+            try appendReceipt(envelope, tx) { index in
+                Receipt.derive(
+                    event, escrowBefore: existing.escrow, eventSeq: envelope.seq, eventHash: envelope.hash,
+                    at: envelope.at, index: index)
+            }
+            row.escrow.apply(event)
+        }
+        row.dueAt = Self.dueAt(row.escrow)
+        escrows.set(id, row)
+        touchedEscrows.append(id)
+        tx.change(.escrow(row))
+        if row.escrow.state.isTerminal { closed.append(.escrow(id)) }
+    }
+
+    // MARK: Disputes
+
+    private func applyDispute(_ event: DisputeEvent, _ envelope: Event, _ tx: WriteTransaction) throws(KuraError) {
+        let id = DisputeID(unchecked: String(envelope.stream.dropFirst("dispute/".count)))
+        var row: DisputeRow
+        if case .opened = event {
+            guard let opened = Dispute.fold([event]) else { return }
+            row = DisputeRow(dispute: opened, seq: envelope.seq)
+        } else {
+            guard let existing = try dispute(id) else { return }
+            row = existing
+            try appendReceipt(envelope, tx) { index in
+                Receipt.derive(
+                    event, disputeBefore: existing.dispute, eventSeq: envelope.seq, eventHash: envelope.hash,
+                    at: envelope.at, index: index)
+            }
+            row.dispute.apply(event)
+        }
+        let dispute = row.dispute
+        var members: [PartyID: Bool] = [:]
+        for party in [dispute.payer, dispute.payee] + dispute.formerPanel + dispute.recused { members[party] = false }
+        for arbiter in dispute.panel { members[arbiter] = true }
+        row.members = members.map { DisputeMember(party: $0.key, seated: $0.value) }.sorted {
+            $0.party < $1.party
+        }
+        disputes.set(id, row)
+        tx.change(.dispute(row))
+        if !dispute.state.isOpen { closed.append(.dispute(id)) }
+    }
+
+    // MARK: Channels and payments
+
+    private func applyChannel(_ event: ChannelEvent, _ envelope: Event, _ tx: WriteTransaction) throws(KuraError) {
+        let id = ChannelID(unchecked: String(envelope.stream.dropFirst("channel/".count)))
+        var row: ChannelRow
+        if case .opened = event {
+            guard let opened = Channel.fold([event]) else { return }
+            row = ChannelRow(channel: opened, seq: envelope.seq)
+        } else {
+            guard let existing = try channel(id) else { return }
+            row = existing
+            try appendReceipt(envelope, tx) { index in
+                Receipt.derive(
+                    event, channelBefore: existing.channel, eventSeq: envelope.seq, eventHash: envelope.hash,
+                    at: envelope.at, index: index)
+            }
+            row.channel.apply(event)
+        }
+        channels.set(id, row)
+        tx.change(.channel(row))
+        if row.channel.state == .closed { closed.append(.channel(id)) }
+    }
+
+    private func applyPayment(_ event: PaymentEvent, _ envelope: Event, _ tx: WriteTransaction) throws(KuraError) {
+        let payment = event.payment
+        tx.change(.payment(PaymentRow(payment: payment, seq: envelope.seq)))
+        try appendReceipt(envelope, tx) { index in
+            Receipt(
+                index: index, eventSeq: envelope.seq, eventHash: Hex.encode(envelope.hash), kind: event.type,
+                subject: payment.id.rawValue, payer: payment.payer, payee: payment.payee, amount: payment.amount,
+                asset: payment.asset, outcome: "settled", at: envelope.at)
+        }
+    }
+
+    private func applyX402(_ event: X402Event, _ envelope: Event, _ tx: WriteTransaction) throws(KuraError) {
+        let settlement = event.settlement
+        let row = X402SettlementRow(
+            payer: settlement.payer, nonce: settlement.nonce, paymentIdentifier: settlement.paymentIdentifier,
+            seq: envelope.seq, json: String(decoding: try RowJSON.bytes(settlement), as: UTF8.self))
+        x402ByNonce.set(settlement.payer.rawValue + "/" + settlement.nonce, row)
+        if let identifier = settlement.paymentIdentifier {
+            x402ByIdentifier.set(settlement.payer.rawValue + "/" + identifier, row)
+        }
+        tx.change(.x402Settlement(row))
+    }
+
+    // MARK: The facilitator
+
+    private func applyReservation(_ typed: ReservationEvent, _ event: Event, _ tx: WriteTransaction)
+        throws(KuraError)
+    {
+        let id = ReservationID(unchecked: String(event.stream.dropFirst("reservation/".count)))
+        let before = try reservation(id)
+        try appendReceipt(event, tx) { index in
+            Receipt.derive(
+                typed, reservationBefore: before?.reservation, eventSeq: event.seq, eventHash: event.hash,
+                at: event.at, index: index)
+        }
+        var row: ReservationRow
+        if case .reserved(let reservation, _) = typed {
+            row = ReservationRow(reservation: reservation, seq: event.seq)
+        } else {
+            guard let existing = before else { return }
+            row = existing
+            row.reservation.apply(typed)
+            if case .settled(let record, let txSignature, _) = typed {
+                row.settlement = ReservationSettleResponse(
+                    txSignature: txSignature, billableEventId: event.id, settledAt: record.settledAt,
+                    amount: record.amount, lane: row.reservation.lane, idempotent: false)
+            }
+        }
+        reservations.set(id, row)
+        tx.change(.reservation(row))
+        if row.reservation.state != .reserved { closed.append(.reservation(id)) }
+        let after = row.reservation
+        // A settle changes nothing in a mandate (the hold already left it), so its row is not rewritten.
+        var settles = false
+        if case .settled = typed { settles = true }
+        if !settles, let mandateId = after.mandateId, var mandate = try mandate(mandateId) {
+            mandate.mandate.apply(typed, reservation: before?.reservation)
+            mandates.set(mandateId, mandate)
+            tx.change(.mandate(mandate))
+        }
+        if let positionId = after.positionId, var position = try position(positionId) {
+            position.position.apply(typed, reservation: before?.reservation)
+            positions.set(positionId, position)
+            tx.change(.position(position))
+        }
+    }
+
+    private func applyMandate(_ typed: MandateEvent, _ event: Event, _ tx: WriteTransaction) throws(KuraError) {
+        var row: MandateRow
+        if case .created = typed {
+            guard let mandate = Mandate.fold([typed]) else { return }
+            row = MandateRow(mandate: mandate, seq: event.seq)
+        } else {
+            let id = MandateID(unchecked: String(event.stream.dropFirst("mandate/".count)))
+            guard let existing = try mandate(id) else { return }
+            row = existing
+            row.mandate.apply(typed)
+        }
+        mandates.set(row.mandate.id, row)
+        tx.change(.mandate(row))
+    }
+
+    private func applyPosition(_ typed: PositionEvent, _ event: Event, _ tx: WriteTransaction) throws(KuraError) {
+        var row: PositionRow
+        if case .opened = typed {
+            guard let position = Position.fold([typed]) else { return }
+            row = PositionRow(position: position, seq: event.seq)
+        } else {
+            let id = PositionID(unchecked: String(event.stream.dropFirst("position/".count)))
+            guard let existing = try position(id) else { return }
+            row = existing
+            row.position.apply(typed)
+        }
+        positions.set(row.position.id, row)
+        tx.change(.position(row))
+    }
+}
+
+/// The typed event of an appended one: the one the command handed over, or (on replay and catch-up) read
+/// back from the payload.
+func typedEvent<T: DomainEvent>(
+    _ decoded: (any DomainEvent)?, _ event: Event, _ read: (String, JSONValue) throws(KuraError) -> T
+) throws(KuraError) -> T {
+    if let typed = decoded as? T { return typed }
+    return try read(event.type, event.payload)
+}

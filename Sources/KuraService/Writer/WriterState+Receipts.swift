@@ -1,0 +1,125 @@
+import KuraCore
+import KuraCrypto
+import KuraStore
+
+/// Receipts, their RFC 6962 tree and the reputation they fold into.
+///
+/// A receipt is derived when its event is applied (it needs the aggregate as it was just before) and folded
+/// into its parties' reputation at once, journaled with the command. Its leaf bytes, leaf hash and the tree
+/// nodes it completes are computed once per batch, in ``finishBatch(_:)``, from the frontier of what is
+/// stored: a refused command's receipts are dropped before that, so it never leaves a node behind.
+extension WriterState {
+    /// The stored tree's frontier (read on first use: one hash per set bit of the size).
+    func storedTree() throws(KuraError) -> Tree {
+        let tree = try self.tree.value(0) { () throws(KuraError) -> Tree? in
+            let size = try reads.receiptCount()
+            do {
+                return Tree(appender: try MerkleAppender(size: size, nodes: reads.merkleNodes))
+            } catch {
+                throw KuraError(.storageFailure, "cannot resume the Merkle tree at size \(size): \(error)")
+            }
+        }
+        guard let tree else { throw KuraError(.internalError, "no receipt tree") }
+        return tree
+    }
+
+    /// The number of receipts, this batch's included.
+    func receiptCount() throws(KuraError) -> UInt64 {
+        try storedTree().appender.size + UInt64(pendingReceipts.count)
+    }
+
+    /// Derives the receipt `make` gives for the next leaf index (nil: the event has none) and folds it into
+    /// reputation.
+    func appendReceipt(_ envelope: Event, _ tx: WriteTransaction, _ make: (UInt64) throws(KuraError) -> Receipt?)
+        throws(KuraError)
+    {
+        guard let receipt = try make(try receiptCount()) else { return }
+        pendingReceipts.append((receipt, envelope.seq))
+        try foldReputation(receipt, tx)
+    }
+
+    /// Folds one receipt into the reputation of its two parties, O(1) rows each.
+    func foldReputation(_ receipt: Receipt, _ tx: WriteTransaction) throws(KuraError) {
+        for (party, role, counterparty) in ReputationFold.roles(of: receipt) {
+            var state =
+                try reputationParties.value(party) { () throws(KuraError) -> PartyReputation? in
+                    try reads.reputationParty(party)
+                } ?? PartyReputation()
+            let key = PairKey(party: party, role: role, counterparty: counterparty)
+            var pair =
+                try reputationPairs.value(key) { () throws(KuraError) -> Evidence? in
+                    try reads.reputationPair(party: party, role: role, counterparty: counterparty)
+                } ?? Evidence()
+            if role == .provider {
+                ReputationFold.fold(receipt, role: role, into: &state.provider, pair: &pair, model: reputationModel)
+            } else {
+                ReputationFold.fold(receipt, role: role, into: &state.payer, pair: &pair, model: reputationModel)
+            }
+            reputationParties.set(party, state)
+            tx.change(.reputationParty(ReputationPartyRow(party: party, state: state)))
+            if !pair.isEmpty {
+                reputationPairs.set(key, pair)
+                tx.change(
+                    .reputationPair(
+                        ReputationPairRow(party: party, role: role, counterparty: counterparty, evidence: pair)))
+            }
+        }
+    }
+
+    /// The batch's receipts as rows, with their leaves' Merkle nodes and the reputation log's new head.
+    func finishBatch(_ tx: WriteTransaction) throws(KuraError) {
+        guard let last = pendingReceipts.last else { return }
+        var tree = try storedTree()
+        for (receipt, seq) in pendingReceipts {
+            let leaf = try receipt.leafBytes()
+            tx.change(
+                .receipt(
+                    ReceiptRow(
+                        index: receipt.index, seq: seq, kind: receipt.kind, subject: receipt.subject,
+                        payer: receipt.payer, payee: receipt.payee, json: leaf)))
+            for node in tree.appender.append(leafHash: MerkleHash.leaf(leaf)) { tx.change(.merkleNode(node)) }
+        }
+        tx.change(
+            .reputationLog(
+                ReputationLogRow(
+                    size: tree.appender.size, root: tree.appender.root, lastAt: last.receipt.at,
+                    model: reputationModelText)))
+        self.tree.set(0, tree)
+        pendingReceipts.removeAll(keepingCapacity: true)
+    }
+}
+
+extension WriterState {
+    /// The reputation tables as receipts were folded with another model, or missing (a database from before
+    /// reputation): emptied and folded again from every stored receipt, in this transaction.
+    func rebuildReputationIfStale(_ session: any WriterSession, _ tx: WriteTransaction) throws(KuraError) {
+        let reads = session.reads
+        let stored = try reads.reputationLog()
+        let size = try reads.receiptCount()
+        if stored?.size ?? 0 == size && (size == 0 || stored?.model == reputationModelText) { return }
+        try session.resetReadModels(["reputation_parties", "reputation_pairs", "reputation_log"])
+        reputationParties.removeAll()
+        reputationPairs.removeAll()
+        var appender = MerkleAppender()
+        var after: Int64 = -1
+        var lastAt = Timestamp(milliseconds: 0)
+        while true {
+            let page = try reads.receipts(after: after, party: nil, kind: nil, limit: 1000)
+            guard let last = page.last else { break }
+            for row in page {
+                let receipt = try RowJSON.decode(Receipt.self, row.json)
+                appender.append(leaf: row.json)
+                try foldReputation(receipt, tx)
+                lastAt = receipt.at
+            }
+            after = Int64(last.index)
+            try tx.flush(to: session)
+        }
+        if appender.size > 0 {
+            tx.change(
+                .reputationLog(
+                    ReputationLogRow(
+                        size: appender.size, root: appender.root, lastAt: lastAt, model: reputationModelText)))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import KuraCore
+import KuraCrypto
+import KuraX402
+
+/// Payments `POST /facilitator/verify` has checked (scheme, network, form, the payer's Ed25519 signature,
+/// terms), by the SHA-256 of the whole request's canonical JSON. `settle` of the very same request — what a
+/// resource server sends after serving — then skips what cannot have changed since: parsing and the signature.
+/// It still checks the time window again, and everything that depends on state (the nonce, the payment
+/// identifier, both parties active, the payer's key unchanged, the funds) in the writer, as always.
+///
+/// Bounded: emptied when full (a miss only costs the check again).
+final class VerifiedPayments: @unchecked Sendable {
+    private var entries: [[UInt8]: CheckedX402Payment] = [:]
+    private let lock = NSLock()
+    private let capacity: Int
+
+    init(capacity: Int = 16_384) { self.capacity = capacity }
+
+    /// The digest a request is remembered by.
+    static func key(_ request: FacilitatorRequest) -> [UInt8]? {
+        guard let bytes = try? JSONValue(encoding: request).canonicalBytes() else { return nil }
+        return SHA256.hash(bytes)
+    }
+
+    func remember(_ key: [UInt8], _ payment: CheckedX402Payment) {
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        entries[key] = payment
+    }
+
+    /// The checked payment, if this request was verified and is still inside its time window at `now`.
+    func checked(_ key: [UInt8], now: Int64) -> CheckedX402Payment? {
+        lock.lock()
+        let payment = entries[key]
+        lock.unlock()
+        guard let payment else { return nil }
+        let authorization = payment.authorization
+        guard now >= authorization.validAfter.milliseconds, now < authorization.validBefore.milliseconds else {
+            return nil
+        }
+        return payment
+    }
+}

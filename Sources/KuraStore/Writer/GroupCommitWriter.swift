@@ -1,0 +1,259 @@
+import Foundation
+import KuraCore
+
+/// The single writer: one thread, one ``WriterSession``. Commands queue while the previous batch commits;
+/// the next batch takes them all (up to `maxBatch`, lingering briefly for the last batch's callers), runs each
+/// against the model's in-memory state, then writes the whole batch in bulk in one transaction and one fsync.
+///
+/// Per batch: `begin` (the write lock and the true head); catch-up if another writer appended since this one's
+/// last batch; each command with an undo journal (a refused one leaves nothing); the model's once-per-batch
+/// work (receipt leaves, Merkle nodes); `write`; `commit`; then the callers are answered and cold cache entries
+/// dropped. A batch that fails to write or commit is rolled back, every cache is dropped, and every caller
+/// hears the failure: none is acknowledged.
+final class GroupCommitWriter: @unchecked Sendable {
+    typealias Work = (WriteTransaction) -> Result<any Sendable, KuraError>
+    typealias Maintenance = (any WriterSession, WriteTransaction) -> Result<any Sendable, KuraError>
+    typealias Completion = @Sendable (Result<any Sendable, KuraError>) -> Void
+
+    private enum Job {
+        case command(Work)
+        /// Runs alone in its own transaction with the session itself (replay, state checks).
+        case maintenance(Maintenance)
+    }
+
+    private struct Item {
+        let job: Job
+        let completion: Completion
+    }
+
+    private let session: any WriterSession
+    private let model: any WriterModel
+    private let configuration: WriterConfiguration
+    private let condition = NSCondition()
+    private var queue: [Item] = []
+    private var stopped = false
+    private var lastBatchSize = 0
+    private var submittedCount = 0
+    private var thread: Thread?
+    // Writer-thread state.
+    private let versions: WriterCache<String, UInt64>
+    private let idempotency: WriterCache<String, IdempotencyRecord>
+    /// The head after this writer's last committed batch; nil when unknown (start, or after a failure).
+    private var knownHead: LogHead?
+
+    init(session: any WriterSession, model: any WriterModel, configuration: WriterConfiguration) {
+        self.session = session
+        self.model = model
+        self.configuration = configuration
+        versions = WriterCache(capacity: configuration.streamVersionCapacity)
+        idempotency = WriterCache(capacity: configuration.idempotencyCapacity)
+        model.attach(session.reads)
+        // Strong: the thread owns the writer until it stops. With `unowned`, a store released before the
+        // thread started (e.g. an init that threw after creating the writer) crashed the process.
+        let thread = Thread { [self] in self.run() }
+        thread.name = "kura-writer"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    func submit(_ work: @escaping Work, completion: @escaping Completion) {
+        enqueue(Item(job: .command(work), completion: completion))
+    }
+
+    func submitMaintenance(_ work: @escaping Maintenance, completion: @escaping Completion) {
+        enqueue(Item(job: .maintenance(work), completion: completion))
+    }
+
+    private func enqueue(_ item: Item) {
+        condition.lock()
+        if stopped {
+            condition.unlock()
+            item.completion(.failure(KuraError(.storageFailure, "the store is closed")))
+            return
+        }
+        queue.append(item)
+        submittedCount += 1
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// How many pieces of work were queued since the writer started: a read path that must never write
+    /// (the public routes) is tested by this number not moving.
+    var submitted: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return submittedCount
+    }
+
+    /// Asks the thread to finish the queued work and end, without waiting (safe from any thread).
+    func requestStop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Finishes queued work, then ends the thread and closes the session.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while thread != nil { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopped { condition.wait() }
+            // Linger briefly while the callers of the last batch are still coming back: a batch costs one
+            // fsync whatever its size, so waiting a fraction of an fsync for them raises throughput.
+            let deadline = Date(timeIntervalSinceNow: configuration.lingerSeconds)
+            while !stopped && queue.count < lastBatchSize && queue.count < configuration.maxBatch
+                && condition.wait(until: deadline)
+            {}
+            if queue.isEmpty && stopped {
+                session.close()
+                thread = nil
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            var take = 0
+            if case .maintenance = queue[0].job {
+                take = 1
+            } else {
+                while take < min(queue.count, configuration.maxBatch) {
+                    if case .maintenance = queue[take].job { break }
+                    take += 1
+                }
+            }
+            let batch = Array(queue.prefix(take))
+            queue.removeFirst(take)
+            lastBatchSize = take
+            let depth = queue.count
+            condition.unlock()
+            configuration.observer?.queueDepth(depth)
+            execute(batch)
+        }
+    }
+
+    private func execute(_ items: [Item]) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var results: [Result<any Sendable, KuraError>] = []
+        results.reserveCapacity(items.count)
+        var appended = 0
+        do throws(KuraError) {
+            let head = try session.begin()
+            try catchUp(to: head)
+            let batch = WriteBatch(
+                head: head, reads: session.reads, model: model, versions: versions, idempotency: idempotency)
+            let tx = WriteTransaction(batch)
+            for item in items {
+                switch item.job {
+                case .command(let work):
+                    batch.beginCommand()
+                    let result = work(tx)
+                    if case .success = result {
+                        batch.endCommand(succeeded: true)
+                    } else {
+                        batch.endCommand(succeeded: false)
+                    }
+                    results.append(result)
+                case .maintenance(let work):
+                    batch.beginCommand()
+                    let result = work(session, tx)
+                    // A maintenance job that fails aborts its transaction as a whole.
+                    if case .failure(let error) = result { throw error }
+                    batch.endCommand(succeeded: true)
+                    results.append(result)
+                }
+            }
+            try model.finishBatch(tx)
+            let write = batch.write
+            appended = write.events.count
+            if !write.isEmpty { try session.write(write) }
+            try session.commit()
+            knownHead = batch.head
+            for (key, record) in batch.recorded { idempotency.set(key, record) }
+            idempotency.commit()
+        } catch {
+            session.rollback()
+            // Nothing of this batch is durable and the caches may hold its undone decisions: forget them all.
+            reset()
+            configuration.observer?.batchFailed(commands: items.count, code: error.code)
+            for item in items { item.completion(.failure(error)) }
+            return
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        configuration.observer?.batchCommitted(commands: items.count, events: appended, seconds: seconds)
+        for (item, result) in zip(items, results) { item.completion(result) }
+        model.trim()
+        versions.trim()
+        idempotency.trim()
+        if configuration.assertState { assertState() }
+    }
+
+    private func reset() {
+        model.reset()
+        versions.removeAll()
+        idempotency.removeAll()
+        knownHead = nil
+    }
+
+    /// Brings the caches up to `head`, the head as stored: another writer may have appended since this one's
+    /// last batch. Their rows are written; what their events touch is forgotten and read again when needed.
+    private func catchUp(to head: LogHead) throws(KuraError) {
+        guard let known = knownHead else {
+            // Nothing known about the log (start, or after a failed batch): the caches are empty already.
+            reset()
+            return
+        }
+        if head == known { return }
+        let reads = session.reads
+        // Our own last event must still be in the log, unchanged; otherwise the file was replaced or restored,
+        // and nothing cached can be trusted.
+        let ours = known.seq == 0 ? [] : try reads.events(after: known.seq - 1, limit: 1)
+        guard head.seq > known.seq, known.seq == 0 || ours.first?.hash == known.hash else {
+            reset()
+            return
+        }
+        var after = known.seq
+        var foreign = 0
+        while after < head.seq {
+            let page = try reads.events(after: after, limit: 1000)
+            guard let last = page.last else { break }
+            foreign += page.count
+            // A very long tail (a bulk import): reading everything again is cheaper than invalidating.
+            if foreign > 100_000 {
+                reset()
+                return
+            }
+            for event in page { versions.invalidate(event.stream) }
+            try model.catchUp(page, reads)
+            after = last.seq
+        }
+        knownHead = head
+    }
+
+    /// Assertion mode: the model must agree with the rows it caches, and the stream versions with the log.
+    private func assertState() {
+        do throws(KuraError) {
+            var differences = try model.differences(session.reads)
+            for (stream, version) in versions.entries {
+                let stored = try session.reads.streamVersion(stream)
+                if stored != (version ?? 0) {
+                    differences.append("stream \(stream): writer has version \(version ?? 0), the log \(stored)")
+                }
+            }
+            if !differences.isEmpty {
+                fatalError(
+                    "KURA_ASSERT_STATE: the writer's memory disagrees with the read models:\n"
+                        + differences.prefix(20).joined(separator: "\n"))
+            }
+        } catch {
+            fatalError("KURA_ASSERT_STATE: cannot compare the writer's memory with the read models: \(error)")
+        }
+    }
+}

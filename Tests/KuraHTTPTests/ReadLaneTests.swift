@@ -1,0 +1,60 @@
+import Dispatch
+import Foundation
+import KuraCore
+import KuraStore
+import Testing
+
+/// Issue 14, finding 3: anonymous public reads must not stall authentication. Public reads wait in a bounded
+/// lane of their own (refused `503 overloaded` when it is full), authentication reads on its own connection,
+/// and a waiting read suspends its caller instead of blocking one of Swift's cooperative threads. Before the
+/// storage boundary every read took a connection from one pool of four, waiting for it on a cooperative
+/// thread, so a public scan that held the pool stalled every authenticated route too.
+@Suite("read lanes")
+struct ReadLaneTests {
+    @Test("the public lane held and its queue full: public routes answer 503 overloaded, authenticated ones 200")
+    func publicLoadDoesNotStallAuthentication() async throws {
+        let fixture = try await HTTPFixture(label: "lanes")
+        let store = fixture.db.store
+        try await fixture.test { api in
+            let payer = try await api.register("payer")
+            try await api.deposit(payer.id, 1_000)
+
+            // One read holds the public lane's reader; 256 more fill its queue (ReaderLanes' default bound).
+            let gate = DispatchSemaphore(value: 0)
+            let holders = (0..<257).map { _ in
+                Task { () throws(KuraError) -> Int in
+                    try await store.backend.read(.public) { _ throws(KuraError) -> Int in
+                        gate.wait()
+                        return 1
+                    }
+                }
+            }
+            // Wait until the lane is full: a further public read is refused at once.
+            var refusal: KuraError?
+            for _ in 0..<200 {
+                do throws(KuraError) {
+                    _ = try await store.backend.read(.public) { _ throws(KuraError) -> Int in 0 }
+                } catch {
+                    refusal = error
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(refusal?.code == .overloaded, "\(String(describing: refusal))")
+
+            // Far more waiting callers than cooperative threads, and yet authenticated routes answer.
+            let account = try await api.send(.get, "/v1/accounts/\(payer.id)", as: .bearer(payer.apiKey))
+            #expect(account.status == .ok, "\(account)")
+            let escrows = try await api.send(.get, "/v1/escrows", as: .bearer(payer.apiKey))
+            #expect(escrows.status == .ok, "\(escrows)")
+            // An anonymous public route is refused at once, with a retry hint, instead of waiting.
+            let receipts = try await api.send(.get, "/v1/receipts")
+            #expect(receipts.status == .serviceUnavailable && receipts.code == "overloaded", "\(receipts)")
+            #expect(receipts.headers[.retryAfter] != nil)
+
+            for _ in holders { gate.signal() }
+            for holder in holders { #expect(try await holder.value == 1) }
+            #expect(try await api.send(.get, "/v1/receipts").status == .ok)
+        }
+    }
+}

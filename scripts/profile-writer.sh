@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Profiles the single writer of a live `kura serve` (release build) under load: escrow opens
+# (POST /v1/escrows) or facilitator verify+settle pairs, through wrk for a fixed time. Prints the writer
+# thread's CPU time per command (from /proc, so it does not depend on how busy the rest of the machine is),
+# and its top functions from `perf record` (self, and inclusive with call graphs), and leaves perf.data in $OUT.
+#
+# (valgrind 3.19 on these machines cannot read the Swift 6 toolchain's debug information and crashes, so
+# perf is used; its percentages are shares of the writer thread's own samples.)
+#
+#   scripts/profile-writer.sh [escrows|pairs] [duration, default 20s] [connections, default 64]
+#
+# Environment: KURA_BIN (a prebuilt kura; default: build `-c release`), OUT (default: ./profile-out).
+# Not run in CI. Record the top items in Docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+workload="${1:-escrows}"
+duration="${2:-20s}"
+connections="${3:-64}"
+out="${OUT:-$PWD/profile-out}"
+mkdir -p "$out"
+
+. scripts/lib/kura-server.sh
+kura_require_wrk
+command -v perf >/dev/null || { echo "perf is needed (apt-get install linux-perf)" >&2; exit 1; }
+kura_start_server
+
+read -r agent agent_key <<<"$(register "profile agent" agent)"
+read -r provider _ <<<"$(register "profile provider" provider)"
+post "/v1/accounts/$agent/deposits" "$key" '{"asset":"USDC","amount":4503599627370496}' >/dev/null
+if [[ "$workload" == escrows ]]; then
+    deliver_by=$(( $(date +%s) * 1000 + 7 * 86400000 ))
+    cat >"$work/load.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"payee":"$provider","amount":1000,"asset":"USDC","deliverBy":$deliver_by}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $agent_key"
+LUA
+    target="$url/v1/escrows"
+else
+    expires=$(( $(date +%s) * 1000 + 7 * 86400000 ))
+    mandate="$(json_field id <<<"$(post /v1/mandates "$agent_key" "{\"agent\":\"$agent\",\"asset\":\"USDC\",\"amount\":4503599627370496,\"perTxCap\":1000,\"dailyCap\":4503599627370496,\"allowedCounterparties\":[],\"expiresAt\":$expires}")")"
+    cat >"$work/load.lua" <<LUA
+local verify_body = '{"amount":1000,"lane":"enterprise","mandate":"$mandate","agent":"$agent","counterparty":"$provider"}'
+local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $agent_key" }
+local queue = {}
+function request()
+    local next = table.remove(queue)
+    if next then
+        return wrk.format("POST", "/x402/settle", headers,
+            '{"reservationId":"' .. next[1] .. '","envelope":"' .. next[2] .. '"}')
+    end
+    return wrk.format("POST", "/x402/verify", headers, verify_body)
+end
+function response(status, hdrs, body)
+    local id = string.match(body, '"reservationId":"([^"]+)"')
+    if id then table.insert(queue, { id, string.match(body, '"envelope":"([^"]+)"') }) end
+end
+LUA
+    target="$url/x402/verify"
+fi
+snapshot() { for f in /proc/"$server_pid"/task/*/stat; do awk '{ print $1, $14 + $15 }' "$f"; done; }
+count() {
+    sqlite3 "$work/bench.sqlite" \
+        "SELECT count(*) FROM events WHERE type IN ('escrow.locked','reservation.reserved','reservation.settled')"
+}
+snapshot >"$work/cpu0"; commands0="$(count)"
+perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$out/perf.$workload.data" 2>/dev/null &
+perf_pid=$!
+echo "== $workload: $connections connections, $duration"
+wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/load.lua" "$target"
+kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+snapshot >"$work/cpu1"; commands1="$(count)"
+# The writer is the thread under which GroupCommitWriter's batch loop runs.
+writer_tid="$(perf report -i "$out/perf.$workload.data" --children --sort pid,symbol --stdio -g none 2>/dev/null \
+    | grep "GroupCommitWriter.*execute" | sort -k1 -rn | head -n1 | awk "{ print \$3 }" | cut -d: -f1)"
+python3 - "$work/cpu0" "$work/cpu1" "$(getconf CLK_TCK)" "$(( commands1 - commands0 ))" "$writer_tid" <<'PY'
+import sys
+def load(path): return {line.split()[0]: float(line.split()[1]) for line in open(path)}
+before, after = load(sys.argv[1]), load(sys.argv[2])
+ticks, commands, tid = float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+seconds = (after.get(tid, 0) - before.get(tid, 0)) / ticks
+total = sum(after.values()) / ticks - sum(before.get(k, 0) for k in after) / ticks
+print(f"writer thread {tid}: {seconds:.2f} CPU s for {commands} commands = "
+      f"{1e6 * seconds / max(commands, 1):.1f} µs per command (whole server: {total:.2f} CPU s)")
+PY
+perf report -i "$out/perf.$workload.data" --tid "$writer_tid" --no-children --percentage relative --sort symbol --stdio -g none 2>/dev/null \
+    >"$out/self.$workload.txt" || true
+perf report -i "$out/perf.$workload.data" --tid "$writer_tid" --children --percentage relative --sort symbol --stdio -g none 2>/dev/null \
+    >"$out/inclusive.$workload.txt" || true
+set +o pipefail
+echo "== writer thread, self (top 30)"
+grep -v '^#' "$out/self.$workload.txt" | grep '%' | head -30 | swift demangle --simplified | cut -c1-200
+echo "== writer thread, inclusive (top 40)"
+grep -v '^#' "$out/inclusive.$workload.txt" | grep '%' | head -40 | swift demangle --simplified | cut -c1-200
