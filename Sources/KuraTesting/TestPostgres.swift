@@ -1,6 +1,7 @@
 import Foundation
 import KuraCore
 import KuraPostgres
+import KuraStore
 
 #if canImport(Glibc)
     import Glibc
@@ -143,4 +144,57 @@ public final class TestPostgresCluster: Sendable {
         try admin.execute("CREATE DATABASE \(name)")
         return url.withDatabase(name)
     }
+
+    /// A new database on this cluster as a backend database (``TestDatabase``'s `backend:`).
+    public func backendDatabase(_ name: String = "kura") throws(KuraError) -> PostgresTestDatabase {
+        PostgresTestDatabase(TestPostgresDatabase(name: name, url: try database(name), server: url))
+    }
+}
+
+/// A fresh PostgreSQL database on the test server (``TestPostgres``), for the store and service conformance
+/// suites (``StoreBackends/postgres``).
+public final class PostgresTestDatabase: TestBackendDatabase {
+    /// The database.
+    public let database: TestPostgresDatabase
+
+    /// Creates the database on the test server; its schema is created by the first ``open(durable:)``.
+    public init(_ label: String = "conformance") throws {
+        database = try TestPostgres.database(label)
+    }
+
+    /// A database made elsewhere (``TestPostgresCluster/backendDatabase(_:)``).
+    public init(_ database: TestPostgresDatabase) { self.database = database }
+
+    /// A backend on the database. Every PostgreSQL commit is durable (`synchronous_commit = on`); the test
+    /// cluster itself runs with `fsync=off`.
+    public func open(durable: Bool) throws(KuraError) -> any StorageBackend {
+        try PostgresBackend(.init(url: database.url, create: true))
+    }
+
+    /// Runs `sql` (the shared layer's SQLite-flavoured text, translated) as the database's owner with the log's
+    /// triggers disabled (`privileged`), or as the application role `kura_app`, which may not change the log.
+    public func execute(_ sql: String, privileged: Bool) throws(KuraError) {
+        let connection = try PostgresConnection(database.url)
+        defer { connection.close() }
+        let statement = SQLDialect.postgres.translate(sql)
+        if privileged {
+            try connection.execute(
+                """
+                BEGIN; ALTER TABLE events DISABLE TRIGGER USER; \(statement);
+                ALTER TABLE events ENABLE TRIGGER USER; COMMIT
+                """)
+        } else {
+            try Self.ensureApplicationRole(connection)
+            try connection.execute("SET ROLE \(PostgresRoles.application)")
+            try connection.execute(statement)
+        }
+    }
+
+    /// Creates `kura_app` (a role of the whole cluster) and grants it its privileges on this database. Tests
+    /// running at once may race to create it: the loser finds it made.
+    private static func ensureApplicationRole(_ connection: PostgresConnection) throws(KuraError) {
+        do { try PostgresRoles.ensure(connection) } catch { try PostgresRoles.ensure(connection) }
+    }
+
+    public func remove() { database.drop() }
 }
