@@ -260,7 +260,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                     "KURA_ASSERT_STATE: the writer's memory disagrees with the read models:\n"
                         + differences.prefix(20).joined(separator: "\n"))
             }
-        } catch where error.code == .storageUnavailable {
+        } catch  where error.code == .storageUnavailable {
             return
         } catch {
             fatalError("KURA_ASSERT_STATE: cannot compare the writer's memory with the read models: \(error)")
