@@ -9,8 +9,8 @@ import KuraStore
 ///
 /// Refuses a target that already holds events. Every event is checked against its hash as it is read, and
 /// the target's guards refuse one that does not continue the chain; the copy is accepted only if the target's
-/// chain verifies, its head equals the source's and the projection digests (every read-model row: balances,
-/// receipts, the Merkle tree and so its roots, …) are equal.
+/// chain verifies, its head equals the source's, the receipt trees have the same size and root, every balance
+/// row is the same, and the projection digests (every read-model row) are equal.
 public enum DatabaseCopy {
     /// What was copied and checked.
     public struct Report: Sendable, Equatable {
@@ -24,6 +24,33 @@ public enum DatabaseCopy {
         public var checkpoints: Int
         /// The projection digest both databases have.
         public var digest: String
+        /// The receipt tree's size and root on both.
+        public var receipts: UInt64
+        public var root: [UInt8]
+        /// Balance rows compared (every account and asset).
+        public var balances: Int
+    }
+
+    /// What is compared after the copy, read in one snapshot of each database.
+    struct Summary: Equatable {
+        var head: LogHead
+        var digest: String
+        var receipts: UInt64
+        var root: [UInt8]
+        var balances: [BalanceRow]
+
+        static func read(_ backend: any StorageBackend) async throws(KuraError) -> Summary {
+            try await backend.read(.standard) { reads throws(KuraError) in
+                let size = try reads.receiptCount()
+                let root: [UInt8]
+                do { root = try MerkleTree(nodes: reads.merkleNodes).root(size: size) } catch {
+                    throw KuraError(.chainBroken, "the receipt tree of size \(size) has no root: \(error)")
+                }
+                return Summary(
+                    head: try reads.head(), digest: try reads.projectionDigest(), receipts: size, root: root,
+                    balances: try DatabaseCopy.balances(reads))
+            }
+        }
     }
 
     /// Copies `source` into the empty `target`; `rebuild` replays the target's log into its read models.
@@ -69,27 +96,36 @@ public enum DatabaseCopy {
         }
         try await rebuild(target)
 
-        let (sourceHead, sourceDigest) = try await source.read(.standard) { reads throws(KuraError) in
-            (try reads.head(), try reads.projectionDigest())
-        }
-        let (report, targetDigest) = try await target.read(.standard) { reads throws(KuraError) in
-            (try reads.verifyChain(), try reads.projectionDigest())
-        }
-        if let failure = report.failure {
+        let chain = try await target.read(.standard) { reads throws(KuraError) in try reads.verifyChain() }
+        if let failure = chain.failure {
             throw KuraError(.chainBroken, "the copy's chain breaks at \(failure.seq): \(failure.reason)")
         }
-        guard report.head == sourceHead, sourceHead == head else {
+        let before = try await Summary.read(source)
+        let after = try await Summary.read(target)
+        guard chain.head == before.head, before.head == head, after.head == head else {
             throw KuraError(
-                .verificationFailed, "the copy's head (\(report.head.seq)) is not the source's (\(sourceHead.seq))")
+                .verificationFailed, "the copy's head (\(chain.head.seq)) is not the source's (\(before.head.seq))")
         }
-        guard sourceDigest == targetDigest else {
+        guard after.receipts == before.receipts, after.root == before.root else {
             throw KuraError(
                 .verificationFailed,
-                "the rebuilt read models differ from the source's (digest \(targetDigest) ≠ \(sourceDigest))")
+                "the copy's receipt tree (\(after.receipts) receipts) is not the source's (\(before.receipts))")
+        }
+        guard after.balances == before.balances else {
+            let differing = Set(after.balances).symmetricDifference(before.balances).map(\.account).sorted()
+            throw KuraError(
+                .verificationFailed,
+                "the rebuilt balances differ from the source's: \(differing.prefix(5).joined(separator: ", "))")
+        }
+        guard after.digest == before.digest else {
+            throw KuraError(
+                .verificationFailed,
+                "the rebuilt read models differ from the source's (digest \(after.digest) ≠ \(before.digest))")
         }
         return Report(
             head: head, events: head.seq, idempotencyRecords: side.idempotency.count, nonces: side.nonces.count,
-            checkpoints: side.checkpoints.count, digest: targetDigest)
+            checkpoints: side.checkpoints.count, digest: after.digest, receipts: after.receipts, root: after.root,
+            balances: after.balances.count)
     }
 
     /// One transaction on the target, which must still be at `head` (no one else writes to it meanwhile).
@@ -107,6 +143,17 @@ public enum DatabaseCopy {
         } catch {
             session.rollback()
             throw error
+        }
+    }
+
+    /// Every balance row, by account and asset.
+    static func balances(_ reads: any ReadSession) throws(KuraError) -> [BalanceRow] {
+        guard let connection = (reads as? SQLReadSession)?.connection else {
+            throw KuraError(.internalError, "the reads are not the shared SQL layer's")
+        }
+        return try connection.rows("SELECT account, asset, balance FROM balances ORDER BY account, asset") {
+            row throws(KuraError) in
+            BalanceRow(account: row.text(0), asset: row.text(1), units: row.int64(2))
         }
     }
 

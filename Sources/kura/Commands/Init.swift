@@ -13,10 +13,10 @@ struct Init: AsyncParsableCommand {
         discussion: """
             Writes FILE and FILE.key (mode 0600). Refuses to touch an existing database or key. On PostgreSQL \
             (--db postgres://USER@HOST:PORT/DB, or KURA_DATABASE_URL) creates the schema in an empty database \
-            and writes the key to DB.key here (or --key-file); every node of that database needs this key.
+            and writes the key to DB.key here (or --service-key-file); every node of that database needs this key.
 
             Example: kura init --db kura.sqlite --json
-            Example: kura init --db postgres://kura@db.internal:5432/kura --key-file /etc/kura/kura.key
+            Example: kura init --db postgres://kura@db.internal:5432/kura --service-key-file /etc/kura/kura.key
             """)
 
     @OptionGroup var database: DatabaseOptions

@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
             Example: kura serve --db kura.sqlite --host 127.0.0.1 --port 8402 --log-format json
 
             On PostgreSQL (Docs/postgresql.md): kura init --db postgres://kura@db.internal:5432/kura once, then \
-            on every node kura serve --db postgres://kura_app@db.internal:5432/kura --key-file kura.key (or \
+            on every node kura serve --db postgres://kura_app@db.internal:5432/kura --service-key-file kura.key (or \
             KURA_DATABASE_URL). Several nodes may serve one database at once.
 
             With Solana (x402 `exact`, deposits, withdrawals; Docs/solana.md): kura serve \
@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
     ) var db: String?
     @Option(
         help: "The service's signing key (default: the SQLite file with .key added; for PostgreSQL, DB.key here).")
-    var keyFile: String?
+    var serviceKeyFile: String?
     @Option(help: "Address to bind (default 127.0.0.1).") var host: String?
     @Option(help: "Port (default 8402; 0: any free port).") var port: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).") var logLevel: String?
@@ -112,7 +112,7 @@ struct Serve: AsyncParsableCommand {
         }
         try await reportingErrors {
             let location = try StorageLocation(resolved.db)
-            let keyPath = resolved.keyFile ?? location.defaultKeyPath
+            let keyPath = resolved.serviceKeyFile ?? location.defaultKeyPath
             LoggingSystem.bootstrap { label in
                 var handler: any LogHandler =
                     resolved.logFormat == "json"
@@ -173,7 +173,7 @@ struct Serve: AsyncParsableCommand {
     var flags: [String: [String]] {
         var flags: [String: [String]] = [:]
         let single: [(String, String?)] = [
-            ("db", db), ("key-file", keyFile), ("host", host), ("port", port), ("log-level", logLevel),
+            ("db", db), ("service-key-file", serviceKeyFile), ("host", host), ("port", port), ("log-level", logLevel),
             ("log-format", logFormat),
             ("rate-limit", rateLimit), ("anonymous-rate-limit", anonymousRateLimit), ("idle-timeout-ms", idleTimeoutMs),
             ("request-signature-v1-until", requestSignatureV1Until), ("metrics", metrics),
@@ -213,7 +213,7 @@ struct Serve: AsyncParsableCommand {
 /// The typed, checked values of ``ServeSettings``.
 struct ServeConfiguration {
     var db: String
-    var keyFile: String?
+    var serviceKeyFile: String?
     var host: String
     var port: Int
     var logLevel: Logger.Level
@@ -260,7 +260,7 @@ struct ServeConfiguration {
             return value
         }
         db = try text("db")
-        keyFile = settings.value("key-file")
+        serviceKeyFile = settings.value("service-key-file")
         host = try text("host")
         self.port = try port("port")
         guard let level = Logger.Level(rawValue: try text("log-level")) else {

@@ -44,7 +44,7 @@ struct ServeSettings: Sendable {
     static let all: [Setting] = [
         // KURA_DATABASE_URL is the name every other command reads too (postgres://USER@HOST:PORT/DB).
         Setting(name: "db", fallback: ["kura.sqlite"], environmentAliases: ["KURA_DATABASE_URL"]),
-        Setting(name: "key-file", fallback: []),
+        Setting(name: "service-key-file", fallback: []),
         Setting(name: "host", fallback: ["127.0.0.1"]),
         Setting(name: "port", fallback: ["8402"]),
         Setting(name: "log-level", fallback: ["info"]),

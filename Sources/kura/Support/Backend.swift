@@ -64,7 +64,7 @@ protocol Backend: Sendable {
 }
 
 /// `--db FILE|URL | --server URL`, with `--api-key-file` (or `KURA_API_KEY`, or `--api-key`) for a server and
-/// `--as PARTY` and `--key-file` locally.
+/// `--as PARTY` and `--service-key-file` locally.
 struct TargetOptions: ParsableArguments {
     @Option(
         help:
@@ -72,7 +72,7 @@ struct TargetOptions: ParsableArguments {
     )
     var db: String?
     @Option(help: "With --db: the service's signing key (default: FILE.key; for PostgreSQL, DB.key here).")
-    var keyFile: String?
+    var serviceKeyFile: String?
     @Option(help: "Work against a Kura server, e.g. http://127.0.0.1:8402.")
     var server: String?
     @Option(help: ArgumentHelp(APIKeySource.flagHelp))
@@ -84,7 +84,7 @@ struct TargetOptions: ParsableArguments {
 
     func validate() throws {
         if db != nil && server != nil { throw ValidationError("give either --db or --server, not both") }
-        if server != nil && keyFile != nil { throw ValidationError("--key-file works with --db only") }
+        if server != nil && serviceKeyFile != nil { throw ValidationError("--service-key-file works with --db only") }
         if server != nil && actingAs != nil {
             throw ValidationError("--as works with --db only; use the party's --api-key")
         }
@@ -99,7 +99,7 @@ struct TargetOptions: ParsableArguments {
             return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
         }
         let location = try StorageLocation(db ?? StorageLocation.defaultName())
-        let service = try await LocalService.open(location, keyPath: keyFile, configuration: configuration)
+        let service = try await LocalService.open(location, keyPath: serviceKeyFile, configuration: configuration)
         let principal: Principal
         if let actingAs {
             let id = try PartyID(validating: actingAs)

@@ -3,7 +3,7 @@ import Foundation
 import KuraCore
 import KuraStore
 
-/// `--db FILE|URL` and `--key-file`: the database a command works on, an SQLite file or a PostgreSQL database
+/// `--db FILE|URL` and `--service-key-file`: the database a command works on, an SQLite file or a PostgreSQL database
 /// (``StorageLocation``), and the service's signing key.
 struct DatabaseOptions: ParsableArguments {
     @Option(
@@ -13,7 +13,7 @@ struct DatabaseOptions: ParsableArguments {
     )
     var db: String?
     @Option(help: "The service's signing key (default: the SQLite file with .key added; for PostgreSQL, DB.key here).")
-    var keyFile: String?
+    var serviceKeyFile: String?
 
     /// What `--db` names, else `KURA_DATABASE_URL`, else `kura.sqlite`.
     var name: String { db ?? StorageLocation.defaultName() }
@@ -21,9 +21,9 @@ struct DatabaseOptions: ParsableArguments {
     /// The database as a location.
     func location() throws(KuraError) -> StorageLocation { try StorageLocation(name) }
 
-    /// The key file: `--key-file`, else the location's default.
+    /// The key file: `--service-key-file`, else the location's default.
     func keyPath() throws(KuraError) -> String {
-        if let keyFile { return keyFile }
+        if let serviceKeyFile { return serviceKeyFile }
         return try location().defaultKeyPath
     }
 
