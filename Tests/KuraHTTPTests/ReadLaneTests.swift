@@ -19,26 +19,35 @@ struct ReadLaneTests {
             let payer = try await api.register("payer")
             try await api.deposit(payer.id, 1_000)
 
-            // One read holds the public lane's reader; 256 more fill its queue (ReaderLanes' default bound).
+            // One read holds the public lane's reader; 256 more fill its queue (ReaderLanes' default bound). The
+            // first holder is running before the others are queued, and the lane is full before it is probed: a
+            // probe sent earlier would wait behind the held reader for ever, and a holder queued before the first
+            // one ran would be refused (under load both happened, and the test hung). Whatever fails below, the
+            // holders are released, or the fixture's close would wait for the held reader.
+            let backend = try #require(store.backend as? SQLiteBackend)
             let gate = DispatchSemaphore(value: 0)
-            let holders = (0..<257).map { _ in
-                Task { () throws(KuraError) -> Int in
+            let running = DispatchSemaphore(value: 0)
+            defer { for _ in 0..<257 { gate.signal() } }
+            func hold() -> Task<Int, any Error> {
+                Task { () throws -> Int in
                     try await store.backend.read(.public) { _ throws(KuraError) -> Int in
+                        running.signal()
                         gate.wait()
                         return 1
                     }
                 }
             }
-            // Wait until the lane is full: a further public read is refused at once.
+            var holders = [hold()]
+            while running.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(5)) }
+            holders += (0..<256).map { _ in hold() }
+            let deadline = Date().addingTimeInterval(30)
+            while backend.waiting(.public) < 256 && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(backend.waiting(.public) == 256, "the holders did not fill the public lane")
             var refusal: KuraError?
-            for _ in 0..<200 {
-                do throws(KuraError) {
-                    _ = try await store.backend.read(.public) { _ throws(KuraError) -> Int in 0 }
-                } catch {
-                    refusal = error
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(20))
+            do throws(KuraError) {
+                _ = try await store.backend.read(.public) { _ throws(KuraError) -> Int in 0 }
+            } catch {
+                refusal = error
             }
             #expect(refusal?.code == .overloaded, "\(String(describing: refusal))")
 
