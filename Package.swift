@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "KuraCrypto", targets: ["KuraCrypto"]),
         .library(name: "KuraCore", targets: ["KuraCore"]),
         .library(name: "KuraStore", targets: ["KuraStore"]),
+        .library(name: "KuraPostgres", targets: ["KuraPostgres"]),
         .library(name: "KuraService", targets: ["KuraService"]),
         .library(name: "KuraHTTP", targets: ["KuraHTTP"]),
         .library(name: "KuraClient", targets: ["KuraClient"]),
@@ -39,10 +40,15 @@ let package = Package(
         .systemLibrary(
             name: "CSodium", pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
         // Core, crypto and store: Foundation and the two system libraries only.
         .target(name: "KuraCrypto", dependencies: ["CSodium"]),
         .target(name: "KuraCore", dependencies: ["KuraCrypto"]),
         .target(name: "KuraStore", dependencies: ["KuraCore", "KuraCrypto", "CSQLite"]),
+        // The PostgreSQL backend: synchronous libpq, like the SQLite backend, so it fits the writer thread.
+        .target(name: "KuraPostgres", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "CLibPQ"]),
         .target(
             name: "KuraService",
             dependencies: [
@@ -73,7 +79,7 @@ let package = Package(
         .target(
             name: "KuraTesting",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraSolana",
+                "KuraCore", "KuraCrypto", "KuraStore", "KuraPostgres", "KuraService", "KuraSolana",
                 // The Solana JSON-RPC stand-in serves HTTP on loopback.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,8 +87,8 @@ let package = Package(
         .executableTarget(
             name: "kura",
             dependencies: [
-                "KuraCore", "KuraCrypto", "KuraStore", "KuraService", "KuraHTTP", "KuraClient", "KuraX402",
-                "KuraSolana", "KuraSolanaRPC",
+                "KuraCore", "KuraCrypto", "KuraStore", "KuraPostgres", "KuraService", "KuraHTTP", "KuraClient",
+                "KuraX402", "KuraSolana", "KuraSolanaRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,6 +109,7 @@ let package = Package(
         .testTarget(name: "KuraCryptoTests", dependencies: ["KuraCrypto", "KuraTesting"]),
         .testTarget(name: "KuraCoreTests", dependencies: ["KuraCore", "KuraTesting"]),
         .testTarget(name: "KuraStoreTests", dependencies: ["KuraStore", "KuraService", "KuraTesting", "kura"]),
+        .testTarget(name: "KuraPostgresTests", dependencies: ["KuraPostgres", "KuraTesting"]),
         .testTarget(
             name: "KuraServiceTests",
             dependencies: ["KuraService", "KuraTesting", "KuraX402", "KuraSolana", "KuraSolanaRPC"]),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up what is missing, checks formatting, builds, runs the whole test suite, then fuzzes the live server
+# Sets up what is missing, checks formatting, builds, runs the whole test suite against the embedded SQLite files
+# and one throwaway PostgreSQL cluster (scripts/lib/pg-cluster.sh, stopped at the end), then fuzzes the live server
 # against Schemas/openapi.yaml in the short form (schemathesis from PyPI, about a minute), checks the explorer
 # page in headless Chromium (scripts/check-explorer.sh, which installs Debian's chromium when missing), the
 # decision envelopes with jwcrypto from PyPI under both JOSE names (scripts/check-envelope.sh), and the
@@ -11,6 +12,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
+pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/kura-pg-XXXXXX")"
+trap 'scripts/lib/pg-cluster.sh stop "$pg_dir"' EXIT
+# --watch: should this script be killed, the cluster still stops once the script is gone.
+KURA_TEST_POSTGRES_URL="$(scripts/lib/pg-cluster.sh start --dir "$pg_dir" --watch $$)"
+export KURA_TEST_POSTGRES_URL
 swift test --skip-build
 KURA_BIN="$(swift build --show-bin-path)/kura" scripts/schemathesis.sh --short
 KURA_BIN="$(swift build --show-bin-path)/kura" scripts/check-explorer.sh

@@ -34,11 +34,19 @@ public protocol TestBackendDatabase: Sendable {
 
 /// Every backend the suites run against.
 public enum StoreBackends {
-    /// The embedded SQLite file (always), then every other backend available on this machine.
-    public static var all: [StoreBackendFactory] { [sqlite] + others }
+    /// The embedded SQLite file and PostgreSQL (always: the test server comes from `KURA_TEST_POSTGRES_URL`, set
+    /// by scripts/test.sh, or is started by the test process itself; `KURA_TEST_POSTGRES_URL=off` leaves it
+    /// out), then any other registered backend.
+    public static var all: [StoreBackendFactory] {
+        let postgresOff = ProcessInfo.processInfo.environment["KURA_TEST_POSTGRES_URL"] == "off"
+        return [sqlite] + (postgresOff ? [] : [postgres]) + others
+    }
 
     /// Backends registered by other targets (PostgreSQL when a cluster is available).
     nonisolated(unsafe) public static var others: [StoreBackendFactory] = []
+
+    /// A fresh database on the test PostgreSQL server (``TestPostgres``).
+    public static let postgres = StoreBackendFactory(name: "postgres") { try PostgresTestDatabase() }
 
     /// A fresh SQLite file in its own temporary directory.
     public static let sqlite = StoreBackendFactory(name: "sqlite") { try SQLiteTestDatabase() }

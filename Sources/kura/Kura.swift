@@ -7,7 +7,7 @@ struct Kura: AsyncParsableCommand {
         commandName: "kura",
         abstract: "Escrow and dispute resolution for payments between software agents.",
         discussion: """
-            Commands work on a local database (--db FILE) or a server (--server URL with --api-key). Exit codes: 0 success, 64 bad usage or \
+            Commands work on a local database (--db FILE, or --db postgres://USER@HOST:PORT/DB) or a server (--server URL with --api-key). Exit codes: 0 success, 64 bad usage or \
             input, 65 data error (e.g. a broken chain), 66 not found, 69 refused, 75 conflict, 70 internal.
 
             Example: kura init --db kura.sqlite && kura log verify --db kura.sqlite
@@ -18,6 +18,6 @@ struct Kura: AsyncParsableCommand {
             ChannelCommands.self,
             Sweep.self, Replay.self, Log.self, Backup.self, Restore.self, Keys.self, JSONCommand.self, Bench.self,
             ReputationCommands.self,
-            MandateCommands.self, PositionCommands.self, PriceCommands.self,
+            MandateCommands.self, PositionCommands.self, PriceCommands.self, DatabaseCommands.self,
         ])
 }

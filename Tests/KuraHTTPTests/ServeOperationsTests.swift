@@ -179,7 +179,8 @@ struct ServeOperationsTests {
         #expect(
             line("sqlite-cache-mib")?.hasPrefix("sqlite-cache-mib = 2  # environment KURA_SQLITE_CACHE_MIB") == true)
         #expect(line("metrics-port")?.hasPrefix("metrics-port = 9500  # file kura.conf") == true)
-        #expect(line("db") == "db = postgres://kura:********@db.example/kura  # file kura.conf; KURA_DB")
+        #expect(
+            line("db") == "db = postgres://kura:********@db.example/kura  # file kura.conf; KURA_DB, KURA_DATABASE_URL")
         #expect(!printed.stdout.contains("hunter2"))
         // The printed configuration reads back as a configuration file.
         try printed.stdout.write(toFile: dir.path("again.conf"), atomically: true, encoding: .utf8)

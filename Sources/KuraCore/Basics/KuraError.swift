@@ -17,6 +17,9 @@ public struct KuraError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let payloadTooLarge = Code(rawValue: "payload_too_large")
         public static let insufficientFunds = Code(rawValue: "insufficient_funds")
         public static let storageFailure = Code(rawValue: "storage_failure")
+        /// The database cannot be reached or is not serving (PostgreSQL stopped, restarting, too many
+        /// connections). Nothing was written; the same request may be retried later.
+        public static let storageUnavailable = Code(rawValue: "storage_unavailable")
         public static let unsupportedDatabase = Code(rawValue: "unsupported_database")
         public static let verificationFailed = Code(rawValue: "verification_failed")
         public static let chainBroken = Code(rawValue: "chain_broken")

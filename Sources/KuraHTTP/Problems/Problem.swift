@@ -44,6 +44,7 @@ public enum Problem {
         case .capExceeded, .mandateExhausted, .creditExceeded, .priceUnavailable, .unknownKey: .unprocessableContent
         case .reservationExpired, .reservationVoided: .gone
         case .envelopeInvalid: .badRequest
+        case .storageUnavailable: .serviceUnavailable
         case .transferRefused: .unprocessableContent
         case .transferUsed: .conflict
         case .railUnavailable: .serviceUnavailable
@@ -66,6 +67,7 @@ public enum Problem {
         case .payloadTooLarge: "Payload too large"
         case .insufficientFunds: "Insufficient funds"
         case .storageFailure: "Storage failure"
+        case .storageUnavailable: "Storage unavailable"
         case .notOnPanel: "Not on the panel"
         case .alreadyRuled: "Already ruled"
         case .deadlinePassed: "Deadline passed"
@@ -130,14 +132,18 @@ public enum Problem {
     }
 
     /// The full answer for `error`: status, problem body, and the headers the status calls for
-    /// (`WWW-Authenticate` with 401, `Allow` with 405, `Retry-After` with 503 `checkpoint_pending`).
+    /// (`WWW-Authenticate` with 401, `Allow` with 405, `Retry-After` with 503 `overloaded`, `checkpoint_pending`
+    /// and `storage_unavailable`).
     static func response(for error: KuraError, allow: [String] = []) -> Response {
         var headers: HTTPFields = [.contentType: mediaType]
         let status = status(for: error.code)
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"kura\"" }
         if status == .methodNotAllowed, !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
-        // Both are momentary: the reader queue drains, the checkpointer issues the next checkpoint.
-        if error.code == .overloaded || error.code == .checkpointPending { headers[.retryAfter] = "1" }
+        // All momentary: the reader queue drains, the checkpointer issues the next checkpoint, the database comes
+        // back after a restart or a fail-over (nothing was written, so a retry soon may succeed).
+        if error.code == .overloaded || error.code == .checkpointPending || error.code == .storageUnavailable {
+            headers[.retryAfter] = "1"
+        }
         // A problem body is strings and small integers: it always canonicalizes.
         let bytes = (try? body(for: error).canonicalBytes()) ?? Array("{}".utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

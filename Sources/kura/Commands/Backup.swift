@@ -24,7 +24,7 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let report = try SQLiteBackup.backup(from: database.db, to: out)
+            let report = try SQLiteBackup.backup(from: try database.sqlitePath("backup"), to: out)
             if json {
                 printJSON(BackupOutput.json(report, path: out))
             } else {
@@ -55,12 +55,13 @@ struct Restore: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let report = try SQLiteBackup.restore(from: from, to: database.db, replace: force)
+            let path = try database.sqlitePath("restore")
+            let report = try SQLiteBackup.restore(from: from, to: path, replace: force)
             if json {
-                printJSON(BackupOutput.json(report, path: database.db))
+                printJSON(BackupOutput.json(report, path: path))
             } else {
                 print(
-                    "ok: restored \(database.db) from \(from): \(report.events) events, head \(report.head.seq) \(Hex.encode(report.head.hash))"
+                    "ok: restored \(path) from \(from): \(report.events) events, head \(report.head.seq) \(Hex.encode(report.head.hash))"
                 )
             }
         }

@@ -17,7 +17,8 @@ struct Sweep: AsyncParsableCommand {
         try await reportingErrors {
             var configuration = ServiceConfiguration()
             configuration.disputes = try disputes.policy()
-            let service = try await LocalService.open(path: database.db, configuration: configuration)
+            let service = try await LocalService.open(
+                try database.location(), keyPath: try database.keyPath(), configuration: configuration)
             defer { service.store.close() }
             let report = try await service.sweep()
             if json {
@@ -47,7 +48,7 @@ struct Replay: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let service = try await LocalService.open(path: database.db)
+            let service = try await LocalService.open(try database.location(), keyPath: try database.keyPath())
             defer { service.store.close() }
             let progress = ProgressReporter(
                 "replay", unit: .count("events"), total: try await service.store.head().seq, json: json)

@@ -7,7 +7,7 @@ import KuraService
 import KuraStore
 import Logging
 
-/// `kura serve`: the HTTP server on an embedded SQLite file.
+/// `kura serve`: the HTTP server on an embedded SQLite file or a PostgreSQL database.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the Kura HTTP API (initialises the database on first start).",
@@ -26,11 +26,21 @@ struct Serve: AsyncParsableCommand {
 
             Example: kura serve --db kura.sqlite --host 127.0.0.1 --port 8402 --log-format json
 
+            On PostgreSQL (Docs/postgresql.md): kura init --db postgres://kura@db.internal:5432/kura once, then \
+            on every node kura serve --db postgres://kura_app@db.internal:5432/kura --service-key-file kura.key (or \
+            KURA_DATABASE_URL). Several nodes may serve one database at once.
+
             With Solana (x402 `exact`, deposits, withdrawals; Docs/solana.md): kura serve \
             --solana-rpc https://api.devnet.solana.com --solana-network solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 \
             --solana-fee-payer-key fee-payer.key --solana-asset USDC=4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU:6
             """)
-    @Option(help: "The Kura SQLite database file (default kura.sqlite).") var db: String?
+    @Option(
+        help:
+            "The database: an SQLite file or postgres://USER@HOST:PORT/DB (default kura.sqlite; or KURA_DATABASE_URL)."
+    ) var db: String?
+    @Option(
+        help: "The service's signing key (default: the SQLite file with .key added; for PostgreSQL, DB.key here).")
+    var serviceKeyFile: String?
     @Option(help: "Address to bind (default 127.0.0.1).") var host: String?
     @Option(help: "Port (default 8402; 0: any free port).") var port: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).") var logLevel: String?
@@ -101,7 +111,8 @@ struct Serve: AsyncParsableCommand {
             return
         }
         try await reportingErrors {
-            let database = resolved.db
+            let location = try StorageLocation(resolved.db)
+            let keyPath = resolved.serviceKeyFile ?? location.defaultKeyPath
             LoggingSystem.bootstrap { label in
                 var handler: any LogHandler =
                     resolved.logFormat == "json"
@@ -109,12 +120,13 @@ struct Serve: AsyncParsableCommand {
                 handler.logLevel = resolved.logLevel
                 return handler
             }
-            if !FileManager.default.fileExists(atPath: database) {
+            // An SQLite file is created on first start; a PostgreSQL database is set up once by `kura init`.
+            if case .sqlite(let database) = location, !FileManager.default.fileExists(atPath: database) {
                 let summary = try await Initializer.initialize(
-                    database: database, keyPath: database + ".key", origin: "kura.local/log")
-                let keyPath = database + ".operator-key"
-                try SecretFile.write(summary.operatorApiKey + "\n", to: keyPath)
-                say("initialised \(database); operator \(summary.operatorId) API key written to \(keyPath)")
+                    location: location, keyPath: keyPath, origin: "kura.local/log")
+                let operatorKeyPath = database + ".operator-key"
+                try SecretFile.write(summary.operatorApiKey + "\n", to: operatorKeyPath)
+                say("initialised \(database); operator \(summary.operatorId) API key written to \(operatorKeyPath)")
                 say("verifier key: \(summary.verifierKey)")
             }
             var serviceConfiguration = ServiceConfiguration()
@@ -128,7 +140,8 @@ struct Serve: AsyncParsableCommand {
             var writer = WriterConfiguration()
             writer.observer = metrics
             let service = try await LocalService.open(
-                path: database, logLevel: resolved.logLevel, configuration: serviceConfiguration, writer: writer,
+                location, keyPath: keyPath, logLevel: resolved.logLevel, configuration: serviceConfiguration,
+                writer: writer,
                 pageCacheKiB: resolved.sqliteCacheMiB * 1024)
             var logger = Logger(label: "kura.http")
             logger.logLevel = resolved.logLevel
@@ -160,7 +173,8 @@ struct Serve: AsyncParsableCommand {
     var flags: [String: [String]] {
         var flags: [String: [String]] = [:]
         let single: [(String, String?)] = [
-            ("db", db), ("host", host), ("port", port), ("log-level", logLevel), ("log-format", logFormat),
+            ("db", db), ("service-key-file", serviceKeyFile), ("host", host), ("port", port), ("log-level", logLevel),
+            ("log-format", logFormat),
             ("rate-limit", rateLimit), ("anonymous-rate-limit", anonymousRateLimit), ("idle-timeout-ms", idleTimeoutMs),
             ("request-signature-v1-until", requestSignatureV1Until), ("metrics", metrics),
             ("metrics-host", metricsHost),
@@ -199,6 +213,7 @@ struct Serve: AsyncParsableCommand {
 /// The typed, checked values of ``ServeSettings``.
 struct ServeConfiguration {
     var db: String
+    var serviceKeyFile: String?
     var host: String
     var port: Int
     var logLevel: Logger.Level
@@ -245,6 +260,7 @@ struct ServeConfiguration {
             return value
         }
         db = try text("db")
+        serviceKeyFile = settings.value("service-key-file")
         host = try text("host")
         self.port = try port("port")
         guard let level = Logger.Level(rawValue: try text("log-level")) else {

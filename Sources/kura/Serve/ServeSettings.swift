@@ -16,6 +16,8 @@ struct ServeSettings: Sendable {
         var repeatable = false
         /// Whether its value is masked when printed.
         var secret = false
+        /// Further environment variables read, in order, when ``environmentName`` is not set.
+        var environmentAliases: [String] = []
 
         /// The environment variable, e.g. `KURA_LOG_LEVEL`.
         var environmentName: String { "KURA_" + name.uppercased().replacingOccurrences(of: "-", with: "_") }
@@ -40,7 +42,9 @@ struct ServeSettings: Sendable {
 
     /// Every setting, in the order `--print-config` lists them.
     static let all: [Setting] = [
-        Setting(name: "db", fallback: ["kura.sqlite"]),
+        // KURA_DATABASE_URL is the name every other command reads too (postgres://USER@HOST:PORT/DB).
+        Setting(name: "db", fallback: ["kura.sqlite"], environmentAliases: ["KURA_DATABASE_URL"]),
+        Setting(name: "service-key-file", fallback: []),
         Setting(name: "host", fallback: ["127.0.0.1"]),
         Setting(name: "port", fallback: ["8402"]),
         Setting(name: "log-level", fallback: ["info"]),
@@ -90,12 +94,14 @@ struct ServeSettings: Sendable {
         for setting in Self.all {
             if let given = flags[setting.name], !given.isEmpty {
                 values[setting.name] = (given, .flag)
-            } else if let text = environment[setting.environmentName] {
+            } else if let (variable, text) = ([setting.environmentName] + setting.environmentAliases).lazy
+                .compactMap({ name in environment[name].map { (name, $0) } }).first
+            {
                 let given =
                     setting.repeatable
                     ? text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                     : [text]
-                values[setting.name] = (given, .environment(setting.environmentName))
+                values[setting.name] = (given, .environment(variable))
             } else if let file, let given = file.values[setting.name] {
                 values[setting.name] = (given, .file(file.path))
             } else {
@@ -128,7 +134,9 @@ struct ServeSettings: Sendable {
         var lines = ["# kura serve: effective configuration (flag > environment > file > default)"]
         for setting in Self.all {
             let given = values[setting.name]?.values ?? []
-            let comment = "  # \(origin(setting.name)); \(setting.environmentName)"
+            let comment =
+                "  # \(origin(setting.name)); "
+                + ([setting.environmentName] + setting.environmentAliases).joined(separator: ", ")
             if given.isEmpty {
                 lines.append("# \(setting.name) =\(comment)")
                 continue

@@ -63,11 +63,16 @@ protocol Backend: Sendable {
     func prices() async throws -> [Price]
 }
 
-/// `--db FILE | --server URL`, with `--api-key-file` (or `KURA_API_KEY`, or `--api-key`) for a server and
-/// `--as PARTY` locally.
+/// `--db FILE|URL | --server URL`, with `--api-key-file` (or `KURA_API_KEY`, or `--api-key`) for a server and
+/// `--as PARTY` and `--service-key-file` locally.
 struct TargetOptions: ParsableArguments {
-    @Option(help: "Work on this local database file.")
+    @Option(
+        help:
+            "Work on this database: an SQLite file or postgres://USER@HOST:PORT/DB (default: $KURA_DATABASE_URL, else kura.sqlite)."
+    )
     var db: String?
+    @Option(help: "With --db: the service's signing key (default: FILE.key; for PostgreSQL, DB.key here).")
+    var serviceKeyFile: String?
     @Option(help: "Work against a Kura server, e.g. http://127.0.0.1:8402.")
     var server: String?
     @Option(help: ArgumentHelp(APIKeySource.flagHelp))
@@ -79,6 +84,7 @@ struct TargetOptions: ParsableArguments {
 
     func validate() throws {
         if db != nil && server != nil { throw ValidationError("give either --db or --server, not both") }
+        if server != nil && serviceKeyFile != nil { throw ValidationError("--service-key-file works with --db only") }
         if server != nil && actingAs != nil {
             throw ValidationError("--as works with --db only; use the party's --api-key")
         }
@@ -92,8 +98,8 @@ struct TargetOptions: ParsableArguments {
             }
             return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
         }
-        let path = db ?? "kura.sqlite"
-        let service = try await LocalService.open(path: path, configuration: configuration)
+        let location = try StorageLocation(db ?? StorageLocation.defaultName())
+        let service = try await LocalService.open(location, keyPath: serviceKeyFile, configuration: configuration)
         let principal: Principal
         if let actingAs {
             let id = try PartyID(validating: actingAs)
@@ -105,16 +111,20 @@ struct TargetOptions: ParsableArguments {
     }
 }
 
-/// Opening the service on a local file, shared by every local command and `kura serve`.
+/// Opening the service on a local database (an SQLite file or PostgreSQL), shared by every local command and
+/// `kura serve`.
 enum LocalService {
+    /// Opens the service on `location` with the signing key at `keyPath` (default: the location's,
+    /// ``StorageLocation/defaultKeyPath``); `pageCacheKiB` is SQLite's.
     static func open(
-        path: String, clock: KuraClock = .system, logLevel: Logger.Level = .warning,
-        configuration: ServiceConfiguration = .init(), writer: WriterConfiguration = .init(),
-        pageCacheKiB: Int = SQLiteBackend.Configuration.defaultPageCacheKiB
+        _ location: StorageLocation, keyPath: String? = nil, clock: KuraClock = .system,
+        logLevel: Logger.Level = .warning, configuration: ServiceConfiguration = .init(),
+        writer: WriterConfiguration = .init(), pageCacheKiB: Int = SQLiteBackend.Configuration.defaultPageCacheKiB
     ) async throws(KuraError) -> KuraService {
-        let store = try KuraService.openStore(path: path, create: false, writer: writer, pageCacheKiB: pageCacheKiB)
+        let store = try KuraService.openStore(
+            backend: try location.open(create: false, pageCacheKiB: pageCacheKiB), writer: writer)
         let signer: NoteSigner
-        do { signer = try KeyFile.load(path + ".key") } catch {
+        do { signer = try KeyFile.load(keyPath ?? location.defaultKeyPath) } catch {
             store.close()
             throw error
         }

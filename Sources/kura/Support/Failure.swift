@@ -23,6 +23,7 @@ enum Failure {
             .reservationVoided:
             69
         case .laneMismatch, .envelopeMismatch: 75
+        case .storageUnavailable: 75
         case .transferRefused: 69
         case .transferUsed: 75
         case .railUnavailable: 69

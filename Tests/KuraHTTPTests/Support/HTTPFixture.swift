@@ -31,9 +31,11 @@ final class HTTPFixture: Sendable {
         configuration serviceConfiguration: ServiceConfiguration = ServiceConfiguration(),
         clock: TestClock = TestClock(), label: String = "http", rateLimited: Bool = false,
         logger: Logger = Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        backend: (any TestBackendDatabase)? = nil,
         configure: (inout KuraServer.Configuration) -> Void = { _ in }
     ) async throws {
-        db = try await TestDatabase(clock: clock, configuration: serviceConfiguration, label: label, observer: metrics)
+        db = try await TestDatabase(
+            clock: clock, configuration: serviceConfiguration, label: label, backend: backend, observer: metrics)
         var configuration = KuraServer.Configuration(
             port: 0, maxBodyBytes: maxBodyBytes, sweepIntervalMs: sweepIntervalMs)
         if !rateLimited {

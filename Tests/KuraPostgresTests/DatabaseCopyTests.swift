@@ -1,0 +1,102 @@
+import Foundation
+import KuraCore
+import KuraPostgres
+import KuraStore
+import KuraTesting
+import Testing
+
+/// Moving a database from SQLite to PostgreSQL: the log and the side tables copied, read models rebuilt,
+/// both compared; a non-empty target refused; a rebuild that differs caught.
+@Suite("database copy")
+struct DatabaseCopyTests {
+    /// The read-model rows of ``PostgresBackendTests/changes`` (what a replay of the log would write).
+    static let readModels = PostgresBackendTests.changes.filter {
+        switch $0 {
+        case .idempotency, .nonce, .checkpoint: false
+        default: true
+        }
+    }
+
+    static func source(_ directory: TemporaryDirectory) throws -> SQLiteBackend {
+        let sqlite = try SQLiteBackend(.init(path: directory.path("kura.sqlite"), create: true, durable: false))
+        let session = try sqlite.makeWriterSession()
+        try PostgresBackendTests.commit(session, count: 2500, changes: PostgresBackendTests.changes)
+        session.close()
+        return sqlite
+    }
+
+    /// Writes `changes` in one batch: the test's stand-in for the service's replay.
+    static func rebuild(_ changes: [RowChange]) -> (any StorageBackend) async throws(KuraError) -> Void {
+        { backend throws(KuraError) in
+            let session = try backend.makeWriterSession()
+            _ = try session.begin()
+            try session.write(BatchWrite(changes: changes))
+            try session.commit()
+            session.close()
+        }
+    }
+
+    @Test("SQLite to PostgreSQL: log, idempotency, nonces and checkpoints copied; heads and digests equal")
+    func copies() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        let source = try Self.source(directory)
+        let target = try PostgresBackend(.init(url: database.url, create: true))
+        defer {
+            source.close()
+            target.close()
+        }
+        let report = try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
+        #expect(report.events == 2500)
+        #expect(report.idempotencyRecords == 1 && report.nonces == 1 && report.checkpoints == 1)
+        let copied = try await target.read(.standard) { reads throws(KuraError) in
+            (try reads.idempotency("k-1"), try reads.latestCheckpoint(keyName: "kura.test/log"), try reads.head())
+        }
+        #expect(copied.0?.requestHash == [9, 9])
+        #expect(copied.1?.note == "note\n")
+        #expect(copied.2 == report.head)
+    }
+
+    @Test("a target that holds events is refused and left as it was")
+    func refusesNonEmpty() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        let source = try Self.source(directory)
+        let target = try PostgresBackend(.init(url: database.url, create: true))
+        defer {
+            source.close()
+            target.close()
+        }
+        let session = try target.makeWriterSession()
+        let head = try PostgresBackendTests.commit(session, count: 1)
+        let error = await #expect(throws: KuraError.self) {
+            try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
+        }
+        #expect(error?.code == .invalidTransition)
+        #expect(try await target.read(.standard) { reads throws(KuraError) in try reads.head() } == head)
+    }
+
+    @Test("read models rebuilt differently (one balance off by one unit) fail the comparison")
+    func catchesDifference() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        let source = try Self.source(directory)
+        let target = try PostgresBackend(.init(url: database.url, create: true))
+        defer {
+            source.close()
+            target.close()
+        }
+        var wrong = Self.readModels
+        wrong[0] = .balance(BalanceRow(account: "party/pty_Zed/available", asset: "USDC", units: 701))
+        let error = await #expect(throws: KuraError.self) {
+            try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(wrong))
+        }
+        #expect(error?.code == .verificationFailed)
+    }
+}
