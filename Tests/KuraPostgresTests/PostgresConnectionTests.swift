@@ -93,6 +93,25 @@ struct PostgresConnectionTests {
         #expect(throws: KuraError.self) { try PostgresURL("postgres://x@y/z?nonsense=1") }
     }
 
+    @Test("a URL libpq cannot parse: the error shows none of it (libpq quotes the piece, which can be the password)")
+    func unparsableURLHidesPassword() {
+        // An unencoded % in a password, and a broken IPv6 host after one: libpq's own messages quote
+        // "50%zzsecret" and the whole URL.
+        for (text, secret) in [
+            ("postgres://kura:50%zzsecret@db.example/kura", "zzsecret"),
+            ("postgres://kura:sec[ret-pw@[::1/kura", "ret-pw"),
+        ] {
+            do throws(KuraError) {
+                _ = try PostgresURL(text)
+                Issue.record("\(text) parsed")
+            } catch {
+                #expect(error.code == .invalidRequest)
+                #expect(!error.detail.contains(secret), "\(error.detail)")
+                #expect(error.detail.hasPrefix("cannot parse the PostgreSQL URL"), "\(error.detail)")
+            }
+        }
+    }
+
     @Test("the same database through the server's Unix socket")
     func unixSocket() throws {
         let database = try TestPostgres.database()

@@ -20,9 +20,13 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard let parsed = PQconninfoParse(text, &message) else {
             let reason = message.map { String(cString: $0) } ?? "out of memory"
             PQfreemem(message)
+            // libpq quotes the piece it choked on, which can be the password (an unencoded `%` in it) or the
+            // whole URL: only its words before the first quote are kept.
+            let words = reason.prefix { $0 != "\"" }.trimmingWhitespace
             throw KuraError(
                 .invalidRequest,
-                "cannot parse the PostgreSQL URL: \(reason.trimmingWhitespace)")
+                "cannot parse the PostgreSQL URL: \(words.hasSuffix(":") ? String(words.dropLast()) : words)"
+                    + " (reserved characters in a password must be percent-encoded)")
         }
         defer { PQconninfoFree(parsed) }
         var options: [(String, String)] = []
