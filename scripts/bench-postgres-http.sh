@@ -76,14 +76,16 @@ end
 LUA
 }
 
-# start_node DB_URL KEY_FILE LOG: starts `kura serve` on the database; prints its URL.
+# start_node DB_URL KEY_FILE LOG: starts `kura serve` on the database (stopped on exit); sets node_url and
+# node_pid. Not in a subshell, so that kura_pids keeps the process.
 start_node() {
     "$KURA_BIN" serve --db "$1" --service-key-file "$2" --host 127.0.0.1 --port 0 --log-level warning \
         --rate-limit 0 --anonymous-rate-limit 0 >"$3" 2>&1 &
-    local pid=$!
-    kura_pids+=("$pid")
-    echo "http://127.0.0.1:$(wait_listening "$3" "$pid")"
+    node_pid=$!
+    kura_pids+=("$node_pid")
+    node_url="http://127.0.0.1:$(wait_listening "$3" "$node_pid")"
 }
+stop_node() { kill -TERM "$1" && wait "$1" 2>/dev/null || true; }
 
 # sample_waits DB OUT: samples the wait events of DB's sessions every 200 ms for the measurement's duration.
 sample_waits() {
@@ -120,12 +122,13 @@ escrow_script "$url" "$key" "$work/sqlite.lua"
 warm "$url" "$work/sqlite.lua" 64 "$threads"
 measure "$url" "$work/sqlite.lua" 64 "$threads" "$work/sqlite.out"
 record "SQLite, 1 node, 64 connections" "$work/sqlite.out"
-kill -TERM "$server_pid" && wait "$server_pid" 2>/dev/null || true
+stop_node "$server_pid"
 
 echo
 echo "== 2. PostgreSQL, one node, 64 connections, $duration; load $(load)"
 pg_key1="$(json_field operatorApiKey <<<"$("$KURA_BIN" init --db "$pg_base/kura1" --service-key-file "$work/kura1.key" --json)")"
-node1="$(start_node "$pg_base/kura1" "$work/kura1.key" "$work/node1.log")"
+start_node "$pg_base/kura1" "$work/kura1.key" "$work/node1.log"
+node1="$node_url" node1_pid="$node_pid"
 escrow_script "$node1" "$pg_key1" "$work/pg1.lua"
 warm "$node1" "$work/pg1.lua" 64 "$threads"
 sample_waits kura1 "$work/waits1" &
@@ -134,13 +137,15 @@ measure "$node1" "$work/pg1.lua" 64 "$threads" "$work/pg1.out"
 wait "$sampler"
 record "PostgreSQL, 1 node, 64 connections" "$work/pg1.out"
 print_waits "$work/waits1"
-kill -TERM "${kura_pids[-1]}" && wait "${kura_pids[-1]}" 2>/dev/null || true
+stop_node "$node1_pid"
 
 echo
 echo "== 3. PostgreSQL, two nodes on one database, 32 + 32 connections, $duration; load $(load)"
 pg_key2="$(json_field operatorApiKey <<<"$("$KURA_BIN" init --db "$pg_base/kura2" --service-key-file "$work/kura2.key" --json)")"
-node2a="$(start_node "$pg_base/kura2" "$work/kura2.key" "$work/node2a.log")"
-node2b="$(start_node "$pg_base/kura2" "$work/kura2.key" "$work/node2b.log")"
+start_node "$pg_base/kura2" "$work/kura2.key" "$work/node2a.log"
+node2a="$node_url"
+start_node "$pg_base/kura2" "$work/kura2.key" "$work/node2b.log"
+node2b="$node_url"
 escrow_script "$node2a" "$pg_key2" "$work/pg2.lua"
 half=$(( threads > 1 ? threads / 2 : 1 ))
 warm "$node2a" "$work/pg2.lua" 32 "$half" & warm_a=$!
