@@ -146,7 +146,7 @@ final class ServerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: outputPath)
         let child = try ChildProcess.spawn(
             executable.path, arguments, in: dir.url.path, stdoutPath: outputPath, stderrPath: dir.path("\(name).err"))
-        for _ in 0..<300 {
+        for _ in 0..<1200 {
             let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
                 return ServerProcess(

@@ -223,6 +223,13 @@ struct CrashCampaignTests {
         }
     }
 
+    /// The states an escrow may be in after an answer reported the key's state (the load moves escrows on).
+    static let successors: [Escrow.State: Set<Escrow.State>] = [
+        .locked: [.locked, .delivered, .released, .disputed, .resolved],
+        .delivered: [.delivered, .released, .disputed, .resolved],
+        .released: [.released], .disputed: [.disputed, .resolved],
+    ]
+
     /// The checks after a kill, on the file as the next process finds it.
     static func check(db: String, dir: TemporaryDirectory, acks: Acknowledged, round: Int) async throws {
         let verified = try await runKura(["log", "verify", "--db", db], in: dir)
@@ -235,11 +242,6 @@ struct CrashCampaignTests {
         #expect(try await service.ledgerViolations() == [], "round \(round)")
         let operatorPrincipal = Principal(party: try #require(try await service.firstOperator()))
 
-        let successors: [Escrow.State: Set<Escrow.State>] = [
-            .locked: [.locked, .delivered, .released, .disputed, .resolved],
-            .delivered: [.delivered, .released, .disputed, .resolved],
-            .released: [.released], .disputed: [.disputed, .resolved],
-        ]
         for (id, acknowledged) in acks.escrows.withLock({ $0 }) {
             let stored = try? await service.escrow(id, by: operatorPrincipal)
             #expect(
