@@ -17,16 +17,8 @@ kura_require_wrk
 # shellcheck disable=SC2086
 kura_start_server --rate-limit 0 --anonymous-rate-limit 0 ${SERVE_FLAGS:-}
 
-read -r payer payer_key <<<"$(register "memory payer" agent)"
-read -r payee _ <<<"$(register "memory payee" provider)"
-post "/v1/accounts/$payer/deposits" "$key" '{"asset":"USDC","amount":4503599627370496}' >/dev/null
-deliver_by=$(( $(date +%s) * 1000 + 30 * 86400000 ))
-cat >"$work/open-escrow.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"payee":"$payee","amount":1000,"asset":"USDC","deliverBy":$deliver_by}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $payer_key"
-LUA
+escrow_script "$url" "$key" "$work/open-escrow.lua"
+payer="$escrow_payer" payer_key="$escrow_payer_key"
 
 locked() {
     curl -fsS "$url/v1/accounts/$payer" -H "Authorization: Bearer $payer_key" \

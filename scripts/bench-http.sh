@@ -18,23 +18,8 @@ kura_require_wrk
 # Benchmarks measure the server, not its limits on anonymous public requests (Docs/reliability.md).
 kura_start_server --rate-limit 0 --anonymous-rate-limit 0
 
-read -r payer payer_key <<<"$(register "bench payer" agent)"
-read -r payee _ <<<"$(register "bench payee" provider)"
-# 2^52 units: enough for far more escrows than any run opens.
-post "/v1/accounts/$payer/deposits" "$key" '{"asset":"USDC","amount":4503599627370496}' >/dev/null
-
-deliver_by=$(( $(date +%s) * 1000 + 7 * 86400000 ))
-# Every request is a new escrow: no Idempotency-Key, so nothing is replayed.
-cat >"$work/open-escrow.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"payee":"$payee","amount":1000,"asset":"USDC","deliverBy":$deliver_by}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $payer_key"
-done = function(summary, latency, requests)
-    io.write(string.format("non-2xx or errors: %d status, %d connect, %d read, %d write, %d timeout\n",
-        summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
-end
-LUA
+escrow_script "$url" "$key" "$work/open-escrow.lua"
+payer="$escrow_payer" payer_key="$escrow_payer_key"
 
 echo "kura serve pid $server_pid at $url; RSS at start: $(rss)"
 echo

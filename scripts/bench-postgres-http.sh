@@ -53,29 +53,6 @@ record() {
     fi
 }
 
-# escrow_script URL OPERATOR_KEY OUT: registers a payer and a payee on the server at URL, funds the payer, and
-# writes wrk's Lua script that opens an escrow between them on every request.
-escrow_script() {
-    local saved_url="$url" saved_key="${key:-}" payer payer_key payee deliver_by
-    url="$1" key="$2"
-    read -r payer payer_key <<<"$(register "bench payer" agent)"
-    read -r payee _ <<<"$(register "bench payee" provider)"
-    # 2^52 units: enough for far more escrows than any run opens.
-    post "/v1/accounts/$payer/deposits" "$key" '{"asset":"USDC","amount":4503599627370496}' >/dev/null
-    url="$saved_url" key="$saved_key"
-    deliver_by=$(( $(date +%s) * 1000 + 7 * 86400000 ))
-    cat >"$3" <<LUA
-wrk.method = "POST"
-wrk.body = '{"payee":"$payee","amount":1000,"asset":"USDC","deliverBy":$deliver_by}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $payer_key"
-done = function(summary, latency, requests)
-    io.write(string.format("non-2xx or errors: %d status, %d connect, %d read, %d write, %d timeout\n",
-        summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
-end
-LUA
-}
-
 # start_node DB_URL KEY_FILE LOG: starts `kura serve` on the database (stopped on exit); sets node_url and
 # node_pid. Not in a subshell, so that kura_pids keeps the process.
 start_node() {

@@ -3,7 +3,7 @@
 #
 # After `kura_start_server`:  $work (temporary directory), $KURA_BIN, $key (the operator's API key),
 # $url (http://127.0.0.1:PORT), $server_pid. Helpers: json_field, wait_listening, post, pubkey, register,
-# rss, kura_require_wrk. Other background processes to stop on exit go in the array kura_pids.
+# rss, kura_require_wrk, escrow_script. Other background processes to stop on exit go in the array kura_pids.
 
 kura_pids=()
 work=""
@@ -77,3 +77,28 @@ register() {
     echo "$(json_field party.id <<<"$reply") $(json_field apiKey <<<"$reply")"
 }
 rss() { awk '/VmRSS/ { print $2 " kB" }' "/proc/$server_pid/status"; }
+
+# escrow_script URL OPERATOR_KEY OUT: registers a payer and a payee on the server at URL, funds the payer, and
+# writes wrk's Lua script that opens an escrow between them on every request (no Idempotency-Key, so nothing
+# is replayed; wrk prints its error counts at the end). Sets escrow_payer and escrow_payer_key.
+escrow_script() {
+    local saved_url="$url" saved_key="${key:-}" payer payer_key payee deliver_by
+    url="$1" key="$2"
+    read -r payer payer_key <<<"$(register "bench payer" agent)"
+    read -r payee _ <<<"$(register "bench payee" provider)"
+    # 2^52 units: enough for far more escrows than any run opens.
+    post "/v1/accounts/$payer/deposits" "$key" '{"asset":"USDC","amount":4503599627370496}' >/dev/null
+    url="$saved_url" key="$saved_key"
+    escrow_payer="$payer" escrow_payer_key="$payer_key"
+    deliver_by=$(( $(date +%s) * 1000 + 7 * 86400000 ))
+    cat >"$3" <<LUA
+wrk.method = "POST"
+wrk.body = '{"payee":"$payee","amount":1000,"asset":"USDC","deliverBy":$deliver_by}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $payer_key"
+done = function(summary, latency, requests)
+    io.write(string.format("non-2xx or errors: %d status, %d connect, %d read, %d write, %d timeout\n",
+        summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
+end
+LUA
+}
