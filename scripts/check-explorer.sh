@@ -52,6 +52,13 @@ escrow="$(json_field id <<<"$(kura escrow open --payee "$bob" --amount 5000 --as
     --as "$alice" --json)")"
 kura escrow cancel "$escrow" --as "$alice" >/dev/null
 
+# The CLI wrote behind the server's back: its checkpointer signs the grown log on its next pass (at most a
+# second away). Wait for the checkpoint of all 14 receipts, or the log view may load before it and list 13.
+for _ in $(seq 1 150); do
+    [[ "$(curl -fsS "$url/v1/log/checkpoint" 2>/dev/null | sed -n 2p)" == 14 ]] && break
+    sleep 0.1
+done
+
 failures=0
 # browse NAME VIEW [shot]: the rendered DOM of /explorer#VIEW in $work/NAME.html; with `shot`, a screenshot in
 # $shots/NAME.png too (each is one Chromium start, the bulk of this script's time).
