@@ -80,6 +80,35 @@ struct DatabaseCopyTests {
         #expect(try await target.read(.standard) { reads throws(KuraError) in try reads.head() } == head)
     }
 
+    @Test("a target with no events but idempotency records is refused as not empty, and left as it was")
+    func refusesLeftovers() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        let source = try Self.source(directory)
+        let target = try PostgresBackend(.init(url: database.url, create: true))
+        defer {
+            source.close()
+            target.close()
+        }
+        let leftovers = PostgresBackendTests.changes.filter {
+            if case .idempotency = $0 { true } else { false }
+        }
+        try #require(!leftovers.isEmpty)
+        let session = try target.makeWriterSession()
+        _ = try session.begin()
+        try session.write(BatchWrite(changes: leftovers))
+        try session.commit()
+        session.close()
+        let error = await #expect(throws: KuraError.self) {
+            try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
+        }
+        #expect(error?.code == .invalidTransition, "\(String(describing: error))")
+        #expect(error?.detail.contains("empty database") == true, "\(String(describing: error))")
+        #expect(try await target.read(.standard) { reads throws(KuraError) in try reads.head() } == .empty)
+    }
+
     @Test("read models rebuilt differently (one balance off by one unit) fail the comparison")
     func catchesDifference() async throws {
         let directory = try TemporaryDirectory()

@@ -66,6 +66,15 @@ public enum DatabaseCopy {
             throw KuraError(
                 .invalidTransition, "the target already holds \(start.seq) events; copy only into an empty database")
         }
+        // Records without a log are left over from something else: refused before any event is written, or the
+        // copy would stop at their first clash with the log already written (a target neither empty nor whole).
+        let leftovers = try await target.read(.standard) { reads throws(KuraError) in try Self.sideTables(reads) }
+        guard leftovers.idempotency.isEmpty, leftovers.nonces.isEmpty, leftovers.checkpoints.isEmpty else {
+            throw KuraError(
+                .invalidTransition,
+                "the target holds \(leftovers.idempotency.count) idempotency records, \(leftovers.nonces.count) nonces"
+                    + " and \(leftovers.checkpoints.count) checkpoints without a log; copy only into an empty database")
+        }
         var head = LogHead.empty
         while true {
             let after = head.seq
