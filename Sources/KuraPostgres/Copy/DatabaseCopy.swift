@@ -68,12 +68,12 @@ public enum DatabaseCopy {
         }
         // Records without a log are left over from something else: refused before any event is written, or the
         // copy would stop at their first clash with the log already written (a target neither empty nor whole).
-        let leftovers = try await target.read(.standard) { reads throws(KuraError) in try Self.sideTables(reads) }
-        guard leftovers.idempotency.isEmpty, leftovers.nonces.isEmpty, leftovers.checkpoints.isEmpty else {
+        let leftovers = try await target.read(.standard) { reads throws(KuraError) in try Self.sideCounts(reads) }
+        guard leftovers == [0, 0, 0] else {
             throw KuraError(
                 .invalidTransition,
-                "the target holds \(leftovers.idempotency.count) idempotency records, \(leftovers.nonces.count) nonces"
-                    + " and \(leftovers.checkpoints.count) checkpoints without a log; copy only into an empty database")
+                "the target holds \(leftovers[0]) idempotency records, \(leftovers[1]) nonces and \(leftovers[2])"
+                    + " checkpoints without a log; copy only into an empty database")
         }
         var head = LogHead.empty
         while true {
@@ -167,12 +167,25 @@ public enum DatabaseCopy {
     }
 
     /// The tables that are not rebuilt from the log: read with the shared SQL text, on either backend.
+    /// How many idempotency records, nonces and checkpoints a database holds (counted, not read).
+    private static func sideCounts(_ reads: any ReadSession) throws(KuraError) -> [Int64] {
+        let counts = try sqlConnection(reads).rows(
+            "SELECT (SELECT count(*) FROM idempotency), (SELECT count(*) FROM nonces), (SELECT count(*) FROM checkpoints)"
+        ) { row throws(KuraError) in [row.int64(0), row.int64(1), row.int64(2)] }
+        return counts.first ?? []
+    }
+
+    private static func sqlConnection(_ reads: any ReadSession) throws(KuraError) -> any SQLConnection {
+        guard let connection = (reads as? SQLReadSession)?.connection else {
+            throw KuraError(.internalError, "the database's reads are not the shared SQL layer's")
+        }
+        return connection
+    }
+
     private static func sideTables(_ reads: any ReadSession) throws(KuraError)
         -> (idempotency: [IdempotencyRecord], nonces: [NonceRow], checkpoints: [CheckpointRow])
     {
-        guard let connection = (reads as? SQLReadSession)?.connection else {
-            throw KuraError(.internalError, "the source's reads are not the shared SQL layer's")
-        }
+        let connection = try sqlConnection(reads)
         let idempotency = try connection.rows("SELECT key, request_hash, response, seq FROM idempotency ORDER BY key") {
             row throws(KuraError) in
             IdempotencyRecord(
