@@ -3,20 +3,27 @@ import KuraCrypto
 import KuraStore
 
 /// Catch-up: another process (the CLI, another node) appended events since this writer's last batch and
-/// wrote their rows. Whatever those events touch is forgotten, so the next use reads the row again: the
-/// entity of each event's stream (a Solana payment by its message hash, a withdrawal), the accounts of its
-/// postings, a reservation's mandate or position, the parties (and their arbiter list and count) of party
-/// events, and the reputation rows of the receipts they added. The tree's frontier is read again at once (O(log n) hashes).
+/// wrote their rows. What can be derived from the tail exactly is brought up to date in memory: cached
+/// balances take the events' postings, the tree's frontier takes the new receipts' leaves, and cached
+/// reputation rows take the new receipts' fold (where both the party's row and the pair's row are cached;
+/// otherwise both are forgotten). Everything else those events touch is forgotten, so the next use reads the
+/// row again: the entity of each event's stream (a Solana payment by its message hash, a withdrawal), a
+/// reservation's mandate or position, the parties (and their arbiter list and count) of party events.
+///
+/// Why not forget it all: with several nodes on one database every batch catches up on the other nodes'
+/// batches while it holds the write lock, and each forgotten balance, reputation row and frontier level was
+/// one more read inside the lock (issue 16: about 25 round trips per batch, two nodes slower than one).
 extension WriterState {
     func catchUp(_ events: [Event], _ reads: any ReadSession) throws(KuraError) {
         for event in events {
             try forget(event, reads)
             for posting in try Self.postings(of: event) {
-                balances.invalidate(BalanceKey(account: posting.from, asset: posting.asset))
-                balances.invalidate(BalanceKey(account: posting.to, asset: posting.asset))
+                let units = Int64(posting.amount.units)
+                balances.refresh(BalanceKey(account: posting.from, asset: posting.asset)) { $0 = ($0 ?? 0) - units }
+                balances.refresh(BalanceKey(account: posting.to, asset: posting.asset)) { $0 = ($0 ?? 0) + units }
             }
         }
-        try reloadTree(reads)
+        try catchUpTree(reads)
     }
 
     /// Forgets the entity an event's stream names, and what its projection touches besides.
@@ -73,31 +80,57 @@ extension WriterState {
         return []
     }
 
-    /// If the stored tree grew, forgets the reputation rows of the new receipts' parties and reads the frontier
-    /// again.
-    private func reloadTree(_ reads: any ReadSession) throws(KuraError) {
-        guard case .some(.some(let known)) = tree.cached(0) else {
-            // Never loaded since the last reset: nothing derived from it is cached.
+    /// Extends the cached frontier with the receipts stored since (their leaves are the rows' bytes) and folds
+    /// them into the cached reputation rows. A gap in the indexes, or a tree never loaded, drops what is
+    /// derived from it: the next use reads the frontier and the rows again.
+    private func catchUpTree(_ reads: any ReadSession) throws(KuraError) {
+        guard case .some(.some(var known)) = tree.cached(0) else {
             reputationParties.removeAll()
             reputationPairs.removeAll()
             return
         }
-        let stored = try reads.receiptCount()
-        guard stored != known.appender.size else { return }
+        let pageSize = 1000
         var after = Int64(known.appender.size) - 1
         while true {
-            let page = try reads.receipts(after: after, party: nil, kind: nil, limit: 1000)
-            guard let last = page.last else { break }
+            let page = try reads.receipts(after: after, party: nil, kind: nil, limit: pageSize)
             for row in page {
-                for (party, role, counterparty) in ReputationFold.roles(of: try RowJSON.decode(Receipt.self, row.json))
-                {
-                    reputationParties.invalidate(party)
-                    reputationPairs.invalidate(PairKey(party: party, role: role, counterparty: counterparty))
+                guard row.index == known.appender.size else {
+                    tree.invalidate(0)
+                    reputationParties.removeAll()
+                    reputationPairs.removeAll()
+                    return
                 }
+                catchUpReputation(try RowJSON.decode(Receipt.self, row.json))
+                known.appender.append(leaf: row.json)
             }
+            guard page.count == pageSize, let last = page.last else { break }
             after = Int64(last.index)
         }
-        tree.invalidate(0)
-        _ = try storedTree()
+        tree.refresh(0) { $0 = known }
+    }
+
+    /// Folds a receipt another writer stored into the cached reputation rows of its parties, exactly as that
+    /// writer did (``foldReputation(_:_:)``), where the party's row and the pair's row are both cached.
+    private func catchUpReputation(_ receipt: Receipt) {
+        for (party, role, counterparty) in ReputationFold.roles(of: receipt) {
+            let key = PairKey(party: party, role: role, counterparty: counterparty)
+            guard case .some(let cachedState) = reputationParties.cached(party),
+                case .some(let cachedPair) = reputationPairs.cached(key)
+            else {
+                reputationParties.invalidate(party)
+                reputationPairs.invalidate(key)
+                continue
+            }
+            var state = cachedState ?? PartyReputation()
+            var pair = cachedPair ?? Evidence()
+            if role == .provider {
+                ReputationFold.fold(receipt, role: role, into: &state.provider, pair: &pair, model: reputationModel)
+            } else {
+                ReputationFold.fold(receipt, role: role, into: &state.payer, pair: &pair, model: reputationModel)
+            }
+            reputationParties.refresh(party) { $0 = state }
+            // As `foldReputation` writes it: an empty pair has no row.
+            if !pair.isEmpty { reputationPairs.refresh(key) { $0 = pair } }
+        }
     }
 }

@@ -120,6 +120,12 @@ final class GroupCommitWriter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            condition.unlock()
+            // The write lock first, the batch second: while another writer (a node on the same database)
+            // holds the lock, the commands that arrive meanwhile join this batch instead of waiting for the
+            // lock once more in the next one.
+            let begun = Result { () throws(KuraError) -> LogHead in try session.begin() }
+            condition.lock()
             var take = 0
             if case .maintenance = queue[0].job {
                 take = 1
@@ -135,17 +141,18 @@ final class GroupCommitWriter: @unchecked Sendable {
             let depth = queue.count
             condition.unlock()
             configuration.observer?.queueDepth(depth)
-            execute(batch)
+            execute(batch, begun: begun)
         }
     }
 
-    private func execute(_ items: [Item]) {
+    /// Runs a batch in the transaction `begun` started (or fails every item with its error).
+    private func execute(_ items: [Item], begun: Result<LogHead, KuraError>) {
         let started = DispatchTime.now().uptimeNanoseconds
         var results: [Result<any Sendable, KuraError>] = []
         results.reserveCapacity(items.count)
         var appended = 0
         do throws(KuraError) {
-            let head = try session.begin()
+            let head = try begun.get()
             try catchUp(to: head)
             let batch = WriteBatch(
                 head: head, reads: session.reads, model: model, versions: versions, idempotency: idempotency)
@@ -203,7 +210,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Brings the caches up to `head`, the head as stored: another writer may have appended since this one's
-    /// last batch. Their rows are written; what their events touch is forgotten and read again when needed.
+    /// last batch. Their rows are written; the model brings what it caches up to date from their events, or
+    /// forgets it to read it again when needed.
     private func catchUp(to head: LogHead) throws(KuraError) {
         guard let known = knownHead else {
             // Nothing known about the log (start, or after a failed batch): the caches are empty already.
@@ -212,18 +220,23 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         if head == known { return }
         let reads = session.reads
-        // Our own last event must still be in the log, unchanged; otherwise the file was replaced or restored,
-        // and nothing cached can be trusted.
-        let ours = known.seq == 0 ? [] : try reads.events(after: known.seq - 1, limit: 1)
-        guard head.seq > known.seq, known.seq == 0 || ours.first?.hash == known.hash else {
+        guard head.seq > known.seq else {
             reset()
             return
         }
-        var after = known.seq
+        // The first page starts with our own last event, which must still be in the log, unchanged; otherwise
+        // the file was replaced or restored, and nothing cached can be trusted.
+        let pageSize = 1000
+        var page = try reads.events(after: known.seq == 0 ? 0 : known.seq - 1, limit: pageSize + 1)
+        if known.seq > 0 {
+            guard page.first?.seq == known.seq, page.first?.hash == known.hash else {
+                reset()
+                return
+            }
+            page.removeFirst()
+        }
         var foreign = 0
-        while after < head.seq {
-            let page = try reads.events(after: after, limit: 1000)
-            guard let last = page.last else { break }
+        while let last = page.last {
             foreign += page.count
             // A very long tail (a bulk import): reading everything again is cheaper than invalidating.
             if foreign > 100_000 {
@@ -232,7 +245,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             for event in page { versions.invalidate(event.stream) }
             try model.catchUp(page, reads)
-            after = last.seq
+            guard last.seq < head.seq else { break }
+            page = try reads.events(after: last.seq, limit: pageSize)
         }
         knownHead = head
     }

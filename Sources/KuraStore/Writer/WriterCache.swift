@@ -45,6 +45,14 @@ public final class WriterCache<Key: Hashable, Value> {
         young[key] = .some(value)
     }
 
+    /// Brings a cached entry up to date with a change another writer made and wrote (catch-up). Not
+    /// journaled: the database holds the change already. An entry not cached stays unknown.
+    @inlinable public func refresh(_ key: Key, _ update: (inout Value?) -> Void) {
+        guard var entry = cached(key) else { return }
+        update(&entry)
+        young[key] = .some(entry)
+    }
+
     /// Forgets one entry (another writer changed its row). Not journaled.
     @inlinable public func invalidate(_ key: Key) {
         young[key] = nil
