@@ -177,6 +177,17 @@ struct CommandContext: Sendable {
         }
         return appended
     }
+
+    /// Appends the first events of a stream whose name holds an identifier derived from this command's seq
+    /// (`EscrowID.derive(command:seq:)` and the like): no event can precede them, so the writer knows the
+    /// stream's version (0) without reading it.
+    @discardableResult
+    func append(_ events: [some DomainEvent], toNew stream: String, _ tx: inout WriteTransaction) throws(KuraError)
+        -> [Event]
+    {
+        try tx.startStream(stream)
+        return try append(events, to: stream, &tx)
+    }
 }
 
 extension WriteTransaction {

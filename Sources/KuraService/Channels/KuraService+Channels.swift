@@ -29,7 +29,7 @@ extension KuraService {
             let events = try Channel.decideOpen(
                 id: id, terms: terms, by: principal.id, now: context.now,
                 context: ChannelContext(agentAvailable: available, agentKey: agentKey, policy: policy))
-            try context.append(events, to: "channel/\(id)", &tx)
+            try context.append(events, toNew: "channel/\(id)", &tx)
             guard let channel = Channel.fold(events) else { throw KuraError(.internalError, "open made no channel") }
             return channel
         }

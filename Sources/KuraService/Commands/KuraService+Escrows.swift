@@ -29,7 +29,7 @@ extension KuraService {
             let events = try Escrow.decideLock(
                 id: id, terms: terms, by: principal.id, now: context.now,
                 context: EscrowContext(fees: fees, payerAvailable: available))
-            try context.append(events, to: "escrow/\(id)", &tx)
+            try context.append(events, toNew: "escrow/\(id)", &tx)
             guard let escrow = Escrow.fold(events) else { throw KuraError(.internalError, "lock produced no escrow") }
             return escrow
         }

@@ -23,7 +23,7 @@ extension KuraService {
                 id: id, name: request.name, roles: Set(request.roles), publicKey: publicKey,
                 apiKeyHash: Self.hashAPIKey(apiKey), by: actor,
                 keyHolder: try tx.state.parties(holding: publicKey).first)
-            try context.append(events, to: "party/\(id)", &tx)
+            try context.append(events, toNew: "party/\(id)", &tx)
             guard let party = Party.fold(events) else {
                 throw KuraError(.internalError, "registration produced no party")
             }
@@ -48,7 +48,7 @@ extension KuraService {
             let events = try Party.decideBootstrap(
                 id: id, name: name, publicKey: signer.key.publicKey, apiKeyHash: Self.hashAPIKey(apiKey),
                 existingParties: try tx.state.partyCount())
-            try context.append(events, to: "party/\(id)", &tx)
+            try context.append(events, toNew: "party/\(id)", &tx)
             guard let party = Party.fold(events) else { throw KuraError(.internalError, "bootstrap produced no party") }
             let passport = Passport.issue(party: party, issuedAt: context.now, issuer: signer.name, key: signer.key)
             return PartyRegistration(party: party, apiKey: nil, passport: passport)

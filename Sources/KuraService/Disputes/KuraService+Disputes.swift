@@ -54,7 +54,7 @@ extension KuraService {
             id: disputeId, escrow: escrow, reason: request.reason, evidence: request.evidence ?? [],
             statement: request.statement, now: context.now,
             context: DisputeContext(policy: policy, fees: fees, arbiters: arbiters, seeder: seeder))
-        try context.append(events, to: "dispute/\(disputeId)", &tx)
+        try context.append(events, toNew: "dispute/\(disputeId)", &tx)
     }
 
     /// Ends an open dispute whose escrow the payee has just refunded.

@@ -98,7 +98,7 @@ extension KuraService {
                 agent: request.agent, counterparty: request.counterparty, amount: request.amount, asset: asset,
                 requestHash: requestHash, resource: request.resource, paymentId: request.paymentId,
                 issuedAt: context.now, expiresAt: context.now.adding(milliseconds: ttl))
-            try context.append(try Reservation.decideReserve(reservation), to: "reservation/\(id)", &tx)
+            try context.append(try Reservation.decideReserve(reservation), toNew: "reservation/\(id)", &tx)
             return reservation
         }
         // Signed outside the write transaction (the writer is the bottleneck); Ed25519 is deterministic, so a

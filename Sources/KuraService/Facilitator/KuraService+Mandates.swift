@@ -17,7 +17,7 @@ extension KuraService {
             let events = try Mandate.decideCreate(
                 id: id, terms: request, by: principal.id, actorIsOperator: try state.isOperator(principal),
                 agentAvailable: try state.available(request.agent, request.asset), now: context.now)
-            try context.append(events, to: "mandate/\(id)", &tx)
+            try context.append(events, toNew: "mandate/\(id)", &tx)
             guard let mandate = Mandate.fold(events) else { throw KuraError(.internalError, "create made no mandate") }
             return mandate
         }

@@ -23,7 +23,7 @@ extension KuraService {
             let events = try Position.decideOpen(
                 id: id, terms: terms, by: principal.id, actorIsOperator: try state.isOperator(principal),
                 agentAvailable: try state.available(request.agent, request.collateralAsset), now: context.now)
-            try context.append(events, to: "position/\(id)", &tx)
+            try context.append(events, toNew: "position/\(id)", &tx)
             guard let position = Position.fold(events) else { throw KuraError(.internalError, "open made no position") }
             return position
         }

@@ -162,7 +162,7 @@ extension KuraService {
                 withdrawnToday: try state.withdrawn(
                     party, ask.asset, day: context.now.milliseconds / WithdrawalRow.dayMs),
                 limits: limits)
-            try context.append(events, to: SolanaWithdrawal.stream(id), &tx)
+            try context.append(events, toNew: SolanaWithdrawal.stream(id), &tx)
             guard let withdrawal = SolanaWithdrawal.fold(events) else {
                 throw KuraError(.internalError, "a withdrawal request folded to nothing")
             }

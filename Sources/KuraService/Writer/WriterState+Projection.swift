@@ -13,28 +13,28 @@ extension WriterState {
         } else if type.hasPrefix("party.") {
             try applyParty(try typedEvent(decoded, event, PartyEvent.init), event, tx)
         } else if type.hasPrefix("account.") {
-            try post(try typedEvent(decoded, event, FundsEvent.init).postings, tx)
+            try post(try typedEvent(decoded, event, FundsEvent.init).postings, of: event, tx)
         } else if type.hasPrefix("dispute.") {
             try applyDispute(try typedEvent(decoded, event, DisputeEvent.init), event, tx)
         } else if type.hasPrefix("channel.") {
             let typed = try typedEvent(decoded, event, ChannelEvent.init)
-            try post(typed.postings, tx)
+            try post(typed.postings, of: event, tx)
             try applyChannel(typed, event, tx)
         } else if type.hasPrefix("payment.") {
             let typed = try typedEvent(decoded, event, PaymentEvent.init)
-            try post(typed.postings, tx)
+            try post(typed.postings, of: event, tx)
             try applyPayment(typed, event, tx)
         } else if type.hasPrefix("reservation.") {
             let typed = try typedEvent(decoded, event, ReservationEvent.init)
-            try post(typed.postings, tx)
+            try post(typed.postings, of: event, tx)
             try applyReservation(typed, event, tx)
         } else if type.hasPrefix("mandate.") {
             let typed = try typedEvent(decoded, event, MandateEvent.init)
-            try post(typed.postings, tx)
+            try post(typed.postings, of: event, tx)
             try applyMandate(typed, event, tx)
         } else if type.hasPrefix("position.") {
             let typed = try typedEvent(decoded, event, PositionEvent.init)
-            try post(typed.postings, tx)
+            try post(typed.postings, of: event, tx)
             try applyPosition(typed, event, tx)
         } else if type.hasPrefix("price.") {
             guard case .posted(let price) = try typedEvent(decoded, event, PriceEvent.init) else { return }
@@ -47,7 +47,7 @@ extension WriterState {
             try applySolanaPayment(try typedEvent(decoded, event, SolanaPaymentEvent.init), event, tx)
         } else if type.hasPrefix("withdrawal.") {
             let typed = try typedEvent(decoded, event, SolanaWithdrawalEvent.init)
-            try post(typed.postings, tx)
+            try post(typed.postings, of: event, tx)
             try applyWithdrawal(typed, event, tx)
         } else if type.hasPrefix("chain.") {
             try applyChainReceipt(try typedEvent(decoded, event, ChainReceiptEvent.init), event, tx)
@@ -57,11 +57,37 @@ extension WriterState {
     // MARK: The ledger
 
     /// Moves each posting's amount between two balances, and records both rows' new values.
-    func post(_ postings: [Posting], _ tx: WriteTransaction) throws(KuraError) {
+    func post(_ postings: [Posting], of envelope: Event, _ tx: WriteTransaction) throws(KuraError) {
+        if envelope.version == 1 { openAccounts(postings, ownedBy: envelope.stream) }
         for posting in postings {
             let units = Int64(posting.amount.units)
             try add(-units, to: posting.from, posting.asset, tx)
             try add(units, to: posting.to, posting.asset, tx)
+        }
+    }
+
+    /// The accounts an entity holds money in (an escrow's, a reservation's, …) are named by its identifier,
+    /// which the command of its stream's first event derived from its seq: nothing can have posted to them
+    /// before that event, so their balances are known to be absent without a read (on PostgreSQL one round
+    /// trip per new escrow inside the write lock).
+    private func openAccounts(_ postings: [Posting], ownedBy stream: String) {
+        for posting in postings {
+            for account in [posting.from, posting.to] where Self.stream(owning: account) == stream {
+                _ = balances.value(BalanceKey(account: account, asset: posting.asset)) { nil }
+            }
+        }
+    }
+
+    /// The stream of the entity an account belongs to, for the accounts named by one entity's identifier.
+    static func stream(owning account: AccountName) -> String? {
+        switch account {
+        case .escrowHeld(let id): "escrow/\(id)"
+        case .reservationHeld(let id): "reservation/\(id)"
+        case .channelHeld(let id): "channel/\(id)"
+        case .mandateFunds(let id): "mandate/\(id)"
+        case .positionCollateral(let id), .positionDebt(let id): "position/\(id)"
+        case .withdrawalPending(let id): SolanaWithdrawal.stream(id)
+        case .available, .fees, .external: nil
         }
     }
 
@@ -130,7 +156,7 @@ extension WriterState {
             }
             return
         }
-        try post(event.postings, tx)
+        try post(event.postings, of: envelope, tx)
         let id = EscrowID(unchecked: String(envelope.stream.dropFirst("escrow/".count)))
         var row: EscrowRow
         if case .locked = event {

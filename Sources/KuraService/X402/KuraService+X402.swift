@@ -254,7 +254,7 @@ extension KuraService {
             let events = try Escrow.decideLock(
                 id: id, terms: terms, by: payer, now: context.now,
                 context: EscrowContext(fees: fees, payerAvailable: try tx.state.available(payer, payment.asset)))
-            try context.append(events, to: "escrow/\(id)", &tx)
+            try context.append(events, toNew: "escrow/\(id)", &tx)
             subject = id.rawValue
             transaction = id.rawValue
             kura["escrow"] = .string(subject)

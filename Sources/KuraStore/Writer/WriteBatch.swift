@@ -89,6 +89,17 @@ public struct WriteTransaction {
             ?? 0
     }
 
+    /// Declares that `stream` has no events yet: its name was derived from this command's seq, so its version
+    /// is known to be 0 without a read (one round trip per new escrow on PostgreSQL, inside the write lock).
+    /// Were the name taken after all, the log's unique `(stream, version)` would refuse the whole batch rather
+    /// than fork the stream.
+    public func startStream(_ stream: String) throws(KuraError) {
+        if case .some(.some(let version)) = batch.versions.cached(stream), version > 0 {
+            throw KuraError(.internalError, "stream \(stream) was declared new but is at version \(version)")
+        }
+        batch.versions.set(stream, nil)
+    }
+
     /// Every event of one stream so far, in order, this batch's included.
     public func events(inStream stream: String) throws(KuraError) -> [Event] {
         let stored = try batch.reads.events(inStream: stream)
