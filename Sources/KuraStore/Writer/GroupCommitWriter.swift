@@ -124,6 +124,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             // The write lock first, the batch second: while another writer (a node on the same database)
             // holds the lock, the commands that arrive meanwhile join this batch instead of waiting for the
             // lock once more in the next one.
+            let started = DispatchTime.now().uptimeNanoseconds
             let begun = Result { () throws(KuraError) -> LogHead in try session.begin() }
             condition.lock()
             var take = 0
@@ -141,13 +142,12 @@ final class GroupCommitWriter: @unchecked Sendable {
             let depth = queue.count
             condition.unlock()
             configuration.observer?.queueDepth(depth)
-            execute(batch, begun: begun)
+            execute(batch, begun: begun, started: started)
         }
     }
 
-    /// Runs a batch in the transaction `begun` started (or fails every item with its error).
-    private func execute(_ items: [Item], begun: Result<LogHead, KuraError>) {
-        let started = DispatchTime.now().uptimeNanoseconds
+    /// Runs a batch in the transaction `begun` started at `started` (or fails every item with its error).
+    private func execute(_ items: [Item], begun: Result<LogHead, KuraError>, started: UInt64) {
         var results: [Result<any Sendable, KuraError>] = []
         results.reserveCapacity(items.count)
         var appended = 0
