@@ -85,20 +85,38 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
         public var at: Timestamp
     }
 
-    /// The stable type string in the log.
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case opened = "dispute.opened"
+        case evidenceAdded = "dispute.evidence_added"
+        case deliberating = "dispute.deliberating"
+        case recused = "dispute.recused"
+        case ruled = "dispute.ruled"
+        case decided = "dispute.decided"
+        case appealed = "dispute.appealed"
+        case resolved = "dispute.resolved"
+        case closed = "dispute.closed"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .opened: "dispute.opened"
-        case .evidenceAdded: "dispute.evidence_added"
-        case .deliberating: "dispute.deliberating"
-        case .recused: "dispute.recused"
-        case .ruled: "dispute.ruled"
-        case .decided: "dispute.decided"
-        case .appealed: "dispute.appealed"
-        case .resolved: "dispute.resolved"
-        case .closed: "dispute.closed"
+        case .opened: .opened
+        case .evidenceAdded: .evidenceAdded
+        case .deliberating: .deliberating
+        case .recused: .recused
+        case .ruled: .ruled
+        case .decided: .decided
+        case .appealed: .appealed
+        case .resolved: .resolved
+        case .closed: .closed
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     /// When it happened.
     public var at: Timestamp {

@@ -38,19 +38,36 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
         public var postings: [Posting]
     }
 
-    /// The stable type string in the log.
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case locked = "escrow.locked"
+        case delivered = "escrow.delivered"
+        case released = "escrow.released"
+        case disputed = "escrow.disputed"
+        case cancelled = "escrow.cancelled"
+        case refunded = "escrow.refunded"
+        case expired = "escrow.expired"
+        case resolved = "escrow.resolved"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .locked: "escrow.locked"
-        case .delivered: "escrow.delivered"
-        case .released: "escrow.released"
-        case .disputed: "escrow.disputed"
-        case .cancelled: "escrow.cancelled"
-        case .refunded: "escrow.refunded"
-        case .expired: "escrow.expired"
-        case .resolved: "escrow.resolved"
+        case .locked: .locked
+        case .delivered: .delivered
+        case .released: .released
+        case .disputed: .disputed
+        case .cancelled: .cancelled
+        case .refunded: .refunded
+        case .expired: .expired
+        case .resolved: .resolved
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     /// The ledger postings this event makes; empty for events that move no money.
     public var postings: [Posting] {

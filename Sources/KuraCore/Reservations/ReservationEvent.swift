@@ -9,13 +9,26 @@ public enum ReservationEvent: Sendable, Equatable, Hashable {
     /// The hold went back (to the mandate, to the agent if the mandate closed meanwhile, or to the position's debt).
     case voided(reason: Reservation.VoidReason, at: Timestamp, postings: [Posting])
 
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case reserved = "reservation.reserved"
+        case settled = "reservation.settled"
+        case voided = "reservation.voided"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .reserved: "reservation.reserved"
-        case .settled: "reservation.settled"
-        case .voided: "reservation.voided"
+        case .reserved: .reserved
+        case .settled: .settled
+        case .voided: .voided
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var postings: [Posting] {
         switch self {

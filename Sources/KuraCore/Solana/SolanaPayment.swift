@@ -165,13 +165,26 @@ public enum SolanaPaymentEvent: DomainEvent, Sendable, Equatable {
     case settled(SolanaSettled)
     case failed(SolanaFailure)
 
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case submitted = "solana.submitted"
+        case settled = "solana.settled"
+        case failed = "solana.failed"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .submitted: "solana.submitted"
-        case .settled: "solana.settled"
-        case .failed: "solana.failed"
+        case .submitted: .submitted
+        case .settled: .settled
+        case .failed: .failed
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var payload: JSONValue {
         switch self {

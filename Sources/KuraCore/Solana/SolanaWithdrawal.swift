@@ -172,13 +172,26 @@ public enum SolanaWithdrawalEvent: DomainEvent, Sendable, Equatable {
     case completed(SolanaSettled, postings: [Posting])
     case failed(SolanaFailure, postings: [Posting])
 
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case requested = "withdrawal.requested"
+        case completed = "withdrawal.completed"
+        case failed = "withdrawal.failed"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .requested: "withdrawal.requested"
-        case .completed: "withdrawal.completed"
-        case .failed: "withdrawal.failed"
+        case .requested: .requested
+        case .completed: .completed
+        case .failed: .failed
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var postings: [Posting] {
         switch self {
