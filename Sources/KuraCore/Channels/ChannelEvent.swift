@@ -101,19 +101,19 @@ public enum ChannelEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "channel.opened": self = .opened(try body(Opening.self))
-        case "channel.topped_up":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .opened: self = .opened(try body(Opening.self))
+        case .toppedUp:
             let b = try body(ToppedUp.self)
             self = .toppedUp(amount: b.amount, at: b.at, postings: b.postings)
-        case "channel.settled": self = .settled(try body(Settlement.self))
-        case "channel.closing":
+        case .settled: self = .settled(try body(Settlement.self))
+        case .closing:
             let b = try body(Closing.self)
             self = .closing(reason: b.reason, closeDueAt: b.closeDueAt, at: b.at)
-        case "channel.closed":
+        case .closed:
             let b = try body(Closed.self)
             self = .closed(returned: b.returned, at: b.at, postings: b.postings)
-        default: throw EventPayload.unknown(type)
         }
     }
 }

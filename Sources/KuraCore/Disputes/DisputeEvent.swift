@@ -157,23 +157,23 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "dispute.opened": self = .opened(try body(Opening.self))
-        case "dispute.evidence_added": self = .evidenceAdded(try body(Evidence.self))
-        case "dispute.deliberating":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .opened: self = .opened(try body(Opening.self))
+        case .evidenceAdded: self = .evidenceAdded(try body(Evidence.self))
+        case .deliberating:
             let b = try body(Deliberating.self)
             self = .deliberating(round: b.round, rulingDueAt: b.rulingDueAt, at: b.at)
-        case "dispute.recused":
+        case .recused:
             let b = try body(Recused.self)
             self = .recused(arbiter: b.arbiter, replacement: b.replacement, panelSeed: b.panelSeed, at: b.at)
-        case "dispute.ruled": self = .ruled(try body(Ruling.self))
-        case "dispute.decided": self = .decided(try body(Decision.self))
-        case "dispute.appealed": self = .appealed(try body(Appeal.self))
-        case "dispute.resolved": self = .resolved(try body(Resolution.self))
-        case "dispute.closed":
+        case .ruled: self = .ruled(try body(Ruling.self))
+        case .decided: self = .decided(try body(Decision.self))
+        case .appealed: self = .appealed(try body(Appeal.self))
+        case .resolved: self = .resolved(try body(Resolution.self))
+        case .closed:
             let b = try body(Closed.self)
             self = .closed(reason: b.reason, at: b.at)
-        default: throw EventPayload.unknown(type)
         }
     }
 }

@@ -110,32 +110,31 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "escrow.locked":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .locked:
             let b = try body(Locked.self)
             self = .locked(id: b.escrowId, terms: b.terms, postings: b.postings)
-        case "escrow.delivered":
+        case .delivered:
             let b = try body(Delivered.self)
             self = .delivered(evidence: b.evidence, at: b.at)
-        case "escrow.released":
+        case .released:
             let b = try body(Released.self)
             self = .released(reason: b.reason, net: b.net, fee: b.fee, at: b.at, postings: b.postings)
-        case "escrow.disputed":
+        case .disputed:
             let b = try body(Disputed.self)
             self = .disputed(disputeId: b.disputeId, reason: b.reason, evidence: b.evidence, at: b.at)
-        case "escrow.cancelled":
+        case .cancelled:
             let b = try body(Closed.self)
             self = .cancelled(at: b.at, postings: b.postings)
-        case "escrow.refunded":
+        case .refunded:
             let b = try body(Closed.self)
             self = .refunded(at: b.at, postings: b.postings)
-        case "escrow.expired":
+        case .expired:
             let b = try body(Closed.self)
             self = .expired(at: b.at, postings: b.postings)
-        case "escrow.resolved":
+        case .resolved:
             self = .resolved(try body(Resolved.self))
-        default:
-            throw EventPayload.unknown(type)
         }
     }
 }

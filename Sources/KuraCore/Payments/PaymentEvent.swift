@@ -43,7 +43,7 @@ public enum PaymentEvent: Sendable, Equatable, DomainEvent {
 
     /// Reads an event back from the log.
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        guard type == "payment.settled" else { throw EventPayload.unknown(type) }
+        guard type == Kind.settled.rawValue else { throw EventPayload.unknown(type) }
         let body = try EventPayload.decode(Settled.self, from: payload, eventType: type)
         self = .settled(body.payment, postings: body.postings)
     }

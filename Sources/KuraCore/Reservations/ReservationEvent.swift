@@ -55,18 +55,17 @@ public enum ReservationEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "reservation.reserved":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .reserved:
             let b = try body(Reserved.self)
             self = .reserved(b.reservation, postings: b.postings)
-        case "reservation.settled":
+        case .settled:
             let b = try body(Settled.self)
             self = .settled(record: b.record, txSignature: b.txSignature, postings: b.postings)
-        case "reservation.voided":
+        case .voided:
             let b = try body(Voided.self)
             self = .voided(reason: b.reason, at: b.at, postings: b.postings)
-        default:
-            throw EventPayload.unknown(type)
         }
     }
 }

@@ -77,7 +77,7 @@ public enum ChainReceiptEvent: DomainEvent, Sendable, Equatable {
     }
 
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        guard type == "chain.settled" else { throw EventPayload.unknown(type) }
+        guard type == Kind.settled.rawValue else { throw EventPayload.unknown(type) }
         self = .settled(try EventPayload.decode(ChainReceipt.self, from: payload, eventType: type))
     }
 }

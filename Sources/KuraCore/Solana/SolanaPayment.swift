@@ -195,14 +195,14 @@ public enum SolanaPaymentEvent: DomainEvent, Sendable, Equatable {
     }
 
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        switch type {
-        case "solana.submitted":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .submitted:
             self = .submitted(try EventPayload.decode(SolanaPaymentRecord.self, from: payload, eventType: type))
-        case "solana.settled":
+        case .settled:
             self = .settled(try EventPayload.decode(SolanaSettled.self, from: payload, eventType: type))
-        case "solana.failed":
+        case .failed:
             self = .failed(try EventPayload.decode(SolanaFailure.self, from: payload, eventType: type))
-        default: throw EventPayload.unknown(type)
         }
     }
 }

@@ -218,17 +218,17 @@ public enum SolanaWithdrawalEvent: DomainEvent, Sendable, Equatable {
     }
 
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        switch type {
-        case "withdrawal.requested":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .requested:
             let body = try EventPayload.decode(Requested.self, from: payload, eventType: type)
             self = .requested(body.request, postings: body.postings)
-        case "withdrawal.completed":
+        case .completed:
             let body = try EventPayload.decode(Completed.self, from: payload, eventType: type)
             self = .completed(body.settled, postings: body.postings)
-        case "withdrawal.failed":
+        case .failed:
             let body = try EventPayload.decode(Failed.self, from: payload, eventType: type)
             self = .failed(body.failure, postings: body.postings)
-        default: throw EventPayload.unknown(type)
         }
     }
 }
