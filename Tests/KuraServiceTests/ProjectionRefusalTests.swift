@@ -1,3 +1,4 @@
+import Foundation
 import KuraCore
 import KuraCrypto
 import KuraService
@@ -65,5 +66,25 @@ struct ProjectionRefusalTests {
         let written = await refusal { try await db.deposit(party: party, asset: "EURC", amount: 10) }
         #expect(written?.code.rawValue == "internal_error", "\(String(describing: written))")
         #expect(try await db.store.head() == before)
+    }
+
+    @Test("replaying a log whose withdrawal overdraws a party stops at the writer's assertion (debug and test builds)")
+    func overdraftAsserts() async {
+        // In a child process: the assertion traps. Without it the replay would succeed and leave -5 available.
+        await #expect(processExitsWith: .signal(SIGILL)) {
+            let db = try await TestDatabase()
+            let party = try await db.register(name: "poor").party
+            let usdc = try Asset("USDC")
+            let five = try Amount(units: 5)
+            let event = FundsEvent.withdrawn(
+                party: party.id, asset: usdc, amount: five, reference: nil,
+                postings: [.withdrawal(from: party.id, asset: usdc, amount: five)])
+            let other = try EventStore(backend: SQLiteBackend(.init(path: db.path, create: false, durable: false)))
+            _ = try await other.append(
+                [NewEvent(stream: "account/\(party.id)", type: event.type, payload: event.payload)], actor: "system",
+                commandId: "cmd_overdraft", at: db.clock.now, idempotency: nil)
+            other.close()
+            _ = try await db.service.replay()
+        }
     }
 }
