@@ -23,8 +23,12 @@ public struct KuraClientError: Error, Sendable, Equatable, CustomStringConvertib
 
     public var description: String { "\(code): \(detail)" }
 
-    /// The same failure as a KuraError, for adapters that map codes to exit statuses.
-    public var kuraError: KuraError { KuraError(KuraError.Code(rawValue: code), detail) }
+    /// The same failure as a KuraError, for adapters that map codes to exit statuses. A code this version does
+    /// not know (a newer server's) becomes `internal_error`, its own name kept at the head of the detail.
+    public var kuraError: KuraError {
+        guard let known = KuraError.Code(rawValue: code) else { return KuraError(.internalError, "\(code): \(detail)") }
+        return KuraError(known, detail)
+    }
 
     static func classify(status: Int) -> Kind {
         switch status {

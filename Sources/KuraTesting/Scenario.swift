@@ -118,7 +118,14 @@ public struct ScenarioStep: Sendable, Equatable, CustomStringConvertible {
         self.number = number
         at = Timestamp(milliseconds: try m.int64("at"))
         name = try m.string("do")
-        expect = try m.optionalString("expect").map { KuraError.Code(rawValue: $0) }
+        if let code = try m.optionalString("expect") {
+            guard let known = KuraError.Code(rawValue: code) else {
+                throw ScenarioError("\(where_): 'expect' names no problem code: \(code.prefix(60))")
+            }
+            expect = known
+        } else {
+            expect = nil
+        }
         let common: Set<String> = ["at", "as", "do", "expect", "note"]
         let systemOps: Set<String> = ["sweep", "checkpoint"]
         if systemOps.contains(name) {

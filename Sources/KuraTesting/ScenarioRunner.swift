@@ -268,6 +268,11 @@ private struct RunState {
         let fees = try await database.store.read { reads throws(KuraError) in
             try reads.balances(account: AccountName.fees.rawValue).map { ($0.asset, $0.units) }
         }
+        // Kura's fee income never goes below zero: a negative one is a failure, not a 0 in the result.
+        let feeUnits = try fees.map { (asset, units) throws(KuraError) -> (String, UInt64) in
+            guard units >= 0 else { throw KuraError(.internalError, "fees hold \(units) \(asset)") }
+            return (asset, UInt64(units))
+        }
         violations += try await service.ledgerViolations().map { "after the last step: \($0)" }
         let replay = try await service.replay()
         return ScenarioResult(
@@ -275,7 +280,7 @@ private struct RunState {
             logHead: .init(seq: head.seq, hash: Hex.encode(head.hash)),
             parties: parties.mapValues(\.id), escrows: escrows, receipts: receipts, leafHashes: leafHashes,
             checkpoints: checkpoints, finalCheckpoint: finalCheckpoint, balances: balances,
-            fees: Dictionary(uniqueKeysWithValues: fees.map { ($0.0, UInt64(max(0, $0.1))) }),
+            fees: Dictionary(uniqueKeysWithValues: feeUnits),
             replay: .init(before: replay.before, after: replay.after), ledgerViolations: violations)
     }
 }

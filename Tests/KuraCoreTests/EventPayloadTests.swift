@@ -42,11 +42,14 @@ struct EventPayloadTests {
         #expect(try F.disputed.payload["disputeId"] == "dsp_fixture")
     }
 
-    @Test("an unknown type or a payload of the wrong shape is invalid_request")
+    @Test("an unknown type is unknown_event_type; a payload of the wrong shape is invalid_request")
     func refusals() {
+        let unknown = #expect(throws: KuraError.self) {
+            try EscrowEvent(type: "escrow.melted", payload: F.delivered.payload)
+        }
+        #expect(unknown?.code == .unknownEventType)
         for (type, payload) in [
-            ("escrow.melted", F.delivered.payload), ("escrow.released", F.delivered.payload),
-            ("escrow.delivered", JSONValue.object(["at": "soon"])),
+            ("escrow.released", F.delivered.payload), ("escrow.delivered", JSONValue.object(["at": "soon"])),
         ] {
             let error = #expect(throws: KuraError.self) { try EscrowEvent(type: type, payload: payload) }
             #expect(error?.code == .invalidRequest)

@@ -78,7 +78,7 @@ struct ProblemMappingTests {
             (KuraError.Code.invalidRequest, 400), (.unauthenticated, 401), (.forbidden, 403), (.notFound, 404),
             (.methodNotAllowed, 405), (.invalidTransition, 409), (.idempotencyConflict, 409), (.versionConflict, 409),
             (.payloadTooLarge, 413), (.insufficientFunds, 422), (.storageFailure, 500), (.internalError, 500),
-            (.chainBroken, 500), (KuraError.Code(rawValue: "something_new"), 500),
+            (.chainBroken, 500), (.unknownEventType, 500),
         ])
     func status(code: KuraError.Code, status: Int) {
         #expect(Int(Problem.status(for: code).code) == status)

@@ -21,6 +21,6 @@ enum EventPayload {
 
     /// The error for a type string this aggregate does not know.
     static func unknown(_ type: String) -> KuraError {
-        KuraError(.invalidRequest, "unknown event type '\(type.prefix(80))'")
+        KuraError(.unknownEventType, "unknown event type '\(type.prefix(80))'")
     }
 }

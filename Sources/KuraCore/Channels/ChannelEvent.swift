@@ -43,16 +43,30 @@ public enum ChannelEvent: Sendable, Equatable, Hashable {
         public var postings: [Posting]
     }
 
-    /// The stable type string in the log.
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case opened = "channel.opened"
+        case toppedUp = "channel.topped_up"
+        case settled = "channel.settled"
+        case closing = "channel.closing"
+        case closed = "channel.closed"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .opened: "channel.opened"
-        case .toppedUp: "channel.topped_up"
-        case .settled: "channel.settled"
-        case .closing: "channel.closing"
-        case .closed: "channel.closed"
+        case .opened: .opened
+        case .toppedUp: .toppedUp
+        case .settled: .settled
+        case .closing: .closing
+        case .closed: .closed
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     /// The ledger postings this event makes.
     public var postings: [Posting] {
@@ -87,19 +101,19 @@ public enum ChannelEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "channel.opened": self = .opened(try body(Opening.self))
-        case "channel.topped_up":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .opened: self = .opened(try body(Opening.self))
+        case .toppedUp:
             let b = try body(ToppedUp.self)
             self = .toppedUp(amount: b.amount, at: b.at, postings: b.postings)
-        case "channel.settled": self = .settled(try body(Settlement.self))
-        case "channel.closing":
+        case .settled: self = .settled(try body(Settlement.self))
+        case .closing:
             let b = try body(Closing.self)
             self = .closing(reason: b.reason, closeDueAt: b.closeDueAt, at: b.at)
-        case "channel.closed":
+        case .closed:
             let b = try body(Closed.self)
             self = .closed(returned: b.returned, at: b.at, postings: b.postings)
-        default: throw EventPayload.unknown(type)
         }
     }
 }

@@ -72,17 +72,6 @@ public struct SignedVoucher: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-extension KuraError.Code {
-    /// The voucher is for another channel or its signature is not the agent's (HTTP 422).
-    public static let voucherInvalid = KuraError.Code(rawValue: "voucher_invalid")
-    /// The voucher is not above what was already settled: replayed, lower, or out of order (HTTP 409).
-    public static let voucherStale = KuraError.Code(rawValue: "voucher_stale")
-    /// The voucher asks for more than the channel holds (HTTP 422).
-    public static let voucherOverCapacity = KuraError.Code(rawValue: "voucher_over_capacity")
-    /// The channel is closed, or closing and past its challenge period (HTTP 409).
-    public static let channelClosed = KuraError.Code(rawValue: "channel_closed")
-}
-
 extension SignedVoucher {
     /// The HTTP header that carries a voucher on a paid call.
     public static let headerName = "Kura-Channel-Voucher"

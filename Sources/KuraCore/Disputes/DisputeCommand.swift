@@ -67,16 +67,3 @@ public struct DisputeContext: Sendable {
         return seeder.seed(disputeId: id, round: round)
     }
 }
-
-extension KuraError.Code {
-    /// The caller is not on the dispute's current panel (HTTP 403).
-    public static let notOnPanel = KuraError.Code(rawValue: "not_on_panel")
-    /// The arbiter already ruled in this round (HTTP 409).
-    public static let alreadyRuled = KuraError.Code(rawValue: "already_ruled")
-    /// The window for this action has closed (HTTP 409).
-    public static let deadlinePassed = KuraError.Code(rawValue: "deadline_passed")
-    /// The dispute is resolved or closed, or not in a phase that takes this action (HTTP 409).
-    public static let disputeNotOpen = KuraError.Code(rawValue: "dispute_not_open")
-    /// A ruling's signature does not verify with the arbiter's registered key (HTTP 422).
-    public static let invalidSignature = KuraError.Code(rawValue: "invalid_signature")
-}

@@ -85,20 +85,38 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
         public var at: Timestamp
     }
 
-    /// The stable type string in the log.
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case opened = "dispute.opened"
+        case evidenceAdded = "dispute.evidence_added"
+        case deliberating = "dispute.deliberating"
+        case recused = "dispute.recused"
+        case ruled = "dispute.ruled"
+        case decided = "dispute.decided"
+        case appealed = "dispute.appealed"
+        case resolved = "dispute.resolved"
+        case closed = "dispute.closed"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .opened: "dispute.opened"
-        case .evidenceAdded: "dispute.evidence_added"
-        case .deliberating: "dispute.deliberating"
-        case .recused: "dispute.recused"
-        case .ruled: "dispute.ruled"
-        case .decided: "dispute.decided"
-        case .appealed: "dispute.appealed"
-        case .resolved: "dispute.resolved"
-        case .closed: "dispute.closed"
+        case .opened: .opened
+        case .evidenceAdded: .evidenceAdded
+        case .deliberating: .deliberating
+        case .recused: .recused
+        case .ruled: .ruled
+        case .decided: .decided
+        case .appealed: .appealed
+        case .resolved: .resolved
+        case .closed: .closed
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     /// When it happened.
     public var at: Timestamp {
@@ -139,23 +157,23 @@ public enum DisputeEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "dispute.opened": self = .opened(try body(Opening.self))
-        case "dispute.evidence_added": self = .evidenceAdded(try body(Evidence.self))
-        case "dispute.deliberating":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .opened: self = .opened(try body(Opening.self))
+        case .evidenceAdded: self = .evidenceAdded(try body(Evidence.self))
+        case .deliberating:
             let b = try body(Deliberating.self)
             self = .deliberating(round: b.round, rulingDueAt: b.rulingDueAt, at: b.at)
-        case "dispute.recused":
+        case .recused:
             let b = try body(Recused.self)
             self = .recused(arbiter: b.arbiter, replacement: b.replacement, panelSeed: b.panelSeed, at: b.at)
-        case "dispute.ruled": self = .ruled(try body(Ruling.self))
-        case "dispute.decided": self = .decided(try body(Decision.self))
-        case "dispute.appealed": self = .appealed(try body(Appeal.self))
-        case "dispute.resolved": self = .resolved(try body(Resolution.self))
-        case "dispute.closed":
+        case .ruled: self = .ruled(try body(Ruling.self))
+        case .decided: self = .decided(try body(Decision.self))
+        case .appealed: self = .appealed(try body(Appeal.self))
+        case .resolved: self = .resolved(try body(Resolution.self))
+        case .closed:
             let b = try body(Closed.self)
             self = .closed(reason: b.reason, at: b.at)
-        default: throw EventPayload.unknown(type)
         }
     }
 }

@@ -38,19 +38,36 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
         public var postings: [Posting]
     }
 
-    /// The stable type string in the log.
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case locked = "escrow.locked"
+        case delivered = "escrow.delivered"
+        case released = "escrow.released"
+        case disputed = "escrow.disputed"
+        case cancelled = "escrow.cancelled"
+        case refunded = "escrow.refunded"
+        case expired = "escrow.expired"
+        case resolved = "escrow.resolved"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .locked: "escrow.locked"
-        case .delivered: "escrow.delivered"
-        case .released: "escrow.released"
-        case .disputed: "escrow.disputed"
-        case .cancelled: "escrow.cancelled"
-        case .refunded: "escrow.refunded"
-        case .expired: "escrow.expired"
-        case .resolved: "escrow.resolved"
+        case .locked: .locked
+        case .delivered: .delivered
+        case .released: .released
+        case .disputed: .disputed
+        case .cancelled: .cancelled
+        case .refunded: .refunded
+        case .expired: .expired
+        case .resolved: .resolved
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     /// The ledger postings this event makes; empty for events that move no money.
     public var postings: [Posting] {
@@ -93,32 +110,31 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "escrow.locked":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .locked:
             let b = try body(Locked.self)
             self = .locked(id: b.escrowId, terms: b.terms, postings: b.postings)
-        case "escrow.delivered":
+        case .delivered:
             let b = try body(Delivered.self)
             self = .delivered(evidence: b.evidence, at: b.at)
-        case "escrow.released":
+        case .released:
             let b = try body(Released.self)
             self = .released(reason: b.reason, net: b.net, fee: b.fee, at: b.at, postings: b.postings)
-        case "escrow.disputed":
+        case .disputed:
             let b = try body(Disputed.self)
             self = .disputed(disputeId: b.disputeId, reason: b.reason, evidence: b.evidence, at: b.at)
-        case "escrow.cancelled":
+        case .cancelled:
             let b = try body(Closed.self)
             self = .cancelled(at: b.at, postings: b.postings)
-        case "escrow.refunded":
+        case .refunded:
             let b = try body(Closed.self)
             self = .refunded(at: b.at, postings: b.postings)
-        case "escrow.expired":
+        case .expired:
             let b = try body(Closed.self)
             self = .expired(at: b.at, postings: b.postings)
-        case "escrow.resolved":
+        case .resolved:
             self = .resolved(try body(Resolved.self))
-        default:
-            throw EventPayload.unknown(type)
         }
     }
 }

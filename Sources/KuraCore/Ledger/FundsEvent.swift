@@ -7,13 +7,22 @@ public enum FundsEvent: Sendable, Equatable {
     /// Available funds paid out of Kura.
     case withdrawn(party: PartyID, asset: Asset, amount: Amount, reference: String?, postings: [Posting])
 
-    /// The stable type string in the log.
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` is made of.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case deposited = "account.deposited"
+        case withdrawn = "account.withdrawn"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .deposited: "account.deposited"
-        case .withdrawn: "account.withdrawn"
+        case .deposited: .deposited
+        case .withdrawn: .withdrawn
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     /// The ledger postings.
     public var postings: [Posting] {
@@ -39,17 +48,16 @@ public enum FundsEvent: Sendable, Equatable {
     /// Reads an event back from the log.
     public init(type: String, payload: JSONValue) throws(KuraError) {
         let body = try EventPayload.decode(Body.self, from: payload, eventType: type)
-        switch type {
-        case "account.deposited":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .deposited:
             self = .deposited(
                 party: body.party, asset: body.asset, amount: body.amount, reference: body.reference,
                 postings: body.postings)
-        case "account.withdrawn":
+        case .withdrawn:
             self = .withdrawn(
                 party: body.party, asset: body.asset, amount: body.amount, reference: body.reference,
                 postings: body.postings)
-        default:
-            throw EventPayload.unknown(type)
         }
     }
 

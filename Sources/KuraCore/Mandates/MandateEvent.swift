@@ -11,14 +11,26 @@ public enum MandateEvent: Sendable, Equatable, Hashable {
     /// Its expiry passed; `returned` went back to the agent.
     case expired(returned: Amount, at: Timestamp, postings: [Posting])
 
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` is made of.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case created = "mandate.created"
+        case toppedUp = "mandate.topped_up"
+        case revoked = "mandate.revoked"
+        case expired = "mandate.expired"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .created: "mandate.created"
-        case .toppedUp: "mandate.topped_up"
-        case .revoked: "mandate.revoked"
-        case .expired: "mandate.expired"
+        case .created: .created
+        case .toppedUp: .toppedUp
+        case .revoked: .revoked
+        case .expired: .expired
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var postings: [Posting] {
         switch self {
@@ -47,21 +59,20 @@ public enum MandateEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "mandate.created":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .created:
             let b = try body(Created.self)
             self = .created(id: b.mandateId, terms: b.terms, at: b.at, postings: b.postings)
-        case "mandate.topped_up":
+        case .toppedUp:
             let b = try body(ToppedUp.self)
             self = .toppedUp(amount: b.amount, at: b.at, postings: b.postings)
-        case "mandate.revoked":
+        case .revoked:
             let b = try body(Closed.self)
             self = .revoked(returned: b.returned, at: b.at, postings: b.postings)
-        case "mandate.expired":
+        case .expired:
             let b = try body(Closed.self)
             self = .expired(returned: b.returned, at: b.at, postings: b.postings)
-        default:
-            throw EventPayload.unknown(type)
         }
     }
 }

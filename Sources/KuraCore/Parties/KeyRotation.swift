@@ -31,9 +31,3 @@ public struct PartyContext: Sendable, Equatable {
         self.keyHolder = keyHolder
     }
 }
-
-extension KuraError.Code {
-    /// Another party already holds this public key (HTTP 409): one key, one party, so that a signature
-    /// names its signer.
-    public static let publicKeyTaken = KuraError.Code(rawValue: "public_key_taken")
-}

@@ -11,15 +11,26 @@ public enum PartyEvent: Sendable, Equatable {
     /// The party's API key changed; only the new key's hash is recorded. The old key is refused from now on.
     case apiKeyRotated(apiKeyHash: String)
 
-    /// The stable type string in the log.
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` is made of.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case registered = "party.registered"
+        case statusChanged = "party.status_changed"
+        case keyRotated = "party.key_rotated"
+        case apiKeyRotated = "party.api_key_rotated"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .registered: "party.registered"
-        case .statusChanged: "party.status_changed"
-        case .keyRotated: "party.key_rotated"
-        case .apiKeyRotated: "party.api_key_rotated"
+        case .registered: .registered
+        case .statusChanged: .statusChanged
+        case .keyRotated: .keyRotated
+        case .apiKeyRotated: .apiKeyRotated
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     private struct Registered: Codable {
         var party: Party
@@ -54,14 +65,15 @@ public enum PartyEvent: Sendable, Equatable {
 
     /// Reads an event back from its type and payload in the log.
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        switch type {
-        case "party.registered":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .registered:
             let body = try EventPayload.decode(Registered.self, from: payload, eventType: type)
             self = .registered(body.party, apiKeyHash: body.apiKeyHash)
-        case "party.status_changed":
+        case .statusChanged:
             let body = try EventPayload.decode(StatusChanged.self, from: payload, eventType: type)
             self = .statusChanged(from: body.from, to: body.to)
-        case "party.key_rotated":
+        case .keyRotated:
             let body = try EventPayload.decode(KeyRotated.self, from: payload, eventType: type)
             do {
                 self = .keyRotated(
@@ -69,11 +81,9 @@ public enum PartyEvent: Sendable, Equatable {
             } catch {
                 throw KuraError(.invalidRequest, "payload of \(type) holds a malformed key: \(error.reason)")
             }
-        case "party.api_key_rotated":
+        case .apiKeyRotated:
             self = .apiKeyRotated(
                 apiKeyHash: try EventPayload.decode(APIKeyRotated.self, from: payload, eventType: type).apiKeyHash)
-        default:
-            throw EventPayload.unknown(type)
         }
     }
 }

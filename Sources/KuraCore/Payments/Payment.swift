@@ -101,8 +101,3 @@ public struct PayRequest: StrictRequest, Equatable {
         self.resource = resource
     }
 }
-
-extension KuraError.Code {
-    /// The payer already made a payment with this `paymentId` (HTTP 409).
-    public static let duplicatePayment = KuraError.Code(rawValue: "duplicate_payment")
-}

@@ -5,8 +5,18 @@ public enum PaymentEvent: Sendable, Equatable, DomainEvent {
     /// Funds moved from the payer to the payee (`net`) and to Kura (`fee`); the record is signed.
     case settled(Payment, postings: [Posting])
 
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case settled = "payment.settled"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind { .settled }
+
     /// The stable type string in the log.
-    public var type: String { "payment.settled" }
+    public var type: String { kind.rawValue }
 
     /// The ledger postings.
     public var postings: [Posting] {
@@ -33,7 +43,7 @@ public enum PaymentEvent: Sendable, Equatable, DomainEvent {
 
     /// Reads an event back from the log.
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        guard type == "payment.settled" else { throw EventPayload.unknown(type) }
+        guard type == Kind.settled.rawValue else { throw EventPayload.unknown(type) }
         let body = try EventPayload.decode(Settled.self, from: payload, eventType: type)
         self = .settled(body.payment, postings: body.postings)
     }

@@ -16,16 +16,30 @@ public enum PositionEvent: Sendable, Equatable, Hashable {
     /// The collateral went back to the agent; nothing was owed.
     case closed(at: Timestamp, postings: [Posting])
 
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` is made of.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case opened = "position.opened"
+        case repaid = "position.repaid"
+        case frozen = "position.frozen"
+        case unfrozen = "position.unfrozen"
+        case liquidated = "position.liquidated"
+        case closed = "position.closed"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .opened: "position.opened"
-        case .repaid: "position.repaid"
-        case .frozen: "position.frozen"
-        case .unfrozen: "position.unfrozen"
-        case .liquidated: "position.liquidated"
-        case .closed: "position.closed"
+        case .opened: .opened
+        case .repaid: .repaid
+        case .frozen: .frozen
+        case .unfrozen: .unfrozen
+        case .liquidated: .liquidated
+        case .closed: .closed
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var postings: [Posting] {
         switch self {
@@ -66,29 +80,28 @@ public enum PositionEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "position.opened":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .opened:
             let b = try body(Opened.self)
             self = .opened(id: b.positionId, terms: b.terms, at: b.at, postings: b.postings)
-        case "position.repaid":
+        case .repaid:
             let b = try body(Repaid.self)
             self = .repaid(amount: b.amount, at: b.at, postings: b.postings)
-        case "position.frozen":
+        case .frozen:
             let b = try body(Frozen.self)
             self = .frozen(price: b.price, healthBps: b.healthBps, at: b.at)
-        case "position.unfrozen":
+        case .unfrozen:
             let b = try body(Unfrozen.self)
             self = .unfrozen(price: b.price, at: b.at)
-        case "position.liquidated":
+        case .liquidated:
             let b = try body(Liquidated.self)
             self = .liquidated(
                 price: b.price, sold: b.sold, proceeds: b.proceeds, returned: b.returned, at: b.at, postings: b.postings
             )
-        case "position.closed":
+        case .closed:
             let b = try body(Closed.self)
             self = .closed(at: b.at, postings: b.postings)
-        default:
-            throw EventPayload.unknown(type)
         }
     }
 }

@@ -56,7 +56,16 @@ public struct Price: Sendable, Equatable, Hashable, Codable {
 public enum PriceEvent: Sendable, Equatable, Hashable {
     case posted(Price)
 
-    public var type: String { "price.posted" }
+    /// The event types of this aggregate, a closed set: what the log's `type` is made of.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case posted = "price.posted"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind { .posted }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var payload: JSONValue {
         switch self {
@@ -65,7 +74,7 @@ public enum PriceEvent: Sendable, Equatable, Hashable {
     }
 
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        guard type == "price.posted" else { throw EventPayload.unknown(type) }
+        guard type == Kind.posted.rawValue else { throw EventPayload.unknown(type) }
         self = .posted(try EventPayload.decode(Price.self, from: payload, eventType: type))
     }
 }

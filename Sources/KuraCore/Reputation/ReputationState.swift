@@ -2,7 +2,7 @@
 public struct RoleFacts: Sendable, Equatable, Codable {
     /// `escrow.locked` receipts: escrows opened with the party in this role.
     public var escrows: UInt64 = 0
-    /// Payments completed: `escrow.released` (confirmed or auto-released) and any `*.settled` receipt.
+    /// Payments completed: `escrow.released` (confirmed or auto-released) and each settlement's `*.settled` receipt.
     public var completed: UInt64 = 0
     /// `escrow.delivered` receipts (provider).
     public var deliveries: UInt64 = 0

@@ -9,13 +9,26 @@ public enum ReservationEvent: Sendable, Equatable, Hashable {
     /// The hold went back (to the mandate, to the agent if the mandate closed meanwhile, or to the position's debt).
     case voided(reason: Reservation.VoidReason, at: Timestamp, postings: [Posting])
 
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case reserved = "reservation.reserved"
+        case settled = "reservation.settled"
+        case voided = "reservation.voided"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .reserved: "reservation.reserved"
-        case .settled: "reservation.settled"
-        case .voided: "reservation.voided"
+        case .reserved: .reserved
+        case .settled: .settled
+        case .voided: .voided
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var postings: [Posting] {
         switch self {
@@ -42,18 +55,17 @@ public enum ReservationEvent: Sendable, Equatable, Hashable {
         func body<Body: Decodable>(_ kind: Body.Type) throws(KuraError) -> Body {
             try EventPayload.decode(kind, from: payload, eventType: type)
         }
-        switch type {
-        case "reservation.reserved":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .reserved:
             let b = try body(Reserved.self)
             self = .reserved(b.reservation, postings: b.postings)
-        case "reservation.settled":
+        case .settled:
             let b = try body(Settled.self)
             self = .settled(record: b.record, txSignature: b.txSignature, postings: b.postings)
-        case "reservation.voided":
+        case .voided:
             let b = try body(Voided.self)
             self = .voided(reason: b.reason, at: b.at, postings: b.postings)
-        default:
-            throw EventPayload.unknown(type)
         }
     }
 }

@@ -57,7 +57,18 @@ public struct ChainReceipt: Codable, Sendable, Equatable {
 public enum ChainReceiptEvent: DomainEvent, Sendable, Equatable {
     case settled(ChainReceipt)
 
-    public var type: String { "chain.settled" }
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case settled = "chain.settled"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind { .settled }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var payload: JSONValue {
         switch self {
@@ -66,7 +77,7 @@ public enum ChainReceiptEvent: DomainEvent, Sendable, Equatable {
     }
 
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        guard type == "chain.settled" else { throw EventPayload.unknown(type) }
+        guard type == Kind.settled.rawValue else { throw EventPayload.unknown(type) }
         self = .settled(try EventPayload.decode(ChainReceipt.self, from: payload, eventType: type))
     }
 }

@@ -165,13 +165,26 @@ public enum SolanaPaymentEvent: DomainEvent, Sendable, Equatable {
     case settled(SolanaSettled)
     case failed(SolanaFailure)
 
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case submitted = "solana.submitted"
+        case settled = "solana.settled"
+        case failed = "solana.failed"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .submitted: "solana.submitted"
-        case .settled: "solana.settled"
-        case .failed: "solana.failed"
+        case .submitted: .submitted
+        case .settled: .settled
+        case .failed: .failed
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var payload: JSONValue {
         switch self {
@@ -182,14 +195,14 @@ public enum SolanaPaymentEvent: DomainEvent, Sendable, Equatable {
     }
 
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        switch type {
-        case "solana.submitted":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .submitted:
             self = .submitted(try EventPayload.decode(SolanaPaymentRecord.self, from: payload, eventType: type))
-        case "solana.settled":
+        case .settled:
             self = .settled(try EventPayload.decode(SolanaSettled.self, from: payload, eventType: type))
-        case "solana.failed":
+        case .failed:
             self = .failed(try EventPayload.decode(SolanaFailure.self, from: payload, eventType: type))
-        default: throw EventPayload.unknown(type)
         }
     }
 }

@@ -172,13 +172,26 @@ public enum SolanaWithdrawalEvent: DomainEvent, Sendable, Equatable {
     case completed(SolanaSettled, postings: [Posting])
     case failed(SolanaFailure, postings: [Posting])
 
-    public var type: String {
+    /// The event types of this aggregate, a closed set: what the log's `type` and a receipt's `kind` are made
+    /// of. Reputation switches over it (``ReceiptKind``), so a kind renamed or added here is a compile error
+    /// there, never a receipt silently counted for nothing.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case requested = "withdrawal.requested"
+        case completed = "withdrawal.completed"
+        case failed = "withdrawal.failed"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
         switch self {
-        case .requested: "withdrawal.requested"
-        case .completed: "withdrawal.completed"
-        case .failed: "withdrawal.failed"
+        case .requested: .requested
+        case .completed: .completed
+        case .failed: .failed
         }
     }
+
+    /// The stable type string in the log.
+    public var type: String { kind.rawValue }
 
     public var postings: [Posting] {
         switch self {
@@ -205,17 +218,17 @@ public enum SolanaWithdrawalEvent: DomainEvent, Sendable, Equatable {
     }
 
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        switch type {
-        case "withdrawal.requested":
+        guard let kind = Kind(rawValue: type) else { throw EventPayload.unknown(type) }
+        switch kind {
+        case .requested:
             let body = try EventPayload.decode(Requested.self, from: payload, eventType: type)
             self = .requested(body.request, postings: body.postings)
-        case "withdrawal.completed":
+        case .completed:
             let body = try EventPayload.decode(Completed.self, from: payload, eventType: type)
             self = .completed(body.settled, postings: body.postings)
-        case "withdrawal.failed":
+        case .failed:
             let body = try EventPayload.decode(Failed.self, from: payload, eventType: type)
             self = .failed(body.failure, postings: body.postings)
-        default: throw EventPayload.unknown(type)
         }
     }
 }

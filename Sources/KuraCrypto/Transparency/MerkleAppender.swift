@@ -57,6 +57,9 @@ public struct MerkleAppender: Sendable, Hashable {
         }
         frontier.append(node)
         size += 1
+        // The frontier is one complete subtree per set bit of `size`, largest first (debug and test builds).
+        assert(frontier.count == size.nonzeroBitCount, "a frontier of \(frontier.count) for \(size) leaves")
+        assert(zip(frontier, frontier.dropFirst()).allSatisfy { $0.level > $1.level }, "frontier out of order")
         return created
     }
 

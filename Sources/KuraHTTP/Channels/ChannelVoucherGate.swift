@@ -332,9 +332,3 @@ public actor ChannelVoucherGate {
         }
     }
 }
-
-extension KuraError.Code {
-    /// A provider's gate refuses a channel whose challenge period or remaining lifetime leaves its settlement
-    /// schedule no room (HTTP 422).
-    public static let channelTermsRefused = KuraError.Code(rawValue: "channel_terms_refused")
-}

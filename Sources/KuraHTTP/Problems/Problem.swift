@@ -3,11 +3,6 @@ import KuraCore
 import KuraCrypto
 import KuraService
 
-extension KuraError.Code {
-    /// The route exists, but not with this method (HTTP 405). Only KuraHTTP produces it.
-    public static let methodNotAllowed = KuraError.Code(rawValue: "method_not_allowed")
-}
-
 /// How an error is answered over HTTP: an RFC 9457 `application/problem+json` body
 /// `{"type", "title", "status", "detail", "code"}`.
 ///
@@ -19,41 +14,26 @@ public enum Problem {
     /// The media type of every error answer.
     public static let mediaType = "application/problem+json"
 
-    /// The HTTP status for an error code. Codes without a client meaning are 500.
+    /// The HTTP status for an error code: its category's. Exhaustive, with no `default:`: a new category must
+    /// choose its status here, and a new code chooses its category where it is declared (``KuraError/Code``).
     public static func status(for code: KuraError.Code) -> HTTPResponse.Status {
-        switch code {
-        case .invalidRequest: .badRequest
+        switch code.category {
+        case .invalidInput: .badRequest
+        case .tooLarge: .contentTooLarge
         case .unauthenticated: .unauthorized
-        case .forbidden, .notOnPanel: .forbidden
+        case .forbidden: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .invalidTransition, .idempotencyConflict, .versionConflict, .publicKeyTaken: .conflict
-        case .alreadyRuled, .deadlinePassed, .disputeNotOpen: .conflict
-        case .invalidSignature: .unprocessableContent
-        case .voucherStale, .channelClosed: .conflict
-        case .voucherInvalid, .voucherOverCapacity, .channelTermsRefused: .unprocessableContent
-        case .payloadTooLarge: .contentTooLarge
-        case .insufficientFunds: .unprocessableContent
-        case .duplicatePayment: .conflict
+        case .conflict, .stateRefused, .duplicate: .conflict
+        case .refused, .termsRefused: .unprocessableContent
+        case .gone: .gone
         case .rateLimited: .tooManyRequests
-        case .overloaded: .serviceUnavailable
-        case .notReady: .serviceUnavailable
-        case .partyInactive, .counterpartyNotAllowed: .forbidden
-        case .reservationNotFound: .notFound
-        case .laneMismatch, .envelopeMismatch, .mandateInactive, .positionFrozen, .positionInactive: .conflict
-        case .capExceeded, .mandateExhausted, .creditExceeded, .priceUnavailable, .unknownKey: .unprocessableContent
-        case .reservationExpired, .reservationVoided: .gone
-        case .envelopeInvalid: .badRequest
-        case .storageUnavailable: .serviceUnavailable
-        case .transferRefused: .unprocessableContent
-        case .transferUsed: .conflict
-        case .railUnavailable: .serviceUnavailable
-        case .checkpointPending: .serviceUnavailable
-        default: .internalServerError
+        case .unavailable, .storageUnavailable, .railUnavailable: .serviceUnavailable
+        case .badData, .internalFailure: .internalServerError
         }
     }
 
-    /// A short, fixed summary of the problem type (RFC 9457 `title`).
+    /// A short, fixed summary of the problem type (RFC 9457 `title`). Exhaustive: a new code needs a title.
     public static func title(for code: KuraError.Code) -> String {
         switch code {
         case .invalidRequest: "Invalid request"
@@ -103,7 +83,10 @@ public enum Problem {
         case .transferUsed: "Transfer already used"
         case .railUnavailable: "Rail unavailable"
         case .checkpointPending: "Checkpoint pending"
-        default: "Internal error"
+        case .unknownEventType: "Unknown event type"
+        // Titles these codes have had since before they had their own (their status is 500 either way).
+        case .unsupportedDatabase, .verificationFailed, .chainBroken, .internalError, .unavailable, .invalidResponse:
+            "Internal error"
         }
     }
 

@@ -3,11 +3,6 @@ import Foundation
 import Hummingbird
 import KuraCore
 
-extension KuraError.Code {
-    /// Too many requests from one client address (HTTP 429, with `Retry-After`). Only KuraHTTP produces it.
-    public static let rateLimited = KuraError.Code(rawValue: "rate_limited")
-}
-
 /// Token buckets per client, in memory, in a table of fixed capacity ordered by last use.
 ///
 /// Every operation is O(1) under one short lock: a lookup in a dictionary of slot numbers, and a move to

@@ -59,14 +59,26 @@ extension KuraService {
     static func account(_ party: PartyID, _ reads: any ReadSession) throws(KuraError) -> AccountView {
         var rows: [String: (available: UInt64, held: UInt64)] = [:]
         for row in try reads.balances(account: AccountName.available(party).rawValue) {
-            rows[row.asset, default: (0, 0)].available = UInt64(max(0, row.units))
+            rows[row.asset, default: (0, 0)].available = try Self.shown(row.units, "available", party, row.asset)
         }
         for row in try reads.heldInEscrows(payer: party) {
-            rows[row.asset, default: (0, 0)].held = UInt64(max(0, row.units))
+            rows[row.asset, default: (0, 0)].held = try Self.shown(row.units, "held", party, row.asset)
         }
         let balances = try rows.keys.sorted().map { name throws(KuraError) in
             AccountView.Balance(asset: try Asset(name), available: rows[name]!.available, held: rows[name]!.held)
         }
         return AccountView(party: party, balances: balances)
+    }
+}
+
+extension KuraService {
+    /// A party's balance as an account view shows it. Available and held balances never go below zero (every
+    /// command that debits checks the funds first, and the writer asserts it as it posts); a negative one means
+    /// the read model is damaged, and is an internal error rather than a 0 that hides it.
+    static func shown(_ units: Int64, _ what: String, _ party: PartyID, _ asset: String) throws(KuraError) -> UInt64 {
+        guard units >= 0 else {
+            throw KuraError(.internalError, "\(party) has \(units) \(asset) \(what): a balance below zero")
+        }
+        return UInt64(units)
     }
 }

@@ -184,8 +184,9 @@ extension WriterState {
         let assets = Set(available.keys).union(held.keys.filter { held[$0] != 0 || available[$0] != nil })
         let balances = try assets.sorted().map { name throws(KuraError) in
             AccountView.Balance(
-                asset: try Asset(name), available: UInt64(max(0, available[name] ?? 0)),
-                held: UInt64(max(0, held[name] ?? 0)))
+                asset: try Asset(name),
+                available: try KuraService.shown(available[name] ?? 0, "available", party, name),
+                held: try KuraService.shown(held[name] ?? 0, "held", party, name))
         }
         return AccountView(party: party, balances: balances)
     }

@@ -49,7 +49,7 @@ enum X402Event: DomainEvent, Sendable, Equatable {
     }
 
     init(type: String, payload: JSONValue) throws(KuraError) {
-        guard type == "x402.settled" else { throw KuraError(.internalError, "unknown event type \(type)") }
+        guard type == "x402.settled" else { throw KuraError(.unknownEventType, "unknown event type \(type)") }
         self = .settled(try payload.decoded(as: X402Settlement.self))
     }
 }

@@ -129,6 +129,8 @@ public struct WriteTransaction {
         let event = Event(
             seq: nextSeq, stream: new.stream, version: current + 1, type: new.type, payload: new.payload,
             canonicalPayload: payloadText, at: at, actor: actor, commandId: commandId, prevHash: batch.head.hash)
+        // The log grows by one and the stream's version by one (debug and test builds).
+        assert(event.seq == batch.head.seq + 1 && event.version == current + 1, "seq or version did not step by one")
         batch.events.append(StoredEvent(event: event, canonicalPayload: payloadText))
         batch.versions.set(new.stream, event.version)
         batch.head = LogHead(seq: event.seq, hash: event.hash)

@@ -5,29 +5,17 @@ import KuraCrypto
 
 /// How the CLI turns a `KuraError` into one line on stderr and an exit code scripts can rely on.
 enum Failure {
-    /// Exit codes, after sysexits.h.
+    /// Exit codes, after sysexits.h (64 usage, 65 bad data, 66 no input, 69 unavailable, 70 software, 75
+    /// temporary failure: worth a retry), from the code's category. Exhaustive, with no `default:`: a new
+    /// category must choose its exit code here.
     static func exitCode(for code: KuraError.Code) -> Int32 {
-        switch code {
-        case .invalidRequest, .payloadTooLarge: 64
-        case .chainBroken, .unsupportedDatabase, .verificationFailed: 65
+        switch code.category {
+        case .invalidInput, .tooLarge: 64
+        case .badData: 65
         case .notFound: 66
-        case .forbidden, .unauthenticated, .insufficientFunds, .notOnPanel, .invalidSignature: 69
-        case .invalidTransition, .idempotencyConflict, .versionConflict, .publicKeyTaken: 75
-        case .alreadyRuled, .deadlinePassed, .disputeNotOpen: 75
-        case .voucherInvalid, .voucherOverCapacity: 69
-        case .voucherStale, .channelClosed: 75
-        case .envelopeInvalid: 64
-        case .reservationNotFound: 66
-        case .partyInactive, .counterpartyNotAllowed, .capExceeded, .mandateExhausted, .mandateInactive,
-            .creditExceeded, .positionFrozen, .positionInactive, .priceUnavailable, .unknownKey, .reservationExpired,
-            .reservationVoided:
-            69
-        case .laneMismatch, .envelopeMismatch: 75
-        case .storageUnavailable: 75
-        case .transferRefused: 69
-        case .transferUsed: 75
-        case .railUnavailable: 69
-        default: 70
+        case .unauthenticated, .forbidden, .stateRefused, .refused, .gone, .railUnavailable: 69
+        case .methodNotAllowed, .duplicate, .termsRefused, .rateLimited, .unavailable, .internalFailure: 70
+        case .conflict, .storageUnavailable: 75
         }
     }
 
