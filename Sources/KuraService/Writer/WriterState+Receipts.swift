@@ -15,6 +15,9 @@ extension WriterState {
             let size = try reads.receiptCount()
             do {
                 return Tree(appender: try MerkleAppender(size: size, nodes: reads.merkleNodes))
+            } catch let error as KuraError {
+                // A read that failed (a lost PostgreSQL session is `storage_unavailable`, 503) keeps its code.
+                throw error
             } catch {
                 throw KuraError(.storageFailure, "cannot resume the Merkle tree at size \(size): \(error)")
             }
