@@ -3,12 +3,6 @@ import KuraCore
 import KuraService
 import KuraStore
 
-extension KuraError.Code {
-    /// The server runs but should not get traffic now: the database does not answer, or the writer is stalled
-    /// (HTTP 503). Only KuraHTTP produces it.
-    public static let notReady = KuraError.Code(rawValue: "not_ready")
-}
-
 /// What the operations routes need besides the service.
 struct OperationsSettings: Sendable {
     /// Where request, writer and background figures are counted.

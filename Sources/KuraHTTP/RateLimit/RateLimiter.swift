@@ -2,11 +2,7 @@ import Dispatch
 import Foundation
 import Hummingbird
 import KuraCore
-
-extension KuraError.Code {
-    /// Too many requests from one client address (HTTP 429, with `Retry-After`). Only KuraHTTP produces it.
-    public static let rateLimited = KuraError.Code(rawValue: "rate_limited")
-}
+import KuraProvider
 
 /// Token buckets per client, in memory, in a table of fixed capacity ordered by last use.
 ///

@@ -21,12 +21,6 @@ public struct ConsistencyProof: Sendable, Equatable, Codable {
     public var hashes: [String]
 }
 
-extension KuraError.Code {
-    /// No checkpoint issued yet covers what a public read asks for; the checkpointer issues the next one
-    /// within its interval (HTTP 503 with `Retry-After`).
-    public static let checkpointPending = KuraError.Code(rawValue: "checkpoint_pending")
-}
-
 extension KuraService {
     /// The verifier key for Kura's checkpoints: `<name>+<hex key id>+<base64(0x01 || key)>`.
     public var verifierKey: String { signer.verifier.text }

@@ -33,8 +33,3 @@ public enum ReadLane: String, Sendable, CaseIterable {
     /// Everything else: authenticated queries, the sweeper's scans, tools.
     case standard
 }
-
-extension KuraError.Code {
-    /// A bounded queue is full; try again later (HTTP 503 with `Retry-After`).
-    public static let overloaded = KuraError.Code(rawValue: "overloaded")
-}

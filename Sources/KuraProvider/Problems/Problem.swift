@@ -1,7 +1,6 @@
 import Hummingbird
 import KuraCore
 import KuraCrypto
-import KuraService
 
 extension KuraError.Code {
     /// The route exists, but not with this method (HTTP 405). Only KuraHTTP produces it.
@@ -134,7 +133,7 @@ public enum Problem {
     /// The full answer for `error`: status, problem body, and the headers the status calls for
     /// (`WWW-Authenticate` with 401, `Allow` with 405, `Retry-After` with 503 `overloaded`, `checkpoint_pending`
     /// and `storage_unavailable`).
-    static func response(for error: KuraError, allow: [String] = []) -> Response {
+    package static func response(for error: KuraError, allow: [String] = []) -> Response {
         var headers: HTTPFields = [.contentType: mediaType]
         let status = status(for: error.code)
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"kura\"" }
