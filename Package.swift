@@ -46,7 +46,9 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]),
         // Core, crypto and store: Foundation and the two system libraries only.
         .target(name: "KuraCrypto", dependencies: ["CSodium"]),
-        .target(name: "KuraCore", dependencies: ["KuraCrypto"]),
+        // KuraX402 (pure and offline too: wire types, over KuraCrypto and KuraSolana) for the standard facilitator's
+        // event, which records the settlement answer it gave.
+        .target(name: "KuraCore", dependencies: ["KuraCrypto", "KuraX402"]),
         .target(name: "KuraStore", dependencies: ["KuraCore", "KuraCrypto", "CSQLite"]),
         // The PostgreSQL backend: synchronous libpq, like the SQLite backend, so it fits the writer thread.
         .target(name: "KuraPostgres", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "CLibPQ"]),
@@ -101,6 +103,8 @@ let package = Package(
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraStore", "KuraPostgres", "KuraService", "KuraHTTP", "KuraClient",
                 "KuraX402", "KuraSolana", "KuraSolanaRPC",
+                // `kura bench reputation` writes its export from KuraTesting's seeded `SyntheticReceipts`.
+                "KuraTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
