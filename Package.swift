@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KuraService", targets: ["KuraService"]),
         .library(name: "KuraHTTP", targets: ["KuraHTTP"]),
         .library(name: "KuraClient", targets: ["KuraClient"]),
+        .library(name: "KuraProvider", targets: ["KuraProvider"]),
         .library(name: "KuraTesting", targets: ["KuraTesting"]),
         .library(name: "KuraX402", targets: ["KuraX402"]),
         .library(name: "KuraSolana", targets: ["KuraSolana"]),
@@ -45,7 +46,9 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]),
         // Core, crypto and store: Foundation and the two system libraries only.
         .target(name: "KuraCrypto", dependencies: ["CSodium"]),
-        .target(name: "KuraCore", dependencies: ["KuraCrypto"]),
+        // KuraX402 (pure and offline too: wire types, over KuraCrypto and KuraSolana) for the standard facilitator's
+        // event, which records the settlement answer it gave.
+        .target(name: "KuraCore", dependencies: ["KuraCrypto", "KuraX402"]),
         .target(name: "KuraStore", dependencies: ["KuraCore", "KuraCrypto", "CSQLite"]),
         // The PostgreSQL backend: synchronous libpq, like the SQLite backend, so it fits the writer thread.
         .target(name: "KuraPostgres", dependencies: ["KuraCore", "KuraCrypto", "KuraStore", "CLibPQ"]),
@@ -58,7 +61,7 @@ let package = Package(
         .target(
             name: "KuraHTTP",
             dependencies: [
-                "KuraService", "KuraCore", "KuraCrypto", "KuraClient", "KuraX402",
+                "KuraService", "KuraCore", "KuraCrypto", "KuraClient", "KuraProvider", "KuraX402",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,6 +79,17 @@ let package = Package(
                 "KuraCore", "KuraCrypto", "KuraX402", "KuraSolana",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
+        // What a provider links to sell calls through Kura: the x402 and channel-voucher middleware, and the
+        // problem+json format they answer with (which the server answers with too). Kura over HTTP through
+        // KuraClient: no SQLite, no store, no service (scripts/check-products.sh proves it).
+        .target(
+            name: "KuraProvider",
+            dependencies: [
+                "KuraClient", "KuraCore", "KuraCrypto", "KuraX402",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .target(
             name: "KuraTesting",
             dependencies: [
@@ -89,6 +103,8 @@ let package = Package(
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraStore", "KuraPostgres", "KuraService", "KuraHTTP", "KuraClient",
                 "KuraX402", "KuraSolana", "KuraSolanaRPC",
+                // `kura bench reputation` writes its export from KuraTesting's seeded `SyntheticReceipts`.
+                "KuraTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "kura-example-provider",
             dependencies: [
-                "KuraHTTP", "KuraClient", "KuraCore", "KuraCrypto", "KuraX402",
+                "KuraProvider", "KuraClient", "KuraCore", "KuraX402",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "KuraHTTPTests",
             dependencies: [
-                "KuraHTTP", "KuraClient", "KuraTesting", "kura", "kura-example-provider", "KuraX402",
+                "KuraHTTP", "KuraClient", "KuraProvider", "KuraTesting", "kura", "kura-example-provider", "KuraX402",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         // The parsers of untrusted bytes as fuzz targets: run by libFuzzer (scripts/fuzz.sh) and by a seeded

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up what is missing, checks formatting, builds, runs the whole test suite against the embedded SQLite files
-# and one throwaway PostgreSQL cluster (scripts/lib/pg-cluster.sh, stopped at the end), then fuzzes the live server
+# Sets up what is missing, checks formatting, checks from the manifest that providers and paying clients link no
+# SQLite, store or service (scripts/check-products.sh), builds, runs the whole test suite against the embedded
+# SQLite files and one throwaway PostgreSQL cluster (scripts/lib/pg-cluster.sh, stopped at the end), then fuzzes the live server
 # against Schemas/openapi.yaml in the short form (schemathesis from PyPI, about a minute), checks the explorer
 # page in headless Chromium (scripts/check-explorer.sh, which installs Debian's chromium when missing), the
 # decision envelopes with jwcrypto from PyPI under both JOSE names (scripts/check-envelope.sh), and the
@@ -11,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift format lint --strict --recursive Sources Tests Package.swift
+scripts/check-products.sh
 swift build --build-tests
 pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/kura-pg-XXXXXX")"
 trap 'scripts/lib/pg-cluster.sh stop "$pg_dir"' EXIT

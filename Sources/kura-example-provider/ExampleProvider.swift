@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import KuraClient
 import KuraCore
-import KuraHTTP
+import KuraProvider
 import KuraX402
 import Logging
 

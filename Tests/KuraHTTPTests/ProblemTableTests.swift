@@ -1,5 +1,6 @@
 import KuraCore
 import KuraHTTP
+import KuraProvider
 import KuraService
 import KuraStore
 import Testing

@@ -2,6 +2,7 @@ import HTTPTypes
 import KuraCore
 import KuraCrypto
 import KuraHTTP
+import KuraProvider
 import Testing
 
 @Suite("routing")

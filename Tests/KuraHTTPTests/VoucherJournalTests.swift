@@ -4,7 +4,7 @@ import KuraCrypto
 import KuraTesting
 import Testing
 
-@testable import KuraHTTP
+@testable import KuraProvider
 
 #if canImport(Glibc)
     import Glibc

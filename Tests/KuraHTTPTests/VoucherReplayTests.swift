@@ -4,6 +4,7 @@ import KuraClient
 import KuraCore
 import KuraCrypto
 import KuraHTTP
+import KuraProvider
 import KuraTesting
 import Logging
 import Testing

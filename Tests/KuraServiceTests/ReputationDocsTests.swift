@@ -24,7 +24,7 @@ struct ReputationDocsTests {
     @Test("the Python reference agrees with the Swift fold, party by party")
     func pythonAgrees() async throws {
         guard let python = executableOnPath("python3") else { return }
-        let receipts = SyntheticReceipts.make(payments: 400, parties: 12, seed: 9)
+        let receipts = try SyntheticReceipts.make(payments: 400, parties: 12, seed: 9)
         let dir = try TemporaryDirectory("reputation-docs")
         defer { dir.remove() }
         try dir.write("meishi.py", try Self.python())

@@ -93,7 +93,7 @@ struct ReputationServiceTests {
         defer { database.close() }
         // Synthetic receipts (every kind the scoring knows, and some it ignores) appended the way every
         // aggregate appends them, in the projection's own transaction.
-        let synthetic = SyntheticReceipts.make(payments: Self.historyPayments, parties: 300, seed: 42)
+        let synthetic = try SyntheticReceipts.make(payments: Self.historyPayments, parties: 300, seed: 42)
         let base = try await database.service.receiptCount()
         for chunk in stride(from: 0, to: synthetic.count, by: 4000) {
             let batch = Array(synthetic[chunk..<min(chunk + 4000, synthetic.count)])
@@ -212,7 +212,7 @@ struct ReputationServiceTests {
 struct ReceiptJSONTests {
     @Test("Receipt(json:) gives what Decodable gives, for every kind, and refuses what it refuses")
     func sameAsDecodable() throws {
-        let receipts = SyntheticReceipts.make(payments: 300, parties: 20, seed: 4)
+        let receipts = try SyntheticReceipts.make(payments: 300, parties: 20, seed: 4)
         for receipt in receipts {
             let json = try JSONValue(encoding: receipt)
             #expect(try Receipt(json: json) == json.decode(Receipt.self))

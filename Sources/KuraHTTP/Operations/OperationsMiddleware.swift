@@ -1,6 +1,7 @@
 import Dispatch
 import Hummingbird
 import KuraCore
+import KuraProvider
 import Logging
 
 /// The outermost middleware: gives each request an ID (``RequestTrace``), answers with it in `X-Request-ID`,

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Hummingbird
 import KuraCore
+import KuraProvider
 
 /// Token buckets per client, in memory, in a table of fixed capacity ordered by last use.
 ///

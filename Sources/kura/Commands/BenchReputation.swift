@@ -3,6 +3,7 @@ import Foundation
 import KuraCore
 import KuraCrypto
 import KuraService
+import KuraTesting
 
 extension Bench {
     /// `kura bench reputation`: recomputing every score from an export, beside just parsing it.
@@ -20,7 +21,7 @@ extension Bench {
             try await reportingErrors {
                 let path = (dir as NSString).appendingPathComponent("kura-bench-reputation-\(getpid()).jsonl")
                 defer { try? FileManager.default.removeItem(atPath: path) }
-                let receipts = SyntheticReceipts.make(payments: payments, parties: parties, seed: 1)
+                let receipts = try SyntheticReceipts.make(payments: payments, parties: parties, seed: 1)
                 var bytes: [UInt8] = []
                 for receipt in receipts { bytes += try receipt.leafBytes() + [0x0A] }
                 guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {

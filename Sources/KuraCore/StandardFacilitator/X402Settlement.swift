@@ -1,6 +1,4 @@
-import KuraCore
 import KuraCrypto
-import KuraStore
 import KuraX402
 
 /// What the facilitator recorded when it settled one Kura-scheme authorization: enough to answer a repeat of
@@ -24,32 +22,49 @@ public struct X402Settlement: Codable, Sendable, Equatable {
     /// The answer given, returned again to a repeat.
     public var response: SettleResponse
 
+    /// A record of what one settlement made and answered.
+    public init(
+        scheme: String, payer: PartyID, nonce: String, authorizationHash: String, paymentIdentifier: String?,
+        payloadHash: String, subject: String, response: SettleResponse
+    ) {
+        self.scheme = scheme
+        self.payer = payer
+        self.nonce = nonce
+        self.authorizationHash = authorizationHash
+        self.paymentIdentifier = paymentIdentifier
+        self.payloadHash = payloadHash
+        self.subject = subject
+        self.response = response
+    }
+
     /// The stream of a payer's nonce.
     public static func stream(payer: PartyID, nonce: String) -> String { "x402/\(payer)/\(nonce)" }
 }
 
-/// The facilitator's event: `x402.settled`, beside the `payment.settled` or `escrow.locked` event that moved the
-/// money, in the same command. It carries no postings.
-enum X402Event: DomainEvent, Sendable, Equatable {
+/// The standard facilitator's event: `x402.settled`, beside the `payment.settled` or `escrow.locked` event that
+/// moved the money, in the same command. It carries no postings.
+public enum X402Event: DomainEvent, Sendable, Equatable {
     case settled(X402Settlement)
 
-    var type: String { "x402.settled" }
+    public var type: String { "x402.settled" }
 
-    var settlement: X402Settlement {
+    public var settlement: X402Settlement {
         switch self {
         case .settled(let settlement): settlement
         }
     }
 
-    var payload: JSONValue {
+    public var payload: JSONValue {
         switch self {
         // Strings and in-range integers only: encoding cannot fail.
         case .settled(let settlement): (try? JSONValue(encoding: settlement)) ?? .null
         }
     }
 
-    init(type: String, payload: JSONValue) throws(KuraError) {
+    public init(type: String, payload: JSONValue) throws(KuraError) {
         guard type == "x402.settled" else { throw KuraError(.unknownEventType, "unknown event type \(type)") }
-        self = .settled(try payload.decoded(as: X402Settlement.self))
+        do { self = .settled(try payload.decode(X402Settlement.self)) } catch {
+            throw KuraError(.internalError, "cannot decode \(X402Settlement.self): \(error.reason)")
+        }
     }
 }

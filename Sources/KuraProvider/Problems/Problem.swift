@@ -1,7 +1,6 @@
 import Hummingbird
 import KuraCore
 import KuraCrypto
-import KuraService
 
 /// How an error is answered over HTTP: an RFC 9457 `application/problem+json` body
 /// `{"type", "title", "status", "detail", "code"}`.
@@ -117,7 +116,7 @@ public enum Problem {
     /// The full answer for `error`: status, problem body, and the headers the status calls for
     /// (`WWW-Authenticate` with 401, `Allow` with 405, `Retry-After` with 503 `overloaded`, `checkpoint_pending`
     /// and `storage_unavailable`).
-    static func response(for error: KuraError, allow: [String] = []) -> Response {
+    package static func response(for error: KuraError, allow: [String] = []) -> Response {
         var headers: HTTPFields = [.contentType: mediaType]
         let status = status(for: error.code)
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"kura\"" }

@@ -5,24 +5,24 @@ import Synchronization
 /// What the request log, the metrics and the problem documents share about one request: its ID, and what
 /// became of it (the problem code, a facilitator's refusal reason).
 ///
-/// ``OperationsMiddleware`` makes one per request and binds it to ``current`` for the handlers below it, so
+/// KuraHTTP's `OperationsMiddleware` makes one per request and binds it to ``current`` for the handlers below it, so
 /// that ``Problem`` can put the ID in every problem document without each handler passing it along.
-final class RequestTrace: Sendable {
+package final class RequestTrace: Sendable {
     /// The trace of the request being handled on this task, if any.
-    @TaskLocal static var current: RequestTrace?
+    @TaskLocal package static var current: RequestTrace?
 
     /// `X-Request-ID`: sent back on every answer; taken from the request when it sends a usable one.
-    static let header = HTTPField.Name("X-Request-ID")!
+    package static let header = HTTPField.Name("X-Request-ID")!
 
     /// The request's ID.
-    let id: String
+    package let id: String
     private let outcome = Mutex<(code: String?, reason: String?)>((nil, nil))
 
-    init(id: String) { self.id = id }
+    package init(id: String) { self.id = id }
 
     /// The ID a request asked for (1-128 of `A-Z a-z 0-9 . _ : -`, so it is safe in any log line and
     /// header), or a new one: `req_`, 16 hex digits random per process, 16 of a counter.
-    static func id(requested: String?) -> String {
+    package static func id(requested: String?) -> String {
         if let requested, (1...128).contains(requested.utf8.count),
             requested.utf8.allSatisfy({ byte in
                 (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
@@ -48,13 +48,13 @@ final class RequestTrace: Sendable {
     }
 
     /// The problem code the request was answered with, if it was refused.
-    var code: String? { outcome.withLock { $0.code } }
+    package var code: String? { outcome.withLock { $0.code } }
     /// A refusal reason answered inside a 200 (the x402 facilitator's `invalidReason`/`errorReason`).
-    var reason: String? { outcome.withLock { $0.reason } }
+    package var reason: String? { outcome.withLock { $0.reason } }
 
     /// Records the code of the problem document being answered.
-    func answered(code: KuraError.Code) { outcome.withLock { $0.code = code.rawValue } }
+    package func answered(code: KuraError.Code) { outcome.withLock { $0.code = code.rawValue } }
 
     /// Records a refusal answered with 200, or `nil` for a success.
-    func refused(reason: String?) { outcome.withLock { $0.reason = reason } }
+    package func refused(reason: String?) { outcome.withLock { $0.reason = reason } }
 }

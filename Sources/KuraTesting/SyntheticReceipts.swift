@@ -9,10 +9,10 @@ public enum SyntheticReceipts {
     /// Receipts for `payments` payments among `parties` parties, starting at `start`.
     public static func make(
         payments: Int, parties: Int = 1000, seed: UInt64, start: Timestamp = Timestamp(milliseconds: 1_750_000_000_000)
-    ) -> [Receipt] {
-        var random = Mix(state: seed)
+    ) throws(KuraError) -> [Receipt] {
+        var random = SplitMix64(seed: seed)
         let ids = (0..<max(2, parties)).map { PartyID.derive(command: ["synthetic": .number(Double($0))], seq: seed) }
-        let usdc = try! Asset("USDC")
+        let usdc = try Asset("USDC")
         var receipts: [Receipt] = []
         receipts.reserveCapacity(payments * 3)
         var now = start.milliseconds
@@ -23,7 +23,8 @@ public enum SyntheticReceipts {
                 random.next() % 4 == 0
                 ? ids[Int(random.next() % UInt64(max(1, ids.count / 50)))] : ids[Int(random.next() % UInt64(ids.count))]
             if payee == payer { payee = ids[(ids.firstIndex(of: payer)! + 1) % ids.count] }
-            let amount = try! Amount(units: 1 + random.next() % (1 << (1 + random.next() % 40)))
+            // At most 2^40: always a valid amount.
+            let amount = try Amount(units: 1 + random.next() % (1 << (1 + random.next() % 40)))
             let subject = "esc_synthetic\(payment)"
             func add(
                 _ kind: String, _ outcome: String, latency: Int64? = nil, onTime: Bool? = nil, disputed: Bool = false,
@@ -69,17 +70,5 @@ public enum SyntheticReceipts {
             }
         }
         return receipts
-    }
-
-    /// SplitMix64.
-    struct Mix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import KuraCore
+import KuraProvider
 import KuraService
 import KuraX402
 
