@@ -74,15 +74,15 @@ extension KuraClient {
         try await call(.GET, "/v1/accounts/\(party)", as: AccountView.self)
     }
 
-    /// `POST /v1/escrows`.
+    /// `POST /v1/escrows` (``KuraAPI/openEscrow``).
     public func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
         -> Escrow
     {
-        try await call(
-            .POST, "/v1/escrows", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Escrow.self)
+        try await perform(KuraAPI.openEscrow, request, idempotencyKey: idempotencyKey)
     }
 
-    /// `POST /v1/escrows/{id}/<action>`.
+    /// `POST /v1/escrows/{id}/<action>` with a body already in JSON, sent as given; prefer ``perform(_:at:_:idempotencyKey:)``
+    /// with the action's typed request (``KuraAPI/deliverEscrow`` and the others).
     public func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue = [:], idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Escrow
     {
@@ -90,20 +90,17 @@ extension KuraClient {
             .POST, "/v1/escrows/\(id)/\(action.rawValue)", body: body, idempotencyKey: idempotencyKey, as: Escrow.self)
     }
 
-    /// `GET /v1/escrows/{id}`.
+    /// `GET /v1/escrows/{id}` (``KuraAPI/showEscrow``).
     public func escrow(_ id: EscrowID) async throws(KuraClientError) -> Escrow {
-        try await call(.GET, "/v1/escrows/\(id)", as: Escrow.self)
+        try await perform(KuraAPI.showEscrow, at: id)
     }
 
-    /// `GET /v1/escrows?party=&state=&cursor=&limit=`.
+    /// `GET /v1/escrows?party=&state=&cursor=&limit=` (``KuraAPI/listEscrows``).
     public func escrows(party: PartyID? = nil, state: Escrow.State? = nil, cursor: String? = nil, limit: Int = 50)
         async throws(KuraClientError) -> Page<Escrow>
     {
-        var query = ["limit=\(limit)"]
-        if let party { query.append("party=\(party)") }
-        if let state { query.append("state=\(state.rawValue)") }
-        if let cursor { query.append("cursor=\(cursor)") }
-        return try await call(.GET, "/v1/escrows?" + query.joined(separator: "&"), as: Page<Escrow>.self)
+        try await perform(
+            KuraAPI.listEscrows, query: EscrowListQuery(party: party, state: state, cursor: cursor, limit: limit))
     }
 
     static func json(_ value: some Encodable) throws(KuraClientError) -> JSONValue {
