@@ -14,6 +14,7 @@ struct OperationCatalogTests {
     struct SpecOperation {
         var route: KuraRoute
         var id: String?
+        var summary = ""
         var isPublic = false
         var idempotencyKey = false
         var queryNames: Set<String> = []
@@ -53,6 +54,7 @@ struct OperationCatalogTests {
                 let member = line.dropFirst(6)
                 section = String(member.prefix { $0 != ":" })
                 if member.hasPrefix("operationId: ") { current?.id = String(member.dropFirst(13)) }
+                if member.hasPrefix("summary: ") { current?.summary = String(member.dropFirst(9)) }
                 if member == "security: []" { current?.isPublic = true }
             } else if current != nil, line.hasPrefix("        "), !line.hasPrefix("           ") {
                 let item = line.trimmingCharacters(in: .whitespaces)
@@ -87,6 +89,10 @@ struct OperationCatalogTests {
         if entry.id != operation.id { problems.append("\(route): operationId \(entry.id ?? "none") ≠ \(operation.id)") }
         if entry.isPublic != (operation.access == .public) {
             problems.append("\(operation.id): the spec says public \(entry.isPublic), the catalog \(operation.access)")
+        }
+        // The spec says who may call in the summary: "(operators)", "(operators only)", "(operators; …)".
+        if entry.summary.contains("(operators") != (operation.access == .operator) {
+            problems.append("\(operation.id): the summary says \"\(entry.summary)\", the catalog \(operation.access)")
         }
         if entry.idempotencyKey != operation.idempotent {
             problems.append(
@@ -163,6 +169,7 @@ struct OperationCatalogTests {
                   - $ref: "#/components/parameters/X"
                 get:
                   operationId: showA
+                  summary: An A (operators).
                   security: []
                   parameters:
                     - name: limit
@@ -187,6 +194,7 @@ struct OperationCatalogTests {
         let operations = Self.specOperations(yaml)
         #expect(operations.count == 2)
         #expect(operations.first?.id == "showA" && operations.first?.isPublic == true)
+        #expect(operations.first?.summary == "An A (operators).")
         #expect(operations.first?.queryNames == ["limit"] && operations.first?.statuses == [200, 404])
         #expect(operations.last?.idempotencyKey == true && operations.last?.isPublic == false)
         #expect(operations.last?.statuses == [201] && operations.last?.route == KuraRoute("POST", "/a/{id}"))

@@ -1,5 +1,6 @@
 /// The routes not yet declared in the operation catalog (``KuraAPI``), one case per route; ``route`` is its
-/// method and path. The escrow, dispute and channel operations are in the catalog and served by
+/// method and path. The escrow, dispute and channel operations and the facilitator's mandates, positions and prices are in
+/// the catalog and served by
 /// ``KuraHandlers/add(_:to:)``; each group that moves there leaves this list.
 enum Endpoint: CaseIterable, Sendable {
     case health
@@ -8,9 +9,6 @@ enum Endpoint: CaseIterable, Sendable {
     case deposit, withdraw, showAccount
     case pay, showPayment
     case verify, settle, showReservation
-    case createMandate, showMandate, topUpMandate, revokeMandate
-    case openPosition, showPosition, repayPosition, liquidatePosition, closePosition
-    case postPrice, listPrices
     case showWithdrawal, acceptChainReceipt
 
     var route: KuraRoute {
@@ -31,17 +29,6 @@ enum Endpoint: CaseIterable, Sendable {
         case .verify: KuraRoute("POST", "/x402/verify")
         case .settle: KuraRoute("POST", "/x402/settle")
         case .showReservation: KuraRoute("GET", "/v1/reservations/{id}")
-        case .createMandate: KuraRoute("POST", "/v1/mandates")
-        case .showMandate: KuraRoute("GET", "/v1/mandates/{id}")
-        case .topUpMandate: KuraRoute("POST", "/v1/mandates/{id}/top-up")
-        case .revokeMandate: KuraRoute("POST", "/v1/mandates/{id}/revoke")
-        case .openPosition: KuraRoute("POST", "/v1/positions")
-        case .showPosition: KuraRoute("GET", "/v1/positions/{id}")
-        case .repayPosition: KuraRoute("POST", "/v1/positions/{id}/repay")
-        case .liquidatePosition: KuraRoute("POST", "/v1/positions/{id}/liquidate")
-        case .closePosition: KuraRoute("POST", "/v1/positions/{id}/close")
-        case .postPrice: KuraRoute("POST", "/v1/prices")
-        case .listPrices: KuraRoute("GET", "/v1/prices")
         case .showWithdrawal: KuraRoute("GET", "/v1/withdrawals/{id}")
         case .acceptChainReceipt: KuraRoute("POST", "/v1/solana/receipts")
         }

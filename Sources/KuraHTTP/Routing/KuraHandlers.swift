@@ -95,8 +95,7 @@ struct KuraHandlers: Sendable {
         case .acceptChainReceipt: return try await acceptChainReceipt(call)
         case .pay: return try await pay(call)
         case .showPayment: return try await showPayment(call)
-        case .verify, .settle, .showReservation, .createMandate, .showMandate, .topUpMandate, .revokeMandate,
-            .openPosition, .showPosition, .repayPosition, .liquidatePosition, .closePosition, .postPrice, .listPrices:
+        case .verify, .settle, .showReservation:
             return try await respondFacilitator(to: endpoint, call)
         }
     }

@@ -1,4 +1,5 @@
 import KuraCore
+import KuraService
 
 /// Every route Kura serves: the operation catalog (``KuraAPI``) and the routes not yet in it. The router is
 /// built from this list and `Schemas/openapi.yaml` is tested against it, so the three cannot drift apart.
@@ -6,8 +7,9 @@ public enum KuraRoutes {
     /// All routes, in the order the router registers them.
     public static let all: [KuraRoute] = Endpoint.allCases.map(\.route) + catalog + uncataloged
 
-    /// The routes of the operation catalog (``KuraAPI``).
-    static let catalog: [KuraRoute] = KuraAPI.all.map { KuraRoute($0) }
+    /// The routes of the operation catalog (``KuraAPI``) as the router registers them: from the service's
+    /// bindings, so an entry without one is not listed as served (a test checks every entry has one).
+    static let catalog: [KuraRoute] = KuraService.operations.map { KuraRoute($0.described) }
 
     /// The routes with their own endpoint lists, after ``Endpoint`` and the catalog.
     private static let uncataloged: [KuraRoute] =
@@ -26,7 +28,9 @@ public enum KuraRoutes {
             + OperationsEndpoint.allCases.filter(\.isPublic).map(\.route))
 
     /// The catalog's public routes.
-    private static let publicCatalog: [KuraRoute] = KuraAPI.all.filter { $0.access == .public }.map { KuraRoute($0) }
+    private static let publicCatalog: [KuraRoute] = KuraService.operations.map(\.described).filter {
+        $0.access == .public
+    }.map { KuraRoute($0) }
 
     /// The methods served on a request path, sorted; empty when no route has that path.
     public static func methods(forPath path: String) -> [String] {

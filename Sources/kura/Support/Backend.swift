@@ -45,17 +45,6 @@ protocol Backend: Sendable {
     var caller: PartyID? { get }
     func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport
     func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation
-    // The facilitator's mandates, positions and prices (implemented in Support/Backend+Facilitator.swift).
-    func createMandate(_ request: CreateMandateRequest, idempotencyKey: String?) async throws -> Mandate
-    func mandate(_ id: MandateID) async throws -> Mandate
-    func changeMandate(_ id: MandateID, _ change: MandateCommand, idempotencyKey: String?) async throws -> Mandate
-    func openPosition(_ request: OpenPositionRequest, idempotencyKey: String?) async throws -> Position
-    func position(_ id: PositionID) async throws -> Position
-    func actOnPosition(
-        _ id: PositionID, _ action: KuraService.PositionAction, amount: Amount?, idempotencyKey: String?
-    ) async throws -> Position
-    func postPrice(_ request: PostPriceRequest, idempotencyKey: String?) async throws -> PriceUpdate
-    func prices() async throws -> [Price]
 }
 
 /// `--db FILE|URL | --server URL`, with `--api-key-file` (or `KURA_API_KEY`, or `--api-key`) for a server and

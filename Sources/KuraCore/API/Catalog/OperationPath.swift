@@ -27,3 +27,5 @@ extension OperationPath where Self: KuraIdentifier {
 extension EscrowID: OperationPath {}
 extension DisputeID: OperationPath {}
 extension ChannelID: OperationPath {}
+extension MandateID: OperationPath {}
+extension PositionID: OperationPath {}
