@@ -8,26 +8,24 @@ extension KuraClient {
         async throws(KuraClientError)
         -> PartyRegistration
     {
-        try await call(
-            .POST, "/v1/parties", body: try Self.json(request), idempotencyKey: idempotencyKey,
-            as: PartyRegistration.self)
+        try await perform(KuraAPI.registerParty, request, idempotencyKey: idempotencyKey)
     }
 
     /// `GET /v1/parties/{id}`.
     public func party(_ id: PartyID) async throws(KuraClientError) -> Party {
-        try await call(.GET, "/v1/parties/\(id)", as: Party.self)
+        try await perform(KuraAPI.showParty, at: id)
     }
 
     /// `POST /v1/parties/{id}/suspend|reactivate|revoke` (operator): the party as it now is.
     public func changeStatus(of id: PartyID, _ action: PartyAction, idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Party
     {
-        guard [.suspend, .reactivate, .revoke].contains(action) else {
+        let operation: KuraOperation<PartyID, NoQuery, EmptyRequest, Party>
+        do { operation = try KuraAPI.statusChange(action) } catch {
             throw KuraClientError(
                 kind: .invalid, status: nil, code: "invalid_request", detail: "\(action.rawValue) is not a status")
         }
-        return try await call(
-            .POST, "/v1/parties/\(id)/\(action.rawValue)", body: [:], idempotencyKey: idempotencyKey, as: Party.self)
+        return try await perform(operation, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/parties/{id}/key` (the party or an operator): replaces its signing key with the public half
@@ -36,17 +34,14 @@ extension KuraClient {
         of id: PartyID, from currentKey: Ed25519.PublicKey, to newKey: Ed25519.SecretKey, idempotencyKey: String? = nil
     ) async throws(KuraClientError) -> PartyRegistration {
         let request = RotateKeyRequest(instance: try await instanceName(), party: id, from: currentKey, to: newKey)
-        return try await call(
-            .POST, "/v1/parties/\(id)/key", body: try Self.json(request), idempotencyKey: idempotencyKey,
-            as: PartyRegistration.self)
+        return try await perform(KuraAPI.rotatePartyKey, at: id, request, idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/parties/{id}/api-key` (the party or an operator): the party with its new API key, shown once.
     public func rotateAPIKey(of id: PartyID, idempotencyKey: String? = nil) async throws(KuraClientError)
         -> PartyRegistration
     {
-        try await call(
-            .POST, "/v1/parties/\(id)/api-key", body: [:], idempotencyKey: idempotencyKey, as: PartyRegistration.self)
+        try await perform(KuraAPI.rotatePartyAPIKey, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/accounts/{party}/deposits` (operator).

@@ -1,11 +1,9 @@
 /// The routes not yet declared in the operation catalog (``KuraAPI``), one case per route; ``route`` is its
-/// method and path. The escrow, dispute and channel operations and the facilitator's mandates, positions and prices are in
+/// method and path. The party, escrow, dispute and channel operations and the facilitator's mandates, positions and prices are in
 /// the catalog and served by
 /// ``KuraHandlers/add(_:to:)``; each group that moves there leaves this list.
 enum Endpoint: CaseIterable, Sendable {
     case health
-    case registerParty, showParty
-    case suspendParty, reactivateParty, revokeParty, rotatePartyKey, rotatePartyAPIKey
     case deposit, withdraw, showAccount
     case pay, showPayment
     case verify, settle, showReservation
@@ -14,13 +12,6 @@ enum Endpoint: CaseIterable, Sendable {
     var route: KuraRoute {
         switch self {
         case .health: KuraRoute("GET", "/healthz")
-        case .registerParty: KuraRoute("POST", "/v1/parties")
-        case .showParty: KuraRoute("GET", "/v1/parties/{id}")
-        case .suspendParty: KuraRoute("POST", "/v1/parties/{id}/suspend")
-        case .reactivateParty: KuraRoute("POST", "/v1/parties/{id}/reactivate")
-        case .revokeParty: KuraRoute("POST", "/v1/parties/{id}/revoke")
-        case .rotatePartyKey: KuraRoute("POST", "/v1/parties/{id}/key")
-        case .rotatePartyAPIKey: KuraRoute("POST", "/v1/parties/{id}/api-key")
         case .deposit: KuraRoute("POST", "/v1/accounts/{party}/deposits")
         case .withdraw: KuraRoute("POST", "/v1/accounts/{party}/withdrawals")
         case .showAccount: KuraRoute("GET", "/v1/accounts/{party}")

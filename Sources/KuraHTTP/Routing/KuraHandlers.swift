@@ -81,13 +81,6 @@ struct KuraHandlers: Sendable {
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
         switch endpoint {
         case .health: return try health()
-        case .registerParty: return try await registerParty(call)
-        case .showParty: return try await showParty(call)
-        case .suspendParty: return try await changeStatus(call, .suspend)
-        case .reactivateParty: return try await changeStatus(call, .reactivate)
-        case .revokeParty: return try await changeStatus(call, .revoke)
-        case .rotatePartyKey: return try await rotateKey(call)
-        case .rotatePartyAPIKey: return try await rotateAPIKey(call)
         case .deposit: return try await moveFunds(call, deposit: true)
         case .withdraw: return try await moveFunds(call, deposit: false)
         case .showAccount: return try await showAccount(call)

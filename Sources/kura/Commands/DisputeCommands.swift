@@ -122,7 +122,8 @@ struct DisputeCommands: AsyncParsableCommand {
         static func seat(of key: Ed25519.PublicKey, in dispute: Dispute, _ backend: any Backend) async throws -> PartyID
         {
             if let caller = backend.caller { return caller }
-            for member in dispute.panel where try await backend.party(member).publicKey == key { return member }
+            for member in dispute.panel where try await backend.perform(KuraAPI.showParty, at: member).publicKey == key
+            { return member }
             throw KuraError(.notOnPanel, "no arbiter on the panel of \(dispute.id) is registered with this key")
         }
     }

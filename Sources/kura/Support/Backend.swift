@@ -19,13 +19,8 @@ protocol Backend: Sendable {
         _ operation: KuraOperation<Path, Query, Body, Response>, at path: Path, query: Query, body: Body,
         idempotencyKey: String?
     ) async throws -> Response
-    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration
-    func party(_ id: PartyID) async throws -> Party
-    // Party administration (implemented in Support/Backend+Parties.swift).
-    func changeStatus(of id: PartyID, _ action: PartyAction, idempotencyKey: String?) async throws -> Party
-    func rotateKey(of id: PartyID, to newKey: Ed25519.SecretKey, idempotencyKey: String?) async throws
-        -> PartyRegistration
-    func rotateAPIKey(of id: PartyID, idempotencyKey: String?) async throws -> PartyRegistration
+    /// The server's instance name for signed texts (`<log key name>+<hex key ID>`), e.g. for a key rotation.
+    func instanceName() async throws -> String
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView
     /// A deposit proven on chain: `{rail: "solana", tx, network?}`.
@@ -157,10 +152,7 @@ struct LocalBackend: Backend {
         return try await service.perform(operation, call).value
     }
 
-    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
-        try await service.registerParty(request, by: principal, idempotencyKey: idempotencyKey).value
-    }
-    func party(_ id: PartyID) async throws -> Party { try await service.party(id) }
+    func instanceName() async throws -> String { service.instance }
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await service.deposit(request, to: party, by: principal, idempotencyKey: idempotencyKey).value
     }
@@ -213,13 +205,8 @@ struct RemoteBackend: Backend {
         }
     }
 
-    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
-        try await remote { () async throws(KuraClientError) in
-            try await client.registerParty(request, idempotencyKey: idempotencyKey)
-        }
-    }
-    func party(_ id: PartyID) async throws -> Party {
-        try await remote { () async throws(KuraClientError) in try await client.party(id) }
+    func instanceName() async throws -> String {
+        try await remote { () async throws(KuraClientError) in try await client.instanceName() }
     }
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await remote { () async throws(KuraClientError) in

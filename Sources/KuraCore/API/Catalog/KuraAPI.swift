@@ -7,5 +7,6 @@
 /// `Endpoint` list (Docs/architecture.md says which).
 public enum KuraAPI {
     /// Every operation in the catalog, in the order the router registers them.
-    public static let all: [any KuraOperationDescription] = escrows + disputes + channels + facilitator
+    public static let all: [any KuraOperationDescription] =
+        parties + escrows + disputes + channels + facilitator
 }

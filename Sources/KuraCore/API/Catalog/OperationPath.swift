@@ -24,6 +24,7 @@ extension OperationPath where Self: KuraIdentifier {
     public var pathValues: [String] { [rawValue] }
 }
 
+extension PartyID: OperationPath {}
 extension EscrowID: OperationPath {}
 extension DisputeID: OperationPath {}
 extension ChannelID: OperationPath {}
