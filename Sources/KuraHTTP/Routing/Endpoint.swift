@@ -1,11 +1,10 @@
 /// The routes not yet declared in the operation catalog (``KuraAPI``), one case per route; ``route`` is its
-/// method and path. The party, escrow, dispute and channel operations and the facilitator's mandates, positions and prices are in
-/// the catalog and served by
-/// ``KuraHandlers/add(_:to:)``; each group that moves there leaves this list.
+/// method and path. The party, escrow, dispute, channel and payment operations and the facilitator's
+/// mandates, positions and prices are in the catalog, served by ``KuraHandlers/add(_:to:)``; each group that
+/// moves there leaves this list.
 enum Endpoint: CaseIterable, Sendable {
     case health
     case deposit, withdraw, showAccount
-    case pay, showPayment
     case verify, settle, showReservation
     case showWithdrawal, acceptChainReceipt
 
@@ -15,8 +14,6 @@ enum Endpoint: CaseIterable, Sendable {
         case .deposit: KuraRoute("POST", "/v1/accounts/{party}/deposits")
         case .withdraw: KuraRoute("POST", "/v1/accounts/{party}/withdrawals")
         case .showAccount: KuraRoute("GET", "/v1/accounts/{party}")
-        case .pay: KuraRoute("POST", "/v1/payments")
-        case .showPayment: KuraRoute("GET", "/v1/payments/{paymentId}")
         case .verify: KuraRoute("POST", "/x402/verify")
         case .settle: KuraRoute("POST", "/x402/settle")
         case .showReservation: KuraRoute("GET", "/v1/reservations/{id}")
@@ -28,11 +25,7 @@ enum Endpoint: CaseIterable, Sendable {
     /// Whether the caller must authenticate. Only the health check is public.
     var requiresAuthentication: Bool { self != .health }
 
-    /// The query parameters the route accepts; any other is refused, like an unknown body field.
-    var queryParameters: Set<String> {
-        switch self {
-        case .showPayment: ["payer"]
-        default: []
-        }
-    }
+    /// The query parameters the route accepts (none of these routes takes one); any other is refused, like an
+    /// unknown body field.
+    var queryParameters: Set<String> { [] }
 }

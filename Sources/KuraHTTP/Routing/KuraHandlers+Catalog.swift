@@ -40,7 +40,13 @@ extension KuraHandlers {
             request: request, parameters: context.parameters, principal: principal, body: body,
             query: try RequestInput.query(request.uri.query, allowed: Set(Binding.Query.names)))
         var values: [String] = []
-        for name in operation.pathParameterNames { values.append(try call.parameter(name)) }
+        for name in operation.pathParameterNames {
+            if Binding.Path.percentDecoded {
+                values.append(try call.parameter(name))
+            } else {
+                values.append(context.parameters.get(name) ?? "")
+            }
+        }
         let invocation = Invocation<Binding.Path, Binding.Query, Binding.Body>(
             principal: principal, path: try Binding.Path(pathValues: values),
             query: try Binding.Query(query: call.query), body: try call.json(),

@@ -86,8 +86,6 @@ struct KuraHandlers: Sendable {
         case .showAccount: return try await showAccount(call)
         case .showWithdrawal: return try await showWithdrawal(call)
         case .acceptChainReceipt: return try await acceptChainReceipt(call)
-        case .pay: return try await pay(call)
-        case .showPayment: return try await showPayment(call)
         case .verify, .settle, .showReservation:
             return try await respondFacilitator(to: endpoint, call)
         }

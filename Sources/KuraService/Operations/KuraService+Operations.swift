@@ -5,7 +5,8 @@ extension KuraService {
     /// Every catalog operation bound to the service method that answers it, one entry per ``KuraAPI`` entry
     /// (a test checks both lists name the same operations).
     public static let operations: [any ServiceOperation] =
-        partyOperations + escrowOperations + disputeOperations + channelOperations + facilitatorOperations
+        partyOperations + escrowOperations + disputeOperations + channelOperations + paymentOperations
+        + facilitatorOperations
 
     /// The bindings by operation ID.
     static let operationsByID: [String: any ServiceOperation] = Dictionary(

@@ -4,6 +4,13 @@ public protocol OperationPath: Sendable {
     init(pathValues: [String]) throws(KuraError)
     /// The segments' text, in the template's order.
     var pathValues: [String] { get }
+    /// Whether the router percent-decodes the segments before ``init(pathValues:)`` (true unless a path type
+    /// says otherwise).
+    static var percentDecoded: Bool { get }
+}
+
+extension OperationPath {
+    public static var percentDecoded: Bool { true }
 }
 
 /// The path of an operation whose template has no `{…}` segment.
