@@ -8,26 +8,24 @@ extension KuraClient {
         async throws(KuraClientError)
         -> PartyRegistration
     {
-        try await call(
-            .POST, "/v1/parties", body: try Self.json(request), idempotencyKey: idempotencyKey,
-            as: PartyRegistration.self)
+        try await perform(KuraAPI.registerParty, request, idempotencyKey: idempotencyKey)
     }
 
     /// `GET /v1/parties/{id}`.
     public func party(_ id: PartyID) async throws(KuraClientError) -> Party {
-        try await call(.GET, "/v1/parties/\(id)", as: Party.self)
+        try await perform(KuraAPI.showParty, at: id)
     }
 
     /// `POST /v1/parties/{id}/suspend|reactivate|revoke` (operator): the party as it now is.
     public func changeStatus(of id: PartyID, _ action: PartyAction, idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Party
     {
-        guard [.suspend, .reactivate, .revoke].contains(action) else {
+        let operation: KuraOperation<PartyID, NoQuery, EmptyRequest, Party>
+        do { operation = try KuraAPI.statusChange(action) } catch {
             throw KuraClientError(
                 kind: .invalid, status: nil, code: "invalid_request", detail: "\(action.rawValue) is not a status")
         }
-        return try await call(
-            .POST, "/v1/parties/\(id)/\(action.rawValue)", body: [:], idempotencyKey: idempotencyKey, as: Party.self)
+        return try await perform(operation, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/parties/{id}/key` (the party or an operator): replaces its signing key with the public half
@@ -36,17 +34,14 @@ extension KuraClient {
         of id: PartyID, from currentKey: Ed25519.PublicKey, to newKey: Ed25519.SecretKey, idempotencyKey: String? = nil
     ) async throws(KuraClientError) -> PartyRegistration {
         let request = RotateKeyRequest(instance: try await instanceName(), party: id, from: currentKey, to: newKey)
-        return try await call(
-            .POST, "/v1/parties/\(id)/key", body: try Self.json(request), idempotencyKey: idempotencyKey,
-            as: PartyRegistration.self)
+        return try await perform(KuraAPI.rotatePartyKey, at: id, request, idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/parties/{id}/api-key` (the party or an operator): the party with its new API key, shown once.
     public func rotateAPIKey(of id: PartyID, idempotencyKey: String? = nil) async throws(KuraClientError)
         -> PartyRegistration
     {
-        try await call(
-            .POST, "/v1/parties/\(id)/api-key", body: [:], idempotencyKey: idempotencyKey, as: PartyRegistration.self)
+        try await perform(KuraAPI.rotatePartyAPIKey, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/accounts/{party}/deposits` (operator).
@@ -74,15 +69,15 @@ extension KuraClient {
         try await call(.GET, "/v1/accounts/\(party)", as: AccountView.self)
     }
 
-    /// `POST /v1/escrows`.
+    /// `POST /v1/escrows` (``KuraAPI/openEscrow``).
     public func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
         -> Escrow
     {
-        try await call(
-            .POST, "/v1/escrows", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Escrow.self)
+        try await perform(KuraAPI.openEscrow, request, idempotencyKey: idempotencyKey)
     }
 
-    /// `POST /v1/escrows/{id}/<action>`.
+    /// `POST /v1/escrows/{id}/<action>` with a body already in JSON, sent as given; prefer ``perform(_:at:_:idempotencyKey:)``
+    /// with the action's typed request (``KuraAPI/deliverEscrow`` and the others).
     public func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue = [:], idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Escrow
     {
@@ -90,20 +85,17 @@ extension KuraClient {
             .POST, "/v1/escrows/\(id)/\(action.rawValue)", body: body, idempotencyKey: idempotencyKey, as: Escrow.self)
     }
 
-    /// `GET /v1/escrows/{id}`.
+    /// `GET /v1/escrows/{id}` (``KuraAPI/showEscrow``).
     public func escrow(_ id: EscrowID) async throws(KuraClientError) -> Escrow {
-        try await call(.GET, "/v1/escrows/\(id)", as: Escrow.self)
+        try await perform(KuraAPI.showEscrow, at: id)
     }
 
-    /// `GET /v1/escrows?party=&state=&cursor=&limit=`.
+    /// `GET /v1/escrows?party=&state=&cursor=&limit=` (``KuraAPI/listEscrows``).
     public func escrows(party: PartyID? = nil, state: Escrow.State? = nil, cursor: String? = nil, limit: Int = 50)
         async throws(KuraClientError) -> Page<Escrow>
     {
-        var query = ["limit=\(limit)"]
-        if let party { query.append("party=\(party)") }
-        if let state { query.append("state=\(state.rawValue)") }
-        if let cursor { query.append("cursor=\(cursor)") }
-        return try await call(.GET, "/v1/escrows?" + query.joined(separator: "&"), as: Page<Escrow>.self)
+        try await perform(
+            KuraAPI.listEscrows, query: EscrowListQuery(party: party, state: state, cursor: cursor, limit: limit))
     }
 
     static func json(_ value: some Encodable) throws(KuraClientError) -> JSONValue {

@@ -3,15 +3,15 @@ import KuraCore
 import KuraCrypto
 
 extension KuraClient {
-    /// `POST /v1/channels`.
+    /// `POST /v1/channels` (``KuraAPI/openChannel``).
     public func openChannel(_ request: OpenChannelRequest, idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Channel
     {
-        try await call(
-            .POST, "/v1/channels", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Channel.self)
+        try await perform(KuraAPI.openChannel, request, idempotencyKey: idempotencyKey)
     }
 
-    /// `POST /v1/channels/{id}/<action>`: a top-up, a settlement or a close.
+    /// `POST /v1/channels/{id}/<action>`: a top-up, a settlement or a close, with a body already in JSON, sent as
+    /// given; prefer ``perform(_:at:_:idempotencyKey:)`` with the action's typed request (``KuraAPI/settleChannel``).
     public func act(
         onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue = [:], idempotencyKey: String? = nil
     ) async throws(KuraClientError) -> Channel {
@@ -20,8 +20,8 @@ extension KuraClient {
             as: Channel.self)
     }
 
-    /// `GET /v1/channels/{id}`.
+    /// `GET /v1/channels/{id}` (``KuraAPI/showChannel``).
     public func channel(_ id: ChannelID) async throws(KuraClientError) -> Channel {
-        try await call(.GET, "/v1/channels/\(id)", as: Channel.self)
+        try await perform(KuraAPI.showChannel, at: id)
     }
 }

@@ -3,7 +3,9 @@ import KuraCore
 import KuraCrypto
 
 extension KuraClient {
-    /// `POST /v1/disputes/{id}/<action>`: evidence, a signed ruling, a recusal or an appeal.
+    /// `POST /v1/disputes/{id}/<action>`: evidence, a signed ruling, a recusal or an appeal, with a body already
+    /// in JSON, sent as given; prefer ``perform(_:at:_:idempotencyKey:)`` with the action's typed request
+    /// (``KuraAPI/ruleOnDispute`` and the others).
     public func act(
         onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue = [:], idempotencyKey: String? = nil
     ) async throws(KuraClientError) -> Dispute {
@@ -12,19 +14,16 @@ extension KuraClient {
             as: Dispute.self)
     }
 
-    /// `GET /v1/disputes/{id}`: the dispute and its timeline.
+    /// `GET /v1/disputes/{id}`: the dispute and its timeline (``KuraAPI/showDispute``).
     public func dispute(_ id: DisputeID) async throws(KuraClientError) -> DisputeView {
-        try await call(.GET, "/v1/disputes/\(id)", as: DisputeView.self)
+        try await perform(KuraAPI.showDispute, at: id)
     }
 
-    /// `GET /v1/disputes?mine=&state=&cursor=&limit=`.
+    /// `GET /v1/disputes?mine=&state=&cursor=&limit=` (``KuraAPI/listDisputes``).
     public func disputes(mine: Bool = false, state: Dispute.State? = nil, cursor: String? = nil, limit: Int = 50)
         async throws(KuraClientError) -> Page<Dispute>
     {
-        var query = ["limit=\(limit)"]
-        if mine { query.append("mine=true") }
-        if let state { query.append("state=\(state.rawValue)") }
-        if let cursor { query.append("cursor=\(cursor)") }
-        return try await call(.GET, "/v1/disputes?" + query.joined(separator: "&"), as: Page<Dispute>.self)
+        try await perform(
+            KuraAPI.listDisputes, query: DisputeListQuery(mine: mine, state: state, cursor: cursor, limit: limit))
     }
 }

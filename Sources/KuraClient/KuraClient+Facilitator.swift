@@ -69,40 +69,36 @@ extension KuraClient {
     public func createMandate(_ request: CreateMandateRequest, idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Mandate
     {
-        try await call(
-            .POST, "/v1/mandates", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Mandate.self)
+        try await perform(KuraAPI.createMandate, request, idempotencyKey: idempotencyKey)
     }
 
     /// `GET /v1/mandates/{id}`.
     public func mandate(_ id: MandateID) async throws(KuraClientError) -> Mandate {
-        try await call(.GET, "/v1/mandates/\(id)", as: Mandate.self)
+        try await perform(KuraAPI.showMandate, at: id)
     }
 
     /// `POST /v1/mandates/{id}/top-up`.
     public func topUpMandate(_ id: MandateID, amount: Amount, idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Mandate
     {
-        try await call(
-            .POST, "/v1/mandates/\(id)/top-up", body: try Self.json(AmountRequest(amount: amount)),
-            idempotencyKey: idempotencyKey, as: Mandate.self)
+        try await perform(KuraAPI.topUpMandate, at: id, AmountRequest(amount: amount), idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/mandates/{id}/revoke`.
     public func revokeMandate(_ id: MandateID, idempotencyKey: String? = nil) async throws(KuraClientError) -> Mandate {
-        try await call(.POST, "/v1/mandates/\(id)/revoke", body: [:], idempotencyKey: idempotencyKey, as: Mandate.self)
+        try await perform(KuraAPI.revokeMandate, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/positions`.
     public func openPosition(_ request: OpenPositionRequest, idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Position
     {
-        try await call(
-            .POST, "/v1/positions", body: try Self.json(request), idempotencyKey: idempotencyKey, as: Position.self)
+        try await perform(KuraAPI.openPosition, request, idempotencyKey: idempotencyKey)
     }
 
     /// `GET /v1/positions/{id}`.
     public func position(_ id: PositionID) async throws(KuraClientError) -> Position {
-        try await call(.GET, "/v1/positions/\(id)", as: Position.self)
+        try await perform(KuraAPI.showPosition, at: id)
     }
 
     /// `POST /v1/positions/{id}/repay`, `/liquidate` or `/close` (`amount` for repay only).
@@ -119,13 +115,11 @@ extension KuraClient {
     public func postPrice(_ request: PostPriceRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
         -> PriceUpdate
     {
-        try await call(
-            .POST, "/v1/prices", body: try Self.json(request), idempotencyKey: idempotencyKey, as: PriceUpdate.self)
+        try await perform(KuraAPI.postPrice, request, idempotencyKey: idempotencyKey)
     }
 
     /// `GET /v1/prices`.
     public func prices() async throws(KuraClientError) -> [Price] {
-        struct Items: Decodable { var items: [Price] }
-        return try await call(.GET, "/v1/prices", as: Items.self).items
+        try await perform(KuraAPI.listPrices, query: NoQuery()).items
     }
 }

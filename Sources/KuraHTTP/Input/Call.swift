@@ -25,9 +25,14 @@ struct Call {
     /// The body as JSON (`{}` when empty).
     func json() throws(KuraError) -> JSONValue { try RequestInput.json(body) }
 
+    /// A path parameter, percent-decoded and checked to be UTF-8.
+    func parameter(_ name: String) throws(KuraError) -> String {
+        guard let raw = parameters.get(name) else { throw KuraError(.internalError, "route has no parameter \(name)") }
+        return try RequestInput.percentDecoded(raw[...], what: "path parameter '\(name)'")
+    }
+
     /// A typed identifier from the path: percent-decoded, UTF-8, then validated.
     func id<ID: KuraIdentifier>(_ name: String, as type: ID.Type) throws(KuraError) -> ID {
-        guard let raw = parameters.get(name) else { throw KuraError(.internalError, "route has no parameter \(name)") }
-        return try ID(validating: RequestInput.percentDecoded(raw[...], what: "path parameter '\(name)'"))
+        try ID(validating: parameter(name))
     }
 }

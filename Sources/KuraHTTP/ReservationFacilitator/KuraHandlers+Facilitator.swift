@@ -34,44 +34,6 @@ extension KuraHandlers {
             let reservation = try await service.reservation(call.id("id", as: ReservationID.self), by: principal)
             return try Self.withFacilitatorHeaders(
                 JSONResponse.make(reservation), lane: reservation.lane, state: reservation.state, billable: nil)
-        case .createMandate:
-            let reply = try await service.createMandate(
-                CreateMandateRequest.decode(call.json()), by: principal, idempotencyKey: key)
-            return try JSONResponse.make(reply, created: "/v1/mandates/\(reply.value.id)")
-        case .showMandate:
-            return try await JSONResponse.make(service.mandate(call.id("id", as: MandateID.self), by: principal))
-        case .topUpMandate:
-            let amount = try AmountRequest.decode(call.json()).amount
-            return try JSONResponse.make(
-                await service.changeMandate(
-                    call.id("id", as: MandateID.self), .topUp(amount), by: principal, idempotencyKey: key))
-        case .revokeMandate:
-            _ = try EmptyRequest.decode(call.json())
-            return try JSONResponse.make(
-                await service.changeMandate(
-                    call.id("id", as: MandateID.self), .revoke, by: principal, idempotencyKey: key))
-        case .openPosition:
-            let reply = try await service.openPosition(
-                OpenPositionRequest.decode(call.json()), by: principal, idempotencyKey: key)
-            return try JSONResponse.make(reply, created: "/v1/positions/\(reply.value.id)")
-        case .showPosition:
-            return try await JSONResponse.make(service.position(call.id("id", as: PositionID.self), by: principal))
-        case .repayPosition:
-            let amount = try AmountRequest.decode(call.json()).amount
-            return try JSONResponse.make(
-                await service.actOnPosition(
-                    call.id("id", as: PositionID.self), .repay, amount: amount, by: principal, idempotencyKey: key))
-        case .liquidatePosition, .closePosition:
-            _ = try EmptyRequest.decode(call.json())
-            let action: KuraService.PositionAction = endpoint == .closePosition ? .close : .liquidate
-            return try JSONResponse.make(
-                await service.actOnPosition(
-                    call.id("id", as: PositionID.self), action, amount: nil, by: principal, idempotencyKey: key))
-        case .postPrice:
-            return try JSONResponse.make(
-                await service.postPrice(PostPriceRequest.decode(call.json()), by: principal, idempotencyKey: key))
-        case .listPrices:
-            return try JSONResponse.make(["items": await service.prices()])
         default:
             throw KuraError(.internalError, "\(endpoint) is not a facilitator route")
         }

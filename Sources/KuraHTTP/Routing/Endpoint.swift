@@ -1,68 +1,22 @@
-/// What each route does. One case per route; ``route`` is its method and path.
+/// The routes not yet declared in the operation catalog (``KuraAPI``), one case per route; ``route`` is its
+/// method and path. The party, escrow, dispute, channel and payment operations and the facilitator's
+/// mandates, positions and prices are in the catalog, served by ``KuraHandlers/add(_:to:)``; each group that
+/// moves there leaves this list.
 enum Endpoint: CaseIterable, Sendable {
     case health
-    case registerParty, showParty
-    case suspendParty, reactivateParty, revokeParty, rotatePartyKey, rotatePartyAPIKey
     case deposit, withdraw, showAccount
-    case openEscrow, listEscrows, showEscrow
-    case deliver, confirm, dispute, cancel, refund
-    case listDisputes, showDispute, disputeEvidence, disputeRuling, disputeRecusal, disputeAppeal
-    case openChannel, showChannel, channelTopUp, channelSettle, channelClose
-    case pay, showPayment
     case verify, settle, showReservation
-    case createMandate, showMandate, topUpMandate, revokeMandate
-    case openPosition, showPosition, repayPosition, liquidatePosition, closePosition
-    case postPrice, listPrices
     case showWithdrawal, acceptChainReceipt
 
     var route: KuraRoute {
         switch self {
         case .health: KuraRoute("GET", "/healthz")
-        case .registerParty: KuraRoute("POST", "/v1/parties")
-        case .showParty: KuraRoute("GET", "/v1/parties/{id}")
-        case .suspendParty: KuraRoute("POST", "/v1/parties/{id}/suspend")
-        case .reactivateParty: KuraRoute("POST", "/v1/parties/{id}/reactivate")
-        case .revokeParty: KuraRoute("POST", "/v1/parties/{id}/revoke")
-        case .rotatePartyKey: KuraRoute("POST", "/v1/parties/{id}/key")
-        case .rotatePartyAPIKey: KuraRoute("POST", "/v1/parties/{id}/api-key")
         case .deposit: KuraRoute("POST", "/v1/accounts/{party}/deposits")
         case .withdraw: KuraRoute("POST", "/v1/accounts/{party}/withdrawals")
         case .showAccount: KuraRoute("GET", "/v1/accounts/{party}")
-        case .openEscrow: KuraRoute("POST", "/v1/escrows")
-        case .listEscrows: KuraRoute("GET", "/v1/escrows")
-        case .showEscrow: KuraRoute("GET", "/v1/escrows/{id}")
-        case .deliver: KuraRoute("POST", "/v1/escrows/{id}/deliver")
-        case .confirm: KuraRoute("POST", "/v1/escrows/{id}/confirm")
-        case .dispute: KuraRoute("POST", "/v1/escrows/{id}/dispute")
-        case .cancel: KuraRoute("POST", "/v1/escrows/{id}/cancel")
-        case .refund: KuraRoute("POST", "/v1/escrows/{id}/refund")
-        case .listDisputes: KuraRoute("GET", "/v1/disputes")
-        case .showDispute: KuraRoute("GET", "/v1/disputes/{id}")
-        case .disputeEvidence: KuraRoute("POST", "/v1/disputes/{id}/evidence")
-        case .disputeRuling: KuraRoute("POST", "/v1/disputes/{id}/rulings")
-        case .disputeRecusal: KuraRoute("POST", "/v1/disputes/{id}/recusals")
-        case .disputeAppeal: KuraRoute("POST", "/v1/disputes/{id}/appeal")
-        case .openChannel: KuraRoute("POST", "/v1/channels")
-        case .showChannel: KuraRoute("GET", "/v1/channels/{id}")
-        case .channelTopUp: KuraRoute("POST", "/v1/channels/{id}/topup")
-        case .channelSettle: KuraRoute("POST", "/v1/channels/{id}/settle")
-        case .channelClose: KuraRoute("POST", "/v1/channels/{id}/close")
-        case .pay: KuraRoute("POST", "/v1/payments")
-        case .showPayment: KuraRoute("GET", "/v1/payments/{paymentId}")
         case .verify: KuraRoute("POST", "/x402/verify")
         case .settle: KuraRoute("POST", "/x402/settle")
         case .showReservation: KuraRoute("GET", "/v1/reservations/{id}")
-        case .createMandate: KuraRoute("POST", "/v1/mandates")
-        case .showMandate: KuraRoute("GET", "/v1/mandates/{id}")
-        case .topUpMandate: KuraRoute("POST", "/v1/mandates/{id}/top-up")
-        case .revokeMandate: KuraRoute("POST", "/v1/mandates/{id}/revoke")
-        case .openPosition: KuraRoute("POST", "/v1/positions")
-        case .showPosition: KuraRoute("GET", "/v1/positions/{id}")
-        case .repayPosition: KuraRoute("POST", "/v1/positions/{id}/repay")
-        case .liquidatePosition: KuraRoute("POST", "/v1/positions/{id}/liquidate")
-        case .closePosition: KuraRoute("POST", "/v1/positions/{id}/close")
-        case .postPrice: KuraRoute("POST", "/v1/prices")
-        case .listPrices: KuraRoute("GET", "/v1/prices")
         case .showWithdrawal: KuraRoute("GET", "/v1/withdrawals/{id}")
         case .acceptChainReceipt: KuraRoute("POST", "/v1/solana/receipts")
         }
@@ -71,13 +25,7 @@ enum Endpoint: CaseIterable, Sendable {
     /// Whether the caller must authenticate. Only the health check is public.
     var requiresAuthentication: Bool { self != .health }
 
-    /// The query parameters the route accepts; any other is refused, like an unknown body field.
-    var queryParameters: Set<String> {
-        switch self {
-        case .listEscrows: ["party", "state", "cursor", "limit"]
-        case .listDisputes: ["mine", "state", "cursor", "limit"]
-        case .showPayment: ["payer"]
-        default: []
-        }
-    }
+    /// The query parameters the route accepts (none of these routes takes one); any other is refused, like an
+    /// unknown body field.
+    var queryParameters: Set<String> { [] }
 }

@@ -34,6 +34,8 @@ struct KuraHandlers: Sendable {
         // Next, so it wraps every route and the router's own not-found answer.
         router.add(middleware: ProblemMiddleware())
         add(Endpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
+        // The operation catalog: each operation with its service binding, through one generic path.
+        for operation in KuraService.operations { add(operation, to: router) }
         // The transparency log's public reads (no credentials).
         add(LogEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // Meishi reputation's public reads (no credentials, rate-limited per client address).
@@ -79,41 +81,12 @@ struct KuraHandlers: Sendable {
             query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
         switch endpoint {
         case .health: return try health()
-        case .registerParty: return try await registerParty(call)
-        case .showParty: return try await showParty(call)
-        case .suspendParty: return try await changeStatus(call, .suspend)
-        case .reactivateParty: return try await changeStatus(call, .reactivate)
-        case .revokeParty: return try await changeStatus(call, .revoke)
-        case .rotatePartyKey: return try await rotateKey(call)
-        case .rotatePartyAPIKey: return try await rotateAPIKey(call)
         case .deposit: return try await moveFunds(call, deposit: true)
         case .withdraw: return try await moveFunds(call, deposit: false)
         case .showAccount: return try await showAccount(call)
         case .showWithdrawal: return try await showWithdrawal(call)
         case .acceptChainReceipt: return try await acceptChainReceipt(call)
-        case .openEscrow: return try await openEscrow(call)
-        case .listEscrows: return try await listEscrows(call)
-        case .showEscrow: return try await showEscrow(call)
-        case .deliver: return try await act(call, .deliver)
-        case .confirm: return try await act(call, .confirm)
-        case .dispute: return try await act(call, .dispute)
-        case .cancel: return try await act(call, .cancel)
-        case .refund: return try await act(call, .refund)
-        case .listDisputes: return try await listDisputes(call)
-        case .showDispute: return try await showDispute(call)
-        case .disputeEvidence: return try await act(call, onDispute: .evidence)
-        case .disputeRuling: return try await act(call, onDispute: .rulings)
-        case .disputeRecusal: return try await act(call, onDispute: .recusals)
-        case .disputeAppeal: return try await act(call, onDispute: .appeal)
-        case .openChannel: return try await openChannel(call)
-        case .showChannel: return try await showChannel(call)
-        case .channelTopUp: return try await act(call, onChannel: .topup)
-        case .channelSettle: return try await act(call, onChannel: .settle)
-        case .channelClose: return try await act(call, onChannel: .close)
-        case .pay: return try await pay(call)
-        case .showPayment: return try await showPayment(call)
-        case .verify, .settle, .showReservation, .createMandate, .showMandate, .topUpMandate, .revokeMandate,
-            .openPosition, .showPosition, .repayPosition, .liquidatePosition, .closePosition, .postPrice, .listPrices:
+        case .verify, .settle, .showReservation:
             return try await respondFacilitator(to: endpoint, call)
         }
     }

@@ -1,3 +1,5 @@
+import KuraCore
+
 /// One HTTP route: a method and a path template written as in OpenAPI (`/v1/escrows/{id}`).
 public struct KuraRoute: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The method in upper case, e.g. `POST`.
@@ -9,6 +11,11 @@ public struct KuraRoute: Sendable, Hashable, Comparable, CustomStringConvertible
     public init(_ method: String, _ path: String) {
         self.method = method
         self.path = path
+    }
+
+    /// The route of a catalog operation.
+    public init(_ operation: any KuraOperationDescription) {
+        self.init(operation.method.rawValue, operation.path)
     }
 
     /// `METHOD /path`, e.g. `POST /v1/escrows`.

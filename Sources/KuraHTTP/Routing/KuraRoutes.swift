@@ -1,9 +1,19 @@
-/// Every route Kura serves. The router is built from this list and `Schemas/openapi.yaml` is tested
-/// against it, so the three cannot drift apart.
+import KuraCore
+import KuraService
+
+/// Every route Kura serves: the operation catalog (``KuraAPI``) and the routes not yet in it. The router is
+/// built from this list and `Schemas/openapi.yaml` is tested against it, so the three cannot drift apart.
 public enum KuraRoutes {
     /// All routes, in the order the router registers them.
-    public static let all: [KuraRoute] =
-        Endpoint.allCases.map(\.route) + LogEndpoint.allCases.map(\.route) + ReputationEndpoint.allCases.map(\.route)
+    public static let all: [KuraRoute] = Endpoint.allCases.map(\.route) + catalog + uncataloged
+
+    /// The routes of the operation catalog (``KuraAPI``) as the router registers them: from the service's
+    /// bindings, so an entry without one is not listed as served (a test checks every entry has one).
+    static let catalog: [KuraRoute] = KuraService.operations.map { KuraRoute($0.described) }
+
+    /// The routes with their own endpoint lists, after ``Endpoint`` and the catalog.
+    private static let uncataloged: [KuraRoute] =
+        LogEndpoint.allCases.map(\.route) + ReputationEndpoint.allCases.map(\.route)
         + X402FacilitatorEndpoint.allCases.map(\.route) + OperationsEndpoint.allCases.map(\.route)
 
     /// The routes that need no credentials: the health and readiness checks, the explorer page, the
@@ -12,9 +22,15 @@ public enum KuraRoutes {
     /// that a valid API key exempts a request from the public rate limits (``PublicAccess``).
     /// Docs/authentication.md lists them.
     public static let publicRoutes: Set<KuraRoute> = Set(
-        Endpoint.allCases.filter { !$0.requiresAuthentication }.map(\.route) + LogEndpoint.allCases.map(\.route)
-            + ReputationEndpoint.allCases.map(\.route) + X402FacilitatorEndpoint.allCases.map(\.route)
+        Endpoint.allCases.filter { !$0.requiresAuthentication }.map(\.route) + publicCatalog
+            + LogEndpoint.allCases.map(\.route) + ReputationEndpoint.allCases.map(\.route)
+            + X402FacilitatorEndpoint.allCases.map(\.route)
             + OperationsEndpoint.allCases.filter(\.isPublic).map(\.route))
+
+    /// The catalog's public routes.
+    private static let publicCatalog: [KuraRoute] = KuraService.operations.map(\.described).filter {
+        $0.access == .public
+    }.map { KuraRoute($0) }
 
     /// The methods served on a request path, sorted; empty when no route has that path.
     public static func methods(forPath path: String) -> [String] {

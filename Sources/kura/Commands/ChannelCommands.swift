@@ -41,7 +41,7 @@ struct ChannelCommands: AsyncParsableCommand {
                         return seconds * 1000
                     },
                     expiresAt: KuraClock.system.now().adding(milliseconds: expiresIn * 1000))
-                let channel = try await backend.openChannel(request, idempotencyKey: idempotencyKey)
+                let channel = try await backend.perform(KuraAPI.openChannel, request, idempotencyKey: idempotencyKey)
                 if json { try printEncodable(channel) } else { Render.channel(channel) }
             }
         }
@@ -55,7 +55,7 @@ struct ChannelCommands: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
             try await withBackend(target) { backend in
-                let channel = try await backend.channel(try ChannelID(validating: id))
+                let channel = try await backend.perform(KuraAPI.showChannel, at: try ChannelID(validating: id))
                 if json { try printEncodable(channel) } else { Render.channel(channel) }
             }
         }
@@ -71,8 +71,8 @@ struct ChannelCommands: AsyncParsableCommand {
         @OptionGroup var action: ChannelActionOptions
         func run() async throws {
             try await withBackend(target) { backend in
-                let body = try JSONValue(encoding: TopUpRequest(amount: try Amount(units: amount)))
-                try await action.perform(.topup, id, body, backend)
+                try await action.perform(
+                    KuraAPI.topUpChannel, id, TopUpRequest(amount: try Amount(units: amount)), backend)
             }
         }
     }
@@ -113,7 +113,8 @@ struct ChannelCommands: AsyncParsableCommand {
         @OptionGroup var action: ChannelActionOptions
         func run() async throws {
             try await withBackend(target) { backend in
-                try await action.perform(.settle, id, try Self.read(voucher), backend)
+                try await action.perform(
+                    KuraAPI.settleChannel, id, try SignedVoucher.decode(Self.read(voucher)), backend)
             }
         }
 
@@ -138,7 +139,8 @@ struct ChannelCommands: AsyncParsableCommand {
         @OptionGroup var action: ChannelActionOptions
         func run() async throws {
             try await withBackend(target) { backend in
-                try await action.perform(.close, id, try voucher.map(Settle.read) ?? [:], backend)
+                let last = try voucher.map { path throws in try CloseChannelRequest.decode(Settle.read(path)) }
+                try await action.perform(KuraAPI.closeChannel, id, last ?? CloseChannelRequest(), backend)
             }
         }
     }
@@ -149,9 +151,11 @@ struct ChannelActionOptions: ParsableArguments {
     @Option(help: "Idempotency-Key for safe retries.") var idempotencyKey: String?
     @Flag(help: "Print JSON.") var json = false
 
-    func perform(_ action: ChannelAction, _ id: String, _ body: JSONValue, _ backend: any Backend) async throws {
-        let channel = try await backend.act(
-            onChannel: try ChannelID(validating: id), action, body: body, idempotencyKey: idempotencyKey)
+    func perform<Body>(
+        _ action: KuraOperation<ChannelID, NoQuery, Body, Channel>, _ id: String, _ body: Body, _ backend: any Backend
+    ) async throws {
+        let channel = try await backend.perform(
+            action, at: try ChannelID(validating: id), body, idempotencyKey: idempotencyKey)
         if json { try printEncodable(channel) } else { Render.channel(channel) }
     }
 }

@@ -26,7 +26,9 @@ struct DisputeCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await withBackend(target) { backend in
-                let page = try await backend.disputes(mine: mine, state: state, cursor: cursor, limit: limit)
+                let page = try await backend.perform(
+                    KuraAPI.listDisputes,
+                    query: DisputeListQuery(mine: mine, state: state, cursor: cursor, limit: limit))
                 if json { return try printEncodable(page) }
                 let now = KuraClock.system.now()
                 printTable(
@@ -54,7 +56,7 @@ struct DisputeCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await withBackend(target) { backend in
-                let view = try await backend.dispute(try DisputeID(validating: id))
+                let view = try await backend.perform(KuraAPI.showDispute, at: try DisputeID(validating: id))
                 if json { try printEncodable(view) } else { Render.dispute(view, now: KuraClock.system.now()) }
             }
         }
@@ -94,7 +96,7 @@ struct DisputeCommands: AsyncParsableCommand {
                 let disputeId = try DisputeID(validating: id)
                 let signer = try KeyFile.load(key)
                 let view: DisputeView
-                do { view = try await backend.dispute(disputeId) } catch let error as KuraError
+                do { view = try await backend.perform(KuraAPI.showDispute, at: disputeId) } catch let error as KuraError
                     where error.code == .forbidden
                 {
                     // Only the sides, the arbiters ever seated and operators may read a dispute.
@@ -111,7 +113,7 @@ struct DisputeCommands: AsyncParsableCommand {
                     quality: quality, reason: reason, at: KuraClock.system.now())
                 let request = RulingRequest(
                     ruling: statement, signature: Base64.encode(try statement.signed(with: signer.key)), reason: reason)
-                try await action.perform(.rulings, disputeId, try JSONValue(encoding: request), backend)
+                try await action.perform(KuraAPI.ruleOnDispute, disputeId, request, backend)
             }
         }
 
@@ -120,7 +122,8 @@ struct DisputeCommands: AsyncParsableCommand {
         static func seat(of key: Ed25519.PublicKey, in dispute: Dispute, _ backend: any Backend) async throws -> PartyID
         {
             if let caller = backend.caller { return caller }
-            for member in dispute.panel where try await backend.party(member).publicKey == key { return member }
+            for member in dispute.panel where try await backend.perform(KuraAPI.showParty, at: member).publicKey == key
+            { return member }
             throw KuraError(.notOnPanel, "no arbiter on the panel of \(dispute.id) is registered with this key")
         }
     }
@@ -133,7 +136,9 @@ struct DisputeCommands: AsyncParsableCommand {
         @OptionGroup var target: TargetOptions
         @OptionGroup var action: DisputeActionOptions
         func run() async throws {
-            try await withBackend(target) { try await action.perform(.recusals, DisputeID(validating: id), [:], $0) }
+            try await withBackend(target) {
+                try await action.perform(KuraAPI.recuseFromDispute, DisputeID(validating: id), EmptyRequest(), $0)
+            }
         }
     }
 
@@ -148,8 +153,10 @@ struct DisputeCommands: AsyncParsableCommand {
         @Option(help: "Why.") var reason: String?
         @OptionGroup var action: DisputeActionOptions
         func run() async throws {
-            let body: JSONValue = reason.map { ["reason": .string($0)] } ?? [:]
-            try await withBackend(target) { try await action.perform(.appeal, DisputeID(validating: id), body, $0) }
+            try await withBackend(target) {
+                try await action.perform(
+                    KuraAPI.appealDispute, DisputeID(validating: id), AppealRequest(reason: reason), $0)
+            }
         }
     }
 
@@ -176,9 +183,8 @@ struct DisputeCommands: AsyncParsableCommand {
                     }
                     digests.append(Hex.encode(SHA256.hash([UInt8](data))))
                 }
-                var body: [String: JSONValue] = ["evidence": .array(digests.map { .string($0) })]
-                if let statement { body["statement"] = .string(statement) }
-                try await action.perform(.evidence, DisputeID(validating: id), .object(body), backend)
+                let request = DisputeEvidenceRequest(evidence: digests, statement: statement)
+                try await action.perform(KuraAPI.addDisputeEvidence, DisputeID(validating: id), request, backend)
             }
         }
     }
@@ -189,8 +195,11 @@ struct DisputeActionOptions: ParsableArguments {
     @Option(help: "Idempotency-Key for safe retries.") var idempotencyKey: String?
     @Flag(help: "Print JSON.") var json = false
 
-    func perform(_ action: DisputeAction, _ id: DisputeID, _ body: JSONValue, _ backend: any Backend) async throws {
-        let dispute = try await backend.act(onDispute: id, action, body: body, idempotencyKey: idempotencyKey)
+    func perform<Body>(
+        _ action: KuraOperation<DisputeID, NoQuery, Body, Dispute>, _ id: DisputeID, _ body: Body,
+        _ backend: any Backend
+    ) async throws {
+        let dispute = try await backend.perform(action, at: id, body, idempotencyKey: idempotencyKey)
         if json { try printEncodable(dispute) } else { Render.disputeSummary(dispute, now: KuraClock.system.now()) }
     }
 }

@@ -48,7 +48,7 @@ struct EscrowCommands: AsyncParsableCommand {
                     payee: try PartyID(validating: payee), amount: try Amount(units: amount), asset: try Asset(asset),
                     deliverBy: Timestamp(milliseconds: deadline), confirmWindowMs: confirmWindowMs,
                     disputeWindowMs: disputeWindowMs, resource: resource, paymentId: paymentId, memo: memo)
-                let escrow = try await backend.openEscrow(request, idempotencyKey: idempotencyKey)
+                let escrow = try await backend.perform(KuraAPI.openEscrow, request, idempotencyKey: idempotencyKey)
                 if json { try printEncodable(escrow) } else { Render.escrow(escrow) }
             }
         }
@@ -88,7 +88,7 @@ struct EscrowCommands: AsyncParsableCommand {
                 } else {
                     digest = evidence!
                 }
-                try await action.perform(.deliver, id, ["evidence": .string(digest)], backend)
+                try await action.perform(KuraAPI.deliverEscrow, id, DeliverRequest(evidence: digest), backend)
             }
         }
     }
@@ -100,7 +100,9 @@ struct EscrowCommands: AsyncParsableCommand {
         @Argument var id: String
         @OptionGroup var target: TargetOptions
         @OptionGroup var action: ActionOptions
-        func run() async throws { try await withBackend(target) { try await action.perform(.confirm, id, [:], $0) } }
+        func run() async throws {
+            try await withBackend(target) { try await action.perform(KuraAPI.confirmEscrow, id, EmptyRequest(), $0) }
+        }
     }
 
     struct Dispute: AsyncParsableCommand {
@@ -116,8 +118,7 @@ struct EscrowCommands: AsyncParsableCommand {
         func run() async throws {
             try await withBackend(target) { backend in
                 try await action.perform(
-                    .dispute, id, ["reason": .string(reason), "evidence": .array(evidence.map { .string($0) })], backend
-                )
+                    KuraAPI.disputeEscrow, id, DisputeRequest(reason: reason, evidence: evidence), backend)
             }
         }
     }
@@ -129,7 +130,9 @@ struct EscrowCommands: AsyncParsableCommand {
         @Argument var id: String
         @OptionGroup var target: TargetOptions
         @OptionGroup var action: ActionOptions
-        func run() async throws { try await withBackend(target) { try await action.perform(.cancel, id, [:], $0) } }
+        func run() async throws {
+            try await withBackend(target) { try await action.perform(KuraAPI.cancelEscrow, id, EmptyRequest(), $0) }
+        }
     }
 
     struct Refund: AsyncParsableCommand {
@@ -139,7 +142,9 @@ struct EscrowCommands: AsyncParsableCommand {
         @Argument var id: String
         @OptionGroup var target: TargetOptions
         @OptionGroup var action: ActionOptions
-        func run() async throws { try await withBackend(target) { try await action.perform(.refund, id, [:], $0) } }
+        func run() async throws {
+            try await withBackend(target) { try await action.perform(KuraAPI.refundEscrow, id, EmptyRequest(), $0) }
+        }
     }
 
     struct Show: AsyncParsableCommand {
@@ -150,7 +155,7 @@ struct EscrowCommands: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
             try await withBackend(target) { backend in
-                let escrow = try await backend.escrow(try EscrowID(validating: id))
+                let escrow = try await backend.perform(KuraAPI.showEscrow, at: try EscrowID(validating: id))
                 if json { try printEncodable(escrow) } else { Render.escrow(escrow) }
             }
         }
@@ -169,8 +174,9 @@ struct EscrowCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await withBackend(target) { backend in
-                let page = try await backend.escrows(
+                let query = EscrowListQuery(
                     party: try party.map { try PartyID(validating: $0) }, state: state, cursor: cursor, limit: limit)
+                let page = try await backend.perform(KuraAPI.listEscrows, query: query)
                 if json { return try printEncodable(page) }
                 printTable(
                     ["id", "state", "payer", "payee", "amount", "asset", "deliverBy"],
@@ -191,9 +197,11 @@ struct ActionOptions: ParsableArguments {
     @Option(help: "Idempotency-Key for safe retries.") var idempotencyKey: String?
     @Flag(help: "Print JSON.") var json = false
 
-    func perform(_ action: EscrowAction, _ id: String, _ body: JSONValue, _ backend: any Backend) async throws {
-        let escrow = try await backend.act(
-            on: try EscrowID(validating: id), action, body: body, idempotencyKey: idempotencyKey)
+    func perform<Body>(
+        _ action: KuraOperation<EscrowID, NoQuery, Body, Escrow>, _ id: String, _ body: Body, _ backend: any Backend
+    ) async throws {
+        let escrow = try await backend.perform(
+            action, at: try EscrowID(validating: id), body, idempotencyKey: idempotencyKey)
         if json { try printEncodable(escrow) } else { Render.escrow(escrow) }
     }
 }

@@ -46,7 +46,7 @@ struct MandateCommands: AsyncParsableCommand {
                     perTxCap: try Amount(units: perTxCap), dailyCap: try Amount(units: dailyCap),
                     allowedCounterparties: try counterparty.map { try PartyID(validating: $0) },
                     expiresAt: Timestamp(milliseconds: expiry))
-                let mandate = try await backend.createMandate(request, idempotencyKey: idempotencyKey)
+                let mandate = try await backend.perform(KuraAPI.createMandate, request, idempotencyKey: idempotencyKey)
                 if json { try printEncodable(mandate) } else { FacilitatorRender.mandate(mandate) }
             }
         }
@@ -60,7 +60,7 @@ struct MandateCommands: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
             try await withBackend(target) { backend in
-                let mandate = try await backend.mandate(try MandateID(validating: id))
+                let mandate = try await backend.perform(KuraAPI.showMandate, at: try MandateID(validating: id))
                 if json { try printEncodable(mandate) } else { FacilitatorRender.mandate(mandate) }
             }
         }
@@ -77,8 +77,10 @@ struct MandateCommands: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
             try await withBackend(target) { backend in
-                let mandate = try await backend.changeMandate(
-                    try MandateID(validating: id), .topUp(try Amount(units: amount)), idempotencyKey: idempotencyKey)
+                let mandate = try await backend.perform(
+                    KuraAPI.topUpMandate, at: try MandateID(validating: id),
+                    AmountRequest(amount: try Amount(units: amount)),
+                    idempotencyKey: idempotencyKey)
                 if json { try printEncodable(mandate) } else { FacilitatorRender.mandate(mandate) }
             }
         }
@@ -94,8 +96,9 @@ struct MandateCommands: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
             try await withBackend(target) { backend in
-                let mandate = try await backend.changeMandate(
-                    try MandateID(validating: id), .revoke, idempotencyKey: idempotencyKey)
+                let mandate = try await backend.perform(
+                    KuraAPI.revokeMandate, at: try MandateID(validating: id), EmptyRequest(),
+                    idempotencyKey: idempotencyKey)
                 if json { try printEncodable(mandate) } else { FacilitatorRender.mandate(mandate) }
             }
         }
@@ -129,7 +132,7 @@ struct PositionCommands: AsyncParsableCommand {
                     agent: try PartyID(validating: agent), collateralAsset: try Asset(collateralAsset),
                     collateral: try Amount(units: collateral), asset: try Asset(asset),
                     singlePaymentCap: try Amount(units: singlePaymentCap))
-                let position = try await backend.openPosition(request, idempotencyKey: idempotencyKey)
+                let position = try await backend.perform(KuraAPI.openPosition, request, idempotencyKey: idempotencyKey)
                 if json { try printEncodable(position) } else { FacilitatorRender.position(position) }
             }
         }
@@ -143,7 +146,7 @@ struct PositionCommands: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
             try await withBackend(target) { backend in
-                let position = try await backend.position(try PositionID(validating: id))
+                let position = try await backend.perform(KuraAPI.showPosition, at: try PositionID(validating: id))
                 if json { try printEncodable(position) } else { FacilitatorRender.position(position) }
             }
         }
@@ -186,9 +189,20 @@ struct PositionActionOptions: ParsableArguments {
 
     func perform(_ action: KuraService.PositionAction, _ id: String, amount: UInt64?) async throws {
         try await withBackend(target) { backend in
-            let position = try await backend.actOnPosition(
-                try PositionID(validating: id), action, amount: try amount.map { try Amount(units: $0) },
-                idempotencyKey: idempotencyKey)
+            let id = try PositionID(validating: id)
+            let position: Position
+            switch action {
+            case .repay:
+                let request = AmountRequest(amount: try Amount(units: amount ?? 0))
+                position = try await backend.perform(
+                    KuraAPI.repayPosition, at: id, request, idempotencyKey: idempotencyKey)
+            case .liquidate:
+                position = try await backend.perform(
+                    KuraAPI.liquidatePosition, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
+            case .close:
+                position = try await backend.perform(
+                    KuraAPI.closePosition, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
+            }
             if json { try printEncodable(position) } else { FacilitatorRender.position(position) }
         }
     }
@@ -215,8 +229,8 @@ struct PriceCommands: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
             try await withBackend(target) { backend in
-                let update = try await backend.postPrice(
-                    PostPriceRequest(base: try Asset(base), quote: try Asset(quote), price: price),
+                let update = try await backend.perform(
+                    KuraAPI.postPrice, PostPriceRequest(base: try Asset(base), quote: try Asset(quote), price: price),
                     idempotencyKey: idempotencyKey)
                 if json { return try printEncodable(update) }
                 print(
@@ -236,7 +250,7 @@ struct PriceCommands: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
             try await withBackend(target) { backend in
-                let prices = try await backend.prices()
+                let prices = try await backend.perform(KuraAPI.listPrices, query: NoQuery()).items
                 if json { return try printEncodable(["items": prices]) }
                 printTable(
                     ["base", "quote", "price per 10^9", "at"],

@@ -11,8 +11,9 @@ struct StatusChangeOptions: ParsableArguments {
 
     func run(_ action: PartyAction) async throws {
         try await withBackend(target) { backend in
-            let party = try await backend.changeStatus(
-                of: try PartyID(validating: id), action, idempotencyKey: idempotencyKey)
+            let party = try await backend.perform(
+                KuraAPI.statusChange(action), at: try PartyID(validating: id), EmptyRequest(),
+                idempotencyKey: idempotencyKey)
             if json { try printEncodable(party) } else { Render.party(party) }
         }
     }
@@ -64,8 +65,12 @@ extension PartyCommands {
         func run() async throws {
             try await withBackend(target) { backend in
                 let newKey = try KeyFile.load(keyFile).key
-                let rotated = try await backend.rotateKey(
-                    of: try PartyID(validating: id), to: newKey, idempotencyKey: idempotencyKey)
+                let party = try PartyID(validating: id)
+                let current = try await backend.perform(KuraAPI.showParty, at: party).publicKey
+                let request = RotateKeyRequest(
+                    instance: try await backend.instanceName(), party: party, from: current, to: newKey)
+                let rotated = try await backend.perform(
+                    KuraAPI.rotatePartyKey, at: party, request, idempotencyKey: idempotencyKey)
                 if json { try printEncodable(rotated) } else { Render.party(rotated.party) }
             }
         }
@@ -87,8 +92,9 @@ extension PartyCommands {
 
         func run() async throws {
             try await withBackend(target) { backend in
-                let rotated = try await backend.rotateAPIKey(
-                    of: try PartyID(validating: id), idempotencyKey: idempotencyKey)
+                let rotated = try await backend.perform(
+                    KuraAPI.rotatePartyAPIKey, at: try PartyID(validating: id), EmptyRequest(),
+                    idempotencyKey: idempotencyKey)
                 if json { return try printEncodable(rotated) }
                 Render.party(rotated.party)
                 if let apiKey = rotated.apiKey { print("api key (shown once): \(apiKey)") }

@@ -49,8 +49,9 @@ struct PartyCommands: AsyncParsableCommand {
         ) async throws {
             try await withBackend(target) { backend in
                 let key = try publicKey ?? KeyFile.load(keyFile!).key.publicKey.base64
-                let registration = try await backend.registerParty(
-                    RegisterPartyRequest(name: name, roles: roles, publicKey: key), idempotencyKey: idempotencyKey)
+                let registration = try await backend.perform(
+                    KuraAPI.registerParty, RegisterPartyRequest(name: name, roles: roles, publicKey: key),
+                    idempotencyKey: idempotencyKey)
                 if json { return try printEncodable(registration) }
                 Render.party(registration.party)
                 if let apiKey = registration.apiKey { print("api key (shown once): \(apiKey)") }
@@ -67,7 +68,7 @@ struct PartyCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await withBackend(target) { backend in
-                let party = try await backend.party(try PartyID(validating: id))
+                let party = try await backend.perform(KuraAPI.showParty, at: try PartyID(validating: id))
                 if json { try printEncodable(party) } else { Render.party(party) }
             }
         }

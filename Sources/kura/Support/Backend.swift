@@ -9,14 +9,18 @@ import Logging
 
 /// What a command talks to: the database directly (`--db`) or a server (`--server`). Both answer with
 /// the same types and the same error codes, so every command works the same way in both modes.
+///
+/// The operations of the catalog (``KuraAPI``) go through one method, ``perform(_:at:query:body:idempotencyKey:)``:
+/// locally through the service's binding of the operation, remotely through ``KuraClient``. The rest are listed
+/// one by one until they join the catalog.
 protocol Backend: Sendable {
-    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration
-    func party(_ id: PartyID) async throws -> Party
-    // Party administration (implemented in Support/Backend+Parties.swift).
-    func changeStatus(of id: PartyID, _ action: PartyAction, idempotencyKey: String?) async throws -> Party
-    func rotateKey(of id: PartyID, to newKey: Ed25519.SecretKey, idempotencyKey: String?) async throws
-        -> PartyRegistration
-    func rotateAPIKey(of id: PartyID, idempotencyKey: String?) async throws -> PartyRegistration
+    /// Runs a catalog operation as the caller.
+    func perform<Path, Query, Body, Response>(
+        _ operation: KuraOperation<Path, Query, Body, Response>, at path: Path, query: Query, body: Body,
+        idempotencyKey: String?
+    ) async throws -> Response
+    /// The server's instance name for signed texts (`<log key name>+<hex key ID>`), e.g. for a key rotation.
+    func instanceName() async throws -> String
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
     func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView
     /// A deposit proven on chain: `{rail: "solana", tx, network?}`.
@@ -24,10 +28,6 @@ protocol Backend: Sendable {
     /// A withdrawal to a chain: `{rail: "solana", asset, amount, destination, network?}`; the withdrawal.
     func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue
     func account(_ party: PartyID) async throws -> AccountView
-    func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow
-    func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow
-    func escrow(_ id: EscrowID) async throws -> Escrow
-    func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow>
     func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt>
     func receipt(_ index: UInt64) async throws -> Receipt
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue
@@ -36,31 +36,10 @@ protocol Backend: Sendable {
     func receiptCount() async throws -> UInt64
     func consistency(from: UInt64, to: UInt64) async throws -> JSONValue
     func close() async
-    // Disputes
-    func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
-        -> Dispute
-    func dispute(_ id: DisputeID) async throws -> DisputeView
-    func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute>
     /// The calling party, when the backend knows it without asking (local: `--as`).
     var caller: PartyID? { get }
-    // Channels
-    func openChannel(_ request: OpenChannelRequest, idempotencyKey: String?) async throws -> Channel
-    func act(onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue, idempotencyKey: String?) async throws
-        -> Channel
-    func channel(_ id: ChannelID) async throws -> Channel
     func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport
     func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation
-    // The facilitator's mandates, positions and prices (implemented in Support/Backend+Facilitator.swift).
-    func createMandate(_ request: CreateMandateRequest, idempotencyKey: String?) async throws -> Mandate
-    func mandate(_ id: MandateID) async throws -> Mandate
-    func changeMandate(_ id: MandateID, _ change: MandateCommand, idempotencyKey: String?) async throws -> Mandate
-    func openPosition(_ request: OpenPositionRequest, idempotencyKey: String?) async throws -> Position
-    func position(_ id: PositionID) async throws -> Position
-    func actOnPosition(
-        _ id: PositionID, _ action: KuraService.PositionAction, amount: Amount?, idempotencyKey: String?
-    ) async throws -> Position
-    func postPrice(_ request: PostPriceRequest, idempotencyKey: String?) async throws -> PriceUpdate
-    func prices() async throws -> [Price]
 }
 
 /// `--db FILE|URL | --server URL`, with `--api-key-file` (or `KURA_API_KEY`, or `--api-key`) for a server and
@@ -158,10 +137,22 @@ struct LocalBackend: Backend {
     let service: KuraService
     let principal: Principal
 
-    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
-        try await service.registerParty(request, by: principal, idempotencyKey: idempotencyKey).value
+    /// The body goes to the service as the JSON a remote call would send, so both keep idempotency alike.
+    func perform<Path, Query, Body, Response>(
+        _ operation: KuraOperation<Path, Query, Body, Response>, at path: Path, query: Query, body: Body,
+        idempotencyKey: String?
+    ) async throws -> Response {
+        let json: JSONValue
+        do { json = try JSONValue(encoding: body) } catch {
+            throw KuraError(.invalidRequest, "cannot encode the request: \(error.reason)")
+        }
+        let call = Invocation<Path, Query, Body>(
+            principal: principal, path: path, query: query, body: json,
+            idempotencyKey: operation.idempotent ? idempotencyKey : nil)
+        return try await service.perform(operation, call).value
     }
-    func party(_ id: PartyID) async throws -> Party { try await service.party(id) }
+
+    func instanceName() async throws -> String { service.instance }
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await service.deposit(request, to: party, by: principal, idempotencyKey: idempotencyKey).value
     }
@@ -180,16 +171,6 @@ struct LocalBackend: Backend {
             ).value)
     }
     func account(_ party: PartyID) async throws -> AccountView { try await service.account(party, by: principal) }
-    func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow {
-        try await service.openEscrow(request, by: principal, idempotencyKey: idempotencyKey).value
-    }
-    func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow {
-        try await service.act(on: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
-    }
-    func escrow(_ id: EscrowID) async throws -> Escrow { try await service.escrow(id, by: principal) }
-    func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow> {
-        try await service.escrows(party: party, state: state, cursor: cursor, limit: limit, by: principal)
-    }
     func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
         try await service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
     }
@@ -203,25 +184,7 @@ struct LocalBackend: Backend {
         try JSONValue(encoding: await service.consistency(from: from, to: to))
     }
     func close() async { service.store.close() }
-    func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
-        -> Dispute
-    {
-        try await service.act(onDispute: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
-    }
-    func dispute(_ id: DisputeID) async throws -> DisputeView { try await service.dispute(id, by: principal) }
-    func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute> {
-        try await service.disputes(mine: mine, state: state, cursor: cursor, limit: limit, by: principal)
-    }
     var caller: PartyID? { principal.id }
-    func openChannel(_ request: OpenChannelRequest, idempotencyKey: String?) async throws -> Channel {
-        try await service.openChannel(request, by: principal, idempotencyKey: idempotencyKey).value
-    }
-    func act(onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue, idempotencyKey: String?) async throws
-        -> Channel
-    {
-        try await service.act(onChannel: id, action, body: body, by: principal, idempotencyKey: idempotencyKey).value
-    }
-    func channel(_ id: ChannelID) async throws -> Channel { try await service.channel(id, by: principal) }
     func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
         try await service.reputation(of: party, asOf: asOf)
     }
@@ -233,13 +196,17 @@ struct LocalBackend: Backend {
 struct RemoteBackend: Backend {
     let client: KuraClient
 
-    func registerParty(_ request: RegisterPartyRequest, idempotencyKey: String?) async throws -> PartyRegistration {
+    func perform<Path, Query, Body, Response>(
+        _ operation: KuraOperation<Path, Query, Body, Response>, at path: Path, query: Query, body: Body,
+        idempotencyKey: String?
+    ) async throws -> Response {
         try await remote { () async throws(KuraClientError) in
-            try await client.registerParty(request, idempotencyKey: idempotencyKey)
+            try await client.perform(operation, at: path, query: query, body: body, idempotencyKey: idempotencyKey)
         }
     }
-    func party(_ id: PartyID) async throws -> Party {
-        try await remote { () async throws(KuraClientError) in try await client.party(id) }
+
+    func instanceName() async throws -> String {
+        try await remote { () async throws(KuraClientError) in try await client.instanceName() }
     }
     func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
         try await remote { () async throws(KuraClientError) in
@@ -268,24 +235,6 @@ struct RemoteBackend: Backend {
     func account(_ party: PartyID) async throws -> AccountView {
         try await remote { () async throws(KuraClientError) in try await client.account(party) }
     }
-    func openEscrow(_ request: OpenEscrowRequest, idempotencyKey: String?) async throws -> Escrow {
-        try await remote { () async throws(KuraClientError) in
-            try await client.openEscrow(request, idempotencyKey: idempotencyKey)
-        }
-    }
-    func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue, idempotencyKey: String?) async throws -> Escrow {
-        try await remote { () async throws(KuraClientError) in
-            try await client.act(on: id, action, body: body, idempotencyKey: idempotencyKey)
-        }
-    }
-    func escrow(_ id: EscrowID) async throws -> Escrow {
-        try await remote { () async throws(KuraClientError) in try await client.escrow(id) }
-    }
-    func escrows(party: PartyID?, state: Escrow.State?, cursor: String?, limit: Int) async throws -> Page<Escrow> {
-        try await remote { () async throws(KuraClientError) in
-            try await client.escrows(party: party, state: state, cursor: cursor, limit: limit)
-        }
-    }
     func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
         try await remote { () async throws(KuraClientError) in
             try await client.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
@@ -310,37 +259,7 @@ struct RemoteBackend: Backend {
         }
     }
     func close() async {}
-    func act(onDispute id: DisputeID, _ action: DisputeAction, body: JSONValue, idempotencyKey: String?) async throws
-        -> Dispute
-    {
-        try await remote { () async throws(KuraClientError) in
-            try await client.act(onDispute: id, action, body: body, idempotencyKey: idempotencyKey)
-        }
-    }
-    func dispute(_ id: DisputeID) async throws -> DisputeView {
-        try await remote { () async throws(KuraClientError) in try await client.dispute(id) }
-    }
-    func disputes(mine: Bool, state: Dispute.State?, cursor: String?, limit: Int) async throws -> Page<Dispute> {
-        try await remote { () async throws(KuraClientError) in
-            try await client.disputes(mine: mine, state: state, cursor: cursor, limit: limit)
-        }
-    }
     var caller: PartyID? { nil }
-    func openChannel(_ request: OpenChannelRequest, idempotencyKey: String?) async throws -> Channel {
-        try await remote { () async throws(KuraClientError) in
-            try await client.openChannel(request, idempotencyKey: idempotencyKey)
-        }
-    }
-    func act(onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue, idempotencyKey: String?) async throws
-        -> Channel
-    {
-        try await remote { () async throws(KuraClientError) in
-            try await client.act(onChannel: id, action, body: body, idempotencyKey: idempotencyKey)
-        }
-    }
-    func channel(_ id: ChannelID) async throws -> Channel {
-        try await remote { () async throws(KuraClientError) in try await client.channel(id) }
-    }
     func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
         try await remote { () async throws(KuraClientError) in try await client.reputation(of: party, asOf: asOf) }
     }

@@ -1,0 +1,81 @@
+import KuraCore
+import KuraCrypto
+
+/// One call of a catalog operation: who calls, the path and query values, the body as JSON, the key.
+///
+/// The body stays JSON until the binding reads it: the service keys idempotency and derives identifiers from
+/// the request as sent, so the HTTP body is passed on exactly as it came; the CLI's local backend passes the
+/// JSON encoding of its typed request, which is what a remote call sends.
+public struct Invocation<Path: OperationPath, Query: OperationQuery, Body: StrictRequest>: Sendable {
+    public let principal: Principal
+    public let path: Path
+    public let query: Query
+    public let body: JSONValue
+    public let idempotencyKey: String?
+
+    public init(principal: Principal, path: Path, query: Query, body: JSONValue, idempotencyKey: String?) {
+        self.principal = principal
+        self.path = path
+        self.query = query
+        self.body = body
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// The body as the operation's request type, strictly (unknown members are `invalid_request`).
+    public var request: Body { get throws(KuraError) { try Body.decode(body) } }
+}
+
+/// A catalog operation and the service method that answers it: the one place an operation meets the
+/// service. The router and the CLI's local backend call every operation through its binding.
+public struct OperationBinding<Path: OperationPath, Query: OperationQuery, Body: StrictRequest, Response>: Sendable
+where Response: Codable & Sendable {
+    public let operation: KuraOperation<Path, Query, Body, Response>
+    let perform: @Sendable (KuraService, Invocation<Path, Query, Body>) async throws(KuraError) -> Reply<Response>
+
+    /// Binds a command: the service answers with a ``Reply`` (replayed or not).
+    init(
+        _ operation: KuraOperation<Path, Query, Body, Response>,
+        command:
+            @escaping @Sendable (KuraService, Invocation<Path, Query, Body>) async throws(KuraError) -> Reply<
+                Response
+            >
+    ) {
+        self.operation = operation
+        self.perform = command
+    }
+
+    /// Binds a read: never replayed.
+    init(
+        _ operation: KuraOperation<Path, Query, Body, Response>,
+        read: @escaping @Sendable (KuraService, Invocation<Path, Query, Body>) async throws(KuraError) -> Response
+    ) {
+        self.operation = operation
+        self.perform = { (service, call) throws(KuraError) in
+            Reply(value: try await read(service, call), replayed: false)
+        }
+    }
+}
+
+/// A binding without its types, so the router can list them; ``KuraService/perform(_:_:)`` recovers them.
+public protocol ServiceOperation: Sendable {
+    associatedtype Path: OperationPath
+    associatedtype Query: OperationQuery
+    associatedtype Body: StrictRequest
+    associatedtype Response: Codable & Sendable
+    var operation: KuraOperation<Path, Query, Body, Response> { get }
+    /// The operation without its types.
+    var described: any KuraOperationDescription { get }
+    /// Runs the operation on `service`.
+    func perform(on service: KuraService, _ call: Invocation<Path, Query, Body>) async throws(KuraError)
+        -> Reply<Response>
+}
+
+extension OperationBinding: ServiceOperation {
+    public var described: any KuraOperationDescription { operation }
+
+    public func perform(on service: KuraService, _ call: Invocation<Path, Query, Body>) async throws(KuraError)
+        -> Reply<Response>
+    {
+        try await perform(service, call)
+    }
+}
