@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KuraCore
 import KuraHTTP
+import KuraProvider
 import KuraService
 import Testing
 
