@@ -138,9 +138,13 @@ struct ChannelCommands: AsyncParsableCommand {
         @Option(help: "The provider's last voucher to settle first.") var voucher: String?
         @OptionGroup var action: ChannelActionOptions
         func run() async throws {
+            // The voucher is read before the backend opens: the same closure doing both crashed the Swift 6.3
+            // compiler's coroutine splitting in release builds.
+            var last = CloseChannelRequest()
+            if let voucher { last = try CloseChannelRequest.decode(Settle.read(voucher)) }
+            let body = last
             try await withBackend(target) { backend in
-                let last = try voucher.map { path throws in try CloseChannelRequest.decode(Settle.read(path)) }
-                try await action.perform(KuraAPI.closeChannel, id, last ?? CloseChannelRequest(), backend)
+                try await action.perform(KuraAPI.closeChannel, id, body, backend)
             }
         }
     }
