@@ -6,7 +6,8 @@
 #
 #   scripts/profile-postgres-nodes.sh [nodes, default 2] [duration, default 10s]
 #
-# Environment: KURA_BIN (a prebuilt release kura; default: build `-c release`). 64 connections in all, split
+# Environment: KURA_BIN (a prebuilt release kura; default: build `-c release`); PERF_OUT (a file: also
+# `perf record` the nodes during the measurement). 64 connections in all, split
 # evenly between the nodes. Not run in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,12 @@ run() {
 }
 run 2s
 psql_ -c "SELECT pg_stat_statements_reset()" >/dev/null
+if [[ -n "${PERF_OUT:-}" ]]; then
+    perf record -F 499 -g -o "$PERF_OUT" -p "$(IFS=,; echo "${kura_pids[*]}")" -- sleep "${duration%s}" >/dev/null 2>&1 &
+    perf_pid=$!
+fi
 run "$duration"
+[[ -n "${PERF_OUT:-}" ]] && wait "$perf_pid"
 echo "$nodes node(s), $connections connections each, $duration; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for f in "$work"/wrk*.out; do awk '/^Requests\/sec:/ { printf "  node: %s requests/s\n", $2 }' "$f"; done
 stats="FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'kura'"
