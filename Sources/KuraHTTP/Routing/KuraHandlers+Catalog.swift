@@ -26,19 +26,9 @@ extension KuraHandlers {
         guard operation.access != .public else {
             throw KuraError(.internalError, "public operations are not served from the catalog yet")
         }
-        let authenticator = RequestAuthenticator(service: service)
-        let known = try await authenticator.callerFromHeaders(request)
-        let limit = operation.method == .get ? 0 : Endpoint.maxCommandBodyBytes
-        let body = try await RequestInput.body(of: request, limit: min(maxBodyBytes, limit))
-        let principal: Principal
-        if let known {
-            principal = known
-        } else {
-            principal = try await authenticator.principal(for: request, body: body)
-        }
-        let call = Call(
-            request: request, parameters: context.parameters, principal: principal, body: body,
-            query: try RequestInput.query(request.uri.query, allowed: Set(Binding.Query.names)))
+        let call = try await authenticatedCall(
+            request, context, bodyLimit: operation.method == .get ? 0 : Endpoint.maxCommandBodyBytes,
+            queryNames: Set(Binding.Query.names))
         var values: [String] = []
         for name in operation.pathParameterNames {
             if Binding.Path.percentDecoded {
@@ -48,7 +38,7 @@ extension KuraHandlers {
             }
         }
         let invocation = Invocation<Binding.Path, Binding.Query, Binding.Body>(
-            principal: principal, path: try Binding.Path(pathValues: values),
+            principal: call.principal, path: try Binding.Path(pathValues: values),
             query: try Binding.Query(query: call.query), body: try call.json(),
             idempotencyKey: operation.idempotent ? try call.idempotencyKey : nil)
         let reply = try await binding.perform(on: service, invocation)

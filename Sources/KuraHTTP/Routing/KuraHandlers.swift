@@ -63,22 +63,31 @@ struct KuraHandlers: Sendable {
         }
     }
 
-    func respond(to endpoint: Endpoint, _ request: Request, context: KuraRequestContext) async throws(KuraError)
-        -> Response
-    {
-        guard endpoint.requiresAuthentication else { return try health() }
+    /// The steps every authenticated route shares, in order: the caller from its headers, the bounded body, the
+    /// signature over it when the headers did not settle who calls, then the query's names.
+    func authenticatedCall(
+        _ request: Request, _ context: KuraRequestContext, bodyLimit: Int, queryNames: Set<String>
+    ) async throws(KuraError) -> Call {
         let authenticator = RequestAuthenticator(service: service)
         let known = try await authenticator.callerFromHeaders(request)
-        let body = try await RequestInput.body(of: request, limit: min(maxBodyBytes, endpoint.maxBodyBytes))
+        let body = try await RequestInput.body(of: request, limit: min(maxBodyBytes, bodyLimit))
         let principal: Principal
         if let known {
             principal = known
         } else {
             principal = try await authenticator.principal(for: request, body: body)
         }
-        let call = Call(
+        return Call(
             request: request, parameters: context.parameters, principal: principal, body: body,
-            query: try RequestInput.query(request.uri.query, allowed: endpoint.queryParameters))
+            query: try RequestInput.query(request.uri.query, allowed: queryNames))
+    }
+
+    func respond(to endpoint: Endpoint, _ request: Request, context: KuraRequestContext) async throws(KuraError)
+        -> Response
+    {
+        guard endpoint.requiresAuthentication else { return try health() }
+        let call = try await authenticatedCall(
+            request, context, bodyLimit: endpoint.maxBodyBytes, queryNames: endpoint.queryParameters)
         switch endpoint {
         case .health: return try health()
         case .deposit: return try await moveFunds(call, deposit: true)
