@@ -4,8 +4,15 @@ public enum ReputationFold {
     /// The parties a receipt concerns and their roles: the payee as provider, the payer as payer. None when
     /// the two are the same party (paying oneself says nothing about anyone).
     public static func roles(of receipt: Receipt) -> [(party: PartyID, role: ReputationRole, counterparty: PartyID)] {
-        guard receipt.payer != receipt.payee else { return [] }
-        return [(receipt.payee, .provider, receipt.payer), (receipt.payer, .payer, receipt.payee)]
+        roles(payer: receipt.payer, payee: receipt.payee)
+    }
+
+    /// The same, from a receipt's two parties alone (a receipt row's columns, without decoding the receipt).
+    public static func roles(payer: PartyID, payee: PartyID) -> [(
+        party: PartyID, role: ReputationRole, counterparty: PartyID
+    )] {
+        guard payer != payee else { return [] }
+        return [(payee, .provider, payer), (payer, .payer, payee)]
     }
 
     /// Folds `receipt` into `state` (the party's role) and `pair` (what this counterparty has given it so
