@@ -56,6 +56,15 @@ struct EventPayloadTests {
         }
     }
 
+    @Test("the standard facilitator's event is a closed set too: its one kind, and nothing else")
+    func x402Kinds() {
+        #expect(X402Event.Kind.allCases.map(\.rawValue) == ["x402.settled"])
+        let unknown = #expect(throws: KuraError.self) {
+            try X402Event(type: "x402.refunded", payload: .object([:]))
+        }
+        #expect(unknown?.code == .unknownEventType)
+    }
+
     @Test("party events round-trip through their payloads")
     func partyRoundTrip() throws {
         let key = try Ed25519.SecretKey(seed: [UInt8](repeating: 3, count: 32))

@@ -46,7 +46,19 @@ public struct X402Settlement: Codable, Sendable, Equatable {
 public enum X402Event: DomainEvent, Sendable, Equatable {
     case settled(X402Settlement)
 
-    public var type: String { "x402.settled" }
+    /// The event types of this aggregate, a closed set like every other aggregate's.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case settled = "x402.settled"
+    }
+
+    /// Which kind of event this is.
+    public var kind: Kind {
+        switch self {
+        case .settled: .settled
+        }
+    }
+
+    public var type: String { kind.rawValue }
 
     public var settlement: X402Settlement {
         switch self {
@@ -62,9 +74,14 @@ public enum X402Event: DomainEvent, Sendable, Equatable {
     }
 
     public init(type: String, payload: JSONValue) throws(KuraError) {
-        guard type == "x402.settled" else { throw KuraError(.unknownEventType, "unknown event type \(type)") }
-        do { self = .settled(try payload.decode(X402Settlement.self)) } catch {
-            throw KuraError(.internalError, "cannot decode \(X402Settlement.self): \(error.reason)")
+        guard let kind = Kind(rawValue: type) else {
+            throw KuraError(.unknownEventType, "unknown event type \(type)")
+        }
+        switch kind {
+        case .settled:
+            do { self = .settled(try payload.decode(X402Settlement.self)) } catch {
+                throw KuraError(.internalError, "cannot decode \(X402Settlement.self): \(error.reason)")
+            }
         }
     }
 }
