@@ -1,8 +1,8 @@
 import KuraCore
 import KuraStore
 
-/// The writer's PostgreSQL session. A batch is two round trips and the catch-up's reads: `BEGIN`, the
-/// advisory lock and the head in one pipeline; then the batch's rows (the shared multi-row statements,
+/// The writer's PostgreSQL session. A batch is two round trips: `BEGIN`, the advisory lock, the head and the
+/// first pages of another node's tail in one pipeline; then the batch's rows (the shared multi-row statements,
 /// deferred) and `COMMIT` in another.
 ///
 /// A lost session fails the batch with `storage_unavailable` (nothing is acknowledged); the next batch
@@ -21,29 +21,47 @@ final class PostgresWriterSession: WriterSession {
         writer = SQLBatchWriter(connection)
     }
 
-    func begin() throws(KuraError) -> LogHead {
+    func begin() throws(KuraError) -> LogHead { try begin(after: nil).head }
+
+    func begin(after known: LogPosition?) throws(KuraError) -> BatchStart {
         try connection.reconnectIfNeeded()
         do throws(KuraError) {
-            return try lockAndReadHead()
+            return try lockAndRead(after: known)
         } catch  where error.code == .storageUnavailable && !connection.isConnected {
             // The session died while the writer was idle (a server restart); nothing was begun on it.
             try connection.reconnect()
-            return try lockAndReadHead()
+            return try lockAndRead(after: known)
         }
     }
 
-    /// READ COMMITTED on purpose: the head query takes its snapshot after the lock is granted, so it sees
-    /// the batch the previous lock holder committed. (REPEATABLE READ would fix the snapshot at the lock
-    /// statement, before the wait.)
-    private func lockAndReadHead() throws(KuraError) -> LogHead {
+    /// READ COMMITTED on purpose: each statement after the lock takes its snapshot once the lock is granted,
+    /// so the head and the tail see the batch the previous lock holder committed, and nothing can commit
+    /// between them. (REPEATABLE READ would fix the snapshot at the lock statement, before the wait.) The
+    /// tail's first pages ride in the same pipeline: with several nodes each batch catches up on the others',
+    /// and reading them after the lock cost two more round trips while holding it (issue 16).
+    private func lockAndRead(after known: LogPosition?) throws(KuraError) -> BatchStart {
         var batch = PostgresBatch()
         batch.append("BEGIN ISOLATION LEVEL READ COMMITTED")
         batch.append("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.lockKey)])
         batch.append("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+        let tail = known.map(SQLReadSession.tailQueries(after:)) ?? []
+        for query in tail { batch.append(query.sql, query.bindings) }
         let results = try connection.run(batch)
         let head = results[2]
-        guard head.count > 0 else { return .empty }
-        return LogHead(seq: UInt64(head.int64(0, 0)), hash: head.bytes(0, 1))
+        var start = BatchStart(
+            head: head.count > 0 ? LogHead(seq: UInt64(head.int64(0, 0)), hash: head.bytes(0, 1)) : .empty)
+        if tail.count > 0 { start.events = try Self.rows(results[3], SQLReadSession.event) }
+        if tail.count > 1 { start.receipts = try Self.rows(results[4], SQLReadSession.receiptRow) }
+        return start
+    }
+
+    private static func rows<T>(_ rows: PostgresRows, _ map: (any SQLRow) throws(KuraError) -> T) throws(KuraError)
+        -> [T]
+    {
+        var out: [T] = []
+        out.reserveCapacity(rows.count)
+        for index in 0..<rows.count { out.append(try map(PostgresRow(rows: rows, index: index))) }
+        return out
     }
 
     func write(_ batch: BatchWrite) throws(KuraError) {

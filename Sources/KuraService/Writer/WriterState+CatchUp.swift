@@ -13,7 +13,7 @@ import KuraStore
 /// batches while it holds the write lock, and each forgotten balance, reputation row and frontier level was
 /// one more read inside the lock (issue 16: about 25 round trips per batch, two nodes slower than one).
 extension WriterState {
-    func catchUp(_ events: [Event], _ reads: any ReadSession) throws(KuraError) {
+    func catchUp(_ events: [Event], receipts: [ReceiptRow]?, _ reads: any ReadSession) throws(KuraError) {
         for event in events {
             try forget(event, reads)
             for posting in try Self.postings(of: event) {
@@ -22,7 +22,12 @@ extension WriterState {
                 balances.refresh(BalanceKey(account: posting.to, asset: posting.asset)) { $0 = ($0 ?? 0) + units }
             }
         }
-        try catchUpTree(reads)
+        try catchUpTree(firstPage: receipts, reads)
+    }
+
+    var lastReceipt: Int64? {
+        guard case .some(.some(let known)) = tree.cached(0) else { return nil }
+        return Int64(known.appender.size) - 1
     }
 
     /// Forgets the entity an event's stream names, and what its projection touches besides.
@@ -114,19 +119,28 @@ extension WriterState {
         }
     }
 
-    /// Extends the cached frontier with the receipts stored since (their leaves are the rows' bytes) and folds
-    /// them into the cached reputation rows. A gap in the indexes, or a tree never loaded, drops what is
-    /// derived from it: the next use reads the frontier and the rows again.
-    private func catchUpTree(_ reads: any ReadSession) throws(KuraError) {
+    /// Extends the cached frontier with the receipts stored since (their leaves are the rows' bytes) and reads
+    /// the cached reputation rows they changed again, all at once. A gap in the indexes, or a tree never
+    /// loaded, drops what is derived from it: the next use reads the frontier and the rows again. `firstPage`:
+    /// the receipts after ``lastReceipt`` when the backend read them with the lock.
+    private func catchUpTree(firstPage: [ReceiptRow]?, _ reads: any ReadSession) throws(KuraError) {
         guard case .some(.some(var known)) = tree.cached(0) else {
             reputationParties.removeAll()
             reputationPairs.removeAll()
             return
         }
-        let pageSize = 1000
+        let pageSize = BatchStart.tailPageSize
         var after = Int64(known.appender.size) - 1
+        var prefetched = firstPage
+        var changed: (parties: Set<PartyID>, pairs: Set<PairKey>) = ([], [])
         while true {
-            let page = try reads.receipts(after: after, party: nil, kind: nil, limit: pageSize)
+            let page: [ReceiptRow]
+            if let first = prefetched {
+                page = first
+                prefetched = nil
+            } else {
+                page = try reads.receipts(after: after, party: nil, kind: nil, limit: pageSize)
+            }
             for row in page {
                 guard row.index == known.appender.size else {
                     tree.invalidate(0)
@@ -134,22 +148,38 @@ extension WriterState {
                     reputationPairs.removeAll()
                     return
                 }
-                forgetReputation(payer: row.payer, payee: row.payee)
+                for (party, role, counterparty) in ReputationFold.roles(payer: row.payer, payee: row.payee) {
+                    changed.parties.insert(party)
+                    changed.pairs.insert(PairKey(party: party, role: role, counterparty: counterparty))
+                }
                 known.appender.append(leaf: row.json)
             }
             guard page.count == pageSize, let last = page.last else { break }
             after = Int64(last.index)
         }
         tree.refresh(0) { $0 = known }
+        try reloadReputation(changed.parties, changed.pairs, reads)
     }
 
-    /// Forgets the reputation rows a receipt another writer stored has changed (``ReputationFold/roles(of:)``
-    /// from the row's own columns): folding it here instead meant decoding every receipt of the other node
-    /// inside the write lock, and the rows it changed are a handful, read again once when next needed.
-    private func forgetReputation(payer: PartyID, payee: PartyID) {
-        for (party, role, counterparty) in ReputationFold.roles(payer: payer, payee: payee) {
-            reputationParties.invalidate(party)
-            reputationPairs.invalidate(PairKey(party: party, role: role, counterparty: counterparty))
+    /// Reads again the cached reputation rows that receipts another writer stored have changed (by the rows'
+    /// party columns, ``ReputationFold/roles(payer:payee:)``): one read per table for all of them. Folding
+    /// those receipts here instead meant decoding each one inside the write lock, and forgetting the rows
+    /// meant one read per row when next used (issue 16: four reads per batch with two nodes). A row not
+    /// cached stays unknown.
+    private func reloadReputation(_ parties: Set<PartyID>, _ pairs: Set<PairKey>, _ reads: any ReadSession)
+        throws(KuraError)
+    {
+        let cachedParties = parties.filter { reputationParties.cached($0) != nil }
+        if !cachedParties.isEmpty {
+            var stored: [PartyID: PartyReputation] = [:]
+            for row in try reads.reputationParties(Array(cachedParties)) { stored[row.party] = row.state }
+            for party in cachedParties { reputationParties.refresh(party) { $0 = stored[party] } }
+        }
+        let cachedPairs = pairs.filter { reputationPairs.cached($0) != nil }
+        if !cachedPairs.isEmpty {
+            var stored: [PairKey: Evidence] = [:]
+            for row in try reads.reputationPairs(Array(cachedPairs)) { stored[row.key] = row.evidence }
+            for key in cachedPairs { reputationPairs.refresh(key) { $0 = stored[key] } }
         }
     }
 }

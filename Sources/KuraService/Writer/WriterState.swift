@@ -20,11 +20,7 @@ final class WriterState: WriterModel {
     }
 
     /// A reputation pair's key.
-    struct PairKey: Hashable {
-        let party: PartyID
-        let role: ReputationRole
-        let counterparty: PartyID
-    }
+    typealias PairKey = ReputationPairRow.Key
 
     /// The receipt tree as the writer extends it: the frontier of what is stored, and the receipts derived in
     /// this batch, whose leaves and nodes are computed and written once, when the batch is.

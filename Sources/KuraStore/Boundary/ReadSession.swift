@@ -132,6 +132,10 @@ public protocol ReadSession: AnyObject {
     func reputationLog() throws(KuraError) -> ReputationLogRow?
     func reputationParty(_ party: PartyID) throws(KuraError) -> PartyReputation?
     func reputationPair(party: PartyID, role: ReputationRole, counterparty: PartyID) throws(KuraError) -> Evidence?
+    /// The stored rows of `parties`, in few reads (a party without a row is not in the answer).
+    func reputationParties(_ parties: [PartyID]) throws(KuraError) -> [ReputationPartyRow]
+    /// The stored rows of `keys`, in few reads (a key without a row is not in the answer).
+    func reputationPairs(_ keys: [ReputationPairRow.Key]) throws(KuraError) -> [ReputationPairRow]
 
     // MARK: Integrity
 

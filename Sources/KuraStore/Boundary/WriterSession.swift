@@ -11,6 +11,12 @@ public protocol WriterSession: AnyObject {
     /// process may have appended since this writer's last batch.
     func begin() throws(KuraError) -> LogHead
 
+    /// ``begin()``, and with it the first page of what other writers appended after `known`, where reading it
+    /// separately would cost round trips inside the lock (PostgreSQL: in the pipeline that takes the lock).
+    /// A backend whose reads are in-process answers only the head (the default) and the catch-up reads the
+    /// tail itself. Nothing is read ahead when `known` is nil.
+    func begin(after known: LogPosition?) throws(KuraError) -> BatchStart
+
     /// Reads inside the write transaction: cache misses and the catch-up of a log tail written by others.
     var reads: any ReadSession { get }
 
@@ -33,6 +39,49 @@ public protocol WriterSession: AnyObject {
 
     /// Closes the connection (the writer thread's last act).
     func close()
+}
+
+extension WriterSession {
+    /// The head alone: the catch-up reads the tail through ``reads`` when it needs it.
+    public func begin(after known: LogPosition?) throws(KuraError) -> BatchStart {
+        BatchStart(head: try begin())
+    }
+}
+
+/// Where a writer's knowledge of the log ends: what its catch-up reads after.
+public struct LogPosition: Sendable, Equatable {
+    /// The writer's last known event. The tail is read from it on, to check that it is still in the log.
+    public var lastEvent: LogHead
+    /// The index of the last receipt whose leaf the writer's model holds (-1: none); nil when it holds no tree.
+    public var lastReceipt: Int64?
+
+    /// A position.
+    public init(lastEvent: LogHead, lastReceipt: Int64?) {
+        self.lastEvent = lastEvent
+        self.lastReceipt = lastReceipt
+    }
+}
+
+/// What a batch's transaction starts from: the head as stored, and the first pages of the tail when the
+/// backend read them with the lock (``WriterSession/begin(after:)``).
+public struct BatchStart: Sendable {
+    /// The most events or receipts in one page of a catch-up.
+    public static let tailPageSize = 1000
+
+    /// The head as stored.
+    public var head: LogHead
+    /// The events from the known last event on (inclusive; from seq 1 when it is seq 0), at most
+    /// ``tailPageSize`` + 1; nil when not read ahead.
+    public var events: [Event]?
+    /// The receipts after the known last receipt, at most ``tailPageSize``; nil when not read ahead.
+    public var receipts: [ReceiptRow]?
+
+    /// A start; pages nil when not read ahead.
+    public init(head: LogHead, events: [Event]? = nil, receipts: [ReceiptRow]? = nil) {
+        self.head = head
+        self.events = events
+        self.receipts = receipts
+    }
 }
 
 /// What one batch writes: the sealed events in log order, then the collapsed row changes.

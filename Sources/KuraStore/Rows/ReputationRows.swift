@@ -14,6 +14,19 @@ public struct ReputationPartyRow: Sendable, Equatable {
 /// A row of `reputation_pairs`: the evidence one counterparty has contributed to a party's role (the
 /// per-counterparty cap against wash trading).
 public struct ReputationPairRow: Sendable, Equatable {
+    /// What names a row: the party, the role and the counterparty.
+    public struct Key: Hashable, Sendable {
+        public let party: PartyID
+        public let role: ReputationRole
+        public let counterparty: PartyID
+
+        public init(party: PartyID, role: ReputationRole, counterparty: PartyID) {
+            self.party = party
+            self.role = role
+            self.counterparty = counterparty
+        }
+    }
+
     public var party: PartyID
     public var role: ReputationRole
     public var counterparty: PartyID
@@ -25,6 +38,9 @@ public struct ReputationPairRow: Sendable, Equatable {
         self.counterparty = counterparty
         self.evidence = evidence
     }
+
+    /// The row's key.
+    public var key: Key { Key(party: party, role: role, counterparty: counterparty) }
 }
 
 /// The one row of `reputation_log`: the tree size the reputation rows are at, that tree's root, the last

@@ -18,8 +18,27 @@ public final class SQLReadSession: ReadSession {
 
     static let eventColumns = "seq, stream, version, type, payload, at, actor, command_id, prev_hash, hash"
 
+    /// The statement behind ``events(after:limit:)``: bindings `[after, limit]`.
+    static let eventPageSQL = "SELECT \(eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+
+    /// The first pages of a writer's catch-up after `known`, as statements for a backend that sends them in
+    /// one exchange with its lock (``WriterSession/begin(after:)``): the events from the known last one on
+    /// (read their rows with ``event(_:)``), then, when the position names one, the receipts after the known
+    /// last receipt (``receiptRow(_:)``). The same pages the catch-up would otherwise read itself.
+    public static func tailQueries(after known: LogPosition) -> [(sql: String, bindings: [SQLValue])] {
+        let pageSize = Int64(BatchStart.tailPageSize)
+        let lastSeq = known.lastEvent.seq
+        var queries: [(sql: String, bindings: [SQLValue])] = [
+            (eventPageSQL, [.integer(lastSeq == 0 ? 0 : Int64(lastSeq) - 1), .integer(pageSize + 1)])
+        ]
+        if let lastReceipt = known.lastReceipt {
+            queries.append((receiptPageSQL(party: false, kind: false), [.integer(lastReceipt), .integer(pageSize)]))
+        }
+        return queries
+    }
+
     /// Reads an event row (``eventColumns``) and checks that its stored hash is the one its fields give.
-    static func event(_ row: any SQLRow) throws(KuraError) -> Event {
+    public static func event(_ row: any SQLRow) throws(KuraError) -> Event {
         let seq = UInt64(row.int64(0))
         let payloadBytes = row.bytes(4)
         let payload: JSONValue
@@ -46,9 +65,7 @@ public final class SQLReadSession: ReadSession {
     }
 
     public func events(after: UInt64, limit: Int) throws(KuraError) -> [Event] {
-        try connection.rows(
-            "SELECT \(Self.eventColumns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-            [.integer(Int64(after)), .integer(Int64(limit))], Self.event)
+        try connection.rows(Self.eventPageSQL, [.integer(Int64(after)), .integer(Int64(limit))], Self.event)
     }
 
     public func events(inStream stream: String) throws(KuraError) -> [Event] {
@@ -444,7 +461,8 @@ public final class SQLReadSession: ReadSession {
         return UInt64(last) + 1
     }
 
-    static func receiptRow(_ row: any SQLRow) throws(KuraError) -> ReceiptRow {
+    /// Reads a receipt row (``receiptColumns``).
+    public static func receiptRow(_ row: any SQLRow) throws(KuraError) -> ReceiptRow {
         ReceiptRow(
             index: UInt64(row.int64(0)), seq: UInt64(row.int64(1)), kind: row.text(2), subject: row.text(3),
             payer: PartyID(unchecked: row.text(4)), payee: PartyID(unchecked: row.text(5)), json: row.bytes(6))
@@ -542,6 +560,67 @@ public final class SQLReadSession: ReadSession {
             [.text(party.rawValue), .text(role.rawValue), .text(counterparty.rawValue)]
         ) { row throws(KuraError) in
             Evidence(positive: UInt64(row.int64(0)), negative: UInt64(row.int64(1)), tick: UInt64(row.int64(2)))
+        }
+    }
+
+    public func reputationParties(_ parties: [PartyID]) throws(KuraError) -> [ReputationPartyRow] {
+        var rows: [ReputationPartyRow] = []
+        try Self.inShapes(parties) { (chunk: ArraySlice<PartyID>) throws(KuraError) in
+            let terms = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try connection.query(
+                "SELECT party, state FROM reputation_parties WHERE party IN (\(terms))",
+                chunk.map { .text($0.rawValue) }
+            ) { row throws(KuraError) in
+                rows.append(
+                    ReputationPartyRow(
+                        party: PartyID(unchecked: row.text(0)), state: try PartyReputation(storage: row.bytes(1))))
+            }
+        }
+        return rows
+    }
+
+    public func reputationPairs(_ keys: [ReputationPairRow.Key]) throws(KuraError) -> [ReputationPairRow] {
+        var rows: [ReputationPairRow] = []
+        try Self.inShapes(keys) { (chunk: ArraySlice<ReputationPairRow.Key>) throws(KuraError) in
+            let terms = Array(repeating: "(party = ? AND role = ? AND counterparty = ?)", count: chunk.count)
+            let bindings = chunk.flatMap { key -> [SQLValue] in
+                [.text(key.party.rawValue), .text(key.role.rawValue), .text(key.counterparty.rawValue)]
+            }
+            try connection.query(
+                "SELECT party, role, counterparty, positive, negative, tick FROM reputation_pairs WHERE "
+                    + terms.joined(separator: " OR "), bindings
+            ) { row throws(KuraError) in
+                guard let role = ReputationRole(rawValue: row.text(1)) else {
+                    throw KuraError(.storageFailure, "reputation_pairs holds an unknown role \(row.text(1))")
+                }
+                rows.append(
+                    ReputationPairRow(
+                        party: PartyID(unchecked: row.text(0)), role: role,
+                        counterparty: PartyID(unchecked: row.text(2)),
+                        evidence: Evidence(
+                            positive: UInt64(row.int64(3)), negative: UInt64(row.int64(4)), tick: UInt64(row.int64(5))))
+                )
+            }
+        }
+        return rows
+    }
+
+    /// Runs `read` over `keys` (duplicates dropped) in chunks of 64, 16, 4 or 1 keys, the last one padded by
+    /// repeating its last key (a repeated term matches no further row), so that a multi-key read has at most
+    /// four statement shapes to prepare.
+    private static func inShapes<Key: Hashable>(
+        _ keys: [Key], _ read: (ArraySlice<Key>) throws(KuraError) -> Void
+    ) throws(KuraError) {
+        var seen = Set<Key>()
+        let unique = keys.filter { seen.insert($0).inserted }
+        var start = 0
+        while start < unique.count {
+            let left = unique.count - start
+            let size = [1, 4, 16, 64].first { $0 >= left } ?? 64
+            let end = start + min(size, left)
+            let chunk = Array(unique[start..<end]) + Array(repeating: unique[end - 1], count: size - (end - start))
+            try read(chunk[...])
+            start = end
         }
     }
 

@@ -125,7 +125,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             // holds the lock, the commands that arrive meanwhile join this batch instead of waiting for the
             // lock once more in the next one.
             let started = DispatchTime.now().uptimeNanoseconds
-            let begun = Result { () throws(KuraError) -> LogHead in try session.begin() }
+            let known = knownHead.map { LogPosition(lastEvent: $0, lastReceipt: model.lastReceipt) }
+            let begun = Result { () throws(KuraError) -> BatchStart in try session.begin(after: known) }
             condition.lock()
             var take = 0
             if case .maintenance = queue[0].job {
@@ -147,13 +148,14 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Runs a batch in the transaction `begun` started at `started` (or fails every item with its error).
-    private func execute(_ items: [Item], begun: Result<LogHead, KuraError>, started: UInt64) {
+    private func execute(_ items: [Item], begun: Result<BatchStart, KuraError>, started: UInt64) {
         var results: [Result<any Sendable, KuraError>] = []
         results.reserveCapacity(items.count)
         var appended = 0
         do throws(KuraError) {
-            let head = try begun.get()
-            try catchUp(to: head)
+            let start = try begun.get()
+            let head = start.head
+            try catchUp(to: start)
             let batch = WriteBatch(
                 head: head, reads: session.reads, model: model, versions: versions, idempotency: idempotency)
             let tx = WriteTransaction(batch)
@@ -212,7 +214,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Brings the caches up to `head`, the head as stored: another writer may have appended since this one's
     /// last batch. Their rows are written; the model brings what it caches up to date from their events, or
     /// forgets it to read it again when needed.
-    private func catchUp(to head: LogHead) throws(KuraError) {
+    private func catchUp(to start: BatchStart) throws(KuraError) {
+        let head = start.head
         guard let known = knownHead else {
             // Nothing known about the log (start, or after a failed batch): the caches are empty already.
             reset()
@@ -226,8 +229,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         // The first page starts with our own last event, which must still be in the log, unchanged; otherwise
         // the file was replaced or restored, and nothing cached can be trusted.
-        let pageSize = 1000
-        var page = try reads.events(after: known.seq == 0 ? 0 : known.seq - 1, limit: pageSize + 1)
+        let pageSize = BatchStart.tailPageSize
+        var page: [Event]
+        if let prefetched = start.events {
+            page = prefetched
+        } else {
+            page = try reads.events(after: known.seq == 0 ? 0 : known.seq - 1, limit: pageSize + 1)
+        }
         if known.seq > 0 {
             guard page.first?.seq == known.seq, page.first?.hash == known.hash else {
                 reset()
@@ -236,6 +244,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             page.removeFirst()
         }
         var foreign = 0
+        // The receipts read with the lock follow the model's tree as it was then: only its first catch-up takes them.
+        var receipts = start.receipts
         while let last = page.last {
             foreign += page.count
             // A very long tail (a bulk import): reading everything again is cheaper than invalidating.
@@ -244,7 +254,8 @@ final class GroupCommitWriter: @unchecked Sendable {
                 return
             }
             for event in page { versions.invalidate(event.stream) }
-            try model.catchUp(page, reads)
+            try model.catchUp(page, receipts: receipts, reads)
+            receipts = nil
             guard last.seq < head.seq else { break }
             page = try reads.events(after: last.seq, limit: pageSize)
         }

@@ -160,5 +160,38 @@ import Testing
         // Receipts and reputation written by both writers fold to the same answer as a fresh fold.
         #expect(try await a.receiptCount() == b.receiptCount())
         #expect(try await a.reputation(of: bob.id) == b.reputation(of: bob.id))
+        try await Self.expectBulkReputationReads(a.store, known: [alice.id, bob.id])
+    }
+
+    /// The catch-up's bulk reputation reads answer exactly the rows the one-row reads find, across every chunk
+    /// shape (1, 4, 16, 64 keys and more than 64), with absent and repeated keys.
+    static func expectBulkReputationReads(_ store: EventStore, known: [PartyID]) async throws {
+        let parties = known + (0..<70).map { PartyID(unchecked: "pty_absent\($0)") } + known
+        let keys = parties.flatMap { party in
+            ReputationRole.allCases.flatMap { role in
+                known.map { ReputationPairRow.Key(party: party, role: role, counterparty: $0) }
+            }
+        }
+        for count in [0, 1, 3, 5, 17, 65, parties.count] {
+            let chosen = Array(parties.prefix(count))
+            let chosenKeys = Array(keys.prefix(count * 2))
+            let (bulkParties, oneParties, bulkPairs, onePairs) = try await store.read { reads throws(KuraError) in
+                var oneParties: [PartyID: PartyReputation] = [:]
+                for party in chosen { oneParties[party] = try reads.reputationParty(party) }
+                var onePairs: [ReputationPairRow.Key: Evidence] = [:]
+                for key in chosenKeys {
+                    onePairs[key] = try reads.reputationPair(
+                        party: key.party, role: key.role, counterparty: key.counterparty)
+                }
+                return (
+                    try reads.reputationParties(chosen), oneParties, try reads.reputationPairs(chosenKeys), onePairs
+                )
+            }
+            #expect(bulkParties.count == oneParties.count, "\(count) parties: no row twice, none missing")
+            #expect(Dictionary(uniqueKeysWithValues: bulkParties.map { ($0.party, $0.state) }) == oneParties)
+            #expect(bulkPairs.count == onePairs.count, "\(count) pairs: no row twice, none missing")
+            #expect(Dictionary(uniqueKeysWithValues: bulkPairs.map { ($0.key, $0.evidence) }) == onePairs)
+            if count >= 2 { #expect(!oneParties.isEmpty, "the known parties have rows") }
+        }
     }
 }
