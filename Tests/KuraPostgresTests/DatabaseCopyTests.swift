@@ -25,6 +25,22 @@ struct DatabaseCopyTests {
         return sqlite
     }
 
+    /// A SQLite source holding ``PostgresBackendTests/changes`` and an empty PostgreSQL target, each on its own
+    /// throwaway database; `body` gets both, and both are closed and removed after.
+    static func withSourceAndTarget(_ body: (SQLiteBackend, PostgresBackend) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        let source = try Self.source(directory)
+        let target = try PostgresBackend(.init(url: database.url, create: true))
+        defer {
+            source.close()
+            target.close()
+        }
+        try await body(source, target)
+    }
+
     /// Writes `changes` in one batch: the test's stand-in for the service's replay.
     static func rebuild(_ changes: [RowChange]) -> (any StorageBackend) async throws(KuraError) -> Void {
         { backend throws(KuraError) in
@@ -38,94 +54,62 @@ struct DatabaseCopyTests {
 
     @Test("SQLite to PostgreSQL: log, idempotency, nonces and checkpoints copied; heads and digests equal")
     func copies() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let database = try TestPostgres.database()
-        defer { database.drop() }
-        let source = try Self.source(directory)
-        let target = try PostgresBackend(.init(url: database.url, create: true))
-        defer {
-            source.close()
-            target.close()
+        try await Self.withSourceAndTarget { source, target in
+            let report = try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
+            #expect(report.events == 2500)
+            #expect(report.idempotencyRecords == 1 && report.nonces == 1 && report.checkpoints == 1)
+            let copied = try await target.read(.standard) { reads throws(KuraError) in
+                (try reads.idempotency("k-1"), try reads.latestCheckpoint(keyName: "kura.test/log"), try reads.head())
+            }
+            #expect(copied.0?.requestHash == [9, 9])
+            #expect(copied.1?.note == "note\n")
+            #expect(copied.2 == report.head)
         }
-        let report = try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
-        #expect(report.events == 2500)
-        #expect(report.idempotencyRecords == 1 && report.nonces == 1 && report.checkpoints == 1)
-        let copied = try await target.read(.standard) { reads throws(KuraError) in
-            (try reads.idempotency("k-1"), try reads.latestCheckpoint(keyName: "kura.test/log"), try reads.head())
-        }
-        #expect(copied.0?.requestHash == [9, 9])
-        #expect(copied.1?.note == "note\n")
-        #expect(copied.2 == report.head)
     }
 
     @Test("a target that holds events is refused and left as it was")
     func refusesNonEmpty() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let database = try TestPostgres.database()
-        defer { database.drop() }
-        let source = try Self.source(directory)
-        let target = try PostgresBackend(.init(url: database.url, create: true))
-        defer {
-            source.close()
-            target.close()
+        try await Self.withSourceAndTarget { source, target in
+            let session = try target.makeWriterSession()
+            let head = try PostgresBackendTests.commit(session, count: 1)
+            let error = await #expect(throws: KuraError.self) {
+                try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
+            }
+            #expect(error?.code == .invalidTransition)
+            #expect(try await target.read(.standard) { reads throws(KuraError) in try reads.head() } == head)
         }
-        let session = try target.makeWriterSession()
-        let head = try PostgresBackendTests.commit(session, count: 1)
-        let error = await #expect(throws: KuraError.self) {
-            try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
-        }
-        #expect(error?.code == .invalidTransition)
-        #expect(try await target.read(.standard) { reads throws(KuraError) in try reads.head() } == head)
     }
 
     @Test("a target with no events but idempotency records is refused as not empty, and left as it was")
     func refusesLeftovers() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let database = try TestPostgres.database()
-        defer { database.drop() }
-        let source = try Self.source(directory)
-        let target = try PostgresBackend(.init(url: database.url, create: true))
-        defer {
-            source.close()
-            target.close()
+        try await Self.withSourceAndTarget { source, target in
+            let leftovers = PostgresBackendTests.changes.filter {
+                if case .idempotency = $0 { true } else { false }
+            }
+            try #require(!leftovers.isEmpty)
+            let session = try target.makeWriterSession()
+            _ = try session.begin()
+            try session.write(BatchWrite(changes: leftovers))
+            try session.commit()
+            session.close()
+            let error = await #expect(throws: KuraError.self) {
+                try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
+            }
+            #expect(error?.code == .invalidTransition, "\(String(describing: error))")
+            #expect(error?.detail.contains("empty database") == true, "\(String(describing: error))")
+            #expect(try await target.read(.standard) { reads throws(KuraError) in try reads.head() } == .empty)
         }
-        let leftovers = PostgresBackendTests.changes.filter {
-            if case .idempotency = $0 { true } else { false }
-        }
-        try #require(!leftovers.isEmpty)
-        let session = try target.makeWriterSession()
-        _ = try session.begin()
-        try session.write(BatchWrite(changes: leftovers))
-        try session.commit()
-        session.close()
-        let error = await #expect(throws: KuraError.self) {
-            try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
-        }
-        #expect(error?.code == .invalidTransition, "\(String(describing: error))")
-        #expect(error?.detail.contains("empty database") == true, "\(String(describing: error))")
-        #expect(try await target.read(.standard) { reads throws(KuraError) in try reads.head() } == .empty)
     }
 
     @Test("read models rebuilt differently (one balance off by one unit) fail the comparison")
     func catchesDifference() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let database = try TestPostgres.database()
-        defer { database.drop() }
-        let source = try Self.source(directory)
-        let target = try PostgresBackend(.init(url: database.url, create: true))
-        defer {
-            source.close()
-            target.close()
+        try await Self.withSourceAndTarget { source, target in
+            var wrong = Self.readModels
+            wrong[0] = .balance(BalanceRow(account: "party/pty_Zed/available", asset: "USDC", units: 701))
+            let error = await #expect(throws: KuraError.self) {
+                try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(wrong))
+            }
+            #expect(error?.code == .verificationFailed)
         }
-        var wrong = Self.readModels
-        wrong[0] = .balance(BalanceRow(account: "party/pty_Zed/available", asset: "USDC", units: 701))
-        let error = await #expect(throws: KuraError.self) {
-            try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(wrong))
-        }
-        #expect(error?.code == .verificationFailed)
     }
 }

@@ -11,8 +11,7 @@ extension KuraService {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
             let state = tx.state
             try state.requireActive(principal)
-            let agent = try state.requireParty(request.agent)
-            guard agent.status == .active else { throw KuraError(.partyInactive, "\(agent.id) is not active") }
+            _ = try state.requireActiveParty(request.agent)
             let id = MandateID.derive(command: context.command, seq: context.seq)
             let events = try Mandate.decideCreate(
                 id: id, terms: request, by: principal.id, actorIsOperator: try state.isOperator(principal),

@@ -17,8 +17,7 @@ extension KuraService {
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Position in
             let state = tx.state
             try state.requireActive(principal)
-            let agent = try state.requireParty(request.agent)
-            guard agent.status == .active else { throw KuraError(.partyInactive, "\(agent.id) is not active") }
+            _ = try state.requireActiveParty(request.agent)
             let id = PositionID.derive(command: context.command, seq: context.seq)
             let events = try Position.decideOpen(
                 id: id, terms: terms, by: principal.id, actorIsOperator: try state.isOperator(principal),

@@ -18,6 +18,14 @@ extension WriterState {
         return party
     }
 
+    /// The party, which must exist (`not_found`) and be active (`party_inactive`): the agent a mandate or a
+    /// position is made for.
+    func requireActiveParty(_ id: PartyID) throws(KuraError) -> Party {
+        let party = try requireParty(id)
+        guard party.status == .active else { throw KuraError(.partyInactive, "\(id) is not active") }
+        return party
+    }
+
     /// Refuses unless the principal is, right now, an active party.
     func requireActive(_ principal: Principal) throws(KuraError) {
         guard let current = try party(principal.id), current.status == .active else {
