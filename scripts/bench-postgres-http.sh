@@ -83,6 +83,19 @@ print_waits() {
         awk -v n="$samples" '{ c = $1; $1 = ""; printf "    %5.2f %s\n", c / n, $0 }'
 }
 
+# checkpoint: each PostgreSQL measurement starts right after a checkpoint, so that none pays for the WAL of
+# the one before it (a checkpoint that max_wal_size starts mid-run, and the full-page writes after one).
+# pg_mark / pg_report MARK: the WAL written and the checkpoints started since the mark.
+# BENCH_SKIP_CHECKPOINT=1 skips it (to see what it corrects).
+checkpoint() { [[ -n "${BENCH_SKIP_CHECKPOINT:-}" ]] || psql_ -c CHECKPOINT; }
+pg_mark() { psql_ -Atc "SELECT pg_current_wal_lsn() || ' ' || (checkpoints_timed + checkpoints_req) FROM pg_stat_bgwriter"; }
+pg_report() {
+    local lsn count
+    read -r lsn count <<<"$1"
+    psql_ -Atc "SELECT '  WAL written: ' || round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn') / 1048576.0, 1)
+        || ' MiB; checkpoints started: ' || (checkpoints_timed + checkpoints_req - $count) FROM pg_stat_bgwriter"
+}
+
 # warm URL SCRIPT CONNECTIONS THREADS: two seconds of the same load, not measured (connections, caches).
 warm() { wrk -t"$4" -c"$3" -d2s -s "$2" "$1/v1/escrows" >/dev/null; }
 # measure URL SCRIPT CONNECTIONS THREADS OUT
@@ -108,11 +121,14 @@ start_node "$pg_base/kura1" "$work/kura1.key" "$work/node1.log"
 node1="$node_url" node1_pid="$node_pid"
 escrow_script "$node1" "$pg_key1" "$work/pg1.lua"
 warm "$node1" "$work/pg1.lua" 64 "$threads"
+checkpoint
+mark="$(pg_mark)"
 sample_waits kura1 "$work/waits1" &
 sampler=$!
 measure "$node1" "$work/pg1.lua" 64 "$threads" "$work/pg1.out"
 wait "$sampler"
 record "PostgreSQL, 1 node, 64 connections" "$work/pg1.out"
+pg_report "$mark"
 print_waits "$work/waits1"
 stop_node "$node1_pid"
 
@@ -128,12 +144,15 @@ half=$(( threads > 1 ? threads / 2 : 1 ))
 warm "$node2a" "$work/pg2.lua" 32 "$half" & warm_a=$!
 warm "$node2b" "$work/pg2.lua" 32 "$half" & warm_b=$!
 wait "$warm_a" "$warm_b"
+checkpoint
+mark="$(pg_mark)"
 sample_waits kura2 "$work/waits2" &
 sampler=$!
 measure "$node2a" "$work/pg2.lua" 32 "$half" "$work/pg2a.out" & wrk_a=$!
 measure "$node2b" "$work/pg2.lua" 32 "$half" "$work/pg2b.out" & wrk_b=$!
 wait "$wrk_a" "$wrk_b" "$sampler"
 record "PostgreSQL, 2 nodes, 32 + 32 connections" "$work/pg2a.out" "$work/pg2b.out"
+pg_report "$mark"
 print_waits "$work/waits2"
 events="$("$KURA_BIN" log verify --db "$pg_base/kura2" --json | json_field events)"
 echo "  kura log verify on the two nodes' database: ok, $events events"
@@ -141,6 +160,7 @@ echo "  kura log verify on the two nodes' database: ok, $events events"
 echo
 echo "== 4. pgbench -N (simple-update), 64 clients, $duration; load $(load)"
 pgbench -i -q -s 10 "$pg_base/pgbench" >/dev/null 2>&1
+checkpoint
 pgbench -N -c 64 -j 2 -T "$seconds" -n -r "$pg_base/pgbench" >"$work/pgbench.out" 2>&1
 pgbench_rate="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out")"
 pgbench_latency="$(sed -n 's/^latency average = \(.*\)$/\1/p' "$work/pgbench.out")"
