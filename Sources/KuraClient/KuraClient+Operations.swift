@@ -36,12 +36,12 @@ extension KuraClient {
         return answer
     }
 
-    /// A read with a query and no path parameters, e.g. `perform(KuraAPI.listReceipts, query: ReceiptListQuery())`
-    /// or a read with both, e.g. `perform(KuraAPI.receiptBundle, at: ReceiptIndex(4), query: BundleQuery())`.
-    public func perform<Path, Query, Response>(
-        _ operation: KuraOperation<Path, Query, EmptyRequest, Response>, at path: Path, query: Query
+    /// A command on a resource, e.g. `perform(KuraAPI.deliverEscrow, at: id, DeliverRequest(evidence: …))`.
+    public func perform<Path, Body, Response>(
+        _ operation: KuraOperation<Path, NoQuery, Body, Response>, at path: Path, _ body: Body,
+        idempotencyKey: String? = nil
     ) async throws(KuraClientError) -> Response {
-        try await perform(operation, at: path, query: query, body: EmptyRequest())
+        try await perform(operation, at: path, query: NoQuery(), body: body, idempotencyKey: idempotencyKey)
     }
 
     /// A command that creates a resource, e.g. `perform(KuraAPI.openEscrow, request)`.
