@@ -20,7 +20,8 @@ extension KuraClient {
     /// reads it: the receipt's leaf is the exact canonical bytes of its members as sent, so the bundle is not
     /// decoded into types that could drop or reorder a member.
     public func bundle(_ index: UInt64, size: UInt64? = nil) async throws(KuraClientError) -> JSONValue {
-        try await perform(KuraAPI.receiptBundle, at: ReceiptIndex(index), query: BundleQuery(size: size), body: EmptyRequest())
+        try await perform(
+            KuraAPI.receiptBundle, at: ReceiptIndex(index), query: BundleQuery(size: size), body: EmptyRequest())
     }
 
     /// `GET /v1/log/checkpoint`: the signed note text.

@@ -5,7 +5,8 @@ import KuraCrypto
 extension KuraClient {
     /// `GET /v1/reputation/{party}[?asOf=N]`: the party's Meishi reputation report.
     public func reputation(of party: PartyID, asOf: UInt64? = nil) async throws(KuraClientError) -> ReputationReport {
-        let answer = try await perform(KuraAPI.showReputation, at: party, query: AsOfQuery(asOf: asOf), body: EmptyRequest())
+        let answer = try await perform(
+            KuraAPI.showReputation, at: party, query: AsOfQuery(asOf: asOf), body: EmptyRequest())
         do { return try answer.decoded() } catch {
             throw KuraClientError(kind: .invalid, status: 200, code: "invalid_response", detail: error.detail)
         }

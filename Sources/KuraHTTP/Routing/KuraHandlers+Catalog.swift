@@ -34,9 +34,10 @@ extension KuraHandlers {
         let query: [String: String]
         if operation.access == .public {
             principal = nil
-            query = try queryNames.map { names throws(KuraError) in
-                try RequestInput.query(request.uri.query, allowed: names)
-            } ?? [:]
+            query =
+                try queryNames.map { names throws(KuraError) in
+                    try RequestInput.query(request.uri.query, allowed: names)
+                } ?? [:]
             body = bodyLimit == 0 ? [] : try await RequestInput.body(of: request, limit: min(maxBodyBytes, bodyLimit))
         } else {
             let call = try await authenticatedCall(
@@ -65,7 +66,8 @@ extension KuraHandlers {
         if let page = reply.value as? any PageAnswer { return try page.response() }
         let location = operation.location?(reply.value)
         if let represented = reply.value as? any OperationRepresentation {
-            var response = RawResponse.make(try represented.representation(), contentType: type(of: represented).mediaType)
+            var response = RawResponse.make(
+                try represented.representation(), contentType: type(of: represented).mediaType)
             if location != nil { response.status = .created }
             if reply.replayed { response.headers[KuraHeader.idempotentReplayed] = "true" }
             if let location { response.headers[.location] = location }

@@ -14,7 +14,6 @@ public struct CheckpointRecord: Sendable, Equatable, Codable {
     public var note: String
 }
 
-
 extension KuraService {
     /// The verifier key for Kura's checkpoints: `<name>+<hex key id>+<base64(0x01 || key)>`.
     public var verifierKey: String { signer.verifier.text }

@@ -42,7 +42,9 @@ extension X402Representation {
     }
 
     public init(representation bytes: [UInt8]) throws(KuraError) {
-        do { self = try X402Codec.decode(Self.self, json: bytes) } catch { throw KuraError(.internalError, error.detail) }
+        do { self = try X402Codec.decode(Self.self, json: bytes) } catch {
+            throw KuraError(.internalError, error.detail)
+        }
     }
 }
 
