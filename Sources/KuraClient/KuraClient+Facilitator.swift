@@ -60,9 +60,11 @@ extension KuraClient {
         try await call(.GET, "/v1/reservations/\(id)", as: Reservation.self)
     }
 
-    /// `GET /.well-known/jwks.json`: the keys that verify envelopes.
+    /// `GET /.well-known/jwks.json`: the keys that verify envelopes. JSON, deliberately open: a key's members
+    /// depend on its type and RFC 7517 lets a set carry ones a reader does not know; it goes to a JOSE library
+    /// as it came.
     public func jwks() async throws(KuraClientError) -> JSONValue {
-        try await send(.GET, "/.well-known/jwks.json").json()
+        try await perform(KuraAPI.jwks, at: NoPath()).json
     }
 
     /// `POST /v1/mandates`.

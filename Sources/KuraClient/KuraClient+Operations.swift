@@ -4,20 +4,36 @@ import KuraCrypto
 
 extension KuraClient {
     /// Calls any catalog operation (``KuraAPI``): the path filled in from `path`, the query from `query`, the
-    /// body the canonical JSON of `body` (a POST only), and the answer decoded as the operation's response.
-    /// A POST carries `idempotencyKey`, or a fresh key reused by every retry of this call.
+    /// body the canonical JSON of `body` (a POST only), and the answer read as the operation's response: by its
+    /// own representation when the response type has one (``OperationRepresentation``: text, a JWK set, an x402
+    /// message), else decoded from JSON. A POST carries `idempotencyKey`, or a fresh key reused by every retry
+    /// of this call.
     public func perform<Path, Query, Body, Response>(
         _ operation: KuraOperation<Path, Query, Body, Response>, at path: Path, query: Query, body: Body,
         idempotencyKey: String? = nil
     ) async throws(KuraClientError) -> Response {
         let target = operation.path(for: path) + OperationQueryEncoding.queryString(query.queryItems)
+        let response: KuraClient.Response
         switch operation.method {
         case .get:
-            return try await call(.GET, target, as: Response.self)
+            response = try await send(.GET, target)
         case .post:
-            return try await call(
-                .POST, target, body: try Self.json(body), idempotencyKey: idempotencyKey, as: Response.self)
+            response = try await send(.POST, target, body: try Self.json(body), idempotencyKey: idempotencyKey)
         }
+        guard let represented = Response.self as? any OperationRepresentation.Type else {
+            return try Self.decode(Response.self, response)
+        }
+        let value: any OperationRepresentation
+        do { value = try represented.init(representation: response.body) } catch {
+            throw KuraClientError(
+                kind: .invalid, status: response.status, code: "invalid_response", detail: error.detail)
+        }
+        guard let answer = value as? Response else {
+            throw KuraClientError(
+                kind: .invalid, status: response.status, code: "invalid_response",
+                detail: "unexpected answer: not a \(Response.self)")
+        }
+        return answer
     }
 
     /// A command on a resource, e.g. `perform(KuraAPI.deliverEscrow, at: id, DeliverRequest(evidence: …))`.

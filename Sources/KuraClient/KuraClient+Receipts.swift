@@ -7,37 +7,35 @@ extension KuraClient {
     public func receipts(party: PartyID? = nil, kind: String? = nil, cursor: String? = nil, limit: Int = 100)
         async throws(KuraClientError) -> Page<Receipt>
     {
-        var query = ["limit=\(limit)"]
-        if let party { query.append("party=\(party)") }
-        if let kind { query.append("kind=\(kind)") }
-        if let cursor { query.append("cursor=\(cursor)") }
-        return try await call(.GET, "/v1/receipts?" + query.joined(separator: "&"), as: Page<Receipt>.self)
+        try await perform(
+            KuraAPI.listReceipts, query: ReceiptListQuery(party: party, kind: kind, cursor: cursor, limit: limit))
     }
 
     /// `GET /v1/receipts/{index}`.
     public func receipt(_ index: UInt64) async throws(KuraClientError) -> Receipt {
-        try await call(.GET, "/v1/receipts/\(index)", as: Receipt.self)
+        try await perform(KuraAPI.showReceipt, at: ReceiptIndex(index))
     }
 
-    /// `GET /v1/receipts/{index}/bundle[?size=N]`: the offline-verifiable bundle.
+    /// `GET /v1/receipts/{index}/bundle[?size=N]`: the offline-verifiable bundle. JSON, as `ReceiptBundle.verify`
+    /// reads it: the receipt's leaf is the exact canonical bytes of its members as sent, so the bundle is not
+    /// decoded into types that could drop or reorder a member.
     public func bundle(_ index: UInt64, size: UInt64? = nil) async throws(KuraClientError) -> JSONValue {
-        let query = size.map { "?size=\($0)" } ?? ""
-        return try await send(.GET, "/v1/receipts/\(index)/bundle\(query)").json()
+        try await perform(
+            KuraAPI.receiptBundle, at: ReceiptIndex(index), query: BundleQuery(size: size), body: EmptyRequest())
     }
 
     /// `GET /v1/log/checkpoint`: the signed note text.
     public func checkpointNote() async throws(KuraClientError) -> String {
-        String(decoding: try await send(.GET, "/v1/log/checkpoint").body, as: UTF8.self)
+        try await perform(KuraAPI.logCheckpoint, at: NoPath()).text
     }
 
     /// `GET /v1/log/consistency?from=&to=`.
-    public func consistency(from: UInt64, to: UInt64) async throws(KuraClientError) -> JSONValue {
-        try await send(.GET, "/v1/log/consistency?from=\(from)&to=\(to)").json()
+    public func consistency(from: UInt64, to: UInt64) async throws(KuraClientError) -> ConsistencyProof {
+        try await perform(KuraAPI.logConsistency, query: ConsistencyQuery(from: from, to: to))
     }
 
     /// `GET /v1/log/key`: the verifier key text.
     public func verifierKey() async throws(KuraClientError) -> String {
-        String(decoding: try await send(.GET, "/v1/log/key").body, as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await perform(KuraAPI.logKey, at: NoPath()).text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

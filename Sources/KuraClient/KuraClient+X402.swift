@@ -6,27 +6,18 @@ import KuraX402
 extension KuraClient {
     /// `GET /facilitator/supported`.
     public func x402Supported() async throws(KuraClientError) -> SupportedResponse {
-        try Self.x402Decode(SupportedResponse.self, try await send(.GET, "/facilitator/supported"))
+        try await perform(KuraAPI.x402Supported, at: NoPath())
     }
 
     /// `POST /facilitator/verify`: a refusal is an answer (`isValid: false`), not an error.
     public func x402Verify(_ request: FacilitatorRequest) async throws(KuraClientError) -> VerifyResponse {
-        try Self.x402Decode(
-            VerifyResponse.self, try await send(.POST, "/facilitator/verify", body: try Self.json(request)))
+        try await perform(KuraAPI.x402Verify, request)
     }
 
     /// `POST /facilitator/settle`: a refusal is an answer (`success: false`), not an error. Retried after a
     /// transport failure with the same body, which settles at most once (a repeat gets the first answer).
     public func x402Settle(_ request: FacilitatorRequest) async throws(KuraClientError) -> SettleResponse {
-        try Self.x402Decode(
-            SettleResponse.self, try await send(.POST, "/facilitator/settle", body: try Self.json(request)))
-    }
-
-    static func x402Decode<M: X402Message>(_ type: M.Type, _ response: Response) throws(KuraClientError) -> M {
-        do { return try X402Codec.decode(M.self, json: response.body) } catch {
-            throw KuraClientError(
-                kind: .invalid, status: response.status, code: "invalid_response", detail: error.detail)
-        }
+        try await perform(KuraAPI.x402Settle, request)
     }
 }
 
@@ -47,7 +38,7 @@ extension KuraClient {
     public func warm(connections: Int) async {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<max(0, connections) {
-                group.addTask { _ = try? await self.send(.GET, "/healthz") }
+                group.addTask { _ = try? await self.perform(KuraAPI.health, query: AnyQuery()) }
             }
         }
     }

@@ -4,6 +4,14 @@ import KuraCrypto
 public protocol StrictRequest: Codable, Sendable {
     /// The members a request may have.
     static var fields: Set<String> { get }
+    /// Whether the route hands the operation the body's bytes unparsed, for a body read by rules of its own (the
+    /// standard x402 facilitator's, which answers a malformed one with a refusal in a 200, not a 400). False
+    /// unless a request type says otherwise: the route parses the body as strict JSON.
+    static var readsBodyBytes: Bool { get }
+}
+
+extension StrictRequest {
+    public static var readsBodyBytes: Bool { false }
 }
 
 extension StrictRequest {

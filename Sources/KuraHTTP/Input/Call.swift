@@ -13,13 +13,16 @@ struct Call {
 
     /// The `Idempotency-Key` header: 1 to 255 visible ASCII characters (`!` to `~`), or absent.
     var idempotencyKey: String? {
-        get throws(KuraError) {
-            guard let key = request.headers[KuraHeader.idempotencyKey] else { return nil }
-            guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-                throw KuraError(.invalidRequest, "Idempotency-Key must be 1 to 255 visible ASCII characters")
-            }
-            return key
+        get throws(KuraError) { try Self.idempotencyKey(of: request) }
+    }
+
+    /// The `Idempotency-Key` header of `request`, checked as ``idempotencyKey``.
+    static func idempotencyKey(of request: Request) throws(KuraError) -> String? {
+        guard let key = request.headers[KuraHeader.idempotencyKey] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw KuraError(.invalidRequest, "Idempotency-Key must be 1 to 255 visible ASCII characters")
         }
+        return key
     }
 
     /// The body as JSON (`{}` when empty).

@@ -22,8 +22,6 @@ extension KuraHandlers {
     {
         _ = try RequestInput.query(request.uri.query, allowed: [])
         switch endpoint {
-        case .ready:
-            return try await readiness()
         case .metrics:
             guard operations.metricsOnAPIPort else {
                 throw KuraError(.notFound, "metrics are served on the metrics port, not here")
@@ -39,17 +37,15 @@ extension KuraHandlers {
         }
     }
 
-    /// `GET /readyz`: 200 `{"status":"ready"}` when the database answers a read and the writer is not stalled;
-    /// otherwise 503 `not_ready` saying which. Public, like `/healthz`, which only says the process answers.
-    func readiness() async throws(KuraError) -> Response {
-        do { _ = try await service.store.head() } catch {
-            throw KuraError(.notReady, "the database does not answer (\(error.code))")
+    /// What the server offers catalog operations: the checkpoint wait of the public reads, and what readiness
+    /// knows of the writer (`/readyz` is 503 while it has owed work longer than the stall limit).
+    var servingEnvironment: ServingEnvironment {
+        let metrics = operations.metrics
+        let stallSeconds = operations.writerStallSeconds
+        return ServingEnvironment(checkpointWait: checkpointWait) {
+            guard let wait = metrics.writerWait(), wait.seconds > stallSeconds else { return nil }
+            return "the writer has owed work for \(Int(wait.seconds)) s without finishing a batch"
         }
-        if let wait = operations.metrics.writerWait(), wait.seconds > operations.writerStallSeconds {
-            throw KuraError(
-                .notReady, "the writer has owed work for \(Int(wait.seconds)) s without finishing a batch")
-        }
-        return try JSONResponse.make(["status": "ready"] as [String: String])
     }
 }
 

@@ -39,15 +39,6 @@ extension KuraHandlers {
         }
     }
 
-    /// `GET /.well-known/jwks.json`: the keys that verify decision envelopes, as a JWK set. Public.
-    func jwks() throws(KuraError) -> Response {
-        let bytes: [UInt8]
-        do { bytes = try service.jwks.canonicalBytes() } catch {
-            throw KuraError(.internalError, "cannot encode the key set: \(error.reason)")
-        }
-        return RawResponse.make(bytes, contentType: "application/jwk-set+json")
-    }
-
     static func withFacilitatorHeaders(
         _ response: Response, lane: Lane, state: Reservation.State, billable: EventID?
     ) -> Response {

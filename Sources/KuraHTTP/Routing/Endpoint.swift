@@ -1,16 +1,14 @@
 /// The routes not yet declared in the operation catalog (``KuraAPI``), one case per route; ``route`` is its
 /// method and path. The party, escrow, dispute, channel and payment operations and the facilitator's
-/// mandates, positions and prices are in the catalog, served by ``KuraHandlers/add(_:to:)``; each group that
+/// mandates, positions and prices, and the public reads and probes are in the catalog, served by ``KuraHandlers/add(_:to:)``; each group that
 /// moves there leaves this list.
 enum Endpoint: CaseIterable, Sendable {
-    case health
     case deposit, withdraw, showAccount
     case verify, settle, showReservation
     case showWithdrawal, acceptChainReceipt
 
     var route: KuraRoute {
         switch self {
-        case .health: KuraRoute("GET", "/healthz")
         case .deposit: KuraRoute("POST", "/v1/accounts/{party}/deposits")
         case .withdraw: KuraRoute("POST", "/v1/accounts/{party}/withdrawals")
         case .showAccount: KuraRoute("GET", "/v1/accounts/{party}")
@@ -21,9 +19,6 @@ enum Endpoint: CaseIterable, Sendable {
         case .acceptChainReceipt: KuraRoute("POST", "/v1/solana/receipts")
         }
     }
-
-    /// Whether the caller must authenticate. Only the health check is public.
-    var requiresAuthentication: Bool { self != .health }
 
     /// The query parameters the route accepts (none of these routes takes one); any other is refused, like an
     /// unknown body field.

@@ -1,10 +1,12 @@
 import Hummingbird
 import KuraCore
 import KuraCrypto
+import KuraProvider
 import KuraService
 
 extension KuraHandlers {
-    /// Registers a catalog operation: its route from the catalog, its answer from its service binding.
+    /// Registers a catalog operation: its route from the catalog, its answer from its service binding. A public
+    /// operation first passes ``PublicAccess`` (429).
     func add(_ binding: some ServiceOperation, to router: Router<KuraRequestContext>) {
         let route = KuraRoute(binding.operation)
         let gate = binding.operation.access == .public ? publicAccess : nil
@@ -15,35 +17,63 @@ extension KuraHandlers {
         }
     }
 
-    /// Answers a catalog operation, in the steps every authenticated route shares (see ``KuraHandlers``): the
-    /// caller, the bounded body, its signature, the query's names; then the path's and the query's values, the
-    /// body as JSON, the `Idempotency-Key`; then the service; then the answer, 201 with `Location` when the
-    /// operation creates a resource.
+    /// Answers a catalog operation. An authenticated one takes the steps every authenticated route shares (see
+    /// ``KuraHandlers``): the caller, the bounded body, its signature, the query's names. A public one reads no
+    /// credentials (any sent are ignored): the query's names, then the bounded body of a POST (a public GET reads
+    /// none). Then both: the path's and the query's values, the body as JSON (or its bytes, for a body type that
+    /// reads them itself), the `Idempotency-Key`; then the service; then the answer: 201 with `Location` when the
+    /// operation creates a resource, in the response type's own representation when it has one.
     func respond<Binding: ServiceOperation>(to binding: Binding, _ request: Request, context: KuraRequestContext)
         async throws(KuraError) -> Response
     {
         let operation = binding.operation
-        guard operation.access != .public else {
-            throw KuraError(.internalError, "public operations are not served from the catalog yet")
+        let bodyLimit = operation.method == .get ? 0 : Endpoint.maxCommandBodyBytes
+        let queryNames: Set<String>? = Binding.Query.refusesUnknownNames ? Set(Binding.Query.names) : nil
+        let principal: Principal?
+        let body: [UInt8]
+        let query: [String: String]
+        if operation.access == .public {
+            principal = nil
+            query =
+                try queryNames.map { names throws(KuraError) in
+                    try RequestInput.query(request.uri.query, allowed: names)
+                } ?? [:]
+            body = bodyLimit == 0 ? [] : try await RequestInput.body(of: request, limit: min(maxBodyBytes, bodyLimit))
+        } else {
+            let call = try await authenticatedCall(
+                request, context, bodyLimit: bodyLimit, queryNames: queryNames ?? Set(Binding.Query.names))
+            (principal, body, query) = (call.principal, call.body, call.query)
         }
-        let call = try await authenticatedCall(
-            request, context, bodyLimit: operation.method == .get ? 0 : Endpoint.maxCommandBodyBytes,
-            queryNames: Set(Binding.Query.names))
         var values: [String] = []
         for name in operation.pathParameterNames {
-            if Binding.Path.percentDecoded {
-                values.append(try call.parameter(name))
-            } else {
-                values.append(context.parameters.get(name) ?? "")
+            guard let raw = context.parameters.get(name) else {
+                throw KuraError(.internalError, "route has no parameter \(name)")
             }
+            values.append(
+                Binding.Path.percentDecoded
+                    ? try RequestInput.percentDecoded(raw[...], what: "path parameter '\(name)'") : raw)
         }
         let invocation = Invocation<Binding.Path, Binding.Query, Binding.Body>(
-            principal: call.principal, path: try Binding.Path(pathValues: values),
-            query: try Binding.Query(query: call.query), body: try call.json(),
-            idempotencyKey: operation.idempotent ? try call.idempotencyKey : nil)
+            principal: principal, path: try Binding.Path(pathValues: values),
+            query: try Binding.Query(query: query),
+            body: Binding.Body.readsBodyBytes ? .null : try RequestInput.json(body), bytes: body,
+            idempotencyKey: operation.idempotent ? try Call.idempotencyKey(of: request) : nil,
+            environment: servingEnvironment)
         let reply = try await binding.perform(on: service, invocation)
+        if let verdict = reply.value as? any OperationVerdict {
+            RequestTrace.current?.refused(reason: verdict.refusalReason)
+        }
         if let page = reply.value as? any PageAnswer { return try page.response() }
-        return try JSONResponse.make(reply, created: operation.location?(reply.value))
+        let location = operation.location?(reply.value)
+        if let represented = reply.value as? any OperationRepresentation {
+            var response = RawResponse.make(
+                try represented.representation(), contentType: type(of: represented).mediaType)
+            if location != nil { response.status = .created }
+            if reply.replayed { response.headers[KuraHeader.idempotentReplayed] = "true" }
+            if let location { response.headers[.location] = location }
+            return response
+        }
+        return try JSONResponse.make(reply, created: location)
     }
 }
 

@@ -8,8 +8,8 @@ import Logging
 /// lives here. The steps common to every authenticated route run in ``respond(to:_:context:)``, in this
 /// order: caller from the headers (401/403), body bounded by the route (413), the signature over it (401),
 /// query (400), then the route itself; so no body is read for a caller who is not known. The public routes
-/// (``KuraRoutes/publicRoutes``) first pass ``PublicAccess`` (429), then skip the caller: query and path
-/// (400), then the route.
+/// (``KuraRoutes/publicRoutes``) first pass ``PublicAccess`` (429), then skip the caller: query (400), the
+/// body of a POST (413), path (400), then the route.
 struct KuraHandlers: Sendable {
     let service: KuraService
     /// The largest body any route reads; each route reads at most its own ``Endpoint/maxBodyBytes`` below it.
@@ -21,7 +21,7 @@ struct KuraHandlers: Sendable {
     /// The rate limits of the public routes; nil: none.
     var publicAccess: PublicAccess? = nil
     /// How long a public read waits for the checkpointer's next checkpoint when none issued covers what it
-    /// asks for; zero when no checkpointer runs.
+    /// asks for; zero when no checkpointer runs (``servingEnvironment``).
     var checkpointWait: Duration = .zero
 
     /// Builds the router from ``KuraRoutes/all``, behind the problem+json middleware.
@@ -34,15 +34,10 @@ struct KuraHandlers: Sendable {
         // Next, so it wraps every route and the router's own not-found answer.
         router.add(middleware: ProblemMiddleware())
         add(Endpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
-        // The operation catalog: each operation with its service binding, through one generic path.
+        // The operation catalog: each operation with its service binding, through one generic path (the public
+        // reads, the standard x402 facilitator and the probes included).
         for operation in KuraService.operations { add(operation, to: router) }
-        // The transparency log's public reads (no credentials).
-        add(LogEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
-        // Meishi reputation's public reads (no credentials, rate-limited per client address).
-        add(ReputationEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
-        // The x402 facilitator of the Kura schemes (public: the payer's signature is the authority).
-        add(X402FacilitatorEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
-        // Readiness, metrics (operator) and the explorer page.
+        // Metrics (operator) and the explorer page: not operations (see OperationsEndpoint).
         add(OperationsEndpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         return router
     }
@@ -85,11 +80,9 @@ struct KuraHandlers: Sendable {
     func respond(to endpoint: Endpoint, _ request: Request, context: KuraRequestContext) async throws(KuraError)
         -> Response
     {
-        guard endpoint.requiresAuthentication else { return try health() }
         let call = try await authenticatedCall(
             request, context, bodyLimit: endpoint.maxBodyBytes, queryNames: endpoint.queryParameters)
         switch endpoint {
-        case .health: return try health()
         case .deposit: return try await moveFunds(call, deposit: true)
         case .withdraw: return try await moveFunds(call, deposit: false)
         case .showAccount: return try await showAccount(call)

@@ -11,10 +11,8 @@ public enum KuraRoutes {
     /// bindings, so an entry without one is not listed as served (a test checks every entry has one).
     static let catalog: [KuraRoute] = KuraService.operations.map { KuraRoute($0.described) }
 
-    /// The routes with their own endpoint lists, after ``Endpoint`` and the catalog.
-    private static let uncataloged: [KuraRoute] =
-        LogEndpoint.allCases.map(\.route) + ReputationEndpoint.allCases.map(\.route)
-        + X402FacilitatorEndpoint.allCases.map(\.route) + OperationsEndpoint.allCases.map(\.route)
+    /// The routes that are not operations (metrics, the explorer's files), after ``Endpoint`` and the catalog.
+    private static let uncataloged: [KuraRoute] = OperationsEndpoint.allCases.map(\.route)
 
     /// The routes that need no credentials: the health and readiness checks, the explorer page, the
     /// transparency log's reads (receipts, bundles, checkpoints, consistency proofs, the verifier key, the JWK
@@ -22,10 +20,7 @@ public enum KuraRoutes {
     /// that a valid API key exempts a request from the public rate limits (``PublicAccess``).
     /// Docs/authentication.md lists them.
     public static let publicRoutes: Set<KuraRoute> = Set(
-        Endpoint.allCases.filter { !$0.requiresAuthentication }.map(\.route) + publicCatalog
-            + LogEndpoint.allCases.map(\.route) + ReputationEndpoint.allCases.map(\.route)
-            + X402FacilitatorEndpoint.allCases.map(\.route)
-            + OperationsEndpoint.allCases.filter(\.isPublic).map(\.route))
+        publicCatalog + OperationsEndpoint.allCases.filter(\.isPublic).map(\.route))
 
     /// The catalog's public routes.
     private static let publicCatalog: [KuraRoute] = KuraService.operations.map(\.described).filter {

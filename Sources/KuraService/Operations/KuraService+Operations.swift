@@ -6,7 +6,8 @@ extension KuraService {
     /// (a test checks both lists name the same operations).
     public static let operations: [any ServiceOperation] =
         partyOperations + escrowOperations + disputeOperations + channelOperations + paymentOperations
-        + facilitatorOperations
+        + facilitatorOperations + logOperations + reputationOperations + standardFacilitatorOperations
+        + probeOperations
 
     /// The bindings by operation ID.
     static let operationsByID: [String: any ServiceOperation] = Dictionary(

@@ -7,18 +7,37 @@ import KuraCrypto
 /// the request as sent, so the HTTP body is passed on exactly as it came; the CLI's local backend passes the
 /// JSON encoding of its typed request, which is what a remote call sends.
 public struct Invocation<Path: OperationPath, Query: OperationQuery, Body: StrictRequest>: Sendable {
-    public let principal: Principal
+    /// The caller; nil for a public operation, which reads no credentials.
+    public let caller: Principal?
     public let path: Path
     public let query: Query
+    /// The body as JSON (`null` when the body type reads its bytes, ``StrictRequest/readsBodyBytes``).
     public let body: JSONValue
+    /// The body exactly as sent, for a body type that reads its bytes itself.
+    public let bytes: [UInt8]
     public let idempotencyKey: String?
+    /// What the server the call came through offers the operation.
+    public let environment: ServingEnvironment
 
-    public init(principal: Principal, path: Path, query: Query, body: JSONValue, idempotencyKey: String?) {
-        self.principal = principal
+    public init(
+        principal: Principal?, path: Path, query: Query, body: JSONValue, bytes: [UInt8] = [],
+        idempotencyKey: String?, environment: ServingEnvironment = ServingEnvironment()
+    ) {
+        self.caller = principal
         self.path = path
         self.query = query
         self.body = body
+        self.bytes = bytes
         self.idempotencyKey = idempotencyKey
+        self.environment = environment
+    }
+
+    /// The authenticated caller of an operation that is not public.
+    public var principal: Principal {
+        get throws(KuraError) {
+            guard let caller else { throw KuraError(.internalError, "a public call has no caller") }
+            return caller
+        }
     }
 
     /// The body as the operation's request type, strictly (unknown members are `invalid_request`).

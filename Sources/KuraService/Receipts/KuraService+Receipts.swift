@@ -14,13 +14,6 @@ public struct CheckpointRecord: Sendable, Equatable, Codable {
     public var note: String
 }
 
-/// A consistency proof between two tree sizes, hashes in base64.
-public struct ConsistencyProof: Sendable, Equatable, Codable {
-    public var from: UInt64
-    public var to: UInt64
-    public var hashes: [String]
-}
-
 extension KuraService {
     /// The verifier key for Kura's checkpoints: `<name>+<hex key id>+<base64(0x01 || key)>`.
     public var verifierKey: String { signer.verifier.text }

@@ -4,7 +4,7 @@ import KuraStore
 
 extension KuraService {
     /// The most parties one batch read names.
-    public static let maxReputationBatch = 100
+    public static let maxReputationBatch = ReputationBatchQuery.maxParties
 
     static let reputationModels = RowDecodeCache<ReputationModel>(capacity: 16)
 

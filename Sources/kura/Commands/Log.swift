@@ -125,8 +125,10 @@ struct Log: AsyncParsableCommand {
                 let oldPoint = try Self.point(old, verifier)
                 let newPoint = try Self.point(new, verifier)
                 let proof = try await backend.consistency(from: oldPoint.size, to: newPoint.size)
-                guard let oldRoot = oldPoint.root, let newRoot = newPoint.root else { return printJSON(proof) }
-                let hashes = (proof["hashes"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Base64.decode) }
+                guard let oldRoot = oldPoint.root, let newRoot = newPoint.root else {
+                    return printJSON(try JSONValue(encoding: proof))
+                }
+                let hashes = proof.hashes.compactMap(Base64.decode)
                 guard
                     MerkleVerifier.verifyConsistency(
                         oldSize: oldPoint.size, newSize: newPoint.size, oldRoot: oldRoot, newRoot: newRoot,

@@ -34,7 +34,7 @@ protocol Backend: Sendable {
     func checkpointNote() async throws -> String
     /// How many receipts the log holds (for progress; a server answers with its checkpoint's size).
     func receiptCount() async throws -> UInt64
-    func consistency(from: UInt64, to: UInt64) async throws -> JSONValue
+    func consistency(from: UInt64, to: UInt64) async throws -> ConsistencyProof
     func close() async
     /// The calling party, when the backend knows it without asking (local: `--as`).
     var caller: PartyID? { get }
@@ -180,8 +180,8 @@ struct LocalBackend: Backend {
     }
     func checkpointNote() async throws -> String { try await service.checkpoint().note }
     func receiptCount() async throws -> UInt64 { try await service.receiptCount() }
-    func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
-        try JSONValue(encoding: await service.consistency(from: from, to: to))
+    func consistency(from: UInt64, to: UInt64) async throws -> ConsistencyProof {
+        try await service.consistency(from: from, to: to)
     }
     func close() async { service.store.close() }
     var caller: PartyID? { principal.id }
@@ -249,7 +249,7 @@ struct RemoteBackend: Backend {
     func checkpointNote() async throws -> String {
         try await remote { () async throws(KuraClientError) in try await client.checkpointNote() }
     }
-    func consistency(from: UInt64, to: UInt64) async throws -> JSONValue {
+    func consistency(from: UInt64, to: UInt64) async throws -> ConsistencyProof {
         try await remote { () async throws(KuraClientError) in try await client.consistency(from: from, to: to) }
     }
     func receiptCount() async throws -> UInt64 {

@@ -8,5 +8,6 @@
 public enum KuraAPI {
     /// Every operation in the catalog, in the order the router registers them.
     public static let all: [any KuraOperationDescription] =
-        parties + escrows + disputes + channels + payments + facilitator
+        parties + escrows + disputes + channels + payments + facilitator + log + reputation + standardFacilitator
+        + probes
 }

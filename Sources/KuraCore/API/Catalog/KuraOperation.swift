@@ -22,8 +22,8 @@ where Response: Codable & Sendable {
     /// Whether the operation takes `Idempotency-Key`: a retry with the same key and request answers the first
     /// result again, with the same key and another request `idempotency_conflict`.
     public let idempotent: Bool
-    /// The problem codes the operation itself answers with, besides those of every authenticated route
-    /// (``OperationProblems/authenticated``).
+    /// The problem codes the operation itself answers with, besides those every operation of its access answers
+    /// (``OperationProblems/common(to:)``).
     public let problems: [KuraError.Code]
     /// For an operation that creates a resource (201): where the resource lives, from the answer.
     public let location: (@Sendable (Response) -> String)?
@@ -87,6 +87,15 @@ public enum OperationProblems {
     public static let authenticated: [KuraError.Code] = [
         .invalidRequest, .unauthenticated, .payloadTooLarge, .internalError,
     ]
+
+    /// What any public operation may answer: the rate limit's refusal (429). Credentials are not read, and a
+    /// public read refuses a malformed query or path itself (each entry lists its own codes).
+    public static let `public`: [KuraError.Code] = [.rateLimited]
+
+    /// The codes every operation of `access` may answer.
+    public static func common(to access: OperationAccess) -> [KuraError.Code] {
+        access == .public ? `public` : authenticated
+    }
 }
 
 /// An operation without its types: what the router lists and the OpenAPI test compares.

@@ -7,6 +7,12 @@ public protocol OperationQuery: Sendable {
     init(query: [String: String]) throws(KuraError)
     /// The parameters to send, in order; absent ones are left out.
     var queryItems: [(name: String, value: String)] { get }
+    /// Whether a name not in ``names`` is refused (`invalid_request`); true unless a query type says otherwise.
+    static var refusesUnknownNames: Bool { get }
+}
+
+extension OperationQuery {
+    public static var refusesUnknownNames: Bool { true }
 }
 
 /// The query of an operation that takes none.
@@ -41,6 +47,45 @@ public enum PageQuery {
             throw KuraError(.invalidRequest, "\(name) must be one of \(choices)")
         }
         return value
+    }
+}
+
+/// A non-negative integer as the public reads spell one: decimal digits without sign or leading zeros (`0`,
+/// `7`, `41`), fitting in 64 bits. Anything else (`-1`, `+1`, `01`, `1.0`, ` 1`, `0x1`, too large) is refused,
+/// so one number has one spelling.
+public enum DecimalNumber {
+    public static func parse(_ text: String, what: String) throws(KuraError) -> UInt64 {
+        let digits = text.utf8
+        guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+            digits.count == 1 || digits.first != 0x30, let value = UInt64(text)
+        else {
+            throw KuraError(
+                .invalidRequest,
+                "\(what) must be a non-negative integer in decimal without sign or leading zeros, got '\(printable(String(text.prefix(40))))'"
+            )
+        }
+        return value
+    }
+
+    /// The parameter `name` of `query` as a number, or nil when it is absent.
+    public static func parse(_ name: String, in query: [String: String]) throws(KuraError) -> UInt64? {
+        guard let text = query[name] else { return nil }
+        return try parse(text, what: name)
+    }
+
+    /// The parameter `name` of `query` as a number; `invalid_request` when it is absent.
+    public static func required(_ name: String, in query: [String: String]) throws(KuraError) -> UInt64 {
+        guard let value = try parse(name, in: query) else {
+            throw KuraError(.invalidRequest, "query parameter '\(name)' is required")
+        }
+        return value
+    }
+
+    /// Text as it may appear in a detail: bounded, and only printable ASCII.
+    static func printable(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.prefix(200).map { $0.isASCII && $0.value >= 32 && $0.value < 127 ? $0 : "?" }))
     }
 }
 

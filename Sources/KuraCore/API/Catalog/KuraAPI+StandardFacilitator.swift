@@ -1,0 +1,57 @@
+import KuraCrypto
+import KuraX402
+
+extension KuraAPI {
+    /// `GET /facilitator/supported`: the x402 kinds this facilitator settles.
+    public static let x402Supported = KuraOperation<NoPath, NoQuery, EmptyRequest, SupportedResponse>.get(
+        "x402Supported", "/facilitator/supported", access: .public, problems: [.invalidRequest, .internalError])
+
+    /// `POST /facilitator/verify`: would this Kura-scheme payment settle now? A refusal is a 200 answer
+    /// (`isValid: false`), a body that is not a facilitator request included.
+    public static let x402Verify = KuraOperation<NoPath, NoQuery, FacilitatorRequest, VerifyResponse>(
+        id: "x402Verify", method: .post, path: "/facilitator/verify", access: .public, idempotent: false,
+        problems: [.invalidRequest, .payloadTooLarge, .internalError])
+
+    /// `POST /facilitator/settle`: settles a Kura-scheme payment once per authorization (a repeat answers the
+    /// first result, so no `Idempotency-Key` is needed); a refusal is a 200 answer (`success: false`).
+    public static let x402Settle = KuraOperation<NoPath, NoQuery, FacilitatorRequest, SettleResponse>(
+        id: "x402Settle", method: .post, path: "/facilitator/settle", access: .public, idempotent: false,
+        problems: [.invalidRequest, .payloadTooLarge, .internalError])
+
+    /// The standard x402 facilitator (coinbase x402 v2, section 7) of the Kura schemes. Public: the payer's
+    /// signature over the authorization is the authority.
+    static let standardFacilitator: [any KuraOperationDescription] = [x402Supported, x402Verify, x402Settle]
+}
+
+/// A facilitator request is read by the x402 codec's rules (unknown members ignored, `x402Version` first), and a
+/// body that is not one is answered with a refusal in a 200, as x402 clients expect: so the route hands the
+/// operation the body's bytes.
+extension FacilitatorRequest: StrictRequest {
+    public static let fields: Set<String> = ["x402Version", "paymentPayload", "paymentRequirements"]
+    public static var readsBodyBytes: Bool { true }
+}
+
+/// The x402 messages are read back by the x402 codec (field rules checked), and written as canonical JSON.
+protocol X402Representation: OperationRepresentation, X402Message {}
+
+extension X402Representation {
+    public static var mediaType: String { "application/json" }
+
+    public func representation() throws(KuraError) -> [UInt8] {
+        do { return try X402Codec.json(self) } catch { throw KuraError(.internalError, error.detail) }
+    }
+
+    public init(representation bytes: [UInt8]) throws(KuraError) {
+        do { self = try X402Codec.decode(Self.self, json: bytes) } catch {
+            throw KuraError(.internalError, error.detail)
+        }
+    }
+}
+
+extension SupportedResponse: X402Representation {}
+extension VerifyResponse: X402Representation, OperationVerdict {
+    public var refusalReason: String? { isValid ? nil : invalidReason?.rawValue ?? "invalid" }
+}
+extension SettleResponse: X402Representation, OperationVerdict {
+    public var refusalReason: String? { success ? nil : errorReason?.rawValue ?? "failed" }
+}

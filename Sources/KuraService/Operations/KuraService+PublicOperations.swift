@@ -1,0 +1,52 @@
+import KuraCore
+import KuraX402
+
+/// The public operations that are neither log nor reputation reads: the standard x402 facilitator and the probes.
+extension KuraService {
+    /// The standard x402 facilitator's operations of ``KuraAPI``, bound to the service. A body that is not a
+    /// facilitator request is answered with a refusal (`invalid_payload`, `invalid_x402_version`), not an error.
+    static let standardFacilitatorOperations: [any ServiceOperation] = [
+        OperationBinding(KuraAPI.x402Supported) { (service, _) throws(KuraError) in
+            service.x402Supported()
+        },
+        OperationBinding(KuraAPI.x402Verify) { (service, call) throws(KuraError) in
+            switch KuraService.facilitatorRequest(call.bytes) {
+            case .success(let parsed): return await service.facilitatorVerify(parsed)
+            case .failure(let error): return .invalid(error.reason, error.detail, payer: nil)
+            }
+        },
+        OperationBinding(KuraAPI.x402Settle) { (service, call) throws(KuraError) in
+            switch KuraService.facilitatorRequest(call.bytes) {
+            case .success(let parsed): return await service.facilitatorSettle(parsed)
+            case .failure(let error):
+                return SettleResponse(
+                    success: false, errorReason: error.reason, errorMessage: error.detail, transaction: "",
+                    network: service.x402Network.id)
+            }
+        },
+    ]
+
+    /// The liveness and readiness probes of ``KuraAPI``.
+    static let probeOperations: [any ServiceOperation] = [
+        OperationBinding(KuraAPI.health) { (_, _) throws(KuraError) in ServerStatus(status: "ok") },
+        OperationBinding(KuraAPI.ready) { (service, call) throws(KuraError) in
+            try await service.readiness(call.environment)
+        },
+    ]
+
+    /// `{"status":"ready"}` when the database answers a read and the server knows of nothing else amiss (a
+    /// stalled writer); otherwise `not_ready` saying which.
+    func readiness(_ environment: ServingEnvironment) async throws(KuraError) -> ServerStatus {
+        do { _ = try await store.head() } catch {
+            throw KuraError(.notReady, "the database does not answer (\(error.code))")
+        }
+        if let reason = environment.unreadiness() { throw KuraError(.notReady, reason) }
+        return ServerStatus(status: "ready")
+    }
+
+    static func facilitatorRequest(_ body: [UInt8]) -> Result<FacilitatorRequest, X402Error> {
+        do { return .success(try X402Codec.decode(FacilitatorRequest.self, json: body)) } catch {
+            return .failure(error)
+        }
+    }
+}
