@@ -62,7 +62,11 @@ struct PublicCatalogTests {
         try await fixture.test(.live) { api in
             let port = try #require(api.client.port)
             let flow = try await ReceiptFlow.phaseOne(api)
-            let issued = try #require(try await fixture.service.checkpointIfGrown())
+            // The live server's checkpointer may have issued the checkpoint of size 3 already (a slow machine).
+            var grown = try await fixture.service.checkpointIfGrown()
+            if grown == nil { grown = try await fixture.service.latestCheckpoint() }
+            let issued = try #require(grown)
+            #expect(issued.size == 3)
             let client = KuraClient(baseURL: "http://127.0.0.1:\(port)", apiKey: nil)
 
             let page = try await client.receipts(party: flow.payer, kind: "escrow.locked", limit: 10)
