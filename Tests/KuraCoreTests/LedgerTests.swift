@@ -108,4 +108,29 @@ struct LedgerTests {
                 == #"{"amount":42,"asset":"USDC","from":"external","to":"party/pty_payer/available"}"#)
         #expect(try json.decode(Posting.self) == posting)
     }
+
+    @Test("a posting read straight from JSON is what its Codable form reads, and refuses what it refuses")
+    func postingFromJSON() throws {
+        let base: [String: JSONValue] = [
+            "from": "external", "to": "party/pty_payer/available", "asset": "USDC", "amount": 42,
+        ]
+        var cases: [JSONValue] = [.object(base), .object(base.merging(["memo": "ignored"]) { $1 })]
+        cases.append(.object(base.merging(["amount": 9_007_199_254_740_991]) { $1 }))
+        for (name, bad) in [
+            ("amount", -1), ("amount", 1.5), ("amount", 9_007_199_254_740_992), ("amount", "42"),
+            ("from", "nowhere/at/all"), ("to", 7), ("asset", "has space"), ("asset", ""),
+        ] as [(String, JSONValue)] {
+            cases.append(.object(base.merging([name: bad]) { $1 }))
+        }
+        cases.append(.object(base.filter { $0.key != "to" }))
+        cases += [.array([]), "posting", .null]
+        for json in cases {
+            let direct = try? Posting(json: json)
+            let decoded = try? json.decode(Posting.self)
+            #expect(direct == decoded, "\(json)")
+        }
+        #expect(
+            try Posting(json: .object(base))
+                == Posting.deposit(to: F.payer, asset: try Asset("USDC"), amount: try Amount(units: 42)))
+    }
 }

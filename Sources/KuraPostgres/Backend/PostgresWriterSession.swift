@@ -51,7 +51,12 @@ final class PostgresWriterSession: WriterSession {
         var start = BatchStart(
             head: head.count > 0 ? LogHead(seq: UInt64(head.int64(0, 0)), hash: head.bytes(0, 1)) : .empty)
         if tail.count > 0 { start.events = try Self.rows(results[3], SQLReadSession.event) }
-        if tail.count > 1 { start.receipts = try Self.rows(results[4], SQLReadSession.receiptRow) }
+        if tail.count > 1 {
+            start.receipts = ReceiptTail(
+                receipts: try Self.rows(results[4], SQLReadSession.receiptRow),
+                parties: try Self.rows(results[5], SQLReadSession.reputationPartyRow),
+                pairs: try Self.rows(results[6], SQLReadSession.reputationPairRow))
+        }
         return start
     }
 

@@ -13,7 +13,7 @@ import KuraStore
 /// batches while it holds the write lock, and each forgotten balance, reputation row and frontier level was
 /// one more read inside the lock (issue 16: about 25 round trips per batch, two nodes slower than one).
 extension WriterState {
-    func catchUp(_ events: [Event], receipts: [ReceiptRow]?, _ reads: any ReadSession) throws(KuraError) {
+    func catchUp(_ events: [Event], receipts: ReceiptTail?, _ reads: any ReadSession) throws(KuraError) {
         for event in events {
             try forget(event, reads)
             for posting in try Self.postings(of: event) {
@@ -93,8 +93,14 @@ extension WriterState {
         // every event of the other inside the write lock (issue 16: 4 % of both nodes' CPU for escrow opens).
         var postings: [Posting] = []
         if let raw = event.payload["postings"] {
-            do { postings = try raw.decode([Posting].self) } catch {
-                throw KuraError(.internalError, "\(type) at \(event.seq): postings: \(error.reason)")
+            guard case .array(let items) = raw else {
+                throw KuraError(.internalError, "\(type) at \(event.seq): postings is not an array")
+            }
+            postings.reserveCapacity(items.count)
+            do {
+                for item in items { postings.append(try Posting(json: item)) }
+            } catch {
+                throw KuraError(.internalError, "\(type) at \(event.seq): postings: \(error.detail)")
             }
         }
         assert(
@@ -122,8 +128,8 @@ extension WriterState {
     /// Extends the cached frontier with the receipts stored since (their leaves are the rows' bytes) and reads
     /// the cached reputation rows they changed again, all at once. A gap in the indexes, or a tree never
     /// loaded, drops what is derived from it: the next use reads the frontier and the rows again. `firstPage`:
-    /// the receipts after ``lastReceipt`` when the backend read them with the lock.
-    private func catchUpTree(firstPage: [ReceiptRow]?, _ reads: any ReadSession) throws(KuraError) {
+    /// the receipts after ``lastReceipt`` and the rows they name, when the backend read them with the lock.
+    private func catchUpTree(firstPage: ReceiptTail?, _ reads: any ReadSession) throws(KuraError) {
         guard case .some(.some(var known)) = tree.cached(0) else {
             reputationParties.removeAll()
             reputationPairs.removeAll()
@@ -131,7 +137,7 @@ extension WriterState {
         }
         let pageSize = BatchStart.tailPageSize
         var after = Int64(known.appender.size) - 1
-        var prefetched = firstPage
+        var prefetched = firstPage?.receipts
         var changed: (parties: Set<PartyID>, pairs: Set<PairKey>) = ([], [])
         while true {
             let page: [ReceiptRow]
@@ -158,11 +164,16 @@ extension WriterState {
             after = Int64(last.index)
         }
         tree.refresh(0) { $0 = known }
-        try reloadReputation(changed.parties, changed.pairs, reads)
+        if let firstPage, firstPage.isComplete {
+            refreshReputation(changed.parties, changed.pairs, parties: firstPage.parties, pairs: firstPage.pairs)
+        } else {
+            try reloadReputation(changed.parties, changed.pairs, reads)
+        }
     }
 
     /// Reads again the cached reputation rows that receipts another writer stored have changed (by the rows'
-    /// party columns, ``ReputationFold/roles(payer:payee:)``): one read per table for all of them. Folding
+    /// party columns, ``ReputationFold/roles(payer:payee:)``): one read per table for all of them, when the
+    /// backend did not read them with the lock. Folding
     /// those receipts here instead meant decoding each one inside the write lock, and forgetting the rows
     /// meant one read per row when next used (issue 16: four reads per batch with two nodes). A row not
     /// cached stays unknown.
@@ -170,16 +181,24 @@ extension WriterState {
         throws(KuraError)
     {
         let cachedParties = parties.filter { reputationParties.cached($0) != nil }
-        if !cachedParties.isEmpty {
-            var stored: [PartyID: PartyReputation] = [:]
-            for row in try reads.reputationParties(Array(cachedParties)) { stored[row.party] = row.state }
-            for party in cachedParties { reputationParties.refresh(party) { $0 = stored[party] } }
-        }
         let cachedPairs = pairs.filter { reputationPairs.cached($0) != nil }
-        if !cachedPairs.isEmpty {
-            var stored: [PairKey: Evidence] = [:]
-            for row in try reads.reputationPairs(Array(cachedPairs)) { stored[row.key] = row.evidence }
-            for key in cachedPairs { reputationPairs.refresh(key) { $0 = stored[key] } }
-        }
+        refreshReputation(
+            cachedParties, cachedPairs,
+            parties: cachedParties.isEmpty ? [] : try reads.reputationParties(Array(cachedParties)),
+            pairs: cachedPairs.isEmpty ? [] : try reads.reputationPairs(Array(cachedPairs)))
+    }
+
+    /// Sets each cached row of `parties` and `pairs` to what the database holds: `storedParties` and
+    /// `storedPairs` hold every stored row of those keys (and maybe more); a key without one has no row.
+    private func refreshReputation(
+        _ parties: Set<PartyID>, _ pairs: Set<PairKey>, parties storedParties: [ReputationPartyRow],
+        pairs storedPairs: [ReputationPairRow]
+    ) {
+        var stored: [PartyID: PartyReputation] = [:]
+        for row in storedParties { stored[row.party] = row.state }
+        for party in parties { reputationParties.refresh(party) { $0 = stored[party] } }
+        var storedEvidence: [PairKey: Evidence] = [:]
+        for row in storedPairs { storedEvidence[row.key] = row.evidence }
+        for key in pairs { reputationPairs.refresh(key) { $0 = storedEvidence[key] } }
     }
 }

@@ -73,15 +73,37 @@ public struct BatchStart: Sendable {
     /// The events from the known last event on (inclusive; from seq 1 when it is seq 0), at most
     /// ``tailPageSize`` + 1; nil when not read ahead.
     public var events: [Event]?
-    /// The receipts after the known last receipt, at most ``tailPageSize``; nil when not read ahead.
-    public var receipts: [ReceiptRow]?
+    /// The receipts after the known last receipt and the rows they changed; nil when not read ahead.
+    public var receipts: ReceiptTail?
 
     /// A start; pages nil when not read ahead.
-    public init(head: LogHead, events: [Event]? = nil, receipts: [ReceiptRow]? = nil) {
+    public init(head: LogHead, events: [Event]? = nil, receipts: ReceiptTail? = nil) {
         self.head = head
         self.events = events
         self.receipts = receipts
     }
+}
+
+/// The first page of the receipts after a writer's last known receipt, with the reputation rows of every
+/// party and pair those receipts name (a superset of the rows they changed), read in one snapshot.
+public struct ReceiptTail: Sendable {
+    /// The receipts, at most ``BatchStart/tailPageSize``, in index order.
+    public var receipts: [ReceiptRow]
+    /// The `reputation_parties` rows of the receipts' payers and payees (absent rows: none).
+    public var parties: [ReputationPartyRow]
+    /// The `reputation_pairs` rows of each receipt's payer and payee, either way round, any role.
+    public var pairs: [ReputationPairRow]
+
+    /// A tail page.
+    public init(receipts: [ReceiptRow], parties: [ReputationPartyRow], pairs: [ReputationPairRow]) {
+        self.receipts = receipts
+        self.parties = parties
+        self.pairs = pairs
+    }
+
+    /// Whether the page holds every receipt to the head (a full page may not), so that its rows are all the
+    /// rows the tail changed.
+    public var isComplete: Bool { receipts.count < BatchStart.tailPageSize }
 }
 
 /// What one batch writes: the sealed events in log order, then the collapsed row changes.

@@ -24,7 +24,8 @@ public final class SQLReadSession: ReadSession {
     /// The first pages of a writer's catch-up after `known`, as statements for a backend that sends them in
     /// one exchange with its lock (``WriterSession/begin(after:)``): the events from the known last one on
     /// (read their rows with ``event(_:)``), then, when the position names one, the receipts after the known
-    /// last receipt (``receiptRow(_:)``). The same pages the catch-up would otherwise read itself.
+    /// last receipt (``receiptRow(_:)``) and the reputation rows of their parties (``reputationPartyRow(_:)``)
+    /// and pairs (``reputationPairRow(_:)``). The same pages the catch-up would otherwise read itself.
     public static func tailQueries(after known: LogPosition) -> [(sql: String, bindings: [SQLValue])] {
         let pageSize = Int64(BatchStart.tailPageSize)
         let lastSeq = known.lastEvent.seq
@@ -32,9 +33,41 @@ public final class SQLReadSession: ReadSession {
             (eventPageSQL, [.integer(lastSeq == 0 ? 0 : Int64(lastSeq) - 1), .integer(pageSize + 1)])
         ]
         if let lastReceipt = known.lastReceipt {
+            let page: [SQLValue] = [.integer(lastReceipt), .integer(lastReceipt + pageSize)]
             queries.append((receiptPageSQL(party: false, kind: false), [.integer(lastReceipt), .integer(pageSize)]))
+            queries.append((tailReputationPartiesSQL, page + page))
+            queries.append((tailReputationPairsSQL, page + page))
         }
         return queries
+    }
+
+    /// The reputation rows of the payers and payees of the receipts in an index range `(after, through]`:
+    /// bindings `[after, through]` twice.
+    static let tailReputationPartiesSQL =
+        "SELECT party, state FROM reputation_parties WHERE party IN "
+        + "(SELECT payer FROM receipts WHERE idx > ? AND idx <= ? UNION SELECT payee FROM receipts WHERE idx > ? AND idx <= ?)"
+
+    /// The reputation pair rows of each receipt's payer and payee in an index range, either way round, any
+    /// role: bindings `[after, through]` twice.
+    static let tailReputationPairsSQL =
+        "SELECT party, role, counterparty, positive, negative, tick FROM reputation_pairs WHERE (party, counterparty) IN "
+        + "(SELECT payer, payee FROM receipts WHERE idx > ? AND idx <= ? "
+        + "UNION SELECT payee, payer FROM receipts WHERE idx > ? AND idx <= ?)"
+
+    /// Reads a `reputation_parties` row (`party, state`).
+    public static func reputationPartyRow(_ row: any SQLRow) throws(KuraError) -> ReputationPartyRow {
+        ReputationPartyRow(party: PartyID(unchecked: row.text(0)), state: try PartyReputation(storage: row.bytes(1)))
+    }
+
+    /// Reads a `reputation_pairs` row (`party, role, counterparty, positive, negative, tick`).
+    public static func reputationPairRow(_ row: any SQLRow) throws(KuraError) -> ReputationPairRow {
+        guard let role = ReputationRole(rawValue: row.text(1)) else {
+            throw KuraError(.storageFailure, "reputation_pairs holds an unknown role \(row.text(1))")
+        }
+        return ReputationPairRow(
+            party: PartyID(unchecked: row.text(0)), role: role, counterparty: PartyID(unchecked: row.text(2)),
+            evidence: Evidence(
+                positive: UInt64(row.int64(3)), negative: UInt64(row.int64(4)), tick: UInt64(row.int64(5))))
     }
 
     /// Reads an event row (``eventColumns``) and checks that its stored hash is the one its fields give.
@@ -567,14 +600,10 @@ public final class SQLReadSession: ReadSession {
         var rows: [ReputationPartyRow] = []
         try Self.inShapes(parties) { (chunk: ArraySlice<PartyID>) throws(KuraError) in
             let terms = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            try connection.query(
+            rows += try connection.rows(
                 "SELECT party, state FROM reputation_parties WHERE party IN (\(terms))",
-                chunk.map { .text($0.rawValue) }
-            ) { row throws(KuraError) in
-                rows.append(
-                    ReputationPartyRow(
-                        party: PartyID(unchecked: row.text(0)), state: try PartyReputation(storage: row.bytes(1))))
-            }
+                chunk.map { .text($0.rawValue) },
+                Self.reputationPartyRow)
         }
         return rows
     }
@@ -586,21 +615,9 @@ public final class SQLReadSession: ReadSession {
             let bindings = chunk.flatMap { key -> [SQLValue] in
                 [.text(key.party.rawValue), .text(key.role.rawValue), .text(key.counterparty.rawValue)]
             }
-            try connection.query(
+            rows += try connection.rows(
                 "SELECT party, role, counterparty, positive, negative, tick FROM reputation_pairs WHERE "
-                    + terms.joined(separator: " OR "), bindings
-            ) { row throws(KuraError) in
-                guard let role = ReputationRole(rawValue: row.text(1)) else {
-                    throw KuraError(.storageFailure, "reputation_pairs holds an unknown role \(row.text(1))")
-                }
-                rows.append(
-                    ReputationPairRow(
-                        party: PartyID(unchecked: row.text(0)), role: role,
-                        counterparty: PartyID(unchecked: row.text(2)),
-                        evidence: Evidence(
-                            positive: UInt64(row.int64(3)), negative: UInt64(row.int64(4)), tick: UInt64(row.int64(5))))
-                )
-            }
+                    + terms.joined(separator: " OR "), bindings, Self.reputationPairRow)
         }
         return rows
     }

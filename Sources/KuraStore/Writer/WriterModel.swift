@@ -17,9 +17,9 @@ public protocol WriterModel: AnyObject {
 
     /// Another writer appended `events` (in order) since this writer's last batch; their rows are already
     /// written. Forget whatever they touch, so that the next use reads the rows again. `reads` is inside the
-    /// batch's transaction. `receipts`: the first page of the receipts after ``lastReceipt``, when the
-    /// backend read it with the lock (nil: read it through `reads` if needed).
-    func catchUp(_ events: [Event], receipts: [ReceiptRow]?, _ reads: any ReadSession) throws(KuraError)
+    /// batch's transaction. `receipts`: the first page of the receipts after ``lastReceipt`` and the rows
+    /// they name, when the backend read them with the lock (nil: read them through `reads` if needed).
+    func catchUp(_ events: [Event], receipts: ReceiptTail?, _ reads: any ReadSession) throws(KuraError)
 
     /// The index of the last receipt whose Merkle leaf the model holds (-1: none), so that the backend can read
     /// the receipts after it with the lock; nil when it holds no tree.
@@ -52,7 +52,7 @@ public final class LogOnlyModel: WriterModel {
     public init() {}
     public func attach(_ reads: any ReadSession) {}
     public func apply(_ event: Event, decoded: (any DomainEvent)?, _ tx: WriteTransaction) throws(KuraError) {}
-    public func catchUp(_ events: [Event], receipts: [ReceiptRow]?, _ reads: any ReadSession) throws(KuraError) {}
+    public func catchUp(_ events: [Event], receipts: ReceiptTail?, _ reads: any ReadSession) throws(KuraError) {}
     public var lastReceipt: Int64? { nil }
     public func reset() {}
     public func beginCommand() {}
