@@ -44,29 +44,31 @@ extension KuraClient {
         try await perform(KuraAPI.rotatePartyAPIKey, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
     }
 
-    /// `POST /v1/accounts/{party}/deposits` (operator).
+    /// `POST /v1/accounts/{party}/deposits` (``KuraAPI/deposit``; operator).
     public func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String? = nil)
         async throws(KuraClientError)
         -> AccountView
     {
-        try await call(
-            .POST, "/v1/accounts/\(party)/deposits", body: try Self.json(request), idempotencyKey: idempotencyKey,
-            as: AccountView.self)
+        try await perform(KuraAPI.deposit, at: party, .ledger(request), idempotencyKey: idempotencyKey)
     }
 
-    /// `POST /v1/accounts/{party}/withdrawals` (operator).
+    /// `POST /v1/accounts/{party}/withdrawals` (``KuraAPI/withdraw``; operator): the account after it.
     public func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String? = nil)
         async throws(KuraClientError)
         -> AccountView
     {
-        try await call(
-            .POST, "/v1/accounts/\(party)/withdrawals", body: try Self.json(request), idempotencyKey: idempotencyKey,
-            as: AccountView.self)
+        let outcome = try await perform(KuraAPI.withdraw, at: party, .ledger(request), idempotencyKey: idempotencyKey)
+        guard case .account(let account) = outcome else {
+            throw KuraClientError(
+                kind: .invalid, status: nil, code: "invalid_response",
+                detail: "a ledger withdrawal answered a withdrawal")
+        }
+        return account
     }
 
-    /// `GET /v1/accounts/{party}`.
+    /// `GET /v1/accounts/{party}` (``KuraAPI/showAccount``).
     public func account(_ party: PartyID) async throws(KuraClientError) -> AccountView {
-        try await call(.GET, "/v1/accounts/\(party)", as: AccountView.self)
+        try await perform(KuraAPI.showAccount, at: party)
     }
 
     /// `POST /v1/escrows` (``KuraAPI/openEscrow``).

@@ -19,9 +19,7 @@ extension KuraClient {
     public func verify(_ request: ReservationVerifyRequest, idempotencyKey: String? = nil) async throws(KuraClientError)
         -> ReservationVerifyResponse
     {
-        let answer = try await call(
-            .POST, "/x402/verify", body: try Self.json(request), idempotencyKey: idempotencyKey,
-            as: ReservationVerifyResponse.self)
+        let answer = try await perform(KuraAPI.verifyReservation, request, idempotencyKey: idempotencyKey)
         envelopes.keep(answer.envelope, for: answer.reservationId)
         return answer
     }
@@ -50,14 +48,12 @@ extension KuraClient {
         async throws(KuraClientError) -> ReservationSettleResponse
     {
         let request = ReservationSettleRequest(reservationId: reservation, envelope: envelope, lane: lane)
-        return try await call(
-            .POST, "/x402/settle", body: try Self.json(request), idempotencyKey: "settle-\(reservation)",
-            as: ReservationSettleResponse.self)
+        return try await perform(KuraAPI.settleReservation, request, idempotencyKey: "settle-\(reservation)")
     }
 
     /// `GET /v1/reservations/{id}`.
     public func reservation(_ id: ReservationID) async throws(KuraClientError) -> Reservation {
-        try await call(.GET, "/v1/reservations/\(id)", as: Reservation.self)
+        try await perform(KuraAPI.showReservation, at: id)
     }
 
     /// `GET /.well-known/jwks.json`: the keys that verify envelopes. JSON, deliberately open: a key's members

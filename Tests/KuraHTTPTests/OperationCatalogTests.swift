@@ -140,9 +140,10 @@ struct OperationCatalogTests {
         if entry.queryNames != Set(operation.queryNames) {
             problems.append("\(operation.id): query \(entry.queryNames.sorted()) ≠ \(operation.queryNames.sorted())")
         }
-        let success = operation.createsResource ? 201 : 200
-        if entry.statuses.filter({ (200..<300).contains($0) }) != [success] {
-            problems.append("\(operation.id): success \(entry.statuses.filter { $0 < 300 }.sorted()) ≠ [\(success)]")
+        let success = Set(operation.successStatuses)
+        if entry.statuses.filter({ (200..<300).contains($0) }) != success {
+            problems.append(
+                "\(operation.id): success \(entry.statuses.filter { $0 < 300 }.sorted()) ≠ \(success.sorted())")
         }
         for code in OperationProblems.common(to: operation.access) + operation.problems {
             let status = Int(Problem.status(for: code).code)

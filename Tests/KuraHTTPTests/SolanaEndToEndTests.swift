@@ -103,7 +103,7 @@ struct SolanaEndToEndTests {
         let again = KuraClient(baseURL: second.url, apiKey: agent.apiKey!, maxAttempts: 1)
         var state = ""
         for _ in 0..<200 {
-            state = try await again.withdrawal(id)["state"]?.stringValue ?? ""
+            state = try await again.withdrawal(try WithdrawalID(validating: id)).state
             if state != "pending" { break }
             try await Task.sleep(for: .milliseconds(50))
         }

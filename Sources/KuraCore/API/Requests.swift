@@ -8,6 +8,9 @@ public protocol StrictRequest: Codable, Sendable {
     /// standard x402 facilitator's, which answers a malformed one with a refusal in a 200, not a 400). False
     /// unless a request type says otherwise: the route parses the body as strict JSON.
     static var readsBodyBytes: Bool { get }
+    /// Decodes from JSON; unknown members, wrong types and bad values are `invalid_request`. A request of
+    /// several shapes (``DepositRequest``) chooses its shape here.
+    static func decode(_ json: JSONValue) throws(KuraError) -> Self
 }
 
 extension StrictRequest {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import KuraCore
 import KuraCrypto
@@ -5,6 +6,11 @@ import KuraProvider
 import KuraService
 
 extension KuraHandlers {
+    /// The largest body a POST reads: 64 KiB. Kura's requests are small JSON objects (IDs, amounts, digests,
+    /// signatures; the largest, an x402 payment, is a few KiB); the server's configured limit applies on top of
+    /// this one. A GET reads none: any body is refused (413) without being read.
+    static let maxCommandBodyBytes = 64 << 10
+
     /// Registers a catalog operation: its route from the catalog, its answer from its service binding. A public
     /// operation first passes ``PublicAccess`` (429).
     func add(_ binding: some ServiceOperation, to router: Router<KuraRequestContext>) {
@@ -27,7 +33,7 @@ extension KuraHandlers {
         async throws(KuraError) -> Response
     {
         let operation = binding.operation
-        let bodyLimit = operation.method == .get ? 0 : Endpoint.maxCommandBodyBytes
+        let bodyLimit = operation.method == .get ? 0 : Self.maxCommandBodyBytes
         let queryNames: Set<String>? = Binding.Query.refusesUnknownNames ? Set(Binding.Query.names) : nil
         let principal: Principal?
         let body: [UInt8]
@@ -64,16 +70,25 @@ extension KuraHandlers {
             RequestTrace.current?.refused(reason: verdict.refusalReason)
         }
         if let page = reply.value as? any PageAnswer { return try page.response() }
-        let location = operation.location?(reply.value)
+        let location = operation.location?(reply.value) ?? nil
+        var response: Response
         if let represented = reply.value as? any OperationRepresentation {
-            var response = RawResponse.make(
-                try represented.representation(), contentType: type(of: represented).mediaType)
+            response = RawResponse.make(try represented.representation(), contentType: type(of: represented).mediaType)
             if location != nil { response.status = .created }
             if reply.replayed { response.headers[KuraHeader.idempotentReplayed] = "true" }
             if let location { response.headers[.location] = location }
-            return response
+        } else {
+            response = try JSONResponse.make(reply, created: location)
         }
-        return try JSONResponse.make(reply, created: location)
+        if let metadata = reply.value as? any OperationAnswerHeaders {
+            for (name, value) in metadata.answerHeaders {
+                guard let field = HTTPField.Name(name) else {
+                    throw KuraError(.internalError, "\(name) is not a header name")
+                }
+                response.headers[field] = value
+            }
+        }
+        return response
     }
 }
 

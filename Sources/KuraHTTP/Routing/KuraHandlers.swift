@@ -33,7 +33,6 @@ struct KuraHandlers: Sendable {
                 metrics: operations.metrics, logger: logger, routes: RouteTable(KuraRoutes.all)))
         // Next, so it wraps every route and the router's own not-found answer.
         router.add(middleware: ProblemMiddleware())
-        add(Endpoint.allCases, \.route, to: router) { try await respond(to: $0, $1, context: $2) }
         // The operation catalog: each operation with its service binding, through one generic path (the public
         // reads, the standard x402 facilitator and the probes included).
         for operation in KuraService.operations { add(operation, to: router) }
@@ -75,21 +74,5 @@ struct KuraHandlers: Sendable {
         return Call(
             request: request, parameters: context.parameters, principal: principal, body: body,
             query: try RequestInput.query(request.uri.query, allowed: queryNames))
-    }
-
-    func respond(to endpoint: Endpoint, _ request: Request, context: KuraRequestContext) async throws(KuraError)
-        -> Response
-    {
-        let call = try await authenticatedCall(
-            request, context, bodyLimit: endpoint.maxBodyBytes, queryNames: endpoint.queryParameters)
-        switch endpoint {
-        case .deposit: return try await moveFunds(call, deposit: true)
-        case .withdraw: return try await moveFunds(call, deposit: false)
-        case .showAccount: return try await showAccount(call)
-        case .showWithdrawal: return try await showWithdrawal(call)
-        case .acceptChainReceipt: return try await acceptChainReceipt(call)
-        case .verify, .settle, .showReservation:
-            return try await respondFacilitator(to: endpoint, call)
-        }
     }
 }

@@ -1,17 +1,17 @@
 import KuraCore
 import KuraService
 
-/// Every route Kura serves: the operation catalog (``KuraAPI``) and the routes not yet in it. The router is
+/// Every route Kura serves: the operation catalog (``KuraAPI``) and the few routes that are not operations. The router is
 /// built from this list and `Schemas/openapi.yaml` is tested against it, so the three cannot drift apart.
 public enum KuraRoutes {
     /// All routes, in the order the router registers them.
-    public static let all: [KuraRoute] = Endpoint.allCases.map(\.route) + catalog + uncataloged
+    public static let all: [KuraRoute] = catalog + uncataloged
 
     /// The routes of the operation catalog (``KuraAPI``) as the router registers them: from the service's
     /// bindings, so an entry without one is not listed as served (a test checks every entry has one).
     static let catalog: [KuraRoute] = KuraService.operations.map { KuraRoute($0.described) }
 
-    /// The routes that are not operations (metrics, the explorer's files), after ``Endpoint`` and the catalog.
+    /// The routes that are not operations (metrics, the explorer's files), after the catalog.
     private static let uncataloged: [KuraRoute] = OperationsEndpoint.allCases.map(\.route)
 
     /// The routes that need no credentials: the health and readiness checks, the explorer page, the

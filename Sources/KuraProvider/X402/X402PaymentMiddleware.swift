@@ -181,12 +181,9 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
             return refusal(
                 Self.status402, resource, .invalidPaymentRequirements, "X-Payment-ID is not one this provider quoted")
         }
-        let ask: JSONValue = [
-            "network": .string(solana.network), "signature": .string(retry.receipt),
-            "paymentId": .string(retry.paymentID),
-            "payTo": .string(solana.payTo), "asset": .string(solana.mint),
-            "amount": .number(Double(solana.price.units)),
-        ]
+        let ask = ChainReceiptAsk(
+            network: solana.network, signature: retry.receipt, paymentId: retry.paymentID, payTo: solana.payTo,
+            asset: solana.mint, amount: solana.price)
         do {
             _ = try await client.acceptChainReceipt(ask)
         } catch {

@@ -1,7 +1,7 @@
 import KuraCore
 
 extension KuraService {
-    /// The facilitator's mandate, position and price operations of ``KuraAPI``, bound to the service.
+    /// The reservation facilitator's operations of ``KuraAPI`` (mandates, positions, prices, verify and settle), bound to the service.
     static let facilitatorOperations: [any ServiceOperation] = [
         OperationBinding(KuraAPI.createMandate) { (service, call) throws(KuraError) in
             try await service.createMandate(call.request, by: call.principal, idempotencyKey: call.idempotencyKey)
@@ -35,6 +35,15 @@ extension KuraService {
         },
         OperationBinding(KuraAPI.listPrices) { (service, _) throws(KuraError) in
             PriceList(items: try await service.prices())
+        },
+        OperationBinding(KuraAPI.verifyReservation) { (service, call) throws(KuraError) in
+            try await service.verify(call.request, by: call.principal, idempotencyKey: call.idempotencyKey)
+        },
+        OperationBinding(KuraAPI.settleReservation) { (service, call) throws(KuraError) in
+            try await service.settle(call.request, by: call.principal, idempotencyKey: call.idempotencyKey)
+        },
+        OperationBinding(KuraAPI.showReservation) { (service, call) throws(KuraError) in
+            try await service.reservation(call.path, by: call.principal)
         },
     ]
 

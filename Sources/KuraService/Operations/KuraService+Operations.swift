@@ -6,7 +6,8 @@ extension KuraService {
     /// (a test checks both lists name the same operations).
     public static let operations: [any ServiceOperation] =
         partyOperations + escrowOperations + disputeOperations + channelOperations + paymentOperations
-        + facilitatorOperations + logOperations + reputationOperations + standardFacilitatorOperations
+        + accountOperations + facilitatorOperations + logOperations + reputationOperations
+        + standardFacilitatorOperations
         + probeOperations
 
     /// The bindings by operation ID.

@@ -3,93 +3,6 @@ import KuraCrypto
 import KuraSolana
 import KuraStore
 
-/// A withdrawal to Solana as asked over HTTP or the CLI: `{asset, amount, rail: "solana", destination, network?}`.
-public struct SolanaWithdrawalAsk: Codable, Sendable, Equatable {
-    public var asset: Asset
-    public var amount: Amount
-    public var rail: String
-    /// The owner address paid (at its associated token account).
-    public var destination: String
-    /// The CAIP-2 network; may be left out when Kura has one Solana network.
-    public var network: String?
-
-    public init(asset: Asset, amount: Amount, destination: String, network: String? = nil) {
-        self.asset = asset
-        self.amount = amount
-        self.rail = "solana"
-        self.destination = destination
-        self.network = network
-    }
-}
-
-/// A deposit proven on Solana: `{rail: "solana", tx: <signature>, network?}`.
-public struct SolanaDepositProof: Codable, Sendable, Equatable {
-    public var rail: String
-    public var tx: String
-    public var network: String?
-
-    public init(tx: String, network: String? = nil) {
-        self.rail = "solana"
-        self.tx = tx
-        self.network = network
-    }
-}
-
-/// What a withdrawal looks like to its party.
-public struct WithdrawalView: Codable, Sendable, Equatable {
-    public var id: WithdrawalID
-    public var party: PartyID
-    public var asset: Asset
-    public var amount: Amount
-    public var rail: String
-    public var network: String
-    public var destination: String
-    public var signature: String
-    /// `pending`, `completed` or `failed`.
-    public var state: String
-    public var slot: UInt64?
-    public var failure: String?
-    public var requestedAt: Timestamp
-
-    init(_ withdrawal: SolanaWithdrawal) {
-        let request = withdrawal.request
-        id = request.id
-        party = request.party
-        asset = request.asset
-        amount = request.amount
-        rail = request.rail
-        network = request.network
-        destination = request.destination
-        signature = request.signature
-        state = withdrawal.state.rawValue
-        slot = withdrawal.slot
-        failure = withdrawal.failure.map { "\($0.reason): \($0.detail)" }
-        requestedAt = request.requestedAt
-    }
-}
-
-/// What an accepted on-chain receipt (seed dialect) proves, as the provider asked it checked.
-public struct ChainReceiptAsk: Codable, Sendable, Equatable {
-    public var network: String
-    /// The transaction signature (`X-Payment-Receipt`).
-    public var signature: String
-    /// `X-Payment-ID`: the Memo the transaction must carry.
-    public var paymentId: String
-    /// The owner whose token account must have been paid, the mint, and the least amount.
-    public var payTo: String
-    public var asset: String
-    public var amount: Amount
-
-    public init(network: String, signature: String, paymentId: String, payTo: String, asset: String, amount: Amount) {
-        self.network = network
-        self.signature = signature
-        self.paymentId = paymentId
-        self.payTo = payTo
-        self.asset = asset
-        self.amount = amount
-    }
-}
-
 extension KuraService {
     /// The rail of `network`, or the only one when it is not named. A network or asset this server has no rail for
     /// is the request's mistake (400 `invalid_request`), not an outage: retrying cannot help.
@@ -449,16 +362,4 @@ extension KuraService {
     static func kuraTransactionUsed(_ signature: SolanaSignature) -> KuraError {
         KuraError(.transferUsed, "transaction \(signature) was settled by Kura already (x402 or a withdrawal)")
     }
-}
-
-extension SolanaDepositProof: StrictRequest {
-    public static let fields: Set<String> = ["rail", "tx", "network"]
-}
-
-extension SolanaWithdrawalAsk: StrictRequest {
-    public static let fields: Set<String> = ["rail", "asset", "amount", "destination", "network"]
-}
-
-extension ChainReceiptAsk: StrictRequest {
-    public static let fields: Set<String> = ["network", "signature", "paymentId", "payTo", "asset", "amount"]
 }

@@ -106,14 +106,14 @@ struct Deposit: AsyncParsableCommand {
         configuration.solana = try solana.rails(logLevel: .warning)
         try await withBackend(target, configuration: configuration) { backend in
             let id = try PartyID(validating: party)
-            let account: AccountView
-            if rail == "solana", let tx {
-                var proof: [String: JSONValue] = ["rail": "solana", "tx": .string(tx)]
-                if let network { proof["network"] = .string(network) }
-                account = try await backend.depositOnChain(.object(proof), to: id, idempotencyKey: funds.idempotencyKey)
-            } else {
-                account = try await backend.deposit(try funds.request(), to: id, idempotencyKey: funds.idempotencyKey)
-            }
+            let request: DepositRequest =
+                if rail == "solana", let tx {
+                    .solana(SolanaDepositProof(tx: tx, network: network))
+                } else {
+                    .ledger(try funds.request())
+                }
+            let account = try await backend.perform(
+                KuraAPI.deposit, at: id, request, idempotencyKey: funds.idempotencyKey)
             if funds.json { try printEncodable(account) } else { Render.account(account) }
         }
     }
@@ -148,28 +148,21 @@ struct Withdraw: AsyncParsableCommand {
         configuration.solana = try solana.rails(logLevel: .warning)
         try await withBackend(target, configuration: configuration) { backend in
             let id = try PartyID(validating: party)
+            let request: WithdrawalRequest
             if rail == "solana", let destination {
-                let request = try funds.request()
-                var ask: [String: JSONValue] = [
-                    "rail": "solana", "asset": .string(request.asset.name),
-                    "amount": .number(Double(request.amount.units)), "destination": .string(destination),
-                ]
-                if let network { ask["network"] = .string(network) }
-                let withdrawal = try await backend.withdrawOnChain(
-                    .object(ask), from: id, idempotencyKey: funds.idempotencyKey)
-                if funds.json {
-                    printJSON(withdrawal)
-                } else {
-                    let fields = ["id", "state", "amount", "asset", "destination", "signature", "failure"]
-                    for field in fields {
-                        guard let value = withdrawal[field], value != .null else { continue }
-                        print("\(field): \(value.stringValue ?? (try? value.canonicalString()) ?? "")")
-                    }
-                }
+                let funds = try funds.request()
+                request = .solana(
+                    SolanaWithdrawalAsk(
+                        asset: funds.asset, amount: funds.amount, destination: destination, network: network))
+            } else {
+                request = .ledger(try funds.request())
+            }
+            let outcome = try await backend.perform(
+                KuraAPI.withdraw, at: id, request, idempotencyKey: funds.idempotencyKey)
+            guard case .account(let account) = outcome else {
+                if case .solana(let withdrawal) = outcome { try Render.withdrawal(withdrawal, json: funds.json) }
                 return
             }
-            let account = try await backend.withdraw(
-                try funds.request(), from: id, idempotencyKey: funds.idempotencyKey)
             if funds.json { try printEncodable(account) } else { Render.account(account) }
         }
     }
@@ -198,7 +191,7 @@ struct Balance: AsyncParsableCommand {
 
     func run() async throws {
         try await withBackend(target) { backend in
-            let account = try await backend.account(try PartyID(validating: party))
+            let account = try await backend.perform(KuraAPI.showAccount, at: try PartyID(validating: party))
             if json { try printEncodable(account) } else { Render.account(account) }
         }
     }

@@ -21,13 +21,6 @@ protocol Backend: Sendable {
     ) async throws -> Response
     /// The server's instance name for signed texts (`<log key name>+<hex key ID>`), e.g. for a key rotation.
     func instanceName() async throws -> String
-    func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
-    func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView
-    /// A deposit proven on chain: `{rail: "solana", tx, network?}`.
-    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView
-    /// A withdrawal to a chain: `{rail: "solana", asset, amount, destination, network?}`; the withdrawal.
-    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue
-    func account(_ party: PartyID) async throws -> AccountView
     func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt>
     func receipt(_ index: UInt64) async throws -> Receipt
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue
@@ -153,24 +146,6 @@ struct LocalBackend: Backend {
     }
 
     func instanceName() async throws -> String { service.instance }
-    func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
-        try await service.deposit(request, to: party, by: principal, idempotencyKey: idempotencyKey).value
-    }
-    func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
-        try await service.withdraw(request, from: party, by: principal, idempotencyKey: idempotencyKey).value
-    }
-    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
-        try await service.depositFromSolana(
-            try SolanaDepositProof.decode(proof), to: party, by: principal, idempotencyKey: idempotencyKey
-        ).value
-    }
-    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue {
-        try JSONValue(
-            encoding: try await service.withdrawToSolana(
-                try SolanaWithdrawalAsk.decode(ask), from: party, by: principal, idempotencyKey: idempotencyKey
-            ).value)
-    }
-    func account(_ party: PartyID) async throws -> AccountView { try await service.account(party, by: principal) }
     func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
         try await service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
     }
@@ -207,33 +182,6 @@ struct RemoteBackend: Backend {
 
     func instanceName() async throws -> String {
         try await remote { () async throws(KuraClientError) in try await client.instanceName() }
-    }
-    func deposit(_ request: FundsRequest, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
-        try await remote { () async throws(KuraClientError) in
-            try await client.deposit(request, to: party, idempotencyKey: idempotencyKey)
-        }
-    }
-    func withdraw(_ request: FundsRequest, from party: PartyID, idempotencyKey: String?) async throws -> AccountView {
-        try await remote { () async throws(KuraClientError) in
-            try await client.withdraw(request, from: party, idempotencyKey: idempotencyKey)
-        }
-    }
-    func depositOnChain(_ proof: JSONValue, to party: PartyID, idempotencyKey: String?) async throws -> AccountView {
-        try await remote { () async throws(KuraClientError) in
-            try await client.call(
-                .POST, "/v1/accounts/\(party)/deposits", body: proof, idempotencyKey: idempotencyKey,
-                as: AccountView.self)
-        }
-    }
-    func withdrawOnChain(_ ask: JSONValue, from party: PartyID, idempotencyKey: String?) async throws -> JSONValue {
-        try await remote { () async throws(KuraClientError) in
-            try await client.call(
-                .POST, "/v1/accounts/\(party)/withdrawals", body: ask, idempotencyKey: idempotencyKey,
-                as: JSONValue.self)
-        }
-    }
-    func account(_ party: PartyID) async throws -> AccountView {
-        try await remote { () async throws(KuraClientError) in try await client.account(party) }
     }
     func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
         try await remote { () async throws(KuraClientError) in

@@ -59,6 +59,17 @@ enum Render {
             ["asset", "available", "held"], a.balances.map { [$0.asset.name, "\($0.available)", "\($0.held)"] })
     }
 
+    /// A withdrawal to Solana: its JSON, or one `field: value` line per field that has a value.
+    static func withdrawal(_ withdrawal: WithdrawalView, json: Bool) throws {
+        guard !json else { return try printEncodable(withdrawal) }
+        let lines: [(String, String?)] = [
+            ("id", withdrawal.id.rawValue), ("state", withdrawal.state), ("amount", "\(withdrawal.amount.units)"),
+            ("asset", withdrawal.asset.name), ("destination", withdrawal.destination),
+            ("signature", withdrawal.signature), ("failure", withdrawal.failure),
+        ]
+        for case (let field, let value?) in lines { print("\(field): \(value)") }
+    }
+
     static func party(_ p: Party) {
         printTable(
             ["id", "name", "roles", "status", "publicKey"],

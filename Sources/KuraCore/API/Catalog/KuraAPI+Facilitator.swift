@@ -54,9 +54,36 @@ extension KuraAPI {
 
     /// The facilitator's mandates, positions and prices (verify, settle and reservations answer headers of
     /// their own and are not in the catalog yet).
+    /// `POST /x402/verify`: reserves an amount against a mandate (enterprise lane) or a position (crypto-fast)
+    /// and answers the signed decision envelope; `Kura-Lane` and `Kura-Reservation-State` headers.
+    public static let verifyReservation = KuraOperation<
+        NoPath, NoQuery, ReservationVerifyRequest, ReservationVerifyResponse
+    >.post(
+        "verify", "/x402/verify",
+        problems: [
+            .forbidden, .notFound, .idempotencyConflict, .capExceeded, .mandateExhausted, .mandateInactive,
+            .creditExceeded, .positionFrozen, .positionInactive, .priceUnavailable, .insufficientFunds,
+        ])
+
+    /// `POST /x402/settle`: executes a reservation exactly once (a repeat answers the first settlement with
+    /// `idempotent: true`); the `Kura-Billable-Event` header names what to bill against.
+    public static let settleReservation = KuraOperation<
+        NoPath, NoQuery, ReservationSettleRequest, ReservationSettleResponse
+    >.post(
+        "settle", "/x402/settle",
+        problems: [
+            .forbidden, .reservationNotFound, .idempotencyConflict, .reservationExpired, .reservationVoided,
+            .envelopeInvalid, .envelopeMismatch, .laneMismatch,
+        ])
+
+    /// `GET /v1/reservations/{id}`: a reservation, for its agent, its counterparty and operators.
+    public static let showReservation = KuraOperation<ReservationID, NoQuery, EmptyRequest, Reservation>.get(
+        "showReservation", "/v1/reservations/{id}", problems: [.forbidden, .notFound])
+
     static let facilitator: [any KuraOperationDescription] = [
         createMandate, showMandate, topUpMandate, revokeMandate, openPosition, showPosition, repayPosition,
-        liquidatePosition, closePosition, postPrice, listPrices,
+        liquidatePosition, closePosition, postPrice, listPrices, verifyReservation, settleReservation,
+        showReservation,
     ]
 }
 

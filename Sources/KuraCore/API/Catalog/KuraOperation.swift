@@ -25,14 +25,21 @@ where Response: Codable & Sendable {
     /// The problem codes the operation itself answers with, besides those every operation of its access answers
     /// (``OperationProblems/common(to:)``).
     public let problems: [KuraError.Code]
-    /// For an operation that creates a resource (201): where the resource lives, from the answer.
-    public let location: (@Sendable (Response) -> String)?
+    /// For an operation that creates a resource (201): where the resource lives, from the answer; nil from it
+    /// when this answer created none (200).
+    public let location: (@Sendable (Response) -> String?)?
+    /// The statuses of success: 200, 201 for an operation that creates a resource, or both for one that
+    /// creates one only for some requests (a withdrawal to Solana, not one on the ledger).
+    public let successStatuses: [Int]
 
-    /// Declares an operation; prefer ``get(_:_:access:problems:)`` and ``post(_:_:access:problems:location:)``.
+    /// Declares an operation; prefer ``get(_:_:access:problems:)`` and
+    /// ``post(_:_:access:problems:location:successStatuses:)``.
     public init(
         id: String, method: OperationMethod, path: String, access: OperationAccess, idempotent: Bool,
-        problems: [KuraError.Code], location: (@Sendable (Response) -> String)? = nil
+        problems: [KuraError.Code], location: (@Sendable (Response) -> String?)? = nil,
+        successStatuses: [Int]? = nil
     ) {
+        self.successStatuses = successStatuses ?? (location == nil ? [200] : [201])
         self.id = id
         self.method = method
         self.path = path
@@ -53,14 +60,14 @@ extension KuraOperation where Body == EmptyRequest {
 }
 
 extension KuraOperation where Query == NoQuery {
-    /// A command: a JSON body, an optional `Idempotency-Key`; 201 with `Location` when `location` is given.
+    /// A command: a JSON body, an optional `Idempotency-Key`; 201 with `Location` when `location` gives one.
     public static func post(
         _ id: String, _ path: String, access: OperationAccess = .party, problems: [KuraError.Code],
-        location: (@Sendable (Response) -> String)? = nil
+        location: (@Sendable (Response) -> String?)? = nil, successStatuses: [Int]? = nil
     ) -> Self {
         Self(
             id: id, method: .post, path: path, access: access, idempotent: true, problems: problems,
-            location: location)
+            location: location, successStatuses: successStatuses)
     }
 }
 
@@ -108,13 +115,12 @@ public protocol KuraOperationDescription: Sendable {
     var problems: [KuraError.Code] { get }
     /// The query parameters a request may carry; any other is refused.
     var queryNames: [String] { get }
-    /// Whether success is 201 with `Location` (a created resource) rather than 200.
-    var createsResource: Bool { get }
+    /// The statuses of success (200, 201 with `Location` for a created resource, or both).
+    var successStatuses: [Int] { get }
 }
 
 extension KuraOperation: KuraOperationDescription {
     public var queryNames: [String] { Query.names }
-    public var createsResource: Bool { location != nil }
 
     /// The names of the path template's `{…}` segments, in order.
     public var pathParameterNames: [String] {

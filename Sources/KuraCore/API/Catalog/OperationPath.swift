@@ -37,3 +37,5 @@ extension DisputeID: OperationPath {}
 extension ChannelID: OperationPath {}
 extension MandateID: OperationPath {}
 extension PositionID: OperationPath {}
+extension ReservationID: OperationPath {}
+extension WithdrawalID: OperationPath {}

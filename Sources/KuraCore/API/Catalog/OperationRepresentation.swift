@@ -118,3 +118,11 @@ public struct Encoded<Value: Codable & Sendable>: Codable, Sendable, OperationRe
         try container.encode(try JSONValue.parse(bytes))
     }
 }
+
+/// An answer that carries metadata in headers besides its body, the same on every route that answers it: the
+/// reservation facilitator's `Kura-Lane`, `Kura-Reservation-State` and `Kura-Billable-Event` (x402's
+/// extension metadata).
+public protocol OperationAnswerHeaders: Sendable {
+    /// The headers, by name, in order.
+    var answerHeaders: [(name: String, value: String)] { get }
+}
