@@ -82,8 +82,8 @@ public actor ChannelPayer {
     public func nextVoucher(price: Amount) async throws(KuraClientError) -> SignedVoucher {
         var current = try await open()
         if current.capacity.units - cumulative < price.units + configuration.topUpBelow.units {
-            let body = try KuraClient.json(TopUpRequest(amount: configuration.topUpAmount))
-            current = try await kura.act(onChannel: current.id, .topup, body: body)
+            current = try await kura.perform(
+                KuraAPI.topUpChannel, at: current.id, TopUpRequest(amount: configuration.topUpAmount))
             channel = current
         }
         guard let total = try? Amount(units: cumulative + price.units), total <= current.capacity else {
@@ -134,7 +134,7 @@ public actor ChannelPayer {
     /// comes back.
     public func close() async throws(KuraClientError) -> KuraCore.Channel? {
         guard let current = channel else { return nil }
-        let closed = try await kura.act(onChannel: current.id, .close)
+        let closed = try await kura.perform(KuraAPI.closeChannel, at: current.id, CloseChannelRequest())
         channel = closed
         return closed
     }

@@ -78,15 +78,6 @@ extension KuraClient {
         try await perform(KuraAPI.openEscrow, request, idempotencyKey: idempotencyKey)
     }
 
-    /// `POST /v1/escrows/{id}/<action>` with a body already in JSON, sent as given; prefer ``perform(_:at:_:idempotencyKey:)``
-    /// with the action's typed request (``KuraAPI/deliverEscrow`` and the others).
-    public func act(on id: EscrowID, _ action: EscrowAction, body: JSONValue = [:], idempotencyKey: String? = nil)
-        async throws(KuraClientError) -> Escrow
-    {
-        try await call(
-            .POST, "/v1/escrows/\(id)/\(action.rawValue)", body: body, idempotencyKey: idempotencyKey, as: Escrow.self)
-    }
-
     /// `GET /v1/escrows/{id}` (``KuraAPI/showEscrow``).
     public func escrow(_ id: EscrowID) async throws(KuraClientError) -> Escrow {
         try await perform(KuraAPI.showEscrow, at: id)

@@ -97,7 +97,7 @@ struct ChannelChallengeTests {
         #expect(await refusal(gate, try header(channel, 14, 2)) == nil)
         // The agent starts a close; its next voucher asks for more than the gate knows the channel holds, so
         // the gate fetches the channel and sees it closing.
-        #expect(try await agent.act(onChannel: channel.id, .close).state == .closing)
+        #expect(try await agent.perform(KuraAPI.closeChannel, at: channel.id, CloseChannelRequest()).state == .closing)
         #expect(await refusal(gate, try header(channel, 5_001, 3))?.code == .channelClosed)
         // Settled then and there: the schedule (every ten minutes) would have been too late for a short period.
         let after = try await agent.channel(channel.id)

@@ -151,20 +151,16 @@ struct CrashCampaignTests {
                             payee: world.provider.id, amount: try Amount(units: 50), asset: usdc,
                             deliverBy: Timestamp(milliseconds: nowMs + 3_600_000)))
                     acks.escrows.withLock { $0[escrow.id] = escrow.state }
-                    let evidence: JSONValue = [
-                        "evidence": .string(Hex.encode(SHA256.hash(Array("w\(worker)-\(n)".utf8))))
-                    ]
-                    let delivered = try await provider.act(on: escrow.id, .deliver, body: evidence)
+                    let evidence = DeliverRequest(evidence: Hex.encode(SHA256.hash(Array("w\(worker)-\(n)".utf8))))
+                    let delivered = try await provider.perform(KuraAPI.deliverEscrow, at: escrow.id, evidence)
                     acks.escrows.withLock { $0[escrow.id] = delivered.state }
                     let ended: Escrow
                     if worker == 1 {
-                        ended = try await agent.act(
-                            on: escrow.id, .dispute,
-                            body: [
-                                "reason": "late", "evidence": [.string(Hex.encode(SHA256.hash(Array("d\(n)".utf8))))],
-                            ])
+                        ended = try await agent.perform(
+                            KuraAPI.disputeEscrow, at: escrow.id,
+                            DisputeRequest(reason: "late", evidence: [Hex.encode(SHA256.hash(Array("d\(n)".utf8)))]))
                     } else {
-                        ended = try await agent.act(on: escrow.id, .confirm)
+                        ended = try await agent.perform(KuraAPI.confirmEscrow, at: escrow.id, EmptyRequest())
                     }
                     acks.escrows.withLock { $0[escrow.id] = ended.state }
                 }
@@ -189,7 +185,7 @@ struct CrashCampaignTests {
                         ChannelVoucher(
                             channel: channel.id, cumulativeAmount: try Amount(units: 3 * sequence), sequence: sequence),
                         key: TestKeys.secretKey("agent"))
-                    _ = try await provider.act(onChannel: channel.id, .settle, body: try JSONValue(encoding: voucher))
+                    _ = try await provider.perform(KuraAPI.settleChannel, at: channel.id, voucher)
                     acks.channels.withLock { $0[channel.id] = 3 * sequence }
                 }
             default:  // x402 `exact` payments through the standard facilitator route

@@ -475,24 +475,22 @@ extension PostgresNodesTests {
                         })
                 else { return false }
                 acks.escrows.withLock { $0[escrow.id] = escrow.state }
-                let evidence: JSONValue = [
-                    "evidence": .string(Hex.encode(SHA256.hash(Array("w\(worker)-\(n)".utf8))))
-                ]
+                let evidence = DeliverRequest(evidence: Hex.encode(SHA256.hash(Array("w\(worker)-\(n)".utf8))))
                 guard
                     let delivered = await send(
-                        .provider, "deliver", { try await $0.act(on: escrow.id, .deliver, body: evidence) })
+                        .provider, "deliver", { try await $0.perform(KuraAPI.deliverEscrow, at: escrow.id, evidence) })
                 else { return false }
                 acks.escrows.withLock { $0[escrow.id] = delivered.state }
                 let ended: Escrow? =
                     worker % 5 == 1
                     ? await send(.agent, "dispute") { client in
-                        try await client.act(
-                            on: escrow.id, .dispute,
-                            body: [
-                                "reason": "late", "evidence": [.string(Hex.encode(SHA256.hash(Array("d\(n)".utf8))))],
-                            ])
+                        try await client.perform(
+                            KuraAPI.disputeEscrow, at: escrow.id,
+                            DisputeRequest(reason: "late", evidence: [Hex.encode(SHA256.hash(Array("d\(n)".utf8)))]))
                     }
-                    : await send(.agent, "confirm") { try await $0.act(on: escrow.id, .confirm) }
+                    : await send(.agent, "confirm") {
+                        try await $0.perform(KuraAPI.confirmEscrow, at: escrow.id, EmptyRequest())
+                    }
                 guard let ended else { return false }
                 acks.escrows.withLock { $0[escrow.id] = ended.state }
             case 2:  // the facilitator's enterprise lane: verify on one node, settle on the next
@@ -532,7 +530,7 @@ extension PostgresNodesTests {
                     await send(
                         .provider, "channel settle",
                         { client in
-                            try await client.act(onChannel: id, .settle, body: try JSONValue(encoding: voucher))
+                            try await client.perform(KuraAPI.settleChannel, at: id, voucher)
                         }) != nil
                 else { return false }
                 acks.channels.withLock { $0[id] = max($0[id] ?? 0, 3 * sequence) }

@@ -98,9 +98,8 @@ struct VoucherReplayTests {
         }
 
         // A top-up: the voucher exceeds the capacity the gate knows, so every call awaits a re-fetch.
-        _ = try await KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey).act(
-            onChannel: channel.id, .topup, body: try JSONValue(encoding: TopUpRequest(amount: try Amount(units: 5_000)))
-        )
+        _ = try await KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey).perform(
+            KuraAPI.topUpChannel, at: channel.id, TopUpRequest(amount: try Amount(units: 5_000)))
         let afterTopUp = try await acceptedAtOnce(second, try voucher(channel, 5_007, 3))
         #expect(afterTopUp == 1)
         #expect(await second.best(channel.id)?.voucher.sequence == 3)
@@ -130,9 +129,8 @@ struct VoucherReplayTests {
         let restartServed = try await servedAtOnce("\(provider.url)/v1/quote", try voucher(channel, 14, 2))
         #expect(restartServed == 1)
 
-        _ = try await KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey).act(
-            onChannel: channel.id, .topup, body: try JSONValue(encoding: TopUpRequest(amount: try Amount(units: 5_000)))
-        )
+        _ = try await KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey).perform(
+            KuraAPI.topUpChannel, at: channel.id, TopUpRequest(amount: try Amount(units: 5_000)))
         let topUpServed = try await servedAtOnce("\(provider.url)/v1/quote", try voucher(channel, 5_007, 3))
         #expect(topUpServed == 1)
 

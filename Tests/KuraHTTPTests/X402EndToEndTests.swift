@@ -177,10 +177,11 @@ struct X402EndToEndTests {
             #expect(escrow.state == .delivered && escrow.terms.amount.units == Self.price)
             #expect(escrow.evidence == Hex.encode(SHA256.hash(answer.body)))
             if outcome == "confirm" {
-                #expect(try await w.agentClient.act(on: id, .confirm).state == .released)
+                #expect(
+                    try await w.agentClient.perform(KuraAPI.confirmEscrow, at: id, EmptyRequest()).state == .released)
             } else {
-                let body: JSONValue = ["reason": "the forecast was wrong", "evidence": []]
-                #expect(try await w.agentClient.act(on: id, .dispute, body: body).state == .disputed)
+                let body = DisputeRequest(reason: "the forecast was wrong", evidence: [])
+                #expect(try await w.agentClient.perform(KuraAPI.disputeEscrow, at: id, body).state == .disputed)
             }
         }
         #expect(try await w.provider.terminate() == 0)

@@ -198,8 +198,7 @@ public actor ChannelVoucherGate {
         guard let record = records[id], let best = record.best, record.pending else { return false }
         let counted = record.callsSinceSettlement
         do {
-            let body = try JSONValue(encoding: best)
-            learn(try await client.act(onChannel: id, .settle, body: body, idempotencyKey: nil))
+            learn(try await client.perform(KuraAPI.settleChannel, at: id, best))
             if var current = records[id] {
                 current.callsSinceSettlement = max(0, current.callsSinceSettlement - counted)
                 current.lastSettlement = .now

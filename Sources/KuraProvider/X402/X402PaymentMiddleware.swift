@@ -123,8 +123,8 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Marks the escrow delivered with the SHA-256 of the body served. A failure leaves the escrow locked,
     /// to expire back to the payer: the provider loses the sale, the payer loses nothing.
     private func markDelivered(_ escrow: EscrowID, _ body: [UInt8]) async {
-        let evidence: JSONValue = ["evidence": .string(Hex.encode(SHA256.hash(body)))]
-        do { _ = try await client.act(on: escrow, .deliver, body: evidence) } catch {
+        let evidence = DeliverRequest(evidence: Hex.encode(SHA256.hash(body)))
+        do { _ = try await client.perform(KuraAPI.deliverEscrow, at: escrow, evidence) } catch {
             logger.warning("escrow delivery not marked", metadata: ["escrow": "\(escrow)", "error": "\(error)"])
         }
     }

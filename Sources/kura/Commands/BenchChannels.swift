@@ -114,9 +114,8 @@ struct BenchChannels: AsyncParsableCommand {
                         cumulative += 1
                         let voucher = ChannelVoucher(
                             channel: channel, cumulativeAmount: try Amount(units: cumulative), sequence: sequence)
-                        _ = try await client.act(
-                            onChannel: channel, .settle,
-                            body: try JSONValue(encoding: SignedVoucher(voucher, key: agentKey)))
+                        _ = try await client.perform(
+                            KuraAPI.settleChannel, at: channel, SignedVoucher(voucher, key: agentKey))
                     }
                     return rounds
                 }
