@@ -99,56 +99,35 @@ extension ChainReceiptAsk: StrictRequest {
     public static let fields: Set<String> = ["network", "signature", "paymentId", "payTo", "asset", "amount"]
 }
 
-/// `POST /v1/accounts/{party}/deposits`: money recorded by an operator, or proven on Solana
-/// (`"rail": "solana"`).
-public enum DepositRequest: StrictRequest, Equatable {
+/// A transfer on one of two rails: the ledger's (an operator's entry, `FundsRequest`) or Solana's
+/// (`"rail": "solana"`, `Solana`'s members). Each shape is strict about its own members.
+public enum RailRequest<Solana: StrictRequest & Equatable>: StrictRequest, Equatable {
     case ledger(FundsRequest)
-    case solana(SolanaDepositProof)
+    case solana(Solana)
 
-    public static let fields = FundsRequest.fields.union(SolanaDepositProof.fields)
+    public static var fields: Set<String> { FundsRequest.fields.union(Solana.fields) }
 
     public static func decode(_ json: JSONValue) throws(KuraError) -> Self {
-        json["rail"] == "solana" ? .solana(try SolanaDepositProof.decode(json)) : .ledger(try FundsRequest.decode(json))
+        json["rail"] == "solana" ? .solana(try Solana.decode(json)) : .ledger(try FundsRequest.decode(json))
     }
 
     public init(from decoder: any Decoder) throws {
-        let json = try JSONValue(from: decoder)
-        self = try Self.decode(json)
+        self = try Self.decode(try JSONValue(from: decoder))
     }
 
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .ledger(let request): try request.encode(to: encoder)
-        case .solana(let proof): try proof.encode(to: encoder)
+        case .solana(let request): try request.encode(to: encoder)
         }
     }
 }
 
-/// `POST /v1/accounts/{party}/withdrawals`: money paid out by an operator, or sent to a Solana address
-/// (`"rail": "solana"`).
-public enum WithdrawalRequest: StrictRequest, Equatable {
-    case ledger(FundsRequest)
-    case solana(SolanaWithdrawalAsk)
+/// `POST /v1/accounts/{party}/deposits`: money recorded by an operator, or proven on Solana.
+public typealias DepositRequest = RailRequest<SolanaDepositProof>
 
-    public static let fields = FundsRequest.fields.union(SolanaWithdrawalAsk.fields)
-
-    public static func decode(_ json: JSONValue) throws(KuraError) -> Self {
-        json["rail"] == "solana"
-            ? .solana(try SolanaWithdrawalAsk.decode(json)) : .ledger(try FundsRequest.decode(json))
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let json = try JSONValue(from: decoder)
-        self = try Self.decode(json)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        switch self {
-        case .ledger(let request): try request.encode(to: encoder)
-        case .solana(let ask): try ask.encode(to: encoder)
-        }
-    }
-}
+/// `POST /v1/accounts/{party}/withdrawals`: money paid out by an operator, or sent to a Solana address.
+public typealias WithdrawalRequest = RailRequest<SolanaWithdrawalAsk>
 
 /// What a withdrawal answers: the account it changed (200), or a withdrawal to Solana as it stands (201, at
 /// `/v1/withdrawals/{id}`).
