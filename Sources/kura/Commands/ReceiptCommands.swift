@@ -23,8 +23,9 @@ struct ReceiptCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await withBackend(target) { backend in
-                let page = try await backend.receipts(
+                let query = ReceiptListQuery(
                     party: try party.map { try PartyID(validating: $0) }, kind: kind, cursor: cursor, limit: limit)
+                let page = try await backend.perform(KuraAPI.listReceipts, query: query)
                 if json { return try printEncodable(page) }
                 printTable(
                     ["index", "kind", "subject", "payer", "payee", "amount", "outcome"],
@@ -46,7 +47,9 @@ struct ReceiptCommands: AsyncParsableCommand {
         @Argument var index: UInt64
         @OptionGroup var target: TargetOptions
         func run() async throws {
-            try await withBackend(target) { backend in try printEncodable(try await backend.receipt(index)) }
+            try await withBackend(target) { backend in
+                try printEncodable(try await backend.perform(KuraAPI.showReceipt, at: ReceiptIndex(index)))
+            }
         }
     }
 

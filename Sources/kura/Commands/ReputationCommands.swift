@@ -22,7 +22,10 @@ struct ReputationCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await withBackend(target) { backend in
-                let report = try await backend.reputation(of: try PartyID(validating: party), asOf: asOf)
+                let report = try await backend.perform(
+                    KuraAPI.showReputation, at: try PartyID(validating: party), query: AsOfQuery(asOf: asOf),
+                    body: EmptyRequest(), idempotencyKey: nil
+                ).decoded()
                 if json { return printJSON(try JSONValue(encoding: report)) }
                 ReputationRender.report(report)
             }
@@ -195,7 +198,8 @@ extension ReceiptCommands {
                 var cursor: String?
                 var count = 0
                 repeat {
-                    let page = try await backend.receipts(party: nil, kind: nil, cursor: cursor, limit: 1000)
+                    let page = try await backend.perform(
+                        KuraAPI.listReceipts, query: ReceiptListQuery(cursor: cursor, limit: 1000))
                     var bytes: [UInt8] = []
                     for receipt in page.items { bytes += try receipt.leafBytes() + [0x0A] }
                     handle.write(Data(bytes))

@@ -11,8 +11,10 @@ import Logging
 /// the same types and the same error codes, so every command works the same way in both modes.
 ///
 /// The operations of the catalog (``KuraAPI``) go through one method, ``perform(_:at:query:body:idempotencyKey:)``:
-/// locally through the service's binding of the operation, remotely through ``KuraClient``. The rest are listed
-/// one by one until they join the catalog.
+/// locally through the service's binding of the operation, remotely through ``KuraClient``. The few named
+/// methods left are not the public operations' answers: the checkpoint note, bundles and consistency proofs
+/// locally sign a checkpoint on demand (an operator's tool may; the public route only waits for the
+/// checkpointer), the attestation likewise, and the receipt count and the instance name are not operations.
 protocol Backend: Sendable {
     /// Runs a catalog operation as the caller.
     func perform<Path, Query, Body, Response>(
@@ -21,8 +23,6 @@ protocol Backend: Sendable {
     ) async throws -> Response
     /// The server's instance name for signed texts (`<log key name>+<hex key ID>`), e.g. for a key rotation.
     func instanceName() async throws -> String
-    func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt>
-    func receipt(_ index: UInt64) async throws -> Receipt
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue
     func checkpointNote() async throws -> String
     /// How many receipts the log holds (for progress; a server answers with its checkpoint's size).
@@ -31,7 +31,6 @@ protocol Backend: Sendable {
     func close() async
     /// The calling party, when the backend knows it without asking (local: `--as`).
     var caller: PartyID? { get }
-    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport
     func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation
 }
 
@@ -146,10 +145,6 @@ struct LocalBackend: Backend {
     }
 
     func instanceName() async throws -> String { service.instance }
-    func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
-        try await service.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
-    }
-    func receipt(_ index: UInt64) async throws -> Receipt { try await service.receipt(index) }
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue {
         try await service.bundle(index, size: size)
     }
@@ -160,9 +155,6 @@ struct LocalBackend: Backend {
     }
     func close() async { service.store.close() }
     var caller: PartyID? { principal.id }
-    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
-        try await service.reputation(of: party, asOf: asOf)
-    }
     func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation {
         try await service.reputationAttestation(of: party, asOf: asOf)
     }
@@ -183,14 +175,6 @@ struct RemoteBackend: Backend {
     func instanceName() async throws -> String {
         try await remote { () async throws(KuraClientError) in try await client.instanceName() }
     }
-    func receipts(party: PartyID?, kind: String?, cursor: String?, limit: Int) async throws -> Page<Receipt> {
-        try await remote { () async throws(KuraClientError) in
-            try await client.receipts(party: party, kind: kind, cursor: cursor, limit: limit)
-        }
-    }
-    func receipt(_ index: UInt64) async throws -> Receipt {
-        try await remote { () async throws(KuraClientError) in try await client.receipt(index) }
-    }
     func bundle(_ index: UInt64, size: UInt64?) async throws -> JSONValue {
         try await remote { () async throws(KuraClientError) in try await client.bundle(index, size: size) }
     }
@@ -208,9 +192,6 @@ struct RemoteBackend: Backend {
     }
     func close() async {}
     var caller: PartyID? { nil }
-    func reputation(of party: PartyID, asOf: UInt64?) async throws -> ReputationReport {
-        try await remote { () async throws(KuraClientError) in try await client.reputation(of: party, asOf: asOf) }
-    }
     func reputationAttestation(of party: PartyID, asOf: UInt64?) async throws -> ReputationAttestation {
         try await remote { () async throws(KuraClientError) in
             try await client.reputationAttestation(of: party, asOf: asOf)
