@@ -99,14 +99,25 @@ extension KuraClient {
         try await perform(KuraAPI.showPosition, at: id)
     }
 
-    /// `POST /v1/positions/{id}/repay`, `/liquidate` or `/close` (`amount` for repay only).
-    public func actOnPosition(_ id: PositionID, _ action: String, amount: Amount? = nil, idempotencyKey: String? = nil)
+    /// `POST /v1/positions/{id}/repay` (``KuraAPI/repayPosition``): the agent pays down what it owes.
+    public func repayPosition(_ id: PositionID, amount: Amount, idempotencyKey: String? = nil)
         async throws(KuraClientError) -> Position
     {
-        var body: JSONValue = [:]
-        if let amount { body = try Self.json(AmountRequest(amount: amount)) }
-        return try await call(
-            .POST, "/v1/positions/\(id)/\(action)", body: body, idempotencyKey: idempotencyKey, as: Position.self)
+        try await perform(KuraAPI.repayPosition, at: id, AmountRequest(amount: amount), idempotencyKey: idempotencyKey)
+    }
+
+    /// `POST /v1/positions/{id}/liquidate` (``KuraAPI/liquidatePosition``; operators).
+    public func liquidatePosition(_ id: PositionID, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> Position
+    {
+        try await perform(KuraAPI.liquidatePosition, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
+    }
+
+    /// `POST /v1/positions/{id}/close` (``KuraAPI/closePosition``).
+    public func closePosition(_ id: PositionID, idempotencyKey: String? = nil) async throws(KuraClientError)
+        -> Position
+    {
+        try await perform(KuraAPI.closePosition, at: id, EmptyRequest(), idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/prices` (operators).

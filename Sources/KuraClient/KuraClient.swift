@@ -141,13 +141,6 @@ public final class KuraClient: Sendable {
         )
     }
 
-    /// Sends and decodes the JSON answer.
-    public func call<T: Decodable>(
-        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, idempotencyKey: String? = nil, as type: T.Type
-    ) async throws(KuraClientError) -> T {
-        try Self.decode(T.self, try await send(method, path, body: body, idempotencyKey: idempotencyKey))
-    }
-
     /// Decodes a JSON answer.
     static func decode<T: Decodable>(_ type: T.Type, _ response: Response) throws(KuraClientError) -> T {
         do { return try response.json().decode(T.self) } catch {

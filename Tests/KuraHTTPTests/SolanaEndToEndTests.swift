@@ -86,13 +86,11 @@ struct SolanaEndToEndTests {
             FundsRequest(asset: try Asset("USDC"), amount: try Amount(units: 50_000)), to: agent.party.id)
         let agentClient = KuraClient(baseURL: first.url, apiKey: agent.apiKey!, maxAttempts: 1)
         world.standIn.ledger.loseConfirmations(true)
-        let ask: JSONValue = [
-            "rail": "solana", "asset": "USDC", "amount": 20_000, "destination": .string(Self.destination.base58),
-        ]
-        let pending = try await agentClient.call(
-            .POST, "/v1/accounts/\(agent.party.id)/withdrawals", body: ask, as: JSONValue.self)
-        #expect(pending["state"] == "pending", "\(pending)")
-        let id = try #require(pending["id"]?.stringValue)
+        let ask = SolanaWithdrawalAsk(
+            asset: try Asset("USDC"), amount: try Amount(units: 20_000), destination: Self.destination.base58)
+        let pending = try await agentClient.withdraw(ask, from: agent.party.id)
+        #expect(pending.state == "pending", "\(pending)")
+        let id = pending.id
         #expect(world.standIn.ledger.sendCalls == 1 && world.standIn.ledger.landedCount == 1)
         first.child.send(SIGKILL)
         _ = await first.child.wait()
@@ -103,7 +101,7 @@ struct SolanaEndToEndTests {
         let again = KuraClient(baseURL: second.url, apiKey: agent.apiKey!, maxAttempts: 1)
         var state = ""
         for _ in 0..<200 {
-            state = try await again.withdrawal(try WithdrawalID(validating: id)).state
+            state = try await again.withdrawal(id).state
             if state != "pending" { break }
             try await Task.sleep(for: .milliseconds(50))
         }
