@@ -74,11 +74,13 @@ extension KuraHandlers {
         var response: Response
         if let represented = reply.value as? any OperationRepresentation {
             response = RawResponse.make(try represented.representation(), contentType: type(of: represented).mediaType)
-            if location != nil { response.status = .created }
-            if reply.replayed { response.headers[KuraHeader.idempotentReplayed] = "true" }
-            if let location { response.headers[.location] = location }
         } else {
-            response = try JSONResponse.make(reply, created: location)
+            response = try JSONResponse.make(reply.value)
+        }
+        if reply.replayed { response.headers[KuraHeader.idempotentReplayed] = "true" }
+        if let location {
+            response.status = .created
+            response.headers[.location] = location
         }
         if let metadata = reply.value as? any OperationAnswerHeaders {
             for (name, value) in metadata.answerHeaders {

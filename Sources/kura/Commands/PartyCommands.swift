@@ -157,13 +157,12 @@ struct Withdraw: AsyncParsableCommand {
             } else {
                 request = .ledger(try funds.request())
             }
-            let outcome = try await backend.perform(
-                KuraAPI.withdraw, at: id, request, idempotencyKey: funds.idempotencyKey)
-            guard case .account(let account) = outcome else {
-                if case .solana(let withdrawal) = outcome { try Render.withdrawal(withdrawal, json: funds.json) }
-                return
+            switch try await backend.perform(KuraAPI.withdraw, at: id, request, idempotencyKey: funds.idempotencyKey) {
+            case .account(let account):
+                if funds.json { try printEncodable(account) } else { Render.account(account) }
+            case .solana(let withdrawal):
+                try Render.withdrawal(withdrawal, json: funds.json)
             }
-            if funds.json { try printEncodable(account) } else { Render.account(account) }
         }
     }
 }

@@ -52,8 +52,6 @@ extension KuraAPI {
     public static let listPrices = KuraOperation<NoPath, NoQuery, EmptyRequest, PriceList>.get(
         "listPrices", "/v1/prices", problems: [])
 
-    /// The facilitator's mandates, positions and prices (verify, settle and reservations answer headers of
-    /// their own and are not in the catalog yet).
     /// `POST /x402/verify`: reserves an amount against a mandate (enterprise lane) or a position (crypto-fast)
     /// and answers the signed decision envelope; `Kura-Lane` and `Kura-Reservation-State` headers.
     public static let verifyReservation = KuraOperation<
@@ -80,6 +78,7 @@ extension KuraAPI {
     public static let showReservation = KuraOperation<ReservationID, NoQuery, EmptyRequest, Reservation>.get(
         "showReservation", "/v1/reservations/{id}", problems: [.forbidden, .notFound])
 
+    /// The reservation facilitator's operations: mandates, positions, prices, verify, settle and reservations.
     static let facilitator: [any KuraOperationDescription] = [
         createMandate, showMandate, topUpMandate, revokeMandate, openPosition, showPosition, repayPosition,
         liquidatePosition, closePosition, postPrice, listPrices, verifyReservation, settleReservation,
