@@ -81,6 +81,29 @@ struct X402FacilitatorTests {
         #expect(replay.before == replay.after, "x402_settlements rebuilds from the log")
     }
 
+    /// The CLI's local backend and any caller of `KuraService.perform` hand the body over as JSON, without the
+    /// HTTP body's bytes; the facilitator reads bytes, so they must come from that JSON (review finding).
+    @Test("the standard facilitator answers a typed request through KuraService.perform as it does over HTTP")
+    func throughPerform() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact))
+        let verified = try await world.service.perform(
+            KuraAPI.x402Verify,
+            Invocation(
+                principal: nil, path: NoPath(), query: NoQuery(), body: try JSONValue(encoding: request),
+                idempotencyKey: nil))
+        #expect(verified.value == .valid(payer: world.payer.id.rawValue), "\(verified.value)")
+        let settled = try await world.service.perform(
+            KuraAPI.x402Settle,
+            Invocation(
+                principal: nil, path: NoPath(), query: NoQuery(), body: try JSONValue(encoding: request),
+                idempotencyKey: nil))
+        #expect(settled.value.success, "\(settled.value)")
+        #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
+    }
+
     @Test("escrow: settlement locks an escrow on the terms of extra and answers its ID")
     func escrow() async throws {
         let world = try await EscrowWorld.make()

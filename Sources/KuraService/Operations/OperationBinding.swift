@@ -11,25 +11,33 @@ public struct Invocation<Path: OperationPath, Query: OperationQuery, Body: Stric
     public let caller: Principal?
     public let path: Path
     public let query: Query
-    /// The body as JSON (`null` when the body type reads its bytes, ``StrictRequest/readsBodyBytes``).
+    /// The body as JSON (`null` over HTTP when the body type reads its bytes, ``StrictRequest/readsBodyBytes``).
     public let body: JSONValue
-    /// The body exactly as sent, for a body type that reads its bytes itself.
-    public let bytes: [UInt8]
+    /// The body exactly as sent, when it came as bytes (over HTTP).
+    let sentBytes: [UInt8]?
     public let idempotencyKey: String?
     /// What the server the call came through offers the operation.
     public let environment: ServingEnvironment
 
+    /// A call; `bytes` is the body exactly as sent, when there were bytes. Without them (the CLI's local
+    /// backend, which holds a typed request), a body type that reads bytes reads the JSON encoding of `body`.
     public init(
-        principal: Principal?, path: Path, query: Query, body: JSONValue, bytes: [UInt8] = [],
+        principal: Principal?, path: Path, query: Query, body: JSONValue, bytes: [UInt8]? = nil,
         idempotencyKey: String?, environment: ServingEnvironment = ServingEnvironment()
     ) {
         self.caller = principal
         self.path = path
         self.query = query
         self.body = body
-        self.bytes = bytes
+        self.sentBytes = bytes
         self.idempotencyKey = idempotencyKey
         self.environment = environment
+    }
+
+    /// The body's bytes, for a body type that reads them itself (``StrictRequest/readsBodyBytes``).
+    public var bytes: [UInt8] {
+        if let sentBytes { return sentBytes }
+        return (try? body.canonicalBytes()) ?? []
     }
 
     /// The authenticated caller of an operation that is not public.
