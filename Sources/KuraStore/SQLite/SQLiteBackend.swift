@@ -24,8 +24,22 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         /// of a backend hold at most `pageCacheKiB + readers × min(pageCacheKiB, 2048)` KiB.
         public var pageCacheKiB: Int = Configuration.defaultPageCacheKiB
 
+        /// The WAL length, in frames (pages), past which the writer checkpoints after its commit; see
+        /// ``defaultWriterCheckpointFrames``. Zero leaves every checkpoint to the background thread.
+        public var writerCheckpointFrames: Int = Configuration.defaultWriterCheckpointFrames
+
         /// The writer's page cache unless configured: 64 MiB, so that the pages group commits touch stay cached.
         public static let defaultPageCacheKiB = 65_536
+        /// 4,096 frames (16 MiB of WAL) unless configured.
+        ///
+        /// SQLite starts the WAL again from its beginning only when a write transaction begins with every frame
+        /// already copied into the database. The background checkpointer (``WALCheckpointer``) copies frames,
+        /// but under steady load the writer has always committed new ones by the time it finishes, so the WAL
+        /// grew for as long as the load lasted (80 MB/s in the escrow benchmark), and every commit extended the
+        /// file: block allocation, zeroed pages and a journaled size change in each `fdatasync`. Past this
+        /// length the writer's own passive checkpoint copies what the background one has not yet (a batch or
+        /// two) so the next batch restarts the WAL and writes over pages the kernel already holds.
+        public static let defaultWriterCheckpointFrames = 4_096
         /// The most page cache each read connection keeps, in KiB (SQLite's default is 2,000 KiB).
         public static let readerPageCacheKiB = 2_048
 
@@ -183,8 +197,10 @@ final class SQLiteWriterSession: WriterSession {
         try connection.execute("PRAGMA busy_timeout = 10000")
         try connection.execute("PRAGMA synchronous = \(configuration.durable ? "FULL" : "NORMAL")")
         try connection.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(configuration.pageCacheKiB)")
-        // Checkpoints run on their own thread (WALCheckpointer), never inside the writer's commits.
-        try connection.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
+        // Checkpoints run on their own thread (WALCheckpointer); the writer's own, past a length, only finishes
+        // what that one started, so that the next batch can restart the WAL (defaultWriterCheckpointFrames).
+        try connection.execute(
+            "PRAGMA wal_autocheckpoint = \(configuration.writerCheckpointFrames); PRAGMA journal_size_limit = 67108864")
         reads = SQLReadSession(connection)
         writer = SQLBatchWriter(connection)
     }

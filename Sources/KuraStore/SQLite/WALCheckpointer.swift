@@ -6,8 +6,10 @@ import KuraCore
 /// commits never pay for a checkpoint (SQLite's automatic checkpoint would run inside a commit, doing
 /// a thousand page reads, writes and an fsync while every queued command waits).
 ///
-/// PASSIVE checkpoints never block the writer or readers; SQLite restarts the WAL from its beginning
-/// once every frame has been copied and no reader needs the old ones, so the file stays bounded.
+/// PASSIVE checkpoints never block the writer or readers. SQLite restarts the WAL from its beginning when a
+/// write begins with every frame copied and no reader needing the old ones; under steady load that moment
+/// never comes from this thread alone, so past a length the writer finishes the copy itself
+/// (``SQLiteBackend/Configuration/defaultWriterCheckpointFrames``).
 final class WALCheckpointer: @unchecked Sendable {
     private let connection: SQLiteConnection
     private let condition = NSCondition()
