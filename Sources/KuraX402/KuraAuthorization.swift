@@ -119,7 +119,7 @@ public struct KuraAuthorization: Codable, Sendable, Equatable, Hashable {
     /// The bytes the payer signs: the RFC 8785 canonical JSON of the authorization.
     public func signedBytes() -> [UInt8] {
         // Only strings and integers below 2^53: encoding and canonicalization cannot fail.
-        try! JSONValue(encoding: self).canonicalBytes()
+        try! JSONValue.canonicalBytes(encoding: self)
     }
 
     func validate() throws(X402FieldProblem) {

@@ -24,7 +24,7 @@ public enum X402Codec {
 
     /// The canonical JSON bytes of `message`.
     public static func json(_ message: some X402Message) throws(X402Error) -> [UInt8] {
-        do { return try JSONValue(encoding: message).canonicalBytes() } catch {
+        do { return try JSONValue.canonicalBytes(encoding: message) } catch {
             throw X402Error(.invalidField, reason: type(of: message).malformedReason, error.reason)
         }
     }

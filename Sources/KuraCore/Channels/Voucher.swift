@@ -23,7 +23,7 @@ public struct ChannelVoucher: Sendable, Equatable, Hashable, Codable {
         guard sequence >= 1, sequence <= Amount.maxUnits else {
             throw KuraError(.invalidRequest, "a voucher's sequence is 1 to 2^53-1")
         }
-        do { return try JSONValue(encoding: self).canonicalBytes() } catch {
+        do { return try JSONValue.canonicalBytes(encoding: self) } catch {
             throw KuraError(.invalidRequest, "the voucher does not encode: \(error.reason)")
         }
     }
@@ -80,7 +80,7 @@ extension SignedVoucher {
 
     /// The header value: unpadded base64url of the canonical JSON `{"signature", "voucher"}`.
     public func headerValue() throws(KuraError) -> String {
-        do { return Base64.urlEncode(try JSONValue(encoding: self).canonicalBytes()) } catch {
+        do { return Base64.urlEncode(try JSONValue.canonicalBytes(encoding: self)) } catch {
             throw KuraError(.invalidRequest, "the voucher does not encode: \(error.reason)")
         }
     }

@@ -39,7 +39,7 @@ public struct RulingStatement: Sendable, Equatable, Hashable, Codable {
 
     /// The bytes that are signed.
     public func signingBytes() throws(KuraError) -> [UInt8] {
-        do { return try JSONValue(encoding: self).canonicalBytes() } catch {
+        do { return try JSONValue.canonicalBytes(encoding: self) } catch {
             throw KuraError(.invalidRequest, "the ruling does not encode as canonical JSON: \(error.reason)")
         }
     }

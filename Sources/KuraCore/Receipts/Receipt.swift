@@ -83,7 +83,7 @@ public struct Receipt: Sendable, Equatable, Codable {
 
     /// The leaf bytes: canonical JSON of the receipt.
     public func leafBytes() throws(KuraError) -> [UInt8] {
-        do { return try JSONValue(encoding: self).canonicalBytes() } catch {
+        do { return try JSONValue.canonicalBytes(encoding: self) } catch {
             throw KuraError(.internalError, "receipt does not encode: \(error.reason)")
         }
     }

@@ -91,7 +91,7 @@ public struct ReputationReport: Sendable, Equatable, Codable {
 
     /// The canonical JSON bytes (what the server sends and the attestation signs).
     public func canonicalBytes() throws(KuraError) -> [UInt8] {
-        do { return try JSONValue(encoding: self).canonicalBytes() } catch {
+        do { return try JSONValue.canonicalBytes(encoding: self) } catch {
             throw KuraError(.internalError, "reputation report does not encode: \(error.reason)")
         }
     }

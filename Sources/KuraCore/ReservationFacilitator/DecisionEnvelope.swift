@@ -37,7 +37,7 @@ public enum DecisionEnvelope {
         let header: JSONValue = ["alg": .string(algorithm.rawValue), "kid": .string(kid), "typ": "JWT"]
         // Strings and integers below 2^53 only: both always canonicalise.
         let headerBytes = (try? header.canonicalBytes()) ?? []
-        let payloadBytes = (try? JSONValue(encoding: decision).canonicalBytes()) ?? []
+        let payloadBytes = (try? JSONValue.canonicalBytes(encoding: decision)) ?? []
         let signingInput = Base64.urlEncode(headerBytes) + "." + Base64.urlEncode(payloadBytes)
         return signingInput + "." + Base64.urlEncode(key.signature(for: Array(signingInput.utf8)))
     }

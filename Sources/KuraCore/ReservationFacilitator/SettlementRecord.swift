@@ -44,7 +44,7 @@ public struct SettlementRecord: Sendable, Equatable, Hashable, Codable {
     /// The bytes a rail signs: the record's canonical JSON.
     public func canonicalBytes() -> [UInt8] {
         // Only a non-finite number fails to canonicalise, and the record holds integers and strings only.
-        (try? JSONValue(encoding: self).canonicalBytes()) ?? []
+        (try? JSONValue.canonicalBytes(encoding: self)) ?? []
     }
 
     /// Kura's ledger-rail signature: base58 of the Ed25519 signature over ``canonicalBytes()``. Deterministic.

@@ -44,6 +44,14 @@ extension JSONValue {
         }
     }
 
+    /// The RFC 8785 canonical bytes of an `Encodable`: exactly `JSONValue(encoding: value).canonicalBytes()`,
+    /// written without building the intermediate value.
+    public static func canonicalBytes(encoding value: some Encodable) throws(JSONError) -> [UInt8] {
+        do { return try JSONValueEncoder.canonicalBytes(value) } catch let error as JSONError { throw error } catch {
+            throw JSONError(reason: "cannot encode \(type(of: value)): \(oneLine(error))")
+        }
+    }
+
     /// Decodes a `Decodable` value from this JSON value, directly.
     public func decode<T: Decodable>(_ type: T.Type) throws(JSONError) -> T {
         do { return try JSONValueDecoder.decode(T.self, from: self) } catch {

@@ -1,8 +1,10 @@
-/// Encodes an `Encodable` straight into a `JSONValue`, without Foundation's `JSONEncoder`, text, or a
-/// second parse: the hot path of every command (event payloads, read-model rows, replies).
+/// Encodes an `Encodable` straight into a `JSONValue`, or straight into its RFC 8785 canonical bytes, without
+/// Foundation's `JSONEncoder`, text, or a second parse: the hot path of every command (event payloads,
+/// read-model rows, receipt leaves, replies).
 ///
 /// It follows `JSONEncoder`'s defaults: `nil` optionals in synthesized conformances are omitted,
 /// integers are exact (one beyond ±2^53−1 is an error rather than rounded), NaN and infinities are errors.
+/// A key written twice keeps its last value, in both outputs.
 struct JSONValueEncoder {
     static func encode(_ value: some Encodable) throws -> JSONValue {
         let slot = Slot()
@@ -10,16 +12,60 @@ struct JSONValueEncoder {
         return slot.resolve()
     }
 
-    /// A place a value is written into; containers hold further slots, resolved at the end.
+    /// The canonical bytes of `value`: the same bytes as `encode(value).canonicalBytes()`, without building
+    /// the `JSONValue` (its dictionaries cost a hash of every key, twice).
+    static func canonicalBytes(_ value: some Encodable) throws -> [UInt8] {
+        let slot = Slot()
+        try write(value, into: slot, path: [])
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        try slot.writeCanonical(to: &out)
+        return out
+    }
+
+    /// A place a value is written into; containers hold further slots, resolved at the end. An object's
+    /// members stay in the order written, so the canonical writer sorts them once and hashes none.
     final class Slot {
         var value: JSONValue = .null
-        var object: [String: Slot]?
+        var object: [(key: String, slot: Slot)]?
         var array: [Slot]?
 
         func resolve() -> JSONValue {
-            if let object { return .object(object.mapValues { $0.resolve() }) }
+            if let object {
+                return .object(Dictionary(object.map { ($0.key, $0.slot.resolve()) }, uniquingKeysWith: { $1 }))
+            }
             if let array { return .array(array.map { $0.resolve() }) }
             return value
+        }
+
+        func writeCanonical(to out: inout [UInt8]) throws(JSONError) {
+            if let object {
+                // By key, then by position: of a key written twice, the last one is kept.
+                let order = object.indices.sorted {
+                    object[$0].key == object[$1].key
+                        ? $0 < $1 : CanonicalWriter.utf16Precedes(object[$0].key, object[$1].key)
+                }
+                out.append(UInt8(ascii: "{"))
+                var first = true
+                for (n, i) in order.enumerated() {
+                    if n + 1 < order.count, object[order[n + 1]].key == object[i].key { continue }
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    CanonicalWriter.writeString(object[i].key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    try object[i].slot.writeCanonical(to: &out)
+                }
+                out.append(UInt8(ascii: "}"))
+            } else if let array {
+                out.append(UInt8(ascii: "["))
+                for (i, element) in array.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    try element.writeCanonical(to: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            } else {
+                try CanonicalWriter.write(value, to: &out)
+            }
         }
     }
 
@@ -29,7 +75,7 @@ struct JSONValueEncoder {
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-            if slot.object == nil { slot.object = [:] }
+            if slot.object == nil { slot.object = [] }
             return KeyedEncodingContainer(Keyed<Key>(slot: slot, codingPath: codingPath))
         }
 
@@ -98,7 +144,7 @@ struct JSONValueEncoder {
 
         private func child(_ key: Key) -> Slot {
             let child = Slot()
-            slot.object?[key.stringValue] = child
+            slot.object?.append((key.stringValue, child))
             return child
         }
 

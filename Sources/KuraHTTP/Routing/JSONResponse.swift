@@ -11,7 +11,7 @@ enum JSONResponse {
     /// replayed answer.
     static func make(_ value: some Encodable) throws(KuraError) -> Response {
         let bytes: [UInt8]
-        do { bytes = try JSONValue(encoding: value).canonicalBytes() } catch {
+        do { bytes = try JSONValue.canonicalBytes(encoding: value) } catch {
             throw KuraError(.internalError, "cannot encode the answer: \(error.reason)")
         }
         return RawResponse.make(bytes, contentType: mediaType)

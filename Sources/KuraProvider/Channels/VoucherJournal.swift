@@ -50,7 +50,7 @@ final class VoucherJournal: @unchecked Sendable {
 
     /// Queues a voucher; it is durable after the next successful ``flush()``.
     func record(_ voucher: SignedVoucher) {
-        guard let bytes = try? JSONValue(encoding: voucher).canonicalBytes() else { return }
+        guard let bytes = try? JSONValue.canonicalBytes(encoding: voucher) else { return }
         lock.withLock {
             pending += bytes + [0x0A]
             let channel = voucher.voucher.channel
@@ -109,7 +109,7 @@ final class VoucherJournal: @unchecked Sendable {
     private func compact(_ snapshot: [ChannelID: SignedVoucher]) throws(KuraError) {
         var bytes: [UInt8] = []
         for id in snapshot.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-            guard let line = try? JSONValue(encoding: snapshot[id]!).canonicalBytes() else { continue }
+            guard let line = try? JSONValue.canonicalBytes(encoding: snapshot[id]!) else { continue }
             bytes += line + [0x0A]
         }
         let temporary = path + ".compacting"

@@ -74,7 +74,7 @@ extension KuraService {
         }
         defer { solanaInFlight.end(key) }
         let payloadHash = Hex.encode(
-            SHA256.hash((try? JSONValue(encoding: request.paymentPayload).canonicalBytes()) ?? []))
+            SHA256.hash((try? JSONValue.canonicalBytes(encoding: request.paymentPayload)) ?? []))
         let identifier = try? PaymentIdentifier.id(in: request.paymentPayload.extensions)
         do throws(X402Refusal) {
             if let existing = try await solanaPaymentState(key, reason: .unexpectedSettleError) {

@@ -149,7 +149,7 @@ extension KuraService {
         guard requirements.amount.units > 0, let amount = try? Amount(units: requirements.amount.units) else {
             throw X402Refusal(.invalidPaymentRequirements, "the amount must be more than zero")
         }
-        let payloadBytes = (try? JSONValue(encoding: request.paymentPayload).canonicalBytes()) ?? []
+        let payloadBytes = (try? JSONValue.canonicalBytes(encoding: request.paymentPayload)) ?? []
         return CheckedX402Payment(
             verified: verified, payer: payer, payee: payee, asset: asset, amount: amount,
             identifier: try? PaymentIdentifier.id(in: request.paymentPayload.extensions),

@@ -19,7 +19,7 @@ final class VerifiedPayments: @unchecked Sendable {
 
     /// The digest a request is remembered by.
     static func key(_ request: FacilitatorRequest) -> [UInt8]? {
-        guard let bytes = try? JSONValue(encoding: request).canonicalBytes() else { return nil }
+        guard let bytes = try? JSONValue.canonicalBytes(encoding: request) else { return nil }
         return SHA256.hash(bytes)
     }
 

@@ -7,7 +7,7 @@ import KuraCrypto
 public enum RowJSON {
     /// The canonical JSON bytes of a value.
     public static func bytes(_ value: some Encodable) throws(KuraError) -> [UInt8] {
-        do { return try JSONValue(encoding: value).canonicalBytes() } catch {
+        do { return try JSONValue.canonicalBytes(encoding: value) } catch {
             throw KuraError(.internalError, "cannot encode a read model row: \(error.reason)")
         }
     }

@@ -89,7 +89,7 @@ public struct Encoded<Value: Codable & Sendable>: Codable, Sendable, OperationRe
 
     /// Encodes `value` canonically.
     public init(_ value: Value) throws(KuraError) {
-        do { bytes = try JSONValue(encoding: value).canonicalBytes() } catch {
+        do { bytes = try JSONValue.canonicalBytes(encoding: value) } catch {
             throw KuraError(.internalError, "cannot encode \(Value.self): \(error.reason)")
         }
     }
