@@ -9,7 +9,8 @@
 #
 #   scripts/profile-writer.sh [escrows|pairs] [duration, default 20s] [connections, default 64]
 #
-# Environment: KURA_BIN (a prebuilt kura; default: build `-c release`), OUT (default: ./profile-out).
+# Environment: KURA_BIN (a prebuilt kura; default: build `-c release`), OUT (default: ./profile-out), PERF=0 to
+# measure the CPU time per command alone, without perf's own overhead (for before/after comparisons).
 # Not run in CI. Record the top items in Docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,8 @@ mkdir -p "$out"
 
 . scripts/lib/kura-server.sh
 kura_require_wrk
-command -v perf >/dev/null || { echo "perf is needed (apt-get install linux-perf)" >&2; exit 1; }
+record="${PERF:-1}"
+[[ "$record" == 0 ]] || command -v perf >/dev/null || { echo "perf is needed (apt-get install linux-perf)" >&2; exit 1; }
 kura_start_server
 
 read -r agent agent_key <<<"$(register "profile agent" agent)"
@@ -59,30 +61,45 @@ LUA
     target="$url/x402/verify"
 fi
 snapshot() { for f in /proc/"$server_pid"/task/*/stat; do awk '{ print $1, $14 + $15 }' "$f"; done; }
+# The writer and the checkpointer name their threads.
+thread_named() { { grep -l "^$1\$" /proc/"$server_pid"/task/*/comm || true; } | head -n1 | cut -d/ -f5; }
+writer_tid="$(thread_named kura-writer)"
+checkpointer_tid="$(thread_named kura-checkpoint)"
 count() {
     sqlite3 "$work/bench.sqlite" \
         "SELECT count(*) FROM events WHERE type IN ('escrow.locked','reservation.reserved','reservation.settled')"
 }
 snapshot >"$work/cpu0"; commands0="$(count)"
-perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$out/perf.$workload.data" 2>/dev/null &
-perf_pid=$!
+if [[ "$record" != 0 ]]; then
+    perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$out/perf.$workload.data" 2>/dev/null &
+    perf_pid=$!
+fi
 echo "== $workload: $connections connections, $duration"
 wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/load.lua" "$target"
-kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+[[ "$record" == 0 ]] || { kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; }
 snapshot >"$work/cpu1"; commands1="$(count)"
-# The writer is the thread under which GroupCommitWriter's batch loop runs.
-writer_tid="$(perf report -i "$out/perf.$workload.data" --children --sort pid,symbol --stdio -g none 2>/dev/null \
-    | grep "GroupCommitWriter.*execute" | sort -k1 -rn | head -n1 | awk "{ print \$3 }" | cut -d: -f1)"
-python3 - "$work/cpu0" "$work/cpu1" "$(getconf CLK_TCK)" "$(( commands1 - commands0 ))" "$writer_tid" <<'PY'
+if [[ -z "$writer_tid" && "$record" != 0 ]]; then
+    # An older build without thread names: the writer is the thread under which the batch loop runs.
+    writer_tid="$(perf report -i "$out/perf.$workload.data" --children --sort pid,symbol --stdio -g none 2>/dev/null \
+        | grep "GroupCommitWriter.*execute" | sort -k1 -rn | head -n1 | awk "{ print \$3 }" | cut -d: -f1)"
+fi
+python3 - "$work/cpu0" "$work/cpu1" "$(getconf CLK_TCK)" "$(( commands1 - commands0 ))" "$writer_tid" \
+    "$checkpointer_tid" <<'PY'
 import sys
 def load(path): return {line.split()[0]: float(line.split()[1]) for line in open(path)}
 before, after = load(sys.argv[1]), load(sys.argv[2])
-ticks, commands, tid = float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-seconds = (after.get(tid, 0) - before.get(tid, 0)) / ticks
-total = sum(after.values()) / ticks - sum(before.get(k, 0) for k in after) / ticks
-print(f"writer thread {tid}: {seconds:.2f} CPU s for {commands} commands = "
-      f"{1e6 * seconds / max(commands, 1):.1f} µs per command (whole server: {total:.2f} CPU s)")
+ticks, commands, tid, checkpointer = float(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+def used(t): return (after.get(t, 0) - before.get(t, 0)) / ticks
+seconds, total = used(tid), sum(used(t) for t in after)
+per = lambda s: 1e6 * s / max(commands, 1)
+print(f"{commands} commands: whole server {total:.2f} CPU s = {per(total):.1f} µs per command")
+if tid:
+    print(f"writer thread {tid}: {seconds:.2f} CPU s = {per(seconds):.1f} µs per command; "
+          f"checkpointer {per(used(checkpointer)):.1f} µs per command")
+else:
+    print("(this build does not name its threads: the writer's own share is not known)")
 PY
+[[ "$record" != 0 ]] || exit 0
 perf report -i "$out/perf.$workload.data" --tid "$writer_tid" --no-children --percentage relative --sort symbol --stdio -g none 2>/dev/null \
     >"$out/self.$workload.txt" || true
 perf report -i "$out/perf.$workload.data" --tid "$writer_tid" --children --percentage relative --sort symbol --stdio -g none 2>/dev/null \

@@ -50,7 +50,7 @@ public final class PostgresBackend: StorageBackend, @unchecked Sendable {
             let setup = try PostgresConnection(url, sessionSetup: Self.sessionSetup)
             schema = try PostgresSchema.prepare(setup, create: configuration.create)
         }
-        lanes = try ReaderLanes(configuration.readers, name: "kura-pg-reader") {
+        lanes = try ReaderLanes(configuration.readers, name: "kura-pg") {
             () throws(KuraError) -> any ReadSession in
             SQLReadSession(try PostgresConnection(url, sessionSetup: Self.sessionSetup))
         }

@@ -64,7 +64,8 @@ public final class ReaderLanes: @unchecked Sendable {
         init(_ session: any ReadSession) { self.session = session }
     }
 
-    /// Starts every lane's threads; `open` makes one session (with its own connection) per reader thread.
+    /// Starts every lane's threads, named `name-lane-index` (`name` of at most 7 bytes); `open` makes one
+    /// session (with its own connection) per reader thread.
     /// Connections are opened here, on the caller's thread, so that a failure is reported at once.
     public init(
         _ configuration: Configuration, name: String, open: () throws(KuraError) -> any ReadSession
@@ -76,7 +77,8 @@ public final class ReaderLanes: @unchecked Sendable {
             let queue = Queue(limit: spec.queueLimit)
             queues[lane] = queue
             for index in 0..<max(1, spec.readers) {
-                sessions.append((queue, try open(), "\(name)-\(lane.rawValue)-\(index)"))
+                // Linux keeps at most 15 bytes of a thread's name and refuses a longer one: "kura-rd-stan-0".
+                sessions.append((queue, try open(), "\(name)-\(lane.rawValue.prefix(4))-\(index)"))
             }
         }
         self.queues = queues
@@ -85,8 +87,10 @@ public final class ReaderLanes: @unchecked Sendable {
             queue.running += 1
             // The session moves to its thread and is used by that thread only.
             let owned = Owned(session)
-            let thread = Thread { Self.run(queue, owned) }
-            thread.name = threadName
+            let thread = Thread {
+                Thread.current.name = threadName  // from inside, as the writer's (GroupCommitWriter)
+                Self.run(queue, owned)
+            }
             thread.stackSize = 1 << 20
             thread.start()
         }

@@ -82,7 +82,7 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
             let setup = try SQLiteConnection(path: path, create: configuration.create)
             try Self.prepare(setup, configuration)
         }
-        lanes = try ReaderLanes(configuration.readers, name: "kura-reader") { () throws(KuraError) -> any ReadSession in
+        lanes = try ReaderLanes(configuration.readers, name: "kura-rd") { () throws(KuraError) -> any ReadSession in
             let reader = try SQLiteConnection(path: path, create: false)
             // A negative cache_size is in KiB (a positive one would count pages).
             try reader.execute(

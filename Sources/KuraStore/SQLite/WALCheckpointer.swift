@@ -23,8 +23,10 @@ final class WALCheckpointer: @unchecked Sendable {
         // it would silently do nothing: read once first.
         try connection.execute("PRAGMA busy_timeout = 1000; SELECT count(*) FROM meta;")
         self.interval = interval
-        let thread = Thread { [self] in self.run() }
-        thread.name = "kura-checkpointer"
+        let thread = Thread { [self] in
+            Thread.current.name = "kura-checkpoint"  // from inside, as the writer's (GroupCommitWriter)
+            self.run()
+        }
         thread.start()
     }
 

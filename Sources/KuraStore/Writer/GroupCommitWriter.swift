@@ -50,8 +50,12 @@ final class GroupCommitWriter: @unchecked Sendable {
         model.attach(session.reads)
         // Strong: the thread owns the writer until it stops. With `unowned`, a store released before the
         // thread started (e.g. an init that threw after creating the writer) crashed the process.
-        let thread = Thread { [self] in self.run() }
-        thread.name = "kura-writer"
+        // Named from inside: on Linux, Foundation gives the OS thread a name only when the thread sets its own
+        // (profilers and /proc/PID/task/*/comm show it).
+        let thread = Thread { [self] in
+            Thread.current.name = "kura-writer"
+            self.run()
+        }
         thread.stackSize = 8 << 20
         self.thread = thread
         thread.start()
