@@ -24,15 +24,24 @@ struct JSONValueEncoder {
     }
 
     /// A place a value is written into; containers hold further slots, resolved at the end. An object's
-    /// members stay in the order written, so the canonical writer sorts them once and hashes none.
+    /// members stay in the order written, so the canonical writer sorts them once and hashes none; a member
+    /// that is a primitive is held as its value, without a slot of its own.
     final class Slot {
         var value: JSONValue = .null
-        var object: [(key: String, slot: Slot)]?
+        var object: [Member]?
         var array: [Slot]?
+
+        struct Member {
+            let key: String
+            let value: JSONValue
+            let slot: Slot?
+
+            var resolved: JSONValue { slot?.resolve() ?? value }
+        }
 
         func resolve() -> JSONValue {
             if let object {
-                return .object(Dictionary(object.map { ($0.key, $0.slot.resolve()) }, uniquingKeysWith: { $1 }))
+                return .object(Dictionary(object.map { ($0.key, $0.resolved) }, uniquingKeysWith: { $1 }))
             }
             if let array { return .array(array.map { $0.resolve() }) }
             return value
@@ -53,7 +62,11 @@ struct JSONValueEncoder {
                     first = false
                     CanonicalWriter.writeString(object[i].key, to: &out)
                     out.append(UInt8(ascii: ":"))
-                    try object[i].slot.writeCanonical(to: &out)
+                    if let slot = object[i].slot {
+                        try slot.writeCanonical(to: &out)
+                    } else {
+                        try CanonicalWriter.write(object[i].value, to: &out)
+                    }
                 }
                 out.append(UInt8(ascii: "}"))
             } else if let array {
@@ -87,8 +100,9 @@ struct JSONValueEncoder {
         func singleValueContainer() -> any SingleValueEncodingContainer { Single(slot: slot, codingPath: codingPath) }
     }
 
-    /// Exact type checks (not `as?` casts, which Foundation's bridging can stretch: an Int is not a Bool).
-    static func primitive<T: Encodable>(_ value: T, _ path: [any CodingKey]) throws -> JSONValue? {
+    /// Exact type checks (not `as?` casts, which Foundation's bridging can stretch: an Int is not a Bool). The
+    /// path is made only for an error.
+    static func primitive<T: Encodable>(_ value: T, _ path: @autoclosure () -> [any CodingKey]) throws -> JSONValue? {
         let t = T.self
         if t == String.self { return .string(value as! String) }
         if t == Bool.self { return .bool(value as! Bool) }
@@ -110,18 +124,18 @@ struct JSONValueEncoder {
 
     static let exactLimit: UInt64 = (1 << 53) - 1
 
-    static func integer(_ v: Int64, _ path: [any CodingKey]) throws -> JSONValue {
-        guard v.magnitude <= exactLimit else { throw invalid(v, path, "integer \(v) is beyond ±2^53-1") }
+    static func integer(_ v: Int64, _ path: () -> [any CodingKey]) throws -> JSONValue {
+        guard v.magnitude <= exactLimit else { throw invalid(v, path(), "integer \(v) is beyond ±2^53-1") }
         return .number(Double(v))
     }
 
-    static func unsigned(_ v: UInt64, _ path: [any CodingKey]) throws -> JSONValue {
-        guard v <= exactLimit else { throw invalid(v, path, "integer \(v) is beyond 2^53-1") }
+    static func unsigned(_ v: UInt64, _ path: () -> [any CodingKey]) throws -> JSONValue {
+        guard v <= exactLimit else { throw invalid(v, path(), "integer \(v) is beyond 2^53-1") }
         return .number(Double(v))
     }
 
-    static func number(_ v: Double, _ path: [any CodingKey]) throws -> JSONValue {
-        guard v.isFinite else { throw invalid(v, path, "\(v) is not a JSON number") }
+    static func number(_ v: Double, _ path: () -> [any CodingKey]) throws -> JSONValue {
+        guard v.isFinite else { throw invalid(v, path(), "\(v) is not a JSON number") }
         return .number(v)
     }
 
@@ -144,13 +158,19 @@ struct JSONValueEncoder {
 
         private func child(_ key: Key) -> Slot {
             let child = Slot()
-            slot.object?.append((key.stringValue, child))
+            slot.object?.append(Slot.Member(key: key.stringValue, value: .null, slot: child))
             return child
         }
 
-        mutating func encodeNil(forKey key: Key) throws { child(key).value = .null }
+        mutating func encodeNil(forKey key: Key) throws {
+            slot.object?.append(Slot.Member(key: key.stringValue, value: .null, slot: nil))
+        }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            try JSONValueEncoder.write(value, into: child(key), path: codingPath + [key])
+            if let json = try JSONValueEncoder.primitive(value, codingPath + [key]) {
+                slot.object?.append(Slot.Member(key: key.stringValue, value: json, slot: nil))
+            } else {
+                try value.encode(to: Impl(slot: child(key), codingPath: codingPath + [key]))
+            }
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
             -> KeyedEncodingContainer<NestedKey>

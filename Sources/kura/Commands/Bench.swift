@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure the event store beside a raw SQLite baseline (writes temporary files).",
         subcommands: [
             StoreBench.self, VerifyBench.self, ReceiptsBench.self, AppendLoop.self, ReputationBench.self,
-            BenchChannels.self, BenchSolana.self, BenchBackend.self,
+            BenchChannels.self, BenchSolana.self, BenchBackend.self, BenchCanonical.self,
         ])
 
     struct StoreBench: AsyncParsableCommand {

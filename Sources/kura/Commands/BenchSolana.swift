@@ -78,28 +78,7 @@ struct BenchSolana: AsyncParsableCommand {
         }
     }
 
-    /// Calls `body` over the cases in turn for `seconds` (or exactly `calls` times) on this thread; returns calls
-    /// per second of this thread's CPU time, so that other processes on the machine do not count against it.
     func measure(count: Int, _ body: (Int) -> Bool) -> Double {
-        // A short warm-up, then the timed run; every call must succeed.
-        for i in 0..<min(count, 200) where !body(i) { fatalError("case \(i) failed") }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .milliseconds(Int(seconds * 1000)))
-        let start = Self.threadCPUSeconds()
-        var done = 0
-        repeat {
-            for _ in 0..<100 {
-                guard body(done % count) else { fatalError("case \(done % count) failed") }
-                done += 1
-            }
-        } while calls.map { done < $0 } ?? (clock.now < deadline)
-        return Double(done) / max(Self.threadCPUSeconds() - start, 1e-9)
-    }
-
-    /// The CPU time this thread has used.
-    static func threadCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        BenchSupport.callsPerCPUSecond(count: count, seconds: seconds, calls: calls, body)
     }
 }

@@ -1,0 +1,41 @@
+import ArgumentParser
+import KuraCore
+import KuraCrypto
+import KuraTesting
+
+/// `kura bench canonical`: RFC 8785 bytes of receipts (the writer makes one per receipt, as its leaf) straight
+/// from `Encodable`, beside the path through a `JSONValue` that it replaced, on one core in the same run.
+struct BenchCanonical: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "canonical",
+        abstract: "Canonical JSON of receipts/s on one core, straight and through JSONValue (the baseline).",
+        discussion: """
+            Example: kura bench canonical --receipts 2000 --seconds 3
+            Rates are per second of the measuring thread's CPU time. Both paths must give the same bytes.
+            """)
+
+    @Option(help: "Distinct receipts (seeded), cycled through.")
+    var receipts: Int = 2000
+    @Option(help: "Seconds per measurement.")
+    var seconds: Double = 3
+
+    func run() async throws {
+        try await reportingErrors {
+            let values = try SyntheticReceipts.make(payments: max(1, receipts / 2), seed: 15)
+            for receipt in values
+            where try JSONValue.canonicalBytes(encoding: receipt) != JSONValue(encoding: receipt).canonicalBytes() {
+                throw KuraError(.internalError, "the two paths disagree on receipt \(receipt.index)")
+            }
+            print(
+                "\(values.count) receipts, \(try JSONValue.canonicalBytes(encoding: values[0]).count) bytes the first")
+            let baseline = BenchSupport.callsPerCPUSecond(count: values.count, seconds: seconds, calls: nil) { i in
+                (try? JSONValue(encoding: values[i]).canonicalBytes()) != nil
+            }
+            print(String(format: "through JSONValue (baseline): %9.0f receipts/s", baseline))
+            let direct = BenchSupport.callsPerCPUSecond(count: values.count, seconds: seconds, calls: nil) { i in
+                (try? JSONValue.canonicalBytes(encoding: values[i])) != nil
+            }
+            print(String(format: "straight from Encodable:      %9.0f receipts/s (%.2f×)", direct, direct / baseline))
+        }
+    }
+}
