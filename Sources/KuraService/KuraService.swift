@@ -86,17 +86,19 @@ public final class KuraService: Sendable {
         at fixedTime: Timestamp? = nil,
         _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
     ) async throws(KuraError) -> Reply<T> {
-        let commandJSON: JSONValue = ["op": .string(operation), "request": request]
+        // Canonical once, here, off the writer: the idempotency hash, the command ID and new identifiers use it.
+        let canonical: CanonicalCommand
+        do { canonical = try CanonicalCommand(["op": .string(operation), "request": request]) } catch {
+            throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
+        }
         let key: IdempotencyKey?
         if let idempotencyKey {
             guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= 255 else {
                 throw KuraError(.invalidRequest, "Idempotency-Key must be 1-255 characters")
             }
-            let hash: [UInt8]
-            do { hash = SHA256.hash(try commandJSON.canonicalBytes()) } catch {
-                throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
-            }
-            key = IdempotencyKey(key: "\(principal?.id.rawValue ?? "system"):\(idempotencyKey)", requestHash: hash)
+            key = IdempotencyKey(
+                key: "\(principal?.id.rawValue ?? "system"):\(idempotencyKey)",
+                requestHash: SHA256.hash(canonical.bytes))
         } else {
             key = nil
         }
@@ -105,8 +107,8 @@ public final class KuraService: Sendable {
         let outcome = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Outcome<T> in
             if let key, let stored = try tx.idempotentResponse(for: key) { return .replayed(stored) }
             let context = CommandContext(
-                now: now, actor: actor, command: commandJSON, seq: tx.nextSeq,
-                commandId: CommandContext.commandID(commandJSON, actor: actor, seq: tx.nextSeq))
+                now: now, actor: actor, command: canonical, seq: tx.nextSeq,
+                commandId: CommandContext.commandID(canonical, actor: actor, seq: tx.nextSeq))
             let value = try body(&tx, context)
             if let key {
                 let bytes: [UInt8]
@@ -153,14 +155,13 @@ public final class KuraService: Sendable {
 struct CommandContext: Sendable {
     let now: Timestamp
     let actor: String
-    let command: JSONValue
+    let command: CanonicalCommand
     let seq: UInt64
     let commandId: String
 
-    static func commandID(_ command: JSONValue, actor: String, seq: UInt64) -> String {
-        let material: JSONValue = ["actor": .string(actor), "command": command, "seq": .number(Double(seq))]
-        let bytes = (try? material.canonicalBytes()) ?? []
-        return "cmd_" + Base58.encode(SHA256.hash(bytes).prefix(16))
+    /// `cmd_` and the base58 of the first 16 bytes of SHA-256 over `{"actor", "command", "seq"}`'s canonical JSON.
+    static func commandID(_ command: CanonicalCommand, actor: String, seq: UInt64) -> String {
+        "cmd_" + Base58.encode(SHA256.hash(command.material(actor: actor, seq: seq)).prefix(16))
     }
 
     /// Appends domain events to `stream` in order; the writer folds each into its state and read-model rows.

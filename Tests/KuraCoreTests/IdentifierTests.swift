@@ -71,6 +71,29 @@ private let sampleCanonical =
         #expect(party.rawValue.hasPrefix("pty_") && a.rawValue.hasPrefix("esc_"))
     }
 
+    /// The command is made canonical once, before the writer, and the material is laid out around its bytes.
+    @Test("a command's material laid out by hand is the canonical JSON of the object it stands for")
+    func canonicalCommandMaterial() throws {
+        let commands: [JSONValue] = [
+            sampleCommand, ["op": "x", "request": ["é": "\u{E000}\u{1F600}", "a\"b": [1.5, nil, true]]], [:],
+        ]
+        for command in commands {
+            let canonical = try CanonicalCommand(command)
+            for seq: UInt64 in [0, 1, 7, 1_000_000, (1 << 53) - 1] {
+                #expect(
+                    canonical.material(seq: seq)
+                        == (try JSONValue.object(["command": command, "seq": .number(Double(seq))]).canonicalBytes()))
+                for actor in ["pty_x", "sys\ntem\"\u{1}", "ü"] {
+                    let expected = try JSONValue.object([
+                        "actor": .string(actor), "command": command, "seq": .number(Double(seq)),
+                    ]).canonicalBytes()
+                    #expect(canonical.material(actor: actor, seq: seq) == expected)
+                }
+                #expect(EscrowID.derive(command: canonical, seq: seq) == EscrowID.derive(command: command, seq: seq))
+            }
+        }
+    }
+
     @Test("a known identifier, pinned: a change to the derivation is caught")
     func derivationPinned() {
         // {"command":{"n":1},"seq":1}

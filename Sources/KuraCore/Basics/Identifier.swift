@@ -33,9 +33,10 @@ extension KuraIdentifier {
     /// Derives an identifier: the first 16 bytes of SHA-256 over the canonical JSON of
     /// `{"command": <the creating command>, "seq": <its global sequence number>}`.
     public static func derive(command: JSONValue, seq: UInt64) -> Self {
-        let material: JSONValue = .object(["command": command, "seq": .number(Double(seq))])
-        let bytes = (try? material.canonicalBytes()) ?? []
-        return Self(unchecked: prefix + "_" + Base58.encode(SHA256.hash(bytes).prefix(16)))
+        guard let canonical = try? CanonicalCommand(command) else {
+            return Self(unchecked: prefix + "_" + Base58.encode(SHA256.hash([]).prefix(16)))
+        }
+        return derive(command: canonical, seq: seq)
     }
 
     public var description: String { rawValue }

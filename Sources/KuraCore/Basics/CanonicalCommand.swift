@@ -1,0 +1,42 @@
+import KuraCrypto
+
+/// A command's canonical JSON (`{"op": …, "request": …}`), made once, before the writer: its idempotency hash,
+/// its command ID and the identifiers of what it creates are all hashes of objects that contain it, and the
+/// canonical form of an object is its members' canonical forms in key order, so those objects are laid out
+/// around these bytes instead of canonicalising the command again inside the writer for each.
+public struct CanonicalCommand: Sendable {
+    /// The RFC 8785 bytes of the command.
+    public let bytes: [UInt8]
+
+    public init(_ command: JSONValue) throws(JSONError) {
+        bytes = try command.canonicalBytes()
+    }
+
+    /// The canonical bytes of `{"actor": actor, "command": <the command>, "seq": seq}`, `actor` left out when nil.
+    /// Keys in RFC 8785 order ("actor" < "command" < "seq"); `seq` is an integer below 2^53, whose ECMAScript
+    /// number text is its decimal digits.
+    public func material(actor: String? = nil, seq: UInt64) -> [UInt8] {
+        precondition(seq < 1 << 53, "a seq beyond 2^53 has no exact JSON number")
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 64)
+        out.append(UInt8(ascii: "{"))
+        if let actor {
+            out.append(contentsOf: #""actor":"#.utf8)
+            JSONValue.appendCanonicalString(actor, to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        out.append(contentsOf: #""command":"#.utf8)
+        out.append(contentsOf: bytes)
+        out.append(contentsOf: #","seq":"#.utf8)
+        out.append(contentsOf: String(seq).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+extension KuraIdentifier {
+    /// Derives an identifier from a command made canonical once; the same as ``derive(command:seq:)`` with its JSON.
+    public static func derive(command: CanonicalCommand, seq: UInt64) -> Self {
+        Self(unchecked: prefix + "_" + Base58.encode(SHA256.hash(command.material(seq: seq)).prefix(16)))
+    }
+}
