@@ -112,7 +112,7 @@ public final class KuraService: Sendable {
             let value = try body(&tx, context)
             if let key {
                 let bytes: [UInt8]
-                do { bytes = try JSONValue.of(value).canonicalBytes() } catch {
+                do { bytes = try JSONValue.canonicalBytes(encoding: value) } catch {
                     throw KuraError(.internalError, "cannot encode the reply: \(error)")
                 }
                 tx.recordResponse(bytes, for: key)
