@@ -146,6 +146,22 @@ struct PostgresConnectionTests {
         #expect(try db.scalar("SELECT current_setting('synchronous_commit')") == .text("on"))
     }
 
+    /// A generic plan of the catch-up's pair read scans all of `reputation_pairs` (Docs/postgresql.md § 8), so a
+    /// Kura session keeps PostgreSQL's default plan choice whatever the database's own default says.
+    @Test("every Kura session commits durably and plans per call, whatever the database's defaults are")
+    func sessionDefaults() throws {
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        let admin = try PostgresConnection(database.url)
+        try admin.execute("ALTER DATABASE \(database.name) SET plan_cache_mode = force_generic_plan")
+        try admin.execute("ALTER DATABASE \(database.name) SET synchronous_commit = off")
+        let plain = try PostgresConnection(database.url)
+        #expect(try plain.scalar("SELECT current_setting('plan_cache_mode')") == .text("force_generic_plan"))
+        let kura = try PostgresConnection(database.url, sessionSetup: PostgresBackend.sessionSetup)
+        #expect(try kura.scalar("SELECT current_setting('plan_cache_mode')") == .text("auto"))
+        #expect(try kura.scalar("SELECT current_setting('synchronous_commit')") == .text("on"))
+    }
+
     @Test("a pipelined batch runs in order; a failure in it is thrown and the session stays usable")
     func pipeline() throws {
         let database = try TestPostgres.database()

@@ -29,10 +29,13 @@ public final class PostgresBackend: StorageBackend, @unchecked Sendable {
     /// Settings of every Kura session: a commit returns only once durable (whatever the server's or the
     /// role's default), times in UTC, and a session that sits in an open transaction for a minute (a node
     /// stopped with SIGSTOP, a hung thread) is ended by the server, so its advisory lock cannot stall the
-    /// other nodes for ever.
-    static let sessionSetup = """
+    /// other nodes for ever. Prepared statements are planned as PostgreSQL does by default (`auto`: per call
+    /// until a generic plan proves as cheap), whatever the database says: the catch-up reads a few keys named
+    /// by a range of receipts, and a generic plan cannot see the range is small and scans all of
+    /// `reputation_pairs` (Docs/postgresql.md § 8).
+    public static let sessionSetup = """
         SET synchronous_commit = on; SET client_min_messages = warning; SET TIME ZONE 'UTC';
-        SET idle_in_transaction_session_timeout = '60s'
+        SET idle_in_transaction_session_timeout = '60s'; SET plan_cache_mode = auto
         """
 
     public let configuration: Configuration
