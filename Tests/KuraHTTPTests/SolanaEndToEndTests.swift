@@ -115,6 +115,51 @@ struct SolanaEndToEndTests {
         await world.standIn.stop()
     }
 
+    /// The catalog answers a withdrawal by its outcome: an account on the ledger's rail (200, no Location), a
+    /// withdrawal resource on Solana's (201 at its Location, which answers). Ported from a parallel branch.
+    @Test("a withdrawal answers by its rail: 200 with the account on the ledger, 201 at its Location on Solana")
+    func withdrawalAnswers() async throws {
+        let world = try await Self.world()
+        defer { world.dir.remove() }
+        let server = try await Self.serve(world, label: "answers")
+        defer { server.child.send(SIGKILL) }
+        let admin = KuraClient(baseURL: server.url, apiKey: world.operatorKey, maxAttempts: 1)
+        let agent = try await admin.registerParty(
+            RegisterPartyRequest(name: "agent", roles: [.agent], publicKey: TestKeys.publicKey("agent").base64))
+        let usdc = try Asset("USDC")
+        _ = try await admin.deposit(FundsRequest(asset: usdc, amount: try Amount(units: 50_000)), to: agent.party.id)
+        let path = "/v1/accounts/\(agent.party.id)/withdrawals"
+
+        let ledger = try await admin.send(
+            .POST, path, body: try JSONValue(encoding: FundsRequest(asset: usdc, amount: try Amount(units: 1_000))))
+        #expect(ledger.status == 200 && ledger.headers.first(name: "Location") == nil)
+        #expect(try ledger.json()["balances"]?.arrayValue?.first?["available"] == 49_000)
+
+        let agentClient = KuraClient(baseURL: server.url, apiKey: try #require(agent.apiKey), maxAttempts: 1)
+        let ask: JSONValue = [
+            "rail": "solana", "asset": "USDC", "amount": 2_000, "destination": .string(Self.destination.base58),
+        ]
+        let onChain = try await agentClient.send(.POST, path, body: ask)
+        let id = try #require(try onChain.json()["id"]?.stringValue)
+        #expect(onChain.status == 201 && onChain.headers.first(name: "Location") == "/v1/withdrawals/\(id)")
+        let located = try await agentClient.send(.GET, "/v1/withdrawals/\(id)")
+        #expect(located.status == 200)
+        #expect(try located.json()["id"]?.stringValue == id)
+
+        // The typed calls read both shapes of the answer.
+        let typed = try await agentClient.withdraw(
+            SolanaWithdrawalAsk(asset: usdc, amount: try Amount(units: 3_000), destination: Self.destination.base58),
+            from: agent.party.id)
+        #expect(typed.amount.units == 3_000 && typed.party == agent.party.id)
+        #expect(try await agentClient.withdrawal(typed.id).id == typed.id)
+        let account = try await admin.withdraw(
+            FundsRequest(asset: usdc, amount: try Amount(units: 4_000)), from: agent.party.id)
+        #expect(account.balances.first?.available == 40_000)
+        server.child.send(SIGTERM)
+        _ = await server.child.wait()
+        await world.standIn.stop()
+    }
+
     @Test("deposits and withdrawals through the CLI with --rail solana; a signature credits once")
     func cli() async throws {
         let world = try await Self.world()
