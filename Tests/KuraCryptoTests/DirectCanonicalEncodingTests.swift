@@ -96,6 +96,24 @@ struct DirectCanonicalEncodingTests {
         #expect(try JSONValue(encoding: Repeated()).canonicalBytes() == expected)
     }
 
+    /// Writes the given keys in order into one container, the value of each its position (review finding: keys
+    /// that Swift's `==` holds equal but that differ in bytes, "é" and "e" + U+0301).
+    struct Spelled: Encodable {
+        let keys: [String]
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Tree.Key.self)
+            for (n, key) in keys.enumerated() { try container.encode(n, forKey: Tree.Key(stringValue: key)) }
+        }
+    }
+
+    @Test("keys equal to Swift but not in bytes give the JSONValue path's bytes, in either order")
+    func equivalentSpellings() throws {
+        for keys in [["\u{E9}", "f", "e\u{301}"], ["e\u{301}", "f", "\u{E9}"], ["a", "\u{E9}", "e\u{301}", "a"]] {
+            let value = Spelled(keys: keys)
+            #expect(try JSONValue.canonicalBytes(encoding: value) == JSONValue(encoding: value).canonicalBytes())
+        }
+    }
+
     @Test("an integer beyond 2^53-1 and a non-finite number are refused, as on the JSONValue path")
     func refusals() throws {
         #expect(throws: JSONError.self) { try JSONValue.canonicalBytes(encoding: ["n": Int64(1) << 53]) }

@@ -39,15 +39,17 @@ extension JSONValue {
     /// Integers are exact: every integer up to 2^53 is an exact double, so amounts and millisecond
     /// timestamps survive unchanged; one beyond ±2^53−1 throws instead of being silently rounded.
     public init(encoding value: some Encodable) throws(JSONError) {
-        do { self = try JSONValueEncoder.encode(value) } catch {
-            throw JSONError(reason: "cannot encode \(type(of: value)): \(oneLine(error))")
-        }
+        self = try Self.encoded(value).resolve()
     }
 
-    /// The RFC 8785 canonical bytes of an `Encodable`: exactly `JSONValue(encoding: value).canonicalBytes()`,
-    /// written without building the intermediate value.
+    /// The RFC 8785 canonical bytes of an `Encodable`: exactly `JSONValue(encoding: value).canonicalBytes()`, the
+    /// same bytes and the same errors, written without building the intermediate value.
     public static func canonicalBytes(encoding value: some Encodable) throws(JSONError) -> [UInt8] {
-        do { return try JSONValueEncoder.canonicalBytes(value) } catch let error as JSONError { throw error } catch {
+        try encoded(value).canonicalBytes()
+    }
+
+    private static func encoded(_ value: some Encodable) throws(JSONError) -> JSONValueEncoder.Slot {
+        do { return try JSONValueEncoder.encode(value) } catch {
             throw JSONError(reason: "cannot encode \(type(of: value)): \(oneLine(error))")
         }
     }

@@ -6,21 +6,12 @@
 /// integers are exact (one beyond ±2^53−1 is an error rather than rounded), NaN and infinities are errors.
 /// A key written twice keeps its last value, in both outputs.
 struct JSONValueEncoder {
-    static func encode(_ value: some Encodable) throws -> JSONValue {
+    /// `value` written into a slot: `resolve()` gives its `JSONValue`, `canonicalBytes()` the same bytes as that
+    /// value's `canonicalBytes()` without building it (its dictionaries cost a hash of every key, twice).
+    static func encode(_ value: some Encodable) throws -> Slot {
         let slot = Slot()
         try write(value, into: slot, path: [])
-        return slot.resolve()
-    }
-
-    /// The canonical bytes of `value`: the same bytes as `encode(value).canonicalBytes()`, without building
-    /// the `JSONValue` (its dictionaries cost a hash of every key, twice).
-    static func canonicalBytes(_ value: some Encodable) throws -> [UInt8] {
-        let slot = Slot()
-        try write(value, into: slot, path: [])
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        try slot.writeCanonical(to: &out)
-        return out
+        return slot
     }
 
     /// A place a value is written into; containers hold further slots, resolved at the end. An object's
@@ -47,8 +38,19 @@ struct JSONValueEncoder {
             return value
         }
 
+        func canonicalBytes() throws(JSONError) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(256)
+            try writeCanonical(to: &out)
+            return out
+        }
+
         func writeCanonical(to out: inout [UInt8]) throws(JSONError) {
-            if let object {
+            // The JSONValue path merges keys by String's equality (a Dictionary), which for ASCII keys is equality
+            // of bytes, the order sorted on below; an object with any other key takes that path itself.
+            if let object, !object.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) {
+                try CanonicalWriter.write(resolve(), to: &out)
+            } else if let object {
                 // By key, then by position: of a key written twice, the last one is kept.
                 let order = object.indices.sorted {
                     object[$0].key == object[$1].key
