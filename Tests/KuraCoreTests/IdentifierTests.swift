@@ -71,7 +71,8 @@ private let sampleCanonical =
         #expect(party.rawValue.hasPrefix("pty_") && a.rawValue.hasPrefix("esc_"))
     }
 
-    /// The command is made canonical once, before the writer, and the material is laid out around its bytes.
+    /// The command is made canonical once, before the writer, and the material is laid out around its bytes; a seq
+    /// of 2^53 or more is written as the JSON number it was before, rounded, never a trap (review finding).
     @Test("a command's material laid out by hand is the canonical JSON of the object it stands for")
     func canonicalCommandMaterial() throws {
         let commands: [JSONValue] = [
@@ -79,7 +80,7 @@ private let sampleCanonical =
         ]
         for command in commands {
             let canonical = try CanonicalCommand(command)
-            for seq: UInt64 in [0, 1, 7, 1_000_000, (1 << 53) - 1] {
+            for seq: UInt64 in [0, 1, 7, 1_000_000, (1 << 53) - 1, 1 << 53, (1 << 53) + 1, 1 << 60, .max] {
                 #expect(
                     canonical.material(seq: seq)
                         == (try JSONValue.object(["command": command, "seq": .number(Double(seq))]).canonicalBytes()))

@@ -13,10 +13,9 @@ public struct CanonicalCommand: Sendable {
     }
 
     /// The canonical bytes of `{"actor": actor, "command": <the command>, "seq": seq}`, `actor` left out when nil.
-    /// Keys in RFC 8785 order ("actor" < "command" < "seq"); `seq` is an integer below 2^53, whose ECMAScript
-    /// number text is its decimal digits.
+    /// Keys in RFC 8785 order ("actor" < "command" < "seq"). Below 2^53 the ECMAScript number text of `seq` is its
+    /// decimal digits; from there on it is the text of the nearest double, as when `seq` was a JSON number.
     public func material(actor: String? = nil, seq: UInt64) -> [UInt8] {
-        precondition(seq < 1 << 53, "a seq beyond 2^53 has no exact JSON number")
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 64)
         out.append(UInt8(ascii: "{"))
@@ -28,7 +27,11 @@ public struct CanonicalCommand: Sendable {
         out.append(contentsOf: #""command":"#.utf8)
         out.append(contentsOf: bytes)
         out.append(contentsOf: #","seq":"#.utf8)
-        out.append(contentsOf: String(seq).utf8)
+        if seq < 1 << 53 {
+            out.append(contentsOf: String(seq).utf8)
+        } else {
+            out.append(contentsOf: (try? JSONValue.number(Double(seq)).canonicalBytes()) ?? [])
+        }
         out.append(UInt8(ascii: "}"))
         return out
     }
