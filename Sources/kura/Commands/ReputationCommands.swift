@@ -45,8 +45,8 @@ struct ReputationCommands: AsyncParsableCommand {
             try await withBackend(target) { backend in
                 let attestation = try await backend.reputationAttestation(
                     of: try PartyID(validating: party), asOf: asOf)
-                let bytes = try JSONValue.canonicalBytes(encoding: attestation)
                 guard let out else { return printJSON(try JSONValue(encoding: attestation)) }
+                let bytes = try JSONValue.canonicalBytes(encoding: attestation)
                 guard FileManager.default.createFile(atPath: out, contents: Data(bytes + [0x0A])) else {
                     throw KuraError(.invalidRequest, "cannot write \(out)")
                 }
