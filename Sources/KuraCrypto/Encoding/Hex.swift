@@ -2,7 +2,9 @@
 public enum Hex {
     @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Encodes bytes as lowercase hex.
+    /// Encodes bytes as lowercase hex. Inlinable so that it is specialised where it is called: unspecialised, each
+    /// byte went through `Collection`'s witnesses, and hashing an API key spent 1 % of the server's CPU here.
+    @inlinable
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
