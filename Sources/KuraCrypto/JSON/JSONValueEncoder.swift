@@ -46,11 +46,12 @@ struct JSONValueEncoder {
         }
 
         func writeCanonical(to out: inout [UInt8]) throws(JSONError) {
-            // The JSONValue path merges keys by String's equality (a Dictionary), which for ASCII keys is equality
-            // of bytes, the order sorted on below; an object with any other key takes that path itself.
-            if let object, !object.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) {
-                try CanonicalWriter.write(resolve(), to: &out)
-            } else if let object {
+            if let object {
+                // The JSONValue path merges keys by String's equality (a Dictionary), which for ASCII keys is equality
+                // of bytes, the order sorted on below; an object with any other key takes that path itself.
+                guard object.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) else {
+                    return try CanonicalWriter.write(resolve(), to: &out)
+                }
                 // By key, then by position: of a key written twice, the last one is kept.
                 let order = object.indices.sorted {
                     object[$0].key == object[$1].key
