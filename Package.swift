@@ -44,6 +44,10 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
+        // The `kura` executable's allocator (Sources/kura/Support/MemoryAllocator.swift).
+        .systemLibrary(
+            name: "CJemalloc", pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]),
         // Core, crypto and store: Foundation and the two system libraries only.
         .target(name: "KuraCrypto", dependencies: ["CSodium"]),
         // KuraX402 (pure and offline too: wire types, over KuraCrypto and KuraSolana) for the standard facilitator's
@@ -102,7 +106,7 @@ let package = Package(
             name: "kura",
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraStore", "KuraPostgres", "KuraService", "KuraHTTP", "KuraClient",
-                "KuraX402", "KuraSolana", "KuraSolanaRPC",
+                "KuraX402", "KuraSolana", "KuraSolanaRPC", "CJemalloc",
                 // `kura bench reputation` writes its export from KuraTesting's seeded `SyntheticReceipts`.
                 "KuraTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -69,7 +69,9 @@ count() {
     sqlite3 "$work/bench.sqlite" \
         "SELECT count(*) FROM events WHERE type IN ('escrow.locked','reservation.reserved','reservation.settled')"
 }
-snapshot >"$work/cpu0"; commands0="$(count)"
+# Bytes the writer hands to write(2)/pwrite(2): its WAL frames (24-byte header + one page each).
+written() { awk '/^wchar/ { print $2 }' "/proc/$server_pid/task/$writer_tid/io" 2>/dev/null || echo 0; }
+snapshot >"$work/cpu0"; commands0="$(count)"; written0="$(written)"
 if [[ "$record" != 0 ]]; then
     perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$out/perf.$workload.data" 2>/dev/null &
     perf_pid=$!
@@ -77,18 +79,19 @@ fi
 echo "== $workload: $connections connections, $duration"
 wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/load.lua" "$target"
 [[ "$record" == 0 ]] || { kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; }
-snapshot >"$work/cpu1"; commands1="$(count)"
+snapshot >"$work/cpu1"; commands1="$(count)"; written1="$(written)"
 if [[ -z "$writer_tid" && "$record" != 0 ]]; then
     # An older build without thread names: the writer is the thread under which the batch loop runs.
     writer_tid="$(perf report -i "$out/perf.$workload.data" --children --sort pid,symbol --stdio -g none 2>/dev/null \
         | grep "GroupCommitWriter.*execute" | sort -k1 -rn | head -n1 | awk "{ print \$3 }" | cut -d: -f1)"
 fi
 python3 - "$work/cpu0" "$work/cpu1" "$(getconf CLK_TCK)" "$(( commands1 - commands0 ))" "$writer_tid" \
-    "$checkpointer_tid" <<'PY'
+    "$checkpointer_tid" "$(( written1 - written0 ))" <<'PY'
 import sys
 def load(path): return {line.split()[0]: float(line.split()[1]) for line in open(path)}
 before, after = load(sys.argv[1]), load(sys.argv[2])
 ticks, commands, tid, checkpointer = float(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+written = int(sys.argv[7])
 def used(t): return (after.get(t, 0) - before.get(t, 0)) / ticks
 seconds, total = used(tid), sum(used(t) for t in after)
 per = lambda s: 1e6 * s / max(commands, 1)
@@ -96,6 +99,7 @@ print(f"{commands} commands: whole server {total:.2f} CPU s = {per(total):.1f} �
 if tid:
     print(f"writer thread {tid}: {seconds:.2f} CPU s = {per(seconds):.1f} µs per command; "
           f"checkpointer {per(used(checkpointer)):.1f} µs per command")
+    print(f"writer wrote {written / max(commands, 1):,.0f} bytes per command (WAL frames)")
 else:
     print("(this build does not name its threads: the writer's own share is not known)")
 PY

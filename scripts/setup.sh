@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what Kura needs from Debian when it is missing: libsodium, SQLite's and libpq's headers, and the
+# Installs what Kura needs from Debian when it is missing: libsodium, SQLite's, libpq's and jemalloc's headers, and the
 # PostgreSQL server that the tests start a throwaway cluster of (scripts/lib/pg-cluster.sh).
 set -euo pipefail
 missing=()
 pkg-config --exists libsodium 2>/dev/null || missing+=(libsodium-dev)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+pkg-config --exists jemalloc 2>/dev/null || missing+=(libjemalloc-dev)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} from Debian" >&2

@@ -182,6 +182,8 @@ struct ServeOperationsTests {
         #expect(
             line("db") == "db = postgres://kura:********@db.example/kura  # file kura.conf; KURA_DB, KURA_DATABASE_URL")
         #expect(!printed.stdout.contains("hunter2"))
+        // The link to jemalloc took: it serves the Swift runtime's own allocations (MemoryAllocator).
+        #expect(printed.stdout.contains("# memory allocator: jemalloc "), "\(printed.stdout)")
         // The printed configuration reads back as a configuration file.
         try printed.stdout.write(toFile: dir.path("again.conf"), atomically: true, encoding: .utf8)
         let again = try await runKura(["serve", "--config", "again.conf", "--print-config"], in: dir)

@@ -108,6 +108,7 @@ struct Serve: AsyncParsableCommand {
         let (settings, resolved) = try resolve()
         if printConfig {
             FileHandle.standardOutput.write(Data(settings.printed().utf8))
+            say("# memory allocator: \(MemoryAllocator.description)")
             return
         }
         try await reportingErrors {
@@ -159,6 +160,7 @@ struct Serve: AsyncParsableCommand {
             configuration.explorer = resolved.explorer
             configuration.writerStallSeconds = resolved.readyStallSeconds
             let host = resolved.host
+            say("memory allocator: \(MemoryAllocator.description)")
             configuration.onListening = { port in say("listening on http://\(host):\(port)") }
             if case .separatePort(let metricsHost, _) = resolved.metricsAccess {
                 configuration.onMetricsListening = { port in say("metrics on http://\(metricsHost):\(port)/metrics") }
