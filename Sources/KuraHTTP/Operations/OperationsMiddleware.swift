@@ -48,6 +48,8 @@ struct OperationsMiddleware: RouterMiddleware {
             metrics.facilitator(
                 operation: operation, reason: trace.reason ?? trace.code ?? (status < 400 ? "ok" : "http_\(status)"))
         }
+        // The line's metadata costs a dictionary and seven interpolations: only build it when it is written.
+        guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "requestId": "\(trace.id)", "method": "\(method)", "route": "\(route)",
             "path": "\(RequestInput.printable(request.uri.path))", "status": "\(status)",
