@@ -2,7 +2,7 @@
 # Profiles the single writer of a live `kura serve` (release build) under load: escrow opens
 # (POST /v1/escrows) or facilitator verify+settle pairs, through wrk for a fixed time. Prints the writer
 # thread's CPU time per command (from /proc, so it does not depend on how busy the rest of the machine is),
-# and its top functions from `perf record` (self, and inclusive with call graphs), and leaves perf.data in $OUT.
+# the bytes it wrote per command (its WAL frames and checkpoint copies, /proc's wchar), and its top functions from `perf record` (self, and inclusive with call graphs), and leaves perf.data in $OUT.
 #
 # (valgrind 3.19 on these machines cannot read the Swift 6 toolchain's debug information and crashes, so
 # perf is used; its percentages are shares of the writer thread's own samples.)
