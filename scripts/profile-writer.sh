@@ -99,7 +99,8 @@ print(f"{commands} commands: whole server {total:.2f} CPU s = {per(total):.1f} �
 if tid:
     print(f"writer thread {tid}: {seconds:.2f} CPU s = {per(seconds):.1f} µs per command; "
           f"checkpointer {per(used(checkpointer)):.1f} µs per command")
-    print(f"writer wrote {written / max(commands, 1):,.0f} bytes per command (WAL frames)")
+    if written > 0:  # the writer's thread was known before the run (a build that names its threads)
+        print(f"writer wrote {written / max(commands, 1):,.0f} bytes per command (WAL frames)")
 else:
     print("(this build does not name its threads: the writer's own share is not known)")
 PY
