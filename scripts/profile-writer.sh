@@ -2,7 +2,8 @@
 # Profiles the single writer of a live `kura serve` (release build) under load: escrow opens
 # (POST /v1/escrows) or facilitator verify+settle pairs, through wrk for a fixed time. Prints the writer
 # thread's CPU time per command (from /proc, so it does not depend on how busy the rest of the machine is),
-# the bytes it wrote per command (its WAL frames and checkpoint copies, /proc's wchar), and its top functions from `perf record` (self, and inclusive with call graphs), and leaves perf.data in $OUT.
+# the bytes it wrote per command (its WAL frames and checkpoint copies, /proc's wchar), and its top functions
+# from `perf record` (self, and inclusive with call graphs), and leaves perf.data in $OUT.
 #
 # (valgrind 3.19 on these machines cannot read the Swift 6 toolchain's debug information and crashes, so
 # perf is used; its percentages are shares of the writer thread's own samples.)
@@ -69,7 +70,8 @@ count() {
     sqlite3 "$work/bench.sqlite" \
         "SELECT count(*) FROM events WHERE type IN ('escrow.locked','reservation.reserved','reservation.settled')"
 }
-# Bytes the writer hands to write(2)/pwrite(2): its WAL frames (24-byte header + one page each).
+# Bytes the writer hands to write(2)/pwrite(2): its WAL frames (24-byte header + one page each) and the pages
+# its own checkpoints copy into the database file.
 written() { awk '/^wchar/ { print $2 }' "/proc/$server_pid/task/$writer_tid/io" 2>/dev/null || echo 0; }
 snapshot >"$work/cpu0"; commands0="$(count)"; written0="$(written)"
 if [[ "$record" != 0 ]]; then
@@ -100,7 +102,7 @@ if tid:
     print(f"writer thread {tid}: {seconds:.2f} CPU s = {per(seconds):.1f} µs per command; "
           f"checkpointer {per(used(checkpointer)):.1f} µs per command")
     if written > 0:  # the writer's thread was known before the run (a build that names its threads)
-        print(f"writer wrote {written / max(commands, 1):,.0f} bytes per command (WAL frames)")
+        print(f"writer wrote {written / max(commands, 1):,.0f} bytes per command (WAL frames and checkpoint copies)")
 else:
     print("(this build does not name its threads: the writer's own share is not known)")
 PY

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Kura needs from Debian when it is missing: libsodium, SQLite's, libpq's and jemalloc's headers, and the
-# PostgreSQL server that the tests start a throwaway cluster of (scripts/lib/pg-cluster.sh).
+# Installs what Kura needs from Debian when it is missing: libsodium, SQLite's, libpq's and jemalloc's headers,
+# and the PostgreSQL server that the tests start a throwaway cluster of (scripts/lib/pg-cluster.sh).
 set -euo pipefail
 missing=()
 pkg-config --exists libsodium 2>/dev/null || missing+=(libsodium-dev)
