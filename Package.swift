@@ -41,6 +41,10 @@ let package = Package(
         .systemLibrary(
             name: "CSodium", pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]),
+        // SHA-256 (KuraCrypto/Hashing/SHA256.swift): OpenSSL's, which uses the CPU's SHA extensions.
+        .systemLibrary(
+            name: "CLibCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
@@ -48,8 +52,8 @@ let package = Package(
         .systemLibrary(
             name: "CJemalloc", pkgConfig: "jemalloc",
             providers: [.apt(["libjemalloc-dev"])]),
-        // Core, crypto and store: Foundation and the two system libraries only.
-        .target(name: "KuraCrypto", dependencies: ["CSodium"]),
+        // Core, crypto and store: Foundation and system libraries only.
+        .target(name: "KuraCrypto", dependencies: ["CSodium", "CLibCrypto"]),
         // KuraX402 (pure and offline too: wire types, over KuraCrypto and KuraSolana) for the standard facilitator's
         // event, which records the settlement answer it gave.
         .target(name: "KuraCore", dependencies: ["KuraCrypto", "KuraX402"]),

@@ -19,7 +19,7 @@ targets=("$@")
 out=.build-fuzz
 mkdir -p "$out/crashes"
 flags=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$out" -L "$out")
-sodium_flags=($(pkg-config --cflags-only-I libsodium | sed 's/-I/-Xcc -I/g'))
+sodium_flags=($(pkg-config --cflags-only-I libsodium libcrypto | sed 's/-I/-Xcc -I/g'))
 
 module() {  # module NAME SOURCES_DIR [extra flags…]
     local name="$1" dir="$2"
@@ -29,12 +29,12 @@ module() {  # module NAME SOURCES_DIR [extra flags…]
         -emit-library -static -o "$out/lib$name.a" $(find "$dir" -name '*.swift' | sort)
 }
 if [[ ! -x "$out/kura-fuzz" || -n "$(find Sources/KuraCrypto Sources/KuraX402 Sources/KuraFuzz scripts/fuzz -newer "$out/kura-fuzz" -name '*.swift' | head -1)" ]]; then
-    module KuraCrypto Sources/KuraCrypto -I Sources/CSodium "${sodium_flags[@]}"
-    module KuraX402 Sources/KuraX402 -I Sources/CSodium
-    module KuraFuzz Sources/KuraFuzz -I Sources/CSodium
+    module KuraCrypto Sources/KuraCrypto -I Sources/CSodium -I Sources/CLibCrypto "${sodium_flags[@]}"
+    module KuraX402 Sources/KuraX402 -I Sources/CSodium -I Sources/CLibCrypto
+    module KuraFuzz Sources/KuraFuzz -I Sources/CSodium -I Sources/CLibCrypto
     echo "linking kura-fuzz…" >&2
-    swiftc "${flags[@]}" -I Sources/CSodium scripts/fuzz/main.swift -o "$out/kura-fuzz" \
-        -lKuraFuzz -lKuraX402 -lKuraCrypto $(pkg-config --libs libsodium)
+    swiftc "${flags[@]}" -I Sources/CSodium -I Sources/CLibCrypto scripts/fuzz/main.swift -o "$out/kura-fuzz" \
+        -lKuraFuzz -lKuraX402 -lKuraCrypto $(pkg-config --libs libsodium libcrypto)
 fi
 
 status=0

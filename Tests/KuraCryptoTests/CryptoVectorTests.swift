@@ -1,3 +1,4 @@
+import CSodium
 import Foundation
 import KuraCrypto
 import KuraTesting
@@ -232,6 +233,31 @@ private func signatureLine(name: String, keyID: [UInt8], signature: [UInt8]) -> 
             step = step * 3 + 1
         }
         #expect(Hex.encode(hasher.finalize()) == vector.expected)
+    }
+
+    /// KuraCrypto hashes with OpenSSL; libsodium's SHA-256, which it used before, is the independent reference.
+    @Test("SHA-256 agrees with libsodium's on 3,000 seeded messages around every block boundary, whole and in pieces")
+    func sha256AgreesWithLibsodium() {
+        var random = SplitMix64(seed: 6234)
+        for round in 0..<3_000 {
+            // Every length up to 300 bytes (block and padding edges at 55, 56, 63, 64, 119, 120, ...), then longer.
+            let length = round < 301 ? round : Int.random(in: 0...5_000, using: &random)
+            let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            var expected = [UInt8](repeating: 0, count: 32)
+            _ = crypto_hash_sha256(&expected, message, UInt64(message.count))
+            #expect(SHA256.hash(message) == expected, "length \(length)")
+            var hasher = SHA256Hasher()
+            var offset = 0
+            while offset < message.count {
+                let end = min(message.count, offset + Int.random(in: 0...130, using: &random))
+                hasher.update(message[offset..<end])
+                offset = end
+            }
+            #expect(hasher.finalize() == expected, "length \(length), in pieces")
+        }
+        var byByte = SHA256Hasher()
+        for byte in Array("abc".utf8) { byByte.update(byte: byte) }
+        #expect(Hex.encode(byByte.finalize()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test("hashing a String hashes its UTF-8 bytes; non-contiguous collections hash the same")

@@ -16,7 +16,7 @@ public enum MerkleHash {
     /// The hash of one leaf: `SHA-256(0x00 || bytes)`.
     public static func leaf(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var hasher = SHA256Hasher()
-        hasher.update(CollectionOfOne(UInt8(0x00)))
+        hasher.update(byte: 0x00)
         hasher.update(bytes)
         return hasher.finalize()
     }
