@@ -1,0 +1,77 @@
+/// Writes the RFC 8785 canonical bytes of one flat JSON object, member by member, for a type whose keys are
+/// fixed: what `JSONValue.canonicalBytes(encoding:)` gives for it, without `Encodable`'s containers, slots and
+/// sort. The hot leaves of the log (receipts) use it.
+///
+/// The caller writes its members in canonical order (keys sorted by UTF-16 code units: for the ASCII keys
+/// this takes, byte order), leaving out absent ones; debug builds check the order. Integers follow
+/// `JSONValueEncoder`: exact up to ±2^53−1, an error beyond. A test holds each user to the `Encodable` path.
+public struct CanonicalObjectWriter {
+    private var out: [UInt8]
+    private var previousKey: StaticString?
+
+    /// An empty object; `capacity` is a guess at its length in bytes.
+    public init(capacity: Int = 512) {
+        out = []
+        out.reserveCapacity(capacity)
+        out.append(UInt8(ascii: "{"))
+    }
+
+    /// A string member.
+    public mutating func string(_ key: StaticString, _ value: String) {
+        self.key(key)
+        CanonicalWriter.writeString(value, to: &out)
+    }
+
+    /// A Boolean member.
+    public mutating func bool(_ key: StaticString, _ value: Bool) {
+        self.key(key)
+        out.append(contentsOf: value ? "true".utf8 : "false".utf8)
+    }
+
+    /// A signed integer member: an error beyond ±2^53−1.
+    public mutating func integer(_ key: StaticString, _ value: Int64) throws(JSONError) {
+        guard value.magnitude <= JSONValueEncoder.exactLimit else {
+            throw JSONError(reason: "\(key): integer \(value) is beyond ±2^53-1")
+        }
+        self.key(key)
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        ES6NumberFormat.appendDecimal(value.magnitude, to: &out)
+    }
+
+    /// An unsigned integer member: an error beyond 2^53−1.
+    public mutating func unsigned(_ key: StaticString, _ value: UInt64) throws(JSONError) {
+        guard value <= JSONValueEncoder.exactLimit else {
+            throw JSONError(reason: "\(key): integer \(value) is beyond 2^53-1")
+        }
+        self.key(key)
+        ES6NumberFormat.appendDecimal(value, to: &out)
+    }
+
+    /// The object's bytes.
+    public consuming func finish() -> [UInt8] {
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `"key":`, after a comma unless it is the first member. Keys are ASCII without characters to escape.
+    private mutating func key(_ key: StaticString) {
+        assert(Self.isPlain(key), "\(key) is not a plain ASCII key")
+        if let previousKey {
+            assert(
+                CanonicalWriter.utf16Precedes(previousKey.description, key.description),
+                "\(key) is written after \(previousKey): not canonical order")
+            out.append(UInt8(ascii: ","))
+        }
+        previousKey = key
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        out.append(contentsOf: "\":".utf8)
+    }
+
+    private static func isPlain(_ key: StaticString) -> Bool {
+        key.hasPointerRepresentation
+            && UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount).allSatisfy {
+                $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+            }
+    }
+}
