@@ -3,8 +3,9 @@ import KuraCrypto
 import KuraTesting
 import Testing
 
-/// `Receipt.leafBytes()` writes its canonical JSON member by member; the `Encodable` path
-/// (`JSONValue.canonicalBytes(encoding:)`), which sees every stored property, is the reference.
+/// `Receipt.leafBytes()` writes its canonical JSON member by member; the `Encodable` form through a `JSONValue`
+/// (`JSONValue(encoding:).canonicalBytes()`, which never asks the value to write itself, and which sees every
+/// stored property) is the reference.
 @Suite("receipt leaf bytes, member by member, against the Encodable path")
 struct ReceiptLeafBytesTests {
     /// Texts that exercise escaping and the UTF-16 order: quotes, backslashes, controls, non-ASCII, astral.
@@ -48,8 +49,9 @@ struct ReceiptLeafBytesTests {
         var random = SplitMix64(seed: 1_536)
         for n in 0..<5_000 {
             let receipt = try Self.receipt(&random)
-            let expected = try JSONValue.canonicalBytes(encoding: receipt)
+            let expected = try JSONValue(encoding: receipt).canonicalBytes()
             #expect(try receipt.leafBytes() == expected, "receipt \(n)")
+            #expect(try JSONValue.canonicalBytes(encoding: receipt) == expected, "receipt \(n), through the protocol")
         }
     }
 
@@ -60,11 +62,11 @@ struct ReceiptLeafBytesTests {
         for bad in [Int64(1) << 53, -(Int64(1) << 53), .max, .min] {
             receipt.deliveryLatencyMs = bad
             #expect(throws: KuraError.self) { try receipt.leafBytes() }
-            #expect(throws: (any Error).self) { try JSONValue.canonicalBytes(encoding: receipt) }
+            #expect(throws: (any Error).self) { try JSONValue(encoding: receipt).canonicalBytes() }
         }
         receipt.deliveryLatencyMs = nil
         receipt.eventSeq = 1 << 53
         #expect(throws: KuraError.self) { try receipt.leafBytes() }
-        #expect(throws: (any Error).self) { try JSONValue.canonicalBytes(encoding: receipt) }
+        #expect(throws: (any Error).self) { try JSONValue(encoding: receipt).canonicalBytes() }
     }
 }

@@ -1,3 +1,5 @@
+import KuraCrypto
+
 /// An escrowed payment: the fold of its events (stream `escrow/esc_…`).
 ///
 /// Wire shape: `{id, state, payer, payee, amount, asset, deliverBy, confirmWindowMs, disputeWindowMs,
@@ -105,5 +107,33 @@ extension Escrow: Codable {
         disputeId = try c.decodeIfPresent(DisputeID.self, forKey: .disputeId)
         fee = try c.decodeIfPresent(Amount.self, forKey: .fee)
         closedAt = try c.decodeIfPresent(Timestamp.self, forKey: .closedAt)
+    }
+}
+
+extension Escrow: CanonicalJSONWritable {
+    /// The members of ``encode(to:)`` in canonical order: the writer stores this as the escrow's row and the HTTP
+    /// layer answers with it, once per command each (`EscrowCanonicalJSONTests` holds it to the `Encodable` form).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var json = CanonicalObjectWriter()
+        try json.unsigned("amount", terms.amount.units)
+        json.string("asset", terms.asset.name)
+        if let closedAt { try json.integer("closedAt", closedAt.milliseconds) }
+        try json.integer("confirmWindowMs", terms.confirmWindowMs)
+        try json.integer("deliverBy", terms.deliverBy.milliseconds)
+        if let deliveredAt { try json.integer("deliveredAt", deliveredAt.milliseconds) }
+        if let disputeId { json.string("disputeId", disputeId.rawValue) }
+        try json.integer("disputeWindowMs", terms.disputeWindowMs)
+        if let evidence { json.string("evidence", evidence) }
+        if let fee { try json.unsigned("fee", fee.units) }
+        json.string("id", id.rawValue)
+        try json.integer("lockedAt", terms.lockedAt.milliseconds)
+        if let memo = terms.memo { json.string("memo", memo) }
+        json.string("payee", terms.payee.rawValue)
+        json.string("payer", terms.payer.rawValue)
+        if let paymentId = terms.paymentId { json.string("paymentId", paymentId) }
+        if let releasedAt { try json.integer("releasedAt", releasedAt.milliseconds) }
+        if let resource = terms.resource { json.string("resource", resource) }
+        json.string("state", state.rawValue)
+        return json.finish()
     }
 }

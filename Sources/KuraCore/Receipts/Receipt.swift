@@ -81,38 +81,40 @@ public struct Receipt: Sendable, Equatable, Codable {
         self.txSignature = txSignature
     }
 
-    /// The leaf bytes: canonical JSON of the receipt.
-    ///
-    /// Written member by member in canonical order (``CanonicalObjectWriter``): the same bytes as
-    /// `JSONValue.canonicalBytes(encoding:)` of the receipt (`ReceiptLeafBytesTests` holds them to it), at a
-    /// fraction of the cost, since the writer derives one per receipt.
+    /// The leaf bytes: canonical JSON of the receipt (``canonicalJSON()``).
     public func leafBytes() throws(KuraError) -> [UInt8] {
-        var leaf = CanonicalObjectWriter()
-        do {
-            try leaf.unsigned("amount", amount.units)
-            leaf.string("asset", asset.name)
-            try leaf.integer("at", at.milliseconds)
-            if let deliveryLatencyMs { try leaf.integer("deliveryLatencyMs", deliveryLatencyMs) }
-            if let disputeId { leaf.string("disputeId", disputeId.rawValue) }
-            leaf.bool("disputed", disputed)
-            leaf.string("eventHash", eventHash)
-            try leaf.unsigned("eventSeq", eventSeq)
-            if let fee { try leaf.unsigned("fee", fee.units) }
-            try leaf.unsigned("index", index)
-            leaf.string("kind", kind)
-            if let onTime { leaf.bool("onTime", onTime) }
-            leaf.string("outcome", outcome)
-            leaf.string("payee", payee.rawValue)
-            leaf.string("payer", payer.rawValue)
-            if let refund { try leaf.unsigned("refund", refund.units) }
-            if let refundBps { try leaf.integer("refundBps", Int64(refundBps)) }
-            if let round { try leaf.integer("round", Int64(round)) }
-            leaf.string("subject", subject)
-            if let txSignature { leaf.string("txSignature", txSignature) }
-            try leaf.integer("v", Int64(v))
-        } catch {
+        do { return try canonicalJSON() } catch {
             throw KuraError(.internalError, "receipt does not encode: \(error.reason)")
         }
+    }
+}
+
+extension Receipt: CanonicalJSONWritable {
+    /// Written member by member in canonical order: the same bytes as the receipt's `Encodable` form
+    /// (`ReceiptLeafBytesTests` holds them to it), at a fraction of the cost; the writer derives one per receipt.
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var leaf = CanonicalObjectWriter()
+        try leaf.unsigned("amount", amount.units)
+        leaf.string("asset", asset.name)
+        try leaf.integer("at", at.milliseconds)
+        if let deliveryLatencyMs { try leaf.integer("deliveryLatencyMs", deliveryLatencyMs) }
+        if let disputeId { leaf.string("disputeId", disputeId.rawValue) }
+        leaf.bool("disputed", disputed)
+        leaf.string("eventHash", eventHash)
+        try leaf.unsigned("eventSeq", eventSeq)
+        if let fee { try leaf.unsigned("fee", fee.units) }
+        try leaf.unsigned("index", index)
+        leaf.string("kind", kind)
+        if let onTime { leaf.bool("onTime", onTime) }
+        leaf.string("outcome", outcome)
+        leaf.string("payee", payee.rawValue)
+        leaf.string("payer", payer.rawValue)
+        if let refund { try leaf.unsigned("refund", refund.units) }
+        if let refundBps { try leaf.integer("refundBps", Int64(refundBps)) }
+        if let round { try leaf.integer("round", Int64(round)) }
+        leaf.string("subject", subject)
+        if let txSignature { leaf.string("txSignature", txSignature) }
+        try leaf.integer("v", Int64(v))
         return leaf.finish()
     }
 }

@@ -75,3 +75,13 @@ public struct CanonicalObjectWriter {
             }
     }
 }
+
+/// An `Encodable` that writes its own RFC 8785 bytes (with a ``CanonicalObjectWriter``), for types on the hot
+/// path: `JSONValue.canonicalBytes(encoding:)` uses them when it is handed one at the top level.
+///
+/// A conformance promises the same bytes and the same refusals as the `Encodable` form
+/// (`JSONValue(encoding:).canonicalBytes()`); each is held to it by a seeded test.
+public protocol CanonicalJSONWritable: Encodable {
+    /// The canonical JSON bytes of `self`.
+    func canonicalJSON() throws(JSONError) -> [UInt8]
+}

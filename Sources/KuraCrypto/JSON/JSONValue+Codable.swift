@@ -43,9 +43,11 @@ extension JSONValue {
     }
 
     /// The RFC 8785 canonical bytes of an `Encodable`: exactly `JSONValue(encoding: value).canonicalBytes()`, the
-    /// same bytes and the same errors, written without building the intermediate value.
+    /// same bytes and the same errors, written without building the intermediate value (by the value itself when it
+    /// is ``CanonicalJSONWritable``).
     public static func canonicalBytes(encoding value: some Encodable) throws(JSONError) -> [UInt8] {
-        try encoded(value).canonicalBytes()
+        if let writable = value as? any CanonicalJSONWritable { return try writable.canonicalJSON() }
+        return try encoded(value).canonicalBytes()
     }
 
     private static func encoded(_ value: some Encodable) throws(JSONError) -> JSONValueEncoder.Slot {
