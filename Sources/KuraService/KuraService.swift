@@ -23,6 +23,8 @@ public final class KuraService: Sendable {
     let logger: Logger
     /// x402 payments verified recently, so that settling the same request does not check them twice.
     let verifiedPayments = VerifiedPayments()
+    /// Decision envelopes signed here recently, so that settling one does not check Kura's own signature again.
+    let issuedEnvelopes = IssuedEnvelopes()
     /// Canonical reputation reports at the current tree, by party (``reputationBytes(of:)``).
     let reportBytes = BytesCache(capacity: 8192)
     /// Solana message hashes being settled by a request of this process.

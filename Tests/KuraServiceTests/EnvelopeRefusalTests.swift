@@ -3,6 +3,7 @@ import KuraCrypto
 import KuraService
 import KuraStore
 import KuraTesting
+import Logging
 import Testing
 
 @Suite("Facilitator: settle refuses bad envelopes with distinct codes")
@@ -75,6 +76,34 @@ struct EnvelopeRefusalTests {
         #expect(try await world.service.store.head() == head)
         // And the real one still settles.
         #expect(try await world.settle(verified).idempotent == false)
+    }
+
+    /// Settle skips the signature check only for the exact bytes this process signed (`IssuedEnvelopes`).
+    @Test("an issued envelope with one signature bit flipped is refused; another process checks and settles it")
+    func envelopesSignedElsewhere() async throws {
+        let world = try await FacilitatorWorld.make()
+        defer { world.close() }
+        let mandate = try await world.mandate()
+        let verified = try await world.verify(mandate.id, amount: 2_000)
+        var parts = verified.envelope.split(separator: ".").map(String.init)
+        var signature = try #require(Base64.urlDecode(parts[2]))
+        signature[5] ^= 0x01
+        parts[2] = Base64.urlEncode(signature)
+        let flipped = await refusal {
+            try await world.settle(verified, envelope: parts.joined(separator: "."))
+        }
+        #expect(flipped?.code == .envelopeInvalid)
+        // Another process on the same database and key (a second node, or this one restarted) never saw the
+        // envelope: it checks the signature, which holds, and settles.
+        let elsewhere = KuraService(
+            store: world.service.store, signer: world.service.signer, clock: world.clock.clock,
+            logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let settled = try await elsewhere.settle(
+            ReservationSettleRequest(reservationId: verified.reservationId, envelope: verified.envelope),
+            by: world.principal(world.provider), idempotencyKey: nil
+        ).value
+        #expect(settled.idempotent == false)
+        #expect(try await world.settle(verified).idempotent == true)
     }
 
     @Test("keys rotate by kid: an envelope signed by a previous key still settles; the JWK set lists both")

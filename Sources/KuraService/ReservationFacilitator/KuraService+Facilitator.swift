@@ -106,6 +106,7 @@ extension KuraService {
         let reservation = reply.value
         let envelope = DecisionEnvelope.sign(
             reservation.decision, kid: envelopeKeyID, key: signer.key, algorithm: configuration.joseAlgorithm)
+        issuedEnvelopes.remember(envelope)
         return Reply(
             value: ReservationVerifyResponse(
                 reservationId: reservation.id, envelope: envelope, approvedAmount: reservation.amount,
@@ -124,8 +125,10 @@ extension KuraService {
     public func settle(_ request: ReservationSettleRequest, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<ReservationSettleResponse>
     {
-        // The signature is checked before the write transaction: the single writer only compares values.
-        let decision = try DecisionEnvelope.open(request.envelope, keys: envelopeKeys)
+        // The signature is checked before the write transaction (the single writer only compares values), unless
+        // this process signed these very bytes.
+        let decision = try DecisionEnvelope.open(
+            request.envelope, keys: envelopeKeys, signedHere: issuedEnvelopes.signedHere(request.envelope))
         guard decision.reservation == request.reservationId else {
             throw KuraError(
                 .envelopeMismatch, "the envelope is for \(decision.reservation), not \(request.reservationId)")
