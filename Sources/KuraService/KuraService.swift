@@ -23,7 +23,7 @@ public final class KuraService: Sendable {
     let logger: Logger
     /// x402 payments verified recently, so that settling the same request does not check them twice.
     let verifiedPayments = VerifiedPayments()
-    /// Decision envelopes signed here recently, so that settling one does not check Kura's own signature again.
+    /// Decision envelopes signed here recently, so that settling one does not open and check it again.
     let issuedEnvelopes = IssuedEnvelopes()
     /// Canonical reputation reports at the current tree, by party (``reputationBytes(of:)``).
     let reportBytes = BytesCache(capacity: 8192)

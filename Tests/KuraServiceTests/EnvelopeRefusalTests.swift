@@ -78,7 +78,8 @@ struct EnvelopeRefusalTests {
         #expect(try await world.settle(verified).idempotent == false)
     }
 
-    /// Settle skips the signature check only for the exact bytes this process signed (`IssuedEnvelopes`).
+    /// Settle takes the decision without opening the envelope only for the exact bytes this process signed
+    /// (`IssuedEnvelopes`).
     @Test("an issued envelope with one signature bit flipped is refused; another process checks and settles it")
     func envelopesSignedElsewhere() async throws {
         let world = try await FacilitatorWorld.make()

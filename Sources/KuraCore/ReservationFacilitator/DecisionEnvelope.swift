@@ -45,11 +45,8 @@ public enum DecisionEnvelope {
     /// Checks an envelope and returns its decision. Refusals: `envelope_invalid` (not three base64url parts,
     /// a header that is not `alg` `EdDSA` or `Ed25519` with a `kid`, or with `crit`, a bad signature, a payload
     /// that is not a decision), `unknown_key` (the `kid` is not in `keys`).
-    ///
-    /// `signedHere`: the caller knows these exact bytes are an envelope it made with ``sign(_:kid:key:algorithm:)``
-    /// and the secret key of `keys[kid]`, so the signature check is skipped (and only it).
-    public static func open(_ envelope: String, keys: [String: Ed25519.PublicKey], signedHere: Bool = false)
-        throws(KuraError) -> ReservationDecision
+    public static func open(_ envelope: String, keys: [String: Ed25519.PublicKey]) throws(KuraError)
+        -> ReservationDecision
     {
         func invalid(_ why: String) -> KuraError { KuraError(.envelopeInvalid, "envelope: \(why)") }
         guard envelope.utf8.count <= maxLength else { throw invalid("longer than \(maxLength) characters") }
@@ -67,7 +64,7 @@ public enum DecisionEnvelope {
             throw KuraError(.unknownKey, "envelope: kid '\(kid.prefix(120))' is not one of Kura's keys")
         }
         guard let signature = Base64.urlDecode(parts[2]), signature.count == Ed25519.signatureByteCount,
-            signedHere || key.isValidSignature(signature, for: Array((parts[0] + "." + parts[1]).utf8))
+            key.isValidSignature(signature, for: Array((parts[0] + "." + parts[1]).utf8))
         else { throw invalid("the signature does not verify with key \(kid)") }
         guard let payloadBytes = Base64.urlDecode(parts[1]), let payload = try? JSONValue.parse(payloadBytes),
             let decision = try? payload.decode(ReservationDecision.self), decision.v == ReservationDecision.version

@@ -1,23 +1,25 @@
 import Foundation
+import KuraCore
 import KuraCrypto
 
-/// Decision envelopes this process signed (`POST /x402/verify`), by the SHA-256 of their text: `settle` of one of
-/// them, byte for byte, skips the Ed25519 check it would pass, since the bytes are the ones signed here with
-/// Kura's current key (whose `kid` stays among ``KuraService/envelopeKeys`` for the life of the process). Every
-/// other check of `DecisionEnvelope.open` runs as always, and an envelope from anywhere else (another node, an
-/// earlier run, a changed copy) has its signature checked.
+/// Decision envelopes this process signed (`POST /x402/verify`), with their decisions, by the SHA-256 of their
+/// text. `settle` of one of them, byte for byte, takes the decision from here instead of opening the envelope:
+/// the bytes are the ones signed here with Kura's current key (whose `kid` stays among
+/// ``KuraService/envelopeKeys`` for the life of the process), so every check of `DecisionEnvelope.open` would
+/// pass and give this decision. An envelope from anywhere else (another node, an earlier run, a changed copy) is
+/// opened and its signature checked, as always.
 ///
 /// Bounded: two generations of `capacity / 2` entries; a miss only costs the check.
 final class IssuedEnvelopes: @unchecked Sendable {
-    private var current: Set<[UInt8]> = []
-    private var previous: Set<[UInt8]> = []
+    private var current: [[UInt8]: ReservationDecision] = [:]
+    private var previous: [[UInt8]: ReservationDecision] = [:]
     private let lock = NSLock()
     private let capacity: Int
 
-    init(capacity: Int = 65_536) { self.capacity = capacity }
+    init(capacity: Int = 32_768) { self.capacity = capacity }
 
-    /// Remembers an envelope signed here.
-    func remember(_ envelope: String) {
+    /// Remembers an envelope signed here, and the decision it carries.
+    func remember(_ envelope: String, _ decision: ReservationDecision) {
         let digest = SHA256.hash(envelope)
         lock.lock()
         defer { lock.unlock() }
@@ -25,14 +27,14 @@ final class IssuedEnvelopes: @unchecked Sendable {
             previous = current
             current.removeAll(keepingCapacity: true)
         }
-        current.insert(digest)
+        current[digest] = decision
     }
 
-    /// Whether this process signed exactly `envelope`.
-    func signedHere(_ envelope: String) -> Bool {
+    /// The decision of `envelope` if this process signed exactly these bytes.
+    func decision(_ envelope: String) -> ReservationDecision? {
         let digest = SHA256.hash(envelope)
         lock.lock()
         defer { lock.unlock() }
-        return current.contains(digest) || previous.contains(digest)
+        return current[digest] ?? previous[digest]
     }
 }

@@ -106,7 +106,7 @@ extension KuraService {
         let reservation = reply.value
         let envelope = DecisionEnvelope.sign(
             reservation.decision, kid: envelopeKeyID, key: signer.key, algorithm: configuration.joseAlgorithm)
-        issuedEnvelopes.remember(envelope)
+        issuedEnvelopes.remember(envelope, reservation.decision)
         return Reply(
             value: ReservationVerifyResponse(
                 reservationId: reservation.id, envelope: envelope, approvedAmount: reservation.amount,
@@ -127,8 +127,12 @@ extension KuraService {
     {
         // The signature is checked before the write transaction (the single writer only compares values), unless
         // this process signed these very bytes.
-        let decision = try DecisionEnvelope.open(
-            request.envelope, keys: envelopeKeys, signedHere: issuedEnvelopes.signedHere(request.envelope))
+        let decision: ReservationDecision
+        if let issued = issuedEnvelopes.decision(request.envelope) {
+            decision = issued
+        } else {
+            decision = try DecisionEnvelope.open(request.envelope, keys: envelopeKeys)
+        }
         guard decision.reservation == request.reservationId else {
             throw KuraError(
                 .envelopeMismatch, "the envelope is for \(decision.reservation), not \(request.reservationId)")
