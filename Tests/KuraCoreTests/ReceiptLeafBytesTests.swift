@@ -55,6 +55,28 @@ struct ReceiptLeafBytesTests {
         }
     }
 
+    /// A stored property added later, and left out of `canonicalJSON()`, would be missing from every leaf: with
+    /// every optional member set, the `Encodable` form has one member per stored property, and so do the leaf bytes.
+    @Test("a receipt with every member set: one member per stored property, the same bytes")
+    func everyStoredProperty() throws {
+        var random = SplitMix64(seed: 11)
+        var receipt = try Self.receipt(&random)
+        receipt.deliveryLatencyMs = 1
+        receipt.onTime = true
+        receipt.fee = try Amount(units: 2)
+        receipt.disputeId = DisputeID(unchecked: "dsp_x")
+        receipt.round = 1
+        receipt.refundBps = 5_000
+        receipt.refund = try Amount(units: 3)
+        receipt.txSignature = "sig"
+        guard case .object(let members) = try JSONValue(encoding: receipt) else {
+            Issue.record("a receipt is not a JSON object")
+            return
+        }
+        #expect(members.count == Mirror(reflecting: receipt).children.count)
+        #expect(try receipt.leafBytes() == JSONValue(encoding: receipt).canonicalBytes())
+    }
+
     @Test("an integer beyond ±2^53−1 is refused by both paths")
     func integersBeyondTheExactRange() throws {
         var random = SplitMix64(seed: 7)

@@ -43,8 +43,8 @@ extension JSONValue {
     }
 
     /// The RFC 8785 canonical bytes of an `Encodable`: exactly `JSONValue(encoding: value).canonicalBytes()`, the
-    /// same bytes and the same errors, written without building the intermediate value (by the value itself when it
-    /// is ``CanonicalJSONWritable``).
+    /// same bytes and the same refusals (with the same messages, except from a ``CanonicalJSONWritable`` value),
+    /// written without building the intermediate value (by the value itself when it is ``CanonicalJSONWritable``).
     public static func canonicalBytes(encoding value: some Encodable) throws(JSONError) -> [UInt8] {
         if let writable = value as? any CanonicalJSONWritable { return try writable.canonicalJSON() }
         return try encoded(value).canonicalBytes()

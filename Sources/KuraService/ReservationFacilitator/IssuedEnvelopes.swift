@@ -9,7 +9,8 @@ import KuraCrypto
 /// pass and give this decision. An envelope from anywhere else (another node, an earlier run, a changed copy) is
 /// opened and its signature checked, as always.
 ///
-/// Bounded: two generations of `capacity / 2` entries; a miss only costs the check.
+/// Bounded: two generations of `capacity / 2` entries (a decision is a few short strings and integers: some
+/// hundreds of bytes each, about 10–25 MB when full); a miss only costs the check.
 final class IssuedEnvelopes: @unchecked Sendable {
     private var current: [[UInt8]: ReservationDecision] = [:]
     private var previous: [[UInt8]: ReservationDecision] = [:]
@@ -32,6 +33,7 @@ final class IssuedEnvelopes: @unchecked Sendable {
 
     /// The decision of `envelope` if this process signed exactly these bytes.
     func decision(_ envelope: String) -> ReservationDecision? {
+        guard envelope.utf8.count <= DecisionEnvelope.maxLength else { return nil }
         let digest = SHA256.hash(envelope)
         lock.lock()
         defer { lock.unlock() }

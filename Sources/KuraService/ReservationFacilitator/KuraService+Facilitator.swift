@@ -9,8 +9,10 @@ extension KuraService {
     /// Every key whose envelopes verify, by `kid`: the current key and ``ServiceConfiguration/previousVerifiers``.
     public var envelopeKeys: [String: Ed25519.PublicKey] {
         var keys = [envelopeKeyID: signer.key.publicKey]
+        // The current key keeps its kid even if a previous one were to share it (the kid is 32 bits of a hash).
         for verifier in configuration.previousVerifiers {
-            keys[DecisionEnvelope.keyID(name: verifier.name, publicKey: verifier.publicKey)] = verifier.publicKey
+            let kid = DecisionEnvelope.keyID(name: verifier.name, publicKey: verifier.publicKey)
+            if keys[kid] == nil { keys[kid] = verifier.publicKey }
         }
         return keys
     }
@@ -104,9 +106,12 @@ extension KuraService {
         // Signed outside the write transaction (the writer is the bottleneck); Ed25519 is deterministic, so a
         // replayed reply is signed to the same envelope while the key is the same.
         let reservation = reply.value
+        let decision = reservation.decision
         let envelope = DecisionEnvelope.sign(
-            reservation.decision, kid: envelopeKeyID, key: signer.key, algorithm: configuration.joseAlgorithm)
-        issuedEnvelopes.remember(envelope, reservation.decision)
+            decision, kid: envelopeKeyID, key: signer.key, algorithm: configuration.joseAlgorithm)
+        // What settle takes from memory is what opening the envelope gives (checked in debug builds, so by every test).
+        assert((try? DecisionEnvelope.open(envelope, keys: envelopeKeys)) == decision, "an envelope that does not open")
+        issuedEnvelopes.remember(envelope, decision)
         return Reply(
             value: ReservationVerifyResponse(
                 reservationId: reservation.id, envelope: envelope, approvedAmount: reservation.amount,
