@@ -1,3 +1,5 @@
+import KuraCrypto
+
 /// A facilitator reservation: funds held between verify and settle (stream `reservation/res_…`).
 ///
 /// `reserved` → `settled` (paid to the counterparty less the settlement fee, exactly once) or `voided`
@@ -116,5 +118,52 @@ public struct ReservationDecision: Sendable, Equatable, Hashable, Codable {
         self.requestHash = requestHash
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
+    }
+}
+
+extension Reservation: CanonicalJSONWritable {
+    /// The synthesized `Encodable` form's members in canonical order: the writer stores this as the reservation's
+    /// row on every verify and settle (`ReservationCanonicalJSONTests` holds it to the `Encodable` form).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var json = CanonicalObjectWriter()
+        json.string("agent", agent.rawValue)
+        try json.unsigned("amount", amount.units)
+        json.string("asset", asset.name)
+        json.string("counterparty", counterparty.rawValue)
+        try json.integer("expiresAt", expiresAt.milliseconds)
+        if let fee { try json.unsigned("fee", fee.units) }
+        json.string("id", id.rawValue)
+        try json.integer("issuedAt", issuedAt.milliseconds)
+        json.string("lane", lane.rawValue)
+        if let mandateId { json.string("mandateId", mandateId.rawValue) }
+        if let paymentId { json.string("paymentId", paymentId) }
+        if let positionId { json.string("positionId", positionId.rawValue) }
+        json.string("requestHash", requestHash)
+        if let resource { json.string("resource", resource) }
+        if let settledAt { try json.integer("settledAt", settledAt.milliseconds) }
+        json.string("state", state.rawValue)
+        if let txSignature { json.string("txSignature", txSignature) }
+        if let voidReason { json.string("voidReason", voidReason.rawValue) }
+        if let voidedAt { try json.integer("voidedAt", voidedAt.milliseconds) }
+        return json.finish()
+    }
+}
+
+extension ReservationDecision: CanonicalJSONWritable {
+    /// The members in canonical order: the bytes an envelope signs on every verify (`ReservationCanonicalJSONTests`
+    /// holds them to the `Encodable` form).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var json = CanonicalObjectWriter()
+        json.string("agent", agent.rawValue)
+        try json.unsigned("amount", amount.units)
+        json.string("asset", asset.name)
+        json.string("counterparty", counterparty.rawValue)
+        try json.integer("expiresAt", expiresAt.milliseconds)
+        try json.integer("issuedAt", issuedAt.milliseconds)
+        json.string("lane", lane.rawValue)
+        json.string("requestHash", requestHash)
+        json.string("reservation", reservation.rawValue)
+        try json.integer("v", Int64(v))
+        return json.finish()
     }
 }
