@@ -519,9 +519,9 @@ extension PostgresNodesTests {
                     else { return false }
                     channel = (opened.id, 0)
                 }
-                guard var (id, sequence) = channel else { return false }
+                guard let (id, lastSequence) = channel else { return false }
                 // A voucher whose answer was lost may have been settled: the next one is larger either way.
-                sequence += 1
+                let sequence = lastSequence + 1
                 channel = (id, sequence)
                 let voucher = try! SignedVoucher(
                     ChannelVoucher(channel: id, cumulativeAmount: try! Amount(units: 3 * sequence), sequence: sequence),

@@ -135,7 +135,7 @@ struct SolanaEndToEndTests {
         #expect(ledger.status == 200 && ledger.headers.first(name: "Location") == nil)
         #expect(try ledger.json()["balances"]?.arrayValue?.first?["available"] == 49_000)
 
-        let agentClient = KuraClient(baseURL: server.url, apiKey: try #require(agent.apiKey), maxAttempts: 1)
+        let agentClient = KuraClient(baseURL: server.url, apiKey: agent.apiKey, maxAttempts: 1)
         let ask: JSONValue = [
             "rail": "solana", "asset": "USDC", "amount": 2_000, "destination": .string(Self.destination.base58),
         ]

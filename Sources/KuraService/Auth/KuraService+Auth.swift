@@ -101,7 +101,7 @@ extension KuraService {
         else { throw KuraError(.unauthenticated, "Kura-Signature does not verify with \(id)'s key") }
         let horizon = now.milliseconds - 2 * configuration.maxRequestSkewMs
         let nonce = NonceRow(party: id, nonce: request.nonce, at: millis)
-        try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
+        _ = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
             try tx.state.recordNonce(nonce, forgettingBefore: horizon, tx)
             return true
         }

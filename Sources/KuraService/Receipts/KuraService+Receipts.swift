@@ -84,7 +84,7 @@ extension KuraService {
         }
         let note = checkpoint.signed(by: signer)
         let row = CheckpointRow(size: size, keyName: signer.name, root: root, note: note)
-        try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
+        _ = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Bool in
             // Another caller may have stored this size first: the same bytes, since signing is deterministic.
             tx.change(.checkpoint(row))
             return true

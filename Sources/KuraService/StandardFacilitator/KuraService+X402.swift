@@ -126,7 +126,7 @@ extension KuraService {
     /// The checks that need no state beyond the payer's key: scheme, network, form, signature, terms, window.
     func x402Check(_ request: FacilitatorRequest, now: Int64) async throws(X402Refusal) -> CheckedX402Payment {
         let requirements = request.paymentRequirements
-        guard let scheme = KuraScheme(rawValue: requirements.scheme) else {
+        guard KuraScheme(rawValue: requirements.scheme) != nil else {
             throw X402Refusal(.unsupportedScheme, "'\(requirements.scheme)' is not a Kura scheme")
         }
         guard requirements.network == x402Network.id else {
