@@ -117,7 +117,9 @@ public func runProgram(_ executable: URL, _ arguments: [String], in directory: T
     let scratch = try TemporaryDirectory("run")
     defer { scratch.remove() }
     let inPath = scratch.path("stdin")
-    FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
+    guard FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8)) else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: inPath])
+    }
     let child = try ChildProcess.spawn(
         executable.path, arguments, in: directory.url.path, stdinPath: inPath, stdoutPath: scratch.path("stdout"),
         stderrPath: scratch.path("stderr"))

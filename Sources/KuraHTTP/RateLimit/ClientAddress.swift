@@ -74,7 +74,8 @@ public struct ClientAddress: Sendable {
 
     private static func ntop<T>(_ family: Int32, _ address: inout T, _ length: Int) -> String? {
         var buffer = [CChar](repeating: 0, count: length)
-        guard inet_ntop(family, &address, &buffer, socklen_t(length)) != nil else { return nil }
+        let text = withUnsafeBytes(of: &address) { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(length)) }
+        guard text != nil else { return nil }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
