@@ -8,29 +8,21 @@ import Testing
 @Suite("escrow canonical JSON, member by member, against the Encodable path")
 struct EscrowCanonicalJSONTests {
     static func escrow(_ random: inout SplitMix64, everyMember: Bool = false) throws -> Escrow {
-        func text(_ random: inout SplitMix64) -> JSONValue { .string(ReceiptLeafBytesTests.text(&random)) }
-        func time(_ random: inout SplitMix64) -> JSONValue {
-            .number(Double(Int64.random(in: 0...(1 << 53) - 1, using: &random)))
-        }
-        func identifier(_ prefix: String, _ random: inout SplitMix64) -> JSONValue {
-            let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
-            let length = Int.random(in: 2...22, using: &random)
-            return .string(prefix + "_" + String((0..<length).map { _ in alphabet.randomElement(using: &random)! }))
-        }
         var wire: [String: JSONValue] = [
-            "id": identifier("esc", &random),
+            "id": WireSamples.identifier("esc", &random),
             "state": .string(Escrow.State.allCases.randomElement(using: &random)!.rawValue),
-            "payer": .string("pty_a"), "payee": identifier("pty", &random),
-            "amount": time(&random), "asset": "USDC", "deliverBy": time(&random), "confirmWindowMs": time(&random),
-            "disputeWindowMs": time(&random), "lockedAt": time(&random),
+            "payer": .string("pty_a"), "payee": WireSamples.identifier("pty", &random),
+            "amount": WireSamples.time(&random), "asset": "USDC", "deliverBy": WireSamples.time(&random),
+            "confirmWindowMs": WireSamples.time(&random),
+            "disputeWindowMs": WireSamples.time(&random), "lockedAt": WireSamples.time(&random),
         ]
         for key in ["resource", "paymentId", "memo", "evidence"] where everyMember || Bool.random(using: &random) {
-            wire[key] = text(&random)
+            wire[key] = .string(WireSamples.text(&random))
         }
         for key in ["deliveredAt", "releasedAt", "fee", "closedAt"] where everyMember || Bool.random(using: &random) {
-            wire[key] = time(&random)
+            wire[key] = WireSamples.time(&random)
         }
-        if everyMember || Bool.random(using: &random) { wire["disputeId"] = identifier("dsp", &random) }
+        if everyMember || Bool.random(using: &random) { wire["disputeId"] = WireSamples.identifier("dsp", &random) }
         return try JSONValue.object(wire).decode(Escrow.self)
     }
 

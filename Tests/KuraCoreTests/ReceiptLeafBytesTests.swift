@@ -8,14 +8,6 @@ import Testing
 /// stored property) is the reference.
 @Suite("receipt leaf bytes, member by member, against the Encodable path")
 struct ReceiptLeafBytesTests {
-    /// Texts that exercise escaping and the UTF-16 order: quotes, backslashes, controls, non-ASCII, astral.
-    static let texts = ["", "escrow.locked", "a\"b\\c", "tab\there\nnew", "\u{1}\u{1F}", "é", "\u{E000}", "😀", "/x"]
-
-    static func text(_ random: inout SplitMix64) -> String {
-        let pieces = (0..<Int.random(in: 0...3, using: &random)).map { _ in texts.randomElement(using: &random)! }
-        return pieces.joined()
-    }
-
     static func integer(_ random: inout SplitMix64) -> Int64 {
         [
             0, 1, -1, 999, Int64.random(in: -1_000_000...1_000_000_000_000, using: &random), (1 << 53) - 1,
@@ -31,17 +23,17 @@ struct ReceiptLeafBytesTests {
             [0, 1, 2_500, limit, UInt64.random(in: 0...limit, using: &random)].randomElement(using: &random)!
         }
         return Receipt(
-            index: units(), eventSeq: units(), eventHash: text(&random), kind: text(&random),
-            subject: text(&random), payer: PartyID(unchecked: "pty_" + text(&random)),
-            payee: PartyID(unchecked: "pty_" + text(&random)), amount: try Amount(units: units()),
+            index: units(), eventSeq: units(), eventHash: WireSamples.text(&random), kind: WireSamples.text(&random),
+            subject: WireSamples.text(&random), payer: PartyID(unchecked: "pty_" + WireSamples.text(&random)),
+            payee: PartyID(unchecked: "pty_" + WireSamples.text(&random)), amount: try Amount(units: units()),
             asset: try Asset(
                 ["USDC", "EURC", "So11111111111111111111111111111111111111112"].randomElement(using: &random)!),
-            outcome: text(&random), at: Timestamp(milliseconds: integer(&random)),
+            outcome: WireSamples.text(&random), at: Timestamp(milliseconds: integer(&random)),
             deliveryLatencyMs: maybe { integer(&random) }, onTime: maybe { Bool.random(using: &random) },
             disputed: Bool.random(using: &random), fee: try maybe { try Amount(units: units()) },
-            disputeId: maybe { DisputeID(unchecked: "dsp_" + text(&random)) },
+            disputeId: maybe { DisputeID(unchecked: "dsp_" + WireSamples.text(&random)) },
             round: maybe { Int(integer(&random)) }, refundBps: maybe { Int.random(in: 0...10_000, using: &random) },
-            refund: try maybe { try Amount(units: units()) }, txSignature: maybe { text(&random) })
+            refund: try maybe { try Amount(units: units()) }, txSignature: maybe { WireSamples.text(&random) })
     }
 
     @Test("5,000 seeded receipts, every optional member present and absent: the same bytes")

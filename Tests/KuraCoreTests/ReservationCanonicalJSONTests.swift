@@ -7,32 +7,22 @@ import Testing
 /// `Encodable` form through a `JSONValue` is the reference. Reservations come from their wire form, decoded.
 @Suite("reservation and decision canonical JSON, member by member, against the Encodable path")
 struct ReservationCanonicalJSONTests {
-    static func identifier(_ prefix: String, _ random: inout SplitMix64) -> String {
-        let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
-        let length = Int.random(in: 2...22, using: &random)
-        return prefix + "_" + String((0..<length).map { _ in alphabet.randomElement(using: &random)! })
-    }
-
-    static func time(_ random: inout SplitMix64) -> JSONValue {
-        .number(Double(Int64.random(in: 0...(1 << 53) - 1, using: &random)))
-    }
-
     static func reservation(_ random: inout SplitMix64, everyMember: Bool = false) throws -> Reservation {
         var wire: [String: JSONValue] = [
-            "id": .string(identifier("res", &random)), "agent": .string(identifier("pty", &random)),
-            "counterparty": .string(identifier("pty", &random)),
+            "id": WireSamples.identifier("res", &random), "agent": WireSamples.identifier("pty", &random),
+            "counterparty": WireSamples.identifier("pty", &random),
             "state": .string(Reservation.State.allCases.randomElement(using: &random)!.rawValue),
-            "lane": .string(Lane.allCases.randomElement(using: &random)!.rawValue), "amount": time(&random),
-            "asset": "USDC", "requestHash": .string(ReceiptLeafBytesTests.text(&random)),
-            "issuedAt": time(&random), "expiresAt": time(&random),
+            "lane": .string(Lane.allCases.randomElement(using: &random)!.rawValue), "amount": WireSamples.time(&random),
+            "asset": "USDC", "requestHash": .string(WireSamples.text(&random)),
+            "issuedAt": WireSamples.time(&random), "expiresAt": WireSamples.time(&random),
         ]
-        if everyMember || Bool.random(using: &random) { wire["mandateId"] = .string(identifier("mdt", &random)) }
-        if everyMember || Bool.random(using: &random) { wire["positionId"] = .string(identifier("pos", &random)) }
+        if everyMember || Bool.random(using: &random) { wire["mandateId"] = WireSamples.identifier("mdt", &random) }
+        if everyMember || Bool.random(using: &random) { wire["positionId"] = WireSamples.identifier("pos", &random) }
         for key in ["resource", "paymentId", "txSignature"] where everyMember || Bool.random(using: &random) {
-            wire[key] = .string(ReceiptLeafBytesTests.text(&random))
+            wire[key] = .string(WireSamples.text(&random))
         }
         for key in ["settledAt", "fee", "voidedAt"] where everyMember || Bool.random(using: &random) {
-            wire[key] = time(&random)
+            wire[key] = WireSamples.time(&random)
         }
         if everyMember || Bool.random(using: &random) {
             wire["voidReason"] = .string(Reservation.VoidReason.allCases.randomElement(using: &random)!.rawValue)

@@ -24,12 +24,11 @@ struct BenchCanonical: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let values = try SyntheticReceipts.make(payments: max(1, receipts / 2), seed: 15)
-            for receipt in values
-            where try JSONValue.canonicalBytes(encoding: EncodableForm(receipt))
-                != JSONValue(encoding: receipt).canonicalBytes()
-                || receipt.leafBytes() != JSONValue(encoding: receipt).canonicalBytes()
-            {
-                throw KuraError(.internalError, "the paths disagree on receipt \(receipt.index)")
+            for receipt in values {
+                let reference = try JSONValue(encoding: receipt).canonicalBytes()
+                guard try JSONValue.canonicalBytes(encoding: EncodableForm(receipt)) == reference,
+                    try receipt.leafBytes() == reference
+                else { throw KuraError(.internalError, "the paths disagree on receipt \(receipt.index)") }
             }
             print(
                 "\(values.count) receipts, \(try JSONValue.canonicalBytes(encoding: values[0]).count) bytes the first")
