@@ -175,7 +175,7 @@ struct CommandContext: Sendable {
         for event in events {
             appended.append(
                 try tx.append(
-                    NewEvent(stream: stream, type: event.type, payload: event.payload, decoded: event), actor: actor,
+                    NewEvent(stream: stream, event: event), actor: actor,
                     commandId: commandId, at: now))
         }
         return appended

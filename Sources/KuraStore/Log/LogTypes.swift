@@ -15,17 +15,29 @@ public struct NewEvent: Sendable, Equatable {
     /// The typed event the payload was made from, if the caller has it: handed to projectors so they
     /// need not parse back what the command just built. Not stored; replay passes nil.
     public var decoded: (any DomainEvent)?
+    /// `payload.canonicalBytes()`, when the caller wrote them directly (``DomainEvent/encodedPayload``); the
+    /// writer canonicalises `payload` otherwise, and in debug builds checks that both agree.
+    public var canonicalPayload: [UInt8]?
 
     /// Creates a new event.
     public init(
         stream: String, type: String, payload: JSONValue, expectedVersion: UInt64? = nil,
-        decoded: (any DomainEvent)? = nil
+        decoded: (any DomainEvent)? = nil, canonicalPayload: [UInt8]? = nil
     ) {
         self.stream = stream
         self.type = type
         self.payload = payload
         self.expectedVersion = expectedVersion
         self.decoded = decoded
+        self.canonicalPayload = canonicalPayload
+    }
+
+    /// A domain event's payload, with its canonical bytes when the event writes them.
+    public init(stream: String, event: some DomainEvent, expectedVersion: UInt64? = nil) {
+        let encoded = event.encodedPayload
+        self.init(
+            stream: stream, type: event.type, payload: encoded.json, expectedVersion: expectedVersion,
+            decoded: event, canonicalPayload: encoded.canonical)
     }
 
     public static func == (lhs: NewEvent, rhs: NewEvent) -> Bool {

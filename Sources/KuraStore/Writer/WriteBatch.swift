@@ -123,8 +123,13 @@ public struct WriteTransaction {
             throw KuraError(.invalidRequest, "an event payload must be a JSON object")
         }
         let payloadText: [UInt8]
-        do { payloadText = try new.payload.canonicalBytes() } catch {
-            throw KuraError(.invalidRequest, "event payload: \(error.reason)")
+        if let written = new.canonicalPayload {
+            assert(written == (try? new.payload.canonicalBytes()), "\(new.type): written payload bytes differ")
+            payloadText = written
+        } else {
+            do { payloadText = try new.payload.canonicalBytes() } catch {
+                throw KuraError(.invalidRequest, "event payload: \(error.reason)")
+            }
         }
         let event = Event(
             seq: nextSeq, stream: new.stream, version: current + 1, type: new.type, payload: new.payload,
