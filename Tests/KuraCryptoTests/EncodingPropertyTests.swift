@@ -17,6 +17,27 @@ struct EncodingPropertyTests {
         return Base64.encode(bytes) == text ? bytes : nil
     }
 
+    /// Byte-at-a-time base58 encoding by repeated multiply-add (the previous code).
+    static func referenceBase58Encode(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)
+        let zeros = bytes.prefix { $0 == 0 }.count
+        var digits: [UInt8] = []  // little-endian base 58
+        for byte in bytes[zeros...] {
+            var carry = Int(byte)
+            for k in digits.indices {
+                carry += Int(digits[k]) << 8
+                digits[k] = UInt8(carry % 58)
+                carry /= 58
+            }
+            while carry > 0 {
+                digits.append(UInt8(carry % 58))
+                carry /= 58
+            }
+        }
+        return String(repeating: "1", count: zeros)
+            + String(decoding: digits.reversed().map { alphabet[Int($0)] }, as: UTF8.self)
+    }
+
     /// Byte-at-a-time base58 (the previous code).
     static func referenceBase58(_ text: String) -> [UInt8]? {
         let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)
@@ -61,7 +82,9 @@ struct EncodingPropertyTests {
         }
     }
 
-    @Test("base58: random bytes with leading zeros round-trip; random texts decode exactly as the reference does")
+    @Test(
+        "base58: random bytes with leading zeros encode as the reference does and round-trip; random texts decode as it does"
+    )
     func base58() {
         var rng = SplitMix64(seed: 0x6261_7365_3538)
         let characters = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0OIl".utf8)
@@ -71,6 +94,7 @@ struct EncodingPropertyTests {
                 [UInt8](repeating: 0, count: zeros)
                 + (0..<Int.random(in: 0...70, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             #expect(Base58.decode(Base58.encode(bytes)) == bytes)
+            #expect(Base58.encode(bytes) == Self.referenceBase58Encode(bytes), "\(bytes)")
             let text = String(
                 decoding: (0..<Int.random(in: 0...50, using: &rng)).map { _ in characters.randomElement(using: &rng)! },
                 as: UTF8.self)

@@ -11,27 +11,36 @@ public enum Base58 {
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         let zeros = input.prefix { $0 == 0 }.count
-        // Big-endian base-58 digits in a buffer of the largest size needed (log 256 / log 58 < 1.38), filled
-        // from the end by repeated multiply-add; `length` digits are in use.
-        let size = (input.count - zeros) * 138 / 100 + 1
-        var digits = [UInt8](repeating: 0, count: size)
-        var length = 0
-        for byte in input[zeros...] {
-            var carry = Int(byte)
-            var used = 0
-            var k = size - 1
-            while (carry != 0 || used < length) && k >= 0 {
-                carry += Int(digits[k]) << 8
-                digits[k] = UInt8(carry % 58)
-                carry /= 58
-                used += 1
-                k -= 1
-            }
-            length = used
+        // The number in 32-bit limbs, most significant first, divided by 58^5 (< 2^32) again and again: each
+        // pass gives five digits, so a 16-byte identifier takes 5 passes over at most 4 limbs rather than a
+        // multiply-add over every digit for each byte (4.5 % of the writer's samples on facilitator pairs).
+        let significant = input.count - zeros
+        var limbs = [UInt32](repeating: 0, count: (significant + 3) / 4)
+        for (offset, byte) in input[zeros...].enumerated() {
+            let position = significant - 1 - offset  // bytes below this one
+            limbs[limbs.count - 1 - position / 4] |= UInt32(byte) << (8 * UInt32(position % 4))
         }
+        let divisor: UInt64 = 656_356_768  // 58^5
+        var digits: [UInt8] = []  // least significant first
+        digits.reserveCapacity(significant * 138 / 100 + 5)
+        var first = 0
+        while first < limbs.count {
+            var remainder: UInt64 = 0
+            for index in first..<limbs.count {
+                let value = remainder << 32 | UInt64(limbs[index])
+                limbs[index] = UInt32(truncatingIfNeeded: value / divisor)
+                remainder = value % divisor
+            }
+            while first < limbs.count, limbs[first] == 0 { first += 1 }
+            for _ in 0..<5 {
+                digits.append(UInt8(truncatingIfNeeded: remainder % 58))
+                remainder /= 58
+            }
+        }
+        while digits.last == 0 { digits.removeLast() }
         var out = [UInt8](repeating: alphabet[0], count: zeros)
-        out.reserveCapacity(zeros + length)
-        for digit in digits[(size - length)...] { out.append(alphabet[Int(digit)]) }
+        out.reserveCapacity(zeros + digits.count)
+        for digit in digits.reversed() { out.append(alphabet[Int(digit)]) }
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -187,7 +187,7 @@ extension KuraService {
             let txSignature = record == presigned.record ? presigned.txSignature : try rail.execute(record)
             let settled = ReservationEvent.settled(record: record, txSignature: txSignature, postings: postings)
             let event = try tx.append(
-                NewEvent(stream: "reservation/\(id)", type: settled.type, payload: settled.payload, decoded: settled),
+                NewEvent(stream: "reservation/\(id)", event: settled),
                 actor: context.actor, commandId: context.commandId, at: context.now)
             return ReservationSettleResponse(
                 txSignature: txSignature, billableEventId: event.id, settledAt: record.settledAt,
