@@ -92,7 +92,8 @@ public enum EscrowEvent: Sendable, Equatable, Hashable {
     /// The facts as a JSON object, e.g. `{"at": …, "evidence": "…"}` for `escrow.delivered`.
     public var payload: JSONValue {
         switch self {
-        case .locked(let id, let terms, let postings): Self.lockedJSON(id: id, terms: terms, postings: postings)
+        case .locked(let id, let terms, let postings):
+            Self.locked(JSONObjectBuilder.self, id: id, terms: terms, postings: postings)
         case .delivered(let evidence, let at): EventPayload.encode(Delivered(evidence: evidence, at: at))
         case .released(let reason, let net, let fee, let at, let postings):
             EventPayload.encode(Released(reason: reason, net: net, fee: fee, at: at, postings: postings))

@@ -43,8 +43,8 @@ public struct SettlementRecord: Sendable, Equatable, Hashable, Codable {
 
     /// The bytes a rail signs: the record's canonical JSON.
     public func canonicalBytes() -> [UInt8] {
-        // Only a non-finite number fails to canonicalise, and the record holds integers and strings only.
-        (try? JSONValue.canonicalBytes(encoding: self)) ?? []
+        // Only an integer beyond ±2^53−1 fails, and amounts and times are held below it.
+        (try? write(CanonicalObjectWriter.self)) ?? []
     }
 
     /// Kura's ledger-rail signature: base58 of the Ed25519 signature over ``canonicalBytes()``. Deterministic.
@@ -56,5 +56,28 @@ public struct SettlementRecord: Sendable, Equatable, Hashable, Codable {
     public func verifyLedgerSignature(_ txSignature: String, with key: Ed25519.PublicKey) -> Bool {
         guard let raw = Base58.decode(txSignature) else { return false }
         return key.isValidSignature(raw, for: canonicalBytes())
+    }
+}
+
+extension SettlementRecord: CanonicalJSONWritable {
+    /// The synthesized `Encodable` form's members in canonical order: signed by the ledger rail and carried by
+    /// `reservation.settled` on every settle (`SettlementRecordPayloadTests` holds it to the `Encodable` form).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] { try write(CanonicalObjectWriter.self) }
+
+    /// The members, for either form.
+    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) throws(JSONError) -> Writer.Output {
+        var json = Writer(capacity: 320)
+        try json.unsigned("amount", amount.units)
+        json.string("asset", asset.name)
+        try json.unsigned("fee", fee.units)
+        if let lane { json.string("lane", lane.rawValue) }
+        try json.unsigned("net", net.units)
+        json.string("payee", payee.rawValue)
+        json.string("payer", payer.rawValue)
+        json.string("rail", rail)
+        try json.integer("settledAt", settledAt.milliseconds)
+        json.string("subject", subject)
+        try json.integer("v", Int64(v))
+        return json.finish()
     }
 }

@@ -124,8 +124,11 @@ public struct ReservationDecision: Sendable, Equatable, Hashable, Codable {
 extension Reservation: CanonicalJSONWritable {
     /// The synthesized `Encodable` form's members in canonical order: the writer stores this as the reservation's
     /// row on every verify and settle (`ReservationCanonicalJSONTests` holds it to the `Encodable` form).
-    public func canonicalJSON() throws(JSONError) -> [UInt8] {
-        var json = CanonicalObjectWriter()
+    public func canonicalJSON() throws(JSONError) -> [UInt8] { try write(CanonicalObjectWriter.self) }
+
+    /// The members, for either form (`reservation.reserved` carries the reservation as a JSON value as well).
+    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) throws(JSONError) -> Writer.Output {
+        var json = Writer(capacity: 512)
         json.string("agent", agent.rawValue)
         try json.unsigned("amount", amount.units)
         json.string("asset", asset.name)

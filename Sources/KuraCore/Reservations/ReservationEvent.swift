@@ -42,10 +42,7 @@ public enum ReservationEvent: Sendable, Equatable, Hashable {
 
     public var payload: JSONValue {
         switch self {
-        case .reserved(let reservation, let postings):
-            EventPayload.encode(Reserved(reservation: reservation, postings: postings))
-        case .settled(let record, let signature, let postings):
-            EventPayload.encode(Settled(record: record, txSignature: signature, postings: postings))
+        case .reserved, .settled: write(JSONObjectBuilder.self)!
         case .voided(let reason, let at, let postings):
             EventPayload.encode(Voided(reason: reason, at: at, postings: postings))
         }

@@ -5,7 +5,7 @@
 /// The caller writes its members in canonical order (keys sorted by UTF-16 code units: for the ASCII keys
 /// this takes, byte order), leaving out absent ones; debug builds check the order. Integers follow
 /// `JSONValueEncoder`: exact up to ±2^53−1, an error beyond. A test holds each user to the `Encodable` path.
-public struct CanonicalObjectWriter {
+public struct CanonicalObjectWriter: JSONObjectWriting {
     private var out: [UInt8]
     private var previousKey: StaticString?
 
@@ -47,11 +47,23 @@ public struct CanonicalObjectWriter {
         ES6NumberFormat.appendDecimal(value, to: &out)
     }
 
-    /// A member whose value is already canonical JSON: an object or array another writer made. The caller
-    /// promises the bytes are canonical; the same seeded tests that hold a writer to its `Encodable` form check it.
-    public mutating func canonical(_ key: StaticString, _ bytes: [UInt8]) {
+    /// A member whose value is already canonical JSON: an object or array another writer of this kind made. The
+    /// caller promises the bytes are canonical; the seeded tests that hold a writer to its `Encodable` form check it.
+    public mutating func member(_ key: StaticString, _ bytes: [UInt8]) {
         self.key(key)
         out.append(contentsOf: bytes)
+    }
+
+    /// The canonical bytes of an array of canonical values.
+    public static func array(_ elements: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(2 + elements.reduce(0) { $0 + $1.count + 1 })
+        for (index, element) in elements.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: element)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     /// The object's bytes.
@@ -80,6 +92,72 @@ public struct CanonicalObjectWriter {
             bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
         }
     }
+}
+
+/// Writes one JSON object member by member, as canonical bytes (``CanonicalObjectWriter``) or as a `JSONValue`
+/// (``JSONObjectBuilder``): a type that writes itself lists its members once, generic over the writer, and gets
+/// both forms (an event's payload is needed as both).
+public protocol JSONObjectWriting {
+    /// What a finished object (or an array of them) is.
+    associatedtype Output
+    /// An empty object; `capacity` is a guess at its length in bytes.
+    init(capacity: Int)
+    /// A string member.
+    mutating func string(_ key: StaticString, _ value: String)
+    /// A Boolean member.
+    mutating func bool(_ key: StaticString, _ value: Bool)
+    /// A signed integer member: an error beyond ±2^53−1.
+    mutating func integer(_ key: StaticString, _ value: Int64) throws(JSONError)
+    /// An unsigned integer member: an error beyond 2^53−1.
+    mutating func unsigned(_ key: StaticString, _ value: UInt64) throws(JSONError)
+    /// A member that is an object or array this kind of writer made.
+    mutating func member(_ key: StaticString, _ value: Output)
+    /// The object.
+    consuming func finish() -> Output
+    /// An array of values this kind of writer made.
+    static func array(_ elements: [Output]) -> Output
+}
+
+/// Builds a `JSONValue` object member by member: the same value `JSONValue(encoding:)` gives for the
+/// `Encodable` form a ``JSONObjectWriting`` user mirrors, without an encoder's containers.
+public struct JSONObjectBuilder: JSONObjectWriting {
+    private var members: [String: JSONValue]
+
+    /// An empty object.
+    public init(capacity: Int = 16) {
+        members = Dictionary(minimumCapacity: min(capacity, 32))
+    }
+
+    /// A string member.
+    public mutating func string(_ key: StaticString, _ value: String) { members[key.description] = .string(value) }
+
+    /// A Boolean member.
+    public mutating func bool(_ key: StaticString, _ value: Bool) { members[key.description] = .bool(value) }
+
+    /// A signed integer member: an error beyond ±2^53−1.
+    public mutating func integer(_ key: StaticString, _ value: Int64) throws(JSONError) {
+        guard value.magnitude <= JSONValueEncoder.exactLimit else {
+            throw JSONError(reason: "\(key): integer \(value) is beyond ±2^53-1")
+        }
+        members[key.description] = .number(Double(value))
+    }
+
+    /// An unsigned integer member: an error beyond 2^53−1.
+    public mutating func unsigned(_ key: StaticString, _ value: UInt64) throws(JSONError) {
+        guard value <= JSONValueEncoder.exactLimit else {
+            throw JSONError(reason: "\(key): integer \(value) is beyond 2^53-1")
+        }
+        members[key.description] = .number(Double(value))
+    }
+
+    /// A nested object or array.
+    public mutating func member(_ key: StaticString, _ value: JSONValue) { members[key.description] = value }
+
+    /// The object.
+    public consuming func finish() -> JSONValue { .object(members) }
+
+    /// An array.
+    public static func array(_ elements: [JSONValue]) -> JSONValue { .array(elements) }
 }
 
 /// An `Encodable` that writes its own RFC 8785 bytes (with a ``CanonicalObjectWriter``), for types on the hot
