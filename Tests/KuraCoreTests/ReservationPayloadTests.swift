@@ -85,6 +85,26 @@ struct ReservationPayloadTests {
         #expect(record.canonicalBytes() == (try JSONValue(encoding: record).canonicalBytes()))
     }
 
+    @Test("3,000 seeded settle answers, stored for idempotent replays: the Encodable form's bytes")
+    func seededSettleResponses() throws {
+        var random = SplitMix64(seed: 2_236)
+        for n in 0..<3_000 {
+            let answer = try JSONValue.object([
+                "txSignature": .string(WireSamples.text(&random)),
+                "billableEventId": WireSamples.identifier("evt", &random), "settledAt": WireSamples.time(&random),
+                "amount": WireSamples.time(&random),
+                "lane": .string(Lane.allCases.randomElement(using: &random)!.rawValue),
+                "idempotent": .bool(Bool.random(using: &random)),
+            ]).decode(ReservationSettleResponse.self)
+            let expected = try JSONValue(encoding: answer).canonicalBytes()
+            #expect(try answer.canonicalJSON() == expected, "answer \(n)")
+            #expect(try JSONValue.canonicalBytes(encoding: answer) == expected, "answer \(n), through the protocol")
+            if n == 0, case .object(let members) = try JSONValue(encoding: answer) {
+                #expect(members.count == Mirror(reflecting: answer).children.count)
+            }
+        }
+    }
+
     @Test("reservation.voided leaves its bytes to the writer")
     func voided() {
         let event = ReservationEvent.voided(reason: .expired, at: Timestamp(milliseconds: 9), postings: [])

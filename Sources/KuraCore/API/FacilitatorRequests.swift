@@ -1,3 +1,5 @@
+import KuraCrypto
+
 /// `POST /x402/verify`: reserve a payment from `agent` to `counterparty` on a lane.
 public struct ReservationVerifyRequest: StrictRequest, Equatable {
     public static let fields: Set<String> = [
@@ -152,5 +154,20 @@ public struct PriceUpdate: Codable, Sendable, Equatable {
         self.price = price
         self.frozen = frozen
         self.unfrozen = unfrozen
+    }
+}
+
+extension ReservationSettleResponse: CanonicalJSONWritable {
+    /// The members in canonical order: the writer stores this beside the reservation's row on every settle, for
+    /// the idempotent replay (`ReservationPayloadTests` holds it to the `Encodable` form).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var json = CanonicalObjectWriter(capacity: 256)
+        try json.unsigned("amount", amount.units)
+        json.string("billableEventId", billableEventId.rawValue)
+        json.bool("idempotent", idempotent)
+        json.string("lane", lane.rawValue)
+        try json.integer("settledAt", settledAt.milliseconds)
+        json.string("txSignature", txSignature)
+        return json.finish()
     }
 }
