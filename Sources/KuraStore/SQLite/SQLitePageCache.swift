@@ -56,17 +56,25 @@ struct PageCacheTruncation: Equatable, Sendable {
 /// SQLite's own page cache, with truncations that have nothing to drop answered without it
 /// (``PageCacheTruncation``). Installed once per process, before the first connection opens.
 enum SQLitePageCache {
-    /// Truncations answered without the built-in cache, and those passed to it, since the process started.
+    /// Truncations answered without the built-in cache since the process started (every connection's).
     static let skippedTruncations = Atomic<Int>(0)
-    /// Truncations passed to the built-in cache.
+    /// Truncations passed to the built-in cache since the process started (every connection's).
     static let passedTruncations = Atomic<Int>(0)
 
     /// Whether the tracking cache is SQLite's page cache in this process (false if SQLite was initialised
     /// before the first ``SQLiteConnection``, which nothing in Kura does).
-    static let isInstalled: Bool = install()
+    static let isInstalled: Bool = {
+        guard var methods = tracking else { return false }
+        return kura_sqlite3_set_pcache2(&methods) == SQLITE_OK
+    }()
 
-    /// The built-in methods; written once by ``install()`` before SQLite can call any of ours.
-    nonisolated(unsafe) private static var builtIn = sqlite3_pcache_methods2()
+    /// The built-in methods, read once (before SQLite can call any of ours); a constant, so
+    /// that the callbacks (every page fetch) read it without an exclusivity check.
+    nonisolated(unsafe) private static let builtIn: sqlite3_pcache_methods2 = {
+        var methods = sqlite3_pcache_methods2()
+        if kura_sqlite3_get_pcache2(&methods) != SQLITE_OK { methods = sqlite3_pcache_methods2() }
+        return methods
+    }()
 
     /// One cache of the built-in implementation and what it holds.
     private struct Tracked {
@@ -74,8 +82,11 @@ enum SQLitePageCache {
         var truncation: PageCacheTruncation
     }
 
-    private static func install() -> Bool {
-        guard kura_sqlite3_get_pcache2(&builtIn) == SQLITE_OK, builtIn.xCreate != nil else { return false }
+    /// The tracking methods around the built-in ones (nil if SQLite would not give those); tests drive them.
+    nonisolated(unsafe) static let tracking: sqlite3_pcache_methods2? = makeTracking()
+
+    private static func makeTracking() -> sqlite3_pcache_methods2? {
+        guard builtIn.xCreate != nil else { return nil }
         var methods = sqlite3_pcache_methods2()
         methods.iVersion = 1
         methods.pArg = builtIn.pArg
@@ -123,7 +134,7 @@ enum SQLitePageCache {
             state.deallocate()
         }
         methods.xShrink = { cache in SQLitePageCache.builtIn.xShrink?(SQLitePageCache.tracked(cache).pointee.inner) }
-        return kura_sqlite3_set_pcache2(&methods) == SQLITE_OK
+        return methods
     }
 
     private static func tracked(_ cache: OpaquePointer?) -> UnsafeMutablePointer<Tracked> {
