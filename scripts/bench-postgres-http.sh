@@ -13,7 +13,9 @@
 #
 #   scripts/bench-postgres-http.sh [duration, default 15s]
 #
-# Environment: KURA_BIN (a prebuilt release kura; default: build `-c release`), WRK_THREADS (default 2).
+# Environment: KURA_BIN (a prebuilt release kura; default: build `-c release`), WRK_THREADS (default 2),
+# PERF_OUT (a directory: `perf record` of the node processes during measurements 2 and 3, pg1.data and pg2.data,
+# and each process's CPU seconds per escrow printed beside them).
 # Not run in CI. Record results in Docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,6 +65,23 @@ start_node() {
     node_url="http://127.0.0.1:$(wait_listening "$3" "$node_pid")"
 }
 stop_node() { kill -TERM "$1" && wait "$1" 2>/dev/null || true; }
+# profile NAME PID…: with PERF_OUT, records the processes until stop_profile; and their CPU time.
+cpu_of() { local pid; for pid in "$@"; do cat "/proc/$pid/stat"; done | awk '{ s += $14 + $15 } END { print s }'; }
+profile() {
+    [[ -n "${PERF_OUT:-}" ]] || return 0
+    mkdir -p "$PERF_OUT"
+    profiled=("${@:2}")
+    cpu_before="$(cpu_of "${profiled[@]}")"
+    perf record -q -F 499 --call-graph dwarf,16384 -p "$(IFS=,; echo "${profiled[*]}")" -o "$PERF_OUT/$1.data" \
+        2>/dev/null &
+    perf_pid=$!
+}
+stop_profile() {
+    [[ -n "${PERF_OUT:-}" ]] || return 0
+    kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+    echo "  node CPU: $(awk -v a="$cpu_before" -v b="$(cpu_of "${profiled[@]}")" -v t="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.2f", (b - a) / t }') s (perf data in $PERF_OUT)"
+}
 
 # sample_waits DB OUT: samples the wait events of DB's sessions every 200 ms for the measurement's duration.
 sample_waits() {
@@ -125,8 +144,10 @@ checkpoint
 mark="$(pg_mark)"
 sample_waits kura1 "$work/waits1" &
 sampler=$!
+profile pg1 "$node1_pid"
 measure "$node1" "$work/pg1.lua" 64 "$threads" "$work/pg1.out"
 wait "$sampler"
+stop_profile
 record "PostgreSQL, 1 node, 64 connections" "$work/pg1.out"
 pg_report "$mark"
 print_waits "$work/waits1"
@@ -136,9 +157,9 @@ echo
 echo "== 3. PostgreSQL, two nodes on one database, 32 + 32 connections, $duration; load $(load)"
 pg_key2="$(json_field operatorApiKey <<<"$("$KURA_BIN" init --db "$pg_base/kura2" --service-key-file "$work/kura2.key" --json)")"
 start_node "$pg_base/kura2" "$work/kura2.key" "$work/node2a.log"
-node2a="$node_url"
+node2a="$node_url" node2a_pid="$node_pid"
 start_node "$pg_base/kura2" "$work/kura2.key" "$work/node2b.log"
-node2b="$node_url"
+node2b="$node_url" node2b_pid="$node_pid"
 escrow_script "$node2a" "$pg_key2" "$work/pg2.lua"
 half=$(( threads > 1 ? threads / 2 : 1 ))
 warm "$node2a" "$work/pg2.lua" 32 "$half" & warm_a=$!
@@ -148,9 +169,11 @@ checkpoint
 mark="$(pg_mark)"
 sample_waits kura2 "$work/waits2" &
 sampler=$!
+profile pg2 "$node2a_pid" "$node2b_pid"
 measure "$node2a" "$work/pg2.lua" 32 "$half" "$work/pg2a.out" & wrk_a=$!
 measure "$node2b" "$work/pg2.lua" 32 "$half" "$work/pg2b.out" & wrk_b=$!
 wait "$wrk_a" "$wrk_b" "$sampler"
+stop_profile
 record "PostgreSQL, 2 nodes, 32 + 32 connections" "$work/pg2a.out" "$work/pg2b.out"
 pg_report "$mark"
 print_waits "$work/waits2"

@@ -1,6 +1,7 @@
 import Foundation
 import KuraCore
 import KuraCrypto
+import KuraTesting
 import Testing
 
 /// An identifier type with its prefix, for parameterised tests over every kind.
@@ -265,5 +266,37 @@ private let sampleCanonical =
                 at: Timestamp(milliseconds: 0), actor: "a", commandId: "c", prevHash: Event.genesisHash)
         }
         #expect(error?.code == .invalidRequest)
+    }
+
+    /// The rule as it was: a prefix, then Base58 that decodes to 1 to 32 bytes.
+    static func referenceIsValid(_ text: String, prefix: String) -> Bool {
+        let head = prefix + "_"
+        guard text.hasPrefix(head), text.utf8.count <= head.utf8.count + 64,
+            let raw = Base58.decode(String(text.dropFirst(head.count)))
+        else { return false }
+        return !raw.isEmpty && raw.count <= 32
+    }
+
+    @Test("validation in place agrees with decoding on 20,000 seeded texts, every kind", arguments: IdentifierKind.all)
+    func validationAgreesWithDecoding(kind: IdentifierKind) {
+        var random = SplitMix64(seed: UInt64(kind.prefix.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
+        let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+        let others: [Character] = ["0", "O", "I", "l", "_", " ", "é", "\u{301}", "😀", "/"]
+        let heads = [
+            kind.prefix + "_", kind.prefix, kind.prefix + "-", "x" + kind.prefix + "_", "", kind.prefix + "_\u{301}",
+        ]
+        for _ in 0..<20_000 {
+            let ones = Int.random(in: 0...3, using: &random) == 0 ? Int.random(in: 0...40, using: &random) : 0
+            var body = String(repeating: "1", count: ones)
+            for _ in 0..<Int.random(in: 0...70, using: &random) {
+                body.append(
+                    Int.random(in: 0..<40, using: &random) == 0
+                        ? others.randomElement(using: &random)! : alphabet.randomElement(using: &random)!)
+            }
+            let text =
+                (Int.random(in: 0..<8, using: &random) == 0 ? heads.randomElement(using: &random)! : heads[0]) + body
+            let expected = Self.referenceIsValid(text, prefix: kind.prefix)
+            #expect(((try? kind.validate(text)) != nil) == expected, "\(text)")
+        }
     }
 }

@@ -16,13 +16,23 @@ public protocol KuraIdentifier: Hashable, Sendable, Codable, Comparable, CustomS
 extension KuraIdentifier {
     /// Parses and validates `<prefix>_<base58 of 1…32 bytes>`.
     public init(validating text: String) throws(KuraError) {
-        let head = Self.prefix + "_"
-        guard text.hasPrefix(head), text.utf8.count <= head.utf8.count + 64,
-            let raw = Base58.decode(String(text.dropFirst(head.count))), !raw.isEmpty, raw.count <= 32
-        else {
+        guard Self.isValid(text) else {
             throw KuraError(.invalidRequest, "'\(text.prefix(80))' is not a valid \(Self.prefix)_… identifier")
         }
         self.init(unchecked: text)
+    }
+
+    /// `<prefix>_` and at most 64 characters of Base58 for 1 to 32 bytes, read in place: every posting of every
+    /// event a writer catches up on validates two of these (issue 16).
+    static func isValid(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        let prefix = Self.prefix.utf8
+        guard utf8.count > prefix.count + 1, utf8.count <= prefix.count + 1 + 64, utf8.starts(with: prefix) else {
+            return false
+        }
+        let underscore = utf8.index(utf8.startIndex, offsetBy: prefix.count)
+        guard utf8[underscore] == UInt8(ascii: "_") else { return false }
+        return Base58.isValid(utf8[utf8.index(after: underscore)...], maxBytes: 32)
     }
 
     public init?(_ description: String) {

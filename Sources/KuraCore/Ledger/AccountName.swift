@@ -27,30 +27,34 @@ public enum AccountName: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// never positive.
     case positionDebt(PositionID)
 
-    /// Parses and validates an account path.
+    /// Parses and validates an account path. Read in place (no array of parts): catch-up reads two per posting of
+    /// every event another writer appended (issue 16).
     public init(validating text: String) throws(KuraError) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        switch parts.count {
-        case 1 where parts[0] == "fees": self = .fees
-        case 1 where parts[0] == "external": self = .external
-        case 3 where parts[0] == "party" && parts[2] == "available":
-            self = .available(try PartyID(validating: parts[1]))
-        case 3 where parts[0] == "escrow" && parts[2] == "held":
-            self = .escrowHeld(try EscrowID(validating: parts[1]))
-        case 3 where parts[0] == "reservation" && parts[2] == "held":
-            self = .reservationHeld(try ReservationID(validating: parts[1]))
-        case 3 where parts[0] == "channel" && parts[2] == "held":
-            self = .channelHeld(try ChannelID(validating: parts[1]))
-        case 3 where parts[0] == "mandate" && parts[2] == "funds":
-            self = .mandateFunds(try MandateID(validating: parts[1]))
-        case 3 where parts[0] == "position" && parts[2] == "collateral":
-            self = .positionCollateral(try PositionID(validating: parts[1]))
-        case 3 where parts[0] == "withdrawal" && parts[2] == "pending":
-            self = .withdrawalPending(try WithdrawalID(validating: parts[1]))
-        case 3 where parts[0] == "position" && parts[2] == "debt":
-            self = .positionDebt(try PositionID(validating: parts[1]))
-        default:
-            throw KuraError(.invalidRequest, "'\(text.prefix(120))' is not a ledger account")
+        func refused() -> KuraError { KuraError(.invalidRequest, "'\(text.prefix(120))' is not a ledger account") }
+        if text == "fees" {
+            self = .fees
+            return
+        }
+        if text == "external" {
+            self = .external
+            return
+        }
+        let slash = UInt8(ascii: "/")
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(of: slash), let last = utf8.lastIndex(of: slash), first != last,
+            !utf8[utf8.index(after: first)..<last].contains(slash)
+        else { throw refused() }
+        let id = String(text[utf8.index(after: first)..<last])
+        switch (text[..<first], text[utf8.index(after: last)...]) {
+        case ("party", "available"): self = .available(try PartyID(validating: id))
+        case ("escrow", "held"): self = .escrowHeld(try EscrowID(validating: id))
+        case ("reservation", "held"): self = .reservationHeld(try ReservationID(validating: id))
+        case ("channel", "held"): self = .channelHeld(try ChannelID(validating: id))
+        case ("mandate", "funds"): self = .mandateFunds(try MandateID(validating: id))
+        case ("position", "collateral"): self = .positionCollateral(try PositionID(validating: id))
+        case ("withdrawal", "pending"): self = .withdrawalPending(try WithdrawalID(validating: id))
+        case ("position", "debt"): self = .positionDebt(try PositionID(validating: id))
+        default: throw refused()
         }
     }
 

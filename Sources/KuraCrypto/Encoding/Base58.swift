@@ -44,6 +44,16 @@ public enum Base58 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Whether `text` is Base58 of 1 to `maxBytes` bytes, as `decode(text)` would say, without decoding when it
+    /// need not: n characters never decode to more than n bytes (each leading "1" is one zero byte, and the rest
+    /// is a number below 58^m, at most ⌈0.733·m⌉ bytes), so a text that short only needs its alphabet checked.
+    public static func isValid(_ text: some Collection<UInt8>, maxBytes: Int) -> Bool {
+        guard !text.isEmpty else { return false }
+        guard text.count > maxBytes else { return text.allSatisfy { decodeTable[Int($0)] >= 0 } }
+        guard let bytes = decode(String(decoding: text, as: UTF8.self)) else { return false }
+        return bytes.count <= maxBytes
+    }
+
     /// Decodes Base58 text; nil for any character outside the alphabet (including whitespace).
     public static func decode(_ text: String) -> [UInt8]? {
         var text = text
