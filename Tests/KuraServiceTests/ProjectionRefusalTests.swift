@@ -71,8 +71,16 @@ struct ProjectionRefusalTests {
     @Test("replaying a log whose withdrawal overdraws a party stops at the writer's assertion (debug and test builds)")
     func overdraftAsserts() async {
         // In a child process: the assertion traps. Without it the replay would succeed and leave -5 available.
+        // The child cannot remove its database (it traps): the parent removes it by the label's prefix.
+        defer {
+            let temporary = NSTemporaryDirectory()
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? []
+            where name.hasPrefix("kura-overdraftchild-") {
+                try? FileManager.default.removeItem(atPath: (temporary as NSString).appendingPathComponent(name))
+            }
+        }
         await #expect(processExitsWith: .signal(SIGILL)) {
-            let db = try await TestDatabase()
+            let db = try await TestDatabase(label: "overdraftchild")
             let party = try await db.register(name: "poor").party
             let usdc = try Asset("USDC")
             let five = try Amount(units: 5)
