@@ -44,7 +44,7 @@ public struct SettlementRecord: Sendable, Equatable, Hashable, Codable {
     /// The bytes a rail signs: the record's canonical JSON.
     public func canonicalBytes() -> [UInt8] {
         // Only an integer beyond ±2^53−1 fails, and amounts and times are held below it.
-        (try? write(CanonicalObjectWriter.self)) ?? []
+        (try? canonicalJSON()) ?? []
     }
 
     /// Kura's ledger-rail signature: base58 of the Ed25519 signature over ``canonicalBytes()``. Deterministic.
@@ -61,7 +61,7 @@ public struct SettlementRecord: Sendable, Equatable, Hashable, Codable {
 
 extension SettlementRecord: CanonicalJSONWritable {
     /// The synthesized `Encodable` form's members in canonical order: signed by the ledger rail and carried by
-    /// `reservation.settled` on every settle (`SettlementRecordPayloadTests` holds it to the `Encodable` form).
+    /// `reservation.settled` on every settle (`ReservationPayloadTests` holds it to the `Encodable` form).
     public func canonicalJSON() throws(JSONError) -> [UInt8] { try write(CanonicalObjectWriter.self) }
 
     /// The members, for either form.

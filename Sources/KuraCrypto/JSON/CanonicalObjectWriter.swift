@@ -30,9 +30,7 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
 
     /// A signed integer member: an error beyond ±2^53−1.
     public mutating func integer(_ key: StaticString, _ value: Int64) throws(JSONError) {
-        guard value.magnitude <= JSONValueEncoder.exactLimit else {
-            throw JSONError(reason: "\(key): integer \(value) is beyond ±2^53-1")
-        }
+        try JSONValueEncoder.checkExact(key, value)
         self.key(key)
         if value < 0 { out.append(UInt8(ascii: "-")) }
         ES6NumberFormat.appendDecimal(value.magnitude, to: &out)
@@ -40,9 +38,7 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
 
     /// An unsigned integer member: an error beyond 2^53−1.
     public mutating func unsigned(_ key: StaticString, _ value: UInt64) throws(JSONError) {
-        guard value <= JSONValueEncoder.exactLimit else {
-            throw JSONError(reason: "\(key): integer \(value) is beyond 2^53-1")
-        }
+        try JSONValueEncoder.checkExact(key, value)
         self.key(key)
         ES6NumberFormat.appendDecimal(value, to: &out)
     }
@@ -94,6 +90,20 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
     }
 }
 
+extension JSONValueEncoder {
+    /// Refuses a member's integer beyond ±2^53−1, as the encoder does: the one range rule of both object writers.
+    static func checkExact(_ key: StaticString, _ value: Int64) throws(JSONError) {
+        guard value.magnitude <= exactLimit else {
+            throw JSONError(reason: "\(key): integer \(value) is beyond ±2^53-1")
+        }
+    }
+
+    /// Refuses a member's unsigned integer beyond 2^53−1.
+    static func checkExact(_ key: StaticString, _ value: UInt64) throws(JSONError) {
+        guard value <= exactLimit else { throw JSONError(reason: "\(key): integer \(value) is beyond 2^53-1") }
+    }
+}
+
 /// Writes one JSON object member by member, as canonical bytes (``CanonicalObjectWriter``) or as a `JSONValue`
 /// (``JSONObjectBuilder``): a type that writes itself lists its members once, generic over the writer, and gets
 /// both forms (an event's payload is needed as both).
@@ -136,17 +146,13 @@ public struct JSONObjectBuilder: JSONObjectWriting {
 
     /// A signed integer member: an error beyond ±2^53−1.
     public mutating func integer(_ key: StaticString, _ value: Int64) throws(JSONError) {
-        guard value.magnitude <= JSONValueEncoder.exactLimit else {
-            throw JSONError(reason: "\(key): integer \(value) is beyond ±2^53-1")
-        }
+        try JSONValueEncoder.checkExact(key, value)
         members[key.description] = .number(Double(value))
     }
 
     /// An unsigned integer member: an error beyond 2^53−1.
     public mutating func unsigned(_ key: StaticString, _ value: UInt64) throws(JSONError) {
-        guard value <= JSONValueEncoder.exactLimit else {
-            throw JSONError(reason: "\(key): integer \(value) is beyond 2^53-1")
-        }
+        try JSONValueEncoder.checkExact(key, value)
         members[key.description] = .number(Double(value))
     }
 
