@@ -29,6 +29,8 @@ public final class KuraService: Sendable {
     let reportBytes = BytesCache(capacity: 8192)
     /// Solana message hashes being settled by a request of this process.
     let solanaInFlight = SolanaInFlight()
+    /// API-key authentications of the last moment (``ServiceConfiguration/apiKeyCacheMs``).
+    let apiKeys: APIKeyCache
 
     /// Wraps an open store. The store must have been opened by ``openStore(backend:writer:)`` (its writer
     /// decides against Kura's state).
@@ -40,6 +42,7 @@ public final class KuraService: Sendable {
         self.signer = signer
         self.clock = clock
         self.configuration = configuration
+        apiKeys = APIKeyCache(lifetimeMs: configuration.apiKeyCacheMs)
         self.secrets = secrets
         self.logger = logger
     }
@@ -107,6 +110,9 @@ public final class KuraService: Sendable {
         let now = fixedTime ?? clock.now()
         let actor = principal?.id.rawValue ?? "system"
         let outcome = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Outcome<T> in
+            // Authentication may be a moment old (``APIKeyCache``), and another process may have changed the
+            // party since: the log's state decides.
+            if let principal { try tx.state.requireCurrent(principal) }
             if let key, let stored = try tx.idempotentResponse(for: key) { return .replayed(stored) }
             let context = CommandContext(
                 now: now, actor: actor, command: canonical, seq: tx.nextSeq,

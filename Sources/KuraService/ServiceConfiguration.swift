@@ -9,6 +9,10 @@ public struct ServiceConfiguration: Sendable {
     public var disputes: DisputePolicy = DisputePolicy()
     /// The shortest challenge period and lifetime a new channel may have.
     public var channels: ChannelPolicy = ChannelPolicy()
+    /// How long an API-key authentication is remembered (0: the parties table is read for every request). A
+    /// party changed by another process (the CLI, another node) may still read for this long with a revoked
+    /// key here; it cannot write with one (the writer checks every command's principal against the log).
+    public var apiKeyCacheMs: Int64 = 1_000
     /// The most clock skew a signed request may have.
     public var maxRequestSkewMs: Int64 = 300_000
     /// Until when requests signed over the deprecated `kura-request-v1` text (which names neither the party

@@ -18,9 +18,15 @@ public struct Principal: Sendable, Equatable {
     public let party: Party
     /// Its identifier.
     public var id: PartyID { party.id }
+    /// The hash of the API key it authenticated with (nil: a signed request, or a principal made in-process):
+    /// every command checks it is still the party's key.
+    public let apiKeyHash: String?
 
-    /// Wraps a party.
-    public init(party: Party) { self.party = party }
+    /// Wraps a party; `apiKeyHash` when it authenticated with an API key.
+    public init(party: Party, apiKeyHash: String? = nil) {
+        self.party = party
+        self.apiKeyHash = apiKeyHash
+    }
 }
 
 /// A command's answer, and whether it was replayed from an earlier request with the same Idempotency-Key.

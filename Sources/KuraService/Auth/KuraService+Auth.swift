@@ -70,9 +70,12 @@ extension KuraService {
     public func authenticate(apiKey: String) async throws(KuraError) -> Principal {
         guard apiKey.utf8.count <= 200 else { throw KuraError(.unauthenticated, "unknown API key") }
         let hash = Self.hashAPIKey(apiKey)
+        if let party = apiKeys.party(forKeyHash: hash) { return try active(party, apiKeyHash: hash) }
+        let generation = apiKeys.currentGeneration()
         guard let party = try await read(.auth, { reads throws(KuraError) in try reads.party(apiKeyHash: hash)?.party })
         else { throw KuraError(.unauthenticated, "unknown API key") }
-        return try active(party)
+        apiKeys.remember(hash, party: party, since: generation)
+        return try active(party, apiKeyHash: hash)
     }
 
     /// Authenticates a request signature: a known party, a timestamp within the allowed skew, a valid
@@ -133,8 +136,8 @@ extension KuraService {
         return true
     }
 
-    private func active(_ party: Party) throws(KuraError) -> Principal {
+    private func active(_ party: Party, apiKeyHash: String? = nil) throws(KuraError) -> Principal {
         guard party.status == .active else { throw KuraError(.forbidden, "\(party.id) is \(party.status.rawValue)") }
-        return Principal(party: party)
+        return Principal(party: party, apiKeyHash: apiKeyHash)
     }
 }

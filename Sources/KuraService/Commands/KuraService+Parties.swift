@@ -63,7 +63,8 @@ extension KuraService {
     public func changeStatus(of id: PartyID, _ command: PartyCommand, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<Party>
     {
-        try await self.command(
+        defer { apiKeys.forgetAll() }
+        return try await self.command(
             "party.\(command.name)", request: ["party": .string(id.rawValue)], by: principal,
             idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Party in

@@ -13,6 +13,7 @@ extension KuraService {
     public func rotateKey(
         of id: PartyID, _ request: RotateKeyRequest, by principal: Principal, idempotencyKey: String?
     ) async throws(KuraError) -> Reply<PartyRegistration> {
+        defer { apiKeys.forgetAll() }
         let command = try request.command()
         guard case .rotateKey(let key, _) = command else { throw KuraError(.internalError, "not a key rotation") }
         let instance = self.instance
@@ -40,6 +41,7 @@ extension KuraService {
     public func rotateAPIKey(of id: PartyID, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<PartyRegistration>
     {
+        defer { apiKeys.forgetAll() }
         let apiKey = newAPIKey()
         let signer = self.signer
         let reply = try await command(

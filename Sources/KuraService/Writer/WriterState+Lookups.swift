@@ -26,6 +26,20 @@ extension WriterState {
         return party
     }
 
+    /// Refuses unless the principal still is what authenticated it: an active party and, when it used an API key,
+    /// one that is still the party's. The same answers as authentication gives.
+    func requireCurrent(_ principal: Principal) throws(KuraError) {
+        guard let row = try partyRow(principal.id) else {
+            throw KuraError(.unauthenticated, "unknown party \(principal.id)")
+        }
+        if let hash = principal.apiKeyHash, row.apiKeyHash != hash {
+            throw KuraError(.unauthenticated, "unknown API key")
+        }
+        guard row.party.status == .active else {
+            throw KuraError(.forbidden, "\(principal.id) is \(row.party.status.rawValue)")
+        }
+    }
+
     /// Refuses unless the principal is, right now, an active party.
     func requireActive(_ principal: Principal) throws(KuraError) {
         guard let current = try party(principal.id), current.status == .active else {

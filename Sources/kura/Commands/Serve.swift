@@ -96,6 +96,13 @@ struct Serve: AsyncParsableCommand {
             at most 2 MiB, or this if smaller. A smaller cache costs reads from the file, not correctness.
             """)
     var sqliteCacheMib: String?
+    @Option(
+        help: """
+            Milliseconds an API-key authentication is remembered (default 1000; 0: read the key's party for every \
+            request). A key revoked by another process (the CLI, another node) may still read here for this long; \
+            it can never write.
+            """)
+    var apiKeyCacheMs: String?
     @Option(help: "A configuration file of `name = value` lines (default: $KURA_CONFIG, else none).") var config:
         String?
     @Flag(help: "Print the effective configuration (secrets masked) and exit.") var printConfig = false
@@ -134,6 +141,7 @@ struct Serve: AsyncParsableCommand {
             serviceConfiguration.disputes = resolved.disputePolicy
             serviceConfiguration.channels = resolved.channelPolicy
             serviceConfiguration.requestSignatureV1Until = resolved.requestSignatureV1Until
+            serviceConfiguration.apiKeyCacheMs = resolved.apiKeyCacheMs
             serviceConfiguration.previousVerifiers = resolved.previousVerifiers
             serviceConfiguration.joseAlgorithm = resolved.joseAlgorithm
             serviceConfiguration.solana = try resolved.solana.rails(logLevel: resolved.logLevel)
@@ -182,6 +190,7 @@ struct Serve: AsyncParsableCommand {
             ("metrics-host", metricsHost),
             ("metrics-port", metricsPort), ("explorer", explorer), ("jose-alg", joseAlg),
             ("ready-stall-seconds", readyStallSeconds), ("sqlite-cache-mib", sqliteCacheMib),
+            ("api-key-cache-ms", apiKeyCacheMs),
             ("dispute-response-window", disputes.disputeResponseWindow.map { String($0) }),
             ("dispute-ruling-window", disputes.disputeRulingWindow.map { String($0) }),
             ("dispute-appeal-window", disputes.disputeAppealWindow.map { String($0) }),
@@ -224,6 +233,7 @@ struct ServeConfiguration {
     var anonymousRateLimit: Double
     var trustedProxies: [String]
     var idleTimeoutMs: Int64
+    var apiKeyCacheMs: Int64
     var requestSignatureV1Until: Timestamp?
     var channelPolicy: ChannelPolicy
     var metricsAccess: KuraServer.MetricsAccess
@@ -280,6 +290,10 @@ struct ServeConfiguration {
             throw ValidationError("\(settings.source("idle-timeout-ms")) must be 0 or more milliseconds")
         }
         idleTimeoutMs = idle
+        guard let cacheMs = Int64(try text("api-key-cache-ms")), (0...3_600_000).contains(cacheMs) else {
+            throw ValidationError("\(settings.source("api-key-cache-ms")) must be 0-3600000 milliseconds")
+        }
+        apiKeyCacheMs = cacheMs
         requestSignatureV1Until = ServiceConfiguration.v1SignatureSunset
         if let until = settings.value("request-signature-v1-until") {
             requestSignatureV1Until = nil

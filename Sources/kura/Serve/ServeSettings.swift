@@ -61,6 +61,7 @@ struct ServeSettings: Sendable {
         Setting(name: "jose-alg", fallback: ["EdDSA"]),
         Setting(name: "ready-stall-seconds", fallback: ["10"]),
         Setting(name: "sqlite-cache-mib", fallback: ["64"]),
+        Setting(name: "api-key-cache-ms", fallback: ["1000"]),
         Setting(name: "dispute-response-window", fallback: []),
         Setting(name: "dispute-ruling-window", fallback: []),
         Setting(name: "dispute-appeal-window", fallback: []),
