@@ -110,9 +110,10 @@ public final class KuraService: Sendable {
         let now = fixedTime ?? clock.now()
         let actor = principal?.id.rawValue ?? "system"
         let outcome = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Outcome<T> in
-            // Authentication may be a moment old (``APIKeyCache``), and another process may have changed the
-            // party since: the log's state decides.
-            if let principal { try tx.state.requireCurrent(principal) }
+            // An API-key authentication may be a moment old (``APIKeyCache``), and another process may have
+            // changed the party since: the log's state decides. (Signed requests read the party every time;
+            // principals made in-process, such as the payer of an x402 settlement, are checked by their command.)
+            if let principal, principal.apiKeyHash != nil { try tx.state.requireCurrent(principal) }
             if let key, let stored = try tx.idempotentResponse(for: key) { return .replayed(stored) }
             let context = CommandContext(
                 now: now, actor: actor, command: canonical, seq: tx.nextSeq,

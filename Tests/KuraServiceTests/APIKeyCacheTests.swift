@@ -1,5 +1,6 @@
 import Foundation
 import KuraCore
+import KuraCrypto
 import KuraStore
 import KuraTesting
 import Logging
@@ -40,8 +41,103 @@ struct APIKeyCacheTests {
         #expect(await refusal { try await db.service.authenticate(apiKey: oldKey) }?.code == .unauthenticated)
         #expect(try await db.service.authenticate(apiKey: newKey).id == party.id)
 
+        _ = try await db.service.rotateKey(
+            of: party.id,
+            RotateKeyRequest(
+                instance: db.service.instance, party: party.id, from: TestKeys.publicKey("agent"),
+                to: TestKeys.secretKey("agent-2")),
+            by: db.principal(party), idempotencyKey: nil)
+        #expect(try await db.service.authenticate(apiKey: newKey).party.publicKey == TestKeys.publicKey("agent-2"))
+
         _ = try await db.service.changeStatus(of: party.id, .suspend, by: db.operatorPrincipal, idempotencyKey: nil)
         #expect(await refusal { try await db.service.authenticate(apiKey: newKey) }?.code == .forbidden)
+    }
+
+    @Test("a stale key neither replays a stored answer nor moves money")
+    func staleKeyMovesNothing() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let db = world.db
+        let other = try Self.otherProcess(db)
+        defer { other.store.close() }
+        let key = try #require(
+            try await db.service.rotateAPIKey(of: world.payer.id, by: db.principal(world.payer), idempotencyKey: nil)
+                .value.apiKey)
+        let payer = try await db.service.authenticate(apiKey: key)
+        let open = OpenEscrowRequest(
+            payee: world.payee.id, amount: try Amount(units: 10_000), asset: try Asset("USDC"),
+            deliverBy: Timestamp(milliseconds: TestClock.defaultStart.milliseconds + 3_600_000), memo: nil)
+        _ = try await db.service.openEscrow(open, by: payer, idempotencyKey: "open-1")
+
+        _ = try await other.rotateAPIKey(of: world.payer.id, by: other.authenticate(apiKey: key), idempotencyKey: nil)
+        let stale = try await db.service.authenticate(apiKey: key)
+        let head = try await db.store.head()
+        let replay = await refusal { try await db.service.openEscrow(open, by: stale, idempotencyKey: "open-1") }
+        #expect(replay?.code == .unauthenticated, "the stored answer is not the stale key's to read")
+        let fresh = await refusal { try await db.service.openEscrow(open, by: stale, idempotencyKey: "open-2") }
+        #expect(fresh?.code == .unauthenticated)
+        #expect(try await db.store.head() == head)
+        #expect(try await world.balance(world.payer).available == 1_000_000 - 10_000)
+    }
+
+    /// Review finding: a ruling's signature was checked with the principal's key as authentication saw it, which
+    /// may now be a moment old: an arbiter's key rotated by another process still signed rulings here.
+    @Test("a ruling is checked with the arbiter's key as the log has it, not as authentication remembered it")
+    func rulingWithRotatedKey() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let other = try Self.otherProcess(world.db)
+        defer { other.store.close() }
+        let (arbiter, key) = try await world.db.register(name: "arb", roles: [.arbiter])
+        let escrow = try await world.open(amount: 5_000)
+        try await world.act(.deliver, on: escrow.id, by: world.payee)
+        let disputeId = try #require(try await world.act(.dispute, on: escrow.id, by: world.payer).disputeId)
+        _ = try await world.service.act(
+            onDispute: disputeId, .evidence, body: ["statement": "delivered"], by: world.db.principal(world.payee),
+            idempotencyKey: nil)
+        let remembered = try await world.service.authenticate(apiKey: key)
+        _ = try await other.rotateKey(
+            of: arbiter.id,
+            RotateKeyRequest(
+                instance: other.instance, party: arbiter.id, from: TestKeys.publicKey("arb"),
+                to: TestKeys.secretKey("arb-2")),
+            by: other.authenticate(apiKey: key), idempotencyKey: nil)
+        #expect(try await world.service.authenticate(apiKey: key).party.publicKey == TestKeys.publicKey("arb"))
+
+        let statement = RulingStatement(
+            disputeId: disputeId, round: 1, arbiter: arbiter.id, refundBps: 10_000, reason: "empty",
+            at: world.db.clock.now)
+        func ruling(_ signer: String) throws -> JSONValue {
+            try JSONValue(
+                encoding: RulingRequest(
+                    ruling: statement, signature: Base64.encode(try statement.signed(with: TestKeys.secretKey(signer))),
+                    reason: "empty"))
+        }
+        let head = try await world.db.store.head()
+        let old = await refusal {
+            try await world.service.act(
+                onDispute: disputeId, .rulings, body: try ruling("arb"), by: remembered, idempotencyKey: nil)
+        }
+        #expect(old != nil, "the rotated-away key signs nothing")
+        #expect(try await world.db.store.head() == head)
+        let decided = try await world.service.act(
+            onDispute: disputeId, .rulings, body: try ruling("arb-2"), by: remembered, idempotencyKey: nil)
+        #expect(decided.value.state == .decided)
+    }
+
+    /// Review finding: the writer's check first ran for every principal, and refused the retry of a settled x402
+    /// payment once its payer was suspended (the payer's principal is made in-process, from the payment).
+    @Test("a settled x402 payment's retry still gets the first answer after its payer is suspended")
+    func settlementRetryAfterSuspension() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact))
+        let settled = await world.service.x402Settle(request)
+        #expect(settled.success)
+        _ = try await world.service.changeStatus(
+            of: world.payer.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
+        #expect(await world.service.x402Settle(request) == settled)
     }
 
     @Test("changed by another process: reads may use the remembered key for its lifetime, commands never")
@@ -101,10 +197,16 @@ struct APIKeyCacheTests {
         defer { db.close() }
         let other = try Self.otherProcess(db)
         defer { other.store.close() }
+        // The other process's secrets are seeded: a twin with the same seed tells its next API key in advance.
+        let twin = KuraService(
+            store: other.store, signer: TestKeys.serviceSigner, clock: db.clock.clock, secrets: .seeded("other"),
+            logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let key = twin.newAPIKey()
+        #expect(await refusal { try await db.service.authenticate(apiKey: key) }?.code == .unauthenticated)
         let registration = try await other.registerParty(
             RegisterPartyRequest(name: "late", roles: [.agent], publicKey: TestKeys.publicKey("late").base64),
             by: other.authenticate(apiKey: db.operatorRegistration.apiKey!), idempotencyKey: nil)
-        let key = try #require(registration.value.apiKey)
+        #expect(registration.value.apiKey == key)
         #expect(try await db.service.authenticate(apiKey: key).id == registration.value.party.id)
     }
 

@@ -27,7 +27,8 @@ final class APIKeyCache: @unchecked Sendable {
 
     /// A cache whose entries live `lifetimeMs` milliseconds (0: nothing is remembered).
     init(lifetimeMs: Int64, capacity: Int = 16_384) {
-        lifetimeNanoseconds = UInt64(max(0, lifetimeMs)) * 1_000_000
+        // At most a day: a lifetime is a moment, and the product must not overflow.
+        lifetimeNanoseconds = UInt64(min(max(0, lifetimeMs), 86_400_000)) * 1_000_000
         self.capacity = capacity
     }
 

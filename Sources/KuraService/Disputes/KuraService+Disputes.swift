@@ -31,8 +31,10 @@ extension KuraService {
             "dispute.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
             try tx.state.requireActive(principal)
+            // The key as the log has it now: the principal's party may be a moment old (``APIKeyCache``).
+            let arbiterKey = try tx.state.requireParty(principal.id).publicKey
             return try Self.decideDispute(
-                id, command, actor: principal.id, policy: policy, fees: fees, arbiterKey: principal.party.publicKey,
+                id, command, actor: principal.id, policy: policy, fees: fees, arbiterKey: arbiterKey,
                 seeder: seeder, context, &tx)
         }
     }

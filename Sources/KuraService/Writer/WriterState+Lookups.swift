@@ -27,7 +27,8 @@ extension WriterState {
     }
 
     /// Refuses unless the principal still is what authenticated it: an active party and, when it used an API key,
-    /// one that is still the party's. The same answers as authentication gives.
+    /// one that is still the party's. The same answers as authentication gives. (Its party's other fields, such
+    /// as the signing key, may be a moment old: commands read those from the state.)
     func requireCurrent(_ principal: Principal) throws(KuraError) {
         guard let row = try partyRow(principal.id) else {
             throw KuraError(.unauthenticated, "unknown party \(principal.id)")
