@@ -28,6 +28,22 @@ struct APIKeyCacheTests {
         return configuration
     }
 
+    /// ``EscrowWorld/make(_:funds:)``'s parties, on a service that remembers keys for an hour (a loaded machine
+    /// must not let a remembered key expire in the middle of a test).
+    static func world(_ label: String = #function) async throws -> EscrowWorld {
+        let db = try await TestDatabase(configuration: configuration(cacheMs: 3_600_000), label: label)
+        do {
+            let payer = try await db.register(name: "payer", roles: [.agent]).party
+            let payee = try await db.register(name: "payee", roles: [.provider]).party
+            let stranger = try await db.register(name: "stranger", roles: [.agent, .provider]).party
+            try await db.deposit(party: payer, amount: 1_000_000)
+            return EscrowWorld(db: db, payer: payer, payee: payee, stranger: stranger)
+        } catch {
+            db.close()
+            throw error
+        }
+    }
+
     @Test("a key rotated or a party suspended through this service is refused at once, though it was remembered")
     func changedHere() async throws {
         let db = try await TestDatabase(configuration: Self.configuration(cacheMs: 3_600_000))
@@ -55,7 +71,7 @@ struct APIKeyCacheTests {
 
     @Test("a stale key neither replays a stored answer nor moves money")
     func staleKeyMovesNothing() async throws {
-        let world = try await EscrowWorld.make()
+        let world = try await Self.world()
         defer { world.close() }
         let db = world.db
         let other = try Self.otherProcess(db)
@@ -84,7 +100,7 @@ struct APIKeyCacheTests {
     /// may now be a moment old: an arbiter's key rotated by another process still signed rulings here.
     @Test("a ruling is checked with the arbiter's key as the log has it, not as authentication remembered it")
     func rulingWithRotatedKey() async throws {
-        let world = try await EscrowWorld.make()
+        let world = try await Self.world()
         defer { world.close() }
         let other = try Self.otherProcess(world.db)
         defer { other.store.close() }
