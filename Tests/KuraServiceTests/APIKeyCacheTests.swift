@@ -105,9 +105,7 @@ struct APIKeyCacheTests {
         let other = try Self.otherProcess(world.db)
         defer { other.store.close() }
         let (arbiter, key) = try await world.db.register(name: "arb", roles: [.arbiter])
-        let escrow = try await world.open(amount: 5_000)
-        try await world.act(.deliver, on: escrow.id, by: world.payee)
-        let disputeId = try #require(try await world.act(.dispute, on: escrow.id, by: world.payer).disputeId)
+        let disputeId = try await world.disputed(amount: 5_000).dispute
         _ = try await world.service.act(
             onDispute: disputeId, .evidence, body: ["statement": "delivered"], by: world.db.principal(world.payee),
             idempotencyKey: nil)

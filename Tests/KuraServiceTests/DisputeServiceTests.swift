@@ -49,9 +49,7 @@ struct DisputeServiceTests {
         let world = try await EscrowWorld.make()
         defer { world.close() }
         let arbiter = try await world.db.register(name: "arb", roles: [.arbiter]).party
-        let escrow = try await world.open(amount: 5_000)
-        try await world.act(.deliver, on: escrow.id, by: world.payee)
-        let disputeId = try #require(try await world.act(.dispute, on: escrow.id, by: world.payer).disputeId)
+        let disputeId = try await world.disputed(amount: 5_000).dispute
         _ = try await world.service.act(
             onDispute: disputeId, .evidence, body: ["statement": "delivered"], by: world.db.principal(world.payee),
             idempotencyKey: nil)
@@ -80,9 +78,7 @@ struct DisputeServiceTests {
     func refundCloses() async throws {
         let world = try await EscrowWorld.make()
         defer { world.close() }
-        let escrow = try await world.open(amount: 7_000)
-        try await world.act(.deliver, on: escrow.id, by: world.payee)
-        let disputeId = try #require(try await world.act(.dispute, on: escrow.id, by: world.payer).disputeId)
+        let (escrow, disputeId) = try await world.disputed(amount: 7_000)
         try await world.act(.refund, on: escrow.id, by: world.payee)
         let dispute = try await world.service.dispute(disputeId, by: world.db.operatorPrincipal).dispute
         #expect(dispute.state == .closed && dispute.closedAt != nil)

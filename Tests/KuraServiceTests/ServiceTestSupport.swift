@@ -77,6 +77,14 @@ struct EscrowWorld {
             .value
     }
 
+    /// Opens an escrow of `amount`, delivers it and disputes it as the payer; returns the escrow and its dispute.
+    func disputed(amount: UInt64) async throws -> (escrow: Escrow, dispute: DisputeID) {
+        let escrow = try await open(amount: amount)
+        try await act(.deliver, on: escrow.id, by: payee)
+        let dispute = try #require(try await act(.dispute, on: escrow.id, by: payer).disputeId)
+        return (escrow, dispute)
+    }
+
     /// An escrow as the operator sees it.
     func escrow(_ id: EscrowID) async throws -> Escrow { try await service.escrow(id, by: db.operatorPrincipal) }
 
