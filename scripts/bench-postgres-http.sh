@@ -5,6 +5,9 @@
 #   3. two nodes on one new PostgreSQL database, wrk against both at once (32 + 32 connections), rates summed;
 #   4. pgbench's built-in simple-update (`pgbench -N`) at 64 clients on the same cluster: PostgreSQL's own rate
 #      for one small durable transaction per call.
+# Measurements 2 and 3 alternate for ROUNDS rounds (default 3) on nodes that stay up, so that the machine's
+# speed, which wanders by ±10 % between runs here, weighs on both alike; the summary gives two ÷ one per round
+# and over all rounds.
 # Every request opens a new escrow (durable commits, no Idempotency-Key). PostgreSQL runs with fsync on (a
 # throwaway cluster from scripts/lib/pg-cluster.sh --durable) on the same disk as the SQLite file. For each
 # PostgreSQL measurement the Kura sessions' wait events are sampled from pg_stat_activity every 200 ms (where the
@@ -13,15 +16,16 @@
 #
 #   scripts/bench-postgres-http.sh [duration, default 15s]
 #
-# Environment: KURA_BIN (a prebuilt release kura; default: build `-c release`), WRK_THREADS (default 2),
-# PERF_OUT (a directory: `perf record` of the node processes during measurements 2 and 3, pg1.data and pg2.data,
-# and each process's CPU seconds per escrow printed beside them).
+# Environment: KURA_BIN (a prebuilt release kura; default: build `-c release`), WRK_THREADS (default 2), ROUNDS
+# (default 3), PERF_OUT (a directory: `perf record` of the node processes during measurements 2 and 3 of the
+# first round, pg1.data and pg2.data, and the processes' CPU seconds printed beside them).
 # Not run in CI. Record results in Docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-15s}"
 seconds="${duration%s}"
 threads="${WRK_THREADS:-2}"
+rounds="${ROUNDS:-3}"
 
 . scripts/lib/kura-server.sh
 kura_require_wrk
@@ -34,7 +38,8 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 "$pg_url" "$@"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 results=()
-# record LABEL WRK_OUTPUT_FILE…: one line per file (requests/s, p50, p99, errors), and the summed rate.
+# record LABEL WRK_OUTPUT_FILE…: one line per file (requests/s, p50, p99, errors), and the summed rate (also
+# left in `recorded`).
 record() {
     local label="$1" total=0 line file rate p50 p99 errors
     shift
@@ -44,15 +49,16 @@ record() {
         p99="$(awk '$1 == "99%" { print $2 }' "$file")"
         errors="$(sed -n 's/^non-2xx or errors: //p' "$file")"
         total="$(python3 -c "print(round($total + $rate))")"
-        line="$(printf '%-44s %8.0f req/s  p50 %-8s p99 %-8s %s' "$label" "$rate" "$p50" "$p99" "$errors")"
+        line="$(printf '%-54s %8.0f req/s  p50 %-8s p99 %-8s %s' "$label" "$rate" "$p50" "$p99" "$errors")"
         echo "$line"
         [[ $# -gt 1 ]] && results+=("$line")
     done
     if [[ $# -gt 1 ]]; then
-        results+=("$(printf '%-44s %8d req/s  (sum)' "$label" "$total")")
+        results+=("$(printf '%-54s %8d req/s  (sum)' "$label" "$total")")
     else
         results+=("$line")
     fi
+    recorded="$total"
 }
 
 # start_node DB_URL KEY_FILE LOG: starts `kura serve` on the database (stopped on exit); sets node_url and
@@ -68,7 +74,7 @@ stop_node() { kill -TERM "$1" && wait "$1" 2>/dev/null || true; }
 # profile NAME PID…: with PERF_OUT, records the processes until stop_profile; and their CPU time.
 cpu_of() { local pid; for pid in "$@"; do cat "/proc/$pid/stat"; done | awk '{ s += $14 + $15 } END { print s }'; }
 profile() {
-    [[ -n "${PERF_OUT:-}" ]] || return 0
+    [[ -n "${PERF_OUT:-}" && "$round" == 1 ]] || return 0
     mkdir -p "$PERF_OUT"
     profiled=("${@:2}")
     cpu_before="$(cpu_of "${profiled[@]}")"
@@ -77,7 +83,7 @@ profile() {
     perf_pid=$!
 }
 stop_profile() {
-    [[ -n "${PERF_OUT:-}" ]] || return 0
+    [[ -n "${PERF_OUT:-}" && "$round" == 1 ]] || return 0
     kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
     echo "  node CPU: $(awk -v a="$cpu_before" -v b="$(cpu_of "${profiled[@]}")" -v t="$(getconf CLK_TCK)" \
         'BEGIN { printf "%.2f", (b - a) / t }') s (perf data in $PERF_OUT)"
@@ -133,28 +139,10 @@ measure "$url" "$work/sqlite.lua" 64 "$threads" "$work/sqlite.out"
 record "SQLite, 1 node, 64 connections" "$work/sqlite.out"
 stop_node "$server_pid"
 
-echo
-echo "== 2. PostgreSQL, one node, 64 connections, $duration; load $(load)"
 pg_key1="$(json_field operatorApiKey <<<"$("$KURA_BIN" init --db "$pg_base/kura1" --service-key-file "$work/kura1.key" --json)")"
 start_node "$pg_base/kura1" "$work/kura1.key" "$work/node1.log"
 node1="$node_url" node1_pid="$node_pid"
 escrow_script "$node1" "$pg_key1" "$work/pg1.lua"
-warm "$node1" "$work/pg1.lua" 64 "$threads"
-checkpoint
-mark="$(pg_mark)"
-sample_waits kura1 "$work/waits1" &
-sampler=$!
-profile pg1 "$node1_pid"
-measure "$node1" "$work/pg1.lua" 64 "$threads" "$work/pg1.out"
-wait "$sampler"
-stop_profile
-record "PostgreSQL, 1 node, 64 connections" "$work/pg1.out"
-pg_report "$mark"
-print_waits "$work/waits1"
-stop_node "$node1_pid"
-
-echo
-echo "== 3. PostgreSQL, two nodes on one database, 32 + 32 connections, $duration; load $(load)"
 pg_key2="$(json_field operatorApiKey <<<"$("$KURA_BIN" init --db "$pg_base/kura2" --service-key-file "$work/kura2.key" --json)")"
 start_node "$pg_base/kura2" "$work/kura2.key" "$work/node2a.log"
 node2a="$node_url" node2a_pid="$node_pid"
@@ -162,23 +150,56 @@ start_node "$pg_base/kura2" "$work/kura2.key" "$work/node2b.log"
 node2b="$node_url" node2b_pid="$node_pid"
 escrow_script "$node2a" "$pg_key2" "$work/pg2.lua"
 half=$(( threads > 1 ? threads / 2 : 1 ))
-warm "$node2a" "$work/pg2.lua" 32 "$half" & warm_a=$!
-warm "$node2b" "$work/pg2.lua" 32 "$half" & warm_b=$!
-wait "$warm_a" "$warm_b"
-checkpoint
-mark="$(pg_mark)"
-sample_waits kura2 "$work/waits2" &
-sampler=$!
-profile pg2 "$node2a_pid" "$node2b_pid"
-measure "$node2a" "$work/pg2.lua" 32 "$half" "$work/pg2a.out" & wrk_a=$!
-measure "$node2b" "$work/pg2.lua" 32 "$half" "$work/pg2b.out" & wrk_b=$!
-wait "$wrk_a" "$wrk_b" "$sampler"
-stop_profile
-record "PostgreSQL, 2 nodes, 32 + 32 connections" "$work/pg2a.out" "$work/pg2b.out"
-pg_report "$mark"
-print_waits "$work/waits2"
+ratios=()
+one_total=0
+two_total=0
+for (( round = 1; round <= rounds; round++ )); do
+    tag=""
+    [[ "$rounds" == 1 ]] || tag=", round $round"
+
+    echo
+    echo "== 2. PostgreSQL, one node, 64 connections, $duration$tag; load $(load)"
+    warm "$node1" "$work/pg1.lua" 64 "$threads"
+    checkpoint
+    mark="$(pg_mark)"
+    sample_waits kura1 "$work/waits1" &
+    sampler=$!
+    profile pg1 "$node1_pid"
+    measure "$node1" "$work/pg1.lua" 64 "$threads" "$work/pg1.out"
+    wait "$sampler"
+    stop_profile
+    record "PostgreSQL, 1 node, 64 connections$tag" "$work/pg1.out"
+    one="$recorded"
+    pg_report "$mark"
+    print_waits "$work/waits1"
+
+    echo
+    echo "== 3. PostgreSQL, two nodes on one database, 32 + 32 connections, $duration$tag; load $(load)"
+    warm "$node2a" "$work/pg2.lua" 32 "$half" & warm_a=$!
+    warm "$node2b" "$work/pg2.lua" 32 "$half" & warm_b=$!
+    wait "$warm_a" "$warm_b"
+    checkpoint
+    mark="$(pg_mark)"
+    sample_waits kura2 "$work/waits2" &
+    sampler=$!
+    profile pg2 "$node2a_pid" "$node2b_pid"
+    measure "$node2a" "$work/pg2.lua" 32 "$half" "$work/pg2a.out" & wrk_a=$!
+    measure "$node2b" "$work/pg2.lua" 32 "$half" "$work/pg2b.out" & wrk_b=$!
+    wait "$wrk_a" "$wrk_b" "$sampler"
+    stop_profile
+    record "PostgreSQL, 2 nodes, 32 + 32 connections$tag" "$work/pg2a.out" "$work/pg2b.out"
+    two="$recorded"
+    pg_report "$mark"
+    print_waits "$work/waits2"
+    ratios+=("$(python3 -c "print(f'{100 * $two / $one:.0f} %')")")
+    one_total=$(( one_total + one ))
+    two_total=$(( two_total + two ))
+done
+stop_node "$node1_pid"
 events="$("$KURA_BIN" log verify --db "$pg_base/kura2" --json | json_field events)"
 echo "  kura log verify on the two nodes' database: ok, $events events"
+results+=("$(printf '%-54s %s per round; %s over all rounds' "two nodes ÷ one node" "${ratios[*]}" \
+    "$(python3 -c "print(f'{100 * $two_total / $one_total:.0f} %')")")")
 
 echo
 echo "== 4. pgbench -N (simple-update), 64 clients, $duration; load $(load)"
@@ -187,7 +208,7 @@ checkpoint
 pgbench -N -c 64 -j 2 -T "$seconds" -n -r "$pg_base/pgbench" >"$work/pgbench.out" 2>&1
 pgbench_rate="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out")"
 pgbench_latency="$(sed -n 's/^latency average = \(.*\)$/\1/p' "$work/pgbench.out")"
-line="$(printf '%-44s %8.0f tx/s   latency average %s' "pgbench -N, 64 clients" "$pgbench_rate" "$pgbench_latency")"
+line="$(printf '%-54s %8.0f tx/s   latency average %s' "pgbench -N, 64 clients" "$pgbench_rate" "$pgbench_latency")"
 echo "$line"
 results+=("$line")
 
