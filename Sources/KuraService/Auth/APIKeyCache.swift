@@ -7,7 +7,8 @@ import KuraCore
 /// What a stale entry can and cannot do:
 /// - A change made through this process (a status change, a rotated API key or signing key) empties the cache
 ///   before its answer is returned, so it is seen at once here.
-/// - A change made by another process (the CLI, another node) is seen by reads here within ``lifetime``.
+/// - A change made by another process (the CLI, another node) is seen by reads here within the lifetime
+///   (``ServiceConfiguration/apiKeyCacheMs``).
 /// - A command never trusts it: the writer checks, against the log's state as of its batch, that the principal is
 ///   still active and the key still its own (``WriterState/requireCurrent(_:)``), so a revoked key writes nothing.
 ///
