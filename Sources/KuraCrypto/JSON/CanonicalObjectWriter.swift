@@ -133,9 +133,10 @@ public protocol JSONObjectWriting {
 public struct JSONObjectBuilder: JSONObjectWriting {
     private var members: [String: JSONValue]
 
-    /// An empty object.
+    /// An empty object; `capacity` is its length in bytes as canonical JSON, of which a member of the payloads
+    /// here takes about 24.
     public init(capacity: Int = 16) {
-        members = Dictionary(minimumCapacity: min(capacity, 32))
+        members = Dictionary(minimumCapacity: min(max(capacity / 24, 1), 16))
     }
 
     /// A string member.

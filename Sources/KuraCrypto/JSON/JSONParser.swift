@@ -69,13 +69,13 @@ struct JSONParser {
     private mutating func parseObject() throws(JSONError) -> JSONValue {
         try enterContainer()
         var members: [String: JSONValue] = [:]
-        // Most objects here have a few to a dozen members: one allocation instead of growing through 1, 2, 4, 8.
-        members.reserveCapacity(8)
         skipWhitespace()
         if peek == UInt8(ascii: "}") {
             pos += 1; depth -= 1
             return .object(members)
         }
+        // Most objects here have a few to a dozen members: one allocation instead of growing through 1, 2, 4, 8.
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             let keyOffset = pos
