@@ -88,11 +88,7 @@ extension Bench {
                                 ).first.flatMap { if case .locked(_, let t, _) = $0 { t } else { nil } } ?? terms
                             let event = EscrowEvent.locked(id: id, terms: terms, postings: [])
                             _ = try await store.append(
-                                [
-                                    NewEvent(
-                                        stream: "escrow/\(id)", type: event.type, payload: event.payload, decoded: event
-                                    )
-                                ],
+                                [NewEvent(stream: "escrow/\(id)", event: event)],
                                 actor: payer.rawValue, commandId: "c\(writer)-\(n)",
                                 at: Timestamp(milliseconds: 1_800_000_000_000),
                                 idempotency: nil, response: [])
