@@ -16,8 +16,12 @@ struct APIKeyCacheTests {
     static func otherProcess(_ db: TestDatabase) throws -> KuraService {
         var writer = WriterConfiguration()
         writer.assertState = true
-        let store = try KuraService.openStore(path: db.path, create: false, durable: false, writer: writer)
-        return KuraService(
+        return service(db, on: try KuraService.openStore(path: db.path, create: false, durable: false, writer: writer))
+    }
+
+    /// A service on `store` with `db`'s clock and keys and the secrets seeded "other".
+    static func service(_ db: TestDatabase, on store: EventStore) -> KuraService {
+        KuraService(
             store: store, signer: TestKeys.serviceSigner, clock: db.clock.clock, secrets: .seeded("other"),
             logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
@@ -212,10 +216,7 @@ struct APIKeyCacheTests {
         let other = try Self.otherProcess(db)
         defer { other.store.close() }
         // The other process's secrets are seeded: a twin with the same seed tells its next API key in advance.
-        let twin = KuraService(
-            store: other.store, signer: TestKeys.serviceSigner, clock: db.clock.clock, secrets: .seeded("other"),
-            logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let key = twin.newAPIKey()
+        let key = Self.service(db, on: other.store).newAPIKey()
         #expect(await refusal { try await db.service.authenticate(apiKey: key) }?.code == .unauthenticated)
         let registration = try await other.registerParty(
             RegisterPartyRequest(name: "late", roles: [.agent], publicKey: TestKeys.publicKey("late").base64),
