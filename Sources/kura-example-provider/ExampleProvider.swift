@@ -42,6 +42,12 @@ struct ExampleProvider: AsyncParsableCommand {
     var forecastPrice: UInt64?
     @Option(help: "x402 schemes offered for /v1/forecast, comma-separated.") var forecastSchemes: String =
         "exact,escrow"
+    @Option(
+        help: ArgumentHelp(
+            "When /v1/forecast settles an x402 v2 payment: after-serving (verify, serve, settle a 2xx answer) "
+                + "or before-serving (settle, then serve: one call to Kura).",
+            valueName: "order"))
+    var forecastSettlement: String = X402SettlementOrder.afterServing.rawValue
     @Option(help: "The seed receipts already accepted (append-only file).") var receiptJournal: String?
     @Option(help: "Connections to Kura for x402 verify/settle (concurrent paid requests).") var kuraConnections: Int =
         64
@@ -51,6 +57,9 @@ struct ExampleProvider: AsyncParsableCommand {
     func run() async throws {
         guard let key = try APIKeySource.resolve(flag: apiKey, file: apiKeyFile) else {
             throw ValidationError("give --api-key-file, KURA_API_KEY or --api-key")
+        }
+        guard let settlementOrder = X402SettlementOrder(rawValue: forecastSettlement) else {
+            throw ValidationError("--forecast-settlement: after-serving or before-serving, not '\(forecastSettlement)'")
         }
         var logger = Logger(label: "kura.example-provider")
         logger.logLevel = .warning
@@ -80,7 +89,8 @@ struct ExampleProvider: AsyncParsableCommand {
         let pool = forecastPrice.map { _ in KuraClient.pooledHTTPClient(connections: kuraConnections) }
         if let forecastPrice, let pool {
             let client = KuraClient(baseURL: kura, apiKey: key, httpClient: pool)
-            // Every paid request makes two calls to Kura (verify, settle): open the pool's connections now.
+            // Every paid request makes one or two calls to Kura (settle; or verify, then settle): open the pool's
+            // connections now.
             await client.warm(connections: kuraConnections)
             var offer = try await X402Offer.fetch(
                 from: client, payTo: try PartyID(validating: provider), asset: try Asset(asset),
@@ -93,7 +103,8 @@ struct ExampleProvider: AsyncParsableCommand {
             }
             offer.description = "Tomorrow's forecast"
             let middleware = X402PaymentMiddleware<BasicRequestContext>(
-                offer: offer, client: client, book: try X402ReceiptBook(journalPath: receiptJournal), logger: logger)
+                offer: offer, client: client, book: try X402ReceiptBook(journalPath: receiptJournal), logger: logger,
+                settlement: settlementOrder)
             let forecast: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, _ in
                 let body = #"{"city":"Tokyo","highC":14,"lowC":6,"sky":"clear"}"#
                 return Response(

@@ -3,6 +3,7 @@ import Foundation
 import KuraClient
 import KuraCore
 import KuraCrypto
+import KuraProvider
 import KuraTesting
 import KuraX402
 import NIOHTTP1
@@ -19,6 +20,7 @@ struct X402EndToEndTests {
         let agent: (id: PartyID, apiKey: String)
         let seller: (id: PartyID, apiKey: String)
         let stranger: (id: PartyID, apiKey: String)
+        let operatorKey: String
         var forecast: String { "\(provider.url)/v1/forecast" }
         var agentClient: KuraClient { KuraClient(baseURL: kura.url, apiKey: agent.apiKey) }
         func available(_ party: PartyID) async throws -> UInt64 {
@@ -28,7 +30,8 @@ struct X402EndToEndTests {
 
     static let price: UInt64 = 250
 
-    func world() async throws -> World {
+    /// Kura, and the example provider settling `/v1/forecast`'s v2 payments in `order`.
+    func world(_ order: X402SettlementOrder = .afterServing) async throws -> World {
         let dir = try TemporaryDirectory()
         let kura = try await ServerProcess.start(database: dir.path("x.sqlite"), in: dir)
         let operatorKey = try String(contentsOfFile: dir.path("x.sqlite.operator-key"), encoding: .utf8)
@@ -50,9 +53,11 @@ struct X402EndToEndTests {
                 "--kura", kura.url, "--api-key", seller.1, "--provider", seller.0.rawValue, "--asset", "USDC",
                 "--price", "7", "--journal", dir.path("provider.journal"), "--port", "0",
                 "--forecast-price", "\(Self.price)", "--receipt-journal", dir.path("receipts.journal"),
-                "--public-url", "http://provider.test",
+                "--public-url", "http://provider.test", "--forecast-settlement", order.rawValue,
             ], name: "provider", in: dir)
-        return World(dir: dir, kura: kura, provider: provider, agent: agent, seller: seller, stranger: stranger)
+        return World(
+            dir: dir, kura: kura, provider: provider, agent: agent, seller: seller, stranger: stranger,
+            operatorKey: operatorKey)
     }
 
     func payer(_ w: World, perCall: UInt64, escrow: UInt64 = 0) -> X402Payer {
@@ -61,6 +66,17 @@ struct X402EndToEndTests {
         limits.perPeriod["USDC"] = 10_000
         limits.escrowPerCall["USDC"] = escrow
         return X402Payer(payer: w.agent.id, key: TestKeys.secretKey("agent"), limits: limits)
+    }
+
+    /// How many `/facilitator/verify` and `/facilitator/settle` requests Kura answered, from its `/metrics`.
+    func facilitatorCalls(_ w: World) async throws -> (verify: Int, settle: Int) {
+        let scrape = try await send("\(w.kura.url)/metrics", headers: [("Authorization", "Bearer \(w.operatorKey)")])
+        func count(_ route: String) -> Int {
+            scrape.body.split(separator: "\n")
+                .filter { $0.hasPrefix("kura_http_requests_total{") && $0.contains("route=\"\(route)\"") }
+                .reduce(0) { $0 + (Int($1.split(separator: " ").last ?? "") ?? 0) }
+        }
+        return (count(KuraAPI.x402Verify.path), count(KuraAPI.x402Settle.path))
     }
 
     func send(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = []) async throws
@@ -74,9 +90,11 @@ struct X402EndToEndTests {
         return (Int(response.status.code), response.headers, String(buffer: body))
     }
 
-    @Test("unpaid → 402 with both header sets; exact within limits → 200 with PAYMENT-RESPONSE; refusals pay nothing")
-    func exactAndRefusals() async throws {
-        let w = try await world()
+    @Test(
+        "unpaid → 402 with both header sets; exact within limits → 200 with PAYMENT-RESPONSE; refusals pay nothing",
+        arguments: X402SettlementOrder.allCases)
+    func exactAndRefusals(order: X402SettlementOrder) async throws {
+        let w = try await world(order)
         defer { w.dir.remove() }
         for method in [HTTPMethod.GET, .HEAD] {
             let unpaid = try await send(w.forecast, method: method)
@@ -128,13 +146,22 @@ struct X402EndToEndTests {
         }
         #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
         #expect(try await w.available(w.agent.id) == 100_000 - 2 * Self.price)
+        // Settling after serving, the two served were verified and settled, the forged one (and any of the eight
+        // that came after the first had finished) verified only; settling first, every one was a single call.
+        let calls = try await facilitatorCalls(w)
+        switch order {
+        case .afterServing: #expect(calls.verify >= 3 && calls.settle == 2, "\(calls)")
+        case .beforeServing: #expect(calls.verify == 0 && calls.settle >= 3, "\(calls)")
+        }
         #expect(try await w.provider.terminate() == 0)
         #expect(try await w.kura.terminate() == 0)
     }
 
-    @Test("payment identifier: the same payload again is served again and paid once; another payload is 409")
-    func paymentIdentifier() async throws {
-        let w = try await world()
+    @Test(
+        "payment identifier: the same payload again is served again and paid once; another payload is 409",
+        arguments: X402SettlementOrder.allCases)
+    func paymentIdentifier(order: X402SettlementOrder) async throws {
+        let w = try await world(order)
         defer { w.dir.remove() }
         let unpaid = try await send(w.forecast)
         let required = try X402Codec.decode(
@@ -163,9 +190,11 @@ struct X402EndToEndTests {
         #expect(try await w.kura.terminate() == 0)
     }
 
-    @Test("over the limit → escrow, delivered with the SHA-256 of the body; then confirm, and dispute")
-    func escrow() async throws {
-        let w = try await world()
+    @Test(
+        "over the limit → escrow, delivered with the SHA-256 of the body; then confirm, and dispute",
+        arguments: X402SettlementOrder.allCases)
+    func escrow(order: X402SettlementOrder) async throws {
+        let w = try await world(order)
         defer { w.dir.remove() }
         let payer = payer(w, perCall: 100, escrow: 1000)
         for outcome in ["confirm", "dispute"] {

@@ -95,13 +95,45 @@ struct X402FacilitatorTests {
                 principal: nil, path: NoPath(), query: NoQuery(), body: try JSONValue(encoding: request),
                 idempotencyKey: nil))
         #expect(verified.value == .valid(payer: world.payer.id.rawValue), "\(verified.value)")
-        let settled = try await world.service.perform(
-            KuraAPI.x402Settle,
-            Invocation(
-                principal: nil, path: NoPath(), query: NoQuery(), body: try JSONValue(encoding: request),
-                idempotencyKey: nil))
-        #expect(settled.value.success, "\(settled.value)")
+        func settle(_ repeats: X402SettleQuery.Repeat) async throws -> SettleResponse {
+            try await world.service.perform(
+                KuraAPI.x402Settle,
+                Invocation(
+                    principal: nil, path: NoPath(), query: X402SettleQuery(repeats: repeats),
+                    body: try JSONValue(encoding: request), idempotencyKey: nil)
+            ).value
+        }
+        let settled = try await settle(.answer)
+        #expect(settled.success, "\(settled)")
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
+        #expect(try await settle(.refuse).errorReason == .kuraNonceUsed(.exact), "the query reaches the settle")
+    }
+
+    /// A resource server that settles before serving (`X402SettlementOrder.beforeServing`) must learn which
+    /// settle moved the money: with `repeat=refuse` only that one, and the payer's identified retry, succeed.
+    @Test("repeat=refuse: the first settle succeeds, a repeat is refused as verify refuses it, unless identified")
+    func settleRefusingRepeats() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        for (index, scheme) in KuraScheme.allCases.enumerated() {
+            let plain = try x.pay(x.requirements(scheme), nonce: UInt8(10 + 2 * index))
+            let first = await world.service.x402Settle(plain, repeats: .refuse)
+            #expect(first.success, "\(first)")
+            let seq = try await x.seq()
+            let repeated = await world.service.x402Settle(plain, repeats: .refuse)
+            #expect(!repeated.success && repeated.errorReason == .kuraNonceUsed(scheme), "\(repeated)")
+            #expect(await world.service.x402Settle(plain) == first, "the default still answers the first answer")
+            let identified = try x.pay(
+                x.requirements(scheme), nonce: UInt8(11 + 2 * index), identifier: "pay_identified_\(scheme.rawValue)_01"
+            )
+            let paid = await world.service.x402Settle(identified, repeats: .refuse)
+            let identifiedAgain = await world.service.x402Settle(identified, repeats: .refuse)
+            #expect(paid.success && identifiedAgain == paid)
+            #expect(try await x.seq() == seq + 2, "the refused and identified repeats wrote nothing")
+        }
+        #expect(try await x.available(world.payer) == 1_000_000 - 4 * 250_000)
+        #expect(try await world.service.ledgerViolations().isEmpty)
     }
 
     @Test("escrow: settlement locks an escrow on the terms of extra and answers its ID")

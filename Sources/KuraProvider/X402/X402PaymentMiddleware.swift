@@ -13,15 +13,19 @@ import Logging
 ///   with `PAYMENT-REQUIRED` (x402 v2) and the six `X-Payment-*` headers (seed dialect), and the
 ///   `PaymentRequired` JSON as the body.
 /// - A v2 retry carries `PAYMENT-SIGNATURE`: the middleware checks it matches one of its offers and this
-///   resource, asks Kura's facilitator to verify it, serves the route, settles, and attaches `PAYMENT-RESPONSE`.
-///   Under the `escrow` scheme it then marks delivery of the escrow with the SHA-256 of the body it served.
+///   resource, then, in the ``X402SettlementOrder`` it was given, asks Kura's facilitator to verify it, serves
+///   the route and settles (the default), or settles (which verifies) and then serves; either way it attaches
+///   `PAYMENT-RESPONSE`. Under the `escrow` scheme it then marks delivery of the escrow with the SHA-256 of the
+///   body it served.
 /// - A seed retry carries `X-Payment-Receipt` (standard base64 of the canonical JSON of the Kura-signed direct
 ///   payment record) and `X-Payment-ID`: checked offline (Kura's signature, payee, asset, amount, the deadline
 ///   the 402 quoted), confirmed with Kura (`GET /v1/payments/{paymentId}?payer=`), and never accepted twice
 ///   (``X402ReceiptBook``).
 ///
-/// Paid answers carry `Cache-Control: no-store`. Only a 2xx answer of the route is settled: a failed one is
-/// passed through without charging.
+/// Paid answers carry `Cache-Control: no-store`. Settling after serving, only a 2xx answer of the route is
+/// settled: a failed one is passed through without charging. Settling before serving, the route runs only once
+/// the payment is durable in Kura's log, so a failed answer stays paid (`exact`) or leaves its escrow undelivered,
+/// to return to the payer when it expires (`escrow`).
 public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
     static var status402: HTTPResponse.Status { .init(code: 402, reasonPhrase: "Payment Required") }
 
@@ -29,13 +33,18 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
     let client: KuraClient
     let book: X402ReceiptBook
     let logger: Logger
+    let order: X402SettlementOrder
 
     /// `client` authenticates as the payee (it marks escrow deliveries and reads its payments).
-    public init(offer: X402Offer, client: KuraClient, book: X402ReceiptBook, logger: Logger) {
+    public init(
+        offer: X402Offer, client: KuraClient, book: X402ReceiptBook, logger: Logger,
+        settlement order: X402SettlementOrder = .afterServing
+    ) {
         self.configuration = offer
         self.client = client
         self.book = book
         self.logger = logger
+        self.order = order
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
@@ -85,37 +94,54 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         defer { Task { await book.end(nonce) } }
         let facilitatorRequest = FacilitatorRequest(paymentPayload: payment, paymentRequirements: requirements)
-        let verdict: VerifyResponse
-        do { verdict = try await client.x402Verify(facilitatorRequest) } catch {
-            return unavailable(resource, error)
+        switch order {
+        case .afterServing:
+            let verdict: VerifyResponse
+            do { verdict = try await client.x402Verify(facilitatorRequest) } catch {
+                return unavailable(resource, error)
+            }
+            guard verdict.isValid else {
+                return refusal(
+                    resource, verdict.invalidReason ?? .unexpectedVerifyError,
+                    verdict.invalidMessage ?? "the facilitator refused the payment")
+            }
+            let response = try await next(request, context)
+            guard (200..<300).contains(response.status.code) else { return response }
+            return try await settle(facilitatorRequest, scheme, resource) { response }
+        case .beforeServing:
+            return try await settle(facilitatorRequest, scheme, resource) { try await next(request, context) }
         }
-        guard verdict.isValid else {
-            // The payment-identifier extension: the same ID with another payload is 409 at a resource server.
-            let status: HTTPResponse.Status =
-                verdict.invalidReason == .paymentIdentifierConflict ? .conflict : Self.status402
-            return refusal(
-                status, resource, verdict.invalidReason ?? .unexpectedVerifyError,
-                verdict.invalidMessage ?? "the facilitator refused the payment")
-        }
-        var response = try await next(request, context)
-        guard (200..<300).contains(response.status.code) else { return response }
-        let body = try await Self.collect(&response)
+    }
+
+    /// Settles the payment, and answers what `serve` gives with the settlement attached; a refused settlement
+    /// is the 402 (409 for a payment identifier's conflict) with the settlement attached. Settling after
+    /// serving, `serve` gives the 2xx answer already made; settling before, it runs the route only now.
+    private func settle(
+        _ facilitatorRequest: FacilitatorRequest, _ scheme: KuraScheme, _ resource: ResourceInfo,
+        serve: () async throws -> Response
+    ) async throws -> Response {
         let settlement: SettleResponse
-        do { settlement = try await client.x402Settle(facilitatorRequest) } catch {
+        // Settling first, a repeat of a settled authorization must not be served again: Kura refuses it, as verify
+        // does, unless it is the payer's identified retry of the same payload.
+        let repeats: X402SettleQuery.Repeat = order == .beforeServing ? .refuse : .answer
+        do { settlement = try await client.x402Settle(facilitatorRequest, repeats: repeats) } catch {
             return unavailable(resource, error)
         }
         let settlementHeader = (try? X402Codec.header(settlement)) ?? ""
         guard settlement.success else {
             var failed = refusal(
-                Self.status402, resource, settlement.errorReason ?? .unexpectedSettleError,
+                resource, settlement.errorReason ?? .unexpectedSettleError,
                 settlement.errorMessage ?? "the settlement failed")
             failed.headers[X402Header.paymentResponse] = settlementHeader
             return failed
         }
-        if scheme == .escrow, let escrow = EscrowID(settlement.transaction) {
-            await markDelivered(escrow, body)
-        }
+        var response = try await serve()
         response.headers[X402Header.paymentResponse] = settlementHeader
+        guard (200..<300).contains(response.status.code) else { return response }
+        // Only an escrow's delivery needs the body (its hash); an `exact` answer streams through untouched.
+        if scheme == .escrow, let escrow = EscrowID(settlement.transaction) {
+            await markDelivered(escrow, try await Self.collect(&response))
+        }
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -211,6 +237,12 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         for (name, value) in configuration.seedRequest(now: Date()).headers { headers[HTTPField.Name(name)!] = value }
         return Response(
             status: Self.status402, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+
+    /// A payment the facilitator refused: the 402 again, its body naming the reason; the payment-identifier
+    /// extension's conflict (the same ID with another payload) is 409 at a resource server.
+    private func refusal(_ resource: ResourceInfo, _ reason: X402Reason, _ detail: String) -> Response {
+        refusal(reason == .paymentIdentifierConflict ? .conflict : Self.status402, resource, reason, detail)
     }
 
     /// A refused payment: the 402 again (or 400 for a malformed one), its body naming the reason.

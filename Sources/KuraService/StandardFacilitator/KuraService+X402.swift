@@ -33,9 +33,12 @@ extension KuraService {
         Self.isSolana(request) ? await solanaVerify(request) : await x402Verify(request)
     }
 
-    /// `POST /facilitator/settle`, on whichever network the requirement names.
-    public func facilitatorSettle(_ request: FacilitatorRequest) async -> SettleResponse {
-        Self.isSolana(request) ? await solanaSettle(request) : await x402Settle(request)
+    /// `POST /facilitator/settle`, on whichever network the requirement names. A Solana settle answers success
+    /// only to the settle that settled it (or the payment identifier's repeat), whatever `repeats` says.
+    public func facilitatorSettle(_ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer) async
+        -> SettleResponse
+    {
+        Self.isSolana(request) ? await solanaSettle(request) : await x402Settle(request, repeats: repeats)
     }
 
     /// `POST /facilitator/verify`: whether `settle` would accept the payment now. Reads only.
@@ -47,15 +50,7 @@ extension KuraService {
             let cached = try await readRefusing { reads throws(X402Refusal) in
                 try Self.x402State(checked, ReadSessionLedger(reads: reads))
             }
-            if let cached {
-                // Settled already: valid only as the payment identifier's legitimate repeat of the same payload.
-                guard let id = checked.identifier, cached.paymentIdentifier == id,
-                    cached.payloadHash == checked.payloadHash
-                else {
-                    throw X402Refusal(
-                        .kuraNonceUsed(checked.verified.scheme), "this authorization's nonce was already settled")
-                }
-            }
+            if let cached { try Self.requireIdentifiedRepeat(checked, of: cached) }
             if let key { verifiedPayments.remember(key, checked) }
             return .valid(payer: checked.payer.id.rawValue)
         } catch {
@@ -63,8 +58,22 @@ extension KuraService {
         }
     }
 
-    /// `POST /facilitator/settle`: pays (`exact`) or locks as an escrow (`escrow`), once per authorization.
-    public func x402Settle(_ request: FacilitatorRequest) async -> SettleResponse {
+    /// A payment settled already passes verify (and a settle that refuses repeats) only as the payment
+    /// identifier's legitimate repeat of the same payload: a resource server may serve that again.
+    static func requireIdentifiedRepeat(_ checked: CheckedX402Payment, of earlier: X402Settlement)
+        throws(X402Refusal)
+    {
+        guard let id = checked.identifier, earlier.paymentIdentifier == id, earlier.payloadHash == checked.payloadHash
+        else {
+            throw X402Refusal(.kuraNonceUsed(checked.verified.scheme), "this authorization's nonce was already settled")
+        }
+    }
+
+    /// `POST /facilitator/settle`: pays (`exact`) or locks as an escrow (`escrow`), once per authorization. A
+    /// repeat gets the first answer, or with `repeats: .refuse` what verify answers it.
+    public func x402Settle(_ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer) async
+        -> SettleResponse
+    {
         let network = x402Network.id
         let payerText = (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
         @Sendable func refused(_ refusal: X402Refusal) -> SettleResponse {
@@ -90,7 +99,10 @@ extension KuraService {
                 "x402.settle", request: try .of(request), by: Principal(party: checked.payer), idempotencyKey: nil
             ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> SettleResponse in
                 do {
-                    if let cached = try Self.x402State(checked, WriterLedger(tx: tx)) { return cached.response }
+                    if let cached = try Self.x402State(checked, WriterLedger(tx: tx)) {
+                        if repeats == .refuse { try Self.requireIdentifiedRepeat(checked, of: cached) }
+                        return cached.response
+                    }
                     return try Self.x402Settle(checked, network: network, fees: fees, key: key, context, &tx)
                 } catch let refusal as X402Refusal {
                     // Nothing was appended: the refusal commits no event.

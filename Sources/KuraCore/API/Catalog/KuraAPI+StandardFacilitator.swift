@@ -12,15 +12,41 @@ extension KuraAPI {
         id: "x402Verify", method: .post, path: "/facilitator/verify", access: .public, idempotent: false,
         problems: [.invalidRequest, .payloadTooLarge, .internalError])
 
-    /// `POST /facilitator/settle`: settles a Kura-scheme payment once per authorization (a repeat answers the
-    /// first result, so no `Idempotency-Key` is needed); a refusal is a 200 answer (`success: false`).
-    public static let x402Settle = KuraOperation<NoPath, NoQuery, FacilitatorRequest, SettleResponse>(
+    /// `POST /facilitator/settle?repeat=`: settles a Kura-scheme payment once per authorization (a repeat
+    /// answers the first result, so no `Idempotency-Key` is needed; with `repeat=refuse` it is refused as verify
+    /// refuses it); a refusal is a 200 answer (`success: false`).
+    public static let x402Settle = KuraOperation<NoPath, X402SettleQuery, FacilitatorRequest, SettleResponse>(
         id: "x402Settle", method: .post, path: "/facilitator/settle", access: .public, idempotent: false,
         problems: [.invalidRequest, .payloadTooLarge, .internalError])
 
     /// The standard x402 facilitator (coinbase x402 v2, section 7) of the Kura schemes. Public: the payer's
     /// signature over the authorization is the authority.
     static let standardFacilitator: [any KuraOperationDescription] = [x402Supported, x402Verify, x402Settle]
+}
+
+/// `POST /facilitator/settle?repeat=`: what a settle of an authorization settled already answers.
+public struct X402SettleQuery: OperationQuery, Equatable {
+    /// What a repeat gets.
+    public enum Repeat: String, Sendable, CaseIterable {
+        /// The first answer again: a retry after a lost answer learns the payment went through. The default.
+        case answer
+        /// A refusal (`invalid_exact_kura_payload_nonce_used`, or the `escrow` scheme's), as verify refuses it, unless
+        /// it is the payment identifier's repeat of the same payload. For a resource server that settles before
+        /// serving: only the settle that moved the money, or the payer's own identified retry, is a success.
+        case refuse
+    }
+
+    public var repeats: Repeat
+
+    public init(repeats: Repeat = .answer) { self.repeats = repeats }
+
+    public static var names: [String] { ["repeat"] }
+
+    public init(query: [String: String]) throws(KuraError) {
+        repeats = try PageQuery.value("repeat", query, as: Repeat.self) ?? .answer
+    }
+
+    public var queryItems: [(name: String, value: String)] { repeats == .answer ? [] : [("repeat", repeats.rawValue)] }
 }
 
 /// A facilitator request is read by the x402 codec's rules (unknown members ignored, `x402Version` first), and a
