@@ -3,15 +3,22 @@
 # `kura-example-provider --forecast-price 250` on loopback, wrk at 64 connections against, in one run:
 #   1. GET /free/forecast: the same handler with no middleware (the baseline);
 #   2. GET /v1/forecast unpaid: the middleware's 402 (both header sets);
-#   3. GET /v1/forecast paid: every request a distinct, pre-signed PAYMENT-SIGNATURE (exact scheme), so each
-#      is verified and settled through Kura's facilitator (two HTTP calls, one durable commit per request).
-# The signed headers are made just before step 3 by scripts/x402-bench-headers.py (Python `cryptography`,
-# Ed25519 over the RFC 8785 bytes of the authorization) for the payer's key; they are valid 60 s.
+#   3. GET /v1/forecast paid, the provider settling after serving (the default): every request a distinct,
+#      pre-signed PAYMENT-SIGNATURE (exact scheme), verified and settled through Kura's facilitator (two HTTP
+#      calls, one durable commit per request);
+#   4. the same against a second provider settling before serving (`--forecast-settlement before-serving`):
+#      one call to Kura, settle, per paid request.
+# For each paid step it prints the CPU time Kura and the provider spent per paid request (from /proc), and
+# the paid requests counted by the provider's balance. The signed headers are made just before step 3 by
+# scripts/x402-bench-headers.py (Python `cryptography`, Ed25519 over the RFC 8785 bytes of the
+# authorization) for the payer's key; they are valid 60 s.
 #
 #   scripts/bench-x402.sh [duration, default 10s] [connections, default 64]
 #
 # Environment: KURA_BIN, PROVIDER_BIN (prebuilt release binaries; default: build `-c release`), WRK_THREADS
-# (default 2), PAID_HEADERS (default 40000). Not run in CI. Record results in Docs/performance.md.
+# (default 2), PAID_HEADERS (per paid step, default 40000), ORDERS (default "after-serving before-serving"),
+# PERF_OUT (a directory: records Kura and the provider with perf during each paid step). Not run in CI.
+# Record results in Docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10s}"
@@ -63,11 +70,17 @@ provider="$(json_field party.id <<<"$provider_reply")"
 provider_key="$(json_field apiKey <<<"$provider_reply")"
 post "/v1/accounts/$payer/deposits" "$key" '{"asset":"USDC","amount":4503599627370496}' >/dev/null
 
-"$PROVIDER_BIN" --kura "$kura" --api-key "$provider_key" --provider "$provider" --asset USDC --price 7 \
-    --journal "$work/provider.journal" --port 0 --forecast-price 250 --forecast-schemes exact \
-    --public-url http://bench.provider >"$work/provider.log" 2>&1 &
-pids+=($!)
-url="http://127.0.0.1:$(listening "$work/provider.log")"
+orders=(${ORDERS:-after-serving before-serving})
+declare -A urls provider_pids
+for order in "${orders[@]}"; do
+    "$PROVIDER_BIN" --kura "$kura" --api-key "$provider_key" --provider "$provider" --asset USDC --price 7 \
+        --journal "$work/provider-$order.journal" --port 0 --forecast-price 250 --forecast-schemes exact \
+        --forecast-settlement "$order" --public-url http://bench.provider >"$work/provider-$order.log" 2>&1 &
+    pids+=($!)
+    provider_pids[$order]=$!
+    urls[$order]="http://127.0.0.1:$(listening "$work/provider-$order.log")"
+done
+url="${urls[${orders[0]}]}"
 network="$(json_field 'kinds' <<<"$(curl -fsS "$kura/facilitator/supported")" | python3 -c 'import ast, sys; print(ast.literal_eval(sys.stdin.read())[0]["network"])')"
 echo "kura serve at $kura, provider at $url, network $network"
 
@@ -79,8 +92,19 @@ echo "== GET /v1/forecast unpaid (402 with both header sets): $connections conne
 wrk -t"$threads" -c"$connections" -d"$duration" --latency "$url/v1/forecast"
 
 python3 scripts/x402-bench-headers.py headers "$seed" "$payer" "$provider" "$network" \
-    "http://bench.provider/v1/forecast" "$count" >"$work/headers.txt"
-cat >"$work/paid.lua" <<LUA
+    "http://bench.provider/v1/forecast" "$(( count * ${#orders[@]} ))" >"$work/headers-all.txt"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second="$(getconf CLK_TCK)"
+kura_pid="${pids[0]}"
+balance() {
+    curl -fsS "$kura/v1/accounts/$provider" -H "Authorization: Bearer $provider_key" \
+        | python3 -c 'import json, sys; b = json.load(sys.stdin)["balances"]; print(b[0]["available"] if b else 0)'
+}
+step=0
+for order in "${orders[@]}"; do
+    sed -n "$(( step * count + 1 )),$(( (step + 1) * count ))p" "$work/headers-all.txt" >"$work/headers.txt"
+    step=$(( step + 1 ))
+    cat >"$work/paid.lua" <<LUA
 local counter = 0
 local threads = {}
 function setup(thread)
@@ -109,9 +133,27 @@ done = function(summary, latency, requests)
         summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
 end
 LUA
-echo
-echo "== GET /v1/forecast paid (exact, a distinct signed authorization each): $connections connections, $duration"
-wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$work/paid.lua" "$url/v1/forecast"
-paid="$(curl -fsS "$kura/v1/receipts?kind=payment.settled&limit=1" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
-balance="$(curl -fsS "$kura/v1/accounts/$provider" -H "Authorization: Bearer $provider_key" | python3 -c 'import json, sys; b = json.load(sys.stdin)["balances"]; print(b[0]["available"] if b else 0)')"
-echo "provider's balance after the run: $balance USDC units = $(( balance / 250 )) paid requests at 250 (fee 0 at this price)"
+    provider_pid="${provider_pids[$order]}"
+    before_balance="$(balance)"
+    kura_before="$(cpu_ticks "$kura_pid")"
+    provider_before="$(cpu_ticks "$provider_pid")"
+    if [[ -n "${PERF_OUT:-}" ]]; then
+        perf record -q -F 499 --call-graph dwarf,16384 -p "$kura_pid" -o "$PERF_OUT/kura-$order.data" 2>/dev/null &
+        perf_kura=$!
+        perf record -q -F 499 --call-graph dwarf,16384 -p "$provider_pid" -o "$PERF_OUT/provider-$order.data" \
+            2>/dev/null &
+        perf_provider=$!
+    fi
+    echo
+    echo "== GET /v1/forecast paid, settled $order (exact, a distinct signed authorization each): $connections connections, $duration"
+    wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$work/paid.lua" "${urls[$order]}/v1/forecast"
+    kura_ticks=$(( $(cpu_ticks "$kura_pid") - kura_before ))
+    provider_ticks=$(( $(cpu_ticks "$provider_pid") - provider_before ))
+    if [[ -n "${PERF_OUT:-}" ]]; then kill -INT "$perf_kura" "$perf_provider"; wait "$perf_kura" "$perf_provider" || true; fi
+    paid=$(( ($(balance) - before_balance) / 250 ))
+    echo "settled $order: $paid paid requests (the provider's balance rose by $paid × 250 USDC units, fee 0 at this price)"
+    if (( paid > 0 )); then
+        echo "CPU per paid request: Kura $(( kura_ticks * 1000000 / ticks_per_second / paid )) µs," \
+            "provider $(( provider_ticks * 1000000 / ticks_per_second / paid )) µs"
+    fi
+done
