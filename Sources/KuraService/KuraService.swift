@@ -96,6 +96,16 @@ public final class KuraService: Sendable {
         do { canonical = try CanonicalCommand(["op": .string(operation), "request": request]) } catch {
             throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
         }
+        return try await command(canonical, by: principal, idempotencyKey: idempotencyKey, at: fixedTime, body)
+    }
+
+    /// ``command(_:request:by:idempotencyKey:at:_:)`` for a caller that made the command canonical itself
+    /// (``CanonicalCommand/init(operation:canonicalRequest:)``), because it hashed the request's bytes already.
+    func command<T: Codable & Sendable>(
+        _ canonical: CanonicalCommand, by principal: Principal?, idempotencyKey: String?,
+        at fixedTime: Timestamp? = nil,
+        _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
+    ) async throws(KuraError) -> Reply<T> {
         let key: IdempotencyKey?
         if let idempotencyKey {
             guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= 255 else {

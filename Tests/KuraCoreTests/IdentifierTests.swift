@@ -96,6 +96,21 @@ private let sampleCanonical =
         }
     }
 
+    /// x402 settle hashes the request's canonical bytes for its verify cache and lays the command out around them.
+    @Test("a command laid out around its request's canonical bytes is the canonical JSON of {op, request}")
+    func canonicalCommandAroundRequest() throws {
+        let requests: [JSONValue] = [
+            sampleCommand, ["é": "\u{E000}\u{1F600}", "a\"b": [1.5, nil, true]], [:], 7, "x",
+        ]
+        for operation in ["x402.settle", "o\"p\u{1}é", ""] {
+            for request in requests {
+                let whole = try CanonicalCommand(["op": .string(operation), "request": request])
+                let around = CanonicalCommand(operation: operation, canonicalRequest: try request.canonicalBytes())
+                #expect(around.bytes == whole.bytes)
+            }
+        }
+    }
+
     @Test("a known identifier, pinned: a change to the derivation is caught")
     func derivationPinned() {
         // {"command":{"n":1},"seq":1}

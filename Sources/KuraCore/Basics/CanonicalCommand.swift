@@ -12,6 +12,19 @@ public struct CanonicalCommand: Sendable {
         bytes = try command.canonicalBytes()
     }
 
+    /// The command `{"op": operation, "request": <the request>}` around the request's canonical bytes, laid out
+    /// as canonicalising the whole would ("op" < "request"), for a caller that needed those bytes anyway.
+    public init(operation: String, canonicalRequest: [UInt8]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(canonicalRequest.count + operation.utf8.count + 20)
+        out.append(contentsOf: #"{"op":"#.utf8)
+        JSONValue.appendCanonicalString(operation, to: &out)
+        out.append(contentsOf: #","request":"#.utf8)
+        out.append(contentsOf: canonicalRequest)
+        out.append(UInt8(ascii: "}"))
+        bytes = out
+    }
+
     /// The canonical bytes of `{"actor": actor, "command": <the command>, "seq": seq}`, `actor` left out when nil.
     /// Keys in RFC 8785 order ("actor" < "command" < "seq"). Below 2^53 the ECMAScript number text of `seq` is its
     /// decimal digits; from there on it is the text of the nearest double, as when `seq` was a JSON number.

@@ -81,11 +81,15 @@ extension KuraService {
                 success: false, errorReason: refusal.reason, errorMessage: refusal.detail, payer: payerText,
                 transaction: "", network: network)
         }
+        // The request's canonical bytes, made once: the verify cache's key and the command are both made of them.
+        guard let requestBytes = try? JSONValue.canonicalBytes(encoding: request) else {
+            return refused(X402Refusal(.invalidPaymentRequirements, "the request is not canonical JSON"))
+        }
         let checked: CheckedX402Payment
         let now = clock.now().milliseconds
         // The same request verified moments ago (the resource server's verify before it served): its form and
         // signature need no second check; the time window, and all that depends on state, are checked again.
-        if let key = VerifiedPayments.key(request), let verified = verifiedPayments.checked(key, now: now) {
+        if let verified = verifiedPayments.checked(VerifiedPayments.key(canonicalRequest: requestBytes), now: now) {
             checked = verified
         } else {
             do throws(X402Refusal) { checked = try await x402Check(request, now: now) } catch {
@@ -96,7 +100,8 @@ extension KuraService {
         let key = signer.key
         do throws(KuraError) {
             let reply = try await command(
-                "x402.settle", request: try .of(request), by: Principal(party: checked.payer), idempotencyKey: nil
+                CanonicalCommand(operation: "x402.settle", canonicalRequest: requestBytes),
+                by: Principal(party: checked.payer), idempotencyKey: nil
             ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> SettleResponse in
                 do {
                     if let cached = try Self.x402State(checked, WriterLedger(tx: tx)) {

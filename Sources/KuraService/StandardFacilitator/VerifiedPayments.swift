@@ -19,9 +19,11 @@ final class VerifiedPayments: @unchecked Sendable {
 
     /// The digest a request is remembered by.
     static func key(_ request: FacilitatorRequest) -> [UInt8]? {
-        guard let bytes = try? JSONValue.canonicalBytes(encoding: request) else { return nil }
-        return SHA256.hash(bytes)
+        (try? JSONValue.canonicalBytes(encoding: request)).map(key(canonicalRequest:))
     }
+
+    /// The digest of a request by its canonical bytes (settle makes them once, for this and for its command).
+    static func key(canonicalRequest bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes) }
 
     func remember(_ key: [UInt8], _ payment: CheckedX402Payment) {
         lock.lock()
