@@ -310,6 +310,27 @@ private func canonicalNumber(_ value: Double) throws -> String {
         #expect(error?.reason.contains("\n") == false)
     }
 
+    /// A member's path is made only when needed (a nested container, an error): errors still name the whole path.
+    @Test("decoding errors name the member's path, at a leaf and in nested objects and arrays")
+    func decodeErrorPaths() throws {
+        struct Outer: Decodable { let inner: Inner; let list: [Inner] }
+        struct Inner: Decodable { let n: UInt8; let s: String }
+        let good: JSONValue = ["inner": ["n": 1, "s": "x"], "list": [["n": 2, "s": "y"]]]
+        #expect(try good.decode(Outer.self).list[0].n == 2)
+        let cases: [(JSONValue, String)] = [
+            (["inner": ["n": 1, "s": 5], "list": []], "inner.s: expected String, found a number"),
+            (["inner": ["n": 300, "s": "x"], "list": []], "inner.n: 300 does not fit UInt8"),
+            (["inner": ["n": 1.5, "s": "x"], "list": []], "inner.n: 1.5 is not an exact integer"),
+            (["inner": ["n": 1, "s": "x"], "list": [["n": 2, "s": nil]]], "list.s: null for 's'"),
+            (["inner": ["n": 1], "list": []], "inner: no value for key 's'"),
+            (["inner": "x", "list": []], "inner: expected Dictionary<String, JSONValue>, found a string"),
+        ]
+        for (value, reason) in cases {
+            let error = #expect(throws: JSONError.self) { try value.decode(Outer.self) }
+            #expect(error?.reason == "cannot decode Outer: \(reason)")
+        }
+    }
+
     @Test("JSONValue itself encodes and decodes as natural JSON")
     func jsonValueCodable() throws {
         let value: JSONValue = ["a": [1, 2.5, "x", true, nil, [:]], "b": ["c": -3]]

@@ -10,6 +10,19 @@ struct JSONValueDecoder {
         return try T(from: Impl(value: value, codingPath: path))
     }
 
+    /// ``read(_:_:_:)`` of an object's member: its path (the object's and the key) is made only when it is needed,
+    /// for a nested container or an error, not for every string and number a request holds.
+    static func read<T: Decodable>(_ type: T.Type, _ value: JSONValue, in parent: [any CodingKey], key: any CodingKey)
+        throws -> T
+    {
+        do {
+            if let primitive = try primitive(T.self, value, parent) { return primitive }
+        } catch let error as DecodingError {
+            throw error.at(parent + [key])
+        }
+        return try T(from: Impl(value: value, codingPath: parent + [key]))
+    }
+
     static func mismatch(_ type: Any.Type, _ value: JSONValue, _ path: [any CodingKey]) -> DecodingError {
         .typeMismatch(type, .init(codingPath: path, debugDescription: "expected \(type), found \(value.kindName)"))
     }
@@ -99,7 +112,7 @@ struct JSONValueDecoder {
                 throw DecodingError.valueNotFound(
                     T.self, .init(codingPath: codingPath + [key], debugDescription: "null for '\(key.stringValue)'"))
             }
-            return try JSONValueDecoder.read(T.self, value, codingPath + [key])
+            return try JSONValueDecoder.read(T.self, value, in: codingPath, key: key)
         }
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
             -> KeyedDecodingContainer<NestedKey>
@@ -156,6 +169,23 @@ struct JSONValueDecoder {
         var codingPath: [any CodingKey]
         func decodeNil() -> Bool { value == .null }
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONValueDecoder.read(T.self, value, codingPath) }
+    }
+}
+
+extension DecodingError {
+    /// The same error at `path`: a primitive's error, made with its parent's path, moved to the member's.
+    func at(_ path: [any CodingKey]) -> DecodingError {
+        switch self {
+        case .typeMismatch(let type, let context):
+            .typeMismatch(type, .init(codingPath: path, debugDescription: context.debugDescription))
+        case .valueNotFound(let type, let context):
+            .valueNotFound(type, .init(codingPath: path, debugDescription: context.debugDescription))
+        case .keyNotFound(let key, let context):
+            .keyNotFound(key, .init(codingPath: path, debugDescription: context.debugDescription))
+        case .dataCorrupted(let context):
+            .dataCorrupted(.init(codingPath: path, debugDescription: context.debugDescription))
+        @unknown default: self
+        }
     }
 }
 
