@@ -136,6 +136,43 @@ struct X402FacilitatorTests {
         #expect(try await world.service.ledgerViolations().isEmpty)
     }
 
+    /// The provider's client resends its `Idempotency-Key` when it retries after a lost answer: that retry is the
+    /// same call and gets the first answer; the same authorization under another key (or none) is a replay.
+    @Test("repeat=refuse with an Idempotency-Key: the call's own retry gets its answer, a replay is refused")
+    func settleRefusingRepeatsKeepsTheCallsRetry() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact))
+        let first = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first-call")
+        #expect(first.success, "\(first)")
+        let seq = try await x.seq()
+        #expect(await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first-call") == first)
+        for other in ["kc-another-call", nil] {
+            let replay = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: other)
+            #expect(!replay.success && replay.errorReason == .kuraNonceUsed(.exact), "\(replay)")
+        }
+        #expect(try await x.seq() == seq, "nothing written by the retry or the replays")
+        #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
+    }
+
+    /// Settle lays its command out around the request's canonical bytes (made once for the verify cache's key
+    /// too); the identifiers derived from the command must not move.
+    @Test("the settle command around the request's bytes is the command the request's JSON makes")
+    func settleCommandBytes() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        for request in [
+            try x.pay(x.requirements(.exact)), try x.pay(x.requirements(.escrow), identifier: "pay_id_0123456789"),
+        ] {
+            let around = CanonicalCommand(
+                operation: "x402.settle", canonicalRequest: try JSONValue.canonicalBytes(encoding: request))
+            let whole = try CanonicalCommand(["op": "x402.settle", "request": try JSONValue(encoding: request)])
+            #expect(around.bytes == whole.bytes)
+        }
+    }
+
     @Test("escrow: settlement locks an escrow on the terms of extra and answers its ID")
     func escrow() async throws {
         let world = try await EscrowWorld.make()

@@ -105,26 +105,39 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
                     resource, verdict.invalidReason ?? .unexpectedVerifyError,
                     verdict.invalidMessage ?? "the facilitator refused the payment")
             }
-            let response = try await next(request, context)
+            var response = try await next(request, context)
             guard (200..<300).contains(response.status.code) else { return response }
-            return try await settle(facilitatorRequest, scheme, resource) { response }
+            // The whole body is made before settling: a body that fails while it is written costs nothing.
+            let body = try await Self.collect(&response)
+            return await settle(facilitatorRequest, scheme, resource) { (response, body) }
         case .beforeServing:
-            return try await settle(facilitatorRequest, scheme, resource) { try await next(request, context) }
+            return await settle(facilitatorRequest, scheme, resource) {
+                do {
+                    var response = try await next(request, context)
+                    let served = (200..<300).contains(response.status.code)
+                    return (response, served ? try await Self.collect(&response) : [])
+                } catch {
+                    // Paid already: the failure is answered here, so that it carries PAYMENT-RESPONSE too.
+                    return (Self.answer(to: error, request, context), [])
+                }
+            }
         }
     }
 
-    /// Settles the payment, and answers what `serve` gives with the settlement attached; a refused settlement
-    /// is the 402 (409 for a payment identifier's conflict) with the settlement attached. Settling after
-    /// serving, `serve` gives the 2xx answer already made; settling before, it runs the route only now.
+    /// Settles the payment, and answers what `serve` gives (the answer and, for a 2xx, its whole body) with the
+    /// settlement attached; a refused settlement is the 402 (409 for a payment identifier's conflict) with the
+    /// settlement attached. Settling after serving, `serve` gives the 2xx answer already made; before, it runs
+    /// the route only now.
+    ///
+    /// Kura refuses a repeat of an authorization it settled before (`repeat=refuse`), unless it is the payer's
+    /// identified retry of the same payload or this call's own retry (the client resends its `Idempotency-Key`):
+    /// so one authorization is served once, even by two provider processes at once.
     private func settle(
         _ facilitatorRequest: FacilitatorRequest, _ scheme: KuraScheme, _ resource: ResourceInfo,
-        serve: () async throws -> Response
-    ) async throws -> Response {
+        serve: () async -> (Response, [UInt8])
+    ) async -> Response {
         let settlement: SettleResponse
-        // Settling first, a repeat of a settled authorization must not be served again: Kura refuses it, as verify
-        // does, unless it is the payer's identified retry of the same payload.
-        let repeats: X402SettleQuery.Repeat = order == .beforeServing ? .refuse : .answer
-        do { settlement = try await client.x402Settle(facilitatorRequest, repeats: repeats) } catch {
+        do { settlement = try await client.x402Settle(facilitatorRequest, repeats: .refuse) } catch {
             return unavailable(resource, error)
         }
         let settlementHeader = (try? X402Codec.header(settlement)) ?? ""
@@ -135,15 +148,22 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
             failed.headers[X402Header.paymentResponse] = settlementHeader
             return failed
         }
-        var response = try await serve()
+        var (response, body) = await serve()
         response.headers[X402Header.paymentResponse] = settlementHeader
         guard (200..<300).contains(response.status.code) else { return response }
-        // Only an escrow's delivery needs the body (its hash); an `exact` answer streams through untouched.
-        if scheme == .escrow, let escrow = EscrowID(settlement.transaction) {
-            await markDelivered(escrow, try await Self.collect(&response))
-        }
+        if scheme == .escrow, let escrow = EscrowID(settlement.transaction) { await markDelivered(escrow, body) }
         response.headers[.cacheControl] = "no-store"
         return response
+    }
+
+    /// The answer Hummingbird would give for an error the route threw (its status, else 500).
+    private static func answer(to error: any Error, _ request: Request, _ context: Context) -> Response {
+        if let error = error as? any HTTPResponseError,
+            let response = try? error.response(from: request, context: context)
+        {
+            return response
+        }
+        return Response(status: .internalServerError)
     }
 
     /// Marks the escrow delivered with the SHA-256 of the body served. A failure leaves the escrow locked,

@@ -35,10 +35,11 @@ extension KuraService {
 
     /// `POST /facilitator/settle`, on whichever network the requirement names. A Solana settle answers success
     /// only to the settle that settled it (or the payment identifier's repeat), whatever `repeats` says.
-    public func facilitatorSettle(_ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer) async
-        -> SettleResponse
-    {
-        Self.isSolana(request) ? await solanaSettle(request) : await x402Settle(request, repeats: repeats)
+    public func facilitatorSettle(
+        _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
+    ) async -> SettleResponse {
+        guard !Self.isSolana(request) else { return await solanaSettle(request) }
+        return await x402Settle(request, repeats: repeats, idempotencyKey: idempotencyKey)
     }
 
     /// `POST /facilitator/verify`: whether `settle` would accept the payment now. Reads only.
@@ -70,10 +71,11 @@ extension KuraService {
     }
 
     /// `POST /facilitator/settle`: pays (`exact`) or locks as an escrow (`escrow`), once per authorization. A
-    /// repeat gets the first answer, or with `repeats: .refuse` what verify answers it.
-    public func x402Settle(_ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer) async
-        -> SettleResponse
-    {
+    /// repeat gets the first answer, or with `repeats: .refuse` what verify answers it; then `idempotencyKey`
+    /// (the caller's, scoped to the payer) records this call's answer, so that its own retry gets it again.
+    public func x402Settle(
+        _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
+    ) async -> SettleResponse {
         let network = x402Network.id
         let payerText = (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
         @Sendable func refused(_ refusal: X402Refusal) -> SettleResponse {
@@ -101,7 +103,7 @@ extension KuraService {
         do throws(KuraError) {
             let reply = try await command(
                 CanonicalCommand(operation: "x402.settle", canonicalRequest: requestBytes),
-                by: Principal(party: checked.payer), idempotencyKey: nil
+                by: Principal(party: checked.payer), idempotencyKey: repeats == .refuse ? idempotencyKey : nil
             ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> SettleResponse in
                 do {
                     if let cached = try Self.x402State(checked, WriterLedger(tx: tx)) {

@@ -14,9 +14,10 @@ extension KuraAPI {
 
     /// `POST /facilitator/settle?repeat=`: settles a Kura-scheme payment once per authorization (a repeat
     /// answers the first result, so no `Idempotency-Key` is needed; with `repeat=refuse` it is refused as verify
-    /// refuses it); a refusal is a 200 answer (`success: false`).
+    /// refuses it, except the retry of the first call with its `Idempotency-Key`); a refusal is a 200 answer
+    /// (`success: false`).
     public static let x402Settle = KuraOperation<NoPath, X402SettleQuery, FacilitatorRequest, SettleResponse>(
-        id: "x402Settle", method: .post, path: "/facilitator/settle", access: .public, idempotent: false,
+        id: "x402Settle", method: .post, path: "/facilitator/settle", access: .public, idempotent: true,
         problems: [.invalidRequest, .payloadTooLarge, .internalError])
 
     /// The standard x402 facilitator (coinbase x402 v2, section 7) of the Kura schemes. Public: the payer's
@@ -31,8 +32,10 @@ public struct X402SettleQuery: OperationQuery, Equatable {
         /// The first answer again: a retry after a lost answer learns the payment went through. The default.
         case answer
         /// A refusal (`invalid_exact_kura_payload_nonce_used`, or the `escrow` scheme's), as verify refuses it, unless
-        /// it is the payment identifier's repeat of the same payload. For a resource server that settles before
-        /// serving: only the settle that moved the money, or the payer's own identified retry, is a success.
+        /// it is the payment identifier's repeat of the same payload, or the retry of the settle that moved the
+        /// money with that call's `Idempotency-Key` (its first answer again). For a resource server: only the
+        /// settle that moved the money (and its own retries), or the payer's identified retry, is a success, so no
+        /// two servings, by one provider process or two, answer one authorization.
         case refuse
     }
 
