@@ -61,7 +61,7 @@ public final class TestDatabase: Sendable {
             service = KuraService(
                 store: store, signer: TestKeys.serviceSigner, clock: clock.clock, configuration: configuration,
                 secrets: .seeded(secretsSeed),
-                logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                logger: Logger.quiet())
             try await service.prepare()
             operatorRegistration = try await service.bootstrapOperator()
         } catch {

@@ -44,7 +44,7 @@ struct ChannelChallengeTests {
         configuration.settleEveryMs = 600_000
         return try ChannelVoucherGate(
             configuration: configuration, client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey),
-            logger: Logger(label: "gate", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("gate"))
     }
 
     func open(_ w: ChannelEndToEndTests.World, challengeMs: Int64, lifetimeMs: Int64) async throws -> Channel {

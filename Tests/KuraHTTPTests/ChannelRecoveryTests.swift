@@ -23,7 +23,7 @@ struct ChannelRecoveryTests {
         return try ChannelVoucherGate(
             configuration: configuration,
             client: KuraClient(baseURL: url, apiKey: w.provider.apiKey, maxAttempts: 1, timeout: .seconds(2)),
-            logger: Logger(label: "gate", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("gate"))
     }
 
     @Test("a recovered voucher whose channel could not be loaded at start is settled once Kura is back")

@@ -234,7 +234,7 @@ struct CrashCampaignTests {
         defer { store.close() }
         let service = KuraService(
             store: store, signer: TestKeys.serviceSigner, clock: .fixed(Timestamp(milliseconds: 0)),
-            logger: Logger(label: "campaign", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("campaign"))
         #expect(try await service.ledgerViolations() == [], "round \(round)")
         let operatorPrincipal = Principal(party: try #require(try await service.firstOperator()))
 

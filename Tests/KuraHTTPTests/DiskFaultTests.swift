@@ -135,7 +135,7 @@ struct DiskFaultTests {
         defer { store.close() }
         let service = KuraService(
             store: store, signer: TestKeys.serviceSigner, clock: .fixed(Timestamp(milliseconds: 0)),
-            logger: Logger(label: "disk", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("disk"))
         #expect(try await service.ledgerViolations() == [])
         let balance = try await service.account(operatorID, by: Principal(party: try await service.party(operatorID)))
             .balances.first { $0.asset == usdc }?.available

@@ -110,7 +110,7 @@ struct FacilitatorCrashTests {
         let store = try KuraService.openStore(path: db, create: false)
         let service = KuraService(
             store: store, signer: TestKeys.serviceSigner, clock: .fixed(Timestamp(milliseconds: 0)),
-            logger: Logger(label: "crash", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("crash"))
         #expect(try await store.verify().isValid)
         #expect(try await service.ledgerViolations() == [])
         let rows: [String: (state: String, settlement: String?)] = try await store.read { reads throws(KuraError) in

@@ -57,11 +57,11 @@ struct LiveServerTests {
             service: db.service,
             configuration: .init(
                 host: "127.0.0.1", port: 0, sweepIntervalMs: 50, onListening: { bound in port.withLock { $0 = bound } }),
-            logger: Logger(label: "kura.live", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("kura.live"))
         let group = ServiceGroup(
             configuration: .init(
                 services: [server.makeApplication()],
-                logger: Logger(label: "group", factory: { _ in SwiftLogNoOpLogHandler() })))
+                logger: Logger.quiet("group")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var bound: Int?

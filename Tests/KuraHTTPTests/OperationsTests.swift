@@ -212,11 +212,11 @@ struct OperationsTests {
         configuration.onMetricsListening = { port in ports.withLock { $0.metrics = port } }
         let server = KuraServer(
             service: db.service, configuration: configuration,
-            logger: Logger(label: "kura.live", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("kura.live"))
         let group = ServiceGroup(
             configuration: .init(
                 services: [server.makeApplication()],
-                logger: Logger(label: "group", factory: { _ in SwiftLogNoOpLogHandler() })))
+                logger: Logger.quiet("group")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var bound: (api: Int?, metrics: Int?) = (nil, nil)

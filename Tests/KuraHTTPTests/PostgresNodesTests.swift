@@ -345,7 +345,7 @@ extension PostgresNodesTests {
             defer { store.close() }
             let service = KuraService(
                 store: store, signer: TestKeys.serviceSigner, clock: .fixed(Timestamp(milliseconds: 0)),
-                logger: Logger(label: "nodes", factory: { _ in SwiftLogNoOpLogHandler() }))
+                logger: Logger.quiet("nodes"))
             try await body(service)
         }
 

@@ -104,7 +104,7 @@ struct RateLimitTests {
         configuration.trustedProxies = trustedProxies
         return KuraServer(
             service: fixture.service, configuration: configuration,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("test"))
     }
 
     @Test("every public route draws on the address's bucket; authenticated routes and API keys do not")
@@ -149,7 +149,7 @@ struct RateLimitTests {
         configuration.anonymousRateLimit = nil
         let server = KuraServer(
             service: fixture.service, configuration: configuration,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("test"))
         try await server.makeApplication().test(.router) { client in
             let big = try await client.executeRequest(
                 uri: "/v1/receipts?limit=1000", method: .get, headers: [:], body: nil)

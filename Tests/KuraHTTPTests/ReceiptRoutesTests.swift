@@ -83,7 +83,7 @@ extension HTTPFixture {
         configuration.anonymousRateLimit = nil
         return KuraServer(
             service: service, configuration: configuration,
-            logger: Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("kura.http.test"))
     }
 
     /// Like ``test(_:_:)``, with no background checkpoints: every checkpoint is one a test asked for.

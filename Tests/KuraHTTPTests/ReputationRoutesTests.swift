@@ -109,7 +109,7 @@ struct ReputationRoutesTests {
         configuration.publicRateLimit = RateLimit(requestsPerSecond: 0.001, burst: 3)
         let server = KuraServer(
             service: fixture.service, configuration: configuration,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("test"))
         try await server.makeApplication().test(.live) { client in
             var statuses: [HTTPResponse.Status] = []
             var last: TestResponse?

@@ -14,7 +14,7 @@ struct SlowClientTests {
         configuration.idleTimeoutMs = idleTimeoutMs
         return KuraServer(
             service: fixture.service, configuration: configuration,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("test"))
     }
 
     @Test("a half-sent request head is cut off after the idle timeout, even when it trickles in")

@@ -45,7 +45,7 @@ struct VoucherReplayTests {
         configuration.settleEveryMs = 600_000
         return try ChannelVoucherGate(
             configuration: configuration, client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey),
-            logger: Logger(label: "gate", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("gate"))
     }
 
     /// Sends one voucher `burst` times at once through the gate; returns how many calls it accepted.

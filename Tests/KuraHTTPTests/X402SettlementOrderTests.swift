@@ -31,7 +31,7 @@ extension X402EndToEndTests {
         router.add(
             middleware: X402PaymentMiddleware(
                 offer: offer, client: client, book: try X402ReceiptBook(journalPath: nil),
-                logger: Logger(label: "test"), settlement: order))
+                logger: .quiet("test"), settlement: order))
         router.get("/v1/forecast", use: route)
         return Application(router: router)
     }

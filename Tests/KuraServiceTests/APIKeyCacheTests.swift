@@ -23,7 +23,7 @@ struct APIKeyCacheTests {
     static func service(_ db: TestDatabase, on store: EventStore) -> KuraService {
         KuraService(
             store: store, signer: TestKeys.serviceSigner, clock: db.clock.clock, secrets: .seeded("other"),
-            logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet())
     }
 
     static func configuration(cacheMs: Int64) -> ServiceConfiguration {

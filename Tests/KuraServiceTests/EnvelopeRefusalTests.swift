@@ -98,7 +98,7 @@ struct EnvelopeRefusalTests {
         // envelope: it checks the signature, which holds, and settles.
         let elsewhere = KuraService(
             store: world.service.store, signer: world.service.signer, clock: world.clock.clock,
-            logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet())
         let settled = try await elsewhere.settle(
             ReservationSettleRequest(reservationId: verified.reservationId, envelope: verified.envelope),
             by: world.principal(world.provider), idempotencyKey: nil

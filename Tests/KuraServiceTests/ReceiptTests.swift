@@ -491,7 +491,7 @@ struct ReceiptTests {
         let clock = TestClock(session.database.clock.now.adding(milliseconds: 86_400_000))
         let service = KuraService(
             store: store, signer: newSigner, clock: clock.clock, secrets: .seeded("rotation"),
-            logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet())
         #expect(service.verifierKey == newKey.text)
         #expect(service.verifierKey != oldKey.text)
 

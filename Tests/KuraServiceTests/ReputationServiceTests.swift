@@ -174,7 +174,7 @@ struct ReputationServiceTests {
         defer { reopened.close() }
         let service = KuraService(
             store: reopened, signer: TestKeys.serviceSigner, clock: database.clock.clock,
-            logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: .quiet("test"))
         try await service.prepare()
         var after: [ReputationReport] = []
         for party in parties { after.append(try await service.reputation(of: party.id)) }

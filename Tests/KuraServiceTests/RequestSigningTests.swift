@@ -53,7 +53,7 @@ struct RequestSigningTests {
         let service = KuraService(
             store: try KuraService.openStore(path: dir.appendingPathComponent("k.sqlite").path, create: true),
             signer: signer, clock: clock.clock, configuration: configuration, secrets: .seeded("test"),
-            logger: Logger(label: "other", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet("other"))
         _ = try await service.bootstrapOperator()
         return (service, signer, dir)
     }

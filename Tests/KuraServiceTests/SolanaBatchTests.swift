@@ -215,7 +215,7 @@ struct SolanaBatchTests {
         let a = world.service
         let b = KuraService(
             store: second, signer: TestKeys.serviceSigner, clock: world.db.clock.clock, configuration: configuration,
-            secrets: .seeded("second"), logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            secrets: .seeded("second"), logger: Logger.quiet())
         let principal = world.db.principal(party)
 
         // A settles a payment and a withdrawal whose confirmations are lost: both stay undecided in A's memory.

@@ -51,7 +51,7 @@ struct SolanaSDKSettlementTests {
         var rail = SolanaRail(
             network: try SolanaNetwork(id: fixture.network),
             rpc: SolanaRPCClient(
-                url: standIn.url, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })),
+                url: standIn.url, logger: Logger.quiet("t")),
             feePayer: feePayer)
         rail.pollIntervalMs = 20
         var configuration = ServiceConfiguration()

@@ -43,7 +43,7 @@ struct SolanaWorld {
         var rail = SolanaRail(
             network: ledger.network,
             rpc: SolanaRPCClient(
-                url: standIn.url, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })),
+                url: standIn.url, logger: Logger.quiet("test")),
             feePayer: feePayer, assets: [SolanaAsset(asset: try Asset("USDC"), mint: mint, decimals: 6)])
         if let wrap { rail.rpc = wrap(rail.rpc) }
         rail.confirmTimeoutMs = confirmTimeoutMs
@@ -59,7 +59,7 @@ struct SolanaWorld {
             var otherRail = rail
             otherRail.network = other.network
             otherRail.rpc = SolanaRPCClient(
-                url: started.url, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                url: started.url, logger: Logger.quiet("test"))
             configuration.solana.append(otherRail)
             second = started
         }

@@ -30,7 +30,7 @@ final class HTTPFixture: Sendable {
         sweepIntervalMs: Int64 = 0, maxBodyBytes: Int = 1 << 20,
         configuration serviceConfiguration: ServiceConfiguration = ServiceConfiguration(),
         clock: TestClock = TestClock(), label: String = "http", rateLimited: Bool = false,
-        logger: Logger = Logger(label: "kura.http.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        logger: Logger = Logger.quiet("kura.http.test"),
         backend: (any TestBackendDatabase)? = nil,
         configure: (inout KuraServer.Configuration) -> Void = { _ in }
     ) async throws {

@@ -101,7 +101,7 @@ func withLiveServer<T: Sendable>(
     let group = ServiceGroup(
         configuration: .init(
             services: [live.makeApplication()],
-            logger: Logger(label: "group", factory: { _ in SwiftLogNoOpLogHandler() })))
+            logger: Logger.quiet("group")))
     return try await withThrowingTaskGroup(of: T?.self) { tasks in
         tasks.addTask {
             try await group.run()

@@ -67,7 +67,7 @@ import Testing
         let a = db.service
         let b = KuraService(
             store: second, signer: TestKeys.serviceSigner, clock: clock.clock, secrets: .seeded("second"),
-            logger: Logger(label: "kura.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger.quiet())
         let op = db.operatorPrincipal
         let usdc = try Asset("USDC")
 
