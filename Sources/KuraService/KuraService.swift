@@ -101,9 +101,13 @@ public final class KuraService: Sendable {
 
     /// ``command(_:request:by:idempotencyKey:at:_:)`` for a caller that made the command canonical itself
     /// (``CanonicalCommand/init(operation:canonicalRequest:)``), because it hashed the request's bytes already.
+    ///
+    /// `keyScope` keeps the keys of a caller that is not the principal (x402 settle: anyone may call it for a
+    /// payer) apart from the principal's own keys; it holds a character no `Idempotency-Key` can. `records`
+    /// says which answers are stored under the key (default: all); one not stored writes nothing.
     func command<T: Codable & Sendable>(
-        _ canonical: CanonicalCommand, by principal: Principal?, idempotencyKey: String?,
-        at fixedTime: Timestamp? = nil,
+        _ canonical: CanonicalCommand, by principal: Principal?, idempotencyKey: String?, keyScope: String = "",
+        records: (@Sendable (T) -> Bool)? = nil, at fixedTime: Timestamp? = nil,
         _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
     ) async throws(KuraError) -> Reply<T> {
         let key: IdempotencyKey?
@@ -112,7 +116,7 @@ public final class KuraService: Sendable {
                 throw KuraError(.invalidRequest, "Idempotency-Key must be 1-255 characters")
             }
             key = IdempotencyKey(
-                key: "\(principal?.id.rawValue ?? "system"):\(idempotencyKey)",
+                key: "\(principal?.id.rawValue ?? "system"):\(keyScope)\(idempotencyKey)",
                 requestHash: SHA256.hash(canonical.bytes))
         } else {
             key = nil
@@ -129,7 +133,7 @@ public final class KuraService: Sendable {
                 now: now, actor: actor, command: canonical, seq: tx.nextSeq,
                 commandId: CommandContext.commandID(canonical, actor: actor, seq: tx.nextSeq))
             let value = try body(&tx, context)
-            if let key {
+            if let key, records?(value) ?? true {
                 let bytes: [UInt8]
                 do { bytes = try JSONValue.canonicalBytes(encoding: value) } catch {
                     throw KuraError(.internalError, "cannot encode the reply: \(error)")

@@ -154,6 +154,16 @@ struct X402FacilitatorTests {
         }
         #expect(try await x.seq() == seq, "nothing written by the retry or the replays")
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
+        // Keys of settles made for the payer (by anyone: settle is public) are not the payer's own keys, and a
+        // refused settle recorded nothing under its key (review finding: both were squatted, 409 here).
+        for key in ["kc-first-call", "kc-another-call"] {
+            let payment = try await world.service.pay(
+                PayRequest(
+                    payee: world.payee.id, amount: try Amount(units: 10), asset: try Asset("USDC"),
+                    paymentId: "pay_own_key_\(key)"),
+                by: world.db.principal(world.payer), idempotencyKey: key)
+            #expect(!payment.replayed)
+        }
     }
 
     /// Settle lays its command out around the request's canonical bytes (made once for the verify cache's key

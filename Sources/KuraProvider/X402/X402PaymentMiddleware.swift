@@ -117,8 +117,11 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
                     let served = (200..<300).contains(response.status.code)
                     return (response, served ? try await Self.collect(&response) : [])
                 } catch {
-                    // Paid already: the failure is answered here, so that it carries PAYMENT-RESPONSE too.
-                    return (Self.answer(to: error, request, context), [])
+                    // Paid already: the failure is answered here, so that it carries PAYMENT-RESPONSE too (and an
+                    // escrow's delivery, if the error's answer is a 2xx, is its body's hash).
+                    var response = Self.answer(to: error, request, context)
+                    let served = (200..<300).contains(response.status.code)
+                    return (response, served ? (try? await Self.collect(&response)) ?? [] : [])
                 }
             }
         }

@@ -103,7 +103,9 @@ extension KuraService {
         do throws(KuraError) {
             let reply = try await command(
                 CanonicalCommand(operation: "x402.settle", canonicalRequest: requestBytes),
-                by: Principal(party: checked.payer), idempotencyKey: repeats == .refuse ? idempotencyKey : nil
+                by: Principal(party: checked.payer), idempotencyKey: repeats == .refuse ? idempotencyKey : nil,
+                // Apart from the payer's own keys, and only a settlement is kept: a refusal writes nothing.
+                keyScope: "x402 settle ", records: { $0.success }
             ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> SettleResponse in
                 do {
                     if let cached = try Self.x402State(checked, WriterLedger(tx: tx)) {
