@@ -72,7 +72,8 @@ extension KuraService {
 
     /// `POST /facilitator/settle`: pays (`exact`) or locks as an escrow (`escrow`), once per authorization. A
     /// repeat gets the first answer, or with `repeats: .refuse` what verify answers it; then `idempotencyKey`
-    /// (the caller's, scoped to the payer) records this call's answer, so that its own retry gets it again.
+    /// (the caller's, kept apart from the payer's own keys) records this call's settlement, so that its own retry
+    /// gets it again.
     public func x402Settle(
         _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
     ) async -> SettleResponse {
