@@ -24,7 +24,10 @@ public enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "kura-log-1: the log, the read models, append-only and chain guards") {
             SQLSchema.statements(.postgres).map(bytewiseText) + [LogGuards.sql]
-        }
+        },
+        Migration(version: 2, name: "merkle_nodes keeps subtrees of 8 leaves and more") {
+            SQLSchema.upgrades.map { SQLDialect.postgres.translate($0) }
+        },
     ]
 
     /// The version this build writes and expects.

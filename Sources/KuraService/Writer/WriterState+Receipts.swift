@@ -7,7 +7,9 @@ import KuraStore
 /// A receipt is derived when its event is applied (it needs the aggregate as it was just before) and folded
 /// into its parties' reputation at once, journaled with the command. Its leaf bytes, leaf hash and the tree
 /// nodes it completes are computed once per batch, in ``finishBatch(_:)``, from the frontier of what is
-/// stored: a refused command's receipts are dropped before that, so it never leaves a node behind.
+/// stored: a refused command's receipts are dropped before that, so it never leaves a node behind. Only
+/// subtrees of 8 leaves and more are written (``MerkleNode/lowestStoredLevel``); reads hash smaller ones
+/// from their receipts.
 extension WriterState {
     /// The stored tree's frontier (read on first use: one hash per set bit of the size).
     func storedTree() throws(KuraError) -> Tree {
@@ -80,7 +82,9 @@ extension WriterState {
                     ReceiptRow(
                         index: receipt.index, seq: seq, kind: receipt.kind, subject: receipt.subject,
                         payer: receipt.payer, payee: receipt.payee, json: leaf)))
-            for node in tree.appender.append(leafHash: MerkleHash.leaf(leaf)) { tx.change(.merkleNode(node)) }
+            for node in tree.appender.append(leafHash: MerkleHash.leaf(leaf)) where node.isStored {
+                tx.change(.merkleNode(node))
+            }
         }
         tx.change(
             .reputationLog(

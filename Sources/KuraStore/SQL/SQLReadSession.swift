@@ -546,10 +546,27 @@ public final class SQLReadSession: ReadSession {
     }
 
     public func merkleNode(level: Int, index: UInt64) throws(KuraError) -> [UInt8]? {
-        try connection.first(
+        guard level >= MerkleNode.lowestStoredLevel else { return try hashedFromReceipts(level: level, index: index) }
+        return try connection.first(
             "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?",
             [.integer(Int64(level)), .integer(Int64(index))],
             { row throws(KuraError) in row.bytes(0) })
+    }
+
+    /// A subtree below ``MerkleNode/lowestStoredLevel``, hashed from the receipts it covers; nil while one of
+    /// them is missing (the subtree is not complete yet).
+    private func hashedFromReceipts(level: Int, index: UInt64) throws(KuraError) -> [UInt8]? {
+        guard level >= 0, index <= UInt64(Int64.max) >> MerkleNode.lowestStoredLevel else { return nil }
+        let first = index << level
+        let width = UInt64(1) << level
+        let leaves = try connection.rows(
+            "SELECT json FROM receipts WHERE idx >= ? AND idx < ? ORDER BY idx",
+            [.integer(Int64(first)), .integer(Int64(first + width))]
+        ) { row throws(KuraError) in row.bytes(0) }
+        guard UInt64(leaves.count) == width else { return nil }
+        var subtree = MerkleAppender()
+        for leaf in leaves { subtree.append(leaf: leaf) }
+        return subtree.root
     }
 
     static func checkpointRow(_ row: any SQLRow) throws(KuraError) -> CheckpointRow {

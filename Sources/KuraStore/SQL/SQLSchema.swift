@@ -1,3 +1,5 @@
+import KuraCrypto
+
 /// The tables of the log and of every read model, as shared statement text (SQLite types; see
 /// ``SQLDialect/translate(_:)``). Each backend runs ``statements`` when it creates or opens a database, plus
 /// its own append-only enforcement on `events` (SQLite triggers; PostgreSQL triggers and grants).
@@ -164,6 +166,14 @@ public enum SQLSchema {
         "CREATE INDEX IF NOT EXISTS withdrawals_by_state ON withdrawals(state)",
         "CREATE INDEX IF NOT EXISTS withdrawals_by_signature ON withdrawals(signature)",
         "CREATE TABLE IF NOT EXISTS chain_receipts(signature TEXT PRIMARY KEY, seq INTEGER NOT NULL, json TEXT NOT NULL)",
+    ]
+
+    /// What brings a database of this format written by an older build up to date: idempotent, so SQLite runs
+    /// it on every open; PostgreSQL runs it once, as a migration.
+    public static let upgrades = [
+        // Subtrees below the lowest stored level are hashed from their receipts now (2026-12-06): rows an older
+        // build wrote there would be read by no one and would make `kura replay`'s digests differ.
+        "DELETE FROM merkle_nodes WHERE level < \(MerkleNode.lowestStoredLevel)"
     ]
 
     /// Every statement, log first, in this dialect.

@@ -162,7 +162,7 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("BEGIN IMMEDIATE")
         do throws(KuraError) {
-            for statement in SQLSchema.statements(.sqlite) { try db.execute(statement) }
+            for statement in SQLSchema.statements(.sqlite) + SQLSchema.upgrades { try db.execute(statement) }
             try db.execute(triggers)
             try db.run("INSERT OR IGNORE INTO meta(key, value) VALUES ('format', ?)", .text(format))
             let found = try db.scalar("SELECT value FROM meta WHERE key='format'")?.text
