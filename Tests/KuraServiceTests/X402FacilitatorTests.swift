@@ -166,6 +166,36 @@ struct X402FacilitatorTests {
         }
     }
 
+    /// Last stop's review, left then: the time window was checked before the settlement was looked up, so a
+    /// retry of a settle whose answer was lost, arriving after `validBefore`, was refused although the payer
+    /// had paid (the provider then served nothing). The window decides only whether a payment may be settled
+    /// now; a settled one is answered as in its window.
+    @Test("after validBefore a settled payment's retry still gets its answer; an unsettled one is refused")
+    func settledRepeatAfterTheWindow() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact), validFor: 10)
+        let unsettled = try x.pay(x.requirements(.exact, amount: 1_000), nonce: 2, validFor: 10)
+        let first = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-lost-answer")
+        #expect(first.success, "\(first)")
+        let seq = try await x.seq()
+        _ = world.db.clock.advance(by: 11_000)
+        // The same call's retry, and the default settle's repeat: the first answer.
+        #expect(await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-lost-answer") == first)
+        #expect(await world.service.x402Settle(request) == first)
+        // A replay under another key is refused as in the window; a payment never settled is refused as expired.
+        let replay = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-other")
+        #expect(!replay.success && replay.errorReason == .kuraNonceUsed(.exact), "\(replay)")
+        for repeats in [X402SettleQuery.Repeat.answer, .refuse] {
+            let late = await world.service.x402Settle(unsettled, repeats: repeats, idempotencyKey: "kc-late")
+            #expect(!late.success && late.errorReason == .kuraValidBefore(.exact), "\(late)")
+        }
+        #expect(await world.service.x402Verify(request).invalidReason == .kuraValidBefore(.exact))
+        #expect(try await x.seq() == seq, "nothing written after the window")
+        #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
+    }
+
     /// Settle lays its command out around the request's canonical bytes (made once for the verify cache's key
     /// too); the identifiers derived from the command must not move.
     @Test("the settle command around the request's bytes is the command the request's JSON makes")

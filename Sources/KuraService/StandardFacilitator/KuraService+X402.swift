@@ -89,13 +89,16 @@ extension KuraService {
             return refused(X402Refusal(.invalidPaymentRequirements, "the request is not canonical JSON"))
         }
         let checked: CheckedX402Payment
+        // Set when the authorization's window has closed: it may no longer be settled, but a settled one is still
+        // answered (the retry of a settle whose answer was lost), so the writer looks it up first.
+        let expired: X402Refusal?
         let now = clock.now().milliseconds
         // The same request verified moments ago (the resource server's verify before it served): its form and
         // signature need no second check; the time window, and all that depends on state, are checked again.
         if let verified = verifiedPayments.checked(VerifiedPayments.key(canonicalRequest: requestBytes), now: now) {
-            checked = verified
+            (checked, expired) = (verified, nil)
         } else {
-            do throws(X402Refusal) { checked = try await x402Check(request, now: now) } catch {
+            do throws(X402Refusal) { (checked, expired) = try await x402CheckSettled(request, now: now) } catch {
                 return refused(error)
             }
         }
@@ -113,6 +116,7 @@ extension KuraService {
                         if repeats == .refuse { try Self.requireIdentifiedRepeat(checked, of: cached) }
                         return cached.response
                     }
+                    if let expired { return refused(expired) }
                     return try Self.x402Settle(checked, network: network, fees: fees, key: key, context, &tx)
                 } catch let refusal as X402Refusal {
                     // Nothing was appended: the refusal commits no event.
@@ -177,6 +181,20 @@ extension KuraService {
             identifier: try? PaymentIdentifier.id(in: request.paymentPayload.extensions),
             payloadHash: Hex.encode(SHA256.hash(payloadBytes)),
             authorizationHash: Hex.encode(SHA256.hash(verified.authorization.signedBytes())))
+    }
+
+    /// ``x402Check(_:now:)`` for settle: an authorization whose window closed before `now` passes every other
+    /// check as at the window's last moment and comes back with the refusal as `expired`, because a payment
+    /// settled in its window is still answered after it; only a new settlement needs the window.
+    func x402CheckSettled(_ request: FacilitatorRequest, now: Int64) async throws(X402Refusal) -> (
+        checked: CheckedX402Payment, expired: X402Refusal?
+    ) {
+        do { return (try await x402Check(request, now: now), nil) } catch {
+            guard KuraScheme.allCases.contains(where: { error.reason == .kuraValidBefore($0) }),
+                let validBefore = try? KuraPaymentProof.parse(request.paymentPayload.payload).authorization.validBefore
+            else { throw error }
+            return (try await x402Check(request, now: validBefore.milliseconds - 1), error)
+        }
     }
 
     /// The checks against state: a reader's snapshot for verify, the writer's state for settle.
