@@ -65,6 +65,28 @@ struct PostgresBackendTests {
         return LogHead(seq: last.seq, hash: last.hash)
     }
 
+    /// Migration 2: the receipt tree keeps subtrees of 8 leaves and more (`MerkleNode.lowestStoredLevel`); what a
+    /// version-1 database stored below that is removed, once.
+    @Test("migration 2 removes the Merkle nodes below the lowest stored level a version-1 database kept")
+    func migrationTwo() async throws {
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        try Self.backend(database).close()
+        let db = try PostgresConnection(database.url)
+        defer { db.close() }
+        for (level, index) in [(0, 0), (1, 0), (2, 0), (3, 0)] {
+            try db.result(
+                "INSERT INTO merkle_nodes(level, idx, hash) VALUES ($1, $2, $3)",
+                [.integer(Int64(level)), .integer(Int64(index)), .blob(Array(repeating: 7, count: 32))])
+        }
+        try db.result("DELETE FROM kura_schema_versions WHERE version >= 2", [])
+        let reopened = try Self.backend(database, create: false)
+        defer { reopened.close() }
+        #expect(reopened.schema.from == 1 && reopened.schema.to == PostgresSchema.currentVersion)
+        let levels = try db.scalar("SELECT string_agg(level::text, ',' ORDER BY level) FROM merkle_nodes")
+        #expect(levels == .text("3"))
+    }
+
     @Test("an empty database gets the schema at the current version; opening again changes nothing")
     func schema() async throws {
         let database = try TestPostgres.database()
@@ -79,7 +101,7 @@ struct PostgresBackendTests {
                 "SELECT version FROM kura_schema_versions ORDER BY version", []
             ) { row throws(KuraError) in row.int64(0) }
         }
-        #expect(versions == [1])
+        #expect(versions == Array(1...Int64(PostgresSchema.currentVersion)))
         again.close()
         let db = try PostgresConnection(database.url)
         let collation = try db.scalar(
