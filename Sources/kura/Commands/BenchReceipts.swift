@@ -114,9 +114,14 @@ extension Bench {
             let count = min(UInt64(bundles), size)
             var texts: [[UInt8]] = []
             texts.reserveCapacity(Int(count))
+            let built = Date()
             for index in 0..<count {
                 texts.append(try await service.bundle(index * (size / count), size: size).canonicalBytes())
             }
+            print(
+                String(
+                    format: "bundles built by the service (receipt, inclusion proof, checkpoint): %.0f/s",
+                    Double(count) / Date().timeIntervalSince(built)))
             var cache = CheckpointCache(verifier: signer.verifier)
             let start = Date()
             var valid = 0
