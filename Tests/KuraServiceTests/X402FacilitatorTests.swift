@@ -196,6 +196,39 @@ struct X402FacilitatorTests {
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
     }
 
+    /// Review of the change above: after the window the writer still ran every state check before it refused an
+    /// authorization never settled, so the answer told anyone holding an old authorization the payer's balance
+    /// (`insufficient_funds`, with the amount available), and which payment identifiers it had used (they sit
+    /// in the unsigned extensions), for ever. Only the authorization's own settlement is consulted now, and one
+    /// never settled is refused before the writer.
+    @Test("after validBefore an unsettled authorization is refused as expired whatever the payer's state")
+    func expiredAnswerTellsNothingMore() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        #expect(
+            await world.service.x402Settle(try x.pay(x.requirements(.exact), identifier: "pay_id_used000001")).success)
+        let tooBig = try x.pay(x.requirements(.exact, amount: 1_500_000), nonce: 2, validFor: 10)
+        let kept = try x.pay(x.requirements(.exact, amount: 1_000), nonce: 3, validFor: 10)
+        // The same signed authorization with an identifier written into its (unsigned) extensions.
+        let edited = try x.pay(
+            x.requirements(.exact, amount: 1_000), nonce: 3, validFor: 10, identifier: "pay_id_used000001")
+        _ = world.db.clock.advance(by: 11_000)
+        let seq = try await x.seq()
+        let queued = world.db.store.writesQueued
+        for request in [tooBig, kept, edited] {
+            for repeats in [X402SettleQuery.Repeat.answer, .refuse] {
+                let late = await world.service.x402Settle(request, repeats: repeats, idempotencyKey: "kc-probe")
+                #expect(!late.success && late.errorReason == .kuraValidBefore(.exact), "\(late)")
+            }
+        }
+        _ = try await world.db.deposit(party: world.payer, amount: 1_000_000)
+        let afterDeposit = await world.service.x402Settle(tooBig)
+        #expect(afterDeposit.errorReason == .kuraValidBefore(.exact), "\(afterDeposit)")
+        #expect(world.db.store.writesQueued == queued + 1, "the deposit alone went to the writer")
+        #expect(try await x.seq() == seq + 1)
+    }
+
     /// Settle lays its command out around the request's canonical bytes (made once for the verify cache's key
     /// too); the identifiers derived from the command must not move.
     @Test("the settle command around the request's bytes is the command the request's JSON makes")

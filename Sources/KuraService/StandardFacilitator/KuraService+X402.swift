@@ -102,6 +102,19 @@ extension KuraService {
                 return refused(error)
             }
         }
+        // After the window only this authorization's own settlement is answered, so the answer tells no more than
+        // "expired" (not the payer's balance, nor the identifiers it used), and one never settled (as far as a
+        // snapshot shows) is refused without a turn of the writer.
+        if let expired {
+            do throws(KuraError) {
+                let earlier = try await read { reads throws(KuraError) in
+                    try Self.earlierSettlement(of: checked, ReadSessionLedger(reads: reads))
+                }
+                guard earlier != nil else { return refused(expired) }
+            } catch {
+                return refused(X402Refusal(Self.x402Reason(for: error), error.detail))
+            }
+        }
         let fees = configuration.fees
         let key = signer.key
         do throws(KuraError) {
@@ -112,11 +125,19 @@ extension KuraService {
                 keyScope: "x402 settle ", records: { $0.success }
             ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> SettleResponse in
                 do {
-                    if let cached = try Self.x402State(checked, WriterLedger(tx: tx)) {
+                    let cached: X402Settlement?
+                    if let expired {
+                        guard let earlier = try Self.earlierSettlement(of: checked, WriterLedger(tx: tx)) else {
+                            return refused(expired)
+                        }
+                        cached = earlier
+                    } else {
+                        cached = try Self.x402State(checked, WriterLedger(tx: tx))
+                    }
+                    if let cached {
                         if repeats == .refuse { try Self.requireIdentifiedRepeat(checked, of: cached) }
                         return cached.response
                     }
-                    if let expired { return refused(expired) }
                     return try Self.x402Settle(checked, network: network, fees: fees, key: key, context, &tx)
                 } catch let refusal as X402Refusal {
                     // Nothing was appended: the refusal commits no event.
@@ -195,6 +216,17 @@ extension KuraService {
             else { throw error }
             return (try await x402Check(request, now: validBefore.milliseconds - 1), error)
         }
+    }
+
+    /// This very authorization's settlement (its nonce, with the same authorization), and nothing else of the
+    /// payer's state: all that settle consults once the window has closed.
+    static func earlierSettlement(of payment: CheckedX402Payment, _ db: some X402Ledger) throws(KuraError)
+        -> X402Settlement?
+    {
+        guard let earlier = try db.x402Settlement(payer: payment.payer.id, nonce: payment.authorization.nonce),
+            earlier.authorizationHash == payment.authorizationHash
+        else { return nil }
+        return earlier
     }
 
     /// The checks against state: a reader's snapshot for verify, the writer's state for settle.
