@@ -189,7 +189,9 @@ public enum SQLSchema {
         "SELECT account, asset, balance FROM balances WHERE balance != 0 ORDER BY account, asset",
         "SELECT id, seq, payer, payee, state, asset, amount, due_at, json FROM escrows ORDER BY id",
         "SELECT idx, seq, kind, subject, payer, payee, json FROM receipts ORDER BY idx",
-        "SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx",
+        // Rows an older node wrote below the lowest stored level (during a rolling upgrade on PostgreSQL) are read
+        // by no one and would make replays and copies look different.
+        "SELECT level, idx, hash FROM merkle_nodes WHERE level >= \(MerkleNode.lowestStoredLevel) ORDER BY level, idx",
         "SELECT id, seq, escrow, state, due_at, json FROM disputes ORDER BY id",
         "SELECT party, dispute, seated, seq FROM dispute_members ORDER BY party, dispute",
         "SELECT id, seq, agent, provider, state, due_at, json FROM channels ORDER BY id",
