@@ -90,7 +90,7 @@ extension KuraService {
         }
         let checked: CheckedX402Payment
         // Set when the authorization's window has closed: it may no longer be settled, but a settled one is still
-        // answered (the retry of a settle whose answer was lost), so the writer looks it up first.
+        // answered (the retry of a settle whose answer was lost).
         let expired: X402Refusal?
         let now = clock.now().milliseconds
         // The same request verified moments ago (the resource server's verify before it served): its form and

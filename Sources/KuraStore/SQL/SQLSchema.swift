@@ -172,7 +172,7 @@ public enum SQLSchema {
     /// it on every open; PostgreSQL runs it once, as a migration.
     public static let upgrades = [
         // Subtrees below the lowest stored level are hashed from their receipts now (2026-12-06): rows an older
-        // build wrote there would be read by no one and would make `kura replay`'s digests differ.
+        // build wrote there are read by no one.
         "DELETE FROM merkle_nodes WHERE level < \(MerkleNode.lowestStoredLevel)"
     ]
 
