@@ -99,7 +99,7 @@ struct ReceiptTreeStorageTests {
         #expect(try await merkleNodeRows(service) == Self.expectedRows(size: 16, leaves: leaves))
     }
 
-    @Test("nodes an older build stored below level 3 are removed on open: replay and digests agree again")
+    @Test("nodes an older build stored below level 3 are left out of the digest and removed on open")
     func olderRowsRemovedOnOpen() async throws {
         let (world, leaves) = try await Self.world()
         defer { world.close() }
