@@ -29,7 +29,7 @@ struct SolanaRPCTests {
     }
 
     static func client(_ standIn: SolanaStandIn, timeout: Int64 = 5, logger: Logger? = nil) -> SolanaRPCClient {
-        SolanaRPCClient(url: standIn.url, timeout: .seconds(timeout), logger: logger ?? Logger(label: "test"))
+        SolanaRPCClient(url: standIn.url, timeout: .seconds(timeout), logger: logger ?? .quiet())
     }
 
     static func payment(_ blockhash: SolanaHash, amount: UInt64 = 2500, memo: String = "m-1") throws
@@ -166,7 +166,7 @@ struct SolanaRPCTests {
         let standIn = try await Self.cluster()
         defer { Task { await standIn.stop() } }
         let rpc = SolanaRPCClient(
-            url: standIn.url, timeout: .milliseconds(200), maxAttempts: 1, logger: Logger(label: "t"))
+            url: standIn.url, timeout: .milliseconds(200), maxAttempts: 1, logger: .quiet())
         standIn.ledger.delay(1, by: .seconds(2))
         let error = await #expect(throws: SolanaRPCError.self) { try await rpc.latestBlockhash(commitment: .finalized) }
         #expect(error?.kind == .timeout)
