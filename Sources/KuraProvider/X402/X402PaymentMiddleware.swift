@@ -112,16 +112,11 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
             return await settle(facilitatorRequest, scheme, resource) { (response, body) }
         case .beforeServing:
             return await settle(facilitatorRequest, scheme, resource) {
-                do {
-                    var response = try await next(request, context)
-                    let served = (200..<300).contains(response.status.code)
-                    return (response, served ? try await Self.collect(&response) : [])
-                } catch {
+                do { return try await Self.withBody(try await next(request, context)) } catch {
                     // Paid already: the failure is answered here, so that it carries PAYMENT-RESPONSE too (and an
                     // escrow's delivery, if the error's answer is a 2xx, is its body's hash).
-                    var response = Self.answer(to: error, request, context)
-                    let served = (200..<300).contains(response.status.code)
-                    return (response, served ? (try? await Self.collect(&response)) ?? [] : [])
+                    let answer = Self.answer(to: error, request, context)
+                    return (try? await Self.withBody(answer)) ?? (answer, [])
                 }
             }
         }
@@ -285,6 +280,14 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = paymentRequired(resource, error: "unexpected_settle_error: Kura is unavailable")
         response.status = .serviceUnavailable
         return response
+    }
+
+    /// The answer and, for a 2xx, its whole body (``collect(_:)``); another answer's body is not read.
+    private static func withBody(_ response: Response) async throws -> (Response, [UInt8]) {
+        var response = response
+        guard (200..<300).contains(response.status.code) else { return (response, []) }
+        let body = try await collect(&response)
+        return (response, body)
     }
 
     /// Reads the route's body (to hash it), leaving the response with the same bytes.
