@@ -50,11 +50,7 @@ public struct Payment: Sendable, Equatable, Hashable, Codable {
     }
 
     /// The bytes Kura signs: the canonical JSON of the record without `txSignature`.
-    public func signedBytes() -> [UInt8] {
-        guard case .object(var members) = (try? JSONValue(encoding: self)) ?? .null else { return [] }
-        members.removeValue(forKey: "txSignature")
-        return (try? JSONValue.object(members).canonicalBytes()) ?? []
-    }
+    public func signedBytes() -> [UInt8] { write(CanonicalObjectWriter.self, signed: false) }
 
     /// The record signed with `key`.
     public func signed(with key: Ed25519.SecretKey) -> Payment {

@@ -50,6 +50,13 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
         out.append(contentsOf: bytes)
     }
 
+    /// A member that is any JSON value (a message's open `extensions`), written canonically: an error for a
+    /// number canonical JSON cannot hold.
+    public mutating func value(_ key: StaticString, _ value: JSONValue) throws(JSONError) {
+        self.key(key)
+        try CanonicalWriter.write(value, to: &out)
+    }
+
     /// The canonical bytes of an array of canonical values.
     public static func array(_ elements: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "[")]
@@ -122,6 +129,8 @@ public protocol JSONObjectWriting {
     mutating func unsigned(_ key: StaticString, _ value: UInt64) throws(JSONError)
     /// A member that is an object or array this kind of writer made.
     mutating func member(_ key: StaticString, _ value: Output)
+    /// A member that is any JSON value.
+    mutating func value(_ key: StaticString, _ value: JSONValue) throws(JSONError)
     /// The object.
     consuming func finish() -> Output
     /// An array of values this kind of writer made.
@@ -159,6 +168,11 @@ public struct JSONObjectBuilder: JSONObjectWriting {
 
     /// A nested object or array.
     public mutating func member(_ key: StaticString, _ value: JSONValue) { members[key.description] = value }
+
+    /// A member that is any JSON value, as it is.
+    public mutating func value(_ key: StaticString, _ value: JSONValue) throws(JSONError) {
+        members[key.description] = value
+    }
 
     /// The object.
     public consuming func finish() -> JSONValue { .object(members) }

@@ -1,0 +1,46 @@
+import KuraCrypto
+
+/// `payment.settled` is written on every direct payment and every x402 `exact` settlement, inside the writer,
+/// and its record is signed there: the record's members are listed once and written as a `JSONValue`, as the
+/// payload's canonical bytes and as the bytes Kura signs, rather than through `Encodable` and a
+/// canonicalisation of the result each time (Docs/performance.md). `PaymentPayloadTests` holds every form to
+/// the `Encodable` one on seeded values.
+extension PaymentEvent {
+    /// The payload and its canonical bytes.
+    public var encodedPayload: EncodedPayload {
+        EncodedPayload(json: settled(JSONObjectBuilder.self), canonical: settled(CanonicalObjectWriter.self))
+    }
+
+    /// `{"payment", "postings"}` as `Settled`'s `Encodable` form has them.
+    func settled<Writer: JSONObjectWriting>(_ writer: Writer.Type) -> Writer.Output {
+        var json = Writer(capacity: 640 + 160 * postings.count)
+        json.member("payment", payment.write(Writer.self, signed: true))
+        json.member("postings", Posting.array(Writer.self, postings))
+        return json.finish()
+    }
+}
+
+extension Payment: CanonicalJSONWritable {
+    /// The signed record's canonical JSON: the payments row (`RowJSON.bytes` takes this path).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] { write(CanonicalObjectWriter.self, signed: true) }
+
+    /// The record's `Encodable` form, members in canonical order; without `txSignature` when `signed` is false
+    /// (the bytes Kura signs).
+    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type, signed: Bool) -> Writer.Output {
+        var json = Writer(capacity: 512)
+        writingPayload { () throws(JSONError) in
+            try json.unsigned("amount", amount.units)
+            json.string("asset", asset.name)
+            try json.unsigned("fee", fee.units)
+            json.string("id", id.rawValue)
+            try json.unsigned("net", net.units)
+            json.string("payee", payee.rawValue)
+            json.string("payer", payer.rawValue)
+            json.string("paymentId", paymentId)
+            if let resource { json.string("resource", resource) }
+            try json.integer("settledAt", settledAt.milliseconds)
+            if signed { json.string("txSignature", txSignature) }
+        }
+        return json.finish()
+    }
+}

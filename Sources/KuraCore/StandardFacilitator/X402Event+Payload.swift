@@ -1,0 +1,54 @@
+import KuraCrypto
+import KuraX402
+
+/// `x402.settled` is written on every x402 settlement, inside the writer, and its record is also the settlement's
+/// read-model row: the record's members are listed once and written as a `JSONValue` and as canonical bytes,
+/// rather than through `Encodable` and a canonicalisation of the result (Docs/performance.md).
+/// `X402PayloadTests` holds both forms to the `Encodable` one on seeded values.
+extension X402Event {
+    /// The payload and its canonical bytes.
+    public var encodedPayload: EncodedPayload {
+        EncodedPayload(
+            json: settlement.write(JSONObjectBuilder.self), canonical: settlement.write(CanonicalObjectWriter.self))
+    }
+}
+
+extension X402Settlement: CanonicalJSONWritable {
+    /// The record's canonical JSON: the event's payload, and the row the facilitator reads repeats from
+    /// (`RowJSON.bytes` takes this path).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] { write(CanonicalObjectWriter.self) }
+
+    /// The record's `Encodable` form, members in canonical order (absent optionals left out).
+    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) -> Writer.Output {
+        var json = Writer(capacity: 768)
+        json.string("authorizationHash", authorizationHash)
+        json.string("nonce", nonce)
+        json.string("payer", payer.rawValue)
+        json.string("payloadHash", payloadHash)
+        if let paymentIdentifier { json.string("paymentIdentifier", paymentIdentifier) }
+        json.member("response", response.write(Writer.self))
+        json.string("scheme", scheme)
+        json.string("subject", subject)
+        return json.finish()
+    }
+}
+
+extension SettleResponse {
+    /// The answer's `Encodable` form, members in canonical order (absent optionals left out).
+    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) -> Writer.Output {
+        var json = Writer(capacity: 384)
+        if let amount { json.string("amount", amount.description) }
+        if let errorMessage { json.string("errorMessage", errorMessage) }
+        if let errorReason { json.string("errorReason", errorReason.rawValue) }
+        if let extensions {
+            // Kura's own extensions are strings and objects of strings; a number beyond what canonical JSON
+            // holds cannot reach a settlement record.
+            writingPayload { () throws(JSONError) in try json.value("extensions", .object(extensions)) }
+        }
+        json.string("network", network)
+        if let payer { json.string("payer", payer) }
+        json.bool("success", success)
+        json.string("transaction", transaction)
+        return json.finish()
+    }
+}
