@@ -2,6 +2,7 @@ import ArgumentParser
 import KuraCore
 import KuraCrypto
 import KuraTesting
+import KuraX402
 
 /// `kura bench canonical`: RFC 8785 bytes of receipts (the writer makes one per receipt, as its leaf) straight
 /// from `Encodable`, and member by member as `Receipt.leafBytes()` writes them, beside the path through a
@@ -46,8 +47,80 @@ struct BenchCanonical: AsyncParsableCommand {
             }
             print(
                 String(format: "member by member (leafBytes): %9.0f receipts/s (%.2f×)", members, members / baseline))
+            try settlementRecords(count: max(1, receipts / 2))
         }
     }
+
+    /// What the writer encodes for one x402 `exact` settlement: the `payment.settled` and `x402.settled`
+    /// payloads (each as a JSON value and as canonical bytes), the bytes Kura signs, and the two rows. The
+    /// baseline is how it was done before the records wrote themselves: through `Encodable` and a `JSONValue`.
+    func settlementRecords(count: Int) throws {
+        let key = try Ed25519.SecretKey(seed: [UInt8](repeating: 9, count: 32))
+        let records = try (0..<count).map { n throws in
+            let payer = PartyID(unchecked: "pty_payer\(n % 97)")
+            let units = UInt64(1_000 + n * 37)
+            let fee = try Amount(units: units / 100)
+            let payment = Payment(
+                id: PaymentID(unchecked: "pmt_\(String(n, radix: 36))Xq7bV2mC9"), paymentId: "pay-\(n)-7f3a9c2e1b4d",
+                payer: payer, payee: PartyID(unchecked: "pty_provider\(n % 13)"), amount: try Amount(units: units),
+                asset: try Asset("USDC"), net: try Amount(units: units - fee.units), fee: fee,
+                resource: n % 2 == 0 ? "https://api.example/v1/forecast?day=\(n)" : nil,
+                settledAt: Timestamp(milliseconds: 1_800_000_000_000 + Int64(n))
+            ).signed(with: key)
+            let response = SettleResponse(
+                success: true, payer: payer.rawValue, transaction: payment.txSignature, network: "kura:cf36394f",
+                amount: X402Amount(text: String(units)),
+                extensions: [
+                    "kura": .object(["paymentId": .string(payment.paymentId), "payment": .string(payment.id.rawValue)])
+                ])
+            let settlement = X402Settlement(
+                scheme: "exact", payer: payer, nonce: String(repeating: "\(n % 10)", count: 64),
+                authorizationHash: String(repeating: "a", count: 64),
+                paymentIdentifier: n % 3 == 0 ? nil : payment.paymentId,
+                payloadHash: String(repeating: "b", count: 64), subject: payment.id.rawValue, response: response)
+            return (PaymentEvent.settled(payment), X402Event.settled(settlement))
+        }
+        func throughJSONValue(_ i: Int) throws -> Int {
+            let (paid, settled) = records[i]
+            let payment = paid.payment
+            let payload = try JSONValue(encoding: EncodableForm(SettledForm(payment: payment, postings: paid.postings)))
+            guard case .object(var signed) = try JSONValue(encoding: EncodableForm(payment)) else { return 0 }
+            signed.removeValue(forKey: "txSignature")
+            let record = try JSONValue(encoding: EncodableForm(settled.settlement))
+            return try payload.canonicalBytes().count + JSONValue.object(signed).canonicalBytes().count
+                + record.canonicalBytes().count + JSONValue.canonicalBytes(encoding: EncodableForm(payment)).count
+                + JSONValue.canonicalBytes(encoding: EncodableForm(settled.settlement)).count
+        }
+        func memberByMember(_ i: Int) throws -> Int {
+            let (paid, settled) = records[i]
+            let payload = paid.encodedPayload
+            let record = settled.encodedPayload
+            return try (payload.canonical?.count ?? 0) + paid.payment.signedBytes().count
+                + (record.canonical?.count ?? 0)
+                + JSONValue.canonicalBytes(encoding: paid.payment).count
+                + JSONValue.canonicalBytes(encoding: settled.settlement).count
+        }
+        for i in records.indices where try throughJSONValue(i) != memberByMember(i) {
+            throw KuraError(.internalError, "the paths disagree on settlement \(i)")
+        }
+        let baseline = BenchSupport.callsPerCPUSecond(count: records.count, seconds: seconds, calls: nil) { i in
+            (try? throughJSONValue(i)) != nil
+        }
+        print(String(format: "x402 settlement records through JSONValue (baseline): %9.0f settlements/s", baseline))
+        let members = BenchSupport.callsPerCPUSecond(count: records.count, seconds: seconds, calls: nil) { i in
+            (try? memberByMember(i)) != nil
+        }
+        print(
+            String(
+                format: "x402 settlement records member by member:             %9.0f settlements/s (%.2f×)", members,
+                members / baseline))
+    }
+}
+
+/// `payment.settled`'s members as its `Encodable` form has them.
+private struct SettledForm: Encodable {
+    let payment: Payment
+    let postings: [Posting]
 }
 
 /// A value's `Encodable` form alone, hiding that it can write its own canonical bytes (`CanonicalJSONWritable`).
