@@ -19,6 +19,8 @@ public struct VerifiedKuraPayment: Sendable, Equatable {
     public var authorization: KuraAuthorization
     /// The escrow terms, for scheme `escrow`.
     public var escrowTerms: EscrowTermsExtra?
+    /// The authorization's signed bytes (``KuraAuthorization/signedBytes()``), over which the signature was checked.
+    public var signedBytes: [UInt8]
 }
 
 extension KuraScheme {
@@ -47,14 +49,15 @@ extension KuraScheme {
     }
 
     /// Checks a payment against what the resource server requires, at `nowMilliseconds`, with the payer's key
-    /// (the caller looks it up from `KuraPaymentProof.parse(payload.payload).authorization.payer`).
+    /// (the caller looks it up from `KuraPaymentProof.parse(payload.payload).authorization.payer`, and may pass
+    /// that parsed `proof` on, so that it is not parsed twice).
     ///
     /// In order: scheme, network, the `accepted` requirements, the proof's form, the signature (so any altered
     /// field is a signature failure), then each term against the requirements, then the time window.
     /// Whether the nonce was already used, and the payer's balance, are the facilitator's to check: they need state.
     public static func verify(
         _ payment: PaymentPayload, against requirements: PaymentRequirements, on network: KuraNetwork,
-        payerKey: Ed25519.PublicKey, nowMilliseconds now: Int64
+        payerKey: Ed25519.PublicKey, nowMilliseconds now: Int64, proof parsed: KuraPaymentProof? = nil
     ) throws(X402Refusal) -> VerifiedKuraPayment {
         guard let scheme = KuraScheme(rawValue: requirements.scheme) else {
             throw X402Refusal(.unsupportedScheme, "'\(requirements.scheme)' is not a Kura scheme")
@@ -76,10 +79,12 @@ extension KuraScheme {
         do { required = scheme == .escrow ? try EscrowTermsExtra.parse(requirements.extra) : nil } catch {
             throw X402Refusal(.invalidPaymentRequirements, error.detail)
         }
-        let proof = try KuraPaymentProof.parse(payment.payload)
+        let proof: KuraPaymentProof
+        if let parsed { proof = parsed } else { proof = try KuraPaymentProof.parse(payment.payload) }
         let authorization = proof.authorization
         let signature = Base64.decode(proof.signature) ?? []
-        guard payerKey.isValidSignature(signature, for: authorization.signedBytes()) else {
+        let signedBytes = authorization.signedBytes()
+        guard payerKey.isValidSignature(signature, for: signedBytes) else {
             throw X402Refusal(.kuraSignature(scheme), "the signature is not the payer's over this authorization")
         }
         try match(authorization, requirements, required, scheme, payment.resource)
@@ -99,7 +104,8 @@ extension KuraScheme {
                 .kuraValidityWindow(scheme),
                 "validBefore must be at most maxTimeoutSeconds (\(requirements.maxTimeoutSeconds)) from now")
         }
-        return VerifiedKuraPayment(scheme: scheme, authorization: authorization, escrowTerms: required)
+        return VerifiedKuraPayment(
+            scheme: scheme, authorization: authorization, escrowTerms: required, signedBytes: signedBytes)
     }
 
     private static func match(

@@ -218,3 +218,38 @@ struct KuraSchemeTests {
         }
     }
 }
+
+/// A facilitator request's canonical JSON, and its payload's inside it, are made once
+/// (``FacilitatorRequest/canonicalParts()``); the `Encodable` form through a `JSONValue` is the reference.
+@Suite("facilitator requests: canonical parts against the Encodable path")
+struct FacilitatorRequestCanonicalTests {
+    typealias E = X402Examples
+
+    @Test("both schemes, with and without extensions and a resource, many nonces: the same bytes")
+    func sameBytes() throws {
+        for (n, requirements) in [E.exact, E.escrow].enumerated() {
+            for seed in 0..<40 {
+                var payment = try E.payment(requirements, nonceSeed: "nonce-\(n)-\(seed)")
+                if seed % 3 == 0 { payment.extensions = nil }
+                if seed % 4 == 0 { payment.resource = nil }
+                let request = FacilitatorRequest(paymentPayload: payment, paymentRequirements: requirements)
+                let parts = try request.canonicalParts()
+                #expect(parts.request == (try JSONValue(encoding: request).canonicalBytes()), "\(n)/\(seed)")
+                #expect(parts.payload == (try JSONValue(encoding: payment).canonicalBytes()), "\(n)/\(seed), payload")
+                #expect(try JSONValue.canonicalBytes(encoding: request) == parts.request, "\(n)/\(seed), writable")
+            }
+        }
+    }
+
+    @Test("a parsed proof handed to verify gives what verify gives parsing it, signed bytes included")
+    func parsedProof() throws {
+        let payment = try E.payment(E.exact)
+        let proof = try KuraPaymentProof.parse(payment.payload)
+        let parsing = try KuraSchemeTests.verify(payment, E.exact)
+        let handed = try KuraScheme.verify(
+            payment, against: E.exact, on: E.network, payerKey: E.payerKey.publicKey, nowMilliseconds: E.now,
+            proof: proof)
+        #expect(handed == parsing)
+        #expect(handed.signedBytes == proof.authorization.signedBytes())
+    }
+}

@@ -44,10 +44,12 @@ extension KuraService {
 
     /// `POST /facilitator/verify`: whether `settle` would accept the payment now. Reads only.
     public func x402Verify(_ request: FacilitatorRequest) async -> VerifyResponse {
-        let payerText = (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
+        let canonical = try? request.canonicalParts()
         do throws(X402Refusal) {
-            let checked = try await x402Check(request, now: clock.now().milliseconds)
-            let key = VerifiedPayments.key(request)
+            let checked = try await x402Check(
+                request, now: clock.now().milliseconds,
+                payloadBytes: canonical?.payload ?? (try? JSONValue.canonicalBytes(encoding: request.paymentPayload)))
+            let key = canonical.map { VerifiedPayments.key(canonicalRequest: $0.request) }
             let cached = try await readRefusing { reads throws(X402Refusal) in
                 try Self.x402State(checked, ReadSessionLedger(reads: reads))
             }
@@ -55,7 +57,7 @@ extension KuraService {
             if let key { verifiedPayments.remember(key, checked) }
             return .valid(payer: checked.payer.id.rawValue)
         } catch {
-            return .invalid(error.reason, error.detail, payer: payerText)
+            return .invalid(error.reason, error.detail, payer: Self.payerText(request))
         }
     }
 
@@ -78,16 +80,17 @@ extension KuraService {
         _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
     ) async -> SettleResponse {
         let network = x402Network.id
-        let payerText = (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
         @Sendable func refused(_ refusal: X402Refusal) -> SettleResponse {
             SettleResponse(
-                success: false, errorReason: refusal.reason, errorMessage: refusal.detail, payer: payerText,
-                transaction: "", network: network)
+                success: false, errorReason: refusal.reason, errorMessage: refusal.detail,
+                payer: Self.payerText(request), transaction: "", network: network)
         }
-        // The request's canonical bytes, made once: the verify cache's key and the command are both made of them.
-        guard let requestBytes = try? JSONValue.canonicalBytes(encoding: request) else {
+        // The request's canonical bytes, made once: the verify cache's key and the command are both made of them,
+        // and the payload's (a part of them) is the settlement's `payloadHash`.
+        guard let canonical = try? request.canonicalParts() else {
             return refused(X402Refusal(.invalidPaymentRequirements, "the request is not canonical JSON"))
         }
+        let requestBytes = canonical.request
         let checked: CheckedX402Payment
         // Set when the authorization's window has closed: it may no longer be settled, but a settled one is still
         // answered (the retry of a settle whose answer was lost).
@@ -98,7 +101,9 @@ extension KuraService {
         if let verified = verifiedPayments.checked(VerifiedPayments.key(canonicalRequest: requestBytes), now: now) {
             (checked, expired) = (verified, nil)
         } else {
-            do throws(X402Refusal) { (checked, expired) = try await x402CheckSettled(request, now: now) } catch {
+            do throws(X402Refusal) {
+                (checked, expired) = try await x402CheckSettled(request, now: now, payloadBytes: canonical.payload)
+            } catch {
                 return refused(error)
             }
         }
@@ -170,8 +175,17 @@ struct CheckedX402Payment: Sendable {
 }
 
 extension KuraService {
+    /// The payer an answer names: the authorization's, when the payload has one (refusals included).
+    static func payerText(_ request: FacilitatorRequest) -> String? {
+        (try? KuraPaymentProof.parse(request.paymentPayload.payload))?.authorization.payer
+    }
+
     /// The checks that need no state beyond the payer's key: scheme, network, form, signature, terms, window.
-    func x402Check(_ request: FacilitatorRequest, now: Int64) async throws(X402Refusal) -> CheckedX402Payment {
+    /// `payloadBytes` is the canonical JSON of the request's payment payload (``FacilitatorRequest/canonicalParts()``),
+    /// nil if it has none.
+    func x402Check(_ request: FacilitatorRequest, now: Int64, payloadBytes: [UInt8]?) async throws(X402Refusal)
+        -> CheckedX402Payment
+    {
         let requirements = request.paymentRequirements
         guard KuraScheme(rawValue: requirements.scheme) != nil else {
             throw X402Refusal(.unsupportedScheme, "'\(requirements.scheme)' is not a Kura scheme")
@@ -186,7 +200,7 @@ extension KuraService {
         else { throw X402Refusal(.invalidPayload, "the payer \(proof.authorization.payer) is not a Kura party") }
         let verified = try KuraScheme.verify(
             request.paymentPayload, against: requirements, on: x402Network, payerKey: payer.publicKey,
-            nowMilliseconds: now)
+            nowMilliseconds: now, proof: proof)
         guard let payee = PartyID(requirements.payTo), payee != payer.id else {
             throw X402Refusal(.invalidPaymentRequirements, "payTo must be a Kura party other than the payer")
         }
@@ -196,25 +210,24 @@ extension KuraService {
         guard requirements.amount.units > 0, let amount = try? Amount(units: requirements.amount.units) else {
             throw X402Refusal(.invalidPaymentRequirements, "the amount must be more than zero")
         }
-        let payloadBytes = (try? JSONValue.canonicalBytes(encoding: request.paymentPayload)) ?? []
         return CheckedX402Payment(
             verified: verified, payer: payer, payee: payee, asset: asset, amount: amount,
             identifier: try? PaymentIdentifier.id(in: request.paymentPayload.extensions),
-            payloadHash: Hex.encode(SHA256.hash(payloadBytes)),
-            authorizationHash: Hex.encode(SHA256.hash(verified.authorization.signedBytes())))
+            payloadHash: Hex.encode(SHA256.hash(payloadBytes ?? [])),
+            authorizationHash: Hex.encode(SHA256.hash(verified.signedBytes)))
     }
 
-    /// ``x402Check(_:now:)`` for settle: an authorization whose window closed before `now` passes every other
+    /// ``x402Check(_:now:payloadBytes:)`` for settle: an authorization whose window closed before `now` passes every other
     /// check as at the window's last moment and comes back with the refusal as `expired`, because a payment
     /// settled in its window is still answered after it; only a new settlement needs the window.
-    func x402CheckSettled(_ request: FacilitatorRequest, now: Int64) async throws(X402Refusal) -> (
-        checked: CheckedX402Payment, expired: X402Refusal?
-    ) {
-        do { return (try await x402Check(request, now: now), nil) } catch {
+    func x402CheckSettled(_ request: FacilitatorRequest, now: Int64, payloadBytes: [UInt8]?) async throws(X402Refusal)
+        -> (checked: CheckedX402Payment, expired: X402Refusal?)
+    {
+        do { return (try await x402Check(request, now: now, payloadBytes: payloadBytes), nil) } catch {
             guard KuraScheme.allCases.contains(where: { error.reason == .kuraValidBefore($0) }),
                 let validBefore = try? KuraPaymentProof.parse(request.paymentPayload.payload).authorization.validBefore
             else { throw error }
-            return (try await x402Check(request, now: validBefore.milliseconds - 1), error)
+            return (try await x402Check(request, now: validBefore.milliseconds - 1, payloadBytes: payloadBytes), error)
         }
     }
 

@@ -17,12 +17,8 @@ final class VerifiedPayments: @unchecked Sendable {
 
     init(capacity: Int = 16_384) { self.capacity = capacity }
 
-    /// The digest a request is remembered by.
-    static func key(_ request: FacilitatorRequest) -> [UInt8]? {
-        (try? JSONValue.canonicalBytes(encoding: request)).map(key(canonicalRequest:))
-    }
-
-    /// The digest of a request by its canonical bytes (settle makes them once, for this and for its command).
+    /// The digest a request is remembered by, from its canonical bytes (``FacilitatorRequest/canonicalParts()``,
+    /// made once per verify and settle).
     static func key(canonicalRequest bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes) }
 
     func remember(_ key: [UInt8], _ payment: CheckedX402Payment) {
