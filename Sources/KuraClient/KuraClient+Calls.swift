@@ -91,8 +91,9 @@ extension KuraClient {
             KuraAPI.listEscrows, query: EscrowListQuery(party: party, state: state, cursor: cursor, limit: limit))
     }
 
-    static func json(_ value: some Encodable) throws(KuraClientError) -> JSONValue {
-        do { return try JSONValue(encoding: value) } catch {
+    /// A request body's canonical JSON, straight from its `Encodable` form (or written by the value itself).
+    static func canonicalJSON(_ value: some Encodable) throws(KuraClientError) -> [UInt8] {
+        do { return try JSONValue.canonicalBytes(encoding: value) } catch {
             throw KuraClientError(kind: .invalid, status: nil, code: "invalid_request", detail: error.reason)
         }
     }

@@ -18,7 +18,9 @@ extension KuraClient {
         case .get:
             response = try await send(.GET, target)
         case .post:
-            response = try await send(.POST, target, body: try Self.json(body), idempotencyKey: idempotencyKey)
+            response = try await send(
+                .POST, target, canonicalBody: try Self.canonicalJSON(body), idempotencyKey: idempotencyKey,
+                signed: true)
         }
         guard let represented = Response.self as? any OperationRepresentation.Type else {
             return try Self.decode(Response.self, response)

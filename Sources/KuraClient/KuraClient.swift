@@ -78,17 +78,25 @@ public final class KuraClient: Sendable {
     func send(
         _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, idempotencyKey: String? = nil, signed: Bool
     ) async throws(KuraClientError) -> Response {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        request.headers.add(name: "Accept", value: "application/json")
-        var bytes: [UInt8] = []
+        var bytes: [UInt8]?
         if let body {
             do { bytes = try body.canonicalBytes() } catch {
                 throw KuraClientError(kind: .invalid, status: nil, code: "invalid_request", detail: error.reason)
             }
-            request.headers.add(name: "Content-Type", value: "application/json")
         }
+        return try await send(method, path, canonicalBody: bytes, idempotencyKey: idempotencyKey, signed: signed)
+    }
+
+    /// Sends a body that is canonical JSON already (nil: none).
+    func send(
+        _ method: HTTPMethod, _ path: String, canonicalBody: [UInt8]?, idempotencyKey: String?, signed: Bool
+    ) async throws(KuraClientError) -> Response {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        request.headers.add(name: "Accept", value: "application/json")
+        let bytes = canonicalBody ?? []
+        if canonicalBody != nil { request.headers.add(name: "Content-Type", value: "application/json") }
         if method == .POST {
             let key = idempotencyKey ?? "kc-" + Base58.encode(SecureRandom.bytes(16))
             request.headers.add(name: "Idempotency-Key", value: key)
