@@ -49,16 +49,26 @@ extension KuraScheme {
     }
 
     /// Checks a payment against what the resource server requires, at `nowMilliseconds`, with the payer's key
-    /// (the caller looks it up from `KuraPaymentProof.parse(payload.payload).authorization.payer`, and may pass
-    /// that parsed `proof` on, so that it is not parsed twice).
+    /// (the caller looks it up from `KuraPaymentProof.parse(payload.payload).authorization.payer`).
     ///
     /// In order: scheme, network, the `accepted` requirements, the proof's form, the signature (so any altered
     /// field is a signature failure), then each term against the requirements, then the time window.
     /// Whether the nonce was already used, and the payer's balance, are the facilitator's to check: they need state.
     public static func verify(
         _ payment: PaymentPayload, against requirements: PaymentRequirements, on network: KuraNetwork,
-        payerKey: Ed25519.PublicKey, nowMilliseconds now: Int64, proof parsed: KuraPaymentProof? = nil
+        payerKey: Ed25519.PublicKey, nowMilliseconds now: Int64
     ) throws(X402Refusal) -> VerifiedKuraPayment {
+        try verify(payment, against: requirements, on: network, payerKey: payerKey, nowMilliseconds: now, proof: nil)
+    }
+
+    /// ``verify(_:against:on:payerKey:nowMilliseconds:)`` with the payload's proof parsed already, by a facilitator
+    /// that parsed it to find the payer's key. `proof` must be `KuraPaymentProof.parse(payment.payload)`: the
+    /// checks of the proof's form are not made again, so this stays inside the package.
+    package static func verify(
+        _ payment: PaymentPayload, against requirements: PaymentRequirements, on network: KuraNetwork,
+        payerKey: Ed25519.PublicKey, nowMilliseconds now: Int64, proof parsed: KuraPaymentProof?
+    ) throws(X402Refusal) -> VerifiedKuraPayment {
+        assert(parsed == nil || parsed == (try? KuraPaymentProof.parse(payment.payload)), "a proof of another payload")
         guard let scheme = KuraScheme(rawValue: requirements.scheme) else {
             throw X402Refusal(.unsupportedScheme, "'\(requirements.scheme)' is not a Kura scheme")
         }

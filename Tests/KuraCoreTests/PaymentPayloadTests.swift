@@ -68,4 +68,17 @@ struct PaymentPayloadTests {
         #expect(payment.hasValidSignature(key.publicKey))
         #expect(payment.signedBytes() == (try Self.referenceSignedBytes(payment)))
     }
+
+    /// A review finding: the member-by-member record trapped where the `Encodable` path refused (a time beyond
+    /// ±2^53−1 ms). Its row and canonical JSON are refused with an error again, and its signed bytes are empty.
+    @Test("a record beyond what canonical JSON holds is refused, as through Encodable, not a crash")
+    func refusedLikeEncodable() throws {
+        var random = SplitMix64(seed: 13)
+        var payment = try Self.payment(&random)
+        payment.settledAt = Timestamp(milliseconds: 1 << 60)
+        #expect(throws: JSONError.self) { try JSONValue(encoding: payment) }
+        #expect(throws: JSONError.self) { try JSONValue.canonicalBytes(encoding: payment) }
+        #expect(throws: JSONError.self) { try payment.canonicalJSON() }
+        #expect(payment.signedBytes().isEmpty)
+    }
 }

@@ -70,4 +70,19 @@ struct X402PayloadTests {
         #expect(record.count == Mirror(reflecting: settlement).children.count)
         #expect(response.count == Mirror(reflecting: settlement.response).children.count)
     }
+
+    /// A review finding: an answer whose open `extensions` held a number canonical JSON cannot hold trapped in the
+    /// member-by-member writer. It is handed over as the `Encodable` path's payload without canonical bytes, as
+    /// before, for the log to refuse when it canonicalises it; its row is an error.
+    @Test("a record with a number canonical JSON cannot hold is refused, as through Encodable, not a crash")
+    func refusedLikeEncodable() throws {
+        var random = SplitMix64(seed: 17)
+        var settlement = try Self.settlement(&random)
+        settlement.response.extensions = ["kura": .object(["n": .number(.nan)])]
+        let event = X402Event.settled(settlement)
+        #expect(event.encodedPayload.json == event.payload && event.encodedPayload.canonical == nil)
+        #expect(throws: JSONError.self) { try event.payload.canonicalBytes() }
+        #expect(throws: JSONError.self) { try JSONValue.canonicalBytes(encoding: settlement) }
+    }
 }
+

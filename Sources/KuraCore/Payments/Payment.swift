@@ -50,7 +50,8 @@ public struct Payment: Sendable, Equatable, Hashable, Codable {
     }
 
     /// The bytes Kura signs: the canonical JSON of the record without `txSignature`.
-    public func signedBytes() -> [UInt8] { write(CanonicalObjectWriter.self, signed: false) }
+    /// Empty for a record that does not encode (an integer beyond ±2^53−1): no signature verifies over it.
+    public func signedBytes() -> [UInt8] { (try? write(CanonicalObjectWriter.self, signed: false)) ?? [] }
 
     /// The record signed with `key`.
     public func signed(with key: Ed25519.SecretKey) -> Payment {

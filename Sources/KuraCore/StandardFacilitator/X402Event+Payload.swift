@@ -6,27 +6,30 @@ import KuraX402
 /// rather than through `Encodable` and a canonicalisation of the result (Docs/performance.md).
 /// `X402PayloadTests` holds both forms to the `Encodable` one on seeded values.
 extension X402Event {
-    /// The payload and its canonical bytes.
+    /// The payload and its canonical bytes. A record these writers refuse (a number canonical JSON cannot hold)
+    /// is handed over as ``payload`` alone, as before they existed, and the log refuses it when it canonicalises.
     public var encodedPayload: EncodedPayload {
-        EncodedPayload(
-            json: settlement.write(JSONObjectBuilder.self), canonical: settlement.write(CanonicalObjectWriter.self))
+        guard let json = try? settlement.write(JSONObjectBuilder.self),
+            let canonical = try? settlement.write(CanonicalObjectWriter.self)
+        else { return EncodedPayload(json: payload, canonical: nil) }
+        return EncodedPayload(json: json, canonical: canonical)
     }
 }
 
 extension X402Settlement: CanonicalJSONWritable {
     /// The record's canonical JSON: the event's payload, and the row the facilitator reads repeats from
     /// (`RowJSON.bytes` takes this path).
-    public func canonicalJSON() throws(JSONError) -> [UInt8] { write(CanonicalObjectWriter.self) }
+    public func canonicalJSON() throws(JSONError) -> [UInt8] { try write(CanonicalObjectWriter.self) }
 
     /// The record's `Encodable` form, members in canonical order (absent optionals left out).
-    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) -> Writer.Output {
+    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) throws(JSONError) -> Writer.Output {
         var json = Writer(capacity: 768)
         json.string("authorizationHash", authorizationHash)
         json.string("nonce", nonce)
         json.string("payer", payer.rawValue)
         json.string("payloadHash", payloadHash)
         if let paymentIdentifier { json.string("paymentIdentifier", paymentIdentifier) }
-        json.member("response", response.write(Writer.self))
+        json.member("response", try response.write(Writer.self))
         json.string("scheme", scheme)
         json.string("subject", subject)
         return json.finish()
@@ -35,16 +38,12 @@ extension X402Settlement: CanonicalJSONWritable {
 
 extension SettleResponse {
     /// The answer's `Encodable` form, members in canonical order (absent optionals left out).
-    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) -> Writer.Output {
+    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) throws(JSONError) -> Writer.Output {
         var json = Writer(capacity: 384)
         if let amount { json.string("amount", amount.description) }
         if let errorMessage { json.string("errorMessage", errorMessage) }
         if let errorReason { json.string("errorReason", errorReason.rawValue) }
-        if let extensions {
-            // Kura's own extensions are strings and objects of strings; a number beyond what canonical JSON
-            // holds cannot reach a settlement record.
-            writingPayload { () throws(JSONError) in try json.value("extensions", .object(extensions)) }
-        }
+        if let extensions { try json.value("extensions", .object(extensions)) }
         json.string("network", network)
         if let payer { json.string("payer", payer) }
         json.bool("success", success)

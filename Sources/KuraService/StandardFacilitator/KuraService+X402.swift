@@ -80,10 +80,12 @@ extension KuraService {
         _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
     ) async -> SettleResponse {
         let network = x402Network.id
-        @Sendable func refused(_ refusal: X402Refusal) -> SettleResponse {
+        // A refusal names the authorization's payer: parsed from the request until it has been checked, then the
+        // checked one (so that no refusal parses the proof again, inside the writer least of all).
+        @Sendable func refused(_ refusal: X402Refusal, payer: String? = nil) -> SettleResponse {
             SettleResponse(
                 success: false, errorReason: refusal.reason, errorMessage: refusal.detail,
-                payer: Self.payerText(request), transaction: "", network: network)
+                payer: payer ?? Self.payerText(request), transaction: "", network: network)
         }
         // The request's canonical bytes, made once: the verify cache's key and the command are both made of them,
         // and the payload's (a part of them) is the settlement's `payloadHash`.
@@ -107,6 +109,7 @@ extension KuraService {
                 return refused(error)
             }
         }
+        let payer = checked.authorization.payer
         // After the window only this authorization's own settlement is answered, so the answer tells no more than
         // "expired" (not the payer's balance, nor the identifiers it used), and one never settled (as far as a
         // snapshot shows) is refused without a turn of the writer.
@@ -115,9 +118,9 @@ extension KuraService {
                 let earlier = try await read { reads throws(KuraError) in
                     try Self.earlierSettlement(of: checked, ReadSessionLedger(reads: reads))
                 }
-                guard earlier != nil else { return refused(expired) }
+                guard earlier != nil else { return refused(expired, payer: payer) }
             } catch {
-                return refused(X402Refusal(Self.x402Reason(for: error), error.detail))
+                return refused(X402Refusal(Self.x402Reason(for: error), error.detail), payer: payer)
             }
         }
         let fees = configuration.fees
@@ -133,7 +136,7 @@ extension KuraService {
                     let cached: X402Settlement?
                     if let expired {
                         guard let earlier = try Self.earlierSettlement(of: checked, WriterLedger(tx: tx)) else {
-                            return refused(expired)
+                            return refused(expired, payer: payer)
                         }
                         cached = earlier
                     } else {
@@ -146,14 +149,14 @@ extension KuraService {
                     return try Self.x402Settle(checked, network: network, fees: fees, key: key, context, &tx)
                 } catch let refusal as X402Refusal {
                     // Nothing was appended: the refusal commits no event.
-                    return refused(refusal)
+                    return refused(refusal, payer: payer)
                 } catch {
                     throw error as? KuraError ?? KuraError(.internalError, "\(error)")
                 }
             }
             return reply.value
         } catch {
-            return refused(X402Refusal(Self.x402Reason(for: error), error.detail))
+            return refused(X402Refusal(Self.x402Reason(for: error), error.detail), payer: payer)
         }
     }
 }
