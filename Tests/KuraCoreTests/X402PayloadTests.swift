@@ -85,4 +85,3 @@ struct X402PayloadTests {
         #expect(throws: JSONError.self) { try JSONValue.canonicalBytes(encoding: settlement) }
     }
 }
-
