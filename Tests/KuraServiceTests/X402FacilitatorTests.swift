@@ -184,14 +184,42 @@ struct X402FacilitatorTests {
         // The same call's retry, and the default settle's repeat: the first answer.
         #expect(await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-lost-answer") == first)
         #expect(await world.service.x402Settle(request) == first)
-        // A replay under another key is refused as in the window; a payment never settled is refused as expired.
+        // A replay under another key is refused as verify refuses it (expired); so is one never settled.
         let replay = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-other")
-        #expect(!replay.success && replay.errorReason == .kuraNonceUsed(.exact), "\(replay)")
+        #expect(!replay.success && replay.errorReason == .kuraValidBefore(.exact), "\(replay)")
         for repeats in [X402SettleQuery.Repeat.answer, .refuse] {
             let late = await world.service.x402Settle(unsettled, repeats: repeats, idempotencyKey: "kc-late")
             #expect(!late.success && late.errorReason == .kuraValidBefore(.exact), "\(late)")
         }
         #expect(await world.service.x402Verify(request).invalidReason == .kuraValidBefore(.exact))
+        #expect(try await x.seq() == seq, "nothing written after the window")
+        #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
+    }
+
+    /// An adversarial review's finding: under `repeat=refuse` (the provider that settles before it serves), the
+    /// payment identifier's repeat of a settled payment was answered with success after `validBefore` too, while
+    /// verify refused it as expired: anyone holding the `PAYMENT-SIGNATURE` header could be served again, without
+    /// a time limit, for the one payment. After the window only the same call's retry (its Idempotency-Key) is
+    /// answered under `refuse`; the default settle still answers a repeat with the first answer.
+    @Test("after validBefore, repeat=refuse answers only the call's own retry, not the identifier's repeat")
+    func identifiedRepeatAfterTheWindow() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact), validFor: 10, identifier: "pay_late_replay0001")
+        let first = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first")
+        #expect(first.success, "\(first)")
+        let again = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-in-window")
+        #expect(again == first, "in the window the identifier's repeat is served again, as x402 intends")
+        let seq = try await x.seq()
+        _ = world.db.clock.advance(by: 86_400_000)
+        for key in ["kc-late", nil] {
+            let late = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: key)
+            #expect(!late.success && late.errorReason == .kuraValidBefore(.exact), "\(String(describing: key)): \(late)")
+        }
+        #expect(await world.service.x402Verify(request).invalidReason == .kuraValidBefore(.exact))
+        #expect(await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first") == first)
+        #expect(await world.service.x402Settle(request) == first)
         #expect(try await x.seq() == seq, "nothing written after the window")
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
     }

@@ -114,6 +114,10 @@ extension KuraService {
         // "expired" (not the payer's balance, nor the identifiers it used), and one never settled (as far as a
         // snapshot shows) is refused without a turn of the writer.
         if let expired {
+            // Under `refuse` a repeat is refused as verify refuses it, and after the window verify answers "expired":
+            // only the same call's retry (its Idempotency-Key, answered from the record before the command runs)
+            // gets the settlement again. Without a key there is none to answer.
+            if repeats == .refuse && idempotencyKey == nil { return refused(expired, payer: payer) }
             do throws(KuraError) {
                 let earlier = try await read { reads throws(KuraError) in
                     try Self.earlierSettlement(of: checked, ReadSessionLedger(reads: reads))
@@ -135,9 +139,9 @@ extension KuraService {
                 do {
                     let cached: X402Settlement?
                     if let expired {
-                        guard let earlier = try Self.earlierSettlement(of: checked, WriterLedger(tx: tx)) else {
-                            return refused(expired, payer: payer)
-                        }
+                        guard let earlier = try Self.earlierSettlement(of: checked, WriterLedger(tx: tx)),
+                            repeats == .answer
+                        else { return refused(expired, payer: payer) }
                         cached = earlier
                     } else {
                         cached = try Self.x402State(checked, WriterLedger(tx: tx))
