@@ -215,7 +215,8 @@ struct X402FacilitatorTests {
         _ = world.db.clock.advance(by: 86_400_000)
         for key in ["kc-late", nil] {
             let late = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: key)
-            #expect(!late.success && late.errorReason == .kuraValidBefore(.exact), "\(String(describing: key)): \(late)")
+            #expect(
+                !late.success && late.errorReason == .kuraValidBefore(.exact), "\(String(describing: key)): \(late)")
         }
         #expect(await world.service.x402Verify(request).invalidReason == .kuraValidBefore(.exact))
         #expect(await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first") == first)
