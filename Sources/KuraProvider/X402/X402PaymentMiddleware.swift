@@ -83,6 +83,16 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
                 "the payment accepted none of this route's offers")
         }
         let scheme = KuraScheme(rawValue: requirements.scheme) ?? .exact
+        // A payment identifier is the payer's to choose, and it becomes the payment record's `paymentId`: one of
+        // the seed dialect's form (`kura_<deadline>_<hex>`) would let the record of this payment be shown again as
+        // a seed receipt (`X-Payment-Receipt`) and served a second time. That form is the seed dialect's.
+        if let identifier = try? PaymentIdentifier.id(in: payment.extensions),
+            X402Offer.deadline(ofPaymentID: identifier) != nil
+        {
+            return refusal(
+                Self.status402, resource, .invalidPayload,
+                "payment identifiers of the form kura_<deadline>_<hex> are this provider's seed payment IDs")
+        }
         guard payment.resource?.url == resource.url else {
             return refusal(
                 Self.status402, resource, .kuraResourceMismatch(scheme), "the payment is for another resource")
