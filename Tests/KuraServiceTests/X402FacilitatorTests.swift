@@ -389,6 +389,14 @@ struct X402FacilitatorTests {
         let short = await world.service.x402Settle(big)
         #expect(!short.success && short.errorReason == .insufficientFunds, "\(short)")
         #expect(try await x.available(world.payer) == 1_000_000 - 100_000 - 150_000)
+        // An adversarial review's finding: the refusal named the payer's balance, and whoever holds an
+        // authorization (the payee) can ask verify as often as it likes; it says only that there is not enough.
+        let answers = [short.errorMessage, await world.service.x402Verify(big).invalidMessage]
+        for message in answers {
+            #expect(
+                message?.contains("750000") == false && message?.contains("800000") == true,
+                "\(String(describing: message))")
+        }
         #expect(try await world.service.ledgerViolations().isEmpty)
     }
 }

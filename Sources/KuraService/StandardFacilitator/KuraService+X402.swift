@@ -299,7 +299,8 @@ extension KuraService {
         guard payment.amount <= available else {
             throw X402Refusal(
                 .insufficientFunds,
-                "\(payer) has \(available) \(payment.asset) available, the payment is \(payment.amount)")
+                // Not how much: whoever holds the authorization (its payee) can ask verify as often as it likes.
+                "\(payer) has less than \(payment.amount) \(payment.asset) available")
         }
         return nil
     }
