@@ -157,25 +157,34 @@ struct X402EndToEndTests {
         #expect(try await w.kura.terminate() == 0)
     }
 
+    /// The forecast route's 402 offer.
+    func paymentRequired(_ w: World) async throws -> PaymentRequired {
+        let unpaid = try await send(w.forecast)
+        return try X402Codec.decode(
+            PaymentRequired.self, header: try #require(unpaid.headers.first(name: "PAYMENT-REQUIRED")))
+    }
+
+    /// A `PAYMENT-SIGNATURE` header paying `required`'s first offer by the agent, with payment identifier `id`
+    /// (echoing the offer's extension) and a fresh nonce, valid from 5 s ago for 50 s.
+    func identifiedPayment(_ w: World, _ required: PaymentRequired, id: String) throws -> String {
+        let offer = try #require(required.extensions?[PaymentIdentifier.name])
+        let now = UInt64(Date().timeIntervalSince1970)
+        return try X402Codec.header(
+            try KuraScheme.pay(
+                required.accepts[0], resource: required.resource, payer: w.agent.id.rawValue,
+                key: TestKeys.secretKey("agent"), nonce: SecureRandom.bytes(32), validAfter: EpochSeconds(now - 5)!,
+                validBefore: EpochSeconds(now + 50)!,
+                extensions: [PaymentIdentifier.name: PaymentIdentifier.echo(offer, id: id)]))
+    }
+
     @Test(
         "payment identifier: the same payload again is served again and paid once; another payload is 409",
         arguments: X402SettlementOrder.allCases)
     func paymentIdentifier(order: X402SettlementOrder) async throws {
         let w = try await world(order)
         defer { w.dir.remove() }
-        let unpaid = try await send(w.forecast)
-        let required = try X402Codec.decode(
-            PaymentRequired.self, header: try #require(unpaid.headers.first(name: "PAYMENT-REQUIRED")))
-        let offer = try #require(required.extensions?[PaymentIdentifier.name])
-        let now = UInt64(Date().timeIntervalSince1970)
-        func payment(_ id: String) throws -> String {
-            try X402Codec.header(
-                try KuraScheme.pay(
-                    required.accepts[0], resource: required.resource, payer: w.agent.id.rawValue,
-                    key: TestKeys.secretKey("agent"), nonce: SecureRandom.bytes(32), validAfter: EpochSeconds(now - 5)!,
-                    validBefore: EpochSeconds(now + 50)!,
-                    extensions: [PaymentIdentifier.name: PaymentIdentifier.echo(offer, id: id)]))
-        }
+        let required = try await paymentRequired(w)
+        func payment(_ id: String) throws -> String { try identifiedPayment(w, required, id: id) }
         let header = try payment("pay_retry_after_a_lost_answer")
         let first = try await send(w.forecast, headers: [("PAYMENT-SIGNATURE", header)])
         let again = try await send(w.forecast, headers: [("PAYMENT-SIGNATURE", header)])

@@ -20,19 +20,9 @@ extension X402EndToEndTests {
     func seedFormIdentifierRefused(order: X402SettlementOrder) async throws {
         let w = try await world(order)
         defer { w.dir.remove() }
-        let unpaid = try await send(w.forecast)
-        let required = try X402Codec.decode(
-            PaymentRequired.self, header: try #require(unpaid.headers.first(name: "PAYMENT-REQUIRED")))
-        let offer = try #require(required.extensions?[PaymentIdentifier.name])
+        let required = try await paymentRequired(w)
+        func header(identifier: String) throws -> String { try identifiedPayment(w, required, id: identifier) }
         let now = UInt64(Date().timeIntervalSince1970)
-        func header(identifier: String) throws -> String {
-            try X402Codec.header(
-                try KuraScheme.pay(
-                    required.accepts[0], resource: required.resource, payer: w.agent.id.rawValue,
-                    key: TestKeys.secretKey("agent"), nonce: SecureRandom.bytes(32),
-                    validAfter: EpochSeconds(now - 5)!, validBefore: EpochSeconds(now + 50)!,
-                    extensions: [PaymentIdentifier.name: PaymentIdentifier.echo(offer, id: identifier)]))
-        }
         let seedForm = "kura_\(now + 300)_" + Hex.encode(SecureRandom.bytes(16))
         let before = try await w.available(w.agent.id)
         let refused = try await send(w.forecast, headers: [("PAYMENT-SIGNATURE", try header(identifier: seedForm))])
