@@ -100,9 +100,11 @@ struct BenchBackend: AsyncParsableCommand {
                                 index: seq - 1, seq: seq, kind: "escrow.locked", subject: "esc_\(seq)",
                                 payer: PartyID(unchecked: "pty_a"), payee: PartyID(unchecked: "pty_b"),
                                 json: Array(bytes.prefix(300)))))
-                    // As the writer stores the receipt tree: a node per complete subtree of 8 leaves and more.
-                    if seq % 8 == 0 {
-                        changes.append(.merkleNode(MerkleNode(level: 3, index: seq / 8 - 1, hash: event.hash)))
+                    // As the writer stores the receipt tree: a node per complete subtree of its lowest stored level.
+                    let level = MerkleNode.lowestStoredLevel
+                    if seq % (1 << level) == 0 {
+                        changes.append(
+                            .merkleNode(MerkleNode(level: level, index: seq >> level - 1, hash: event.hash)))
                     }
                     changes.append(
                         .idempotency(
