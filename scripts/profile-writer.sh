@@ -2,13 +2,14 @@
 # Profiles the single writer of a live `kura serve` (release build) under load: escrow opens
 # (POST /v1/escrows) or facilitator verify+settle pairs, through wrk for a fixed time. Prints the writer
 # thread's CPU time per command (from /proc, so it does not depend on how busy the rest of the machine is),
-# the bytes it wrote per command (its WAL frames and checkpoint copies, /proc's wchar), and its top functions
+# the bytes it wrote per command (its WAL frames and checkpoint copies, /proc's wchar), its batches (how many, how
+# large, and the share of the run's wall time it held one, from /metrics), and its top functions
 # from `perf record` (self, and inclusive with call graphs), and leaves perf.data in $OUT.
 #
 # (valgrind 3.19 on these machines cannot read the Swift 6 toolchain's debug information and crashes, so
 # perf is used; its percentages are shares of the writer thread's own samples.)
 #
-#   scripts/profile-writer.sh [escrows|pairs] [duration, default 20s] [connections, default 64]
+#   scripts/profile-writer.sh [escrows|pairs] [duration in seconds, default 20s] [connections, default 64]
 #
 # Environment: KURA_BIN (a prebuilt kura; default: build `-c release`), OUT (default: ./profile-out), PERF=0 to
 # measure the CPU time per command alone, without perf's own overhead (for before/after comparisons).
@@ -73,7 +74,12 @@ count() {
 # Bytes the writer hands to write(2)/pwrite(2): its WAL frames (24-byte header + one page each) and the pages
 # its own checkpoints copy into the database file.
 written() { awk '/^wchar/ { print $2 }' "/proc/$server_pid/task/$writer_tid/io" 2>/dev/null || echo 0; }
-snapshot >"$work/cpu0"; commands0="$(count)"; written0="$(written)"
+# The writer's batches: how many, their commands, and the wall time from taking the lock to the commit.
+batches() {
+    curl -fsS "$url/metrics" -H "Authorization: Bearer $key" \
+        | awk '/^kura_writer_batch_commands_(sum|count) |^kura_writer_commit_duration_seconds_sum / { printf "%s=%s ", $1, $2 }'
+}
+snapshot >"$work/cpu0"; commands0="$(count)"; written0="$(written)"; batches0="$(batches)"
 if [[ "$record" != 0 ]]; then
     perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$out/perf.$workload.data" 2>/dev/null &
     perf_pid=$!
@@ -81,14 +87,14 @@ fi
 echo "== $workload: $connections connections, $duration"
 wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/load.lua" "$target"
 [[ "$record" == 0 ]] || { kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; }
-snapshot >"$work/cpu1"; commands1="$(count)"; written1="$(written)"
+snapshot >"$work/cpu1"; commands1="$(count)"; written1="$(written)"; batches1="$(batches)"
 if [[ -z "$writer_tid" && "$record" != 0 ]]; then
     # An older build without thread names: the writer is the thread under which the batch loop runs.
     writer_tid="$(perf report -i "$out/perf.$workload.data" --children --sort pid,symbol --stdio -g none 2>/dev/null \
         | grep "GroupCommitWriter.*execute" | sort -k1 -rn | head -n1 | awk "{ print \$3 }" | cut -d: -f1)"
 fi
 python3 - "$work/cpu0" "$work/cpu1" "$(getconf CLK_TCK)" "$(( commands1 - commands0 ))" "$writer_tid" \
-    "$checkpointer_tid" "$(( written1 - written0 ))" <<'PY'
+    "$checkpointer_tid" "$(( written1 - written0 ))" "$batches0" "$batches1" "${duration%s}" <<'PY'
 import sys
 def load(path): return {line.split()[0]: float(line.split()[1]) for line in open(path)}
 before, after = load(sys.argv[1]), load(sys.argv[2])
@@ -105,6 +111,13 @@ if tid:
         print(f"writer wrote {written / max(commands, 1):,.0f} bytes per command (WAL frames and checkpoint copies)")
 else:
     print("(this build does not name its threads: the writer's own share is not known)")
+b0, b1 = [dict((kv.split("=")[0], float(kv.split("=")[1])) for kv in arg.split()) for arg in sys.argv[8:10]]
+if len(b0) == 3 and b0.keys() == b1.keys():
+    commands_sum, batch_count, batch_seconds = (b1[k] - b0[k] for k in (
+        "kura_writer_batch_commands_sum", "kura_writer_batch_commands_count", "kura_writer_commit_duration_seconds_sum"))
+    print(f"{batch_count:.0f} batches of {commands_sum / max(batch_count, 1):.1f} commands; the writer held a batch "
+          f"{100 * batch_seconds / float(sys.argv[10]):.0f} % of the run's wall time "
+          f"({1e6 * batch_seconds / max(commands_sum, 1):.1f} µs per command)")
 PY
 [[ "$record" != 0 ]] || exit 0
 perf report -i "$out/perf.$workload.data" --tid "$writer_tid" --no-children --percentage relative --sort symbol --stdio -g none 2>/dev/null \
