@@ -124,7 +124,8 @@ struct Serve: AsyncParsableCommand {
             LoggingSystem.bootstrap { label in
                 var handler: any LogHandler =
                     resolved.logFormat == "json"
-                    ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+                    ? JSONLogHandler(label: label)
+                    : DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
                 handler.logLevel = resolved.logLevel
                 return handler
             }
