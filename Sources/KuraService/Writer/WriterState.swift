@@ -83,11 +83,13 @@ final class WriterState: WriterModel {
     }
 
     /// Built once: the writer marks, undoes and trims these for every command.
-    private lazy var caches: [any JournaledCache] = {
+    private lazy var caches: [JournalHandle] = {
         [
-            parties, partyTotal, arbiters, balances, escrows, disputes, channels, reservations, mandates, positions,
-            prices, x402ByNonce, x402ByIdentifier, solanaPayments, withdrawals, nonces, reputationParties,
-            reputationPairs, tree,
+            parties.journalHandle, partyTotal.journalHandle, arbiters.journalHandle, balances.journalHandle,
+            escrows.journalHandle, disputes.journalHandle, channels.journalHandle, reservations.journalHandle,
+            mandates.journalHandle, positions.journalHandle, prices.journalHandle, x402ByNonce.journalHandle,
+            x402ByIdentifier.journalHandle, solanaPayments.journalHandle, withdrawals.journalHandle,
+            nonces.journalHandle, reputationParties.journalHandle, reputationPairs.journalHandle, tree.journalHandle,
         ]
     }()
 
@@ -177,12 +179,23 @@ final class WriterState: WriterModel {
     func attach(_ reads: any ReadSession) { self.reads = reads }
 }
 
-/// The journal operations every cache has, so the state can mark, undo and trim them together.
-protocol JournaledCache: AnyObject {
-    func commit()
-    func undo()
-    func trim()
-    func removeAll()
+/// The journal operations of one cache, so the state can mark, undo and trim them together.
+///
+/// Closures made where the cache's types are known, not a protocol: called through a protocol, the generic
+/// cache looked up its journal's tuple type in the runtime's metadata tables on every commit of a command that
+/// changed it (2.6 % of the writer's samples opening escrows, profiled).
+struct JournalHandle {
+    let commit: () -> Void
+    let undo: () -> Void
+    let trim: () -> Void
+    let removeAll: () -> Void
 }
 
-extension WriterCache: JournaledCache {}
+extension WriterCache {
+    /// This cache's journal operations.
+    var journalHandle: JournalHandle {
+        JournalHandle(
+            commit: { self.commit() }, undo: { self.undo() }, trim: { self.trim() },
+            removeAll: { self.removeAll() })
+    }
+}
