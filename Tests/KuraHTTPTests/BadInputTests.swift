@@ -134,6 +134,9 @@ private let badInputs: [BadInput] = [
     BadInput(name: "Basic instead of Bearer", status: 401, code: "unauthenticated") { s in
         RequestSpec(.get, "/v1/escrows", as: .none, headers: [.authorization: "Basic \(s.payerKey)"])
     },
+    BadInput(name: "a Bearer credential of two words", status: 401, code: "unauthenticated") { s in
+        RequestSpec(.get, "/v1/escrows", as: .none, headers: [.authorization: "Bearer \(s.payerKey) \(s.payerKey)"])
+    },
     BadInput(name: "a signature without Kura-Nonce", status: 401, code: "unauthenticated") { s in
         RequestSpec(
             .get, "/v1/escrows", as: .none,

@@ -9,7 +9,7 @@ extension RequestAuthenticator {
     /// ``principal(for:body:)``). Without either, or with a header that is wrong already, the request is
     /// refused here, so an unknown caller never makes the server read (up to the limit of) a body.
     func callerFromHeaders(_ request: Request) async throws(KuraError) -> Principal? {
-        if request.headers[.authorization] != nil {
+        if request.headers.contains(.authorization) {
             return try await principal(for: request, body: [])
         }
         let fields = [KuraHeader.party, KuraHeader.timestamp, KuraHeader.nonce, KuraHeader.signature]

