@@ -88,7 +88,7 @@ public final class ReaderLanes: @unchecked Sendable {
             // The session moves to its thread and is used by that thread only.
             let owned = Owned(session)
             let thread = Thread {
-                Thread.current.name = threadName  // from inside, as the writer's (GroupCommitWriter)
+                ThreadName.setCurrent(threadName)
                 Self.run(queue, owned)
             }
             thread.stackSize = 1 << 20

@@ -24,7 +24,7 @@ final class WALCheckpointer: @unchecked Sendable {
         try connection.execute("PRAGMA busy_timeout = 1000; SELECT count(*) FROM meta;")
         self.interval = interval
         let thread = Thread { [self] in
-            Thread.current.name = "kura-checkpoint"  // from inside, as the writer's (GroupCommitWriter)
+            ThreadName.setCurrent("kura-checkpoint")
             self.run()
         }
         thread.start()

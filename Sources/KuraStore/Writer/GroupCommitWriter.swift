@@ -50,10 +50,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         model.attach(session.reads)
         // Strong: the thread owns the writer until it stops. With `unowned`, a store released before the
         // thread started (e.g. an init that threw after creating the writer) crashed the process.
-        // Named from inside: on Linux, Foundation gives the OS thread a name only when the thread sets its own
-        // (profilers and /proc/PID/task/*/comm show it).
+        // Named from inside, for profilers and /proc/PID/task/*/comm (``ThreadName``).
         let thread = Thread { [self] in
-            Thread.current.name = "kura-writer"
+            ThreadName.setCurrent("kura-writer")
             self.run()
         }
         thread.stackSize = 8 << 20
