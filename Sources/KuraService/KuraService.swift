@@ -124,10 +124,11 @@ public final class KuraService: Sendable {
         let now = fixedTime ?? clock.now()
         let actor = principal?.id.rawValue ?? "system"
         let outcome = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Outcome<T> in
-            // An API-key authentication may be a moment old (``APIKeyCache``), and another process may have
-            // changed the party since: the log's state decides. (Signed requests read the party every time;
-            // principals made in-process, such as the payer of an x402 settlement, are checked by their command.)
-            if let principal, principal.apiKeyHash != nil { try tx.state.requireCurrent(principal) }
+            // An authentication may be a moment old (an API key's is remembered, ``APIKeyCache``; a signed
+            // request's party was read before the writer, and its command may queue behind another process's
+            // change): the log's state decides. (Principals made in-process, such as the payer of an x402
+            // settlement, are checked by their command.)
+            if let principal, principal.authenticated { try tx.state.requireCurrent(principal) }
             if let key, let stored = try tx.idempotentResponse(for: key) { return .replayed(stored) }
             let context = CommandContext(
                 now: now, actor: actor, command: canonical, seq: tx.nextSeq,

@@ -21,12 +21,20 @@ public struct Principal: Sendable, Equatable {
     /// The hash of the API key it authenticated with (nil: a signed request, or a principal made in-process):
     /// every command checks it is still the party's key.
     public let apiKeyHash: String?
+    /// The key that signed the request it authenticated with (nil: an API key, or a principal made in-process):
+    /// every command checks it is still the party's key, as for ``apiKeyHash``.
+    public let signingKey: Ed25519.PublicKey?
 
-    /// Wraps a party; `apiKeyHash` when it authenticated with an API key.
-    public init(party: Party, apiKeyHash: String? = nil) {
+    /// Wraps a party; `apiKeyHash` when it authenticated with an API key, `signingKey` with a signed request.
+    public init(party: Party, apiKeyHash: String? = nil, signingKey: Ed25519.PublicKey? = nil) {
         self.party = party
         self.apiKeyHash = apiKeyHash
+        self.signingKey = signingKey
     }
+
+    /// Whether it came from a request's credential, which a command checks against the log's state
+    /// (``WriterState/requireCurrent(_:)``); principals made in-process are checked by their command.
+    var authenticated: Bool { apiKeyHash != nil || signingKey != nil }
 }
 
 /// A command's answer, and whether it was replayed from an earlier request with the same Idempotency-Key.

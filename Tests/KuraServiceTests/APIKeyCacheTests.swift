@@ -192,6 +192,65 @@ struct APIKeyCacheTests {
         #expect(suspended?.code == .forbidden)
     }
 
+    /// Adversarial review: a signed request's party is read once, before the writer, and its principal was not
+    /// checked again there (only API-key principals were). A request signed with a key that another process
+    /// rotated away (the usual answer to a leaked key) or of a party it suspended, authenticated a moment before
+    /// that change and queued behind it, still moved the party's money.
+    @Test("a signed request authenticated before another process rotated its key or suspended its party writes nothing")
+    func signedRequestChangedElsewhere() async throws {
+        let world = try await Self.world()
+        defer { world.close() }
+        let db = world.db
+        let other = try Self.otherProcess(db)
+        defer { other.store.close() }
+        let operatorHere = try await other.authenticate(apiKey: db.operatorRegistration.apiKey!)
+        func signed(_ party: Party, _ key: String, _ nonce: String) async throws -> Principal {
+            try await db.service.authenticate(
+                RequestSigningTests.v2(
+                    instance: db.service.instance, party: party.id, key: key, path: "/v1/escrows", nonce: nonce,
+                    timestamp: db.clock.now))
+        }
+        let open = OpenEscrowRequest(
+            payee: world.payee.id, amount: try Amount(units: 10_000), asset: try Asset("USDC"),
+            deliverBy: Timestamp(milliseconds: TestClock.defaultStart.milliseconds + 3_600_000), memo: nil)
+
+        // Authenticated with the payer's key; then the other process rotates it away.
+        let leaked = try await signed(world.payer, "payer", "nonce-leaked-1")
+        _ = try await other.rotateKey(
+            of: world.payer.id,
+            RotateKeyRequest(
+                instance: other.instance, party: world.payer.id, from: TestKeys.publicKey("payer"),
+                to: TestKeys.secretKey("payer-2")),
+            by: operatorHere, idempotencyKey: nil)
+        let head = try await db.store.head()
+        let rotated = await refusal { try await db.service.openEscrow(open, by: leaked, idempotencyKey: nil) }
+        #expect(rotated?.code == .unauthenticated)
+        #expect(try await db.store.head() == head)
+        #expect(try await world.balance(world.payer).available == 1_000_000)
+
+        // Authenticated; then the other process suspends the party: a command with no status check of its own (a
+        // reservation's settle by its counterparty) is refused as well, and the hold stays where it is.
+        let mandate = try await db.service.createMandate(
+            CreateMandateRequest(
+                agent: world.payer.id, asset: try Asset("USDC"), amount: try Amount(units: 50_000),
+                perTxCap: try Amount(units: 10_000), dailyCap: try Amount(units: 50_000),
+                allowedCounterparties: [world.payee.id], expiresAt: db.clock.now.adding(milliseconds: 86_400_000)),
+            by: db.principal(world.payer), idempotencyKey: nil
+        ).value
+        let reserved = try await db.service.verify(
+            ReservationVerifyRequest(
+                amount: try Amount(units: 5_000), lane: .enterprise, mandate: mandate.id, agent: world.payer.id,
+                counterparty: world.payee.id),
+            by: db.principal(world.payer), idempotencyKey: nil
+        ).value
+        let payee = try await signed(world.payee, "payee", "nonce-payee-1")
+        _ = try await other.changeStatus(of: world.payee.id, .suspend, by: operatorHere, idempotencyKey: nil)
+        let settle = ReservationSettleRequest(reservationId: reserved.reservationId, envelope: reserved.envelope)
+        let suspended = await refusal { try await db.service.settle(settle, by: payee, idempotencyKey: nil) }
+        #expect(suspended?.code == .forbidden)
+        #expect(try await world.balance(world.payee).available == 0)
+    }
+
     @Test("the lifetime ends a remembered key; with 0 nothing is remembered")
     func lifetime() async throws {
         for cacheMs: Int64 in [0, 50] {

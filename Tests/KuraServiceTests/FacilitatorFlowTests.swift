@@ -3,6 +3,7 @@ import KuraCrypto
 import KuraService
 import KuraStore
 import KuraTesting
+import Logging
 import Testing
 
 @Suite("Facilitator: verify and settle through the service")
@@ -167,6 +168,35 @@ struct FacilitatorFlowTests {
         world.clock.advance(by: 60_000)
         _ = try await world.verify(mandate.id, amount: 5_000)
         #expect(await refusal { try await world.verify(mandate.id, amount: 1) }?.code == .capExceeded)
+    }
+
+    /// Adversarial review: a mandate keeps one day's spend. A reservation decided with an earlier day's time after
+    /// one of a later day (another node whose clock is a moment behind, or a command whose time was taken before a
+    /// later one's but reached the writer after it) set the count back to that earlier day, so the later day's
+    /// spend was forgotten and its whole cap could be reserved again.
+    @Test("a reservation timed on the day before, decided after one of the new day, does not reset the new day's cap")
+    func dailyCapAcrossSkewedClocks() async throws {
+        let world = try await FacilitatorWorld.make()
+        defer { world.close() }
+        // This node is a second into the new UTC day; the other process on the same file is a second behind.
+        world.clock.advance(by: 86_400_000 + 1_000)
+        let behind = TestClock(world.clock.now.adding(milliseconds: -2_000))
+        var writer = WriterConfiguration()
+        writer.assertState = true
+        let other = KuraService(
+            store: try KuraService.openStore(path: world.db.path, create: false, durable: false, writer: writer),
+            signer: TestKeys.serviceSigner, clock: behind.clock, logger: Logger.quiet())
+        defer { other.store.close() }
+        let mandate = try await world.mandate(amount: 100_000, perTxCap: 10_000, dailyCap: 10_000)
+        _ = try await world.verify(mandate.id, amount: 10_000)
+
+        let request = ReservationVerifyRequest(
+            amount: try Amount(units: 10_000), lane: .enterprise, mandate: mandate.id, agent: world.agent.id,
+            counterparty: world.provider.id)
+        _ = try? await other.verify(request, by: world.principal(world.agent), idempotencyKey: nil)
+        // Whatever the late reservation counted against, the new day has its whole cap reserved already.
+        #expect(await refusal { try await world.verify(mandate.id, amount: 10_000) }?.code == .capExceeded)
+        #expect(try await world.service.writerStateDifferences() == [])
     }
 
     @Test("verify refusals each have their own code, and write nothing")

@@ -78,7 +78,7 @@ extension Mandate {
         guard amount <= perTxCap else {
             throw KuraError(.capExceeded, "\(amount) is above the per-transaction cap \(perTxCap)")
         }
-        let spent = spent(onDay: UTCDay.of(now))
+        let spent = spent(onDay: countingDay(of: now))
         guard spent.units + amount.units <= dailyCap.units else {
             throw KuraError(
                 .capExceeded, "\(amount) would bring today's spend to \(spent.units + amount.units), above \(dailyCap)")
@@ -116,11 +116,13 @@ extension Mandate {
         switch event {
         case .reserved(let reservation, _):
             balance = Amount(checked: balance.units - min(balance.units, reservation.amount.units))
-            let day = UTCDay.of(reservation.issuedAt)
+            let day = countingDay(of: reservation.issuedAt)
             spentToday = Amount(checked: min(spent(onDay: day).units + reservation.amount.units, Amount.maxUnits))
             spentDay = day
         case .voided(_, _, let postings):
             guard let before else { return }
+            // Given back on its own day only: one counted against a later day (``countingDay(of:)``) stays
+            // counted, erring on the cap's side, as no record says which day took it.
             if UTCDay.of(before.issuedAt) == spentDay {
                 spentToday = Amount(checked: spentToday.units - min(spentToday.units, before.amount.units))
             }

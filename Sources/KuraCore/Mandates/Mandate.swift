@@ -59,6 +59,12 @@ public struct Mandate: Sendable, Equatable, Hashable, Codable {
 
     /// What was already spent on `day`: ``spentToday`` if it counts that day, else nothing.
     public func spent(onDay day: Int64) -> Amount { day == spentDay ? spentToday : .zero }
+
+    /// The day a reservation made at `time` counts against: its own UTC day, or ``spentDay`` if that is later.
+    /// Only one day is kept, and times need not arrive in order (another node's clock a moment behind, or a
+    /// command whose time was taken before a later one's but reached the writer after it): a reservation of the
+    /// day before, decided after one of the new day, must not set the count back and free the new day's cap.
+    public func countingDay(of time: Timestamp) -> Int64 { max(UTCDay.of(time), spentDay) }
 }
 
 /// What an agent asks for when it creates a mandate.

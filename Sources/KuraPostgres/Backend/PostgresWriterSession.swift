@@ -44,18 +44,21 @@ final class PostgresWriterSession: WriterSession {
         batch.append("BEGIN ISOLATION LEVEL READ COMMITTED")
         batch.append("SELECT pg_advisory_xact_lock($1)", [.integer(PostgresSchema.lockKey)])
         batch.append("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+        batch.append(SQLSchema.readModelEpochSQL)
         let tail = known.map(SQLReadSession.tailQueries(after:)) ?? []
         for query in tail { batch.append(query.sql, query.bindings) }
         let results = try connection.run(batch)
         let head = results[2]
+        let epoch = results[3]
         var start = BatchStart(
-            head: head.count > 0 ? LogHead(seq: UInt64(head.int64(0, 0)), hash: head.bytes(0, 1)) : .empty)
-        if tail.count > 0 { start.events = try Self.rows(results[3], SQLReadSession.event) }
+            head: head.count > 0 ? LogHead(seq: UInt64(head.int64(0, 0)), hash: head.bytes(0, 1)) : .empty,
+            readModelEpoch: epoch.count > 0 ? epoch.int64(0, 0) : nil)
+        if tail.count > 0 { start.events = try Self.rows(results[4], SQLReadSession.event) }
         if tail.count > 1 {
             start.receipts = ReceiptTail(
-                receipts: try Self.rows(results[4], SQLReadSession.receiptRow),
-                parties: try Self.rows(results[5], SQLReadSession.reputationPartyRow),
-                pairs: try Self.rows(results[6], SQLReadSession.reputationPairRow))
+                receipts: try Self.rows(results[5], SQLReadSession.receiptRow),
+                parties: try Self.rows(results[6], SQLReadSession.reputationPartyRow),
+                pairs: try Self.rows(results[7], SQLReadSession.reputationPairRow))
         }
         return start
     }
@@ -95,6 +98,7 @@ final class PostgresWriterSession: WriterSession {
             }
             try connection.execute("DELETE FROM \(table)")
         }
+        try connection.execute(SQLSchema.bumpReadModelEpochSQL)
     }
 
     /// Closes the session as the writer stops, not when its last reference goes.

@@ -23,7 +23,7 @@ public enum PostgresRoles {
         var statements = ["GRANT USAGE ON SCHEMA \(quoted(schema)) TO \(role)", "REVOKE ALL ON events FROM \(role)"]
         for table in appendOnly { statements.append("GRANT SELECT, INSERT ON \(table) TO \(role)") }
         for table in readOnly { statements.append("GRANT SELECT ON \(table) TO \(role)") }
-        for table in SQLSchema.readModelTables + ["nonces"] {
+        for table in SQLSchema.readModelTables + ["nonces", "read_model_epoch"] {
             statements.append("GRANT SELECT, INSERT, UPDATE, DELETE ON \(table) TO \(role)")
         }
         return statements

@@ -28,6 +28,9 @@ public enum PostgresSchema {
         Migration(version: 2, name: "merkle_nodes keeps subtrees of 8 leaves and more") {
             SQLSchema.upgrades.map { SQLDialect.postgres.translate($0) }
         },
+        Migration(version: 3, name: "read_model_epoch counts read-model rebuilds, which writers' caches follow") {
+            SQLSchema.readModelEpoch.map { SQLDialect.postgres.translate($0) }
+        },
     ]
 
     /// The version this build writes and expects.

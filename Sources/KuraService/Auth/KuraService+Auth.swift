@@ -108,7 +108,7 @@ extension KuraService {
             try tx.state.recordNonce(nonce, forgettingBefore: horizon, tx)
             return true
         }
-        return try active(party)
+        return try active(party, signingKey: party.publicKey)
     }
 
     /// Whether `signature` is the party's over the request's v2 text or, until the deprecation date and only
@@ -136,8 +136,10 @@ extension KuraService {
         return true
     }
 
-    private func active(_ party: Party, apiKeyHash: String? = nil) throws(KuraError) -> Principal {
+    private func active(_ party: Party, apiKeyHash: String? = nil, signingKey: Ed25519.PublicKey? = nil)
+        throws(KuraError) -> Principal
+    {
         guard party.status == .active else { throw KuraError(.forbidden, "\(party.id) is \(party.status.rawValue)") }
-        return Principal(party: party, apiKeyHash: apiKeyHash)
+        return Principal(party: party, apiKeyHash: apiKeyHash, signingKey: signingKey)
     }
 }

@@ -26,15 +26,18 @@ extension WriterState {
         return party
     }
 
-    /// Refuses unless the principal still is what authenticated it: an active party and, when it used an API key,
-    /// one that is still the party's. The same answers as authentication gives. (Its party's other fields, such
-    /// as the signing key, may be a moment old: commands read those from the state.)
+    /// Refuses unless the principal still is what authenticated it: an active party and, when it used an API key
+    /// or a signed request, a key that is still the party's. The same answers as authentication gives. (Its
+    /// party's other fields may be a moment old: commands read those from the state.)
     func requireCurrent(_ principal: Principal) throws(KuraError) {
         guard let row = try partyRow(principal.id) else {
             throw KuraError(.unauthenticated, "unknown party \(principal.id)")
         }
         if let hash = principal.apiKeyHash, row.apiKeyHash != hash {
             throw KuraError(.unauthenticated, "unknown API key")
+        }
+        if let key = principal.signingKey, row.party.publicKey != key {
+            throw KuraError(.unauthenticated, "Kura-Signature's key is no longer \(principal.id)'s")
         }
         guard row.party.status == .active else {
             throw KuraError(.forbidden, "\(principal.id) is \(row.party.status.rawValue)")

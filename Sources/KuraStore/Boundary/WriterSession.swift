@@ -34,7 +34,8 @@ public protocol WriterSession: AnyObject {
 
     /// Empties the named read-model tables (a subset of ``SQLSchema/readModelTables``; never the log,
     /// idempotency, nonces or checkpoints), inside the current transaction, before they are rebuilt: all of
-    /// them by `kura replay`, the reputation tables when their rows were folded with another model.
+    /// them by `kura replay`, the reputation tables when their rows were folded with another model. Counts one
+    /// more rebuild (``BatchStart/readModelEpoch``), so that every other writer forgets what it cached.
     func resetReadModels(_ tables: [String]) throws(KuraError)
 
     /// Closes the connection (the writer thread's last act).
@@ -75,12 +76,16 @@ public struct BatchStart: Sendable {
     public var events: [Event]?
     /// The receipts after the known last receipt and the rows they changed; nil when not read ahead.
     public var receipts: ReceiptTail?
+    /// How many times the read models were emptied to be rebuilt (``SQLSchema/readModelEpoch``); nil when the
+    /// backend keeps no count.
+    public var readModelEpoch: Int64?
 
     /// A start; pages nil when not read ahead.
-    public init(head: LogHead, events: [Event]? = nil, receipts: ReceiptTail? = nil) {
+    public init(head: LogHead, events: [Event]? = nil, receipts: ReceiptTail? = nil, readModelEpoch: Int64? = nil) {
         self.head = head
         self.events = events
         self.receipts = receipts
+        self.readModelEpoch = readModelEpoch
     }
 }
 

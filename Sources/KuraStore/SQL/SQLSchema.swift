@@ -26,6 +26,21 @@ public enum SQLSchema {
         """,
     ]
 
+    /// How many times read models were emptied to be rebuilt (``WriterSession/resetReadModels(_:)``: `kura replay`,
+    /// a reputation rebuild): their rows then change without an event, which no writer's catch-up sees. Each
+    /// batch reads the number with the head; a writer that finds another than at its last batch forgets its
+    /// caches. One row. Not a read model: a replay counts itself here.
+    public static let readModelEpoch = [
+        "CREATE TABLE IF NOT EXISTS read_model_epoch(id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL)",
+        "INSERT INTO read_model_epoch(id, epoch) VALUES (0, 0) ON CONFLICT (id) DO NOTHING",
+    ]
+
+    /// The epoch, read by each batch with the head.
+    public static let readModelEpochSQL = "SELECT epoch FROM read_model_epoch WHERE id = 0"
+
+    /// Counts one more rebuild, in the transaction that empties the read models.
+    public static let bumpReadModelEpochSQL = "UPDATE read_model_epoch SET epoch = epoch + 1 WHERE id = 0"
+
     /// The read models: every table `kura replay` empties and rebuilds from the log.
     public static let readModelTables = [
         "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",

@@ -167,7 +167,9 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("BEGIN IMMEDIATE")
         do throws(KuraError) {
-            for statement in SQLSchema.statements(.sqlite) + SQLSchema.upgrades { try db.execute(statement) }
+            for statement in SQLSchema.statements(.sqlite) + SQLSchema.upgrades + SQLSchema.readModelEpoch {
+                try db.execute(statement)
+            }
             try db.execute(triggers)
             try db.run("INSERT OR IGNORE INTO meta(key, value) VALUES ('format', ?)", .text(format))
             let found = try db.scalar("SELECT value FROM meta WHERE key='format'")?.text
@@ -215,6 +217,12 @@ final class SQLiteWriterSession: WriterSession {
         return try reads.head()
     }
 
+    func begin(after known: LogPosition?) throws(KuraError) -> BatchStart {
+        var start = BatchStart(head: try begin())
+        start.readModelEpoch = try connection.scalar(SQLSchema.readModelEpochSQL)?.int64
+        return start
+    }
+
     func write(_ batch: BatchWrite) throws(KuraError) { try writer.write(batch) }
 
     func commit() throws(KuraError) { try connection.execute("COMMIT") }
@@ -228,6 +236,7 @@ final class SQLiteWriterSession: WriterSession {
             }
             try connection.execute("DELETE FROM \(table)")
         }
+        try connection.execute(SQLSchema.bumpReadModelEpochSQL)
     }
 
     /// Closes the connection as the writer stops, not when the writer's last reference goes (after its thread

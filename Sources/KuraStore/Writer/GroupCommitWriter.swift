@@ -40,6 +40,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let idempotency: WriterCache<String, IdempotencyRecord>
     /// The head after this writer's last committed batch; nil when unknown (start, or after a failure).
     private var knownHead: LogHead?
+    /// The read models' rebuild count as of this writer's last batch (``BatchStart/readModelEpoch``).
+    private var knownEpoch: Int64?
 
     init(session: any WriterSession, model: any WriterModel, configuration: WriterConfiguration) {
         self.session = session
@@ -188,6 +190,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             if !write.isEmpty { try session.write(write) }
             try session.commit()
             knownHead = batch.head
+            // Each rebuild counted one more (the model was rebuilt with it): not another writer's.
+            if let epoch = knownEpoch { knownEpoch = epoch + Int64(batch.readModelResets) }
             for (key, record) in batch.recorded { idempotency.set(key, record) }
             idempotency.commit()
         } catch {
@@ -219,6 +223,14 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// forgets it to read it again when needed.
     private func catchUp(to start: BatchStart) throws(KuraError) {
         let head = start.head
+        // Another writer emptied and rebuilt the read models (`kura replay` beside a server): their rows changed
+        // without an event, so no tail says what. A cached row may hold the drift the rebuild mended, and would be
+        // decided on and written back.
+        if start.readModelEpoch != knownEpoch {
+            knownEpoch = start.readModelEpoch
+            reset()
+            return
+        }
         guard let known = knownHead else {
             // Nothing known about the log (start, or after a failed batch): the caches are empty already.
             reset()
@@ -273,9 +285,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// meanwhile is no disagreement either: the next batch fails or catches up.
     private func assertState() {
         do throws(KuraError) {
-            let head = try session.begin()
+            let start = try session.begin(after: nil)
             defer { session.rollback() }
-            guard head == knownHead else { return }
+            // Nor when another writer rebuilt the read models since: this one forgets its caches at its next batch.
+            guard start.head == knownHead, start.readModelEpoch == knownEpoch else { return }
             var differences = try model.differences(session.reads)
             for (stream, version) in versions.entries {
                 let stored = try session.reads.streamVersion(stream)

@@ -13,6 +13,8 @@ final class WriteBatch {
     var changes: [RowChange] = []
     /// Idempotency answers recorded in this batch (by key), before they are written.
     var recorded: [String: IdempotencyRecord] = [:]
+    /// How many times this batch emptied read models to rebuild them (``WriteTransaction/resetReadModels(_:on:)``).
+    var readModelResets = 0
     private var mark = (head: LogHead.empty, events: 0, changes: 0, recorded: [String]())
 
     init(
@@ -174,6 +176,14 @@ public struct WriteTransaction {
     }
 
     // MARK: Rebuilding (kura replay)
+
+    /// Empties read-model tables to rebuild them in this transaction (``WriterSession/resetReadModels(_:)``),
+    /// counted so that this writer, which rebuilds its model with them, does not take its own rebuild for
+    /// another writer's and forget that model at its next batch.
+    public func resetReadModels(_ tables: [String], on session: any WriterSession) throws(KuraError) {
+        try session.resetReadModels(tables)
+        batch.readModelResets += 1
+    }
 
     /// Folds an event already in the log into the model (replay), recording its row changes.
     public func project(_ event: Event) throws(KuraError) {

@@ -163,6 +163,44 @@ import Testing
         try await Self.expectBulkReputationReads(a.store, known: [alice.id, bob.id])
     }
 
+    /// Adversarial review: `kura replay` beside a running server empties and rebuilds the read models without an
+    /// event, so no catch-up saw it. A server that had cached a drifted row (the reason to replay) went on deciding
+    /// on it and wrote it back: here a balance ten times what the log gives, spent after the replay had mended it.
+    @Test("a replay by another writer makes this writer forget what it cached", arguments: StoreBackends.all)
+    func replayElsewhere(_ factory: StoreBackendFactory) async throws {
+        let db = try await TestDatabase(label: "replay-elsewhere", backend: try await factory.makeDatabase())
+        defer { db.close() }
+        let backend = try #require(db.backendDatabase)
+        // The server, as it runs in production (the assertion mode would stop it at the first difference).
+        let server = KuraService(
+            store: try KuraService.openStore(backend: try backend.open(durable: false)),
+            signer: TestKeys.serviceSigner, clock: db.clock.clock, secrets: .seeded("server"), logger: Logger.quiet())
+        defer { server.store.close() }
+        let payer = try await db.register(name: "payer", roles: [.agent]).party
+        let payee = try await db.register(name: "payee", roles: [.provider]).party
+        try await db.deposit(party: payer, amount: 1_000_000)
+        func open(_ units: UInt64) async throws -> Reply<Escrow> {
+            try await server.openEscrow(
+                OpenEscrowRequest(
+                    payee: payee.id, amount: try Amount(units: units), asset: try Asset("USDC"),
+                    deliverBy: db.clock.now.adding(milliseconds: 3_600_000)),
+                by: Principal(party: payer), idempotencyKey: nil)
+        }
+        // A damaged read model, which the server reads and caches with its next command.
+        try backend.execute(
+            "UPDATE balances SET balance = 10000000 WHERE account = 'party/\(payer.id)/available' AND asset = 'USDC'",
+            privileged: false)
+        _ = try await open(10)
+
+        let replay = try await db.service.replay()
+        #expect(replay.before != replay.after, "the replay mended the drift")
+        let refused = await #expect(throws: KuraError.self) { try await open(5_000_000) }
+        #expect(refused?.code == .insufficientFunds)
+        #expect(try await server.writerStateDifferences() == [])
+        #expect(try await server.ledgerViolations() == [])
+        #expect(try await server.account(payer.id, by: db.operatorPrincipal).balances.first?.available == 999_990)
+    }
+
     /// The catch-up's bulk reputation reads answer exactly the rows the one-row reads find, across every chunk
     /// shape (1, 4, 16, 64 keys and more than 64), with absent and repeated keys.
     static func expectBulkReputationReads(_ store: EventStore, known: [PartyID]) async throws {
