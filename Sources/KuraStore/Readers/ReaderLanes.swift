@@ -77,7 +77,7 @@ public final class ReaderLanes: @unchecked Sendable {
             let queue = Queue(limit: spec.queueLimit)
             queues[lane] = queue
             for index in 0..<max(1, spec.readers) {
-                // Linux keeps at most 15 bytes of a thread's name and refuses a longer one: "kura-rd-stan-0".
+                // Linux keeps at most 15 bytes of a thread's name (``ThreadName`` cuts a longer one): "kura-rd-stan-0".
                 sessions.append((queue, try open(), "\(name)-\(lane.rawValue.prefix(4))-\(index)"))
             }
         }
