@@ -206,8 +206,13 @@ final class SQLiteWriterSession: WriterSession {
         try connection.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(configuration.pageCacheKiB)")
         // Checkpoints run on their own thread (WALCheckpointer); the writer's own, past a length, only finishes
         // what that one started, so that the next batch can restart the WAL (defaultWriterCheckpointFrames).
-        try connection.execute(
-            "PRAGMA wal_autocheckpoint = \(configuration.writerCheckpointFrames); PRAGMA journal_size_limit = 67108864")
+        // The size limit (to which SQLite cuts the WAL file back when it restarts) leaves room for a whole cycle
+        // and the batches past it: a file cut shorter than the cycle is extended again, block by block, in every
+        // cycle's last commits.
+        let frameBytes = 24 + 4_096  // a frame's header and a page of SQLite's default size, which Kura keeps
+        let sizeLimit = max(64 << 20, 2 * configuration.writerCheckpointFrames * frameBytes)
+        try connection.execute("PRAGMA wal_autocheckpoint = \(configuration.writerCheckpointFrames)")
+        try connection.execute("PRAGMA journal_size_limit = \(sizeLimit)")
         reads = SQLReadSession(connection)
         writer = SQLBatchWriter(connection)
     }
