@@ -61,12 +61,7 @@ struct APIKeyCacheTests {
         #expect(await refusal { try await db.service.authenticate(apiKey: oldKey) }?.code == .unauthenticated)
         #expect(try await db.service.authenticate(apiKey: newKey).id == party.id)
 
-        _ = try await db.service.rotateKey(
-            of: party.id,
-            RotateKeyRequest(
-                instance: db.service.instance, party: party.id, from: TestKeys.publicKey("agent"),
-                to: TestKeys.secretKey("agent-2")),
-            by: db.principal(party), idempotencyKey: nil)
+        try await db.service.rotateTestKey(of: party.id, from: "agent", to: "agent-2", by: db.principal(party))
         #expect(try await db.service.authenticate(apiKey: newKey).party.publicKey == TestKeys.publicKey("agent-2"))
 
         _ = try await db.service.changeStatus(of: party.id, .suspend, by: db.operatorPrincipal, idempotencyKey: nil)
@@ -114,12 +109,8 @@ struct APIKeyCacheTests {
             onDispute: disputeId, .evidence, body: ["statement": "delivered"], by: world.db.principal(world.payee),
             idempotencyKey: nil)
         let remembered = try await world.service.authenticate(apiKey: key)
-        _ = try await other.rotateKey(
-            of: arbiter.id,
-            RotateKeyRequest(
-                instance: other.instance, party: arbiter.id, from: TestKeys.publicKey("arb"),
-                to: TestKeys.secretKey("arb-2")),
-            by: other.authenticate(apiKey: key), idempotencyKey: nil)
+        try await other.rotateTestKey(
+            of: arbiter.id, from: "arb", to: "arb-2", by: other.authenticate(apiKey: key))
         #expect(try await world.service.authenticate(apiKey: key).party.publicKey == TestKeys.publicKey("arb"))
 
         let statement = RulingStatement(
@@ -216,12 +207,7 @@ struct APIKeyCacheTests {
 
         // Authenticated with the payer's key; then the other process rotates it away.
         let leaked = try await signed(world.payer, "payer", "nonce-leaked-1")
-        _ = try await other.rotateKey(
-            of: world.payer.id,
-            RotateKeyRequest(
-                instance: other.instance, party: world.payer.id, from: TestKeys.publicKey("payer"),
-                to: TestKeys.secretKey("payer-2")),
-            by: operatorHere, idempotencyKey: nil)
+        try await other.rotateTestKey(of: world.payer.id, from: "payer", to: "payer-2", by: operatorHere)
         let head = try await db.store.head()
         let rotated = await refusal { try await db.service.openEscrow(open, by: leaked, idempotencyKey: nil) }
         #expect(rotated?.code == .unauthenticated)

@@ -34,12 +34,7 @@ struct ChannelKeyRotationTests {
         // Calls paid with the opening key: the provider holds this voucher, not yet settled.
         let held = try voucher(channel.id, 700, 100, key: "payer")
 
-        _ = try await service.rotateKey(
-            of: world.payer.id,
-            RotateKeyRequest(
-                instance: service.instance, party: world.payer.id, from: TestKeys.publicKey("payer"),
-                to: TestKeys.secretKey("payer-2")),
-            by: agent, idempotencyKey: nil)
+        try await service.rotateTestKey(of: world.payer.id, from: "payer", to: "payer-2", by: agent)
         #expect(try await service.party(world.payer.id).publicKey == TestKeys.publicKey("payer-2"))
 
         let settled = try await service.act(

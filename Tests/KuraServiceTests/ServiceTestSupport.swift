@@ -113,3 +113,17 @@ func postings(of event: Event) throws -> [Posting] {
     if event.type.hasPrefix("account.") { return try FundsEvent(type: event.type, payload: event.payload).postings }
     return []
 }
+
+extension KuraService {
+    /// Rotates `party`'s signing key from the ``TestKeys`` key named `from` to the one named `to`.
+    @discardableResult
+    func rotateTestKey(of party: PartyID, from: String, to: String, by principal: Principal) async throws
+        -> Reply<PartyRegistration>
+    {
+        try await rotateKey(
+            of: party,
+            RotateKeyRequest(
+                instance: instance, party: party, from: TestKeys.publicKey(from), to: TestKeys.secretKey(to)),
+            by: principal, idempotencyKey: nil)
+    }
+}
