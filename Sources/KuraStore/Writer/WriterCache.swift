@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A map the writer decides on: read-through on a miss, an undo journal for the current command, and a
 /// bounded size that levels off (two generations: entries not used since the last rotation go first).
 ///
@@ -97,10 +99,17 @@ public final class WriterCache<Key: Hashable, Value> {
 
     /// Between batches, once every change is written: if the recent generation is full, it becomes the old
     /// one and the old one is dropped, so at most about ``capacity`` entries stay.
+    ///
+    /// The new generation starts with room for as many entries as the last, and the dropped one is freed on
+    /// another thread: growing a map of tens of thousands of entries from empty rehashes it at every doubling,
+    /// and freeing one releases every entry, each a stall of 5–30 ms of the writer between two batches under
+    /// the escrow load (perf, off-CPU samples of the writer thread; Docs/performance.md).
     @inlinable public func trim() {
         if young.count >= capacity / 2 {
+            let dropped = CacheGeneration.Dropped(old)
             old = young
-            young = [:]
+            young = Dictionary(minimumCapacity: old.count)
+            CacheGeneration.release(dropped)
         }
     }
 
@@ -110,5 +119,23 @@ public final class WriterCache<Key: Hashable, Value> {
     /// Every cached entry, for the assertion mode.
     public var entries: [(Key, Value?)] {
         Array(young.map { ($0.key, $0.value) }) + old.map { ($0.key, $0.value) }
+    }
+}
+
+/// Where the writer's caches free their dropped generations: one utility thread, off the writer's.
+public enum CacheGeneration {
+    /// A generation no one else refers to, handed over to be freed.
+    public final class Dropped: @unchecked Sendable {
+        @usableFromInline var entries: Any?
+
+        /// Takes `entries`, which the caller no longer refers to.
+        @inlinable public init(_ entries: Any) { self.entries = entries }
+    }
+
+    static let queue = DispatchQueue(label: "kura-cache-release", qos: .utility)
+
+    /// Frees `dropped` on the release thread.
+    public static func release(_ dropped: Dropped) {
+        queue.async { dropped.entries = nil }
     }
 }

@@ -1,0 +1,42 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+
+@testable import KuraStore
+
+/// The writer's two-generation caches: what a rotation keeps, what it drops, and that the dropped entries are
+/// freed on the release thread, not the writer's.
+@Suite("writer caches")
+struct WriterCacheTests {
+    /// A value that counts its deinits and notes the threads they ran on.
+    final class Tracked {
+        static let freed = Mutex<[pthread_t]>([])
+        deinit {
+            let thread = pthread_self()
+            Self.freed.withLock { $0.append(thread) }
+        }
+    }
+
+    @Test("a rotation keeps the recent generation, drops the one before it, and frees it off the writer")
+    func rotation() {
+        let cache = WriterCache<Int, Tracked>(capacity: 8)
+        Tracked.freed.withLock { $0.removeAll() }
+        for key in 0..<4 { cache.set(key, Tracked()) }
+        cache.commit()
+        cache.trim()  // 4 of 8: the recent generation becomes the old one
+        #expect(cache.count == 4)
+        for key in 4..<8 { cache.set(key, Tracked()) }
+        cache.commit()
+        #expect(cache.cached(0) != nil)  // used again: back in the recent generation
+        cache.trim()  // keys 1…3 were not used since the last rotation
+        CacheGeneration.queue.sync {}
+        #expect(cache.count == 5)
+        for key in [0, 4, 5, 6, 7] { #expect(cache.cached(key) != nil, "key \(key)") }
+        for key in 1..<4 { #expect(cache.cached(key) == nil, "key \(key)") }
+        let freed = Tracked.freed.withLock { $0 }
+        #expect(freed.count == 3)
+        let writer = pthread_self()
+        #expect(freed.allSatisfy { pthread_equal($0, writer) == 0 })
+    }
+}
