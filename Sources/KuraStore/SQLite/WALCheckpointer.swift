@@ -10,6 +10,11 @@ import KuraCore
 /// write begins with every frame copied and no reader needing the old ones; under steady load that moment
 /// never comes from this thread alone, so past a length the writer finishes the copy itself
 /// (``SQLiteBackend/Configuration/defaultWriterCheckpointFrames``).
+///
+/// Every 25 ms: each checkpoint ends in an fsync of the database file, and the pages it writes out compete on
+/// the disk with the writer's commits. Every 100 ms, a tenth of a second of random B-tree pages went out at
+/// once and slowed the commits around it (escrows' p99 31–41 ms); every 25 ms the bursts are a quarter as large
+/// (p99 22–31 ms, the same rate), every 10 ms the checkpointer's CPU cost the rate 15 % (Docs/performance.md).
 final class WALCheckpointer: @unchecked Sendable {
     private let connection: SQLiteConnection
     private let condition = NSCondition()
@@ -17,7 +22,7 @@ final class WALCheckpointer: @unchecked Sendable {
     private var running = true
     private let interval: TimeInterval
 
-    init(path: String, interval: TimeInterval = 0.1) throws(KuraError) {
+    init(path: String, interval: TimeInterval = 0.025) throws(KuraError) {
         connection = try SQLiteConnection(path: path, create: false)
         // A connection that has not read the file yet does not know it is in WAL mode, and checkpointing
         // it would silently do nothing: read once first.
