@@ -79,7 +79,12 @@ batches() {
     curl -fsS "$url/metrics" -H "Authorization: Bearer $key" \
         | awk '/^kura_writer_batch_commands_(sum|count) |^kura_writer_commit_duration_seconds_sum / { printf "%s=%s ", $1, $2 }'
 }
+commit_buckets() {
+    curl -fsS "$url/metrics" -H "Authorization: Bearer $key" \
+        | awk -F'[{}"]' '/^kura_writer_commit_duration_seconds_bucket/ { split($0, f, " "); print $3, f[2] }'
+}
 snapshot >"$work/cpu0"; commands0="$(count)"; written0="$(written)"; batches0="$(batches)"
+commit_buckets >"$work/commits0"
 if [[ "$record" != 0 ]]; then
     perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$out/perf.$workload.data" 2>/dev/null &
     perf_pid=$!
@@ -88,13 +93,15 @@ echo "== $workload: $connections connections, $duration"
 wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/load.lua" "$target"
 [[ "$record" == 0 ]] || { kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; }
 snapshot >"$work/cpu1"; commands1="$(count)"; written1="$(written)"; batches1="$(batches)"
+commit_buckets >"$work/commits1"
 if [[ -z "$writer_tid" && "$record" != 0 ]]; then
     # An older build without thread names: the writer is the thread under which the batch loop runs.
     writer_tid="$(perf report -i "$out/perf.$workload.data" --children --sort pid,symbol --stdio -g none 2>/dev/null \
         | grep "GroupCommitWriter.*execute" | sort -k1 -rn | head -n1 | awk "{ print \$3 }" | cut -d: -f1)"
 fi
 python3 - "$work/cpu0" "$work/cpu1" "$(getconf CLK_TCK)" "$(( commands1 - commands0 ))" "$writer_tid" \
-    "$checkpointer_tid" "$(( written1 - written0 ))" "$batches0" "$batches1" "${duration%s}" <<'PY'
+    "$checkpointer_tid" "$(( written1 - written0 ))" "$batches0" "$batches1" "${duration%s}" \
+    "$work/commits0" "$work/commits1" <<'PY'
 import sys
 def load(path): return {line.split()[0]: float(line.split()[1]) for line in open(path)}
 before, after = load(sys.argv[1]), load(sys.argv[2])
@@ -118,6 +125,15 @@ if len(b0) == 3 and b0.keys() == b1.keys():
     print(f"{batch_count:.0f} batches of {commands_sum / max(batch_count, 1):.1f} commands; the writer held a batch "
           f"{100 * batch_seconds / float(sys.argv[10]):.0f} % of the run's wall time "
           f"({1e6 * batch_seconds / max(commands_sum, 1):.1f} µs per command)")
+# The batches' durations (lock to commit) by the histogram's upper bounds: where the slow ones are.
+c0, c1 = [dict(line.split() for line in open(path)) for path in sys.argv[11:13]]
+if c1:
+    cumulative = [(le, float(c1[le]) - float(c0.get(le, 0))) for le in c1]
+    shares, below = [], 0.0
+    for le, count in cumulative:
+        shares.append(f"≤{le}s {count - below:.0f}")
+        below = count
+    print("batches by duration: " + ", ".join(shares))
 PY
 [[ "$record" != 0 ]] || exit 0
 perf report -i "$out/perf.$workload.data" --tid "$writer_tid" --no-children --percentage relative --sort symbol --stdio -g none 2>/dev/null \
