@@ -10,7 +10,7 @@ import Testing
 @Suite("writer caches")
 struct WriterCacheTests {
     /// A value that counts its deinits and notes the threads they ran on.
-    final class Tracked {
+    final class Tracked: Sendable {
         static let freed = Mutex<[pthread_t]>([])
         deinit {
             let thread = pthread_self()

@@ -6,7 +6,7 @@ import Dispatch
 /// An entry is a value or a known absence (`nil`): "no such escrow" is remembered as well as an escrow.
 /// Only changes (``set(_:_:)``) are journaled; loading what the database holds is not, because undoing a
 /// command never changes the database. Used by the writer thread only.
-public final class WriterCache<Key: Hashable, Value> {
+public final class WriterCache<Key: Hashable & Sendable, Value: Sendable> {
     @usableFromInline var young: [Key: Value?] = [:]
     @usableFromInline var old: [Key: Value?] = [:]
     /// Each change of the current command: the key and what it held before (nil: not cached).
@@ -100,15 +100,16 @@ public final class WriterCache<Key: Hashable, Value> {
     /// Between batches, once every change is written: if the recent generation is full, it becomes the old
     /// one and the old one is dropped, so at most about ``capacity`` entries stay.
     ///
-    /// The new generation starts with room for as many entries as the last, and the dropped one is freed on
-    /// another thread: growing a map of tens of thousands of entries from empty rehashes it at every doubling,
+    /// The new generation starts with room for as many entries as the last (at most half the capacity: a
+    /// batch that loaded far more, a reputation rebuild, leaves no such room behind), and the dropped one is
+    /// freed on another thread: growing a map of tens of thousands of entries from empty rehashes it at every doubling,
     /// and freeing one releases every entry, each a stall of 5–30 ms of the writer between two batches under
     /// the escrow load (perf, off-CPU samples of the writer thread; Docs/performance.md).
     @inlinable public func trim() {
         if young.count >= capacity / 2 {
             let dropped = CacheGeneration.Dropped(old)
             old = young
-            young = Dictionary(minimumCapacity: old.count)
+            young = Dictionary(minimumCapacity: min(old.count, capacity / 2))
             CacheGeneration.release(dropped)
         }
     }
@@ -126,10 +127,10 @@ public final class WriterCache<Key: Hashable, Value> {
 public enum CacheGeneration {
     /// A generation no one else refers to, handed over to be freed.
     public final class Dropped: @unchecked Sendable {
-        @usableFromInline var entries: Any?
+        @usableFromInline var entries: (any Sendable)?
 
-        /// Takes `entries`, which the caller no longer refers to.
-        @inlinable public init(_ entries: Any) { self.entries = entries }
+        /// Takes `entries`, which the caller no longer refers to (values freed on another thread: `Sendable`).
+        @inlinable public init(_ entries: some Sendable) { self.entries = entries }
     }
 
     static let queue = DispatchQueue(label: "kura-cache-release", qos: .utility)
