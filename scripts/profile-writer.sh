@@ -75,16 +75,16 @@ count() {
 # its own checkpoints copy into the database file.
 written() { awk '/^wchar/ { print $2 }' "/proc/$server_pid/task/$writer_tid/io" 2>/dev/null || echo 0; }
 # The writer's batches: how many, their commands, and the wall time from taking the lock to the commit.
+# One scrape of /metrics per side of the run, read twice: the batch sums, and the commit histogram's buckets.
+metrics() { curl -fsS "$url/metrics" -H "Authorization: Bearer $key" >"$1"; }
 batches() {
-    curl -fsS "$url/metrics" -H "Authorization: Bearer $key" \
-        | awk '/^kura_writer_batch_commands_(sum|count) |^kura_writer_commit_duration_seconds_sum / { printf "%s=%s ", $1, $2 }'
+    awk '/^kura_writer_batch_commands_(sum|count) |^kura_writer_commit_duration_seconds_sum / { printf "%s=%s ", $1, $2 }' "$1"
 }
 commit_buckets() {
-    curl -fsS "$url/metrics" -H "Authorization: Bearer $key" \
-        | awk -F'[{}"]' '/^kura_writer_commit_duration_seconds_bucket/ { split($0, f, " "); print $3, f[2] }'
+    awk -F'[{}"]' '/^kura_writer_commit_duration_seconds_bucket/ { split($0, f, " "); print $3, f[2] }' "$1"
 }
-snapshot >"$work/cpu0"; commands0="$(count)"; written0="$(written)"; batches0="$(batches)"
-commit_buckets >"$work/commits0"
+snapshot >"$work/cpu0"; commands0="$(count)"; written0="$(written)"; metrics "$work/metrics0"
+batches0="$(batches "$work/metrics0")"; commit_buckets "$work/metrics0" >"$work/commits0"
 if [[ "$record" != 0 ]]; then
     perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$out/perf.$workload.data" 2>/dev/null &
     perf_pid=$!
@@ -92,8 +92,8 @@ fi
 echo "== $workload: $connections connections, $duration"
 wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/load.lua" "$target"
 [[ "$record" == 0 ]] || { kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; }
-snapshot >"$work/cpu1"; commands1="$(count)"; written1="$(written)"; batches1="$(batches)"
-commit_buckets >"$work/commits1"
+snapshot >"$work/cpu1"; commands1="$(count)"; written1="$(written)"; metrics "$work/metrics1"
+batches1="$(batches "$work/metrics1")"; commit_buckets "$work/metrics1" >"$work/commits1"
 if [[ -z "$writer_tid" && "$record" != 0 ]]; then
     # An older build without thread names: the writer is the thread under which the batch loop runs.
     writer_tid="$(perf report -i "$out/perf.$workload.data" --children --sort pid,symbol --stdio -g none 2>/dev/null \

@@ -102,9 +102,9 @@ public final class WriterCache<Key: Hashable & Sendable, Value: Sendable> {
     ///
     /// The new generation starts with room for as many entries as the last (at most half the capacity: a
     /// batch that loaded far more, a reputation rebuild, leaves no such room behind), and the dropped one is
-    /// freed on another thread: growing a map of tens of thousands of entries from empty rehashes it at every doubling,
-    /// and freeing one releases every entry, each a stall of 5–30 ms of the writer between two batches under
-    /// the escrow load (perf, off-CPU samples of the writer thread; Docs/performance.md).
+    /// freed on another thread: growing a map of tens of thousands of entries from empty rehashes it at every
+    /// doubling, and freeing one releases every entry, each a stall of 5–30 ms of the writer between two
+    /// batches under the escrow load (perf, off-CPU samples of the writer thread; Docs/performance.md).
     @inlinable public func trim() {
         if young.count >= capacity / 2 {
             let dropped = CacheGeneration.Dropped(old)
