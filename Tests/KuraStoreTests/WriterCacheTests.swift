@@ -39,4 +39,26 @@ struct WriterCacheTests {
         let writer = pthread_self()
         #expect(freed.allSatisfy { pthread_equal($0, writer) == 0 })
     }
+
+    @Test("the first change of a command is announced once, and again after a commit or an undo")
+    func firstChangeNotice() {
+        let cache = WriterCache<Int, Int>(capacity: 8)
+        var notices = 0
+        cache.onFirstChange = { notices += 1 }
+        _ = cache.value(1) { 10 }  // loading is not a change
+        #expect(notices == 0)
+        cache.set(1, 11)
+        cache.set(2, 20)
+        #expect(notices == 1)
+        cache.undo()
+        #expect(cache.cached(1) == .some(10) && cache.cached(2) == nil)
+        cache.set(1, 12)
+        #expect(notices == 2)
+        cache.commit()
+        cache.commit()  // nothing journaled: no notice owed
+        cache.set(3, 30)
+        #expect(notices == 3)
+        cache.undo()
+        #expect(cache.cached(1) == .some(12) && cache.cached(3) == nil)
+    }
 }

@@ -15,6 +15,9 @@ public final class WriterCache<Key: Hashable & Sendable, Value: Sendable> {
     /// cost a branch at commit, not a generic call (measured: 6 % of the writer's time went to metadata
     /// lookups of the journal's type when every cache was committed through the protocol, issue 15).
     @usableFromInline var journaled = false
+    /// Called when a command's first change starts the journal, so that the owner of many caches commits
+    /// and undoes only the ones a command changed (``WriterCache/set(_:_:)`` then ``commit()`` or ``undo()``).
+    public var onFirstChange: (() -> Void)?
     /// The most entries kept after ``trim()``.
     public let capacity: Int
 
@@ -43,7 +46,10 @@ public final class WriterCache<Key: Hashable & Sendable, Value: Sendable> {
     /// Records a change (nil: the row no longer exists), journaled for ``undo()``.
     @inlinable public func set(_ key: Key, _ value: Value?) {
         journal.append((key, cached(key)))
-        journaled = true
+        if !journaled {
+            journaled = true
+            onFirstChange?()
+        }
         young[key] = .some(value)
     }
 
