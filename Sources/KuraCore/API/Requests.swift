@@ -131,6 +131,25 @@ public struct OpenEscrowRequest: StrictRequest, Equatable {
     }
 }
 
+extension OpenEscrowRequest: CanonicalJSONWritable {
+    /// The members of the `Encodable` form in canonical order: the command an escrow's opening hashes (its
+    /// identifier, its idempotency hash) is made from these bytes, once per request (`OpenEscrowRequestTests`
+    /// holds them to the `Encodable` form).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var json = CanonicalObjectWriter(capacity: 192)
+        try json.unsigned("amount", amount.units)
+        json.string("asset", asset.name)
+        if let confirmWindowMs { try json.integer("confirmWindowMs", confirmWindowMs) }
+        try json.integer("deliverBy", deliverBy.milliseconds)
+        if let disputeWindowMs { try json.integer("disputeWindowMs", disputeWindowMs) }
+        if let memo { json.string("memo", memo) }
+        json.string("payee", payee.rawValue)
+        if let paymentId { json.string("paymentId", paymentId) }
+        if let resource { json.string("resource", resource) }
+        return json.finish()
+    }
+}
+
 /// `POST /v1/escrows/{id}/deliver`.
 public struct DeliverRequest: StrictRequest, Equatable {
     public static let fields: Set<String> = ["evidence"]

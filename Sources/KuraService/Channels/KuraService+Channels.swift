@@ -9,7 +9,7 @@ extension KuraService {
     {
         let policy = configuration.channels
         return try await command(
-            "channel.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+            "channel.open", encoding: request, by: principal, idempotencyKey: idempotencyKey
         ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
             let state = tx.state

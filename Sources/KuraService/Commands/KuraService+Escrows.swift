@@ -9,7 +9,7 @@ extension KuraService {
     {
         let fees = configuration.fees
         return try await command(
-            "escrow.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+            "escrow.open", encoding: request, by: principal, idempotencyKey: idempotencyKey
         ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
             let state = tx.state

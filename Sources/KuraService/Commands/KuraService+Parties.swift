@@ -15,7 +15,7 @@ extension KuraService {
         let apiKey = newAPIKey()
         let signer = self.signer
         let reply = try await command(
-            "party.register", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+            "party.register", encoding: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> PartyRegistration in
             let actor = try tx.state.party(principal.id)
             let id = PartyID.derive(command: context.command, seq: context.seq)

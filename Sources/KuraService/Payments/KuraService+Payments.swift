@@ -12,7 +12,7 @@ extension KuraService {
         let fees = configuration.fees
         let key = signer.key
         return try await command(
-            "payment.pay", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+            "payment.pay", encoding: request, by: principal, idempotencyKey: idempotencyKey
         ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Payment in
             let state = tx.state

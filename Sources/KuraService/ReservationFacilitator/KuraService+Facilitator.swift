@@ -155,7 +155,7 @@ extension KuraService {
             settledAt: now)
         let presigned = (record: expected, txSignature: try rail.execute(expected))
         let reply = try await command(
-            "x402.settle", request: try .of(request), by: principal, idempotencyKey: idempotencyKey, at: now
+            "x402.settle", encoding: request, by: principal, idempotencyKey: idempotencyKey, at: now
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> ReservationSettleResponse in
             let id = request.reservationId
             let state = tx.state

@@ -7,7 +7,7 @@ extension KuraService {
     public func createMandate(_ request: CreateMandateRequest, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<Mandate>
     {
-        try await command("mandate.create", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
+        try await command("mandate.create", encoding: request, by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
             let state = tx.state
             try state.requireActive(principal)

@@ -13,7 +13,7 @@ extension KuraService {
             asset: request.asset, singlePaymentCap: request.singlePaymentCap, ltvBps: configuration.ltvBps,
             minHealthBps: configuration.minHealthBps)
         return try await command(
-            "position.open", request: try .of(request), by: principal, idempotencyKey: idempotencyKey
+            "position.open", encoding: request, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Position in
             let state = tx.state
             try state.requireActive(principal)
@@ -98,7 +98,7 @@ extension KuraService {
     public func postPrice(_ request: PostPriceRequest, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<PriceUpdate>
     {
-        try await command("price.post", request: try .of(request), by: principal, idempotencyKey: idempotencyKey) {
+        try await command("price.post", encoding: request, by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> PriceUpdate in
             let state = tx.state
             try state.requireRole(.operator, principal, "post prices")

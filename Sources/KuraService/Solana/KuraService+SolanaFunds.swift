@@ -58,7 +58,7 @@ extension KuraService {
         }
         let signed = try await treasuryTransfer(rail, token, destination, amount: ask.amount.units)
         let reply = try await command(
-            "account.withdraw.solana", request: try .of(ask), by: principal, idempotencyKey: idempotencyKey
+            "account.withdraw.solana", encoding: ask, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> WithdrawalView in
             let state = tx.state
             try state.requireSelfOrOperator(principal, party, "withdraw another party's funds")
@@ -259,7 +259,7 @@ extension KuraService {
         let amount = try Amount(units: units)
         let reference = "solana:" + signature.base58
         return try await command(
-            "account.deposit.solana", request: try .of(proof), by: principal, idempotencyKey: idempotencyKey
+            "account.deposit.solana", encoding: proof, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> AccountView in
             let stream = "deposit/solana/\(signature.base58)"
             guard try tx.version(of: stream) == 0 else {
@@ -334,7 +334,7 @@ extension KuraService {
             asset: try Asset(mint.base58), amount: try Amount(units: incoming.amount), slot: fetched.slot,
             acceptedAt: clock.now())
         return try await command(
-            "chain.receipt", request: try .of(ask), by: principal, idempotencyKey: nil
+            "chain.receipt", encoding: ask, by: principal, idempotencyKey: nil
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> ChainReceipt in
             if try tx.state.isKuraTransaction(signature: signature.base58) {
                 throw Self.kuraTransactionUsed(signature)
