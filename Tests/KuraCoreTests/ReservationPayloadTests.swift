@@ -105,6 +105,42 @@ struct ReservationPayloadTests {
         }
     }
 
+    @Test("3,000 seeded verify and settle requests, optional members present and absent: the Encodable form's bytes")
+    func seededRequests() throws {
+        var random = SplitMix64(seed: 5_077)
+        for n in 0..<3_000 {
+            var verify: [String: JSONValue] = [
+                "amount": WireSamples.time(&random),
+                "lane": .string(Lane.allCases.randomElement(using: &random)!.rawValue),
+                "agent": WireSamples.identifier("pty", &random), "counterparty": WireSamples.identifier("pty", &random),
+            ]
+            var settle: [String: JSONValue] = [
+                "reservationId": WireSamples.identifier("res", &random), "envelope": .string(WireSamples.text(&random)),
+            ]
+            if n == 0 || Bool.random(using: &random) { verify["asset"] = "USDC" }
+            if n == 0 || Bool.random(using: &random) { verify["mandate"] = WireSamples.identifier("mdt", &random) }
+            if n == 0 || Bool.random(using: &random) { verify["collateral"] = WireSamples.identifier("pos", &random) }
+            for key in ["resource", "paymentId"] where n == 0 || Bool.random(using: &random) {
+                verify[key] = .string(WireSamples.text(&random))
+            }
+            if n == 0 || Bool.random(using: &random) {
+                settle["lane"] = .string(Lane.allCases.randomElement(using: &random)!.rawValue)
+            }
+            let verifyRequest = try ReservationVerifyRequest.decode(.object(verify))
+            let settleRequest = try ReservationSettleRequest.decode(.object(settle))
+            #expect(try verifyRequest.canonicalJSON() == JSONValue(encoding: verifyRequest).canonicalBytes(), "\(n)")
+            #expect(try settleRequest.canonicalJSON() == JSONValue(encoding: settleRequest).canonicalBytes(), "\(n)")
+            #expect(try JSONValue.canonicalBytes(encoding: verifyRequest) == verifyRequest.canonicalJSON())
+            if n == 0 {  // every member set: one per stored property
+                guard case .object(let verifyMembers) = try JSONValue(encoding: verifyRequest),
+                    case .object(let settleMembers) = try JSONValue(encoding: settleRequest)
+                else { return }
+                #expect(verifyMembers.count == Mirror(reflecting: verifyRequest).children.count)
+                #expect(settleMembers.count == Mirror(reflecting: settleRequest).children.count)
+            }
+        }
+    }
+
     @Test("reservation.voided leaves its bytes to the writer")
     func voided() {
         let event = ReservationEvent.voided(reason: .expired, at: Timestamp(milliseconds: 9), postings: [])

@@ -157,6 +157,36 @@ public struct PriceUpdate: Codable, Sendable, Equatable {
     }
 }
 
+extension ReservationVerifyRequest: CanonicalJSONWritable {
+    /// The members of the `Encodable` form in canonical order: a verify hashes these bytes (its request hash, its
+    /// command) once per request (`ReservationPayloadTests` holds them to the `Encodable` form).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var json = CanonicalObjectWriter(capacity: 192)
+        json.string("agent", agent.rawValue)
+        try json.unsigned("amount", amount.units)
+        if let asset { json.string("asset", asset.name) }
+        if let collateral { json.string("collateral", collateral.rawValue) }
+        json.string("counterparty", counterparty.rawValue)
+        json.string("lane", lane.rawValue)
+        if let mandate { json.string("mandate", mandate.rawValue) }
+        if let paymentId { json.string("paymentId", paymentId) }
+        if let resource { json.string("resource", resource) }
+        return json.finish()
+    }
+}
+
+extension ReservationSettleRequest: CanonicalJSONWritable {
+    /// The members of the `Encodable` form in canonical order, the bytes a settle's command is made of
+    /// (`ReservationPayloadTests` holds them to the `Encodable` form).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var json = CanonicalObjectWriter(capacity: 384)
+        json.string("envelope", envelope)
+        if let lane { json.string("lane", lane.rawValue) }
+        json.string("reservationId", reservationId.rawValue)
+        return json.finish()
+    }
+}
+
 extension ReservationSettleResponse: CanonicalJSONWritable {
     /// The members in canonical order: the writer stores this beside the reservation's row on every settle, for
     /// the idempotent replay (`ReservationPayloadTests` holds it to the `Encodable` form).

@@ -47,13 +47,22 @@ extension KuraService {
     public func verify(_ request: ReservationVerifyRequest, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<ReservationVerifyResponse>
     {
-        let json = try JSONValue.of(request)
-        let requestHash: String
-        do { requestHash = Hex.encode(SHA256.hash(try json.canonicalBytes())) } catch {
-            throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
+        let canonical: [UInt8]
+        if let written = try? JSONValue.canonicalBytes(encoding: request) {
+            canonical = written
+        } else {
+            // The same bytes in two steps, for the step's own error.
+            let json = try JSONValue.of(request)
+            do { canonical = try json.canonicalBytes() } catch {
+                throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
+            }
         }
+        let requestHash = Hex.encode(SHA256.hash(canonical))
         let ttl = configuration.reservationTtlMs
-        let reply = try await command("x402.verify", request: json, by: principal, idempotencyKey: idempotencyKey) {
+        let reply = try await command(
+            CanonicalCommand(operation: "x402.verify", canonicalRequest: canonical), by: principal,
+            idempotencyKey: idempotencyKey
+        ) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Reservation in
             let state = tx.state
             let isOperator = try state.isOperator(principal)
