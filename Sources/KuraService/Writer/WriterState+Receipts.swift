@@ -33,47 +33,75 @@ extension WriterState {
         try storedTree().appender.size + UInt64(pendingReceipts.count)
     }
 
-    /// Derives the receipt `make` gives for the next leaf index (nil: the event has none) and folds it into
-    /// reputation.
+    /// Derives the receipt `make` gives for the next leaf index (nil: the event has none); it is folded into
+    /// reputation with the batch (``finishBatch(_:)``).
     func appendReceipt(_ envelope: Event, _ tx: WriteTransaction, _ make: (UInt64) throws(KuraError) -> Receipt?)
         throws(KuraError)
     {
         guard let receipt = try make(try receiptCount()) else { return }
         pendingReceipts.append((receipt, envelope.seq))
-        try foldReputation(receipt, tx)
     }
 
-    /// Folds one receipt into the reputation of its two parties, O(1) rows each.
-    func foldReputation(_ receipt: Receipt, _ tx: WriteTransaction) throws(KuraError) {
-        for (party, role, counterparty) in ReputationFold.roles(of: receipt) {
-            var state =
-                try reputationParties.value(party) { () throws(KuraError) -> PartyReputation? in
-                    try reads.reputationParty(party)
-                } ?? PartyReputation()
-            let key = PairKey(party: party, role: role, counterparty: counterparty)
-            var pair =
-                try reputationPairs.value(key) { () throws(KuraError) -> Evidence? in
-                    try reads.reputationPair(party: party, role: role, counterparty: counterparty)
-                } ?? Evidence()
-            if role == .provider {
-                ReputationFold.fold(receipt, role: role, into: &state.provider, pair: &pair, model: reputationModel)
-            } else {
-                ReputationFold.fold(receipt, role: role, into: &state.payer, pair: &pair, model: reputationModel)
+    /// Folds receipts, in order, into the reputation of their parties, O(1) rows each, and records each row they
+    /// changed once. No command decides on reputation, so the batch's receipts are folded when it is finished,
+    /// after its refused commands dropped theirs: one change per row and one journal entry, not one per receipt.
+    func foldReputation(_ receipts: some Sequence<Receipt>, _ tx: WriteTransaction) throws(KuraError) {
+        var parties: [PartyID: PartyReputation] = [:]
+        var pairs: [PairKey: Evidence] = [:]
+        var partyOrder: [PartyID] = []
+        var pairOrder: [PairKey] = []
+        for receipt in receipts {
+            for (party, role, counterparty) in ReputationFold.roles(of: receipt) {
+                var state: PartyReputation
+                if let folded = parties[party] {
+                    state = folded
+                } else {
+                    state =
+                        try reputationParties.value(party) { () throws(KuraError) -> PartyReputation? in
+                            try reads.reputationParty(party)
+                        } ?? PartyReputation()
+                    partyOrder.append(party)
+                }
+                let key = PairKey(party: party, role: role, counterparty: counterparty)
+                var pair: Evidence
+                if let folded = pairs[key] {
+                    pair = folded
+                } else {
+                    pair =
+                        try reputationPairs.value(key) { () throws(KuraError) -> Evidence? in
+                            try reads.reputationPair(party: party, role: role, counterparty: counterparty)
+                        } ?? Evidence()
+                    pairOrder.append(key)
+                }
+                if role == .provider {
+                    ReputationFold.fold(receipt, role: role, into: &state.provider, pair: &pair, model: reputationModel)
+                } else {
+                    ReputationFold.fold(receipt, role: role, into: &state.payer, pair: &pair, model: reputationModel)
+                }
+                parties[party] = state
+                pairs[key] = pair
             }
+        }
+        for party in partyOrder {
+            guard let state = parties[party] else { continue }
             reputationParties.set(party, state)
             tx.change(.reputationParty(ReputationPartyRow(party: party, state: state)))
-            if !pair.isEmpty {
-                reputationPairs.set(key, pair)
-                tx.change(
-                    .reputationPair(
-                        ReputationPairRow(party: party, role: role, counterparty: counterparty, evidence: pair)))
-            }
+        }
+        // A pair with no evidence yet (a kind that adds none to it) has no row.
+        for key in pairOrder {
+            guard let pair = pairs[key], !pair.isEmpty else { continue }
+            reputationPairs.set(key, pair)
+            tx.change(
+                .reputationPair(
+                    ReputationPairRow(
+                        party: key.party, role: key.role, counterparty: key.counterparty, evidence: pair)))
         }
     }
 
     /// The batch's receipts as rows, with their leaves' Merkle nodes and the reputation log's new head.
     func finishBatch(_ tx: WriteTransaction) throws(KuraError) {
         guard let last = pendingReceipts.last else { return }
+        try foldReputation(pendingReceipts.lazy.map(\.receipt), tx)
         var tree = try storedTree()
         for (receipt, seq) in pendingReceipts {
             let leaf = try receipt.leafBytes()
@@ -113,12 +141,14 @@ extension WriterState {
         while true {
             let page = try reads.receipts(after: after, party: nil, kind: nil, limit: 1000)
             guard let last = page.last else { break }
+            var receipts: [Receipt] = []
+            receipts.reserveCapacity(page.count)
             for row in page {
-                let receipt = try RowJSON.decode(Receipt.self, row.json)
+                receipts.append(try RowJSON.decode(Receipt.self, row.json))
                 appender.append(leaf: row.json)
-                try foldReputation(receipt, tx)
-                lastAt = receipt.at
             }
+            try foldReputation(receipts, tx)
+            lastAt = receipts.last?.at ?? lastAt
             after = Int64(last.index)
             try tx.flush(to: session)
         }
