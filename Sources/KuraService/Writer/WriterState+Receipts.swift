@@ -4,10 +4,10 @@ import KuraStore
 
 /// Receipts, their RFC 6962 tree and the reputation they fold into.
 ///
-/// A receipt is derived when its event is applied (it needs the aggregate as it was just before) and folded
-/// into its parties' reputation at once, journaled with the command. Its leaf bytes, leaf hash and the tree
-/// nodes it completes are computed once per batch, in ``finishBatch(_:)``, from the frontier of what is
-/// stored: a refused command's receipts are dropped before that, so it never leaves a node behind. Only
+/// A receipt is derived when its event is applied (it needs the aggregate as it was just before). Its fold
+/// into its parties' reputation, its leaf bytes, leaf hash and the tree nodes it completes are computed once
+/// per batch, in ``finishBatch(_:)``, from the frontier of what is stored: a refused command's receipts are
+/// dropped before that, so it never leaves a node or a reputation change behind. Only
 /// subtrees of 8 leaves and more are written (``MerkleNode/lowestStoredLevel``); reads hash smaller ones
 /// from their receipts.
 extension WriterState {
