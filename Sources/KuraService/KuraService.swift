@@ -109,7 +109,8 @@ public final class KuraService: Sendable {
     ) async throws(KuraError) -> Reply<T> {
         guard let bytes = try? JSONValue.canonicalBytes(encoding: request) else {
             return try await command(
-                operation, encoding: request, by: principal, idempotencyKey: idempotencyKey, at: fixedTime, body)
+                operation, request: try .of(request), by: principal, idempotencyKey: idempotencyKey, at: fixedTime,
+                body)
         }
         return try await command(
             CanonicalCommand(operation: operation, canonicalRequest: bytes), by: principal,

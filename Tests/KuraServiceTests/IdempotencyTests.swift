@@ -46,6 +46,25 @@ struct IdempotencyTests {
         #expect(try await world.service.store.head() == head)
     }
 
+    /// The command is hashed from the request's canonical bytes, written straight from the typed request; one
+    /// whose bytes cannot be written (a window beyond ±2^53-1 ms, possible only through the Swift API) is refused
+    /// with the encoder's error, as through a `JSONValue`, and writes nothing.
+    @Test("a request that has no canonical JSON is refused and writes nothing")
+    func requestWithoutCanonicalJSON() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let payer = world.db.principal(world.payer)
+        let head = try await world.service.store.head()
+        var request = try openRequest(world)
+        request.disputeWindowMs = 1 << 60
+        let refused = await refusal {
+            try await world.service.openEscrow(request, by: payer, idempotencyKey: "too-long")
+        }
+        #expect(refused?.code == .internalError)
+        #expect(refused?.detail.contains("beyond") == true)
+        #expect(try await world.service.store.head() == head)
+    }
+
     @Test("a key used for one operation conflicts with another operation with the same body")
     func conflictAcrossOperations() async throws {
         let world = try await EscrowWorld.make()
