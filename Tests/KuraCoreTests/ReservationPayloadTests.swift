@@ -131,10 +131,10 @@ struct ReservationPayloadTests {
             #expect(try verifyRequest.canonicalJSON() == JSONValue(encoding: verifyRequest).canonicalBytes(), "\(n)")
             #expect(try settleRequest.canonicalJSON() == JSONValue(encoding: settleRequest).canonicalBytes(), "\(n)")
             #expect(try JSONValue.canonicalBytes(encoding: verifyRequest) == verifyRequest.canonicalJSON())
+            #expect(try JSONValue.canonicalBytes(encoding: settleRequest) == settleRequest.canonicalJSON())
             if n == 0 {  // every member set: one per stored property
-                guard case .object(let verifyMembers) = try JSONValue(encoding: verifyRequest),
-                    case .object(let settleMembers) = try JSONValue(encoding: settleRequest)
-                else { return }
+                let verifyMembers = try #require(try JSONValue(encoding: verifyRequest).objectValue)
+                let settleMembers = try #require(try JSONValue(encoding: settleRequest).objectValue)
                 #expect(verifyMembers.count == Mirror(reflecting: verifyRequest).children.count)
                 #expect(settleMembers.count == Mirror(reflecting: settleRequest).children.count)
             }

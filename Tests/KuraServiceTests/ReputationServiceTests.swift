@@ -140,6 +140,57 @@ struct ReputationServiceTests {
         }
     }
 
+    /// Reputation is folded once per batch, from the receipts of the commands that stood: a refused command's
+    /// receipts must be gone by then. Concurrent commands share batches; every third appends its receipts and
+    /// then throws.
+    @Test("commands refused after appending receipts, in batches with others: no receipt and no reputation of theirs")
+    func refusedCommandsFoldNothing() async throws {
+        let database = try await TestDatabase(label: "reputation-refusals")
+        defer { database.close() }
+        let synthetic = try SyntheticReceipts.make(payments: 120, parties: 12, seed: 9)
+        let base = try await database.service.receiptCount()
+        let store = database.store
+        let kept = try await withThrowingTaskGroup(of: [Receipt].self) { group in
+            for (command, start) in stride(from: 0, to: synthetic.count, by: 3).enumerated() {
+                let receipts = Array(synthetic[start..<min(start + 3, synthetic.count)])
+                group.addTask {
+                    let refused = command % 3 == 2
+                    do {
+                        _ = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Int in
+                            for receipt in receipts {
+                                let envelope = try Event(
+                                    seq: receipt.eventSeq, stream: "synthetic/\(receipt.subject)", version: 1,
+                                    type: receipt.kind, payload: [:], at: receipt.at, actor: "test",
+                                    commandId: "synthetic", prevHash: Event.genesisHash)
+                                try tx.state.appendReceipt(envelope, tx) { index in
+                                    var indexed = receipt
+                                    indexed.index = index
+                                    return indexed
+                                }
+                            }
+                            if refused { throw KuraError(.forbidden, "refused after its receipts") }
+                            return receipts.count
+                        }
+                    } catch {
+                        guard refused else { throw error }
+                        return []
+                    }
+                    return receipts
+                }
+            }
+            return try await group.reduce(into: [Receipt]()) { $0 += $1 }
+        }
+        let receipts = try await exportedReceipts(database.service)
+        #expect(receipts.count == kept.count + Int(base))
+        #expect(kept.count < synthetic.count)
+        let (ledger, root) = try offlineLedger(receipts)
+        let parties = Set(synthetic.flatMap { [$0.payer, $0.payee] }).sorted()
+        let reports = try await database.service.reputations(of: parties)
+        for (id, report) in zip(parties, reports) {
+            #expect(try report.canonicalBytes() == ledger.report(for: id, rootHash: root).canonicalBytes(), "\(id)")
+        }
+    }
+
     @Test("escrows driven through the service: server equals offline, and replay rebuilds the same rows")
     func serviceHistory() async throws {
         let database = try await TestDatabase(label: "reputation-service")

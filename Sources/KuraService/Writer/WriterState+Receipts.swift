@@ -98,7 +98,8 @@ extension WriterState {
         }
     }
 
-    /// The batch's receipts as rows, with their leaves' Merkle nodes and the reputation log's new head.
+    /// The batch's receipts folded into reputation and as rows, with their leaves' Merkle nodes and the
+    /// reputation log's new head. A reputation row that cannot be read here fails the batch, every command of it.
     func finishBatch(_ tx: WriteTransaction) throws(KuraError) {
         guard let last = pendingReceipts.last else { return }
         try foldReputation(pendingReceipts.lazy.map(\.receipt), tx)

@@ -86,7 +86,7 @@ final class WriterState: WriterModel {
     private var caches: [JournalHandle] = []
     /// The caches (indices into ``caches``) changed since the last mark: the only ones a command's end commits
     /// or undoes. Marking all of them twice per command took 6.5 % of the writer's samples in `kura bench
-    /// receipts` (each handle copied retains its four closures).
+    /// receipts` (each handle copied retained its closures).
     private var changedCaches: [Int] = []
 
     /// A state with nothing loaded; `capacity` bounds each cache (the biggest hold up to about that many rows).
