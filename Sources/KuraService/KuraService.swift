@@ -99,19 +99,14 @@ public final class KuraService: Sendable {
         return try await command(canonical, by: principal, idempotencyKey: idempotencyKey, at: fixedTime, body)
     }
 
-    /// ``command(_:request:by:idempotencyKey:at:_:)`` for a typed request: its canonical bytes straight from
-    /// `Encodable` (by the request itself when it is ``CanonicalJSONWritable``), the same bytes as through a
-    /// `JSONValue` without building one. A request those bytes refuse takes the `JSONValue` way, for its error.
+    /// ``command(_:request:by:idempotencyKey:at:_:)`` for a typed request, its bytes from
+    /// ``JSONValue/canonicalRequest(_:)``: the same command, without a `JSONValue` made in between.
     func command<T: Codable & Sendable>(
         _ operation: String, encoding request: some Encodable, by principal: Principal?, idempotencyKey: String?,
         at fixedTime: Timestamp? = nil,
         _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
     ) async throws(KuraError) -> Reply<T> {
-        guard let bytes = try? JSONValue.canonicalBytes(encoding: request) else {
-            return try await command(
-                operation, request: try .of(request), by: principal, idempotencyKey: idempotencyKey, at: fixedTime,
-                body)
-        }
+        let bytes = try JSONValue.canonicalRequest(request)
         return try await command(
             CanonicalCommand(operation: operation, canonicalRequest: bytes), by: principal,
             idempotencyKey: idempotencyKey, at: fixedTime, body)

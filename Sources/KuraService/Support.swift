@@ -53,6 +53,18 @@ extension JSONValue {
         }
     }
 
+    /// A typed request's canonical bytes, straight from `Encodable` (by the request itself when it is
+    /// ``CanonicalJSONWritable``): the bytes `of(_:)` and `canonicalBytes()` give, without the value between. One
+    /// those bytes refuse is refused as that way refuses it: `internal_error` when it cannot be encoded,
+    /// `invalid_request` when it has no canonical JSON.
+    static func canonicalRequest(_ request: some Encodable) throws(KuraError) -> [UInt8] {
+        if let bytes = try? canonicalBytes(encoding: request) { return bytes }
+        let json = try of(request)
+        do { return try json.canonicalBytes() } catch {
+            throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
+        }
+    }
+
     func decoded<T: Decodable>(as type: T.Type) throws(KuraError) -> T {
         do { return try decode(T.self) } catch {
             throw KuraError(.internalError, "cannot decode \(T.self): \(error.reason)")

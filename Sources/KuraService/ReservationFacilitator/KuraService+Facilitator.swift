@@ -47,16 +47,7 @@ extension KuraService {
     public func verify(_ request: ReservationVerifyRequest, by principal: Principal, idempotencyKey: String?)
         async throws(KuraError) -> Reply<ReservationVerifyResponse>
     {
-        let canonical: [UInt8]
-        if let written = try? JSONValue.canonicalBytes(encoding: request) {
-            canonical = written
-        } else {
-            // The same bytes in two steps, for the step's own error.
-            let json = try JSONValue.of(request)
-            do { canonical = try json.canonicalBytes() } catch {
-                throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
-            }
-        }
+        let canonical = try JSONValue.canonicalRequest(request)
         let requestHash = Hex.encode(SHA256.hash(canonical))
         let ttl = configuration.reservationTtlMs
         let reply = try await command(
