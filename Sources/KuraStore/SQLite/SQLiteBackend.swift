@@ -203,7 +203,9 @@ final class SQLiteWriterSession: WriterSession {
     private let writer: SQLBatchWriter
 
     init(_ configuration: SQLiteBackend.Configuration) throws(KuraError) {
-        connection = try SQLiteConnection(path: configuration.path, create: false)
+        // Durable: every commit syncs the WAL, which is when the coalescing VFS writes the commit's frames.
+        connection = try SQLiteConnection(
+            path: configuration.path, create: false, coalescingWAL: configuration.durable)
         try connection.execute("PRAGMA busy_timeout = 10000")
         try connection.execute("PRAGMA synchronous = \(configuration.durable ? "FULL" : "NORMAL")")
         try connection.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(configuration.pageCacheKiB)")

@@ -9,14 +9,16 @@ public final class SQLiteConnection: SQLConnection {
     /// The file path this connection opened.
     public let path: String
 
-    /// Opens (and with `create`, creates) a database file.
-    public init(path: String, create: Bool, readOnly: Bool = false) throws(KuraError) {
+    /// Opens (and with `create`, creates) a database file. `coalescingWAL`: the WAL's writes go out once per sync
+    /// (``SQLiteWALVFS``), for a connection whose every commit syncs (`synchronous=FULL`).
+    public init(path: String, create: Bool, readOnly: Bool = false, coalescingWAL: Bool = false) throws(KuraError) {
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         flags |= readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create { flags |= SQLITE_OPEN_CREATE }
         _ = SQLitePageCache.isInstalled  // before SQLite initialises itself on the first open
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let vfs = coalescingWAL && SQLiteWALVFS.isRegistered ? SQLiteWALVFS.name : nil
+        let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
@@ -25,6 +27,10 @@ public final class SQLiteConnection: SQLConnection {
         self.handle = db
         self.path = path
         sqlite3_extended_result_codes(db, 1)
+        if vfs != nil {
+            sqlite3_rollback_hook(
+                db, { db in SQLiteWALVFS.rolledBack(OpaquePointer(db!)) }, UnsafeMutableRawPointer(db))
+        }
     }
 
     private var isClosed = false
