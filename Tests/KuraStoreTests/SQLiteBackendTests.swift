@@ -1,9 +1,10 @@
 import Foundation
 import KuraCore
 import KuraCrypto
-import KuraStore
 import KuraTesting
 import Testing
+
+@testable import KuraStore
 
 /// What only the SQLite backend has: its file (refusing what is not a Kura database, and leaving it untouched),
 /// and the triggers that make its log append-only. The backend-agnostic behaviour is in
@@ -131,5 +132,24 @@ import Testing
         defer { store.close() }
         #expect(try await appendOne(store, stream: "s").seq == 5)
         #expect(try await store.verify().isValid)
+    }
+
+    /// SQLite rolls a transaction back by itself after some errors, even in a read whose failure a command
+    /// absorbed; the batch's statements then ran one by one, each committed, and the batch was answered as failed
+    /// (review finding: the row below was written before the check).
+    @Test("a batch whose transaction SQLite ended writes nothing and fails")
+    func batchAfterSQLiteRolledBack() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let backend = try SQLiteBackend(.init(path: dir.path("log.sqlite"), create: true))
+        defer { backend.close() }
+        let session = try #require(try backend.makeWriterSession() as? SQLiteWriterSession)
+        defer { session.close() }
+        _ = try session.begin()
+        try session.connection.execute("ROLLBACK")  // as SQLite does after an I/O error
+        let batch = BatchWrite(changes: [.balance(BalanceRow(account: "fees", asset: "USDC", units: 7))])
+        #expect(throws: KuraError.self) { try session.write(batch) }
+        #expect(throws: KuraError.self) { try session.commit() }
+        #expect(try session.connection.scalar("SELECT count(*) FROM balances")?.int64 == 0)
     }
 }

@@ -25,8 +25,16 @@ struct WALCoalescingTests {
         #expect(coalescer.read(offset: 150, length: 10) == nil)
         #expect(coalescer.read(offset: 149, length: 10) == .init(offset: 100, count: 50))
         #expect(coalescer.read(offset: 149, length: 10) == nil)
+        // A failed write out loses what was held: refused until the transaction ends (the VFS checks `failed`).
         _ = coalescer.write(offset: 0, length: 5)
-        coalescer.discard()
+        coalescer.writeFailed()
+        #expect(coalescer.failed)
+        #expect(coalescer.flush() == nil)
+        coalescer.transactionEnded()
+        #expect(!coalescer.failed)
+        // The end of a transaction forgets what it held.
+        _ = coalescer.write(offset: 0, length: 5)
+        coalescer.transactionEnded()
         #expect(coalescer.flush() == nil)
     }
 

@@ -233,13 +233,30 @@ final class SQLiteWriterSession: WriterSession {
         return start
     }
 
-    func write(_ batch: BatchWrite) throws(KuraError) { try writer.write(batch) }
+    func write(_ batch: BatchWrite) throws(KuraError) {
+        try requireTransaction()
+        try writer.write(batch)
+    }
 
-    func commit() throws(KuraError) { try connection.execute("COMMIT") }
+    func commit() throws(KuraError) {
+        try requireTransaction()
+        try connection.execute("COMMIT")
+    }
+
+    /// SQLite ends the batch's transaction by itself after some errors (I/O, out of memory, a full disk), also in
+    /// a read that a command's failure absorbed; the batch's rows would then be written one statement at a time,
+    /// each committed on its own, and the batch answered as failed (review finding).
+    private func requireTransaction() throws(KuraError) {
+        guard connection.isInTransaction else {
+            throw KuraError(
+                .storageFailure, "SQLite rolled back the batch's transaction after an error; nothing written")
+        }
+    }
 
     func rollback() { try? connection.execute("ROLLBACK") }
 
     func resetReadModels(_ tables: [String]) throws(KuraError) {
+        try requireTransaction()
         for table in tables {
             guard SQLSchema.readModelTables.contains(table) else {
                 throw KuraError(.internalError, "\(table) is not a read-model table")

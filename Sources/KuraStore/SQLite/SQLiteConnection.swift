@@ -28,8 +28,12 @@ public final class SQLiteConnection: SQLConnection {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         if vfs != nil {
+            // The VFS's two conditions: every commit syncs (which writes the held frames out before SQLite
+            // publishes them), and a transaction that ends without one forgets what it held. Kura sets no other
+            // rollback hook (SQLite keeps one per connection).
             sqlite3_rollback_hook(
                 db, { db in SQLiteWALVFS.rolledBack(OpaquePointer(db!)) }, UnsafeMutableRawPointer(db))
+            try execute("PRAGMA synchronous = FULL")
         }
     }
 
@@ -105,6 +109,10 @@ public final class SQLiteConnection: SQLConnection {
         try statement.bindValues(bindings)
         while try statement.step() {}
     }
+
+    /// Whether a transaction is open (SQLite is not in autocommit mode). SQLite rolls a transaction back by
+    /// itself after some errors (I/O, out of memory, a full disk); statements after that commit one by one.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }

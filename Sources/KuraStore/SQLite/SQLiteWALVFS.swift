@@ -32,6 +32,9 @@ enum SQLiteWALVFS {
         return sqlite3_vfs_register(vfs, 0) == SQLITE_OK
     }()
 
+    /// `SQLITE_IOERR_WRITE`, a macro Swift does not import.
+    private static let ioErrorWrite = SQLITE_IOERR | (3 << 8)
+
     /// The default VFS, which opens every file.
     nonisolated(unsafe) private static let inner: UnsafeMutablePointer<sqlite3_vfs>? = sqlite3_vfs_find(nil)
 
@@ -103,7 +106,7 @@ enum SQLiteWALVFS {
     /// read of this connection after another connection restarted the WAL, they would overwrite its frames.
     static func rolledBack(_ connection: OpaquePointer) {
         guard let file = walFile(connection) else { return }
-        state(file).pointee.coalescer.discard()
+        state(file).pointee.coalescer.transactionEnded()
     }
 
     private static func walFile(_ connection: OpaquePointer) -> UnsafeMutablePointer<sqlite3_file>? {
@@ -119,8 +122,10 @@ enum SQLiteWALVFS {
             .assumingMemoryBound(to: WALFile.self)
     }
 
-    /// Writes out what the file holds; an error forgets it (``WALWriteCoalescer/discard()``).
+    /// Writes out what the file holds, before an operation that must see it; refused after a failed write out
+    /// in this transaction (``WALWriteCoalescer/failed``).
     private static func flush(_ state: UnsafeMutablePointer<WALFile>) -> Int32 {
+        guard !state.pointee.coalescer.failed else { return ioErrorWrite }
         guard let held = state.pointee.coalescer.flush() else { return SQLITE_OK }
         return write(state, held)
     }
@@ -129,6 +134,7 @@ enum SQLiteWALVFS {
     /// length to 17 bits).
     static let writeChunk = 1 << 16
 
+    /// Writes held bytes out; a failure is remembered (``WALWriteCoalescer/writeFailed()``).
     private static func write(_ state: UnsafeMutablePointer<WALFile>, _ held: WALWriteCoalescer.Held) -> Int32 {
         let inner = state.pointee.inner
         var done = 0
@@ -137,7 +143,10 @@ enum SQLiteWALVFS {
             state.pointee.counts.written += 1
             let rc = inner.pointee.pMethods.pointee.xWrite!(
                 inner, state.pointee.buffer! + done, Int32(length), held.offset + Int64(done))
-            guard rc == SQLITE_OK else { return rc }
+            guard rc == SQLITE_OK else {
+                state.pointee.coalescer.writeFailed()
+                return rc
+            }
             done += length
         }
         return SQLITE_OK
@@ -173,13 +182,11 @@ enum SQLiteWALVFS {
             guard let buffer = state.pointee.buffer else {
                 return inner.pointee.pMethods.pointee.xWrite!(inner, data, amount, offset)
             }
+            guard !state.pointee.coalescer.failed else { return ioErrorWrite }
             let action = state.pointee.coalescer.write(offset: offset, length: Int(amount))
             if let held = action.flush {
                 let rc = SQLiteWALVFS.write(state, held)
-                guard rc == SQLITE_OK else {
-                    state.pointee.coalescer.discard()
-                    return rc
-                }
+                guard rc == SQLITE_OK else { return rc }
             }
             guard let position = action.hold else {
                 state.pointee.counts.written += 1

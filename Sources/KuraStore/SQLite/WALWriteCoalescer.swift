@@ -8,7 +8,8 @@
 /// calls of up to 64 KiB when anything else happens to the file: a sync (every commit on a `synchronous=FULL`
 /// connection), a read of held bytes, a size query, a truncation, a write elsewhere. Nothing is reordered: held
 /// bytes go out before the next operation that could see them. What a rolled-back transaction left held is
-/// forgotten (``discard()``).
+/// forgotten (``transactionEnded()``), and after a failed write out nothing more of the transaction
+/// reaches the file (``writeFailed()``).
 ///
 /// A value type whose methods say what to do, so that the rule is testable without SQLite
 /// (``SQLiteWALVFS`` performs the actions).
@@ -66,9 +67,22 @@ struct WALWriteCoalescer: Equatable, Sendable {
         return Held(offset: start, count: count)
     }
 
-    /// Forgets what is held: writing it failed (the transaction fails with that error and SQLite rolls back; the
-    /// frames past the last commit are ignored on the next read of the WAL).
-    mutating func discard() {
+    /// Writing held bytes out failed: they are lost, so nothing more of this transaction may reach the file
+    /// (``failed``) until it ends. SQLite may keep the transaction open after an error in one statement; a
+    /// commit would then write frames after the lost ones and publish them all.
+    mutating func writeFailed() {
         count = 0
+        failed = true
+    }
+
+    /// A write out failed in the current transaction: every write and sync is refused until it ends.
+    private(set) var failed = false
+
+    /// The transaction ended without a commit (rolled back, or the connection closed): what is held was never
+    /// committed, since a commit syncs, which writes it out. It is forgotten; written out later it could land
+    /// on frames another connection committed since.
+    mutating func transactionEnded() {
+        count = 0
+        failed = false
     }
 }
