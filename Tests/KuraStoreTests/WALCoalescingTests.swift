@@ -60,16 +60,22 @@ struct WALCoalescingTests {
         }
     }
 
+    /// A new database in WAL mode with `schema`.
+    static func walDatabase(in dir: TemporaryDirectory, _ schema: String) throws -> String {
+        let path = dir.path("wal.sqlite")
+        let setup = try SQLiteConnection(path: path, create: true)
+        defer { setup.close() }
+        try setup.execute("PRAGMA journal_mode = WAL")
+        try setup.execute(schema)
+        return path
+    }
+
     /// A durable writer connection through the coalescing VFS and a plain one reading beside it.
     @Test("a durable connection's commits are read by another connection, survive a reopen and checkpoints")
     func committedFramesAreVisible() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let path = dir.path("wal.sqlite")
-        let setup = try SQLiteConnection(path: path, create: true)
-        try setup.execute("PRAGMA journal_mode = WAL")
-        try setup.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)")
-        setup.close()
+        let path = try Self.walDatabase(in: dir, "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)")
 
         let writer = try SQLiteConnection(path: path, create: false, coalescingWAL: true)
         // A cache of 20 pages at first: SQLite writes frames before the commit and reads them back.
@@ -121,11 +127,7 @@ struct WALCoalescingTests {
     func rollbackForgetsHeldFrames() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let path = dir.path("wal.sqlite")
-        let setup = try SQLiteConnection(path: path, create: true)
-        try setup.execute("PRAGMA journal_mode = WAL")
-        try setup.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)")
-        setup.close()
+        let path = try Self.walDatabase(in: dir, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)")
         let first = try SQLiteConnection(path: path, create: false, coalescingWAL: true)
         try first.execute("PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = 10")
         let second = try SQLiteConnection(path: path, create: false)

@@ -152,7 +152,27 @@ enum SQLiteWALVFS {
         return SQLITE_OK
     }
 
-    /// The WAL file's methods: each flushes first, then calls the default VFS's.
+    /// Calls `operation` with the default VFS's file and methods.
+    private static func passThrough(
+        _ file: UnsafeMutablePointer<sqlite3_file>?,
+        _ operation: (UnsafeMutablePointer<sqlite3_file>, sqlite3_io_methods) -> Int32
+    ) -> Int32 {
+        let inner = state(file).pointee.inner
+        return operation(inner, inner.pointee.pMethods.pointee)
+    }
+
+    /// Writes out what `file` holds, then calls `operation` with the default VFS's file and methods.
+    private static func afterFlush(
+        _ file: UnsafeMutablePointer<sqlite3_file>?,
+        _ operation: (UnsafeMutablePointer<sqlite3_file>, sqlite3_io_methods) -> Int32
+    ) -> Int32 {
+        let rc = flush(state(file))
+        guard rc == SQLITE_OK else { return rc }
+        return passThrough(file, operation)
+    }
+
+    /// The WAL file's methods: those that could see the held bytes write them out first (a read only when it
+    /// reaches into them), the others call the default VFS's directly.
     nonisolated(unsafe) private static let methods: UnsafeMutablePointer<sqlite3_io_methods> = {
         var methods = sqlite3_io_methods()
         methods.iVersion = 1
@@ -196,50 +216,19 @@ enum SQLiteWALVFS {
             state.pointee.counts.held += 1
             return SQLITE_OK
         }
-        methods.xTruncate = { file, size in
-            let state = SQLiteWALVFS.state(file)
-            let rc = SQLiteWALVFS.flush(state)
-            guard rc == SQLITE_OK else { return rc }
-            return state.pointee.inner.pointee.pMethods.pointee.xTruncate!(state.pointee.inner, size)
-        }
-        methods.xSync = { file, flags in
-            let state = SQLiteWALVFS.state(file)
-            let rc = SQLiteWALVFS.flush(state)
-            guard rc == SQLITE_OK else { return rc }
-            return state.pointee.inner.pointee.pMethods.pointee.xSync!(state.pointee.inner, flags)
-        }
-        methods.xFileSize = { file, size in
-            let state = SQLiteWALVFS.state(file)
-            let rc = SQLiteWALVFS.flush(state)
-            guard rc == SQLITE_OK else { return rc }
-            return state.pointee.inner.pointee.pMethods.pointee.xFileSize!(state.pointee.inner, size)
-        }
-        methods.xLock = { file, level in
-            let inner = SQLiteWALVFS.state(file).pointee.inner
-            return inner.pointee.pMethods.pointee.xLock!(inner, level)
-        }
-        methods.xUnlock = { file, level in
-            let inner = SQLiteWALVFS.state(file).pointee.inner
-            return inner.pointee.pMethods.pointee.xUnlock!(inner, level)
-        }
-        methods.xCheckReservedLock = { file, result in
-            let inner = SQLiteWALVFS.state(file).pointee.inner
-            return inner.pointee.pMethods.pointee.xCheckReservedLock!(inner, result)
-        }
+        methods.xTruncate = { file, size in SQLiteWALVFS.afterFlush(file) { $1.xTruncate!($0, size) } }
+        methods.xSync = { file, flags in SQLiteWALVFS.afterFlush(file) { $1.xSync!($0, flags) } }
+        methods.xFileSize = { file, size in SQLiteWALVFS.afterFlush(file) { $1.xFileSize!($0, size) } }
         methods.xFileControl = { file, operation, argument in
-            let state = SQLiteWALVFS.state(file)
-            let rc = SQLiteWALVFS.flush(state)
-            guard rc == SQLITE_OK else { return rc }
-            return state.pointee.inner.pointee.pMethods.pointee.xFileControl!(state.pointee.inner, operation, argument)
+            SQLiteWALVFS.afterFlush(file) { $1.xFileControl!($0, operation, argument) }
         }
-        methods.xSectorSize = { file in
-            let inner = SQLiteWALVFS.state(file).pointee.inner
-            return inner.pointee.pMethods.pointee.xSectorSize!(inner)
+        methods.xLock = { file, level in SQLiteWALVFS.passThrough(file) { $1.xLock!($0, level) } }
+        methods.xUnlock = { file, level in SQLiteWALVFS.passThrough(file) { $1.xUnlock!($0, level) } }
+        methods.xCheckReservedLock = { file, result in
+            SQLiteWALVFS.passThrough(file) { $1.xCheckReservedLock!($0, result) }
         }
-        methods.xDeviceCharacteristics = { file in
-            let inner = SQLiteWALVFS.state(file).pointee.inner
-            return inner.pointee.pMethods.pointee.xDeviceCharacteristics!(inner)
-        }
+        methods.xSectorSize = { file in SQLiteWALVFS.passThrough(file) { $1.xSectorSize!($0) } }
+        methods.xDeviceCharacteristics = { file in SQLiteWALVFS.passThrough(file) { $1.xDeviceCharacteristics!($0) } }
         let pointer = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
         pointer.initialize(to: methods)
         return pointer
