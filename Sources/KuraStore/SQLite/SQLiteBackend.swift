@@ -238,10 +238,7 @@ final class SQLiteWriterSession: WriterSession {
         try writer.write(batch)
     }
 
-    func commit() throws(KuraError) {
-        try requireTransaction()
-        try connection.execute("COMMIT")
-    }
+    func commit() throws(KuraError) { try connection.execute("COMMIT") }
 
     /// SQLite ends the batch's transaction by itself after some errors (I/O, out of memory, a full disk), also in
     /// a read that a command's failure absorbed; the batch's rows would then be written one statement at a time,
