@@ -134,9 +134,10 @@ enum SQLiteWALVFS {
     /// length to 17 bits).
     static let writeChunk = 1 << 16
 
-    /// Writes held bytes out; a failure is remembered (``WALWriteCoalescer/writeFailed()``) and answered as an I/O
-    /// error whatever it was: SQLite rolls the whole transaction back after one (a full disk inside a statement
-    /// would roll back only that statement, and the transaction would go on reading the WAL's lost frames).
+    /// Writes held bytes out; a failure is remembered (``WALWriteCoalescer/writeFailed()``) and answered with
+    /// the default VFS's own error, so that the operator reads what happened (a full disk). SQLite may then roll
+    /// back only the statement and read the lost frames as stale bytes in the rest of the transaction; nothing
+    /// of it can commit, and the writer rolls a batch back after any error in its writes.
     private static func write(_ state: UnsafeMutablePointer<WALFile>, _ held: WALWriteCoalescer.Held) -> Int32 {
         let inner = state.pointee.inner
         var done = 0
@@ -147,7 +148,7 @@ enum SQLiteWALVFS {
                 inner, state.pointee.buffer! + done, Int32(length), held.offset + Int64(done))
             guard rc == SQLITE_OK else {
                 state.pointee.coalescer.writeFailed()
-                return ioErrorWrite
+                return rc
             }
             done += length
         }
