@@ -197,13 +197,12 @@ enum SQLiteWALVFS {
                 let rc = SQLiteWALVFS.write(state, held)
                 guard rc == SQLITE_OK else { return rc }
             }
-            return state.pointee.inner.pointee.pMethods.pointee.xRead!(state.pointee.inner, data, amount, offset)
+            return SQLiteWALVFS.passThrough(file) { $1.xRead!($0, data, amount, offset) }
         }
         methods.xWrite = { file, data, amount, offset in
             let state = SQLiteWALVFS.state(file)
-            let inner = state.pointee.inner
             guard let buffer = state.pointee.buffer else {
-                return inner.pointee.pMethods.pointee.xWrite!(inner, data, amount, offset)
+                return SQLiteWALVFS.passThrough(file) { $1.xWrite!($0, data, amount, offset) }
             }
             guard !state.pointee.coalescer.failed else { return ioErrorWrite }
             let action = state.pointee.coalescer.write(offset: offset, length: Int(amount))
@@ -213,7 +212,7 @@ enum SQLiteWALVFS {
             }
             guard let position = action.hold else {
                 state.pointee.counts.written += 1
-                return inner.pointee.pMethods.pointee.xWrite!(inner, data, amount, offset)
+                return SQLiteWALVFS.passThrough(file) { $1.xWrite!($0, data, amount, offset) }
             }
             (buffer + position).copyMemory(from: data!, byteCount: Int(amount))
             state.pointee.counts.held += 1
