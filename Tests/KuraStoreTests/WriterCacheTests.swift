@@ -61,4 +61,26 @@ struct WriterCacheTests {
         cache.undo()
         #expect(cache.cached(1) == .some(12) && cache.cached(3) == nil)
     }
+
+    @Test("a change to an entry of either generation, or to a known absence, is undone to what was there")
+    func undoAcrossGenerations() {
+        let cache = WriterCache<Int, Int>(capacity: 4)
+        cache.set(1, 10)
+        cache.set(2, nil)  // known to be absent
+        cache.commit()
+        cache.trim()  // 1 and 2 move to the old generation
+        _ = cache.value(3) { 30 }
+        cache.set(1, 11)  // from the old generation
+        cache.set(2, 20)  // over a known absence
+        cache.set(3, 31)  // from the recent generation
+        cache.set(4, 40)  // not cached at all
+        cache.set(1, 12)  // twice in one command
+        #expect(cache.cached(1) == .some(12) && cache.cached(2) == .some(20) && cache.cached(4) == .some(40))
+        cache.undo()
+        #expect(cache.cached(1) == .some(10))
+        #expect(cache.cached(2) == .some(nil))
+        #expect(cache.cached(3) == .some(30))
+        #expect(cache.cached(4) == nil)
+        #expect(cache.count == 3)
+    }
 }
