@@ -39,6 +39,17 @@ struct OpenEscrowRequestTests {
         }
     }
 
+    /// The answer to a body with unknown members names the first in sorted order, whatever the map's hashing.
+    @Test("unknown members are refused, naming the first in sorted order")
+    func unknownMembers() throws {
+        var random = SplitMix64(seed: 31)
+        guard case .object(var wire) = try JSONValue(encoding: Self.request(&random)) else { return }
+        for extra in ["zeta", "colour", "Zulu", "mu"] { wire[extra] = .bool(true) }
+        let error = #expect(throws: KuraError.self) { try OpenEscrowRequest.decode(.object(wire)) }
+        #expect(error?.code == .invalidRequest)
+        #expect(error?.detail == "unknown field 'Zulu'")
+    }
+
     @Test("integers beyond ±2^53-1 are refused by both ways")
     func inexactIntegers() throws {
         var random = SplitMix64(seed: 7)
