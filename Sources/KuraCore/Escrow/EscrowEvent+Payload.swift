@@ -11,8 +11,8 @@ extension EscrowEvent {
             return EncodedPayload(json: payload, canonical: nil)
         }
         return EncodedPayload(
-            json: Self.locked(JSONObjectBuilder.self, id: id, terms: terms, postings: postings),
-            canonical: Self.locked(CanonicalObjectWriter.self, id: id, terms: terms, postings: postings))
+            canonical: Self.locked(CanonicalObjectWriter.self, id: id, terms: terms, postings: postings),
+            json: { Self.locked(JSONObjectBuilder.self, id: id, terms: terms, postings: postings) })
     }
 
     /// `{"escrowId", "postings", "terms"}` as `Locked`'s `Encodable` form has them.

@@ -13,8 +13,10 @@ public struct Event: Sendable, Equatable {
     public let version: UInt64
     /// What happened, e.g. `escrow.locked`.
     public let type: String
-    /// The facts, as a JSON object.
-    public let payload: JSONValue
+    /// The facts, as a JSON object. An event the writer appended from a typed event makes it from that event
+    /// when asked (see ``EncodedPayload``).
+    public var payload: JSONValue { content.json }
+    private let content: EncodedPayload
     /// When it was appended (from the injected clock).
     public let at: Timestamp
     /// The authenticated party, or `system` for time-driven transitions.
@@ -49,11 +51,23 @@ public struct Event: Sendable, Equatable {
         canonicalPayload payloadBytes: [UInt8],
         at: Timestamp, actor: String, commandId: String, prevHash: [UInt8]
     ) {
+        self.init(
+            seq: seq, stream: stream, version: version, type: type,
+            content: EncodedPayload(json: payload, canonical: nil), canonicalPayload: payloadBytes, at: at,
+            actor: actor, commandId: commandId, prevHash: prevHash)
+    }
+
+    /// Seals an event whose payload is `content`, whose canonical bytes are `payloadBytes`.
+    public init(
+        seq: UInt64, stream: String, version: UInt64, type: String, content: EncodedPayload,
+        canonicalPayload payloadBytes: [UInt8],
+        at: Timestamp, actor: String, commandId: String, prevHash: [UInt8]
+    ) {
         self.seq = seq
         self.stream = stream
         self.version = version
         self.type = type
-        self.payload = payload
+        self.content = content
         self.at = at
         self.actor = actor
         self.commandId = commandId
@@ -62,6 +76,12 @@ public struct Event: Sendable, Equatable {
             Event.canonicalBody(
                 seq: seq, stream: stream, version: version, type: type, canonicalPayload: payloadBytes,
                 at: at, actor: actor, commandId: commandId, prevHash: prevHash))
+    }
+
+    /// Two events are the same when their hashes and positions are: the hash commits to every field, the
+    /// payload's canonical bytes included.
+    public static func == (lhs: Event, rhs: Event) -> Bool {
+        lhs.seq == rhs.seq && lhs.hash == rhs.hash && lhs.prevHash == rhs.prevHash
     }
 
     /// The event's identifier, derived from its hash.

@@ -8,13 +8,13 @@ import KuraCrypto
 extension PaymentEvent {
     /// The payload and its canonical bytes.
     public var encodedPayload: EncodedPayload {
-        var json = JSONValue.null
         var canonical: [UInt8] = []
-        writingPayload { () throws(JSONError) in
-            json = try settled(JSONObjectBuilder.self)
-            canonical = try settled(CanonicalObjectWriter.self)
+        writingPayload { () throws(JSONError) in canonical = try settled(CanonicalObjectWriter.self) }
+        return EncodedPayload(canonical: canonical) {
+            var json = JSONValue.null
+            writingPayload { () throws(JSONError) in json = try settled(JSONObjectBuilder.self) }
+            return json
         }
-        return EncodedPayload(json: json, canonical: canonical)
     }
 
     /// `{"payment", "postings"}` as `Settled`'s `Encodable` form has them.

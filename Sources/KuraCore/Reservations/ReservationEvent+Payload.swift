@@ -7,8 +7,10 @@ import KuraCrypto
 extension ReservationEvent {
     /// The payload and its canonical bytes; `reservation.voided` goes through `Encodable`.
     public var encodedPayload: EncodedPayload {
-        guard let json = write(JSONObjectBuilder.self) else { return EncodedPayload(json: payload, canonical: nil) }
-        return EncodedPayload(json: json, canonical: write(CanonicalObjectWriter.self))
+        guard let canonical = write(CanonicalObjectWriter.self) else {
+            return EncodedPayload(json: payload, canonical: nil)
+        }
+        return EncodedPayload(canonical: canonical) { write(JSONObjectBuilder.self) ?? payload }
     }
 
     /// `{"postings", "reservation"}` or `{"postings", "record", "txSignature"}`; nil for `voided`.

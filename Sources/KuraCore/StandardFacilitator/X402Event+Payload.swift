@@ -9,10 +9,11 @@ extension X402Event {
     /// The payload and its canonical bytes. A record these writers refuse (a number canonical JSON cannot hold)
     /// is handed over as ``payload`` alone, as before they existed, and the log refuses it when it canonicalises.
     public var encodedPayload: EncodedPayload {
-        guard let json = try? settlement.write(JSONObjectBuilder.self),
-            let canonical = try? settlement.write(CanonicalObjectWriter.self)
-        else { return EncodedPayload(json: payload, canonical: nil) }
-        return EncodedPayload(json: json, canonical: canonical)
+        guard let canonical = try? settlement.write(CanonicalObjectWriter.self) else {
+            return EncodedPayload(json: payload, canonical: nil)
+        }
+        // Both writers refuse the same numbers: the one that wrote the bytes also makes the value.
+        return EncodedPayload(canonical: canonical) { (try? settlement.write(JSONObjectBuilder.self)) ?? payload }
     }
 }
 

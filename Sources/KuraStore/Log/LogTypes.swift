@@ -8,7 +8,12 @@ public struct NewEvent: Sendable, Equatable {
     /// The event type, e.g. `escrow.locked`.
     public var type: String
     /// The facts, a JSON object.
-    public var payload: JSONValue
+    public var payload: JSONValue {
+        get { content.json }
+        set { content = EncodedPayload(json: newValue, canonical: nil) }
+    }
+    /// The payload, and its canonical bytes when the caller wrote them directly (``DomainEvent/encodedPayload``).
+    public private(set) var content: EncodedPayload
     /// Optimistic concurrency: the stream's current version must equal this (0: the stream is new);
     /// nil accepts any version.
     public var expectedVersion: UInt64?
@@ -17,27 +22,33 @@ public struct NewEvent: Sendable, Equatable {
     public var decoded: (any DomainEvent)?
     /// `payload.canonicalBytes()`, when the caller wrote them directly (``DomainEvent/encodedPayload``); the
     /// writer canonicalises `payload` otherwise, and in debug builds checks that both agree.
-    public var canonicalPayload: [UInt8]?
+    public var canonicalPayload: [UInt8]? { content.canonical }
 
     /// Creates a new event.
     public init(
         stream: String, type: String, payload: JSONValue, expectedVersion: UInt64? = nil,
         decoded: (any DomainEvent)? = nil, canonicalPayload: [UInt8]? = nil
     ) {
-        self.stream = stream
-        self.type = type
-        self.payload = payload
-        self.expectedVersion = expectedVersion
-        self.decoded = decoded
-        self.canonicalPayload = canonicalPayload
+        self.init(
+            stream: stream, type: type, content: EncodedPayload(json: payload, canonical: canonicalPayload),
+            expectedVersion: expectedVersion, decoded: decoded)
     }
 
     /// A domain event's payload, with its canonical bytes when the event writes them.
     public init(stream: String, event: some DomainEvent, expectedVersion: UInt64? = nil) {
-        let encoded = event.encodedPayload
         self.init(
-            stream: stream, type: event.type, payload: encoded.json, expectedVersion: expectedVersion,
-            decoded: event, canonicalPayload: encoded.canonical)
+            stream: stream, type: event.type, content: event.encodedPayload, expectedVersion: expectedVersion,
+            decoded: event)
+    }
+
+    private init(
+        stream: String, type: String, content: EncodedPayload, expectedVersion: UInt64?, decoded: (any DomainEvent)?
+    ) {
+        self.stream = stream
+        self.type = type
+        self.content = content
+        self.expectedVersion = expectedVersion
+        self.decoded = decoded
     }
 
     public static func == (lhs: NewEvent, rhs: NewEvent) -> Bool {

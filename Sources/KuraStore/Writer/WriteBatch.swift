@@ -121,20 +121,23 @@ public struct WriteTransaction {
         guard at.milliseconds.magnitude <= (1 << 53) - 1 else {
             throw KuraError(.invalidRequest, "event time \(at.milliseconds) is outside ±2^53-1 ms")
         }
-        guard case .object = new.payload else {
-            throw KuraError(.invalidRequest, "an event payload must be a JSON object")
-        }
         let payloadText: [UInt8]
         if let written = new.canonicalPayload {
+            // A type that writes its own bytes writes an object; debug and test builds make the JSON value and
+            // check both.
             assert(written == (try? new.payload.canonicalBytes()), "\(new.type): written payload bytes differ")
+            assert(new.payload.isObject, "\(new.type): a written payload is not an object")
             payloadText = written
         } else {
+            guard new.payload.isObject else {
+                throw KuraError(.invalidRequest, "an event payload must be a JSON object")
+            }
             do { payloadText = try new.payload.canonicalBytes() } catch {
                 throw KuraError(.invalidRequest, "event payload: \(error.reason)")
             }
         }
         let event = Event(
-            seq: nextSeq, stream: new.stream, version: current + 1, type: new.type, payload: new.payload,
+            seq: nextSeq, stream: new.stream, version: current + 1, type: new.type, content: new.content,
             canonicalPayload: payloadText, at: at, actor: actor, commandId: commandId, prevHash: batch.head.hash)
         // The log grows by one and the stream's version by one (debug and test builds).
         assert(event.seq == batch.head.seq + 1 && event.version == current + 1, "seq or version did not step by one")
@@ -200,5 +203,11 @@ public struct WriteTransaction {
         batch.clearWritten()
         batch.model.trim()
         batch.model.beginCommand()
+    }
+}
+
+extension JSONValue {
+    fileprivate var isObject: Bool {
+        if case .object = self { true } else { false }
     }
 }

@@ -74,6 +74,33 @@ import Testing
         }
     }
 
+    /// A typed event that writes its own canonical bytes hands the writer no JSON value; the acknowledged event
+    /// makes it when asked, and it is the one the log reads back.
+    @Test(
+        "an event appended from a typed event reads back field for field, payload included",
+        arguments: StoreBackends.all)
+    func typedEventReadBack(_ factory: StoreBackendFactory) async throws {
+        try await Self.withStore(factory, durable: true) { _, store in
+            let payer = PartyID(unchecked: "pty_payer")
+            let terms = EscrowTerms(
+                payer: payer, payee: PartyID(unchecked: "pty_payee"), amount: try Amount(units: 1_000),
+                asset: try Asset("USDC"), deliverBy: Timestamp(milliseconds: 1_900_000_000_000))
+            let typed = EscrowEvent.locked(
+                id: EscrowID(unchecked: "esc_typed"), terms: terms,
+                postings: [Posting.deposit(to: payer, asset: try Asset("USDC"), amount: try Amount(units: 1_000))])
+            #expect(typed.encodedPayload.canonical != nil)
+            let outcome = try await store.append(
+                [NewEvent(stream: "escrow/esc_typed", event: typed)], actor: "pty_payer", commandId: "cmd-typed",
+                at: Timestamp(milliseconds: 1_732_400_000_000), idempotency: nil, response: [])
+            let written = try #require(outcome.events.first)
+            #expect(written.payload == typed.payload)
+            let read = try await store.events(after: 0, limit: 10)
+            try #require(read.count == 1)
+            #expect(read[0].json == written.json)
+            #expect(try read[0].payload.canonicalBytes() == typed.encodedPayload.canonical)
+        }
+    }
+
     @Test("a reopened store continues the same chain", arguments: StoreBackends.all)
     func reopen(_ factory: StoreBackendFactory) async throws {
         let database = try await factory.makeDatabase()
