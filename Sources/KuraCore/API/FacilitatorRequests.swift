@@ -54,6 +54,20 @@ public struct ReservationVerifyResponse: Codable, Sendable, Equatable {
     }
 }
 
+extension ReservationVerifyResponse: CanonicalJSONWritable {
+    /// The members of the `Encodable` form in canonical order: the answer to every verify
+    /// (`FacilitatorResponseCanonicalTests` holds them to it).
+    public func canonicalJSON() throws(JSONError) -> [UInt8] {
+        var json = CanonicalObjectWriter(capacity: 160 + envelope.utf8.count)
+        try json.unsigned("approvedAmount", approvedAmount.units)
+        json.string("envelope", envelope)
+        try json.integer("expiresAt", expiresAt.milliseconds)
+        json.string("lane", lane.rawValue)
+        json.string("reservationId", reservationId.rawValue)
+        return json.finish()
+    }
+}
+
 /// `POST /x402/settle`: execute a reservation, exactly once.
 public struct ReservationSettleRequest: StrictRequest, Equatable {
     public static let fields: Set<String> = ["reservationId", "envelope", "lane"]

@@ -36,19 +36,3 @@ extension X402Settlement: CanonicalJSONWritable {
         return json.finish()
     }
 }
-
-extension SettleResponse {
-    /// The answer's `Encodable` form, members in canonical order (absent optionals left out).
-    func write<Writer: JSONObjectWriting>(_ writer: Writer.Type) throws(JSONError) -> Writer.Output {
-        var json = Writer(capacity: 384)
-        if let amount { json.string("amount", amount.description) }
-        if let errorMessage { json.string("errorMessage", errorMessage) }
-        if let errorReason { json.string("errorReason", errorReason.rawValue) }
-        if let extensions { try json.value("extensions", .object(extensions)) }
-        json.string("network", network)
-        if let payer { json.string("payer", payer) }
-        json.bool("success", success)
-        json.string("transaction", transaction)
-        return json.finish()
-    }
-}
