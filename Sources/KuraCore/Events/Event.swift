@@ -78,10 +78,12 @@ public struct Event: Sendable, Equatable {
                 at: at, actor: actor, commandId: commandId, prevHash: prevHash))
     }
 
-    /// Two events are the same when their hashes and positions are: the hash commits to every field, the
-    /// payload's canonical bytes included.
+    /// Field for field, the payload's value included (made from its recipe when it has one): a store that read
+    /// back the right bytes but parsed them wrongly is not equal to what it acknowledged.
     public static func == (lhs: Event, rhs: Event) -> Bool {
-        lhs.seq == rhs.seq && lhs.hash == rhs.hash && lhs.prevHash == rhs.prevHash
+        lhs.seq == rhs.seq && lhs.hash == rhs.hash && lhs.prevHash == rhs.prevHash && lhs.stream == rhs.stream
+            && lhs.version == rhs.version && lhs.type == rhs.type && lhs.at == rhs.at && lhs.actor == rhs.actor
+            && lhs.commandId == rhs.commandId && lhs.payload == rhs.payload
     }
 
     /// The event's identifier, derived from its hash.

@@ -10,7 +10,11 @@ public struct NewEvent: Sendable, Equatable {
     /// The facts, a JSON object.
     public var payload: JSONValue {
         get { content.json }
-        set { content = EncodedPayload(json: newValue, canonical: nil) }
+        // A payload set by hand replaces the typed event and its bytes: the log stores and projects what was set.
+        set {
+            content = EncodedPayload(json: newValue, canonical: nil)
+            decoded = nil
+        }
     }
     /// The payload, and its canonical bytes when the caller wrote them directly (``DomainEvent/encodedPayload``).
     public private(set) var content: EncodedPayload

@@ -123,10 +123,12 @@ public struct WriteTransaction {
         }
         let payloadText: [UInt8]
         if let written = new.canonicalPayload {
-            // A type that writes its own bytes writes an object; debug and test builds make the JSON value and
-            // check both.
+            // Written bytes are an object when their first byte opens one (canonical JSON has no leading space);
+            // debug and test builds also make the JSON value and check the bytes against it.
+            guard written.first == UInt8(ascii: "{") else {
+                throw KuraError(.invalidRequest, "an event payload must be a JSON object")
+            }
             assert(written == (try? new.payload.canonicalBytes()), "\(new.type): written payload bytes differ")
-            assert(new.payload.isObject, "\(new.type): a written payload is not an object")
             payloadText = written
         } else {
             guard new.payload.isObject else {

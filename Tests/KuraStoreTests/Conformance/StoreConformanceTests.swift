@@ -98,6 +98,37 @@ import Testing
             try #require(read.count == 1)
             #expect(read[0].json == written.json)
             #expect(try read[0].payload.canonicalBytes() == typed.encodedPayload.canonical)
+
+            // A payload set by hand replaces the typed event and its bytes: what is stored is what is projected.
+            var edited = NewEvent(stream: "escrow/esc_typed", event: typed)
+            edited.payload = ["n": 1]
+            #expect(edited.canonicalPayload == nil && edited.decoded == nil)
+        }
+    }
+
+    /// A review finding: payload bytes handed over already written skipped the object check in release builds.
+    @Test(
+        "a payload that is not a JSON object is refused, written bytes or not, and writes nothing",
+        arguments: StoreBackends.all)
+    func nonObjectPayloads(_ factory: StoreBackendFactory) async throws {
+        try await Self.withStore(factory, durable: true) { _, store in
+            let refused = [
+                NewEvent(stream: "s/1", type: "test.appended", payload: [1, 2]),
+                NewEvent(stream: "s/1", type: "test.appended", payload: [], canonicalPayload: Array("[]".utf8)),
+                NewEvent(stream: "s/1", type: "test.appended", payload: "x", canonicalPayload: Array("\"x\"".utf8)),
+            ]
+            for event in refused {
+                do {
+                    _ = try await store.append(
+                        [event], actor: "pty_tester", commandId: "cmd", at: Timestamp(milliseconds: 1_732_400_000_000),
+                        idempotency: nil, response: [])
+                    Issue.record("a non-object payload was appended")
+                } catch {
+                    #expect((error as? KuraError)?.code == .invalidRequest)
+                }
+            }
+            let head = try await store.head()
+            #expect(head == .empty)
         }
     }
 
