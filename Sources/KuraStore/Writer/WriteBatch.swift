@@ -121,19 +121,16 @@ public struct WriteTransaction {
         guard at.milliseconds.magnitude <= (1 << 53) - 1 else {
             throw KuraError(.invalidRequest, "event time \(at.milliseconds) is outside ±2^53-1 ms")
         }
+        // Written bytes are an object when their first byte opens one (canonical JSON has no leading space): the
+        // JSON value of a typed event's payload is not made on this path.
+        let isObject = new.canonicalPayload.map { $0.first == UInt8(ascii: "{") } ?? new.payload.isObject
+        guard isObject else { throw KuraError(.invalidRequest, "an event payload must be a JSON object") }
         let payloadText: [UInt8]
         if let written = new.canonicalPayload {
-            // Written bytes are an object when their first byte opens one (canonical JSON has no leading space);
-            // debug and test builds also make the JSON value and check the bytes against it.
-            guard written.first == UInt8(ascii: "{") else {
-                throw KuraError(.invalidRequest, "an event payload must be a JSON object")
-            }
+            // Debug and test builds make the JSON value and check the bytes against it.
             assert(written == (try? new.payload.canonicalBytes()), "\(new.type): written payload bytes differ")
             payloadText = written
         } else {
-            guard new.payload.isObject else {
-                throw KuraError(.invalidRequest, "an event payload must be a JSON object")
-            }
             do { payloadText = try new.payload.canonicalBytes() } catch {
                 throw KuraError(.invalidRequest, "event payload: \(error.reason)")
             }
