@@ -1,13 +1,9 @@
 /// One receipt folded into one party's role: O(1) work, the same for the server's projection and for an
 /// offline recomputation, so both reach the same bits.
 public enum ReputationFold {
-    /// The parties a receipt concerns and their roles: the payee as provider, the payer as payer. None when
-    /// the two are the same party (paying oneself says nothing about anyone).
-    public static func roles(of receipt: Receipt) -> [(party: PartyID, role: ReputationRole, counterparty: PartyID)] {
-        roles(payer: receipt.payer, payee: receipt.payee)
-    }
-
-    /// The same, from a receipt's two parties alone (a receipt row's columns, without decoding the receipt).
+    /// The parties a receipt concerns and their roles, from its two parties alone (a receipt row's columns,
+    /// without decoding the receipt): the payee as provider, the payer as payer. None when the two are the same
+    /// party (paying oneself says nothing about anyone).
     public static func roles(payer: PartyID, payee: PartyID) -> [(
         party: PartyID, role: ReputationRole, counterparty: PartyID
     )] {

@@ -45,51 +45,58 @@ extension WriterState {
     /// Folds receipts, in order, into the reputation of their parties, O(1) rows each, and records each row they
     /// changed once. No command decides on reputation, so the batch's receipts are folded when it is finished,
     /// after its refused commands dropped theirs: one change per row and one journal entry, not one per receipt.
+    ///
+    /// As ``ReputationLedger`` does, parties and pairs are numbered in order of first appearance and folded in
+    /// place: a party's ID is hashed once per receipt and the pair's key not at all after its first receipt,
+    /// and a state whose volume or latencies grow is not copied to be written back.
     func foldReputation(_ receipts: some Sequence<Receipt>, _ tx: WriteTransaction) throws(KuraError) {
-        var parties: [PartyID: PartyReputation] = [:]
-        var pairs: [PairKey: Evidence] = [:]
-        var partyOrder: [PartyID] = []
-        var pairOrder: [PairKey] = []
-        for receipt in receipts {
-            for (party, role, counterparty) in ReputationFold.roles(of: receipt) {
-                var state: PartyReputation
-                if let folded = parties[party] {
-                    state = folded
-                } else {
-                    state =
-                        try reputationParties.value(party) { () throws(KuraError) -> PartyReputation? in
-                            try reads.reputationParty(party)
-                        } ?? PartyReputation()
-                    partyOrder.append(party)
-                }
-                let key = PairKey(party: party, role: role, counterparty: counterparty)
-                var pair: Evidence
-                if let folded = pairs[key] {
-                    pair = folded
-                } else {
-                    pair =
-                        try reputationPairs.value(key) { () throws(KuraError) -> Evidence? in
-                            try reads.reputationPair(party: party, role: role, counterparty: counterparty)
-                        } ?? Evidence()
-                    pairOrder.append(key)
-                }
-                if role == .provider {
-                    ReputationFold.fold(receipt, role: role, into: &state.provider, pair: &pair, model: reputationModel)
-                } else {
-                    ReputationFold.fold(receipt, role: role, into: &state.payer, pair: &pair, model: reputationModel)
-                }
-                parties[party] = state
-                pairs[key] = pair
-            }
+        var numbers: [PartyID: Int] = [:]
+        var parties: [(id: PartyID, state: PartyReputation)] = []
+        // Pair key: party number << 33 | counterparty number << 1 | role (0 provider, 1 payer).
+        var pairNumbers: [UInt64: Int] = [:]
+        var pairs: [(key: PairKey, evidence: Evidence)] = []
+        func number(_ party: PartyID) throws(KuraError) -> Int {
+            if let number = numbers[party] { return number }
+            let state =
+                try reputationParties.value(party) { () throws(KuraError) -> PartyReputation? in
+                    try reads.reputationParty(party)
+                } ?? PartyReputation()
+            numbers[party] = parties.count
+            parties.append((party, state))
+            return parties.count - 1
         }
-        for party in partyOrder {
-            guard let state = parties[party] else { continue }
+        func pair(_ party: Int, _ role: ReputationRole, _ counterparty: Int) throws(KuraError) -> Int {
+            let packed = UInt64(party) << 33 | UInt64(counterparty) << 1 | (role == .provider ? 0 : 1)
+            if let number = pairNumbers[packed] { return number }
+            let key = PairKey(party: parties[party].id, role: role, counterparty: parties[counterparty].id)
+            let evidence =
+                try reputationPairs.value(key) { () throws(KuraError) -> Evidence? in
+                    try reads.reputationPair(party: key.party, role: role, counterparty: key.counterparty)
+                } ?? Evidence()
+            pairNumbers[packed] = pairs.count
+            pairs.append((key, evidence))
+            return pairs.count - 1
+        }
+        for receipt in receipts {
+            // The roles of ``ReputationFold/roles(payer:payee:)``, in its order: the payee as provider first.
+            guard receipt.payer != receipt.payee else { continue }
+            let payee = try number(receipt.payee)
+            let payer = try number(receipt.payer)
+            let provided = try pair(payee, .provider, payer)
+            ReputationFold.fold(
+                receipt, role: .provider, into: &parties[payee].state.provider, pair: &pairs[provided].evidence,
+                model: reputationModel)
+            let paid = try pair(payer, .payer, payee)
+            ReputationFold.fold(
+                receipt, role: .payer, into: &parties[payer].state.payer, pair: &pairs[paid].evidence,
+                model: reputationModel)
+        }
+        for (party, state) in parties {
             reputationParties.set(party, state)
             tx.change(.reputationParty(ReputationPartyRow(party: party, state: state)))
         }
         // A pair with no evidence yet (a kind that adds none to it) has no row.
-        for key in pairOrder {
-            guard let pair = pairs[key], !pair.isEmpty else { continue }
+        for (key, pair) in pairs where !pair.isEmpty {
             reputationPairs.set(key, pair)
             tx.change(
                 .reputationPair(
