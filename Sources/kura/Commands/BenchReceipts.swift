@@ -87,11 +87,15 @@ extension Bench {
                                     context: EscrowContext(payerAvailable: try Amount(units: 1000))
                                 ).first.flatMap { if case .locked(_, let t, _) = $0 { t } else { nil } } ?? terms
                             let event = EscrowEvent.locked(id: id, terms: terms, postings: [])
-                            _ = try await store.append(
-                                [NewEvent(stream: "escrow/\(id)", event: event)],
-                                actor: payer.rawValue, commandId: "c\(writer)-\(n)",
-                                at: Timestamp(milliseconds: 1_800_000_000_000),
-                                idempotency: nil, response: [])
+                            let commandId = "c\(writer)-\(n)"
+                            // As the service opens an escrow: the stream is new (its ID is fresh), so the writer
+                            // knows its version without reading it.
+                            _ = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) in
+                                try tx.startStream("escrow/\(id)")
+                                _ = try tx.append(
+                                    NewEvent(stream: "escrow/\(id)", event: event), actor: payer.rawValue,
+                                    commandId: commandId, at: Timestamp(milliseconds: 1_800_000_000_000))
+                            }
                         }
                     }
                 }
