@@ -22,7 +22,7 @@ public enum SQLSchema {
         """,
         """
         CREATE TABLE IF NOT EXISTS nonces(
-            party TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(party, nonce)) /*WITHOUT_ROWID*/
+            party TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(party, nonce))
         """,
     ]
 
@@ -55,12 +55,9 @@ public enum SQLSchema {
             id TEXT PRIMARY KEY, seq INTEGER NOT NULL, status TEXT NOT NULL, api_key_hash TEXT NOT NULL UNIQUE,
             json TEXT NOT NULL)
         """,
-        // Small rows under a text key (here and `nonces`): clustered, one B-tree per row instead of a table and
-        // its key's index (a new escrow's held account is a random insert; 2026-12-06, −4 % writer CPU per
-        // escrow). A database created before keeps its rowid table, which reads and writes the same.
         """
         CREATE TABLE IF NOT EXISTS balances(
-            account TEXT NOT NULL, asset TEXT NOT NULL, balance INTEGER NOT NULL, PRIMARY KEY(account, asset)) /*WITHOUT_ROWID*/
+            account TEXT NOT NULL, asset TEXT NOT NULL, balance INTEGER NOT NULL, PRIMARY KEY(account, asset))
         """,
         """
         CREATE TABLE IF NOT EXISTS escrows(
