@@ -47,8 +47,9 @@ extension WriterState {
     /// after its refused commands dropped theirs: one change per row and one journal entry, not one per receipt.
     ///
     /// As ``ReputationLedger`` does, parties and pairs are numbered in order of first appearance and folded in
-    /// place: a party's ID is hashed once per receipt and the pair's key not at all after its first receipt,
-    /// and a state whose volume or latencies grow is not copied to be written back.
+    /// place: per receipt and role, a party's ID is hashed once and its pair is found by an integer made of
+    /// the two parties' numbers (its string key is built once per batch), and no state is copied out and
+    /// stored back (a cached state's maps are copied once per batch, at its first change).
     func foldReputation(_ receipts: some Sequence<Receipt>, _ tx: WriteTransaction) throws(KuraError) {
         var numbers: [PartyID: Int] = [:]
         var parties: [(id: PartyID, state: PartyReputation)] = []
