@@ -123,7 +123,7 @@ public struct WriteTransaction {
         }
         // Written bytes are an object when their first byte opens one (canonical JSON has no leading space): the
         // JSON value of a typed event's payload is not made on this path.
-        let isObject = new.canonicalPayload.map { $0.first == UInt8(ascii: "{") } ?? new.payload.isObject
+        let isObject = new.canonicalPayload.map { $0.first == UInt8(ascii: "{") } ?? (new.payload.objectValue != nil)
         guard isObject else { throw KuraError(.invalidRequest, "an event payload must be a JSON object") }
         let payloadText: [UInt8]
         if let written = new.canonicalPayload {
@@ -202,11 +202,5 @@ public struct WriteTransaction {
         batch.clearWritten()
         batch.model.trim()
         batch.model.beginCommand()
-    }
-}
-
-extension JSONValue {
-    fileprivate var isObject: Bool {
-        if case .object = self { true } else { false }
     }
 }
