@@ -11,6 +11,13 @@ public enum ReputationFold {
         return [(payee, .provider, payer), (payer, .payer, payee)]
     }
 
+    /// One integer for a pair of parties numbered in order of first appearance, one of them in `role`: a fold that
+    /// numbers its parties (``ReputationLedger``, the server's batch) keys the pair's evidence by it instead of
+    /// hashing the two IDs. `party << 33 | counterparty << 1 | role` (0 provider, 1 payer).
+    public static func pairNumber(_ party: Int, _ role: ReputationRole, _ counterparty: Int) -> UInt64 {
+        UInt64(party) << 33 | UInt64(counterparty) << 1 | (role == .provider ? 0 : 1)
+    }
+
     /// Folds `receipt` into `state` (the party's role) and `pair` (what this counterparty has given it so
     /// far in this role). The counts always move; evidence is decayed to the receipt's tick, capped so that
     /// the pair's positive and negative evidence each stay at or below ``ReputationModel/counterpartyCap``,
@@ -45,11 +52,11 @@ public struct ReputationLedger: Sendable {
     /// Only this party's state is kept, when set (its state depends on its own receipts only).
     public let only: PartyID?
     /// Parties by number, in order of first appearance; the states and pairs are kept by number, so the
-    /// fold hashes each party ID once per receipt and the pairs not at all.
+    /// fold hashes each party ID once per receipt and finds each pair by an integer, not by its two IDs.
     private var numbers: [PartyID: Int] = [:]
     private var ids: [PartyID] = []
     private var states: [PartyReputation] = []
-    /// Pair key: party number << 33 | counterparty number << 1 | role (0 provider, 1 payer).
+    /// Pairs by ``ReputationFold/pairNumber(_:_:_:)``.
     private var pairs: [UInt64: Evidence] = [:]
     /// How many receipts have been folded: the tree size the state is at.
     public private(set) var size: UInt64 = 0
@@ -85,12 +92,12 @@ public struct ReputationLedger: Sendable {
         if only == nil || only == receipt.payee {
             ReputationFold.fold(
                 receipt, role: .provider, into: &states[payee].provider,
-                pair: &pairs[UInt64(payee) << 33 | UInt64(payer) << 1, default: Evidence()], model: model)
+                pair: &pairs[ReputationFold.pairNumber(payee, .provider, payer), default: Evidence()], model: model)
         }
         if only == nil || only == receipt.payer {
             ReputationFold.fold(
                 receipt, role: .payer, into: &states[payer].payer,
-                pair: &pairs[UInt64(payer) << 33 | UInt64(payee) << 1 | 1, default: Evidence()], model: model)
+                pair: &pairs[ReputationFold.pairNumber(payer, .payer, payee), default: Evidence()], model: model)
         }
     }
 

@@ -53,7 +53,7 @@ extension WriterState {
     func foldReputation(_ receipts: some Sequence<Receipt>, _ tx: WriteTransaction) throws(KuraError) {
         var numbers: [PartyID: Int] = [:]
         var parties: [(id: PartyID, state: PartyReputation)] = []
-        // Pair key: party number << 33 | counterparty number << 1 | role (0 provider, 1 payer).
+        // Pairs by ``ReputationFold/pairNumber(_:_:_:)``.
         var pairNumbers: [UInt64: Int] = [:]
         var pairs: [(key: PairKey, evidence: Evidence)] = []
         func number(_ party: PartyID) throws(KuraError) -> Int {
@@ -67,7 +67,7 @@ extension WriterState {
             return parties.count - 1
         }
         func pair(_ party: Int, _ role: ReputationRole, _ counterparty: Int) throws(KuraError) -> Int {
-            let packed = UInt64(party) << 33 | UInt64(counterparty) << 1 | (role == .provider ? 0 : 1)
+            let packed = ReputationFold.pairNumber(party, role, counterparty)
             if let number = pairNumbers[packed] { return number }
             let key = PairKey(party: parties[party].id, role: role, counterparty: parties[counterparty].id)
             let evidence =
