@@ -359,8 +359,11 @@ extension KuraService {
             scheme: payment.verified.scheme.rawValue, payer: payer, nonce: authorization.nonce,
             authorizationHash: payment.authorizationHash, paymentIdentifier: payment.identifier,
             payloadHash: payment.payloadHash, subject: subject, response: response)
+        // Settled only when `x402State` found no settlement of this nonce, and the stream holds nothing but the
+        // settlement its row records: the stream is new, and its version need not be read from the log.
         try context.append(
-            [X402Event.settled(settlement)], to: X402Settlement.stream(payer: payer, nonce: authorization.nonce), &tx)
+            [X402Event.settled(settlement)], toNew: X402Settlement.stream(payer: payer, nonce: authorization.nonce),
+            &tx)
         return response
     }
 
