@@ -99,6 +99,12 @@ struct EncodingPropertyTests {
                 decoding: (0..<Int.random(in: 0...50, using: &rng)).map { _ in characters.randomElement(using: &rng)! },
                 as: UTF8.self)
             #expect(Base58.decode(text) == Self.referenceBase58(text), "\(text)")
+            // Validity as decoding says it, from a contiguous text and from a collection that is not one.
+            for maxBytes in [16, 32] {
+                let valid = Self.referenceBase58(text).map { !$0.isEmpty && $0.count <= maxBytes } ?? false
+                #expect(Base58.isValid(text.utf8, maxBytes: maxBytes) == valid, "\(text)")
+                #expect(Base58.isValid(text.utf8.lazy.map { $0 }, maxBytes: maxBytes) == valid, "\(text)")
+            }
         }
     }
 }

@@ -86,6 +86,16 @@ public struct Event: Sendable, Equatable {
             && lhs.commandId == rhs.commandId && lhs.payload == rhs.payload
     }
 
+    /// One top-level member of the payload. Read from the payload's canonical bytes when the event carries them
+    /// (a catch-up's events, ``EncodedPayload/canonical``) without building the rest of it; from the payload
+    /// otherwise.
+    public func payloadMember(_ name: String) throws(KuraError) -> JSONValue? {
+        guard let bytes = content.canonical else { return payload[name] }
+        do { return try JSONValue.member(name, ofObject: bytes) } catch {
+            throw KuraError(.chainBroken, "event \(seq): stored payload is not a JSON object (\(error.reason))")
+        }
+    }
+
     /// The event's identifier, derived from its hash.
     public var id: EventID { EventID(eventHash: hash) }
 

@@ -47,9 +47,23 @@ public enum Base58 {
     /// Whether `text` is Base58 of 1 to `maxBytes` bytes, as `decode(text)` would say, without decoding when it
     /// need not: n characters never decode to more than n bytes (each leading "1" is one zero byte, and the rest
     /// is a number below 58^m, at most ⌈0.733·m⌉ bytes), so a text that short only needs its alphabet checked.
+    ///
+    /// Called from other modules this is not specialised, so the characters are checked in a contiguous buffer:
+    /// element by element through the generic collection it was most of a writer's catch-up cost of reading a
+    /// posting's accounts (issue 16).
     public static func isValid(_ text: some Collection<UInt8>, maxBytes: Int) -> Bool {
+        if let valid = text.withContiguousStorageIfAvailable({ isValid(buffer: $0, maxBytes: maxBytes) }) {
+            return valid
+        }
+        return Array(text).withUnsafeBufferPointer { isValid(buffer: $0, maxBytes: maxBytes) }
+    }
+
+    private static func isValid(buffer text: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> Bool {
         guard !text.isEmpty else { return false }
-        guard text.count > maxBytes else { return text.allSatisfy { decodeTable[Int($0)] >= 0 } }
+        guard text.count > maxBytes else {
+            let table = decodeTable
+            return text.allSatisfy { table[Int($0)] >= 0 }
+        }
         guard let bytes = decode(String(decoding: text, as: UTF8.self)) else { return false }
         return bytes.count <= maxBytes
     }

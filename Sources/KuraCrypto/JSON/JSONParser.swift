@@ -29,6 +29,25 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// One top-level member of a JSON object, read without building the others: they are checked as
+    /// ``parse(_:)`` checks them (grammar, UTF-8, numbers, depth), except that a duplicate key is found only
+    /// among the object's own keys, not inside a skipped value. nil if the object has no such member.
+    ///
+    /// For bytes whose whole value is not needed: the writer's catch-up reads only the `postings` of every event
+    /// another node appended, inside the write lock (issue 16).
+    public static func member(_ name: String, ofObject bytes: some Collection<UInt8>) throws(JSONError)
+        -> JSONValue?
+    {
+        let read = { (buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue?, JSONError> in
+            var parser = JSONParser(bytes: buffer, exactIntegers: false)
+            return Result { () throws(JSONError) in try parser.parseMember(name) }
+        }
+        if let result = bytes.withContiguousStorageIfAvailable(read) { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer(read).get()
+    }
+}
+
 /// A recursive-descent reader over raw bytes; no Foundation, one pass, no backtracking.
 struct JSONParser {
     static let maxDepth = 512
@@ -49,6 +68,44 @@ struct JSONParser {
         skipWhitespace()
         guard pos == bytes.count else { throw unexpected("after the JSON value") }
         return value
+    }
+
+    /// The document is an object; answers its member `name`, building no other value.
+    mutating func parseMember(_ name: String) throws(JSONError) -> JSONValue? {
+        skipWhitespace()
+        guard peek == UInt8(ascii: "{") else { throw unexpected("where an object was expected") }
+        try enterContainer()
+        var found: JSONValue?
+        var keys: Set<String> = []
+        skipWhitespace()
+        if peek == UInt8(ascii: "}") {
+            pos += 1
+        } else {
+            while true {
+                skipWhitespace()
+                let keyOffset = pos
+                guard peek == UInt8(ascii: "\"") else { throw unexpected("where an object key was expected") }
+                let key = try parseString()
+                guard keys.insert(key).inserted else { throw error("duplicate object key \"\(key)\"", at: keyOffset) }
+                skipWhitespace()
+                guard peek == UInt8(ascii: ":") else { throw unexpected("where ':' was expected") }
+                pos += 1
+                skipWhitespace()
+                if key == name { found = try parseValue() } else { try skipValue() }
+                skipWhitespace()
+                if peek == UInt8(ascii: ",") {
+                    pos += 1
+                    continue
+                }
+                guard peek == UInt8(ascii: "}") else { throw unexpected("where ',' or '}' was expected") }
+                pos += 1
+                break
+            }
+        }
+        depth -= 1
+        skipWhitespace()
+        guard pos == bytes.count else { throw unexpected("after the JSON value") }
+        return found
     }
 
     // MARK: Structure
@@ -123,6 +180,49 @@ struct JSONParser {
         }
     }
 
+    /// Checks one value as ``parseValue()`` does and builds nothing (but escaped strings, which are rare): an
+    /// object's keys are not checked for duplicates.
+    private mutating func skipValue() throws(JSONError) {
+        switch peek {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = peek == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            let isObject = close == UInt8(ascii: "}")
+            try enterContainer()
+            skipWhitespace()
+            if peek == close {
+                pos += 1; depth -= 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                if isObject {
+                    guard peek == UInt8(ascii: "\"") else { throw unexpected("where an object key was expected") }
+                    try skipString()
+                    skipWhitespace()
+                    guard peek == UInt8(ascii: ":") else { throw unexpected("where ':' was expected") }
+                    pos += 1
+                    skipWhitespace()
+                }
+                try skipValue()
+                skipWhitespace()
+                if peek == UInt8(ascii: ",") {
+                    pos += 1
+                } else if peek == close {
+                    pos += 1; depth -= 1
+                    return
+                } else {
+                    throw unexpected(isObject ? "where ',' or '}' was expected" : "where ',' or ']' was expected")
+                }
+            }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        default: throw unexpected("where a value was expected")
+        }
+    }
+
     /// Consumes the opening bracket; the depth limit keeps hostile input from exhausting the stack.
     private mutating func enterContainer() throws(JSONError) {
         guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)", at: pos) }
@@ -155,6 +255,26 @@ struct JSONParser {
                 return text
             case UInt8(ascii: "\\"):
                 return try parseEscapedString(open: open, start: start)
+            case 0..<0x20: throw controlCharacter()
+            case 0x20..<0x80: pos += 1
+            default: try skipUTF8Sequence()
+            }
+        }
+        throw error("unterminated string", at: open)
+    }
+
+    /// Checks a string as ``parseString()`` does, copying nothing unless it has an escape.
+    private mutating func skipString() throws(JSONError) {
+        let open = pos
+        pos += 1
+        while pos < bytes.count {
+            switch bytes[pos] {
+            case UInt8(ascii: "\""):
+                pos += 1
+                return
+            case UInt8(ascii: "\\"):
+                _ = try parseEscapedString(open: open, start: open + 1)
+                return
             case 0..<0x20: throw controlCharacter()
             case 0x20..<0x80: pos += 1
             default: try skipUTF8Sequence()

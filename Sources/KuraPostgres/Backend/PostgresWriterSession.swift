@@ -53,7 +53,7 @@ final class PostgresWriterSession: WriterSession {
         var start = BatchStart(
             head: head.count > 0 ? LogHead(seq: UInt64(head.int64(0, 0)), hash: head.bytes(0, 1)) : .empty,
             readModelEpoch: epoch.count > 0 ? epoch.int64(0, 0) : nil)
-        if tail.count > 0 { start.events = try Self.rows(results[4], SQLReadSession.event) }
+        if tail.count > 0 { start.events = try Self.rows(results[4], SQLReadSession.tailEvent) }
         if tail.count > 1 {
             start.receipts = ReceiptTail(
                 receipts: try Self.rows(results[5], SQLReadSession.receiptRow),

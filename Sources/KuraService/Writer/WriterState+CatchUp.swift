@@ -92,7 +92,7 @@ extension WriterState {
         // Reading only them costs a fraction of decoding the whole event, and with two nodes each one decodes
         // every event of the other inside the write lock (issue 16: 4 % of both nodes' CPU for escrow opens).
         var postings: [Posting] = []
-        if let raw = event.payload["postings"] {
+        if let raw = try event.payloadMember("postings") {
             guard case .array(let items) = raw else {
                 throw KuraError(.internalError, "\(type) at \(event.seq): postings is not an array")
             }

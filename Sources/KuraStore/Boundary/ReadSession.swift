@@ -17,6 +17,9 @@ public protocol ReadSession: AnyObject {
     func head() throws(KuraError) -> LogHead
     /// Events with `seq > after`, in order, at most `limit`; each one's stored hash is checked.
     func events(after: UInt64, limit: Int) throws(KuraError) -> [Event]
+    /// As ``events(after:limit:)``, for a writer's catch-up: each payload is parsed only when asked, and
+    /// ``Event/payloadMember(_:)`` reads one member of it without parsing the rest.
+    func tailEvents(after: UInt64, limit: Int) throws(KuraError) -> [Event]
     /// Every event of one stream, in version order; each one's stored hash is checked.
     func events(inStream stream: String) throws(KuraError) -> [Event]
     /// The stream's current version (0 when it has no events).

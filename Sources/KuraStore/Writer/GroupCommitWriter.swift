@@ -249,7 +249,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         if let prefetched = start.events {
             page = prefetched
         } else {
-            page = try reads.events(after: known.seq == 0 ? 0 : known.seq - 1, limit: pageSize + 1)
+            page = try reads.tailEvents(after: known.seq == 0 ? 0 : known.seq - 1, limit: pageSize + 1)
         }
         if known.seq > 0 {
             guard page.first?.seq == known.seq, page.first?.hash == known.hash else {
@@ -272,7 +272,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             try model.catchUp(page, receipts: receipts, reads)
             receipts = nil
             guard last.seq < head.seq else { break }
-            page = try reads.events(after: last.seq, limit: pageSize)
+            page = try reads.tailEvents(after: last.seq, limit: pageSize)
         }
         knownHead = head
     }

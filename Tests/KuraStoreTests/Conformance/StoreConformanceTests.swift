@@ -61,6 +61,12 @@ import Testing
             #expect(try await store.events(after: 0, limit: 1) == [written[0]])
             #expect(try await store.events(after: 2, limit: 10) == [])
             #expect(try await store.events(inStream: "escrow/esc_2") == [])
+            // The catch-up's read: the same events, their payloads parsed when asked, one member read alone.
+            let tail = try await store.read { reads throws(KuraError) in try reads.tailEvents(after: 0, limit: 10) }
+            #expect(tail == written)
+            #expect(try tail[0].payloadMember("tags") == ["b", "a"])
+            #expect(try tail[0].payloadMember("memo") == payload["memo"])
+            #expect(try tail[1].payloadMember("postings") == nil)
             #expect(try await store.head() == LogHead(seq: 2, hash: written[1].hash))
             let report = try await store.verify()
             #expect(report.isValid)
