@@ -12,7 +12,9 @@
 # throwaway cluster from scripts/lib/pg-cluster.sh --durable) on the same disk as the SQLite file. For each
 # PostgreSQL measurement the Kura sessions' wait events are sampled from pg_stat_activity every 200 ms (where the
 # nodes' backends spend their time: the advisory lock, the WAL flush, waiting for the client). The machine's load
-# average is printed before each measurement: figures taken while others build are noisy.
+# average is printed before each measurement: figures taken while others build are noisy. Each PostgreSQL
+# measurement also prints the CPU time the Kura nodes and the cluster spent per request (from /proc): this host's
+# speed moves the rates by ±10–30 % between runs, the CPU per request much less.
 #
 #   scripts/bench-postgres-http.sh [duration, default 15s]
 #
@@ -72,7 +74,30 @@ start_node() {
 }
 stop_node() { kill -TERM "$1" && wait "$1" 2>/dev/null || true; }
 # profile NAME PID…: with PERF_OUT, records the processes until stop_profile; and their CPU time.
-cpu_of() { local pid; for pid in "$@"; do cat "/proc/$pid/stat"; done | awk '{ s += $14 + $15 } END { print s }'; }
+cpu_of() {
+    local pid
+    for pid in "$@"; do cat "/proc/$pid/stat" 2>/dev/null || true; done | awk '{ s += $14 + $15 } END { print s + 0 }'
+}
+# The cluster's processes: the postmaster and its children (the nodes' sessions stay connected throughout).
+pg_pids() { local main; main="$(head -n1 "$pg_dir/data/postmaster.pid")"; echo "$main" $(pgrep -P "$main"); }
+# cpu_mark PID…: CPU time of the Kura nodes given and of the cluster, before a measurement; cpu_report RATE prints
+# each one's CPU per request over the measurement (a rate moves with the host's speed here, CPU per request
+# much less) and leaves the Kura nodes' in `kura_us`.
+cpu_mark() {
+    marked_nodes=("$@")
+    read -r -a marked_pg <<<"$(pg_pids)"
+    nodes_before="$(cpu_of "${marked_nodes[@]}")" pg_before="$(cpu_of "${marked_pg[@]}")"
+}
+cpu_report() {
+    local requests tick
+    requests="$(python3 -c "print($1 * $seconds)")" tick="$(getconf CLK_TCK)"
+    kura_us="$(awk -v a="$nodes_before" -v b="$(cpu_of "${marked_nodes[@]}")" -v t="$tick" -v n="$requests" \
+        'BEGIN { printf "%.0f", (b - a) / t * 1e6 / n }')"
+    pg_us="$(awk -v a="$pg_before" -v b="$(cpu_of "${marked_pg[@]}")" -v t="$tick" -v n="$requests" \
+        'BEGIN { printf "%.0f", (b - a) / t * 1e6 / n }')"
+    echo "  CPU per request: Kura $kura_us µs, PostgreSQL $pg_us µs"
+    results+=("$(printf '%-54s Kura %s µs, PostgreSQL %s µs per request' "  CPU" "$kura_us" "$pg_us")")
+}
 profile() {
     [[ -n "${PERF_OUT:-}" && "$round" == 1 ]] || return 0
     mkdir -p "$PERF_OUT"
@@ -151,6 +176,8 @@ node2b="$node_url" node2b_pid="$node_pid"
 escrow_script "$node2a" "$pg_key2" "$work/pg2.lua"
 half=$(( threads > 1 ? threads / 2 : 1 ))
 ratios=()
+one_us=()
+two_us=()
 one_total=0
 two_total=0
 for (( round = 1; round <= rounds; round++ )); do
@@ -165,11 +192,14 @@ for (( round = 1; round <= rounds; round++ )); do
     sample_waits kura1 "$work/waits1" &
     sampler=$!
     profile pg1 "$node1_pid"
+    cpu_mark "$node1_pid"
     measure "$node1" "$work/pg1.lua" 64 "$threads" "$work/pg1.out"
     wait "$sampler"
     stop_profile
     record "PostgreSQL, 1 node, 64 connections$tag" "$work/pg1.out"
     one="$recorded"
+    cpu_report "$one"
+    one_us+=("$kura_us")
     pg_report "$mark"
     print_waits "$work/waits1"
 
@@ -183,12 +213,15 @@ for (( round = 1; round <= rounds; round++ )); do
     sample_waits kura2 "$work/waits2" &
     sampler=$!
     profile pg2 "$node2a_pid" "$node2b_pid"
+    cpu_mark "$node2a_pid" "$node2b_pid"
     measure "$node2a" "$work/pg2.lua" 32 "$half" "$work/pg2a.out" & wrk_a=$!
     measure "$node2b" "$work/pg2.lua" 32 "$half" "$work/pg2b.out" & wrk_b=$!
     wait "$wrk_a" "$wrk_b" "$sampler"
     stop_profile
     record "PostgreSQL, 2 nodes, 32 + 32 connections$tag" "$work/pg2a.out" "$work/pg2b.out"
     two="$recorded"
+    cpu_report "$two"
+    two_us+=("$kura_us")
     pg_report "$mark"
     print_waits "$work/waits2"
     ratios+=("$(python3 -c "print(f'{100 * $two / $one:.0f} %')")")
@@ -200,6 +233,7 @@ events="$("$KURA_BIN" log verify --db "$pg_base/kura2" --json | json_field event
 echo "  kura log verify on the two nodes' database: ok, $events events"
 results+=("$(printf '%-54s %s per round; %s over all rounds' "two nodes ÷ one node" "${ratios[*]}" \
     "$(python3 -c "print(f'{100 * $two_total / $one_total:.0f} %')")")")
+results+=("$(printf '%-54s one node %s µs; two nodes %s µs' "Kura's CPU per request, by round" "${one_us[*]}" "${two_us[*]}")")
 
 echo
 echo "== 4. pgbench -N (simple-update), 64 clients, $duration; load $(load)"

@@ -95,6 +95,8 @@ struct EncodingPropertyTests {
                 + (0..<Int.random(in: 0...70, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             #expect(Base58.decode(Base58.encode(bytes)) == bytes)
             #expect(Base58.encode(bytes) == Self.referenceBase58Encode(bytes), "\(bytes)")
+            #expect(Base58.encode(bytes.lazy.map { $0 }) == Self.referenceBase58Encode(bytes), "\(bytes)")
+            #expect(Base58.encode(bytes.dropFirst()) == Self.referenceBase58Encode(Array(bytes.dropFirst())))
             let text = String(
                 decoding: (0..<Int.random(in: 0...50, using: &rng)).map { _ in characters.randomElement(using: &rng)! },
                 as: UTF8.self)
