@@ -11,7 +11,7 @@ struct BenchCanonical: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canonical",
         abstract:
-            "Canonical JSON of receipts/s on one core: member by member, straight, through JSONValue (the baseline).",
+            "Canonical JSON of receipts/s on one core: member by member, straight, through JSONValue (the baseline); a catch-up's read of postings.",
         discussion: """
             Example: kura bench canonical --receipts 2000 --seconds 3
             Rates are per second of the measuring thread's CPU time. Every path must give the same bytes.
@@ -48,7 +48,51 @@ struct BenchCanonical: AsyncParsableCommand {
             print(
                 String(format: "member by member (leafBytes): %9.0f receipts/s (%.2f×)", members, members / baseline))
             try settlementRecords(count: max(1, receipts / 2))
+            try catchUpPostings(count: max(1, receipts / 2))
         }
+    }
+
+    /// What a writer's catch-up reads of each `escrow.locked` another node appended: its postings. The baseline
+    /// parses the whole stored payload; `JSONValue.member` reads the one member and skips the rest.
+    func catchUpPostings(count: Int) throws {
+        let payloads = try (0..<count).map { n throws -> [UInt8] in
+            let payer = PartyID.derive(command: ["payer": .number(Double(n % 97))], seq: 1)
+            let payee = PartyID.derive(command: ["payee": .number(Double(n % 13))], seq: 2)
+            let terms = EscrowTerms(
+                payer: payer, payee: payee, amount: try Amount(units: UInt64(1_000 + n * 37)), asset: try Asset("USDC"),
+                deliverBy: Timestamp(milliseconds: 1_800_000_000_000 + 86_400_000),
+                resource: n % 2 == 0 ? "https://api.example/v1/forecast?day=\(n)" : nil)
+            let events = try Escrow.decideLock(
+                id: EscrowID.derive(command: ["escrow": .number(Double(n))], seq: UInt64(n + 3)), terms: terms,
+                by: payer, now: Timestamp(milliseconds: 1_800_000_000_000),
+                context: EscrowContext(payerAvailable: try Amount(units: 1 << 40)))
+            return try events[0].payload.canonicalBytes()
+        }
+        func postings(_ member: JSONValue?) throws -> Int {
+            guard case .array(let items)? = member else { throw KuraError(.internalError, "no postings") }
+            return try items.map { item throws(KuraError) in try Posting(json: item) }.count
+        }
+        for bytes in payloads
+        where try postings(JSONValue.parse(bytes)["postings"])
+            != postings(JSONValue.member("postings", ofObject: bytes))
+        {
+            throw KuraError(.internalError, "the paths disagree on a payload")
+        }
+        let baseline = BenchSupport.callsPerCPUSecond(count: payloads.count, seconds: seconds, calls: nil) { i in
+            (try? postings(JSONValue.parse(payloads[i])["postings"])) != nil
+        }
+        print(
+            String(
+                format:
+                    "catch-up, escrow.locked's postings, whole payload parsed (baseline): %9.0f events/s (%d bytes)",
+                baseline, payloads[0].count))
+        let member = BenchSupport.callsPerCPUSecond(count: payloads.count, seconds: seconds, calls: nil) { i in
+            (try? postings(JSONValue.member("postings", ofObject: payloads[i]))) != nil
+        }
+        print(
+            String(
+                format: "catch-up, escrow.locked's postings, member read alone:               %9.0f events/s (%.2f×)",
+                member, member / baseline))
     }
 
     /// What the writer encodes for one x402 `exact` settlement: the `payment.settled` and `x402.settled`
