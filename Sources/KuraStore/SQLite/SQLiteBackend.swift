@@ -30,7 +30,7 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
 
         /// The writer's page cache unless configured: 64 MiB, so that the pages group commits touch stay cached.
         public static let defaultPageCacheKiB = 65_536
-        /// 32,768 frames (128 MiB of WAL) unless configured.
+        /// 65,536 frames (256 MiB of WAL) unless configured.
         ///
         /// SQLite starts the WAL again from its beginning only when a write transaction begins with every frame
         /// already copied into the database. The background checkpointer (``WALCheckpointer``) copies frames,
@@ -45,9 +45,12 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         /// escrow, at 16,384 24 KB, and served 3–15 % more (Docs/performance.md). At 1,024 it wrote 34 KB; at
         /// 65,536 it wrote the least but the writer's CPU per escrow rose and the p99 doubled (with the background
         /// checkpoint every 100 ms). Since that runs every 25 ms, the writer's own checkpoint copies little, and
-        /// doing it half as often took 1–3.5 ms off the escrows' p99 (20.7–22.2 ms at 32,768 frames against
-        /// 23.1–24.5 ms at 16,384, and 23.1–25.4 at 8,192).
-        public static let defaultWriterCheckpointFrames = 32_768
+        /// each cycle's end (its checkpoint, then the WAL's restart) is a stall that every request in flight waits
+        /// for: doing it half as often took 1–3.5 ms off the escrows' p99 at 32,768 frames (20.7–22.2 ms against
+        /// 23.1–24.5 ms at 16,384, and 23.1–25.4 at 8,192), and half as often again 2–11 ms more at 65,536
+        /// (18.5–20.6 ms against 21.9–31.6 ms in four alternations, the same rate and writer CPU). The WAL file
+        /// grows to about 270 MB under load (the cycle's frames of 4,120 bytes each, and the batches past it).
+        public static let defaultWriterCheckpointFrames = 65_536
         /// The most page cache each read connection keeps, in KiB (SQLite's default is 2,000 KiB).
         public static let readerPageCacheKiB = 2_048
 
