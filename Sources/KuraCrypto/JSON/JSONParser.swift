@@ -19,13 +19,9 @@ extension JSONValue {
     /// - Parameter exactIntegers: also reject integer literals above 2^53, which a double
     ///   would silently round; used where the text came from exact Swift integers.
     static func parse(_ bytes: some Collection<UInt8>, exactIntegers: Bool) throws(JSONError) -> JSONValue {
-        // Typed throws do not pass through `rethrows` closures, so the result travels as a Result.
-        let parse = { (buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONError> in
-            var parser = JSONParser(bytes: buffer, exactIntegers: exactIntegers)
-            return Result { () throws(JSONError) in try parser.parseDocument() }
+        try JSONParser.reading(bytes, exactIntegers: exactIntegers) { parser throws(JSONError) in
+            try parser.parseDocument()
         }
-        if let result = bytes.withContiguousStorageIfAvailable(parse) { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer(parse).get()
     }
 }
 
@@ -39,12 +35,7 @@ extension JSONValue {
     public static func member(_ name: String, ofObject bytes: some Collection<UInt8>) throws(JSONError)
         -> JSONValue?
     {
-        let read = { (buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue?, JSONError> in
-            var parser = JSONParser(bytes: buffer, exactIntegers: false)
-            return Result { () throws(JSONError) in try parser.parseMember(name) }
-        }
-        if let result = bytes.withContiguousStorageIfAvailable(read) { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer(read).get()
+        try JSONParser.reading(bytes, exactIntegers: false) { parser throws(JSONError) in try parser.parseMember(name) }
     }
 }
 
@@ -60,6 +51,19 @@ struct JSONParser {
     init(bytes: UnsafeBufferPointer<UInt8>, exactIntegers: Bool) {
         self.bytes = bytes
         self.exactIntegers = exactIntegers
+    }
+
+    /// Runs `read` on a parser over `bytes`, in place when they are contiguous.
+    static func reading<T>(
+        _ bytes: some Collection<UInt8>, exactIntegers: Bool, _ read: (inout JSONParser) throws(JSONError) -> T
+    ) throws(JSONError) -> T {
+        // Typed throws do not pass through `rethrows` closures, so the result travels as a Result.
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<T, JSONError> {
+            var parser = JSONParser(bytes: buffer, exactIntegers: exactIntegers)
+            return Result { () throws(JSONError) in try read(&parser) }
+        }
+        if let result = bytes.withContiguousStorageIfAvailable(run) { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer(run).get()
     }
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
