@@ -9,8 +9,7 @@ public enum Base58 {
 
     /// Encodes bytes as Base58 text.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        if let text = bytes.withContiguousStorageIfAvailable(encode(buffer:)) { return text }
-        return Array(bytes).withUnsafeBufferPointer(encode(buffer:))
+        bytes.withBytesInPlaceOrCopied(encode(buffer:))
     }
 
     /// The number in 32-bit limbs, most significant first, divided by 58^5 (< 2^32) again and again: each pass
@@ -68,10 +67,7 @@ public enum Base58 {
     /// element by element through the generic collection it was most of a writer's catch-up cost of reading a
     /// posting's accounts (issue 16).
     public static func isValid(_ text: some Collection<UInt8>, maxBytes: Int) -> Bool {
-        if let valid = text.withContiguousStorageIfAvailable({ isValid(buffer: $0, maxBytes: maxBytes) }) {
-            return valid
-        }
-        return Array(text).withUnsafeBufferPointer { isValid(buffer: $0, maxBytes: maxBytes) }
+        text.withBytesInPlaceOrCopied { isValid(buffer: $0, maxBytes: maxBytes) }
     }
 
     private static func isValid(buffer text: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> Bool {

@@ -15,10 +15,7 @@ public enum SHA256 {
     /// Hashes `bytes` in one call.
     @inlinable
     public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
-        if let digest = bytes.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) {
-            return digest
-        }
-        return Array(bytes).withUnsafeBytes { hash($0) }
+        bytes.withBytesInPlaceOrCopied { hash(UnsafeRawBufferPointer($0)) }
     }
 
     /// Hashes the bytes in `buffer`.
@@ -47,8 +44,7 @@ public struct SHA256Hasher: ~Copyable {
     /// Feeds more bytes.
     @inlinable
     public mutating func update(_ bytes: some Collection<UInt8>) {
-        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
-        if done == nil { Array(bytes).withUnsafeBytes { update($0) } }
+        bytes.withBytesInPlaceOrCopied { update(UnsafeRawBufferPointer($0)) }
     }
 
     /// Feeds one byte.

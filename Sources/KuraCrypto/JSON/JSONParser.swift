@@ -62,8 +62,7 @@ struct JSONParser {
             var parser = JSONParser(bytes: buffer, exactIntegers: exactIntegers)
             return Result { () throws(JSONError) in try read(&parser) }
         }
-        if let result = bytes.withContiguousStorageIfAvailable(run) { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer(run).get()
+        return try bytes.withBytesInPlaceOrCopied(run).get()
     }
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
