@@ -20,7 +20,7 @@
 #
 # Environment: KURA_BIN (a prebuilt release kura; default: build `-c release`), WRK_THREADS (default 2), ROUNDS
 # (default 3), PERF_OUT (a directory: `perf record` of the node processes during measurements 2 and 3 of the
-# first round, pg1.data and pg2.data, and the processes' CPU seconds printed beside them).
+# first round, pg1.data and pg2.data).
 # Not run in CI. Record results in Docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,7 +73,7 @@ start_node() {
     node_url="http://127.0.0.1:$(wait_listening "$3" "$node_pid")"
 }
 stop_node() { kill -TERM "$1" && wait "$1" 2>/dev/null || true; }
-# profile NAME PID…: with PERF_OUT, records the processes until stop_profile; and their CPU time.
+# cpu_of PID…: the processes' CPU time so far, in clock ticks.
 cpu_of() {
     local pid
     for pid in "$@"; do cat "/proc/$pid/stat" 2>/dev/null || true; done | awk '{ s += $14 + $15 } END { print s + 0 }'
@@ -89,29 +89,29 @@ cpu_mark() {
     nodes_before="$(cpu_of "${marked_nodes[@]}")" pg_before="$(cpu_of "${marked_pg[@]}")"
 }
 cpu_report() {
-    local requests tick
-    requests="$(python3 -c "print($1 * $seconds)")" tick="$(getconf CLK_TCK)"
-    kura_us="$(awk -v a="$nodes_before" -v b="$(cpu_of "${marked_nodes[@]}")" -v t="$tick" -v n="$requests" \
-        'BEGIN { printf "%.0f", (b - a) / t * 1e6 / n }')"
-    pg_us="$(awk -v a="$pg_before" -v b="$(cpu_of "${marked_pg[@]}")" -v t="$tick" -v n="$requests" \
-        'BEGIN { printf "%.0f", (b - a) / t * 1e6 / n }')"
+    local requests
+    requests="$(python3 -c "print($1 * $seconds)")"
+    # per_request BEFORE PID…: µs of CPU per request since BEFORE.
+    per_request() {
+        awk -v a="$1" -v b="$(cpu_of "${@:2}")" -v t="$(getconf CLK_TCK)" -v n="$requests" \
+            'BEGIN { printf "%.0f", (b - a) / t * 1e6 / n }'
+    }
+    kura_us="$(per_request "$nodes_before" "${marked_nodes[@]}")"
+    pg_us="$(per_request "$pg_before" "${marked_pg[@]}")"
     echo "  CPU per request: Kura $kura_us µs, PostgreSQL $pg_us µs"
     results+=("$(printf '%-54s Kura %s µs, PostgreSQL %s µs per request' "  CPU" "$kura_us" "$pg_us")")
 }
+# profile NAME PID…: with PERF_OUT, records the processes until stop_profile (their CPU is cpu_report's).
 profile() {
     [[ -n "${PERF_OUT:-}" && "$round" == 1 ]] || return 0
     mkdir -p "$PERF_OUT"
-    profiled=("${@:2}")
-    cpu_before="$(cpu_of "${profiled[@]}")"
-    perf record -q -F 499 --call-graph dwarf,16384 -p "$(IFS=,; echo "${profiled[*]}")" -o "$PERF_OUT/$1.data" \
-        2>/dev/null &
+    perf record -q -F 499 --call-graph dwarf,16384 -p "$(IFS=,; echo "${*:2}")" -o "$PERF_OUT/$1.data" 2>/dev/null &
     perf_pid=$!
 }
 stop_profile() {
     [[ -n "${PERF_OUT:-}" && "$round" == 1 ]] || return 0
     kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
-    echo "  node CPU: $(awk -v a="$cpu_before" -v b="$(cpu_of "${profiled[@]}")" -v t="$(getconf CLK_TCK)" \
-        'BEGIN { printf "%.2f", (b - a) / t }') s (perf data in $PERF_OUT)"
+    echo "  perf data in $PERF_OUT"
 }
 
 # sample_waits DB OUT: samples the wait events of DB's sessions every 200 ms for the measurement's duration.
