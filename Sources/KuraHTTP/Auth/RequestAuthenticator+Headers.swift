@@ -1,5 +1,6 @@
 import Hummingbird
 import KuraCore
+import KuraProvider
 import KuraService
 
 extension RequestAuthenticator {
@@ -13,7 +14,7 @@ extension RequestAuthenticator {
             return try await principal(for: request, body: [])
         }
         let fields = [KuraHeader.party, KuraHeader.timestamp, KuraHeader.nonce, KuraHeader.signature]
-        let values = fields.map { request.headers[$0] }
+        let values = fields.map { request.headers.value(of: $0) }
         guard values.allSatisfy({ $0 != nil }), let id = PartyID(values[0]!), let millis = Int64(values[1]!) else {
             // Missing or malformed headers: the full check refuses them, naming what is wrong, before it
             // looks at the body or records a nonce.

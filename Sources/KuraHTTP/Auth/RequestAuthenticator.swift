@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import KuraCore
+import KuraProvider
 import KuraService
 
 /// Finds out who is calling: `Authorization: Bearer <apiKey>`, or the four `Kura-*` signature headers.
@@ -11,11 +12,11 @@ struct RequestAuthenticator: Sendable {
     let service: KuraService
 
     func principal(for request: Request, body: [UInt8]) async throws(KuraError) -> Principal {
-        if let authorization = request.headers[.authorization] {
+        if let authorization = request.headers.value(of: .authorization) {
             return try await bearer(authorization)
         }
         let fields = [KuraHeader.party, KuraHeader.timestamp, KuraHeader.nonce, KuraHeader.signature]
-        let values = fields.map { request.headers[$0] }
+        let values = fields.map { request.headers.value(of: $0) }
         if values.allSatisfy({ $0 == nil }) {
             throw KuraError(
                 .unauthenticated,

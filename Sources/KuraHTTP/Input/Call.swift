@@ -1,6 +1,7 @@
 import Hummingbird
 import KuraCore
 import KuraCrypto
+import KuraProvider
 import KuraService
 
 /// One authenticated request, read: who calls, the raw body, path parameters and query.
@@ -18,7 +19,7 @@ struct Call {
 
     /// The `Idempotency-Key` header of `request`, checked as ``idempotencyKey``.
     static func idempotencyKey(of request: Request) throws(KuraError) -> String? {
-        guard let key = request.headers[KuraHeader.idempotencyKey] else { return nil }
+        guard let key = request.headers.value(of: KuraHeader.idempotencyKey) else { return nil }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             throw KuraError(.invalidRequest, "Idempotency-Key must be 1 to 255 visible ASCII characters")
         }

@@ -1,6 +1,7 @@
 import Hummingbird
 import KuraCore
 import KuraCrypto
+import KuraProvider
 
 /// Reading what a request carries, strictly: a bounded body, JSON, percent-encoded path segments and
 /// query strings. Everything malformed is `invalid_request` (or `payload_too_large`), never a crash.
@@ -9,7 +10,7 @@ enum RequestInput {
     /// refused before anything is read; otherwise reading stops at the first byte past the limit.
     static func body(of request: Request, limit: Int) async throws(KuraError) -> [UInt8] {
         let tooLarge = KuraError(.payloadTooLarge, "the request body is larger than \(limit) bytes")
-        if let declared = request.headers[.contentLength] {
+        if let declared = request.headers.value(of: .contentLength) {
             // A malformed Content-Length never reaches us (the HTTP parser refuses it); be safe anyway.
             guard let length = Int(declared), length >= 0 else {
                 throw KuraError(.invalidRequest, "Content-Length is not a number")

@@ -21,7 +21,7 @@ struct OperationsMiddleware: RouterMiddleware {
         _ request: Request, context: KuraRequestContext, next: (Request, KuraRequestContext) async throws -> Response
     ) async throws -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
-        let trace = RequestTrace(id: RequestTrace.id(requested: request.headers[RequestTrace.header]))
+        let trace = RequestTrace(id: RequestTrace.id(requested: request.headers.value(of: RequestTrace.header)))
         let route = routes.template(method: request.method.rawValue, path: request.uri.path) ?? "unmatched"
         do {
             var response = try await RequestTrace.$current.withValue(trace) { try await next(request, context) }

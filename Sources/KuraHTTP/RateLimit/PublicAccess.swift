@@ -1,5 +1,6 @@
 import Hummingbird
 import KuraCore
+import KuraProvider
 import KuraService
 
 /// The gate in front of every public route (``KuraRoutes/publicRoutes``): anonymous requests are
@@ -47,7 +48,7 @@ struct PublicAccess: Sendable {
     /// `Authorization: Bearer <key>` naming an active party. Anything else (no header, a wrong key, a
     /// signature: checking one would write its nonce) counts as anonymous, never as a refusal.
     static func carriesValidAPIKey(_ request: Request, _ service: KuraService) async -> Bool {
-        guard let authorization = request.headers[.authorization] else { return false }
+        guard let authorization = request.headers.value(of: .authorization) else { return false }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
         return (try? await service.authenticate(apiKey: String(parts[1]))) != nil

@@ -45,7 +45,7 @@ public struct ChannelPaymentMiddleware<Context: RequestContext>: RouterMiddlewar
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        guard let header = request.headers[Header.voucher] else {
+        guard let header = request.headers.value(of: Header.voucher) else {
             return refusal(KuraError(.invalidRequest, "this route costs \(price) per call: send \(Header.voucher)"))
         }
         let voucher: ChannelVoucher

@@ -31,20 +31,34 @@ package final class RequestTrace: Sendable {
         {
             return requested
         }
-        return "req_" + processPrefix + hex(counter.wrappingAdd(1, ordering: .relaxed).newValue)
+        return newID(counter.wrappingAdd(1, ordering: .relaxed).newValue)
+    }
+
+    /// `req_`, the process's prefix, then `number` in 16 hex digits: written in place (its digits through
+    /// `String(_:radix:)`, zero padding and two concatenations were 2.2 % of the request threads, profiled).
+    package static func newID(_ number: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 36) { text in
+            for (offset, byte) in "req_".utf8.enumerated() { text[offset] = byte }
+            writeHex(processPrefix, into: text, at: 4)
+            writeHex(number, into: text, at: 20)
+            return 36
+        }
     }
 
     /// Random per process, so IDs from two servers (or restarts) never collide; a counter after it, so making
     /// one costs no system call.
-    private static let processPrefix: String = {
+    private static let processPrefix: UInt64 = {
         var generator = SystemRandomNumberGenerator()
-        return hex(generator.next())
+        return generator.next()
     }()
     private static let counter = Atomic<UInt64>(0)
 
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    /// `value` as 16 lowercase hex digits, most significant first, at `offset`.
+    private static func writeHex(_ value: UInt64, into text: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        for position in 0..<16 {
+            let nibble = UInt8(truncatingIfNeeded: value >> (60 - 4 * UInt64(position))) & 0xF
+            text[offset + position] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+        }
     }
 
     /// The problem code the request was answered with, if it was refused.

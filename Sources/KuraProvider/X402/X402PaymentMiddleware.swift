@@ -51,7 +51,7 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         async throws -> Response
     {
         let resource = configuration.resource(path: request.uri.path, authority: request.head.authority)
-        if request.method != .head, let header = request.headers[X402Header.paymentSignature] {
+        if request.method != .head, let header = request.headers.value(of: X402Header.paymentSignature) {
             return try await paidV2(header, resource, request, context, next)
         }
         if request.method != .head, request.headers[X402Header.seedReceipt] != nil {
