@@ -32,10 +32,12 @@ extension WriterState {
 
     /// Forgets the entity an event's stream names, and what its projection touches besides.
     private func forget(_ event: Event, _ reads: any ReadSession) throws(KuraError) {
-        let parts = event.stream.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return }
-        let id = parts[1]
-        switch parts[0] {
+        // The aggregate is matched in place and only the ID copied: splitting the stream into an array of
+        // strings was 2 % of a node's writer catching up on another's escrows (profiled, issue 16).
+        let stream = event.stream
+        guard let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) else { return }
+        let id = String(stream[stream.index(after: slash)...])
+        switch stream[..<slash] {
         case "party":
             parties.invalidate(PartyID(unchecked: id))
             partyTotal.invalidate(0)
