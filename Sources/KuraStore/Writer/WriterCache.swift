@@ -93,9 +93,10 @@ public final class WriterCache<Key: Hashable & Sendable, Value: Sendable> {
         old = old.filter { !isStale($0.key, $0.value) }
     }
 
-    /// Forgets everything, journal included.
+    /// Forgets everything, journal included. The recent generation keeps its room (a writer forgets all at
+    /// its first batch, and after a failure), so that it does not grow from empty again.
     @inlinable public func removeAll() {
-        young.removeAll()
+        young.removeAll(keepingCapacity: true)
         old.removeAll()
         journal.removeAll()
         journaled = false
