@@ -40,20 +40,6 @@ struct WriterCacheTests {
         #expect(freed.allSatisfy { pthread_equal($0, writer) == 0 })
     }
 
-    @Test(
-        "a bounded cache has room for half its capacity from the start and after it forgets all; an unbounded one starts small"
-    )
-    func room() {
-        let cache = WriterCache<Int, Int>(capacity: 50_000)
-        #expect(cache.young.capacity >= 25_000)
-        for key in 0..<1_000 { cache.set(key, key) }
-        cache.commit()
-        cache.removeAll()  // a writer's first batch, or a failed one
-        #expect(cache.count == 0 && cache.young.capacity >= 25_000)
-        let unbounded = WriterCache<Int, Int>(capacity: .max / 2)
-        #expect(unbounded.young.capacity < 1_000)
-    }
-
     @Test("the first change of a command is announced once, and again after a commit or an undo")
     func firstChangeNotice() {
         let cache = WriterCache<Int, Int>(capacity: 8)

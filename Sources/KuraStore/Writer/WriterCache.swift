@@ -22,19 +22,7 @@ public final class WriterCache<Key: Hashable & Sendable, Value: Sendable> {
     public let capacity: Int
 
     /// An empty cache holding at most about `capacity` entries between batches.
-    ///
-    /// A bounded cache's first generation has room for half its capacity from the start, as every later one
-    /// has (``trim()``): grown from empty, a map rehashes all its entries at each doubling, which was 2.6 % of
-    /// the writer over the first ten seconds of an escrow load (profiled), each doubling of a large map a
-    /// stall of its own. The room is address space until entries fill it. A cache without a real bound
-    /// (more than ``presizedLimit``) holds a handful of entries and starts small.
-    @inlinable public init(capacity: Int) {
-        self.capacity = max(2, capacity)
-        if capacity <= Self.presizedLimit { young = Dictionary(minimumCapacity: self.capacity / 2) }
-    }
-
-    /// The largest capacity whose first generation is sized in advance.
-    public static var presizedLimit: Int { 1 << 20 }
+    @inlinable public init(capacity: Int) { self.capacity = max(2, capacity) }
 
     /// The cached entry: nil when unknown, `.some(nil)` when known to be absent.
     @inlinable public func cached(_ key: Key) -> Value?? {
@@ -93,10 +81,9 @@ public final class WriterCache<Key: Hashable & Sendable, Value: Sendable> {
         old = old.filter { !isStale($0.key, $0.value) }
     }
 
-    /// Forgets everything, journal included. The recent generation keeps its room (a writer forgets all at
-    /// its first batch, and after a failure), so that it does not grow from empty again.
+    /// Forgets everything, journal included.
     @inlinable public func removeAll() {
-        young.removeAll(keepingCapacity: true)
+        young.removeAll()
         old.removeAll()
         journal.removeAll()
         journaled = false
