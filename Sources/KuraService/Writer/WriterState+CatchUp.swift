@@ -36,7 +36,7 @@ extension WriterState {
         // strings was 2 % of a node's writer catching up on another's escrows (profiled, issue 16).
         let stream = event.stream
         guard let slash = stream.utf8.firstIndex(of: UInt8(ascii: "/")) else { return }
-        let id = String(stream[stream.index(after: slash)...])
+        let id = String(stream[stream.utf8.index(after: slash)...])
         switch stream[..<slash] {
         case "party":
             parties.invalidate(PartyID(unchecked: id))
