@@ -51,10 +51,12 @@ extension Bench {
                 }
                 if rounds > 1 {
                     let sorted = shares.sorted()
+                    // An even number of rounds has two middle shares: their mean is the median.
+                    let median = (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
                     print(
                         String(
                             format: "receipts' share of the append rate over %d rounds: median %.0f%% (%.0f%%-%.0f%%)",
-                            rounds, 100 * sorted[sorted.count / 2], 100 * sorted[0], 100 * sorted[sorted.count - 1]))
+                            rounds, 100 * median, 100 * sorted[0], 100 * sorted[sorted.count - 1]))
                 }
                 let full = try await appendLocked(.kura, signer: signer, keep: true)
                 print(
