@@ -118,8 +118,9 @@ public struct KuraAuthorization: Codable, Sendable, Equatable, Hashable {
 
     /// The bytes the payer signs: the RFC 8785 canonical JSON of the authorization.
     public func signedBytes() -> [UInt8] {
-        // Only strings and integers below 2^53: encoding and canonicalization cannot fail.
-        try! JSONValue.canonicalBytes(encoding: self)
+        // Only strings and the terms' windows, which `EscrowTermsExtra.parse` holds below 2^53: writing them
+        // cannot fail for an authorization read from the wire (one built in code with a larger window traps).
+        try! canonicalJSON()
     }
 
     func validate() throws(X402FieldProblem) {
