@@ -56,8 +56,14 @@ extension JSONValue {
         }
     }
 
-    /// Decodes a `Decodable` value from this JSON value, directly.
+    /// Decodes a `Decodable` value from this JSON value, directly (by the type itself when it is
+    /// ``JSONMemberReadable`` and sure of the members).
     public func decode<T: Decodable>(_ type: T.Type) throws(JSONError) -> T {
+        if case .object(let members) = self, let readable = T.self as? any JSONMemberReadable.Type,
+            let value = try? readable.init(reading: JSONMembers(members)) as? T
+        {
+            return value
+        }
         do { return try JSONValueDecoder.decode(T.self, from: self) } catch {
             throw JSONError(reason: "cannot decode \(T.self): \(oneLine(error))")
         }
