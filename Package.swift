@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Already in the graph through async-http-client; named because KuraClient tells its no-op tracer apart.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
         // Already in the graph through hummingbird; named because KuraHTTP runs its own services.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // GET /metrics (issue 18). swift-metrics is already in the graph through hummingbird; swift-prometheus
@@ -86,6 +88,7 @@ let package = Package(
             dependencies: [
                 "KuraCore", "KuraCrypto", "KuraX402", "KuraSolana",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]),
         // What a provider links to sell calls through Kura: the x402 and channel-voucher middleware, and the
         // problem+json format they answer with (which the server answers with too). Kura over HTTP through

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import HummingbirdTesting
 import KuraClient
 import KuraCore
@@ -7,6 +8,13 @@ import Testing
 
 @Suite("KuraClient: verify and settle by reservation ID")
 struct FacilitatorClientTests {
+    @Test("a provider's pooled client drops the no-op tracer of a process that bootstrapped none")
+    func pooledClientWithoutNoOpTracer() async throws {
+        let client = KuraClient.pooledHTTPClient(connections: 2)
+        #expect(client.tracer == nil)
+        try await client.shutdown()
+    }
+
     @Test("settle(reservationId) uses the kept envelope, repeats safely, and classifies refusals")
     func verifySettle() async throws {
         let fixture = try await HTTPFixture(label: "x402client")
