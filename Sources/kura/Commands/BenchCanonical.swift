@@ -11,7 +11,7 @@ struct BenchCanonical: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canonical",
         abstract:
-            "Canonical JSON of receipts/s on one core: member by member, straight, through JSONValue (the baseline); a catch-up's read of postings.",
+            "Canonical JSON of receipts/s on one core: member by member, straight, through JSONValue (the baseline); settlement records; x402 requests; a catch-up's read of postings.",
         discussion: """
             Example: kura bench canonical --receipts 2000 --seconds 3
             Rates are per second of the measuring thread's CPU time. Every path must give the same bytes.
@@ -48,6 +48,7 @@ struct BenchCanonical: AsyncParsableCommand {
             print(
                 String(format: "member by member (leafBytes): %9.0f receipts/s (%.2f×)", members, members / baseline))
             try settlementRecords(count: max(1, receipts / 2))
+            try facilitatorRequests(count: max(1, receipts / 2))
             try catchUpPostings(count: max(1, receipts / 2))
         }
     }
@@ -168,7 +169,7 @@ private struct SettledForm: Encodable {
 }
 
 /// A value's `Encodable` form alone, hiding that it can write its own canonical bytes (`CanonicalJSONWritable`).
-private struct EncodableForm<Value: Encodable>: Encodable {
+struct EncodableForm<Value: Encodable>: Encodable {
     let value: Value
     init(_ value: Value) { self.value = value }
     func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
