@@ -55,6 +55,14 @@ public struct JSONMembers {
         return Int64(number)
     }
 
+    /// An optional integer member.
+    public func optionalInteger(_ key: String) throws(Unread) -> Int64? {
+        switch members[key] {
+        case nil, .null?: return nil
+        default: return try integer(key)
+        }
+    }
+
     /// An unsigned integer member: integral, from 0 to 2^53−1.
     public func unsigned(_ key: String) throws(Unread) -> UInt64 {
         guard let value = UInt64(exactly: try integer(key)) else { throw Unread() }

@@ -1,5 +1,6 @@
 import KuraCore
 import KuraCrypto
+import KuraTesting
 import KuraX402
 
 extension BenchCanonical {
@@ -84,10 +85,4 @@ extension BenchCanonical {
                     side, before, after, after / before))
         }
     }
-}
-
-/// A type's `Decodable` form alone, hiding that it can read itself (`JSONMemberReadable`).
-struct DecodableOnly<Value: Decodable>: Decodable {
-    let value: Value
-    init(from decoder: any Decoder) throws { value = try Value(from: decoder) }
 }
