@@ -60,7 +60,10 @@ public struct JSONReadingCheck {
         case 2: members[key] = JSONSamples.value(&rng)
         case 3: members["unknown\(Int.random(in: 0...3, using: &rng))"] = JSONSamples.value(&rng)
         case 4:
-            members[key] = .number([-1, 0.5, -0.0, 9_007_199_254_740_992, 1e300, 3].randomElement(using: &rng)!)
+            let numbers: [Double] = [
+                -1, 0.5, -0.0, 9_007_199_254_740_991, -9_007_199_254_740_991, 9_007_199_254_740_992, 1e300, 3,
+            ]
+            members[key] = .number(numbers.randomElement(using: &rng)!)
         case 5: members[key] = .string(["01", "-1", "9007199254740992", "12", "1.0", " 7"].randomElement(using: &rng)!)
         default: members[key] = mutate(members[key]!, &rng)
         }

@@ -19,6 +19,13 @@ struct MessageReadingTests {
             extensions: Bool.random(using: &rng) ? PaymentSamples.object(&rng) : nil)
     }
 
+    static func verifyResponse(_ rng: inout SplitMix64) -> VerifyResponse {
+        let payer = Bool.random(using: &rng) ? PaymentSamples.text(&rng) : nil
+        guard Bool.random(using: &rng) else { return .valid(payer: payer) }
+        let message = Bool.random(using: &rng) ? PaymentSamples.text(&rng) : nil
+        return .invalid(X402Reason(rawValue: PaymentSamples.text(&rng)), message, payer: payer)
+    }
+
     @Test("2,000 seeded messages of each kind, as written and with members mutated: what Decodable reads")
     func seededMessages() throws {
         var rng = SplitMix64(seed: 0x7265_6164)
@@ -27,19 +34,16 @@ struct MessageReadingTests {
             let payment = PaymentSamples.payment(&rng)
             try tally.check(payment, &rng)
             try tally.check(payment.accepted, &rng)
+            try tally.check(PaymentSamples.resource(&rng), &rng)
             let requirements = PaymentSamples.requirements(&rng)
             try tally.check(FacilitatorRequest(paymentPayload: payment, paymentRequirements: requirements), &rng)
             let authorization = PaymentSamples.authorization(&rng)
             try tally.check(authorization, &rng)
+            try tally.check(PaymentSamples.authorization(&rng, every: true).extra!, &rng)
             try tally.check(
                 KuraPaymentProof(signature: PaymentSamples.text(&rng), authorization: authorization), &rng)
             try tally.check(Self.settleResponse(&rng), &rng)
-            let valid = Bool.random(using: &rng)
-            try tally.check(
-                valid
-                    ? VerifyResponse.valid(payer: PaymentSamples.text(&rng))
-                    : .invalid(.invalidPayload, "no", payer: nil),
-                &rng)
+            try tally.check(Self.verifyResponse(&rng), &rng)
         }
         let mismatches = tally.mismatches.count
         #expect(mismatches == 0, "\(tally.mismatches.prefix(3))")

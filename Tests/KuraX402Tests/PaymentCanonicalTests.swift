@@ -107,6 +107,10 @@ struct PaymentCanonicalTests {
         #expect(throws: JSONError.self) { try payment.accepted.canonicalJSON() }
         #expect(throws: JSONError.self) { try Self.reference(payment.accepted) }
         payment = PaymentSamples.payment(&rng)
+        payment.x402Version = 1 << 60
+        #expect(throws: JSONError.self) { try payment.canonicalJSON() }
+        #expect(throws: JSONError.self) { try Self.reference(payment) }
+        payment = PaymentSamples.payment(&rng)
         payment.payload["n"] = .number(.nan)
         #expect(throws: JSONError.self) { try payment.canonicalJSON() }
         #expect(throws: JSONError.self) { try Self.reference(payment) }

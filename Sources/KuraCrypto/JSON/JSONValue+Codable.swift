@@ -60,13 +60,22 @@ extension JSONValue {
     /// ``JSONMemberReadable`` and sure of the members).
     public func decode<T: Decodable>(_ type: T.Type) throws(JSONError) -> T {
         if case .object(let members) = self, let readable = T.self as? any JSONMemberReadable.Type,
-            let value = try? readable.init(reading: JSONMembers(members)) as? T
+            let value = Self.read(readable, members, as: T.self)
         {
             return value
         }
         do { return try JSONValueDecoder.decode(T.self, from: self) } catch {
             throw JSONError(reason: "cannot decode \(T.self): \(oneLine(error))")
         }
+    }
+
+    /// The reader of `Reader`, which is `T`, called through generics: an existential of a large message would be
+    /// boxed on the heap.
+    private static func read<Reader: JSONMemberReadable, T>(
+        _ reader: Reader.Type, _ members: [String: JSONValue], as type: T.Type
+    ) -> T? {
+        guard let value = try? Reader(reading: JSONMembers(members)) else { return nil }
+        return value as? T
     }
 }
 
