@@ -6,22 +6,6 @@ import KuraCrypto
 // not sure of goes to `Decodable`, which refuses it as before; `MessageReadingTests` holds each to `Decodable`.
 
 extension JSONMembers {
-    func amount(_ key: String) throws(Unread) -> X402Amount {
-        guard let amount = X402Amount(text: try string(key)) else { throw Unread() }
-        return amount
-    }
-
-    func optionalAmount(_ key: String) throws(Unread) -> X402Amount? {
-        guard let text = try optionalString(key) else { return nil }
-        guard let amount = X402Amount(text: text) else { throw Unread() }
-        return amount
-    }
-
-    func seconds(_ key: String) throws(Unread) -> EpochSeconds {
-        guard let seconds = EpochSeconds(text: try string(key)) else { throw Unread() }
-        return seconds
-    }
-
     func version() throws(Unread) -> Int { Int(try integer("x402Version")) }
 }
 
@@ -36,7 +20,8 @@ extension ResourceInfo: JSONMemberReadable {
 extension PaymentRequirements: JSONMemberReadable {
     public init(reading json: JSONMembers) throws(JSONMembers.Unread) {
         self.init(
-            scheme: try json.string("scheme"), network: try json.string("network"), amount: try json.amount("amount"),
+            scheme: try json.string("scheme"), network: try json.string("network"),
+            amount: try json.string("amount", as: X402Amount.init(text:)),
             asset: try json.string("asset"), payTo: try json.string("payTo"),
             maxTimeoutSeconds: try json.unsigned("maxTimeoutSeconds"), extra: try json.optionalObject("extra"))
     }
@@ -64,7 +49,7 @@ extension VerifyResponse: JSONMemberReadable {
     public init(reading json: JSONMembers) throws(JSONMembers.Unread) {
         self.init(
             isValid: try json.bool("isValid"),
-            invalidReason: try json.optionalString("invalidReason").map { X402Reason(rawValue: $0) },
+            invalidReason: try json.optionalString("invalidReason", as: X402Reason.init(rawValue:)),
             invalidMessage: try json.optionalString("invalidMessage"), payer: try json.optionalString("payer"))
     }
 }
@@ -73,10 +58,11 @@ extension SettleResponse: JSONMemberReadable {
     public init(reading json: JSONMembers) throws(JSONMembers.Unread) {
         self.init(
             success: try json.bool("success"),
-            errorReason: try json.optionalString("errorReason").map { X402Reason(rawValue: $0) },
+            errorReason: try json.optionalString("errorReason", as: X402Reason.init(rawValue:)),
             errorMessage: try json.optionalString("errorMessage"), payer: try json.optionalString("payer"),
             transaction: try json.string("transaction"), network: try json.string("network"),
-            amount: try json.optionalAmount("amount"), extensions: try json.optionalObject("extensions"))
+            amount: try json.optionalString("amount", as: X402Amount.init(text:)),
+            extensions: try json.optionalObject("extensions"))
     }
 }
 
@@ -89,10 +75,12 @@ extension KuraPaymentProof: JSONMemberReadable {
 extension KuraAuthorization: JSONMemberReadable {
     public init(reading json: JSONMembers) throws(JSONMembers.Unread) {
         self.init(
-            payer: try json.string("payer"), payTo: try json.string("payTo"), amount: try json.amount("amount"),
+            payer: try json.string("payer"), payTo: try json.string("payTo"),
+            amount: try json.string("amount", as: X402Amount.init(text:)),
             asset: try json.string("asset"), resource: try json.string("resource"), network: try json.string("network"),
-            nonce: try json.string("nonce"), validAfter: try json.seconds("validAfter"),
-            validBefore: try json.seconds("validBefore"), extra: try json.optionalNested("extra"))
+            nonce: try json.string("nonce"), validAfter: try json.string("validAfter", as: EpochSeconds.init(text:)),
+            validBefore: try json.string("validBefore", as: EpochSeconds.init(text:)),
+            extra: try json.optionalNested("extra"))
     }
 }
 

@@ -41,6 +41,22 @@ public struct JSONMembers {
         }
     }
 
+    /// A string member made a value by `make` (a type's own check of its text, such as a failable `init`); Unread
+    /// when it gives nil.
+    @inlinable
+    public func string<T>(_ key: String, as make: (String) -> T?) throws(Unread) -> T {
+        guard let value = make(try string(key)) else { throw Unread() }
+        return value
+    }
+
+    /// An optional string member made a value by `make`.
+    @inlinable
+    public func optionalString<T>(_ key: String, as make: (String) -> T?) throws(Unread) -> T? {
+        guard let text = try optionalString(key) else { return nil }
+        guard let value = make(text) else { throw Unread() }
+        return value
+    }
+
     /// A Boolean member.
     public func bool(_ key: String) throws(Unread) -> Bool {
         guard case .bool(let value)? = members[key] else { throw Unread() }
