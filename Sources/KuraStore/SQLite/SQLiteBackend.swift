@@ -116,15 +116,16 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         _ lane: ReadLane, _ body: @escaping @Sendable (any ReadSession) throws(KuraError) -> T
     ) async throws(KuraError) -> T {
         try await lanes.read(lane) { session throws(KuraError) -> T in
-            // One snapshot for the whole body: a read transaction holds the WAL position it started at.
+            // One snapshot for the whole body: a read transaction holds the WAL position it started at. Its
+            // statements are the connection's prepared ones: `execute` parsed them again for every read.
             let connection = (session as! SQLReadSession).connection
-            try connection.execute("BEGIN")
+            try connection.run("BEGIN", [])
             do throws(KuraError) {
                 let value = try body(session)
-                try connection.execute("COMMIT")
+                try connection.run("COMMIT", [])
                 return value
             } catch {
-                try? connection.execute("ROLLBACK")
+                try? connection.run("ROLLBACK", [])
                 throw error
             }
         }
