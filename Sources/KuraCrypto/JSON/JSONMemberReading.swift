@@ -63,12 +63,10 @@ public struct JSONMembers {
         return value
     }
 
-    /// An integer member: integral and within ±2^53−1.
+    /// An integer member: integral and within ±2^53−1 (``JSONValue/int64Value``).
     public func integer(_ key: String) throws(Unread) -> Int64 {
-        guard case .number(let number)? = members[key], number.rounded(.towardZero) == number,
-            number.magnitude <= 9_007_199_254_740_991
-        else { throw Unread() }
-        return Int64(number)
+        guard let value = members[key]?.int64Value else { throw Unread() }
+        return value
     }
 
     /// An optional integer member.
@@ -79,9 +77,9 @@ public struct JSONMembers {
         }
     }
 
-    /// An unsigned integer member: integral, from 0 to 2^53−1.
+    /// An unsigned integer member: integral, from 0 to 2^53−1 (``JSONValue/uint64Value``).
     public func unsigned(_ key: String) throws(Unread) -> UInt64 {
-        guard let value = UInt64(exactly: try integer(key)) else { throw Unread() }
+        guard let value = members[key]?.uint64Value else { throw Unread() }
         return value
     }
 
