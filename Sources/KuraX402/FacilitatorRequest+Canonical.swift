@@ -6,8 +6,8 @@ import KuraCrypto
 extension FacilitatorRequest: CanonicalJSONWritable {
     /// The request's canonical JSON and, inside it, its `paymentPayload`'s.
     public func canonicalParts() throws(JSONError) -> (request: [UInt8], payload: [UInt8]) {
-        let payload = try JSONValue.canonicalBytes(encoding: paymentPayload)
-        let requirements = try JSONValue.canonicalBytes(encoding: paymentRequirements)
+        let payload = try paymentPayload.canonicalJSON()
+        let requirements = try paymentRequirements.canonicalJSON()
         var json = CanonicalObjectWriter(capacity: payload.count + requirements.count + 80)
         json.member("paymentPayload", payload)
         json.member("paymentRequirements", requirements)
