@@ -18,7 +18,8 @@ import Testing
 /// advisory lock and continue one chain. Each test starts the built `kura` on a fresh database made by
 /// `kura init --db postgres://…`, with the writer's assertion mode on in every node (`KURA_ASSERT_STATE=1`: a node
 /// whose memory disagrees with the rows stops, and the test sees it), drives load through the nodes at once, and
-/// afterwards checks every answer against what both nodes read, `kura log verify`, the ledger and a replay.
+/// afterwards checks every answer against what both nodes read and against the log itself, `kura log verify`, the
+/// ledger and a replay.
 @Suite("kura serve nodes on one PostgreSQL database", .serialized)
 struct PostgresNodesTests {
     typealias World = CrashCampaignTests.World
@@ -110,6 +111,7 @@ struct PostgresNodesTests {
         try await Self.checkAcknowledged(acks, world: world, on: urls)
         try await deployment.stop(nodes)
         try await deployment.checkLog()
+        try await deployment.checkAcknowledgedInLog(acks)
         try await deployment.checkLedgerAndReplay()
     }
 
@@ -163,6 +165,7 @@ struct PostgresNodesTests {
         try await Self.checkAcknowledged(acks, world: world, on: urls)
         try await deployment.stop([victim.get(), survivor])
         try await deployment.checkLog()
+        try await deployment.checkAcknowledgedInLog(acks)
         try await deployment.checkLedgerAndReplay()
     }
 
@@ -237,6 +240,7 @@ struct PostgresNodesTests {
         try await Self.checkAcknowledged(acks, world: world, on: urls)
         try await deployment.stop(nodes)
         try await deployment.checkLog()
+        try await deployment.checkAcknowledgedInLog(acks)
         try await deployment.checkLedgerAndReplay()
     }
 
@@ -327,6 +331,47 @@ extension PostgresNodesTests {
             let verified = try await runKura(["log", "verify", "--db", url, "--json"], in: dir)
             #expect(verified.status == 0, "kura log verify: \(verified)")
             #expect(try JSONValue.parse(verified.stdout)["valid"] == .bool(true))
+        }
+
+        /// Every acknowledged answer, found in the log itself (run once the nodes have stopped): each escrow's stream
+        /// folds to the acknowledged state or a later one, each settled reservation's stream to `settled` with the
+        /// acknowledged signature, each channel's to at least the acknowledged cumulative amount, and each x402
+        /// settlement's nonce stream records the transaction it was answered with.
+        func checkAcknowledgedInLog(_ acks: Acknowledged) async throws {
+            try await withService { service in
+                let store = service.store
+                for (id, acknowledged) in acks.escrows.withLock({ $0 }) {
+                    let events = try await store.events(inStream: "escrow/\(id)")
+                    let state = Escrow.fold(try events.map { try EscrowEvent(type: $0.type, payload: $0.payload) })?
+                        .state
+                    #expect(
+                        state.map { CrashCampaignTests.successors[acknowledged]?.contains($0) ?? false } == true,
+                        "escrow \(id) acknowledged \(acknowledged), in the log \(String(describing: state))")
+                }
+                for (id, signature) in acks.settlements.withLock({ $0 }) {
+                    let events = try await store.events(inStream: "reservation/\(id)")
+                    let reservation = Reservation.fold(
+                        try events.map { try ReservationEvent(type: $0.type, payload: $0.payload) })
+                    #expect(
+                        reservation?.state == .settled && reservation?.txSignature == signature, "reservation \(id)")
+                }
+                for (id, cumulative) in acks.channels.withLock({ $0 }) {
+                    let events = try await store.events(inStream: "channel/\(id)")
+                    let channel = Channel.fold(try events.map { try ChannelEvent(type: $0.type, payload: $0.payload) })
+                    #expect((channel?.settled.units ?? 0) >= cumulative, "channel \(id)")
+                }
+                for (body, transaction) in acks.x402.withLock({ $0 }) {
+                    let authorization = try KuraPaymentProof.parse(body.paymentPayload.payload).authorization
+                    let events = try await store.events(
+                        inStream: X402Settlement.stream(
+                            payer: PartyID(unchecked: authorization.payer), nonce: authorization.nonce))
+                    let settled = try events.map { try X402Event(type: $0.type, payload: $0.payload).settlement }
+                    #expect(
+                        settled.map(\.response.transaction) == [transaction],
+                        "x402 settlement of nonce \(authorization.nonce)")
+                }
+            }
+            #expect(acks.count > 0)
         }
 
         /// The ledger sums to zero per asset with no negative balance, and a replay of the log rebuilds read models
