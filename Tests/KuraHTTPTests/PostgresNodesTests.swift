@@ -115,6 +115,93 @@ struct PostgresNodesTests {
         try await deployment.checkLedgerAndReplay()
     }
 
+    @Test("the sweepers of two nodes and two `kura sweep` runs at once: every due escrow moves on exactly once")
+    func sweepersRace() async throws {
+        let deployment = try await Deployment.make()
+        defer { deployment.remove() }
+        let nodes = [try await deployment.node("a"), try await deployment.node("b")]
+        let world = try await CrashCampaignTests.setUp(url: nodes[0].url, operatorKey: deployment.operatorKey)
+        // 120 escrows fall due together at `due`, opened through both nodes: the even ones stay locked (they
+        // expire), the odd ones are delivered with a confirm window that ends then (they are released).
+        let due = CrashCampaignTests.nowMs + 6_000
+        let opened = try await withThrowingTaskGroup(of: [(EscrowID, Bool)].self) { group in
+            for worker in 0..<10 {
+                group.addTask {
+                    let url = nodes[worker % 2].url
+                    let agent = KuraClient(baseURL: url, apiKey: world.agent.key, maxAttempts: 1, timeout: .seconds(20))
+                    let provider = KuraClient(
+                        baseURL: url, apiKey: world.provider.key, maxAttempts: 1, timeout: .seconds(20))
+                    var mine: [(EscrowID, Bool)] = []
+                    for n in 0..<12 {
+                        let delivered = n % 2 == 1
+                        let escrow = try await agent.openEscrow(
+                            OpenEscrowRequest(
+                                payee: world.provider.id, amount: try Amount(units: 40), asset: CrashCampaignTests.usdc,
+                                deliverBy: Timestamp(milliseconds: due),
+                                confirmWindowMs: delivered ? max(1, due - CrashCampaignTests.nowMs) : nil))
+                        if delivered {
+                            _ = try await provider.perform(
+                                KuraAPI.deliverEscrow, at: escrow.id,
+                                DeliverRequest(evidence: String(repeating: "ab", count: 32)))
+                        }
+                        mine.append((escrow.id, delivered))
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [(EscrowID, Bool)]()) { $0 += $1 }
+        }
+        try #require(opened.count == 120)
+        try #require(CrashCampaignTests.nowMs < due, "the escrows were opened after they fell due: a slow machine")
+        try await Task.sleep(for: .milliseconds(due - CrashCampaignTests.nowMs))
+        // The escrows still open (read through node b), once the first `least` have moved on.
+        let reader = KuraClient(baseURL: nodes[1].url, apiKey: world.agent.key, maxAttempts: 1, timeout: .seconds(20))
+        var open = opened.map(\.0)
+        func waitUntilMoved(_ least: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while opened.count - open.count < least && ContinuousClock.now < deadline {
+                var still: [EscrowID] = []
+                for id in open where try await !reader.escrow(id).state.isTerminal { still.append(id) }
+                open = still
+                if opened.count - open.count < least { try await Task.sleep(for: .milliseconds(100)) }
+            }
+        }
+        // Once the nodes' sweepers (every second on each) have begun, two sweeps from the command line join them.
+        try await waitUntilMoved(1)
+        let sweeps = try await withThrowingTaskGroup(of: CLIResult.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    try await runKura(
+                        ["sweep", "--db", deployment.url, "--service-key-file", deployment.keyFile, "--json"],
+                        in: deployment.dir)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(sweeps.allSatisfy { $0.status == 0 }, "\(sweeps)")
+        try await waitUntilMoved(opened.count)
+        let applied = sweeps.map { sweep in
+            let report = try? JSONValue.parse(sweep.stdout)
+            return (report?["released"]?.arrayValue?.count ?? 0) + (report?["expired"]?.arrayValue?.count ?? 0)
+        }
+        print(
+            "postgres nodes, sweepers racing: the two `kura sweep` runs moved \(applied) of 120 escrows, the nodes the rest"
+        )
+        #expect(open.isEmpty, "\(open.count) escrows still open a minute after they fell due")
+        try await deployment.stop(nodes)
+        try await deployment.checkLog()
+        try await deployment.withService { service in
+            for (id, delivered) in opened {
+                let types = try await service.store.events(inStream: "escrow/\(id)").map(\.type)
+                let expected =
+                    delivered
+                    ? ["escrow.locked", "escrow.delivered", "escrow.released"] : ["escrow.locked", "escrow.expired"]
+                #expect(types == expected, "escrow \(id)")
+            }
+        }
+        try await deployment.checkLedgerAndReplay()
+    }
+
     @Test("SIGKILL one node three times under load: nothing it acknowledged is lost, the other node serves throughout")
     func killOneNode() async throws {
         let deployment = try await Deployment.make()
