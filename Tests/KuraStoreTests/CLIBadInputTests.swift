@@ -176,6 +176,24 @@ import Testing
         #expect(dir.contents() == [])
     }
 
+    @Test("the PostgreSQL examples in --help connect as a role that logs in, never as the NOLOGIN group kura_app")
+    func postgresExamplesLogIn() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var users: [String] = []
+        for command in [["serve"], ["init"], ["db", "copy"]] {
+            let result = try await runKura(command + ["--help"], in: dir)
+            #expect(result.status == 0, "\(result)")
+            // The help wraps its lines: join them before looking for URLs.
+            let text = result.stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .joined(separator: " ")
+            users += text.matches(of: /postgres:\/\/([a-z_]+)@/).map { String($0.output.1) }
+        }
+        #expect(!users.isEmpty)
+        // `kura init` creates kura_app without LOGIN: a node connects as a member of it (kura_node in the docs).
+        #expect(!users.contains("kura_app"), "\(users)")
+    }
+
     // MARK: Keys
 
     @Test("keys generate: mode 0600, --json prints the 32-byte base64 public key of the file's key")

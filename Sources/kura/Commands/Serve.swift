@@ -27,8 +27,9 @@ struct Serve: AsyncParsableCommand {
             Example: kura serve --db kura.sqlite --host 127.0.0.1 --port 8402 --log-format json
 
             On PostgreSQL (Docs/postgresql.md): kura init --db postgres://kura@db.internal:5432/kura once, then \
-            on every node kura serve --db postgres://kura_app@db.internal:5432/kura --service-key-file kura.key (or \
-            KURA_DATABASE_URL). Several nodes may serve one database at once.
+            on every node kura serve --db postgres://kura_node@db.internal:5432/kura --service-key-file kura.key (or \
+            KURA_DATABASE_URL), where kura_node is a login role in kura_app. Several nodes may serve one database at \
+            once.
 
             With Solana (x402 `exact`, deposits, withdrawals; Docs/solana.md): kura serve \
             --solana-rpc https://api.devnet.solana.com --solana-network solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 \
