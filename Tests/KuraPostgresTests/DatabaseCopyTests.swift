@@ -101,6 +101,26 @@ struct DatabaseCopyTests {
         }
     }
 
+    @Test(
+        "a source whose log was tampered with is refused before anything is written",
+        arguments: [
+            "UPDATE events SET payload = replace(payload, 'note', 'memo') WHERE seq = 2400",
+            "UPDATE events SET hash = zeroblob(32) WHERE seq = 2400", "DELETE FROM events WHERE seq = 2400",
+        ])
+    func refusesTamperedSource(_ tampering: String) async throws {
+        try await Self.withSourceAndTarget { source, target in
+            let raw = try SQLiteConnection(path: source.configuration.path, create: false)
+            // Plain SQL with the log's guards dropped: what an attacker with the file, or a bad disk, can do.
+            try raw.execute("DROP TRIGGER events_refuse_update; DROP TRIGGER events_refuse_delete; " + tampering)
+            let error = await #expect(throws: KuraError.self) {
+                try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
+            }
+            #expect(error?.code == .chainBroken, "\(String(describing: error))")
+            // The target is left empty: the copy can be run again once the source is mended.
+            #expect(try await target.read(.standard) { reads throws(KuraError) in try reads.head() } == .empty)
+        }
+    }
+
     @Test("read models rebuilt differently (one balance off by one unit) fail the comparison")
     func catchesDifference() async throws {
         try await Self.withSourceAndTarget { source, target in

@@ -7,10 +7,11 @@ import KuraStore
 /// rebuilt on the target by replaying the log (the caller's `rebuild`, the service's replay); then the two
 /// are compared.
 ///
-/// Refuses a target that already holds events. Every event is checked against its hash as it is read, and
-/// the target's guards refuse one that does not continue the chain; the copy is accepted only if the target's
-/// chain verifies, its head equals the source's, the receipt trees have the same size and root, every balance
-/// row is the same, and the projection digests (every read-model row) are equal.
+/// Refuses a target that already holds events, and a source whose chain does not verify (before writing
+/// anything). Every event is checked against its hash again as it is read, and the target's guards refuse one
+/// that does not continue the chain; the copy is accepted only if the target's chain verifies, its head equals
+/// the source's, the receipt trees have the same size and root, every balance row is the same, and the
+/// projection digests (every read-model row) are equal.
 public enum DatabaseCopy {
     /// What was copied and checked.
     public struct Report: Sendable, Equatable {
@@ -74,6 +75,13 @@ public enum DatabaseCopy {
                 .invalidTransition,
                 "the target holds \(leftovers[0]) idempotency records, \(leftovers[1]) nonces and \(leftovers[2])"
                     + " checkpoints without a log; copy only into an empty database")
+        }
+        // The source's whole chain is checked before anything is written: a copy refused halfway would leave the
+        // target neither empty nor whole, and refusing the next attempt as not empty.
+        let sourceChain = try await source.read(.standard) { reads throws(KuraError) in try reads.verifyChain() }
+        if let failure = sourceChain.failure {
+            throw KuraError(
+                .chainBroken, "the source's chain breaks at \(failure.seq): \(failure.reason); nothing was copied")
         }
         var head = LogHead.empty
         while true {
