@@ -110,6 +110,23 @@ struct PostgresBackendTests {
         #expect(collation == .text("C"))
     }
 
+    @Test("a database at a schema version newer than this kura is refused, and no migration runs on it")
+    func newerSchema() throws {
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        try Self.backend(database).close()
+        let db = try PostgresConnection(database.url)
+        defer { db.close() }
+        let newer = PostgresSchema.currentVersion + 1
+        try db.result(
+            "INSERT INTO kura_schema_versions(version, name) VALUES ($1, $2)",
+            [.integer(Int64(newer)), .text("future")])
+        let refused = #expect(throws: KuraError.self) { try Self.backend(database, create: false) }
+        #expect(refused?.code == .unsupportedDatabase)
+        #expect(refused?.detail.contains("newer than this kura") == true, "\(String(describing: refused))")
+        #expect(try db.scalar("SELECT count(*) FROM kura_schema_versions") == .integer(Int64(newer)))
+    }
+
     @Test("a database with other tables is refused and left alone; an empty one is not created without create")
     func foreignAndEmpty() throws {
         let database = try TestPostgres.database()
