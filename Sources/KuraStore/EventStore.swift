@@ -125,7 +125,7 @@ public final class EventStore: @unchecked Sendable {
     {
         try await maintain { session, tx throws(KuraError) -> ReplayOutcome in
             let before = try session.reads.projectionDigest()
-            try tx.resetReadModels(SQLSchema.readModelTables, on: session)
+            try tx.resetReadModels(.all, on: session)
             tx.model.reset()
             var count: UInt64 = 0
             while true {

@@ -91,14 +91,8 @@ final class PostgresWriterSession: WriterSession {
         if connection.isConnected && connection.inTransaction { try? connection.execute("ROLLBACK") }
     }
 
-    func resetReadModels(_ tables: [String]) throws(KuraError) {
-        for table in tables {
-            guard SQLSchema.readModelTables.contains(table) else {
-                throw KuraError(.internalError, "\(table) is not a read-model table")
-            }
-            try connection.execute("DELETE FROM \(table)")
-        }
-        try connection.execute(SQLSchema.bumpReadModelEpochSQL)
+    func resetReadModels(_ models: ReadModelSet) throws(KuraError) {
+        try SQLSchema.resetReadModels(models, on: connection)
     }
 
     /// Closes the session as the writer stops, not when its last reference goes.

@@ -49,7 +49,7 @@ public enum DatabaseCopy {
                 }
                 return Summary(
                     head: try reads.head(), digest: try reads.projectionDigest(), receipts: size, root: root,
-                    balances: try DatabaseCopy.balances(reads))
+                    balances: try reads.allBalances())
             }
         }
     }
@@ -69,12 +69,12 @@ public enum DatabaseCopy {
         }
         // Records without a log are left over from something else: refused before any event is written, or the
         // copy would stop at their first clash with the log already written (a target neither empty nor whole).
-        let leftovers = try await target.read(.standard) { reads throws(KuraError) in try Self.sideCounts(reads) }
-        guard leftovers == [0, 0, 0] else {
+        let leftovers = try await target.read(.standard) { reads throws(KuraError) in try reads.sideTableCounts() }
+        guard leftovers.isEmpty else {
             throw KuraError(
                 .invalidTransition,
-                "the target holds \(leftovers[0]) idempotency records, \(leftovers[1]) nonces and \(leftovers[2])"
-                    + " checkpoints without a log; copy only into an empty database")
+                "the target holds \(leftovers.idempotencyRecords) idempotency records, \(leftovers.nonces) nonces and"
+                    + " \(leftovers.checkpoints) checkpoints without a log; copy only into an empty database")
         }
         // The source's whole chain is checked before anything is written: a copy refused halfway would leave the
         // target neither empty nor whole, and refusing the next attempt as not empty.
@@ -102,7 +102,7 @@ public enum DatabaseCopy {
             try write(session, expecting: head, BatchWrite(events: stored))
             head = LogHead(seq: events.last!.seq, hash: events.last!.hash)
         }
-        let side = try await source.read(.standard) { reads throws(KuraError) in try Self.sideTables(reads) }
+        let side = try await source.read(.standard) { reads throws(KuraError) in try reads.sideTables() }
         var changes: [RowChange] = side.idempotency.map { .idempotency($0) }
         changes += side.nonces.map { .nonce($0) }
         changes += side.checkpoints.map { .checkpoint($0) }
@@ -161,54 +161,5 @@ public enum DatabaseCopy {
             session.rollback()
             throw error
         }
-    }
-
-    /// Every balance row, by account and asset.
-    static func balances(_ reads: any ReadSession) throws(KuraError) -> [BalanceRow] {
-        guard let connection = (reads as? SQLReadSession)?.connection else {
-            throw KuraError(.internalError, "the reads are not the shared SQL layer's")
-        }
-        return try connection.rows("SELECT account, asset, balance FROM balances ORDER BY account, asset") {
-            row throws(KuraError) in
-            BalanceRow(account: row.text(0), asset: row.text(1), units: row.int64(2))
-        }
-    }
-
-    /// The tables that are not rebuilt from the log: read with the shared SQL text, on either backend.
-    /// How many idempotency records, nonces and checkpoints a database holds (counted, not read).
-    private static func sideCounts(_ reads: any ReadSession) throws(KuraError) -> [Int64] {
-        let counts = try sqlConnection(reads).rows(
-            "SELECT (SELECT count(*) FROM idempotency), (SELECT count(*) FROM nonces), (SELECT count(*) FROM checkpoints)"
-        ) { row throws(KuraError) in [row.int64(0), row.int64(1), row.int64(2)] }
-        return counts.first ?? []
-    }
-
-    private static func sqlConnection(_ reads: any ReadSession) throws(KuraError) -> any SQLConnection {
-        guard let connection = (reads as? SQLReadSession)?.connection else {
-            throw KuraError(.internalError, "the database's reads are not the shared SQL layer's")
-        }
-        return connection
-    }
-
-    private static func sideTables(_ reads: any ReadSession) throws(KuraError)
-        -> (idempotency: [IdempotencyRecord], nonces: [NonceRow], checkpoints: [CheckpointRow])
-    {
-        let connection = try sqlConnection(reads)
-        let idempotency = try connection.rows("SELECT key, request_hash, response, seq FROM idempotency ORDER BY key") {
-            row throws(KuraError) in
-            IdempotencyRecord(
-                key: row.text(0), requestHash: row.bytes(1), response: row.bytes(2), seq: UInt64(row.int64(3)))
-        }
-        let nonces = try connection.rows("SELECT party, nonce, at FROM nonces ORDER BY party, nonce") {
-            row throws(KuraError) in
-            NonceRow(party: PartyID(unchecked: row.text(0)), nonce: row.text(1), at: row.int64(2))
-        }
-        let checkpoints = try connection.rows(
-            "SELECT size, key_name, root, note FROM checkpoints ORDER BY size, key_name"
-        ) {
-            row throws(KuraError) in
-            CheckpointRow(size: UInt64(row.int64(0)), keyName: row.text(1), root: row.bytes(2), note: row.text(3))
-        }
-        return (idempotency, nonces, checkpoints)
     }
 }

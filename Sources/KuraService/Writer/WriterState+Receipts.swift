@@ -141,7 +141,7 @@ extension WriterState {
         let stored = try reads.reputationLog()
         let size = try reads.receiptCount()
         if stored?.size ?? 0 == size && (size == 0 || stored?.model == reputationModelText) { return }
-        try tx.resetReadModels(["reputation_parties", "reputation_pairs", "reputation_log"], on: session)
+        try tx.resetReadModels(.reputation, on: session)
         reputationParties.removeAll()
         reputationPairs.removeAll()
         var appender = MerkleAppender()

@@ -140,6 +140,16 @@ public protocol ReadSession: AnyObject {
     /// The stored rows of `keys`, in few reads (a key without a row is not in the answer).
     func reputationPairs(_ keys: [ReputationPairRow.Key]) throws(KuraError) -> [ReputationPairRow]
 
+    // MARK: Moving a database (`kura db copy`)
+
+    /// Every balance row, by account and asset.
+    func allBalances() throws(KuraError) -> [BalanceRow]
+    /// How many idempotency records, nonces and checkpoints the database holds (counted, not read).
+    func sideTableCounts() throws(KuraError) -> SideTableCounts
+    /// Every idempotency record, nonce and checkpoint, each in key order: the tables that are not rebuilt from
+    /// the log.
+    func sideTables() throws(KuraError) -> SideTables
+
     // MARK: Integrity
 
     /// A digest of every read-model row in a fixed order and text form: equal digests mean equal projections
@@ -153,6 +163,29 @@ extension ReadSession {
 
     /// The tree's complete-subtree hashes through this session, for ``MerkleTree`` proofs and roots.
     public var merkleNodes: ReadSessionMerkleNodes { ReadSessionMerkleNodes(session: self) }
+}
+
+/// How many rows the tables that are not rebuilt from the log hold.
+public struct SideTableCounts: Sendable, Equatable {
+    public var idempotencyRecords: Int
+    public var nonces: Int
+    public var checkpoints: Int
+
+    public init(idempotencyRecords: Int, nonces: Int, checkpoints: Int) {
+        self.idempotencyRecords = idempotencyRecords
+        self.nonces = nonces
+        self.checkpoints = checkpoints
+    }
+
+    /// No rows in any of them.
+    public var isEmpty: Bool { idempotencyRecords == 0 && nonces == 0 && checkpoints == 0 }
+}
+
+/// The rows of the tables that are not rebuilt from the log: a copy takes them along with it.
+public struct SideTables: Sendable {
+    public var idempotency: [IdempotencyRecord]
+    public var nonces: [NonceRow]
+    public var checkpoints: [CheckpointRow]
 }
 
 /// Complete-subtree hashes of the receipt tree, read through a session.

@@ -32,14 +32,22 @@ public protocol WriterSession: AnyObject {
     /// Abandons the batch's transaction. Never fails: a broken connection has no transaction left.
     func rollback()
 
-    /// Empties the named read-model tables (a subset of ``SQLSchema/readModelTables``; never the log,
-    /// idempotency, nonces or checkpoints), inside the current transaction, before they are rebuilt: all of
-    /// them by `kura replay`, the reputation tables when their rows were folded with another model. Counts one
-    /// more rebuild (``BatchStart/readModelEpoch``), so that every other writer forgets what it cached.
-    func resetReadModels(_ tables: [String]) throws(KuraError)
+    /// Empties read models (never the log, idempotency, nonces or checkpoints), inside the current transaction,
+    /// before they are rebuilt: all of them by `kura replay`, the reputation's when its rows were folded with
+    /// another model. Counts one more rebuild (``BatchStart/readModelEpoch``), so that every other writer forgets
+    /// what it cached.
+    func resetReadModels(_ models: ReadModelSet) throws(KuraError)
 
     /// Closes the connection (the writer thread's last act).
     func close()
+}
+
+/// Which read models a rebuild empties (``WriterSession/resetReadModels(_:)``).
+public enum ReadModelSet: Sendable {
+    /// Every read model: `kura replay`.
+    case all
+    /// The reputation's parties, pairs and log, folded again from the stored receipts.
+    case reputation
 }
 
 extension WriterSession {

@@ -1,3 +1,4 @@
+import KuraCore
 import KuraCrypto
 
 /// The tables of the log and of every read model, as shared statement text (SQLite types; see
@@ -38,8 +39,17 @@ public enum SQLSchema {
     /// The epoch, read by each batch with the head.
     public static let readModelEpochSQL = "SELECT epoch FROM read_model_epoch WHERE id = 0"
 
-    /// Counts one more rebuild, in the transaction that empties the read models.
-    public static let bumpReadModelEpochSQL = "UPDATE read_model_epoch SET epoch = epoch + 1 WHERE id = 0"
+    /// Empties `models`' tables and counts one more rebuild, in the caller's transaction
+    /// (``WriterSession/resetReadModels(_:)`` on either backend).
+    public static func resetReadModels(_ models: ReadModelSet, on connection: any SQLConnection) throws(KuraError) {
+        let tables =
+            switch models {
+            case .all: readModelTables
+            case .reputation: ["reputation_parties", "reputation_pairs", "reputation_log"]
+            }
+        for table in tables { try connection.execute("DELETE FROM \(table)") }
+        try connection.execute("UPDATE read_model_epoch SET epoch = epoch + 1 WHERE id = 0")
+    }
 
     /// The read models: every table `kura replay` empties and rebuilds from the log.
     public static let readModelTables = [

@@ -256,15 +256,9 @@ final class SQLiteWriterSession: WriterSession {
 
     func rollback() { try? connection.execute("ROLLBACK") }
 
-    func resetReadModels(_ tables: [String]) throws(KuraError) {
+    func resetReadModels(_ models: ReadModelSet) throws(KuraError) {
         try requireTransaction()
-        for table in tables {
-            guard SQLSchema.readModelTables.contains(table) else {
-                throw KuraError(.internalError, "\(table) is not a read-model table")
-            }
-            try connection.execute("DELETE FROM \(table)")
-        }
-        try connection.execute(SQLSchema.bumpReadModelEpochSQL)
+        try SQLSchema.resetReadModels(models, on: connection)
     }
 
     /// Closes the connection as the writer stops, not when the writer's last reference goes (after its thread

@@ -182,8 +182,8 @@ public struct WriteTransaction {
     /// Empties read-model tables to rebuild them in this transaction (``WriterSession/resetReadModels(_:)``),
     /// counted so that this writer, which rebuilds its model with them, does not take its own rebuild for
     /// another writer's and forget that model at its next batch.
-    public func resetReadModels(_ tables: [String], on session: any WriterSession) throws(KuraError) {
-        try session.resetReadModels(tables)
+    public func resetReadModels(_ models: ReadModelSet, on session: any WriterSession) throws(KuraError) {
+        try session.resetReadModels(models)
         batch.readModelResets += 1
     }
 
