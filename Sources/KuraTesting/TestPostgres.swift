@@ -190,6 +190,40 @@ public final class PostgresTestDatabase: TestBackendDatabase {
         }
     }
 
+    /// The database's URL for `kura_node`, a login role in `kura_app`: how Docs/postgresql.md runs the nodes,
+    /// with the application role's privileges only. Creates both roles when missing (they belong to the whole
+    /// cluster) and grants `kura_app` its privileges here.
+    public func applicationURL() throws(KuraError) -> String {
+        let connection = try PostgresConnection(database.url)
+        defer { connection.close() }
+        try Self.ensureApplicationRole(connection)
+        let create = "CREATE ROLE kura_node LOGIN IN ROLE \(PostgresRoles.application)"
+        if try connection.scalar("SELECT 1 FROM pg_roles WHERE rolname = 'kura_node'") == nil {
+            // Tests running at once may race to create it: the loser finds it made.
+            do { try connection.execute(create) } catch {
+                guard try connection.scalar("SELECT 1 FROM pg_roles WHERE rolname = 'kura_node'") != nil else {
+                    throw error
+                }
+            }
+        }
+        let superuser = database.url.description
+        guard let user = database.url["user"], let at = superuser.range(of: "//\(user)@") else {
+            throw KuraError(.internalError, "no user in \(superuser)")
+        }
+        return superuser.replacingCharacters(in: at, with: "//kura_node@")
+    }
+
+    /// The roles of the other sessions connected to this database now.
+    public func connectedRoles() throws(KuraError) -> Set<String> {
+        let connection = try PostgresConnection(database.url)
+        defer { connection.close() }
+        let roles = try connection.rows(
+            "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            []
+        ) { row throws(KuraError) in row.text(0) }
+        return Set(roles)
+    }
+
     /// Creates `kura_app` (a role of the whole cluster) and grants it its privileges on this database. Tests
     /// running at once may race to create it: the loser finds it made.
     private static func ensureApplicationRole(_ connection: PostgresConnection) throws(KuraError) {

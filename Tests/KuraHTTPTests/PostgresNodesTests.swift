@@ -109,6 +109,7 @@ struct PostgresNodesTests {
         #expect(tally.failures.withLock { $0 } == [[], []], "no request may fail on healthy nodes")
         #expect(tally.answered.withLock { $0 }.allSatisfy { $0 > 50 }, "\(tally.answered.withLock { $0 })")
         try await Self.checkAcknowledged(acks, world: world, on: urls)
+        #expect(try deployment.database.connectedRoles() == ["kura_node"], "the nodes log in as kura_node alone")
         try await deployment.stop(nodes)
         try await deployment.checkLog()
         try await deployment.checkAcknowledgedInLog(acks)
@@ -370,7 +371,11 @@ extension PostgresNodesTests {
     struct Deployment: Sendable {
         let database: PostgresTestDatabase
         let dir: TemporaryDirectory
+        /// The database owner's URL: `kura init`, `kura sweep`, `kura log verify` and the checks afterwards.
         let url: String
+        /// The nodes' URL: `kura_node`, a login role in `kura_app`, as Docs/postgresql.md runs them, so that a
+        /// statement a node needs beyond the application role's privileges fails these tests.
+        let nodeURL: String
         let keyFile: String
         let operatorKey: String
 
@@ -386,7 +391,9 @@ extension PostgresNodesTests {
                 ["init", "--db", url, "--service-key-file", keyFile, "--json"], in: dir)
             try #require(initialised.status == 0, "\(initialised)")
             let operatorKey = try #require(try JSONValue.parse(initialised.stdout)["operatorApiKey"]?.stringValue)
-            return Deployment(database: database, dir: dir, url: url, keyFile: keyFile, operatorKey: operatorKey)
+            return Deployment(
+                database: database, dir: dir, url: url, nodeURL: try database.applicationURL(), keyFile: keyFile,
+                operatorKey: operatorKey)
         }
 
         /// Starts a node with the writer's assertion mode on: after every batch it compares its memory with the
@@ -395,7 +402,8 @@ extension PostgresNodesTests {
             try await ServerProcess.launch(
                 URL(fileURLWithPath: "/usr/bin/env"),
                 [
-                    "KURA_ASSERT_STATE=1", try KuraBinary.require().path, "serve", "--db", url, "--service-key-file",
+                    "KURA_ASSERT_STATE=1", try KuraBinary.require().path, "serve", "--db", nodeURL,
+                    "--service-key-file",
                     keyFile, "--port", "0", "--log-level", "error", "--rate-limit", "0", "--anonymous-rate-limit", "0",
                 ], name: name, in: dir)
         }
