@@ -15,7 +15,8 @@ import Testing
 /// must equal the read models (`writerStateDifferences()`, which compares every cached entry with its row) and
 /// the ledger must balance; and a replay of the log must rebuild the same read models (`replay().before ==
 /// after`): after every round in one walk, every tenth round in the other. A replay also rebuilds the writer's
-/// memory, so the second walk is the one whose memory lives through many batches.
+/// memory, so the second walk is the one whose memory lives through many batches. Both walks run on each
+/// backend (SQLite and PostgreSQL).
 @Suite("Differential: the writer's memory, the read models and a replay agree")
 struct DifferentialTests {
     /// What a round's command left behind, merged into the walk's state after the round.
@@ -39,12 +40,26 @@ struct DifferentialTests {
         var nonce: UInt8 = 0
     }
 
-    @Test(
-        "seeded concurrent rounds over every aggregate",
-        arguments: [(seed: 11 as UInt64, replayEvery: 1), (seed: 2_024, replayEvery: 10)])
-    func rounds(seed: UInt64, replayEvery: Int) async throws {
+    /// One walk: its seed, how often it replays the log, and the backend it runs on.
+    struct Walk: Sendable, CustomTestStringConvertible {
+        let seed: UInt64
+        let replayEvery: Int
+        let backend: StoreBackendFactory
+        var testDescription: String { "\(backend.name): seed \(seed), replay every \(replayEvery)" }
+    }
+
+    static var walks: [Walk] {
+        StoreBackends.all.flatMap { backend in
+            [Walk(seed: 11, replayEvery: 1, backend: backend), Walk(seed: 2_024, replayEvery: 10, backend: backend)]
+        }
+    }
+
+    @Test("seeded concurrent rounds over every aggregate", arguments: walks)
+    func rounds(_ walk: Walk) async throws {
+        let (seed, replayEvery) = (walk.seed, walk.replayEvery)
         var random = SplitMix64(seed: seed)
-        let world = try await FacilitatorWorld.make("differential\(seed)", funds: 50_000_000)
+        let world = try await FacilitatorWorld.make(
+            "differential\(seed)", funds: 50_000_000, backend: try await walk.backend.makeDatabase())
         defer { world.close() }
         let service = world.service
         let db = world.db

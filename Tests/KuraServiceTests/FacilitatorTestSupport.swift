@@ -19,9 +19,9 @@ struct FacilitatorWorld {
 
     static func make(
         _ label: String = #function, configuration: ServiceConfiguration = ServiceConfiguration(),
-        funds: UInt64 = 1_000_000
+        funds: UInt64 = 1_000_000, backend: (any TestBackendDatabase)? = nil
     ) async throws -> FacilitatorWorld {
-        let db = try await TestDatabase(configuration: configuration, label: label)
+        let db = try await TestDatabase(configuration: configuration, label: label, backend: backend)
         do {
             let agent = try await db.register(name: "agent", roles: [.agent]).party
             let provider = try await db.register(name: "provider", roles: [.provider]).party
