@@ -213,13 +213,15 @@ public final class PostgresTestDatabase: TestBackendDatabase {
         return superuser.replacingCharacters(in: at, with: "//kura_node@")
     }
 
-    /// The roles of the other sessions connected to this database now.
+    /// The roles of the other client sessions connected to this database now (not autovacuum's workers).
     public func connectedRoles() throws(KuraError) -> Set<String> {
         let connection = try PostgresConnection(database.url)
         defer { connection.close() }
         let roles = try connection.rows(
-            "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
-            []
+            """
+            SELECT DISTINCT usename FROM pg_stat_activity
+            WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+            """, []
         ) { row throws(KuraError) in row.text(0) }
         return Set(roles)
     }
