@@ -192,25 +192,22 @@ public final class PostgresTestDatabase: TestBackendDatabase {
 
     /// The database's URL for `kura_node`, a login role in `kura_app`: how Docs/postgresql.md runs the nodes,
     /// with the application role's privileges only. Creates both roles when missing (they belong to the whole
-    /// cluster) and grants `kura_app` its privileges here.
+    /// cluster) and grants `kura_app` its privileges here. (The test cluster trusts local connections: no
+    /// password.)
     public func applicationURL() throws(KuraError) -> String {
         let connection = try PostgresConnection(database.url)
         defer { connection.close() }
         try Self.ensureApplicationRole(connection)
-        let create = "CREATE ROLE kura_node LOGIN IN ROLE \(PostgresRoles.application)"
         if try connection.scalar("SELECT 1 FROM pg_roles WHERE rolname = 'kura_node'") == nil {
             // Tests running at once may race to create it: the loser finds it made.
-            do { try connection.execute(create) } catch {
+            do { try connection.execute("CREATE ROLE kura_node LOGIN") } catch {
                 guard try connection.scalar("SELECT 1 FROM pg_roles WHERE rolname = 'kura_node'") != nil else {
                     throw error
                 }
             }
         }
-        let superuser = database.url.description
-        guard let user = database.url["user"], let at = superuser.range(of: "//\(user)@") else {
-            throw KuraError(.internalError, "no user in \(superuser)")
-        }
-        return superuser.replacingCharacters(in: at, with: "//kura_node@")
+        try connection.execute("GRANT \(PostgresRoles.application) TO kura_node")
+        return database.url.setting("user", "kura_node").description
     }
 
     /// The roles of the other client sessions connected to this database now (not autovacuum's workers).

@@ -1,6 +1,7 @@
 import Foundation
 import KuraCore
 import KuraCrypto
+import KuraStore
 import KuraTesting
 import Testing
 
@@ -77,5 +78,23 @@ struct DatabaseCopyCLITests {
         let again = try await runKura(["db", "copy", "--from", dir.path("k.sqlite"), "--to", url], in: dir)
         #expect(again.status == 75 && again.stderr.contains("already holds"), "\(again)")
         #expect(try await json(["log", "verify", "--db", url], dir)["headHash"] == sourceHead["headHash"])
+    }
+
+    @Test("a tampered source is refused with exit 65 and leaves no new SQLite file behind, so the copy can run again")
+    func tamperedSourceLeavesNothing() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let source = dir.path("k.sqlite")
+        let operatorID = try #require(try await json(["init", "--db", source], dir)["operatorId"]?.stringValue)
+        for amount in [100, 200, 300] {
+            _ = try await json(
+                ["deposit", operatorID, "--asset", "USDC", "--amount", "\(amount)", "--db", source], dir)
+        }
+        try SQLiteConnection(path: source, create: false).execute(
+            "DROP TRIGGER events_refuse_update; UPDATE events SET at = at + 1 WHERE seq = 2")
+        let target = dir.path("copy.sqlite")
+        let refused = try await runKura(["db", "copy", "--from", source, "--to", target], in: dir)
+        #expect(refused.status == 65 && refused.stderr.contains("nothing was copied"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: target), "the refused copy left \(dir.contents())")
     }
 }

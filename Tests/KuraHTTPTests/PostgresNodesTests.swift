@@ -124,7 +124,7 @@ struct PostgresNodesTests {
         let world = try await CrashCampaignTests.setUp(url: nodes[0].url, operatorKey: deployment.operatorKey)
         // 120 escrows fall due together at `due`, opened through both nodes: the even ones stay locked (they
         // expire), the odd ones are delivered with a confirm window that ends then (they are released).
-        let due = CrashCampaignTests.nowMs + 6_000
+        let due = CrashCampaignTests.nowMs + 12_000
         let opened = try await withThrowingTaskGroup(of: [(EscrowID, Bool)].self) { group in
             for worker in 0..<10 {
                 group.addTask {

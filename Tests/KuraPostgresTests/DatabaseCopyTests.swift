@@ -109,9 +109,10 @@ struct DatabaseCopyTests {
         ])
     func refusesTamperedSource(_ tampering: String) async throws {
         try await Self.withSourceAndTarget { source, target in
-            let raw = try SQLiteConnection(path: source.configuration.path, create: false)
-            // Plain SQL with the log's guards dropped: what an attacker with the file, or a bad disk, can do.
-            try raw.execute("DROP TRIGGER events_refuse_update; DROP TRIGGER events_refuse_delete; " + tampering)
+            // Plain SQL with the log's guards dropped: what an attacker with the file, or a bad disk, can do (the
+            // connection closes as it goes out of scope).
+            try SQLiteConnection(path: source.configuration.path, create: false).execute(
+                "DROP TRIGGER events_refuse_update; DROP TRIGGER events_refuse_delete; " + tampering)
             let error = await #expect(throws: KuraError.self) {
                 try await DatabaseCopy.copy(from: source, to: target, rebuild: Self.rebuild(Self.readModels))
             }

@@ -21,4 +21,10 @@ public struct SideTables: Sendable {
     public var idempotency: [IdempotencyRecord]
     public var nonces: [NonceRow]
     public var checkpoints: [CheckpointRow]
+
+    public init(idempotency: [IdempotencyRecord], nonces: [NonceRow], checkpoints: [CheckpointRow]) {
+        self.idempotency = idempotency
+        self.nonces = nonces
+        self.checkpoints = checkpoints
+    }
 }

@@ -45,18 +45,22 @@ public enum SQLSchema {
         let tables =
             switch models {
             case .all: readModelTables
-            case .reputation: ["reputation_parties", "reputation_pairs", "reputation_log"]
+            case .reputation: reputationTables
             }
         for table in tables { try connection.execute("DELETE FROM \(table)") }
         try connection.execute("UPDATE read_model_epoch SET epoch = epoch + 1 WHERE id = 0")
     }
 
+    /// The reputation's tables, folded again from the stored receipts when their model changed.
+    static let reputationTables = ["reputation_parties", "reputation_pairs", "reputation_log"]
+
     /// The read models: every table `kura replay` empties and rebuilds from the log.
-    public static let readModelTables = [
-        "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
-        "payments", "x402_settlements", "reputation_parties", "reputation_pairs", "reputation_log", "reservations",
-        "mandates", "positions", "prices", "solana_payments", "withdrawals", "chain_receipts",
-    ]
+    public static let readModelTables =
+        [
+            "parties", "balances", "escrows", "receipts", "merkle_nodes", "disputes", "dispute_members", "channels",
+            "payments", "x402_settlements", "reservations", "mandates", "positions", "prices", "solana_payments",
+            "withdrawals", "chain_receipts",
+        ] + reputationTables
 
     /// The read models' tables and indexes.
     public static let readModels = [

@@ -20,7 +20,9 @@ struct DatabaseCommands: AsyncParsableCommand {
                 target unless it continues the chain), the idempotency records, the signed-request nonces and \
                 the signed checkpoints; rebuilds every read model on the target by replaying its log; then \
                 verifies the target's chain and compares heads, receipt-tree roots, every balance and the \
-                projection digest of all read models. Refuses a target that holds events (exit 75). Stop the \
+                projection digest of all read models. Refuses a target that holds events (exit 75), and a source \
+                whose chain does not verify, before anything is written (exit 65); a new SQLite file a failed \
+                copy made is removed, so the copy can be run again. Stop the \
                 server on the source first: events appended during the copy are not copied. The signing key is \
                 not in the database: start the new server with the old key (--service-key-file).
 
@@ -41,7 +43,16 @@ struct DatabaseCommands: AsyncParsableCommand {
                     throw KuraError(
                         .invalidTransition, "\(path) exists; copy only into a new file or an empty database")
                 }
-                let report = try await Self.copy(from: source, to: destination, json: json)
+                let report: DatabaseCopy.Report
+                do { report = try await Self.copy(from: source, to: destination, json: json) } catch {
+                    // The file did not exist before (checked above): what this run made is not a copy.
+                    if case .sqlite(let path) = destination {
+                        for suffix in ["", "-wal", "-shm"] {
+                            try? FileManager.default.removeItem(atPath: path + suffix)
+                        }
+                    }
+                    throw error
+                }
                 if json {
                     printJSON([
                         "from": .string(source.description), "to": .string(destination.description),
