@@ -31,6 +31,8 @@ public final class KuraService: Sendable {
     let solanaInFlight = SolanaInFlight()
     /// API-key authentications of the last moment (``ServiceConfiguration/apiKeyCacheMs``).
     let apiKeys: APIKeyCache
+    /// The voucher keys channels pinned, for checking a settle's voucher before the writer.
+    let channelVoucherKeys = ChannelVoucherKeys()
 
     /// Wraps an open store. The store must have been opened by ``openStore(backend:writer:)`` (its writer
     /// decides against Kura's state).

@@ -50,6 +50,34 @@ struct ChannelTests {
     typealias F = ChannelFixture
     static func at(_ seconds: Int64) -> Timestamp { F.t0.adding(milliseconds: seconds * 1000) }
 
+    @Test("a voucher checked before the writer stands only for the channel's own key, voucher and signature")
+    func checkedVoucher() throws {
+        let channel = try F.open()
+        let voucher = ChannelVoucher(channel: F.id, cumulativeAmount: try Amount(units: 500), sequence: 1)
+        let mallory = TestKeys.secretKey("mallory")
+        let forged = try voucher.signed(with: mallory)
+        let genuine = try voucher.signed(with: F.agentKey)
+        var context = F.context
+        func settle(_ signature: [UInt8]) throws -> [ChannelEvent] {
+            try channel.decide(
+                .settle(voucher, signature: signature), by: F.provider, now: Self.at(60), context: context)
+        }
+        // Checked with another key: the decision verifies with the channel's key, and the forgery fails.
+        context.checked = try #require(CheckedVoucher(voucher, signature: forged, key: mallory.publicKey))
+        #expect((#expect(throws: KuraError.self) { try settle(forged) })?.code == .voucherInvalid)
+        // Checked over another voucher with the right key: not this voucher's check.
+        let other = ChannelVoucher(channel: F.id, cumulativeAmount: try Amount(units: 900), sequence: 2)
+        context.checked = try #require(
+            CheckedVoucher(other, signature: try other.signed(with: F.agentKey), key: F.agentKey.publicKey))
+        #expect((#expect(throws: KuraError.self) { try settle(forged) })?.code == .voucherInvalid)
+        // The matching check decides as verifying does; nothing unverified can be made into one.
+        context.checked = try #require(CheckedVoucher(voucher, signature: genuine, key: F.agentKey.publicKey))
+        let checked = try settle(genuine)
+        context.checked = nil
+        #expect(checked == (try settle(genuine)))
+        #expect(CheckedVoucher(voucher, signature: forged, key: F.agentKey.publicKey) == nil)
+    }
+
     @Test("a thousand vouchers, one settlement: exactly the sum moves, less the settlement fee")
     func thousandCallsOneSettlement() throws {
         var channel = try F.open()

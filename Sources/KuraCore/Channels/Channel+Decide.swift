@@ -102,7 +102,7 @@ extension Channel {
         guard voucher.channel == id else {
             throw KuraError(.voucherInvalid, "the voucher is for channel \(voucher.channel), not \(id)")
         }
-        guard let key = voucherKey(context), voucher.isSigned(by: key, signature: signature) else {
+        guard let key = voucherKey(context), context.isSigned(voucher, signature, by: key) else {
             throw KuraError(.voucherInvalid, "the voucher's signature is not the agent's")
         }
         guard voucher.cumulativeAmount <= capacity else {

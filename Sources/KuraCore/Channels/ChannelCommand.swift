@@ -35,16 +35,43 @@ public struct ChannelContext: Sendable, Equatable {
     public var agentKey: Ed25519.PublicKey?
     /// The floor under new channels' terms (open reads it).
     public var policy: ChannelPolicy
+    /// A settle's voucher as checked before the command reached the writer (``CheckedVoucher``), if it was.
+    public var checked: CheckedVoucher?
 
     /// Creates a context.
     public init(
         fees: FeeSchedule = FeeSchedule(), agentAvailable: Amount = .zero, agentKey: Ed25519.PublicKey? = nil,
-        policy: ChannelPolicy = ChannelPolicy()
+        policy: ChannelPolicy = ChannelPolicy(), checked: CheckedVoucher? = nil
     ) {
         self.fees = fees
         self.agentAvailable = agentAvailable
         self.agentKey = agentKey
         self.policy = policy
+        self.checked = checked
+    }
+
+    /// Whether `signature` is `key`'s over `voucher`: answered by ``checked`` when that check was made with the
+    /// same key over the same voucher and signature, verified here otherwise.
+    func isSigned(_ voucher: ChannelVoucher, _ signature: [UInt8], by key: Ed25519.PublicKey) -> Bool {
+        if let checked, checked.key == key, checked.voucher == voucher, checked.signature == signature { return true }
+        return voucher.isSigned(by: key, signature: signature)
+    }
+}
+
+/// A voucher whose signature was verified with `key` outside the single writer, where it needs no ordering:
+/// the writer then compares the channel's voucher key with `key` instead of verifying again, and verifies
+/// itself when they differ. Made only by verifying: the initialiser fails on a signature that does not verify.
+public struct CheckedVoucher: Sendable, Equatable {
+    public let voucher: ChannelVoucher
+    public let signature: [UInt8]
+    public let key: Ed25519.PublicKey
+
+    /// The voucher checked against `key`; nil when `signature` is not `key`'s over it.
+    public init?(_ voucher: ChannelVoucher, signature: [UInt8], key: Ed25519.PublicKey) {
+        guard voucher.isSigned(by: key, signature: signature) else { return nil }
+        self.voucher = voucher
+        self.signature = signature
+        self.key = key
     }
 }
 

@@ -41,11 +41,15 @@ extension KuraService {
         idempotencyKey: String?
     ) async throws(KuraError) -> Reply<Channel> {
         let command: ChannelCommand
+        var checked: CheckedVoucher?
         switch action {
         case .topup: command = .topUp(try TopUpRequest.decode(body).amount)
         case .settle:
             let signed = try SignedVoucher.decode(body)
-            command = .settle(signed.voucher, signature: try signed.signatureBytes())
+            let signature = try signed.signatureBytes()
+            command = .settle(signed.voucher, signature: signature)
+            // Verified here, where it needs no ordering; the writer compares keys instead (issue 15).
+            checked = await checkedVoucher(signed.voucher, signature: signature, channel: id)
         case .close:
             let last = try CloseChannelRequest.decode(body).lastVoucher()
             command = .close(last?.0, signature: last?.1)
@@ -54,16 +58,16 @@ extension KuraService {
         let fees = configuration.fees
         return try await self.command(
             "channel.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
-        ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
+        ) { [checked] (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
             try tx.state.requireActive(principal)
-            return try Self.decideChannel(id, command, actor: principal.id, fees: fees, context, &tx)
+            return try Self.decideChannel(id, command, actor: principal.id, fees: fees, checked: checked, context, &tx)
         }
     }
 
     /// Takes the channel from the writer's state, decides with the agent's key and balance, appends.
     static func decideChannel(
-        _ id: ChannelID, _ command: ChannelCommand, actor: PartyID?, fees: FeeSchedule, _ context: CommandContext,
-        _ tx: inout WriteTransaction
+        _ id: ChannelID, _ command: ChannelCommand, actor: PartyID?, fees: FeeSchedule, checked: CheckedVoucher? = nil,
+        _ context: CommandContext, _ tx: inout WriteTransaction
     ) throws(KuraError) -> Channel {
         let stream = "channel/\(id)"
         let state = tx.state
@@ -71,7 +75,7 @@ extension KuraService {
         let agent = try state.party(channel.agent)
         let decideContext = ChannelContext(
             fees: fees, agentAvailable: try state.available(channel.agent, channel.asset),
-            agentKey: agent?.publicKey)
+            agentKey: agent?.publicKey, checked: checked)
         let events = try channel.decide(command, by: actor, now: context.now, context: decideContext)
         try context.append(events, to: stream, &tx)
         for event in events { channel.apply(event) }
