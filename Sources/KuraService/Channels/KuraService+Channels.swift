@@ -40,6 +40,9 @@ extension KuraService {
         onChannel id: ChannelID, _ action: ChannelAction, body: JSONValue = .object([:]), by principal: Principal,
         idempotencyKey: String?
     ) async throws(KuraError) -> Reply<Channel> {
+        // The command's time is taken as the request arrives, not after the voucher's check: a settle just before
+        // a closing channel's challenge period ends must not miss it by the time a read took.
+        let now = clock.now()
         let command: ChannelCommand
         var checked: CheckedVoucher?
         switch action {
@@ -57,7 +60,7 @@ extension KuraService {
         let request: JSONValue = ["channel": .string(id.rawValue), "action": .string(action.rawValue), "body": body]
         let fees = configuration.fees
         return try await self.command(
-            "channel.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey
+            "channel.\(action.rawValue)", request: request, by: principal, idempotencyKey: idempotencyKey, at: now
         ) { [checked] (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
             try tx.state.requireActive(principal)
             return try Self.decideChannel(id, command, actor: principal.id, fees: fees, checked: checked, context, &tx)
