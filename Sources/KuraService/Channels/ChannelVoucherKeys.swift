@@ -7,27 +7,16 @@ import KuraStore
 /// check its voucher's signature before the writer without reading the channel each time. Nothing depends on
 /// this cache being right: the writer trusts a ``CheckedVoucher`` only when its key is the channel's as the
 /// writer knows it, and verifies the signature itself otherwise.
-final class ChannelVoucherKeys: @unchecked Sendable {
+final class ChannelVoucherKeys: Sendable {
     /// A channel's pinned key, or nil for a channel opened before keys were pinned (its writer verifies).
-    private var keys: [ChannelID: Ed25519.PublicKey?] = [:]
-    private let lock = NSLock()
-    private let capacity: Int
+    private let keys: BoundedMap<ChannelID, Ed25519.PublicKey?>
 
-    init(capacity: Int = 16_384) { self.capacity = capacity }
+    init(capacity: Int = 16_384) { keys = BoundedMap(capacity: capacity) }
 
     /// The remembered answer: `.some(key)`, `.some(nil)` for a channel that pinned none, nil when not known.
-    func key(_ channel: ChannelID) -> Ed25519.PublicKey?? {
-        lock.lock()
-        defer { lock.unlock() }
-        return keys[channel]
-    }
+    func key(_ channel: ChannelID) -> Ed25519.PublicKey?? { keys[channel] }
 
-    func remember(_ key: Ed25519.PublicKey?, for channel: ChannelID) {
-        lock.lock()
-        defer { lock.unlock() }
-        if keys.count >= capacity { keys.removeAll(keepingCapacity: true) }
-        keys[channel] = key
-    }
+    func remember(_ key: Ed25519.PublicKey?, for channel: ChannelID) { keys.remember(key, for: channel) }
 }
 
 extension KuraService {

@@ -10,30 +10,20 @@ import KuraX402
 /// identifier, both parties active, the payer's key unchanged, the funds) in the writer, as always.
 ///
 /// Bounded: emptied when full (a miss only costs the check again).
-final class VerifiedPayments: @unchecked Sendable {
-    private var entries: [[UInt8]: CheckedX402Payment] = [:]
-    private let lock = NSLock()
-    private let capacity: Int
+final class VerifiedPayments: Sendable {
+    private let entries: BoundedMap<[UInt8], CheckedX402Payment>
 
-    init(capacity: Int = 16_384) { self.capacity = capacity }
+    init(capacity: Int = 16_384) { entries = BoundedMap(capacity: capacity) }
 
     /// The digest a request is remembered by, from its canonical bytes (``FacilitatorRequest/canonicalParts()``,
     /// made once per verify and settle).
     static func key(canonicalRequest bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes) }
 
-    func remember(_ key: [UInt8], _ payment: CheckedX402Payment) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = payment
-    }
+    func remember(_ key: [UInt8], _ payment: CheckedX402Payment) { entries.remember(payment, for: key) }
 
     /// The checked payment, if this request was verified and is still inside its time window at `now`.
     func checked(_ key: [UInt8], now: Int64) -> CheckedX402Payment? {
-        lock.lock()
-        let payment = entries[key]
-        lock.unlock()
-        guard let payment else { return nil }
+        guard let payment = entries[key] else { return nil }
         let authorization = payment.authorization
         guard now >= authorization.validAfter.milliseconds, now < authorization.validBefore.milliseconds else {
             return nil
