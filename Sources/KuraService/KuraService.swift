@@ -94,10 +94,7 @@ public final class KuraService: Sendable {
         _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
     ) async throws(KuraError) -> Reply<T> {
         // Canonical once, here, off the writer: the idempotency hash, the command ID and new identifiers use it.
-        let canonical: CanonicalCommand
-        do { canonical = try CanonicalCommand(["op": .string(operation), "request": request]) } catch {
-            throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
-        }
+        let canonical = try CanonicalCommand.of(operation, request: request)
         return try await command(canonical, by: principal, idempotencyKey: idempotencyKey, at: fixedTime, body)
     }
 
@@ -137,26 +134,8 @@ public final class KuraService: Sendable {
             key = nil
         }
         let now = fixedTime ?? clock.now()
-        let actor = principal?.id.rawValue ?? "system"
         let outcome = try await store.transact { (tx: inout WriteTransaction) throws(KuraError) -> Outcome<T> in
-            // An authentication may be a moment old (an API key's is remembered, ``APIKeyCache``; a signed
-            // request's party was read before the writer, and its command may queue behind another process's
-            // change): the log's state decides. (Principals made in-process, such as the payer of an x402
-            // settlement, are checked by their command.)
-            if let principal, principal.authenticated { try tx.state.requireCurrent(principal) }
-            if let key, let stored = try tx.idempotentResponse(for: key) { return .replayed(stored) }
-            let context = CommandContext(
-                now: now, actor: actor, command: canonical, seq: tx.nextSeq,
-                commandId: CommandContext.commandID(canonical, actor: actor, seq: tx.nextSeq))
-            let value = try body(&tx, context)
-            if let key, records?(value) ?? true {
-                let bytes: [UInt8]
-                do { bytes = try JSONValue.canonicalBytes(encoding: value) } catch {
-                    throw KuraError(.internalError, "cannot encode the reply: \(error)")
-                }
-                tx.recordResponse(bytes, for: key)
-            }
-            return .fresh(value)
+            try Self.run(canonical, by: principal, key: key, records: records, at: now, body, &tx)
         }
         switch outcome {
         case .fresh(let value):
@@ -166,6 +145,68 @@ public final class KuraService: Sendable {
                 throw KuraError(.internalError, "stored reply does not decode: \(error.reason)")
             }
         }
+    }
+
+    /// Commands of Kura itself (no principal, no idempotency key), queued together in this order
+    /// (``EventStore/transactEach(_:)``): each is decided on its own, as a ``command(_:request:by:idempotencyKey:at:_:)``
+    /// is, and they share durable commits. Each command's time is taken as it is queued; one whose request is not
+    /// canonical is refused alone.
+    func systemCommands<T: Codable & Sendable>(_ commands: [SystemCommand<T>]) async -> [Result<T, KuraError>] {
+        let bodies = commands.map { Self.writerBody(of: $0, at: clock.now()) }
+        return await store.transactEach(bodies).map { result in
+            result.flatMap { outcome in
+                guard case .fresh(let value) = outcome else {
+                    return .failure(KuraError(.internalError, "a command without an idempotency key was replayed"))
+                }
+                return .success(value)
+            }
+        }
+    }
+
+    /// A command of Kura itself as the writer runs it; its request made canonical here, off the writer.
+    private static func writerBody<T: Codable & Sendable>(of command: SystemCommand<T>, at now: Timestamp)
+        -> @Sendable (inout WriteTransaction) throws(KuraError) -> Outcome<T>
+    {
+        let canonical = Result { () throws(KuraError) in
+            try CanonicalCommand.of(command.operation, request: command.request)
+        }
+        let body = command.body
+        return { (tx: inout WriteTransaction) throws(KuraError) -> Outcome<T> in
+            switch canonical {
+            case .success(let canonical):
+                return try run(canonical, by: nil, key: nil, records: nil, at: now, body, &tx)
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+
+    /// A command as the writer runs it: its principal still current, the stored answer when its key was used
+    /// before, else `body` in its context, with the answer recorded under the key.
+    private static func run<T: Codable & Sendable>(
+        _ canonical: CanonicalCommand, by principal: Principal?, key: IdempotencyKey?,
+        records: (@Sendable (T) -> Bool)?, at now: Timestamp,
+        _ body: (inout WriteTransaction, CommandContext) throws(KuraError) -> T, _ tx: inout WriteTransaction
+    ) throws(KuraError) -> Outcome<T> {
+        // An authentication may be a moment old (an API key's is remembered, ``APIKeyCache``; a signed request's
+        // party was read before the writer, and its command may queue behind another process's change): the
+        // log's state decides. (Principals made in-process, such as the payer of an x402 settlement, are
+        // checked by their command.)
+        if let principal, principal.authenticated { try tx.state.requireCurrent(principal) }
+        if let key, let stored = try tx.idempotentResponse(for: key) { return .replayed(stored) }
+        let actor = principal?.id.rawValue ?? "system"
+        let context = CommandContext(
+            now: now, actor: actor, command: canonical, seq: tx.nextSeq,
+            commandId: CommandContext.commandID(canonical, actor: actor, seq: tx.nextSeq))
+        let value = try body(&tx, context)
+        if let key, records?(value) ?? true {
+            let bytes: [UInt8]
+            do { bytes = try JSONValue.canonicalBytes(encoding: value) } catch {
+                throw KuraError(.internalError, "cannot encode the reply: \(error)")
+            }
+            tx.recordResponse(bytes, for: key)
+        }
+        return .fresh(value)
     }
 
     private enum Outcome<T: Sendable>: Sendable {
@@ -185,6 +226,22 @@ public final class KuraService: Sendable {
     public func prepare() async throws(KuraError) {
         try await store.maintain { session, tx throws(KuraError) in
             try tx.state.rebuildReputationIfStale(session, tx)
+        }
+    }
+}
+
+/// A command of Kura itself (``KuraService/systemCommands(_:)``): its operation, request and body.
+struct SystemCommand<T: Codable & Sendable>: Sendable {
+    let operation: String
+    let request: JSONValue
+    let body: @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
+}
+
+extension CanonicalCommand {
+    /// The command `operation` with `request`: `{"op": operation, "request": request}`, canonical.
+    static func of(_ operation: String, request: JSONValue) throws(KuraError) -> CanonicalCommand {
+        do { return try CanonicalCommand(["op": .string(operation), "request": request]) } catch {
+            throw KuraError(.invalidRequest, "request is not canonical JSON: \(error.reason)")
         }
     }
 }

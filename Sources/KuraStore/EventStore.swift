@@ -67,18 +67,40 @@ public final class EventStore: @unchecked Sendable {
         _ body: @escaping @Sendable (inout WriteTransaction) throws(KuraError) -> T
     ) async throws(KuraError) -> T {
         let result: Result<T, KuraError> = await withCheckedContinuation { continuation in
-            writer.submit { tx -> Result<any Sendable, KuraError> in
-                var tx = tx
-                do throws(KuraError) {
-                    return .success(try body(&tx))
-                } catch {
-                    return .failure(error)
-                }
-            } completion: { outcome in
-                continuation.resume(returning: outcome.map { $0 as! T })
-            }
+            writer.submit(Self.work(body)) { outcome in continuation.resume(returning: outcome.map { $0 as! T }) }
         }
         return try result.get()
+    }
+
+    /// `body` as the writer runs a command: its result or its error, as a value.
+    private static func work<T: Sendable>(_ body: @escaping @Sendable (inout WriteTransaction) throws(KuraError) -> T)
+        -> GroupCommitWriter.Work
+    {
+        { tx -> Result<any Sendable, KuraError> in
+            var tx = tx
+            do throws(KuraError) {
+                return .success(try body(&tx))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Runs each body as a command of its own, queued together in this order: they share batches (one durable
+    /// commit for up to a batch of them), and the log holds their events in this order. A body that throws is
+    /// undone alone, as in ``transact(_:)``. Returns every body's result, in order, once each is durable or
+    /// refused.
+    public func transactEach<T: Sendable>(
+        _ bodies: [@Sendable (inout WriteTransaction) throws(KuraError) -> T]
+    ) async -> [Result<T, KuraError>] {
+        guard !bodies.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let results = ResultsInOrder<T>(count: bodies.count, continuation)
+            writer.submit(
+                bodies.enumerated().map { index, body in
+                    (work: Self.work(body), completion: { outcome in results.set(index, outcome.map { $0 as! T }) })
+                })
+        }
     }
 
     // MARK: Reading
@@ -174,5 +196,29 @@ public final class EventStore: @unchecked Sendable {
             }
         }
         return try result.get()
+    }
+}
+
+/// The results of ``EventStore/transactEach(_:)``, filled in by the writer as their batches end; the last one
+/// resumes the caller.
+private final class ResultsInOrder<T: Sendable>: @unchecked Sendable {
+    private var results: [Result<T, KuraError>?]
+    private var remaining: Int
+    private let lock = NSLock()
+    private let continuation: CheckedContinuation<[Result<T, KuraError>], Never>
+
+    init(count: Int, _ continuation: CheckedContinuation<[Result<T, KuraError>], Never>) {
+        results = Array(repeating: nil, count: count)
+        remaining = count
+        self.continuation = continuation
+    }
+
+    func set(_ index: Int, _ result: Result<T, KuraError>) {
+        lock.lock()
+        results[index] = result
+        remaining -= 1
+        let done = remaining == 0
+        lock.unlock()
+        if done { continuation.resume(returning: results.map { $0! }) }
     }
 }

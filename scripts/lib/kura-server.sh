@@ -78,9 +78,10 @@ register() {
 }
 rss() { awk '/VmRSS/ { print $2 " kB" }' "/proc/$server_pid/status"; }
 
-# escrow_script URL OPERATOR_KEY OUT: registers a payer and a payee on the server at URL, funds the payer, and
-# writes wrk's Lua script that opens an escrow between them on every request (no Idempotency-Key, so nothing
-# is replayed; wrk prints its error counts at the end). Sets escrow_payer and escrow_payer_key.
+# escrow_script URL OPERATOR_KEY OUT [DELIVER_BY_MS]: registers a payer and a payee on the server at URL, funds the
+# payer, and writes wrk's Lua script that opens an escrow between them on every request, due at DELIVER_BY_MS
+# (default: in a week; no Idempotency-Key, so nothing is replayed; wrk prints its error counts at the end). Sets
+# escrow_payer and escrow_payer_key.
 escrow_script() {
     local saved_url="$url" saved_key="${key:-}" payer payer_key payee deliver_by
     url="$1" key="$2"
@@ -90,7 +91,7 @@ escrow_script() {
     post "/v1/accounts/$payer/deposits" "$key" '{"asset":"USDC","amount":4503599627370496}' >/dev/null
     url="$saved_url" key="$saved_key"
     escrow_payer="$payer" escrow_payer_key="$payer_key"
-    deliver_by=$(( $(date +%s) * 1000 + 7 * 86400000 ))
+    deliver_by="${4:-$(( $(date +%s) * 1000 + 7 * 86400000 ))}"
     cat >"$3" <<LUA
 wrk.method = "POST"
 wrk.body = '{"payee":"$payee","amount":1000,"asset":"USDC","deliverBy":$deliver_by}'

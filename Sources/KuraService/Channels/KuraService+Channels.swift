@@ -103,14 +103,15 @@ extension KuraService {
             try reads.dueChannels(at: now, limit: batch).map { ($0.channel.id, $0.channel.state.rawValue) }
         }
         let fees = configuration.fees
-        for (id, state) in due {
+        let steps = due.map { id, state in
             let command: ChannelCommand = state == Channel.State.open.rawValue ? .expire : .finalize
-            let request: JSONValue = ["channel": .string(id.rawValue), "sweep": .string(command.name)]
-            let applied = try await sweepStep("channel.\(command.name)", request: request, lostRace: [.channelClosed]) {
-                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Channel in
-                try Self.decideChannel(id, command, actor: nil, fees: fees, context, &tx)
+            return SweepStep(
+                "channel.\(command.name)", ["channel": .string(id.rawValue), "sweep": .string(command.name)],
+                lostRace: [.channelClosed]
+            ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) in
+                _ = try Self.decideChannel(id, command, actor: nil, fees: fees, context, &tx)
             }
-            if applied { report.channels.append(id) }
         }
+        for ((id, _), applied) in zip(due, await run(steps)) where applied { report.channels.append(id) }
     }
 }

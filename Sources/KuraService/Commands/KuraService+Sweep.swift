@@ -14,15 +14,17 @@ extension KuraService {
         }
         var report = SweepReport()
         let fees = configuration.fees
-        for (id, state) in due {
+        let steps = due.map { id, state in
             let command: EscrowCommand = state == "locked" ? .expire : .autoRelease
-            let request: JSONValue = ["escrow": .string(id.rawValue), "sweep": .string(command.name)]
-            let applied = try await sweepStep("escrow.\(command.name)", request: request) {
-                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Escrow in
-                try Self.decideAndAppend(id, command, actor: nil, fees: fees, context, &tx)
+            return SweepStep(
+                "escrow.\(command.name)", ["escrow": .string(id.rawValue), "sweep": .string(command.name)]
+            ) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) in
+                _ = try Self.decideAndAppend(id, command, actor: nil, fees: fees, context, &tx)
             }
-            guard applied else { continue }
-            if command == .expire { report.expired.append(id) } else { report.released.append(id) }
+        }
+        for ((id, state), applied) in zip(due, await run(steps)) where applied {
+            if state == "locked" { report.expired.append(id) } else { report.released.append(id) }
         }
         try await sweepDisputes(now: now, into: &report)
         try await sweepChannels(now: now, into: &report)
@@ -45,41 +47,82 @@ extension KuraService {
         let due = try await read { reads throws(KuraError) in try reads.dueDisputes(at: now, limit: batch) }
         let policy = configuration.disputes
         let fees = configuration.fees
-        for id in due {
-            let request: JSONValue = ["dispute": .string(id.rawValue), "sweep": "deadline"]
-            let applied = try await sweepStep("dispute.deadline", request: request, lostRace: [.disputeNotOpen]) {
-                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Dispute in
-                try Self.decideDispute(
+        let steps = due.map { id in
+            SweepStep(
+                "dispute.deadline", ["dispute": .string(id.rawValue), "sweep": "deadline"], lostRace: [.disputeNotOpen]
+            ) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) in
+                _ = try Self.decideDispute(
                     id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, seeder: nil, context, &tx)
             }
-            if applied { report.disputes.append(id) }
+        }
+        for (id, applied) in zip(due, await run(steps)) where applied { report.disputes.append(id) }
+    }
+
+    /// One time-based command of the sweeper, run as Kura (no actor, no idempotency key).
+    struct SweepStep: Sendable {
+        let operation: String
+        let request: JSONValue
+        /// The refusals that mean someone acted between the sweeper's query and the write.
+        let lostRace: Set<KuraError.Code>
+        let body: @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> Void
+
+        init(
+            _ operation: String, _ request: JSONValue, lostRace: Set<KuraError.Code> = [],
+            _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> Void
+        ) {
+            self.operation = operation
+            self.request = request
+            self.lostRace = lostRace
+            self.body = body
         }
     }
 
-    /// Runs one time-based command of the sweeper, as Kura (no actor, no idempotency key). Returns false when
-    /// someone acted between the sweeper's query and the write (confirmed, refunded, settled…): the command
-    /// is then refused with `invalid_transition` or one of `lostRace`, and there is nothing left to do.
-    /// Any other failure is this item's alone: it is logged with the item and also returns false, so one bad
-    /// item (a row its stream cannot explain, a failing projection) never keeps the rest of the tick from
-    /// being applied; it is tried again next tick.
-    func sweepStep<T: Codable & Sendable>(
-        _ operation: String, request: JSONValue, lostRace: Set<KuraError.Code> = [],
-        _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> T
-    ) async throws(KuraError) -> Bool {
-        do {
-            _ = try await command(operation, request: request, by: nil, idempotencyKey: nil, body)
-            return true
-        } catch  where error.code == .invalidTransition || lostRace.contains(error.code) {
-            return false
-        } catch {
-            let item = (try? request.canonicalBytes()).map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            logger.error(
-                "sweep item failed; the others go on",
-                metadata: [
-                    "operation": "\(operation)", "item": "\(item)", "code": "\(error.code)",
-                    "detail": "\(error.detail)",
-                ])
-            return false
+    /// How many of the sweeper's commands are queued at once: they share a durable commit (one command per commit
+    /// held the sweeper to about one fsync per item), and a request that arrives meanwhile waits behind one group.
+    static let sweepGroup = 64
+
+    /// Runs the sweeper's commands in their order, ``sweepGroup`` at a time; returns which were applied.
+    ///
+    /// An item is not applied when someone acted between the sweeper's query and the write (confirmed,
+    /// refunded, settled…): its command is then refused with `invalid_transition` or one of its `lostRace`, and
+    /// there is nothing left to do. Any other failure is this item's alone: it is logged with the item, so one bad
+    /// item (a row its stream cannot explain, a failing projection) never keeps the rest of the tick from being
+    /// applied; it is tried again next tick.
+    func run(_ steps: [SweepStep]) async -> [Bool] {
+        var applied: [Bool] = []
+        applied.reserveCapacity(steps.count)
+        for start in stride(from: 0, to: steps.count, by: Self.sweepGroup) {
+            let group = steps[start..<min(start + Self.sweepGroup, steps.count)]
+            let results = await systemCommands(
+                group.map { step in
+                    let body = step.body
+                    return SystemCommand(operation: step.operation, request: step.request) {
+                        tx, context throws(KuraError) -> Bool in
+                        try body(&tx, context)
+                        return true
+                    }
+                })
+            for (step, result) in zip(group, results) {
+                switch result {
+                case .success: applied.append(true)
+                case .failure(let error): applied.append(sweepFailed(step, error))
+                }
+            }
         }
+        return applied
+    }
+
+    /// Logs a sweep item's failure unless it lost a race; false either way (the item was not applied).
+    private func sweepFailed(_ step: SweepStep, _ error: KuraError) -> Bool {
+        if error.code == .invalidTransition || step.lostRace.contains(error.code) { return false }
+        let item = (try? step.request.canonicalBytes()).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+        logger.error(
+            "sweep item failed; the others go on",
+            metadata: [
+                "operation": "\(step.operation)", "item": "\(item)", "code": "\(error.code)",
+                "detail": "\(error.detail)",
+            ])
+        return false
     }
 }

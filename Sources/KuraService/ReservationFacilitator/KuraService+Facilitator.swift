@@ -231,25 +231,23 @@ extension KuraService {
         let (reservations, mandates) = try await read { reads throws(KuraError) in
             (try reads.dueReservations(at: now, limit: batch), try reads.dueMandates(at: now, limit: batch))
         }
-        for id in reservations {
-            let request: JSONValue = ["reservation": .string(id.rawValue), "sweep": "expire"]
-            let applied = try await sweepStep("reservation.void", request: request) {
-                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Bool in
+        let voids = reservations.map { id in
+            SweepStep("reservation.void", ["reservation": .string(id.rawValue), "sweep": "expire"]) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) in
                 guard let reservation = try tx.state.reservation(id)?.reservation else {
                     throw KuraError(.reservationNotFound, "no reservation \(id)")
                 }
                 try Self.voidReservation(reservation, .expired, context, &tx)
-                return true
             }
-            if applied { report.voided.append(id) }  // else settled between the query and the write
         }
-        for id in mandates {
-            let request: JSONValue = ["mandate": .string(id.rawValue), "sweep": "expire"]
-            let applied = try await sweepStep("mandate.expire", request: request) {
-                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> Mandate in
-                try Self.decideMandate(id, .expire, actor: nil, context, &tx)
+        // Not applied: settled between the query and the write.
+        for (id, applied) in zip(reservations, await run(voids)) where applied { report.voided.append(id) }
+        let expiries = mandates.map { id in
+            SweepStep("mandate.expire", ["mandate": .string(id.rawValue), "sweep": "expire"]) {
+                (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) in
+                _ = try Self.decideMandate(id, .expire, actor: nil, context, &tx)
             }
-            if applied { report.expiredMandates.append(id) }
         }
+        for (id, applied) in zip(mandates, await run(expiries)) where applied { report.expiredMandates.append(id) }
     }
 }

@@ -63,22 +63,27 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     func submit(_ work: @escaping Work, completion: @escaping Completion) {
-        enqueue(Item(job: .command(work), completion: completion))
+        enqueue([Item(job: .command(work), completion: completion)])
+    }
+
+    /// Queues several commands at once, in this order: nothing queued by another caller comes between them.
+    func submit(_ commands: [(work: Work, completion: Completion)]) {
+        enqueue(commands.map { Item(job: .command($0.work), completion: $0.completion) })
     }
 
     func submitMaintenance(_ work: @escaping Maintenance, completion: @escaping Completion) {
-        enqueue(Item(job: .maintenance(work), completion: completion))
+        enqueue([Item(job: .maintenance(work), completion: completion)])
     }
 
-    private func enqueue(_ item: Item) {
+    private func enqueue(_ items: [Item]) {
         condition.lock()
         if stopped {
             condition.unlock()
-            item.completion(.failure(KuraError(.storageFailure, "the store is closed")))
+            for item in items { item.completion(.failure(KuraError(.storageFailure, "the store is closed"))) }
             return
         }
-        queue.append(item)
-        submittedCount += 1
+        queue.append(contentsOf: items)
+        submittedCount += items.count
         condition.signal()
         condition.unlock()
     }
