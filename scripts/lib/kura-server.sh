@@ -80,8 +80,9 @@ rss() { awk '/VmRSS/ { print $2 " kB" }' "/proc/$server_pid/status"; }
 
 # escrow_script URL OPERATOR_KEY OUT [DELIVER_BY_MS]: registers a payer and a payee on the server at URL, funds the
 # payer, and writes wrk's Lua script that opens an escrow between them on every request, due at DELIVER_BY_MS
-# (default: in a week; no Idempotency-Key, so nothing is replayed; wrk prints its error counts at the end). Sets
-# escrow_payer and escrow_payer_key.
+# (default: in a week; wrk prints its error counts at the end). Sets escrow_payer and escrow_payer_key. No request
+# carries an Idempotency-Key, unless IDEMPOTENCY_KEYS=1: then each carries a fresh one, as KuraClient's POSTs do
+# (wrk then makes every request in Lua, which costs the load generator, on the same cores, some CPU).
 escrow_script() {
     local saved_url="$url" saved_key="${key:-}" payer payer_key payee deliver_by
     url="$1" key="$2"
@@ -100,6 +101,20 @@ wrk.headers["Authorization"] = "Bearer $payer_key"
 done = function(summary, latency, requests)
     io.write(string.format("non-2xx or errors: %d status, %d connect, %d read, %d write, %d timeout\n",
         summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
+end
+LUA
+    [[ "${IDEMPOTENCY_KEYS:-0}" == 1 ]] || return 0
+    cat >>"$3" <<'LUA'
+local threads = 0
+setup = function(thread)
+    threads = threads + 1
+    thread:set("thread_number", threads)
+end
+local sent = 0
+request = function()
+    sent = sent + 1
+    wrk.headers["Idempotency-Key"] = string.format("bench-%d-%d", thread_number, sent)
+    return wrk.format()
 end
 LUA
 }
