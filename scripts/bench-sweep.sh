@@ -3,7 +3,7 @@
 # due a few seconds after the load ends, then lets `kura serve`'s own sweeper expire every one of them and prints
 # how fast it did, beside the rate they were opened at (the same writer, the same host, minutes apart).
 #
-#   scripts/bench-sweep.sh [duration, default 5s] [connections, default 64]
+#   scripts/bench-sweep.sh [duration in seconds, default 5s] [connections, default 64]
 #
 # The sweep's rate is the expired escrows over the span of their events' times in the log, and over the wall
 # time from the moment they fell due to the last one expired (polled every 0.1 s).

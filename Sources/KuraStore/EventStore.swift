@@ -133,7 +133,7 @@ public final class EventStore: @unchecked Sendable {
         try await read { session throws(KuraError) in try session.verifyChain(progress: progress) }
     }
 
-    /// How many transactions entered the writer's queue since the store opened (reads never do).
+    /// How many commands entered the writer's queue since the store opened (reads never do).
     public var writesQueued: Int { writer.submitted }
 
     // MARK: Maintenance

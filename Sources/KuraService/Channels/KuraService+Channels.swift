@@ -112,6 +112,6 @@ extension KuraService {
                 _ = try Self.decideChannel(id, command, actor: nil, fees: fees, context, &tx)
             }
         }
-        for ((id, _), applied) in zip(due, await run(steps)) where applied { report.channels.append(id) }
+        for ((id, _), applied) in zip(due, await applySweep(steps)) where applied { report.channels.append(id) }
     }
 }

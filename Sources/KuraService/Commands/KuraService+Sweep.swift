@@ -23,7 +23,7 @@ extension KuraService {
                 _ = try Self.decideAndAppend(id, command, actor: nil, fees: fees, context, &tx)
             }
         }
-        for ((id, state), applied) in zip(due, await run(steps)) where applied {
+        for ((id, state), applied) in zip(due, await applySweep(steps)) where applied {
             if state == "locked" { report.expired.append(id) } else { report.released.append(id) }
         }
         try await sweepDisputes(now: now, into: &report)
@@ -56,57 +56,57 @@ extension KuraService {
                     id, .deadline, actor: nil, policy: policy, fees: fees, arbiterKey: nil, seeder: nil, context, &tx)
             }
         }
-        for (id, applied) in zip(due, await run(steps)) where applied { report.disputes.append(id) }
+        for (id, applied) in zip(due, await applySweep(steps)) where applied { report.disputes.append(id) }
     }
 
     /// One time-based command of the sweeper, run as Kura (no actor, no idempotency key).
     struct SweepStep: Sendable {
-        let operation: String
-        let request: JSONValue
+        let command: SystemCommand<Bool>
         /// The refusals that mean someone acted between the sweeper's query and the write.
         let lostRace: Set<KuraError.Code>
-        let body: @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> Void
 
         init(
             _ operation: String, _ request: JSONValue, lostRace: Set<KuraError.Code> = [],
             _ body: @escaping @Sendable (inout WriteTransaction, CommandContext) throws(KuraError) -> Void
         ) {
-            self.operation = operation
-            self.request = request
+            command = SystemCommand(operation: operation, request: request) { tx, context throws(KuraError) in
+                try body(&tx, context)
+                return true
+            }
             self.lostRace = lostRace
-            self.body = body
         }
+
+        /// Whether `error` says someone acted between the sweeper's query and the write (confirmed, refunded,
+        /// settled…): there is nothing left to do.
+        func lost(_ error: KuraError) -> Bool { error.code == .invalidTransition || lostRace.contains(error.code) }
     }
 
     /// How many of the sweeper's commands are queued at once: they share a durable commit (one command per commit
-    /// held the sweeper to about one fsync per item), and a request that arrives meanwhile waits behind one group.
+    /// held the sweeper to about one fsync per item), and a request that arrives meanwhile is decided after at most
+    /// one group.
     static let sweepGroup = 64
 
     /// Runs the sweeper's commands in their order, ``sweepGroup`` at a time; returns which were applied.
     ///
-    /// An item is not applied when someone acted between the sweeper's query and the write (confirmed,
-    /// refunded, settled…): its command is then refused with `invalid_transition` or one of its `lostRace`, and
-    /// there is nothing left to do. Any other failure is this item's alone: it is logged with the item, so one bad
-    /// item (a row its stream cannot explain, a failing projection) never keeps the rest of the tick from being
-    /// applied; it is tried again next tick.
-    func run(_ steps: [SweepStep]) async -> [Bool] {
+    /// An item that lost a race (``SweepStep/lost(_:)``) is not applied. Any other failure may be its batch's, which
+    /// fails every command of it (a row the batch cannot write or read): such items are tried again one at a time,
+    /// so one bad item (a row its stream cannot explain, a failing projection) never keeps the rest of the tick
+    /// from being applied. What fails alone is logged with the item and tried again next tick.
+    func applySweep(_ steps: [SweepStep]) async -> [Bool] {
         var applied: [Bool] = []
         applied.reserveCapacity(steps.count)
         for start in stride(from: 0, to: steps.count, by: Self.sweepGroup) {
             let group = steps[start..<min(start + Self.sweepGroup, steps.count)]
-            let results = await systemCommands(
-                group.map { step in
-                    let body = step.body
-                    return SystemCommand(operation: step.operation, request: step.request) {
-                        tx, context throws(KuraError) -> Bool in
-                        try body(&tx, context)
-                        return true
-                    }
-                })
+            let results = await systemCommands(group.map(\.command))
             for (step, result) in zip(group, results) {
                 switch result {
                 case .success: applied.append(true)
-                case .failure(let error): applied.append(sweepFailed(step, error))
+                case .failure(let error) where step.lost(error): applied.append(false)
+                case .failure:
+                    switch await systemCommands([step.command])[0] {
+                    case .success: applied.append(true)
+                    case .failure(let error): applied.append(sweepFailed(step, error))
+                    }
                 }
             }
         }
@@ -115,12 +115,12 @@ extension KuraService {
 
     /// Logs a sweep item's failure unless it lost a race; false either way (the item was not applied).
     private func sweepFailed(_ step: SweepStep, _ error: KuraError) -> Bool {
-        if error.code == .invalidTransition || step.lostRace.contains(error.code) { return false }
-        let item = (try? step.request.canonicalBytes()).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+        if step.lost(error) { return false }
+        let item = (try? step.command.request.canonicalBytes()).map { String(decoding: $0, as: UTF8.self) } ?? "?"
         logger.error(
             "sweep item failed; the others go on",
             metadata: [
-                "operation": "\(step.operation)", "item": "\(item)", "code": "\(error.code)",
+                "operation": "\(step.command.operation)", "item": "\(item)", "code": "\(error.code)",
                 "detail": "\(error.detail)",
             ])
         return false

@@ -241,13 +241,13 @@ extension KuraService {
             }
         }
         // Not applied: settled between the query and the write.
-        for (id, applied) in zip(reservations, await run(voids)) where applied { report.voided.append(id) }
+        for (id, applied) in zip(reservations, await applySweep(voids)) where applied { report.voided.append(id) }
         let expiries = mandates.map { id in
             SweepStep("mandate.expire", ["mandate": .string(id.rawValue), "sweep": "expire"]) {
                 (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) in
                 _ = try Self.decideMandate(id, .expire, actor: nil, context, &tx)
             }
         }
-        for (id, applied) in zip(mandates, await run(expiries)) where applied { report.expiredMandates.append(id) }
+        for (id, applied) in zip(mandates, await applySweep(expiries)) where applied { report.expiredMandates.append(id) }
     }
 }
