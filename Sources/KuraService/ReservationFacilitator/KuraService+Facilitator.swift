@@ -248,6 +248,8 @@ extension KuraService {
                 _ = try Self.decideMandate(id, .expire, actor: nil, context, &tx)
             }
         }
-        for (id, applied) in zip(mandates, await applySweep(expiries)) where applied { report.expiredMandates.append(id) }
+        for (id, applied) in zip(mandates, await applySweep(expiries)) where applied {
+            report.expiredMandates.append(id)
+        }
     }
 }
