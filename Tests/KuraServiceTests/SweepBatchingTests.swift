@@ -54,4 +54,25 @@ struct SweepBatchingTests {
         let account = try await db.service.account(payer.id, by: db.principal(payer))
         #expect(account.balances.first?.available == 1_000_000)
     }
+
+    /// The review of the sweeper's groups: items due at the same instant came in an order the database chose
+    /// (SQLite put the delivered escrows before the locked ones; PostgreSQL need not), so the same commands could
+    /// give two logs. They are now taken in the order they were opened (`seq`).
+    @Test("items due at the same instant are swept in the order they were opened, whatever their state")
+    func tiesInOpeningOrder() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        // Due at the same instant: the first a moment past its delivery deadline, the second at the end of its
+        // confirm window.
+        let locked = try await world.open(amount: 100, deliverIn: 4_999)
+        let delivered = try await world.open(
+            amount: 100, deliverIn: 3_600_000, confirmWindowMs: 5_000, disputeWindowMs: 5_000)
+        try await world.act(.deliver, on: delivered.id, by: world.payee)
+        world.db.clock.advance(by: 6_000)
+        let head = try await world.db.store.head().seq
+        let report = try await world.service.sweep()
+        #expect(report.expired == [locked.id] && report.released == [delivered.id])
+        let swept = try await world.db.store.events(after: head, limit: 100).map(\.stream)
+        #expect(swept == ["escrow/\(locked.id)", "escrow/\(delivered.id)"])
+    }
 }

@@ -299,7 +299,7 @@ public final class SQLReadSession: ReadSession {
     public func dueEscrows(at now: Timestamp, limit: Int) throws(KuraError) -> [(id: EscrowID, state: Escrow.State)] {
         try connection.rows(
             "SELECT id, state FROM escrows WHERE state IN ('locked', 'delivered') AND due_at <= ? "
-                + "ORDER BY due_at LIMIT ?", [.integer(now.milliseconds), .integer(Int64(limit))]
+                + "ORDER BY due_at, seq LIMIT ?", [.integer(now.milliseconds), .integer(Int64(limit))]
         ) { row throws(KuraError) in
             (EscrowID(unchecked: row.text(0)), Escrow.State(rawValue: row.text(1)) ?? .locked)
         }
@@ -338,7 +338,7 @@ public final class SQLReadSession: ReadSession {
 
     public func dueDisputes(at now: Timestamp, limit: Int) throws(KuraError) -> [DisputeID] {
         try connection.rows(
-            "SELECT id FROM disputes WHERE due_at < ? ORDER BY due_at LIMIT ?",
+            "SELECT id FROM disputes WHERE due_at < ? ORDER BY due_at, seq LIMIT ?",
             [.integer(now.milliseconds), .integer(Int64(limit))]
         ) { row throws(KuraError) in DisputeID(unchecked: row.text(0)) }
     }
@@ -354,7 +354,7 @@ public final class SQLReadSession: ReadSession {
     public func dueChannels(at now: Timestamp, limit: Int) throws(KuraError) -> [ChannelRow] {
         try connection.rows(
             "SELECT seq, json FROM channels WHERE (state = 'open' AND due_at <= ?) OR (state = 'closing' AND due_at < ?) "
-                + "ORDER BY due_at LIMIT ?",
+                + "ORDER BY due_at, seq LIMIT ?",
             [.integer(now.milliseconds), .integer(now.milliseconds), .integer(Int64(limit))], Self.channelRow)
     }
 
@@ -400,7 +400,7 @@ public final class SQLReadSession: ReadSession {
 
     public func dueReservations(at now: Timestamp, limit: Int) throws(KuraError) -> [ReservationID] {
         try connection.rows(
-            "SELECT id FROM reservations WHERE state = 'reserved' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+            "SELECT id FROM reservations WHERE state = 'reserved' AND expires_at <= ? ORDER BY expires_at, seq LIMIT ?",
             [.integer(now.milliseconds), .integer(Int64(limit))]
         ) { row throws(KuraError) in ReservationID(unchecked: row.text(0)) }
     }
@@ -420,7 +420,7 @@ public final class SQLReadSession: ReadSession {
 
     public func dueMandates(at now: Timestamp, limit: Int) throws(KuraError) -> [MandateID] {
         try connection.rows(
-            "SELECT id FROM mandates WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+            "SELECT id FROM mandates WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at, seq LIMIT ?",
             [.integer(now.milliseconds), .integer(Int64(limit))]
         ) { row throws(KuraError) in MandateID(unchecked: row.text(0)) }
     }
