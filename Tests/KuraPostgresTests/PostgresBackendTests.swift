@@ -245,10 +245,20 @@ struct PostgresBackendTests {
         let events = try Self.events(after: start, count: 2)
         try first.write(BatchWrite(events: events))
         let second = PostgresWriterSessionFactory.Box(try b.makeWriterSession())
-        let waited: Task<LogHead, any Error> = Task.detached {
-            let head = try second.session.begin()
-            second.session.rollback()
-            return head
+        // The second writer blocks in `begin` on a thread of its own: on a cooperative thread, under a loaded run on
+        // two cores, it starved this task's wake-up until the server ended the first session, idle in its
+        // transaction for 60 s.
+        let waited = Task<LogHead, any Error> {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread {
+                    continuation.resume(
+                        with: Result {
+                            let head = try second.session.begin()
+                            second.session.rollback()
+                            return head
+                        })
+                }
+            }
         }
         try await Task.sleep(for: .milliseconds(300))
         try first.commit()
