@@ -126,7 +126,7 @@ enum BenchSupport {
     }
 
     static func remove(_ path: String) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        StorageLocation.removeSQLiteFiles(at: path)
     }
 
     /// Plain SQLite: one table, 300-byte rows, 1000 rows per transaction, WAL, synchronous=FULL.

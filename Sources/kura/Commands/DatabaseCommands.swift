@@ -46,11 +46,7 @@ struct DatabaseCommands: AsyncParsableCommand {
                 let report: DatabaseCopy.Report
                 do { report = try await Self.copy(from: source, to: destination, json: json) } catch {
                     // The file did not exist before (checked above): what this run made is not a copy.
-                    if case .sqlite(let path) = destination {
-                        for suffix in ["", "-wal", "-shm"] {
-                            try? FileManager.default.removeItem(atPath: path + suffix)
-                        }
-                    }
+                    destination.removeMadeFile()
                     throw error
                 }
                 if json {

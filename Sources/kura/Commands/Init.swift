@@ -90,9 +90,7 @@ enum Initializer {
         /// Leaves nothing behind: the new SQLite file goes (a PostgreSQL schema without events stays; it is empty).
         func abandon() {
             store.close()
-            if case .sqlite(let database) = location {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
-            }
+            location.removeMadeFile()
         }
         do throws(KuraError) {
             guard try await store.head().seq == 0 else {

@@ -28,6 +28,17 @@ enum StorageLocation: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Removes an SQLite database that this run made and must not leave behind (with its WAL and shared-memory
+    /// files); a PostgreSQL database is left as it is.
+    func removeMadeFile() {
+        if case .sqlite(let path) = self { Self.removeSQLiteFiles(at: path) }
+    }
+
+    /// Removes the SQLite file at `path` with its `-wal` and `-shm` files, those that exist.
+    static func removeSQLiteFiles(at path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     /// The signing key's file unless one is named: beside an SQLite file (`FILE.key`); for a PostgreSQL
     /// database `DB.key` in the working directory (every node of one database needs the same key).
     var defaultKeyPath: String {
