@@ -31,8 +31,11 @@ public final class KuraService: Sendable {
     let solanaInFlight = SolanaInFlight()
     /// API-key authentications of the last moment (``ServiceConfiguration/apiKeyCacheMs``).
     let apiKeys: APIKeyCache
-    /// The voucher keys channels pinned, for checking a settle's voucher before the writer.
-    let channelVoucherKeys = ChannelVoucherKeys()
+    /// The voucher keys channels pinned when they opened, by channel (nil: the channel pinned none, and its writer
+    /// verifies), for checking a settle's voucher before the writer without reading the channel each time. A
+    /// pinned key never changes. Nothing depends on this being right: the writer trusts a ``CheckedVoucher`` only
+    /// when its key is the channel's as the writer knows it, and verifies the signature itself otherwise.
+    let channelVoucherKeys = BoundedMap<ChannelID, Ed25519.PublicKey?>(capacity: 16_384)
 
     /// Wraps an open store. The store must have been opened by ``openStore(backend:writer:)`` (its writer
     /// decides against Kura's state).
