@@ -6,13 +6,12 @@
 /// this takes, byte order), leaving out absent ones; debug builds check the order. Integers follow
 /// `JSONValueEncoder`: exact up to ±2^53−1, an error beyond. A test holds each user to the `Encodable` path.
 public struct CanonicalObjectWriter: JSONObjectWriting {
-    private var out: [UInt8]
+    private var out: PointerBytes
     private var previousKey: StaticString?
 
     /// An empty object; `capacity` is a guess at its length in bytes.
     public init(capacity: Int = 512) {
-        out = []
-        out.reserveCapacity(capacity)
+        out = PointerBytes(capacity: capacity)
         out.append(UInt8(ascii: "{"))
     }
 
@@ -25,7 +24,7 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
     /// A Boolean member.
     public mutating func bool(_ key: StaticString, _ value: Bool) {
         self.key(key)
-        out.append(contentsOf: value ? "true".utf8 : "false".utf8)
+        out.append(literal: value ? "true" : "false")
     }
 
     /// A signed integer member: an error beyond ±2^53−1.
@@ -47,14 +46,16 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
     /// caller promises the bytes are canonical; the seeded tests that hold a writer to its `Encodable` form check it.
     public mutating func member(_ key: StaticString, _ bytes: [UInt8]) {
         self.key(key)
-        out.append(contentsOf: bytes)
+        bytes.withUnsafeBytes { out.append(bytes: $0) }
     }
 
     /// A member that is any JSON value (a message's open `extensions`), written canonically: an error for a
     /// number canonical JSON cannot hold.
     public mutating func value(_ key: StaticString, _ value: JSONValue) throws(JSONError) {
         self.key(key)
-        try CanonicalWriter.write(value, to: &out)
+        var bytes: [UInt8] = []
+        try CanonicalWriter.write(value, to: &bytes)
+        bytes.withUnsafeBytes { out.append(bytes: $0) }
     }
 
     /// The canonical bytes of an array of canonical values.
@@ -71,13 +72,16 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
 
     /// The object's bytes.
     public consuming func finish() -> [UInt8] {
+        out.claim()
         out.append(UInt8(ascii: "}"))
-        return out
+        return out.array
     }
 
     /// `"key":`, after a comma unless it is the first member. Keys are ASCII without characters to escape.
+    /// Every member starts here, so this is where the writer claims its bytes (``PointerBytes/claim()``).
     private mutating func key(_ key: StaticString) {
         assert(Self.isPlain(key), "\(key) is not a plain ASCII key")
+        out.claim()
         if let previousKey {
             assert(
                 CanonicalWriter.utf16Precedes(previousKey.description, key.description),
@@ -86,8 +90,8 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
         }
         previousKey = key
         out.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: "\":".utf8)
+        out.append(literal: key)
+        out.append(literal: "\":")
     }
 
     private static func isPlain(_ key: StaticString) -> Bool {

@@ -89,18 +89,22 @@ enum ES6NumberFormat {
         }
     }
 
-    /// Appends the decimal digits of `value`, most significant first.
-    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        var count = 1
-        var rest = value
-        while rest >= 10 { rest /= 10; count += 1 }
-        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
-        var index = out.count - 1
-        rest = value
-        repeat {
-            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-            index -= 1
-        } while rest > 0
+    /// Appends the decimal digits of `value`, most significant first, in one append.
+    static func appendDecimal(_ value: UInt64, to out: inout some CanonicalOutput) {
+        if value < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        // 2^64 has 20 digits.
+        withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { digits in
+            var index = 20
+            var rest = value
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(bytes: UnsafeRawBufferPointer(rebasing: digits[index...]))
+        }
     }
 }

@@ -66,33 +66,72 @@ enum CanonicalWriter {
     /// Writes a string with only the escapes JCS allows: `\"`, `\\`, the five short control
     /// escapes, and `\u00xx` (lowercase) for other control characters. Everything else,
     /// including `/` and non-ASCII, is copied as UTF-8.
-    static func writeString(_ string: String, to out: inout [UInt8]) {
+    static func writeString(_ string: String, to out: inout some CanonicalOutput) {
         out.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in
-            var runStart = 0
-            for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
-                runStart = i + 1
-                out.append(UInt8(ascii: "\\"))
-                switch byte {
-                case 0x22: out.append(UInt8(ascii: "\""))
-                case 0x5C: out.append(UInt8(ascii: "\\"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                default:
-                    let low = byte & 0xF
-                    out.append(contentsOf: "u00".utf8)
-                    out.append(UInt8(ascii: "0") + byte >> 4)  // 0 or 1: byte < 0x20
-                    out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
-                }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        // A small string (up to 15 bytes) is not copied out of the value to be read.
+        if string.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, to: &out) }) == nil {
+            var string = string
+            string.withUTF8 { writeEscaped($0, to: &out) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// `utf8` with the escapes of ``writeString(_:to:)``, each run between two escapes in one append.
+    private static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout some CanonicalOutput) {
+        let bytes = UnsafeRawBufferPointer(utf8)
+        var runStart = 0
+        var index = firstEscaped(bytes, from: 0)
+        while index < bytes.count {
+            out.append(bytes: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
+            let byte = bytes[index]
+            out.append(UInt8(ascii: "\\"))
+            switch byte {
+            case 0x22: out.append(UInt8(ascii: "\""))
+            case 0x5C: out.append(UInt8(ascii: "\\"))
+            case 0x08: out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "f"))
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            default:
+                let low = byte & 0xF
+                out.append(literal: "u00")
+                out.append(UInt8(ascii: "0") + byte >> 4)  // 0 or 1: byte < 0x20
+                out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
+            }
+            runStart = index + 1
+            index = firstEscaped(bytes, from: runStart)
+        }
+        out.append(bytes: UnsafeRawBufferPointer(rebasing: bytes[runStart...]))
+    }
+
+    /// The index of the first byte from `start` on that is escaped (a control character, `"` or `\\`), or the
+    /// count. Eight bytes at a time while none is: most strings (identifiers, hashes) have no escape at all.
+    static func firstEscaped(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count,
+                !holdsEscaped(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            {
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return index }
+            index += 1
+        }
+        return index
+    }
+
+    /// Whether one of the eight bytes of `word` is below 0x20, `"` or `\\` (the exact "has a byte less than" and
+    /// "has a zero byte" tests of Anderson's *Bit Twiddling Hacks*).
+    @inline(__always) static func holdsEscaped(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highs != 0
+        return hasControl || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 }
 
