@@ -95,3 +95,21 @@ struct CanonicalStringTests {
         }
     }
 }
+
+/// Hex against a table written here, for every byte value, in both writers, and back.
+struct HexTests {
+    @Test("every byte value encodes to its two lowercase digits, alone and in a run, and decodes back")
+    func everyByte() {
+        let digits = Array("0123456789abcdef")
+        let all = (0...255).map { UInt8($0) }
+        let expected = String(all.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+        #expect(Hex.encode(all) == expected)
+        var appended: [UInt8] = []
+        Hex.append(all, to: &appended)
+        #expect(String(decoding: appended, as: UTF8.self) == expected)
+        for byte in all { #expect(Hex.encode([byte]) == String(expected.dropFirst(2 * Int(byte)).prefix(2))) }
+        #expect(Hex.encode([UInt8]()) == "")
+        #expect(Hex.decode(expected) == all)
+        #expect(Hex.decode(expected.uppercased()) == all)
+    }
+}
