@@ -18,17 +18,60 @@ public enum SQLiteValue: Sendable, Equatable {
 
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+extension SQLiteValue {
+    /// The bytes a binding copies.
+    var byteCount: Int {
+        switch self {
+        case .text(let v): v.utf8.count
+        case .blob(let v): v.count
+        case .null, .integer: 0
+        }
+    }
+}
+
+extension SQLValue {
+    /// The bytes a binding copies.
+    var byteCount: Int {
+        switch self {
+        case .text(let v): v.utf8.count
+        case .utf8(let v), .blob(let v): v.count
+        case .null, .integer: 0
+        }
+    }
+}
+
 /// A prepared statement, owned and cached by its connection.
 public final class SQLiteStatement {
     let raw: OpaquePointer
     unowned let connection: SQLiteConnection
+    /// Where this statement's text and blob parameters are copied when they are bound (``Binding``), kept from
+    /// one use to the next; ``reset()`` clears the bindings that point into it.
+    private var arena: UnsafeMutableRawPointer?
+    private var arenaCapacity = 0
 
     init(_ raw: OpaquePointer, connection: SQLiteConnection) {
         self.raw = raw
         self.connection = connection
     }
 
-    deinit { sqlite3_finalize(raw) }
+    deinit {
+        sqlite3_finalize(raw)
+        arena?.deallocate()
+    }
+
+    /// The most bytes a statement keeps for its bindings between uses; a use that binds more lets SQLite copy them.
+    static let arenaLimit = 1 << 18
+
+    /// Room for `bytes` bytes of bindings, or nil beyond ``arenaLimit``.
+    fileprivate func arena(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        guard bytes <= Self.arenaLimit else { return nil }
+        if bytes > arenaCapacity || arena == nil {
+            arena?.deallocate()
+            arenaCapacity = min(Self.arenaLimit, max(bytes, 2 * arenaCapacity, 256))
+            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
+        }
+        return arena
+    }
 
     func reset() {
         sqlite3_reset(raw)
@@ -37,17 +80,15 @@ public final class SQLiteStatement {
 
     /// Binds values to parameters 1…n.
     public func bind(_ values: [SQLiteValue]) throws(KuraError) {
+        var binding = Binding(self, bytes: values.reduce(0) { $0 + $1.byteCount })
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
-            let rc: Int32
             switch value {
-            case .null: rc = sqlite3_bind_null(raw, index)
-            case .integer(let v): rc = sqlite3_bind_int64(raw, index, v)
-            case .text(let v): rc = sqlite3_bind_text(raw, index, v, -1, transient)
-            case .blob(let v):
-                rc = v.withUnsafeBytes { sqlite3_bind_blob(raw, index, $0.baseAddress, Int32($0.count), transient) }
+            case .null: try binding.check(sqlite3_bind_null(raw, index))
+            case .integer(let v): try binding.check(sqlite3_bind_int64(raw, index, v))
+            case .text(let v): try binding.text(index, v)
+            case .blob(let v): try binding.bytes(index, v, asText: false)
             }
-            guard rc == SQLITE_OK else { throw SQLiteConnection.error(rc, connection.lastErrorMessage) }
         }
     }
 
@@ -107,23 +148,16 @@ public final class SQLiteStatement {
 extension SQLiteStatement: SQLRow {
     /// Binds shared-layer values to parameters 1…n.
     func bindValues(_ values: [SQLValue]) throws(KuraError) {
+        var binding = Binding(self, bytes: values.reduce(0) { $0 + $1.byteCount })
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
-            let rc: Int32
             switch value {
-            case .null: rc = sqlite3_bind_null(raw, index)
-            case .integer(let v): rc = sqlite3_bind_int64(raw, index, v)
-            case .text(let v): rc = sqlite3_bind_text(raw, index, v, -1, transient)
-            case .utf8(let v):
-                rc = v.withUnsafeBufferPointer { buffer in
-                    buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(1, buffer.count)) {
-                        sqlite3_bind_text(raw, index, $0, Int32(buffer.count), transient)
-                    }
-                }
-            case .blob(let v):
-                rc = v.withUnsafeBytes { sqlite3_bind_blob(raw, index, $0.baseAddress, Int32($0.count), transient) }
+            case .null: try binding.check(sqlite3_bind_null(raw, index))
+            case .integer(let v): try binding.check(sqlite3_bind_int64(raw, index, v))
+            case .text(let v): try binding.text(index, v)
+            case .utf8(let v): try binding.bytes(index, v, asText: true)
+            case .blob(let v): try binding.bytes(index, v, asText: false)
             }
-            guard rc == SQLITE_OK else { throw SQLiteConnection.error(rc, connection.lastErrorMessage) }
         }
     }
 
@@ -136,4 +170,60 @@ extension SQLiteStatement: SQLRow {
         return type == SQLITE_INTEGER || type == SQLITE_FLOAT
     }
     public func isBlob(_ column: Int) -> Bool { sqlite3_column_type(raw, Int32(column)) == SQLITE_BLOB }
+}
+
+/// Binds a statement's text and blob parameters.
+///
+/// SQLite copies a parameter bound as transient into memory it allocates, and frees it at the next binding: for
+/// each text of each row of a batch's multi-row inserts (issue 15: most of the writer's time binding values, and
+/// a C string made of each Swift string on the way, to have its length counted). Here every parameter of one use
+/// is copied into the statement's own arena, at its length, and bound as static: SQLite reads it in place until
+/// ``SQLiteStatement/reset()`` clears the bindings, which every use of a statement ends with.
+private struct Binding {
+    let statement: SQLiteStatement
+    let arena: UnsafeMutableRawPointer?
+    var used = 0
+
+    init(_ statement: SQLiteStatement, bytes: Int) {
+        self.statement = statement
+        arena = statement.arena(bytes)
+    }
+
+    func check(_ rc: Int32) throws(KuraError) {
+        guard rc == SQLITE_OK else { throw SQLiteConnection.error(rc, statement.connection.lastErrorMessage) }
+    }
+
+    mutating func text(_ index: Int32, _ text: String) throws(KuraError) {
+        var rc = text.utf8.withContiguousStorageIfAvailable { bind(index, UnsafeRawBufferPointer($0), asText: true) }
+        if rc == nil {
+            var text = text
+            rc = text.withUTF8 { bind(index, UnsafeRawBufferPointer($0), asText: true) }
+        }
+        try check(rc ?? SQLITE_MISUSE)
+    }
+
+    mutating func bytes(_ index: Int32, _ bytes: [UInt8], asText: Bool) throws(KuraError) {
+        try check(bytes.withUnsafeBytes { bind(index, $0, asText: asText) })
+    }
+
+    /// Copies `bytes` into the arena and binds them there (or lets SQLite copy them, past the arena's limit).
+    /// A parameter is never bound to a null pointer: SQLite would read NULL, not an empty text or blob.
+    private mutating func bind(_ index: Int32, _ bytes: UnsafeRawBufferPointer, asText: Bool) -> Int32 {
+        let raw = statement.raw
+        let count = Int32(bytes.count)
+        guard let arena else {
+            guard let source = bytes.baseAddress else {
+                return asText ? sqlite3_bind_text(raw, index, "", 0, transient) : sqlite3_bind_zeroblob(raw, index, 0)
+            }
+            return asText
+                ? sqlite3_bind_text(raw, index, source.assumingMemoryBound(to: CChar.self), count, transient)
+                : sqlite3_bind_blob(raw, index, source, count, transient)
+        }
+        let target = arena + used
+        if let source = bytes.baseAddress { target.copyMemory(from: source, byteCount: bytes.count) }
+        used += bytes.count
+        return asText
+            ? sqlite3_bind_text(raw, index, target.assumingMemoryBound(to: CChar.self), count, nil)
+            : sqlite3_bind_blob(raw, index, target, count, nil)
+    }
 }
