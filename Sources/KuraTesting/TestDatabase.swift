@@ -30,11 +30,12 @@ public final class TestDatabase: Sendable {
 
     /// Creates the directory and database, opens the service and bootstraps the operator.
     /// `durable: false` skips the fsync of each commit (tests do not survive power loss anyway); `observer`
-    /// hears the writer (metrics).
+    /// hears the writer (metrics); `logger` is the service's (quiet unless a test reads its lines).
     public init(
         clock: TestClock = TestClock(), configuration: ServiceConfiguration = ServiceConfiguration(),
         secretsSeed: String = "test", durable: Bool = false, label: String = "db",
-        backend: (any TestBackendDatabase)? = nil, observer: (any StoreObserver)? = nil
+        backend: (any TestBackendDatabase)? = nil, observer: (any StoreObserver)? = nil,
+        logger: Logger = .quiet()
     ) async throws(KuraError) {
         let safe = String(label.filter { $0.isLetter || $0.isNumber }.prefix(32))
         let directory = URL(fileURLWithPath: NSTemporaryDirectory())
@@ -61,7 +62,7 @@ public final class TestDatabase: Sendable {
             service = KuraService(
                 store: store, signer: TestKeys.serviceSigner, clock: clock.clock, configuration: configuration,
                 secrets: .seeded(secretsSeed),
-                logger: Logger.quiet())
+                logger: logger)
             try await service.prepare()
             operatorRegistration = try await service.bootstrapOperator()
         } catch {

@@ -1,3 +1,4 @@
+import Foundation
 import KuraCore
 import KuraCrypto
 import KuraService
@@ -262,9 +263,10 @@ struct FacilitatorFlowTests {
         #expect(try await world.service.ledgerViolations() == [])
     }
 
-    @Test("top-up adds funds; the sweeper expires a mandate and returns the remainder")
+    @Test("top-up adds funds; the sweeper expires a mandate, returns the remainder and logs the expiry")
     func topUpAndExpiry() async throws {
-        let world = try await FacilitatorWorld.make()
+        let lines = SweepLogLines()
+        let world = try await FacilitatorWorld.make(logger: Logger(label: "sweep", factory: { _ in lines }))
         defer { world.close() }
         let mandate = try await world.mandate(amount: 1_000, expiresIn: 60_000)
         let topped = try await world.service.changeMandate(
@@ -275,6 +277,8 @@ struct FacilitatorFlowTests {
         #expect(await refusal { try await world.verify(mandate.id, amount: 1) }?.code == .mandateInactive)
         let report = try await world.service.sweep()
         #expect(report.expiredMandates == [mandate.id])
+        // A sweep that only expired a mandate says so to the operator, as it does for every other kind.
+        #expect(lines.sweeps.map { $0["expiredMandates"] } == ["1"])
         #expect(try await world.available(world.agent) == 1_000_000)
         #expect(try await world.service.ledgerViolations() == [])
     }
@@ -296,4 +300,24 @@ struct FacilitatorFlowTests {
         #expect(result.before == result.after)
         #expect(try await world.service.store.verify().isValid)
     }
+}
+
+/// The metadata of each "sweep" line a service logs.
+final class SweepLogLines: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [[String: String]] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.message.description == "sweep" else { return }
+        lock.withLock { lines.append((event.metadata ?? [:]).mapValues { "\($0)" }) }
+    }
+
+    var sweeps: [[String: String]] { lock.withLock { lines } }
 }

@@ -3,6 +3,7 @@ import KuraCrypto
 import KuraService
 import KuraStore
 import KuraTesting
+import Logging
 import Testing
 
 let sol = try! Asset("SOL")
@@ -19,9 +20,9 @@ struct FacilitatorWorld {
 
     static func make(
         _ label: String = #function, configuration: ServiceConfiguration = ServiceConfiguration(),
-        funds: UInt64 = 1_000_000, backend: (any TestBackendDatabase)? = nil
+        funds: UInt64 = 1_000_000, backend: (any TestBackendDatabase)? = nil, logger: Logger = .quiet()
     ) async throws -> FacilitatorWorld {
-        let db = try await TestDatabase(configuration: configuration, label: label, backend: backend)
+        let db = try await TestDatabase(configuration: configuration, label: label, backend: backend, logger: logger)
         do {
             let agent = try await db.register(name: "agent", roles: [.agent]).party
             let provider = try await db.register(name: "provider", roles: [.provider]).party

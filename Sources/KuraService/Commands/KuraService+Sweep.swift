@@ -29,13 +29,15 @@ extension KuraService {
         try await sweepDisputes(now: now, into: &report)
         try await sweepChannels(now: now, into: &report)
         try await sweepFacilitator(now: now, into: &report)
-        if !due.isEmpty || !report.disputes.isEmpty || !report.channels.isEmpty || !report.voided.isEmpty {
+        if !due.isEmpty || !report.disputes.isEmpty || !report.channels.isEmpty || !report.voided.isEmpty
+            || !report.expiredMandates.isEmpty
+        {
             logger.info(
                 "sweep",
                 metadata: [
                     "released": "\(report.released.count)", "expired": "\(report.expired.count)",
                     "disputes": "\(report.disputes.count)", "channels": "\(report.channels.count)",
-                    "voided": "\(report.voided.count)",
+                    "voided": "\(report.voided.count)", "expiredMandates": "\(report.expiredMandates.count)",
                 ])
         }
         return report
