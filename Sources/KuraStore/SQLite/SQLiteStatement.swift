@@ -19,12 +19,13 @@ public enum SQLiteValue: Sendable, Equatable {
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 extension SQLiteValue {
-    /// The bytes a binding copies.
-    var byteCount: Int {
+    /// The same value in the shared layer's terms, which one binder binds.
+    var shared: SQLValue {
         switch self {
-        case .text(let v): v.utf8.count
-        case .blob(let v): v.count
-        case .null, .integer: 0
+        case .null: .null
+        case .integer(let v): .integer(v)
+        case .text(let v): .text(v)
+        case .blob(let v): .blob(v)
         }
     }
 }
@@ -62,10 +63,10 @@ public final class SQLiteStatement {
     /// The most bytes a statement keeps for its bindings between uses; a use that binds more lets SQLite copy them.
     static let arenaLimit = 1 << 18
 
-    /// Room for `bytes` bytes of bindings, or nil beyond ``arenaLimit``.
+    /// Room for `bytes` bytes of bindings, or nil for none or beyond ``arenaLimit``.
     fileprivate func arena(_ bytes: Int) -> UnsafeMutableRawPointer? {
-        guard bytes <= Self.arenaLimit else { return nil }
-        if bytes > arenaCapacity || arena == nil {
+        guard bytes > 0, bytes <= Self.arenaLimit else { return nil }
+        if bytes > arenaCapacity {
             arena?.deallocate()
             arenaCapacity = min(Self.arenaLimit, max(bytes, 2 * arenaCapacity, 256))
             arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
@@ -79,18 +80,7 @@ public final class SQLiteStatement {
     }
 
     /// Binds values to parameters 1…n.
-    public func bind(_ values: [SQLiteValue]) throws(KuraError) {
-        var binding = Binding(self, bytes: values.reduce(0) { $0 + $1.byteCount })
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            switch value {
-            case .null: try binding.check(sqlite3_bind_null(raw, index))
-            case .integer(let v): try binding.check(sqlite3_bind_int64(raw, index, v))
-            case .text(let v): try binding.text(index, v)
-            case .blob(let v): try binding.bytes(index, v, asText: false)
-            }
-        }
-    }
+    public func bind(_ values: [SQLiteValue]) throws(KuraError) { try bindValues(values.map(\.shared)) }
 
     /// Advances; true when a row is ready, false when done.
     public func step() throws(KuraError) -> Bool {
@@ -174,11 +164,11 @@ extension SQLiteStatement: SQLRow {
 
 /// Binds a statement's text and blob parameters.
 ///
-/// SQLite copies a parameter bound as transient into memory it allocates, and frees it at the next binding: for
-/// each text of each row of a batch's multi-row inserts (issue 15: most of the writer's time binding values, and
-/// a C string made of each Swift string on the way, to have its length counted). Here every parameter of one use
-/// is copied into the statement's own arena, at its length, and bound as static: SQLite reads it in place until
-/// ``SQLiteStatement/reset()`` clears the bindings, which every use of a statement ends with.
+/// SQLite copies a parameter bound as transient into memory it allocates, and frees it at the next binding: each
+/// text of each row of a batch's multi-row inserts, with a C string made of each Swift string on the way to have
+/// its length counted (most of the time the writer spent binding values, issue 15). Here every parameter of one
+/// use is copied into the statement's own arena, at its length, and bound as static: SQLite reads it in place
+/// until ``SQLiteStatement/reset()`` clears the bindings, which every use of a statement ends with.
 private struct Binding {
     let statement: SQLiteStatement
     let arena: UnsafeMutableRawPointer?
