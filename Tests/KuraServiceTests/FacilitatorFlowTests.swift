@@ -1,4 +1,3 @@
-import Foundation
 import KuraCore
 import KuraCrypto
 import KuraService
@@ -265,8 +264,8 @@ struct FacilitatorFlowTests {
 
     @Test("top-up adds funds; the sweeper expires a mandate, returns the remainder and logs the expiry")
     func topUpAndExpiry() async throws {
-        let lines = SweepLogLines()
-        let world = try await FacilitatorWorld.make(logger: Logger(label: "sweep", factory: { _ in lines }))
+        let log = CapturedLog()
+        let world = try await FacilitatorWorld.make(logger: log.logger)
         defer { world.close() }
         let mandate = try await world.mandate(amount: 1_000, expiresIn: 60_000)
         let topped = try await world.service.changeMandate(
@@ -278,7 +277,7 @@ struct FacilitatorFlowTests {
         let report = try await world.service.sweep()
         #expect(report.expiredMandates == [mandate.id])
         // A sweep that only expired a mandate says so to the operator, as it does for every other kind.
-        #expect(lines.sweeps.map { $0["expiredMandates"] } == ["1"])
+        #expect(log.metadata(of: "sweep").map { $0["expiredMandates"] } == ["1"])
         #expect(try await world.available(world.agent) == 1_000_000)
         #expect(try await world.service.ledgerViolations() == [])
     }
@@ -300,24 +299,4 @@ struct FacilitatorFlowTests {
         #expect(result.before == result.after)
         #expect(try await world.service.store.verify().isValid)
     }
-}
-
-/// The metadata of each "sweep" line a service logs.
-final class SweepLogLines: LogHandler, @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [[String: String]] = []
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        guard event.message.description == "sweep" else { return }
-        lock.withLock { lines.append((event.metadata ?? [:]).mapValues { "\($0)" }) }
-    }
-
-    var sweeps: [[String: String]] { lock.withLock { lines } }
 }

@@ -3,7 +3,6 @@ import KuraSolana
 import KuraSolanaRPC
 import KuraTesting
 import Logging
-import Synchronization
 import Testing
 
 /// The JSON-RPC client against the stand-in cluster: every method, the typed errors, retries only of reads,
@@ -180,8 +179,8 @@ struct SolanaRPCTests {
         #expect(SolanaRPCClient.redact("not a url") == "<rpc>")
         let standIn = try await Self.cluster()
         defer { Task { await standIn.stop() } }
-        let lines = LogCapture()
-        var logger = Logger(label: "capture") { _ in lines }
+        let lines = CapturedLog()
+        var logger = lines.logger
         logger.logLevel = .trace
         let rpc = SolanaRPCClient(url: standIn.url + "/?api-key=SECRET123", maxAttempts: 2, logger: logger)
         standIn.ledger.failHTTP(5)
@@ -189,19 +188,4 @@ struct SolanaRPCTests {
         #expect(!lines.text.isEmpty)
         #expect(!lines.text.contains("SECRET123"))
     }
-}
-
-/// A log handler that keeps what it is given.
-final class LogCapture: LogHandler, @unchecked Sendable {
-    private let lines = Mutex<[String]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(event: LogEvent) {
-        lines.withLock { $0.append("\(event.message) \(event.metadata ?? [:])") }
-    }
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
 }
