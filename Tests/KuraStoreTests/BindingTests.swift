@@ -36,3 +36,19 @@ struct BindingTests {
             try db.scalar("SELECT typeof(a) || typeof(b) || typeof(c) FROM t WHERE id = 100") == .text("textblobnull"))
     }
 }
+
+extension BindingTests {
+    @Test("binding again without a reset leaves no parameter reading the last use's bytes (review finding)")
+    func bindingAgain() throws {
+        let dir = try TemporaryDirectory()
+        let db = try SQLiteConnection(path: dir.path("again.sqlite"), create: true)
+        defer { db.close() }
+        let statement = try db.statement("SELECT ?1, typeof(?2), ?2")
+        try statement.bind([.text("ab"), .text("cd")])
+        try statement.bind([.text("xyz")])
+        #expect(try statement.step())
+        #expect(statement.text(0 as Int32) == "xyz")
+        #expect(statement.text(1 as Int32) == "null")
+        statement.reset()
+    }
+}

@@ -137,7 +137,12 @@ public final class SQLiteStatement {
 
 extension SQLiteStatement: SQLRow {
     /// Binds shared-layer values to parameters 1…n.
+    ///
+    /// The statement is reset and its bindings cleared first, before its arena is written or moved: a caller of
+    /// the public ``bind(_:)`` that binds again without a reset, or while a scan runs, must not leave SQLite
+    /// reading parameters out of bytes that were overwritten or freed. (Binding during a scan restarts it.)
     func bindValues(_ values: [SQLValue]) throws(KuraError) {
+        reset()
         var binding = Binding(self, bytes: values.reduce(0) { $0 + $1.byteCount })
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
