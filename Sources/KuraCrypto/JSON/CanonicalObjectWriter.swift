@@ -53,9 +53,7 @@ public struct CanonicalObjectWriter: JSONObjectWriting {
     /// number canonical JSON cannot hold.
     public mutating func value(_ key: StaticString, _ value: JSONValue) throws(JSONError) {
         self.key(key)
-        var bytes: [UInt8] = []
-        try CanonicalWriter.write(value, to: &bytes)
-        bytes.withUnsafeBytes { out.append(bytes: $0) }
+        try CanonicalWriter.write(value, to: &out)
     }
 
     /// The canonical bytes of an array of canonical values.

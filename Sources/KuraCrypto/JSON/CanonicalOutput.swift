@@ -1,5 +1,5 @@
-/// Where canonical JSON's bytes go: an array, or the ``PointerBytes`` of ``CanonicalObjectWriter``. The string
-/// and integer writers are generic over it, so that one implementation writes both.
+/// Where canonical JSON's bytes go: an array, or the ``PointerBytes`` of ``CanonicalObjectWriter``. The writers of
+/// values, strings and numbers are generic over it, so that one implementation writes both.
 protocol CanonicalOutput {
     /// Appends one byte.
     mutating func append(_ byte: UInt8)

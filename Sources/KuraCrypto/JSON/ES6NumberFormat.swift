@@ -7,7 +7,7 @@
 /// not shortest and its output depends on the platform.
 enum ES6NumberFormat {
     /// Appends the text of `value` to `out`. `value` must be finite.
-    static func append(_ value: Double, to out: inout [UInt8]) {
+    static func append(_ value: Double, to out: inout some CanonicalOutput) {
         precondition(value.isFinite, "JSON has no NaN or Infinity")
         if value == 0 {  // also -0, which ECMAScript prints as "0"
             out.append(UInt8(ascii: "0"))
@@ -33,7 +33,7 @@ enum ES6NumberFormat {
 
     /// Splits Swift's `[-]digits[.digits][e±digits]` into sign, significant digits d1…dk and the
     /// ECMAScript exponent n (value = 0.d1…dk × 10^n), then prints them per ECMA-262.
-    private static func layOut(description: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    private static func layOut(description: UnsafeBufferPointer<UInt8>, to out: inout some CanonicalOutput) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
             var k = 0
             var n = 0
@@ -64,23 +64,27 @@ enum ES6NumberFormat {
             while k > 1 && digits[k - 1] == UInt8(ascii: "0") { k -= 1 }  // "123.0" → 123
             n += exponentSign * exponent
 
+            func append(_ range: Range<Int>) {
+                out.append(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: digits[range])))
+            }
+            func zeros(_ count: Int) { for _ in 0..<count { out.append(UInt8(ascii: "0")) } }
             if negative { out.append(UInt8(ascii: "-")) }
             if k <= n && n <= 21 {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<k]))
-                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: n - k))
+                append(0..<k)
+                zeros(n - k)
             } else if 0 < n && n <= 21 {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<n]))
+                append(0..<n)
                 out.append(UInt8(ascii: "."))
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[n..<k]))
+                append(n..<k)
             } else if -6 < n && n <= 0 {
-                out.append(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: ".")])
-                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -n))
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<k]))
+                out.append(literal: "0.")
+                zeros(-n)
+                append(0..<k)
             } else {
                 out.append(digits[0])
                 if k > 1 {
                     out.append(UInt8(ascii: "."))
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[1..<k]))
+                    append(1..<k)
                 }
                 out.append(UInt8(ascii: "e"))
                 out.append(n - 1 < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))

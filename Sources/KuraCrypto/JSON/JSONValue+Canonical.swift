@@ -23,11 +23,11 @@ extension JSONValue {
 
 /// The JCS serializer: appends into one byte buffer, no Foundation, no intermediate strings.
 enum CanonicalWriter {
-    static func write(_ value: JSONValue, to out: inout [UInt8]) throws(JSONError) {
+    static func write(_ value: JSONValue, to out: inout some CanonicalOutput) throws(JSONError) {
         switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(true): out.append(contentsOf: "true".utf8)
-        case .bool(false): out.append(contentsOf: "false".utf8)
+        case .null: out.append(literal: "null")
+        case .bool(true): out.append(literal: "true")
+        case .bool(false): out.append(literal: "false")
         case .number(let n):
             guard n.isFinite else { throw JSONError(reason: "\(n) has no JSON representation") }
             ES6NumberFormat.append(n, to: &out)
