@@ -240,28 +240,25 @@ struct PostgresBackendTests {
             a.close()
             b.close()
         }
-        let first = try a.makeWriterSession()
-        let start = try first.begin()
+        let first = PostgresWriterSessionFactory.Box(try a.makeWriterSession())
+        let start = try first.session.begin()
         let events = try Self.events(after: start, count: 2)
-        try first.write(BatchWrite(events: events))
+        try first.session.write(BatchWrite(events: events))
         let second = PostgresWriterSessionFactory.Box(try b.makeWriterSession())
-        // The second writer blocks in `begin` on a thread of its own: on a cooperative thread, under a loaded run on
-        // two cores, it starved this task's wake-up until the server ended the first session, idle in its
-        // transaction for 60 s.
-        let waited = Task<LogHead, any Error> {
-            try await withCheckedThrowingContinuation { continuation in
-                Thread.detachNewThread {
-                    continuation.resume(
-                        with: Result {
-                            let head = try second.session.begin()
-                            second.session.rollback()
-                            return head
-                        })
-                }
-            }
+        // Both sides run on threads of their own: the second writer blocks in `begin`, and the first commits 300 ms
+        // later whatever the cooperative threads are doing. With either on a cooperative thread, a loaded run on two
+        // cores starved the first's commit until the server ended its session, idle in its transaction for 60 s
+        // (twice in fresh-clone checks, the second time with only the second writer moved).
+        let waited = PostgresWriterSessionFactory.ThreadCall { () throws -> LogHead in
+            let head = try second.session.begin()
+            second.session.rollback()
+            return head
         }
-        try await Task.sleep(for: .milliseconds(300))
-        try first.commit()
+        let committed = PostgresWriterSessionFactory.ThreadCall { () throws in
+            Thread.sleep(forTimeInterval: 0.3)
+            try first.session.commit()
+        }
+        try await committed.value
         let seen = try await waited.value
         #expect(seen == LogHead(seq: 2, hash: events.last!.event.hash))
         // And the second continues the chain from there.
@@ -333,6 +330,32 @@ enum PostgresWriterSessionFactory {
     static func session(_ url: PostgresURL, role: String) throws -> any WriterSession {
         let backend = try PostgresBackend(.init(url: url.setting("options", "-c role=\(role)")))
         return try backend.makeWriterSession()
+    }
+
+    /// A call that blocks, started now on a new thread (never a cooperative one, so that busy cooperative threads
+    /// cannot delay it); its result is awaited later, also without blocking a cooperative thread.
+    final class ThreadCall<T: Sendable>: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<T, any Error>?
+
+        init(_ body: @escaping @Sendable () throws -> T) {
+            Thread.detachNewThread {
+                self.result = Result { try body() }
+                self.done.signal()
+            }
+        }
+
+        var value: T {
+            get async throws {
+                await withCheckedContinuation { continuation in
+                    Thread.detachNewThread {
+                        self.done.wait()
+                        continuation.resume()
+                    }
+                }
+                return try result!.get()
+            }
+        }
     }
 
     final class Box: @unchecked Sendable {
