@@ -166,15 +166,47 @@ struct X402EndToEndTests {
 
     /// A `PAYMENT-SIGNATURE` header paying `required`'s first offer by the agent, with payment identifier `id`
     /// (echoing the offer's extension) and a fresh nonce, valid from 5 s ago for 50 s.
-    func identifiedPayment(_ w: World, _ required: PaymentRequired, id: String) throws -> String {
+    func identifiedPayment(_ w: World, _ required: PaymentRequired, id: String, offer index: Int = 0) throws -> String {
         let offer = try #require(required.extensions?[PaymentIdentifier.name])
         let now = UInt64(Date().timeIntervalSince1970)
         return try X402Codec.header(
             try KuraScheme.pay(
-                required.accepts[0], resource: required.resource, payer: w.agent.id.rawValue,
+                required.accepts[index], resource: required.resource, payer: w.agent.id.rawValue,
                 key: TestKeys.secretKey("agent"), nonce: SecureRandom.bytes(32), validAfter: EpochSeconds(now - 5)!,
                 validBefore: EpochSeconds(now + 50)!,
                 extensions: [PaymentIdentifier.name: PaymentIdentifier.echo(offer, id: id)]))
+    }
+
+    @Test(
+        "escrow: an identified repeat is served while its escrow stands delivered, not once the payer cancelled it",
+        arguments: X402SettlementOrder.allCases)
+    func cancelledEscrowNotServed(order: X402SettlementOrder) async throws {
+        let w = try await world(order)
+        defer { w.dir.remove() }
+        let required = try await paymentRequired(w)
+        let escrowOffer = try #require(required.accepts.firstIndex { $0.scheme == "escrow" })
+        let header = try identifiedPayment(w, required, id: "pay_settled_then_cancelled", offer: escrowOffer)
+        // The payer settles its own authorization (the facilitator's routes are public), then cancels the escrow
+        // before anyone delivers: the money is back, so the provider must not serve on that payment.
+        let payload = try X402Codec.decode(PaymentPayload.self, header: header)
+        let settled = try await w.agentClient.x402Settle(
+            FacilitatorRequest(paymentPayload: payload, paymentRequirements: required.accepts[escrowOffer]))
+        #expect(settled.success)
+        let id = try #require(EscrowID(settled.transaction))
+        #expect(try await w.agentClient.perform(KuraAPI.cancelEscrow, at: id, EmptyRequest()).state == .cancelled)
+        let answer = try await send(w.forecast, headers: [("PAYMENT-SIGNATURE", header)])
+        #expect(answer.status == 402 && !answer.body.contains("Tokyo"), "\(answer.status) \(answer.body)")
+        #expect(answer.body.contains("invalid_transaction_state"))
+        #expect(try await w.agentClient.escrow(id).state == .cancelled)
+        #expect(try await w.available(w.agent.id) == 100_000, "nothing paid")
+        // A delivered escrow's identified repeat is still served: the delivery stands from its first serving.
+        let served = try identifiedPayment(w, required, id: "pay_delivered_then_repeated", offer: escrowOffer)
+        let first = try await send(w.forecast, headers: [("PAYMENT-SIGNATURE", served)])
+        let again = try await send(w.forecast, headers: [("PAYMENT-SIGNATURE", served)])
+        #expect(first.status == 200 && again.status == 200 && again.body.contains("Tokyo"))
+        #expect(try await w.available(w.agent.id) == 100_000 - Self.price, "paid once")
+        #expect(try await w.provider.terminate() == 0)
+        #expect(try await w.kura.terminate() == 0)
     }
 
     @Test(

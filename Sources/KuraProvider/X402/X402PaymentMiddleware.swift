@@ -16,7 +16,7 @@ import Logging
 ///   resource, then, in the ``X402SettlementOrder`` it was given, asks Kura's facilitator to verify it, serves
 ///   the route and settles (the default), or settles (which verifies) and then serves; either way it attaches
 ///   `PAYMENT-RESPONSE`. Under the `escrow` scheme it then marks delivery of the escrow with the SHA-256 of the
-///   body it served.
+///   body, and answers the body only once the escrow stands delivered.
 /// - A seed retry carries `X-Payment-Receipt` (standard base64 of the canonical JSON of the Kura-signed direct
 ///   payment record) and `X-Payment-ID`: checked offline (Kura's signature, payee, asset, amount, the deadline
 ///   the 402 quoted), confirmed with Kura (`GET /v1/payments/{paymentId}?payer=`), and never accepted twice
@@ -159,7 +159,11 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         var (response, body) = await serve()
         response.headers[X402Header.paymentResponse] = settlementHeader
         guard (200..<300).contains(response.status.code) else { return response }
-        if scheme == .escrow, let escrow = EscrowID(settlement.transaction) { await markDelivered(escrow, body) }
+        if scheme == .escrow, let escrow = EscrowID(settlement.transaction),
+            let withheld = await deliver(escrow, body, resource)
+        {
+            return withheld
+        }
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -174,12 +178,38 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(status: .internalServerError)
     }
 
-    /// Marks the escrow delivered with the SHA-256 of the body served. A failure leaves the escrow locked,
-    /// to expire back to the payer: the provider loses the sale, the payer loses nothing.
-    private func markDelivered(_ escrow: EscrowID, _ body: [UInt8]) async {
+    /// Marks the escrow delivered with the SHA-256 of the body, before the body leaves. An escrow that is not
+    /// delivered goes back to its payer (the payer may cancel it until then, and it expires at its deadline), so
+    /// the body is answered only once the escrow stands delivered: now, or by an earlier serving of the same
+    /// identified payment. Returns nil to serve, else the answer to give instead: 402 when the escrow no longer
+    /// pays for anything (cancelled, refunded, expired), 503 when delivery could not be marked (Kura
+    /// unreachable, or the escrow still locked), so that the client retries with the same payment.
+    private func deliver(_ escrow: EscrowID, _ body: [UInt8], _ resource: ResourceInfo) async -> Response? {
         let evidence = DeliverRequest(evidence: Hex.encode(SHA256.hash(body)))
-        do { _ = try await client.perform(KuraAPI.deliverEscrow, at: escrow, evidence) } catch {
-            logger.warning("escrow delivery not marked", metadata: ["escrow": "\(escrow)", "error": "\(error)"])
+        let refused: any Error
+        do {
+            _ = try await client.perform(KuraAPI.deliverEscrow, at: escrow, evidence)
+            return nil
+        } catch {
+            refused = error
+        }
+        // Refused: delivered before (the identified repeat of a payment served already), or no longer locked.
+        let state: Escrow.State
+        do { state = try await client.perform(KuraAPI.showEscrow, at: escrow, EmptyRequest()).state } catch {
+            return unavailable(resource, error)
+        }
+        switch state {
+        case .delivered, .released, .disputed, .resolved:
+            return nil
+        case .locked:
+            return unavailable(resource, refused)
+        case .cancelled, .refunded, .expired:
+            logger.warning(
+                "escrow not delivered: the answer is withheld",
+                metadata: ["escrow": "\(escrow)", "state": "\(state.rawValue)", "error": "\(refused)"])
+            return refusal(
+                Self.status402, resource, .invalidTransactionState,
+                "escrow \(escrow) is \(state.rawValue): it pays for nothing")
         }
     }
 
