@@ -142,11 +142,11 @@ struct APIKeyCacheTests {
         defer { world.close() }
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.exact))
-        let settled = await world.service.x402Settle(request)
+        let settled = try await world.service.x402Settle(request)
         #expect(settled.success)
         _ = try await world.service.changeStatus(
             of: world.payer.id, .suspend, by: world.db.operatorPrincipal, idempotencyKey: nil)
-        #expect(await world.service.x402Settle(request) == settled)
+        #expect(try await world.service.x402Settle(request) == settled)
     }
 
     @Test("changed by another process: reads may use the remembered key for its lifetime, commands never")

@@ -300,7 +300,7 @@ struct DifferentialTests {
             let request = try x402Payment(
                 world: world, scheme: scheme, amount: amount, nonce: state.nonce, round: round)
             return {
-                let answer = await service.x402Settle(request)
+                let answer = try await service.x402Settle(request)
                 if answer.success, scheme == .escrow, let id = EscrowID(answer.transaction) { return .escrow(id) }
                 return .none
             }

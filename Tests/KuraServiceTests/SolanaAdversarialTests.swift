@@ -84,7 +84,7 @@ struct SolanaAdversarialTests {
         // The attacker puts the payment ID of a seed 402 into the memo of an `exact` payment for something else.
         let paymentId = "kura_1900000000_0123456789abcdef0123456789abcdef"
         let request = try world.payment(world.requirements(memo: paymentId))
-        let settled = await world.service.facilitatorSettle(request)
+        let settled = try await world.service.facilitatorSettle(request)
         #expect(settled.success, "\(settled)")
         let signature = try SolanaSignature(base58: settled.transaction)
         _ = world.ledger.statuses([signature])  // finalized
@@ -169,7 +169,7 @@ struct SolanaCrossNetworkTests {
         let world = try await SolanaWorld.make(confirmTimeoutMs: 300, secondNetwork: true)
         let request = try world.payment()
         world.ledger.loseConfirmations(true)
-        let first = await world.service.facilitatorSettle(request)
+        let first = try await world.service.facilitatorSettle(request)
         #expect(first.errorReason == .svmTransactionFailed && first.errorMessage?.contains("settle again") == true)
         // The same payload, its requirements naming the second network: that cluster has never seen the
         // blockhash, so asked there the payment looks expired.
@@ -179,10 +179,10 @@ struct SolanaCrossNetworkTests {
         let other = otherLedger.network.id
         elsewhere.paymentRequirements.network = other
         elsewhere.paymentPayload.accepted.network = other
-        let replayed = await world.service.facilitatorSettle(elsewhere)
+        let replayed = try await world.service.facilitatorSettle(elsewhere)
         #expect(replayed.errorReason == .duplicateSettlement, "\(replayed)")
         world.ledger.loseConfirmations(false)
-        let second = await world.service.facilitatorSettle(request)
+        let second = try await world.service.facilitatorSettle(request)
         #expect(second.success, "the payment landed on its own network: \(second)")
         #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500)
         await world.close()

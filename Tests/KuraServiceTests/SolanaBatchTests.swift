@@ -221,7 +221,7 @@ struct SolanaBatchTests {
         // A settles a payment and a withdrawal whose confirmations are lost: both stay undecided in A's memory.
         world.ledger.loseConfirmations(true)
         let request = try world.payment()
-        #expect(await a.facilitatorSettle(request).errorReason == .svmTransactionFailed)
+        #expect(try await a.facilitatorSettle(request).errorReason == .svmTransactionFailed)
         let pending = try await a.withdrawToSolana(
             SolanaFundsTests.ask(7_000), from: party.id, by: principal, idempotencyKey: nil
         ).value
@@ -231,7 +231,7 @@ struct SolanaBatchTests {
         #expect(await b.reconcileSolana() == 2)
         // A's next batches see B's outcomes: the payment is settled (a second settle is a duplicate), the
         // withdrawal completed and counted against the day (7 000 + 23 001 > 30 000), the balances moved.
-        #expect(await a.facilitatorSettle(request).errorReason == .duplicateSettlement)
+        #expect(try await a.facilitatorSettle(request).errorReason == .duplicateSettlement)
         let overDay = await Self.outcome {
             _ = try await a.withdrawToSolana(
                 SolanaFundsTests.ask(23_001), from: party.id, by: principal, idempotencyKey: nil)

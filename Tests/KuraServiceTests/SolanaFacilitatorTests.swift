@@ -51,7 +51,7 @@ struct SolanaFacilitatorTests {
         let world = try await SolanaWorld.make()
         let request = try world.payment()
         let before = try await world.seq()
-        let answer = await world.service.facilitatorSettle(request)
+        let answer = try await world.service.facilitatorSettle(request)
         #expect(answer.success, "\(answer)")
         let signature = try SolanaSignature(base58: answer.transaction)
         #expect(answer.payer == SolanaWorld.payer.publicKey.solanaAddress && answer.network == world.network)
@@ -69,7 +69,7 @@ struct SolanaFacilitatorTests {
         #expect(receipt.payer == SolanaText.party(forAddress: SolanaWorld.payer.publicKey.solanaAddress))
         #expect(receipt.payee == SolanaText.party(forAddress: SolanaWorld.payee.base58))
         // The same transaction again: refused, nothing sent, nothing written.
-        let again = await world.service.facilitatorSettle(request)
+        let again = try await world.service.facilitatorSettle(request)
         #expect(again.errorReason == .duplicateSettlement)
         let verifyAgain = await world.service.facilitatorVerify(request)
         #expect(verifyAgain.invalidReason == .duplicateSettlement)
@@ -82,10 +82,10 @@ struct SolanaFacilitatorTests {
     func concurrent() async throws {
         let world = try await SolanaWorld.make()
         let request = try world.payment()
-        let answers = await withTaskGroup(of: SettleResponse.self) { group in
-            for _ in 0..<100 { group.addTask { await world.service.facilitatorSettle(request) } }
+        let answers = try await withThrowingTaskGroup(of: SettleResponse.self) { group in
+            for _ in 0..<100 { group.addTask { try await world.service.facilitatorSettle(request) } }
             var all: [SettleResponse] = []
-            for await answer in group { all.append(answer) }
+            for try await answer in group { all.append(answer) }
             return all
         }
         #expect(answers.filter(\.success).count == 1)
@@ -104,14 +104,14 @@ struct SolanaFacilitatorTests {
         let before = try await world.seq()
         world.ledger.failSimulations(2)
         #expect(await world.service.facilitatorVerify(try world.payment()).invalidReason == .svmSimulationFailed)
-        #expect(await world.service.facilitatorSettle(try world.payment()).errorReason == .svmSimulationFailed)
+        #expect(try await world.service.facilitatorSettle(try world.payment()).errorReason == .svmSimulationFailed)
         let stale = try world.payment(nonce: 2)
         world.ledger.expireBlockhashes()
-        let expired = await world.service.facilitatorSettle(stale)
+        let expired = try await world.service.facilitatorSettle(stale)
         #expect(
             expired.errorReason == .svmSimulationFailed && expired.errorMessage?.contains("BlockhashNotFound") == true)
         let tooMuch = try world.payment(world.requirements(amount: 2_000_000))
-        #expect(await world.service.facilitatorSettle(tooMuch).errorReason == .svmSimulationFailed)
+        #expect(try await world.service.facilitatorSettle(tooMuch).errorReason == .svmSimulationFailed)
         let seq = try await world.seq()
         #expect(world.ledger.sendCalls == 0 && seq == before)
         await world.close()
@@ -122,16 +122,16 @@ struct SolanaFacilitatorTests {
         let world = try await SolanaWorld.make(confirmTimeoutMs: 300)
         let request = try world.payment()
         world.ledger.loseConfirmations(true)
-        let first = await world.service.facilitatorSettle(request)
+        let first = try await world.service.facilitatorSettle(request)
         #expect(first.errorReason == .svmTransactionFailed && first.errorMessage?.contains("settle again") == true)
         #expect(world.ledger.sendCalls == 1 && world.ledger.landedCount == 1)
         // Still lost: still pending, still not sent again.
-        #expect(await world.service.facilitatorSettle(request).errorReason == .svmTransactionFailed)
+        #expect(try await world.service.facilitatorSettle(request).errorReason == .svmTransactionFailed)
         world.ledger.loseConfirmations(false)
-        let second = await world.service.facilitatorSettle(request)
+        let second = try await world.service.facilitatorSettle(request)
         #expect(second.success, "\(second)")
         #expect(world.ledger.sendCalls == 1)
-        #expect(await world.service.facilitatorSettle(request).errorReason == .duplicateSettlement)
+        #expect(try await world.service.facilitatorSettle(request).errorReason == .duplicateSettlement)
         await world.close()
     }
 
@@ -140,10 +140,10 @@ struct SolanaFacilitatorTests {
         let world = try await SolanaWorld.make(confirmTimeoutMs: 200)
         let request = try world.payment()
         world.ledger.dropSends(1)
-        #expect(await world.service.facilitatorSettle(request).errorReason == .svmTransactionFailed)
+        #expect(try await world.service.facilitatorSettle(request).errorReason == .svmTransactionFailed)
         world.ledger.expireBlockhashes()
         #expect(await world.service.reconcileSolana() == 1)
-        let again = await world.service.facilitatorSettle(request)
+        let again = try await world.service.facilitatorSettle(request)
         #expect(again.errorReason == .svmTransactionFailed && again.errorMessage?.contains("expired") == true)
         #expect(world.ledger.sendCalls == 1 && world.ledger.landedCount == 0)
         await world.close()
@@ -153,9 +153,9 @@ struct SolanaFacilitatorTests {
     func paymentIdentifier() async throws {
         let world = try await SolanaWorld.make()
         let request = try world.payment(identifier: "pay_7d5d747be160e280504c099d984bcfe0")
-        let first = await world.service.facilitatorSettle(request)
+        let first = try await world.service.facilitatorSettle(request)
         #expect(first.success)
-        #expect(await world.service.facilitatorSettle(request) == first)
+        #expect(try await world.service.facilitatorSettle(request) == first)
         #expect(world.ledger.sendCalls == 1)
         await world.close()
     }
@@ -167,7 +167,7 @@ struct SolanaFacilitatorTests {
             RegisterPartyRequest(
                 name: "payee", roles: [.provider], publicKey: TestKeys.publicKey("solana-payee").base64),
             by: world.db.operatorPrincipal, idempotencyKey: nil)
-        #expect(await world.service.facilitatorSettle(try world.payment()).success)
+        #expect(try await world.service.facilitatorSettle(try world.payment()).success)
         let receipt = try await #require(
             world.service.receipts(party: nil, kind: "solana.settled", cursor: nil, limit: 1).items.first)
         #expect(receipt.payee == reply.value.party.id)

@@ -62,9 +62,9 @@ struct SolanaSDKSettlementTests {
                 paymentPayload: try X402Codec.decode(PaymentPayload.self, value: sdkCase.paymentPayload),
                 paymentRequirements: try X402Codec.decode(PaymentRequirements.self, value: sdkCase.paymentRequirements))
             #expect(await db.service.facilitatorVerify(request).isValid, "\(sdkCase.name)")
-            let settled = await db.service.facilitatorSettle(request)
+            let settled = try await db.service.facilitatorSettle(request)
             #expect(settled.success, "\(sdkCase.name): \(settled)")
-            #expect(await db.service.facilitatorSettle(request).errorReason == .duplicateSettlement)
+            #expect(try await db.service.facilitatorSettle(request).errorReason == .duplicateSettlement)
         }
         #expect(ledger.sendCalls == fixture.cases.count)
         for mint in fixture.mints.values {

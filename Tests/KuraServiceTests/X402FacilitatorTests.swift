@@ -52,7 +52,7 @@ struct X402FacilitatorTests {
         #expect(await world.service.x402Verify(request) == .valid(payer: world.payer.id.rawValue))
         #expect(try await x.seq() == before, "verify writes nothing")
 
-        let settled = await world.service.x402Settle(request)
+        let settled = try await world.service.x402Settle(request)
         #expect(settled.success && settled.network == x.network, "\(settled)")
         #expect(try await x.seq() == before + 2, "payment.settled and x402.settled")
         let paymentId = "x402_" + String(repeating: "01", count: 32)
@@ -64,7 +64,7 @@ struct X402FacilitatorTests {
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
         #expect(try await x.available(world.payee) == 250_000 - 250)
 
-        let again = await world.service.x402Settle(request)
+        let again = try await world.service.x402Settle(request)
         #expect(again == settled, "the same authorization settles once")
         #expect(try await x.seq() == before + 2)
         let reverify = await world.service.x402Verify(request)
@@ -73,7 +73,7 @@ struct X402FacilitatorTests {
         // Another authorization reusing the nonce (here: another amount) is refused, by verify and settle.
         let reuse = try x.pay(x.requirements(.exact, amount: 7))
         #expect(await world.service.x402Verify(reuse).invalidReason == .kuraNonceUsed(.exact))
-        let refused = await world.service.x402Settle(reuse)
+        let refused = try await world.service.x402Settle(reuse)
         #expect(!refused.success && refused.errorReason == .kuraNonceUsed(.exact) && refused.transaction.isEmpty)
         #expect(try await x.seq() == before + 2)
         #expect(try await world.service.ledgerViolations().isEmpty)
@@ -118,17 +118,17 @@ struct X402FacilitatorTests {
         let x = X402Payments(world: world)
         for (index, scheme) in KuraScheme.allCases.enumerated() {
             let plain = try x.pay(x.requirements(scheme), nonce: UInt8(10 + 2 * index))
-            let first = await world.service.x402Settle(plain, repeats: .refuse)
+            let first = try await world.service.x402Settle(plain, repeats: .refuse)
             #expect(first.success, "\(first)")
             let seq = try await x.seq()
-            let repeated = await world.service.x402Settle(plain, repeats: .refuse)
+            let repeated = try await world.service.x402Settle(plain, repeats: .refuse)
             #expect(!repeated.success && repeated.errorReason == .kuraNonceUsed(scheme), "\(repeated)")
-            #expect(await world.service.x402Settle(plain) == first, "the default still answers the first answer")
+            #expect(try await world.service.x402Settle(plain) == first, "the default still answers the first answer")
             let identified = try x.pay(
                 x.requirements(scheme), nonce: UInt8(11 + 2 * index), identifier: "pay_identified_\(scheme.rawValue)_01"
             )
-            let paid = await world.service.x402Settle(identified, repeats: .refuse)
-            let identifiedAgain = await world.service.x402Settle(identified, repeats: .refuse)
+            let paid = try await world.service.x402Settle(identified, repeats: .refuse)
+            let identifiedAgain = try await world.service.x402Settle(identified, repeats: .refuse)
             #expect(paid.success && identifiedAgain == paid)
             #expect(try await x.seq() == seq + 2, "the refused and identified repeats wrote nothing")
         }
@@ -144,12 +144,12 @@ struct X402FacilitatorTests {
         defer { world.close() }
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.exact))
-        let first = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first-call")
+        let first = try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first-call")
         #expect(first.success, "\(first)")
         let seq = try await x.seq()
-        #expect(await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first-call") == first)
+        #expect(try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first-call") == first)
         for other in ["kc-another-call", nil] {
-            let replay = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: other)
+            let replay = try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: other)
             #expect(!replay.success && replay.errorReason == .kuraNonceUsed(.exact), "\(replay)")
         }
         #expect(try await x.seq() == seq, "nothing written by the retry or the replays")
@@ -177,18 +177,19 @@ struct X402FacilitatorTests {
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.exact), validFor: 10)
         let unsettled = try x.pay(x.requirements(.exact, amount: 1_000), nonce: 2, validFor: 10)
-        let first = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-lost-answer")
+        let first = try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-lost-answer")
         #expect(first.success, "\(first)")
         let seq = try await x.seq()
         _ = world.db.clock.advance(by: 11_000)
         // The same call's retry, and the default settle's repeat: the first answer.
-        #expect(await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-lost-answer") == first)
-        #expect(await world.service.x402Settle(request) == first)
+        #expect(
+            try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-lost-answer") == first)
+        #expect(try await world.service.x402Settle(request) == first)
         // A replay under another key is refused as verify refuses it (expired); so is one never settled.
-        let replay = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-other")
+        let replay = try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-other")
         #expect(!replay.success && replay.errorReason == .kuraValidBefore(.exact), "\(replay)")
         for repeats in [X402SettleQuery.Repeat.answer, .refuse] {
-            let late = await world.service.x402Settle(unsettled, repeats: repeats, idempotencyKey: "kc-late")
+            let late = try await world.service.x402Settle(unsettled, repeats: repeats, idempotencyKey: "kc-late")
             #expect(!late.success && late.errorReason == .kuraValidBefore(.exact), "\(late)")
         }
         #expect(await world.service.x402Verify(request).invalidReason == .kuraValidBefore(.exact))
@@ -207,20 +208,20 @@ struct X402FacilitatorTests {
         defer { world.close() }
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.exact), validFor: 10, identifier: "pay_late_replay0001")
-        let first = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first")
+        let first = try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first")
         #expect(first.success, "\(first)")
-        let again = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-in-window")
+        let again = try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-in-window")
         #expect(again == first, "in the window the identifier's repeat is served again, as x402 intends")
         let seq = try await x.seq()
         _ = world.db.clock.advance(by: 86_400_000)
         for key in ["kc-late", nil] {
-            let late = await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: key)
+            let late = try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: key)
             #expect(
                 !late.success && late.errorReason == .kuraValidBefore(.exact), "\(String(describing: key)): \(late)")
         }
         #expect(await world.service.x402Verify(request).invalidReason == .kuraValidBefore(.exact))
-        #expect(await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first") == first)
-        #expect(await world.service.x402Settle(request) == first)
+        #expect(try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first") == first)
+        #expect(try await world.service.x402Settle(request) == first)
         #expect(try await x.seq() == seq, "nothing written after the window")
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
     }
@@ -236,7 +237,8 @@ struct X402FacilitatorTests {
         defer { world.close() }
         let x = X402Payments(world: world)
         #expect(
-            await world.service.x402Settle(try x.pay(x.requirements(.exact), identifier: "pay_id_used000001")).success)
+            try await world.service.x402Settle(try x.pay(x.requirements(.exact), identifier: "pay_id_used000001"))
+                .success)
         let tooBig = try x.pay(x.requirements(.exact, amount: 1_500_000), nonce: 2, validFor: 10)
         let kept = try x.pay(x.requirements(.exact, amount: 1_000), nonce: 3, validFor: 10)
         // The same signed authorization with an identifier written into its (unsigned) extensions.
@@ -247,12 +249,12 @@ struct X402FacilitatorTests {
         let queued = world.db.store.writesQueued
         for request in [tooBig, kept, edited] {
             for repeats in [X402SettleQuery.Repeat.answer, .refuse] {
-                let late = await world.service.x402Settle(request, repeats: repeats, idempotencyKey: "kc-probe")
+                let late = try await world.service.x402Settle(request, repeats: repeats, idempotencyKey: "kc-probe")
                 #expect(!late.success && late.errorReason == .kuraValidBefore(.exact), "\(late)")
             }
         }
         _ = try await world.db.deposit(party: world.payer, amount: 1_000_000)
-        let afterDeposit = await world.service.x402Settle(tooBig)
+        let afterDeposit = try await world.service.x402Settle(tooBig)
         #expect(afterDeposit.errorReason == .kuraValidBefore(.exact), "\(afterDeposit)")
         #expect(world.db.store.writesQueued == queued + 1, "the deposit alone went to the writer")
         #expect(try await x.seq() == seq + 1)
@@ -281,7 +283,7 @@ struct X402FacilitatorTests {
         defer { world.close() }
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.escrow), identifier: "pay_escrow_identifier_01")
-        let settled = await world.service.x402Settle(request)
+        let settled = try await world.service.x402Settle(request)
         #expect(settled.success, "\(settled)")
         let id = try #require(EscrowID(settled.transaction))
         #expect(settled.extensions?["kura"]?["escrow"]?.stringValue == id.rawValue)
@@ -293,11 +295,11 @@ struct X402FacilitatorTests {
         #expect(escrow.terms.resource == X402Payments.resource.url)
         // The payment identifier with the same payload: verify says valid, settle answers the first answer.
         #expect(await world.service.x402Verify(request).isValid)
-        #expect(await world.service.x402Settle(request) == settled)
+        #expect(try await world.service.x402Settle(request) == settled)
         // The same identifier with another payload is refused.
         let other = try x.pay(x.requirements(.escrow), nonce: 2, identifier: "pay_escrow_identifier_01")
         #expect(await world.service.x402Verify(other).invalidReason == .paymentIdentifierConflict)
-        #expect(await world.service.x402Settle(other).errorReason == .paymentIdentifierConflict)
+        #expect(try await world.service.x402Settle(other).errorReason == .paymentIdentifierConflict)
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
     }
 
@@ -328,13 +330,13 @@ struct X402FacilitatorTests {
         ]
         for (request, reason) in cases {
             #expect(await world.service.x402Verify(request).invalidReason == reason)
-            let answer = await world.service.x402Settle(request)
+            let answer = try await world.service.x402Settle(request)
             #expect(!answer.success && answer.errorReason == reason && answer.transaction.isEmpty, "\(answer)")
         }
         // Valid now, expired after the window.
         let late = try x.pay(x.requirements(.exact, amount: 1000))
         _ = world.db.clock.advance(by: 60_000)
-        #expect(await world.service.x402Settle(late).errorReason == .kuraValidBefore(.exact))
+        #expect(try await world.service.x402Settle(late).errorReason == .kuraValidBefore(.exact))
         #expect(try await x.seq() == before, "no refusal wrote anything")
     }
 
@@ -344,9 +346,9 @@ struct X402FacilitatorTests {
         defer { world.close() }
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.exact, amount: 10_000))
-        let answers = await withTaskGroup(of: SettleResponse.self) { group in
-            for _ in 0..<16 { group.addTask { await world.service.x402Settle(request) } }
-            return await group.reduce(into: []) { $0.append($1) }
+        let answers = try await withThrowingTaskGroup(of: SettleResponse.self) { group in
+            for _ in 0..<16 { group.addTask { try await world.service.x402Settle(request) } }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(answers.allSatisfy { $0.success && $0 == answers[0] })
         #expect(try await x.available(world.payer) == 1_000_000 - 10_000, "paid once")
@@ -368,7 +370,7 @@ struct X402FacilitatorTests {
         let late = try x.pay(x.requirements(.exact), nonce: 7, validFor: 10)
         #expect(await world.service.x402Verify(late).isValid)
         _ = world.db.clock.advance(by: 11_000)
-        let expired = await world.service.x402Settle(late)
+        let expired = try await world.service.x402Settle(late)
         #expect(!expired.success && expired.errorReason == .kuraValidBefore(.exact), "\(expired)")
         #expect(try await x.seq() == before)
 
@@ -376,8 +378,8 @@ struct X402FacilitatorTests {
         let request = try x.pay(x.requirements(.exact, amount: 100_000), nonce: 8)
         #expect(await world.service.x402Verify(request).isValid)
         #expect(await world.service.x402Verify(request).isValid)
-        let first = await world.service.x402Settle(request)
-        let second = await world.service.x402Settle(request)
+        let first = try await world.service.x402Settle(request)
+        let second = try await world.service.x402Settle(request)
         #expect(first.success && second == first)
         #expect(try await x.seq() == before + 2)
 
@@ -385,8 +387,8 @@ struct X402FacilitatorTests {
         let big = try x.pay(x.requirements(.exact, amount: 800_000), nonce: 9)
         #expect(await world.service.x402Verify(big).isValid)
         let other = try x.pay(x.requirements(.exact, amount: 150_000), nonce: 10)
-        #expect(await world.service.x402Settle(other).success)
-        let short = await world.service.x402Settle(big)
+        #expect(try await world.service.x402Settle(other).success)
+        let short = try await world.service.x402Settle(big)
         #expect(!short.success && short.errorReason == .insufficientFunds, "\(short)")
         #expect(try await x.available(world.payer) == 1_000_000 - 100_000 - 150_000)
         // An adversarial review's finding: the refusal named the payer's balance, and whoever holds an

@@ -18,7 +18,7 @@ extension KuraService {
         OperationBinding(KuraAPI.x402Settle) { (service, call) throws(KuraError) in
             switch KuraService.facilitatorRequest(call.bytes) {
             case .success(let parsed):
-                return await service.facilitatorSettle(
+                return try await service.facilitatorSettle(
                     parsed, repeats: call.query.repeats, idempotencyKey: call.idempotencyKey)
             case .failure(let error):
                 return SettleResponse(

@@ -37,9 +37,9 @@ extension KuraService {
     /// only to the settle that settled it (or the payment identifier's repeat), whatever `repeats` says.
     public func facilitatorSettle(
         _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
-    ) async -> SettleResponse {
+    ) async throws(KuraError) -> SettleResponse {
         guard !Self.isSolana(request) else { return await solanaSettle(request) }
-        return await x402Settle(request, repeats: repeats, idempotencyKey: idempotencyKey)
+        return try await x402Settle(request, repeats: repeats, idempotencyKey: idempotencyKey)
     }
 
     /// `POST /facilitator/verify`: whether `settle` would accept the payment now. Reads only.
@@ -76,9 +76,14 @@ extension KuraService {
     /// repeat gets the first answer, or with `repeats: .refuse` what verify answers it; then `idempotencyKey`
     /// (the caller's, kept apart from the payer's own keys) records this call's settlement, so that its own retry
     /// gets it again.
+    ///
+    /// Throws only when the outcome is unknown: the writer's batch failed to write or commit, and a commit may
+    /// have landed before its answer was lost (a PostgreSQL connection that closed). That is not a refusal: a
+    /// resource server would answer 402 and its client pay again. The caller retries with the same
+    /// `idempotencyKey` and gets the settlement if it landed (over HTTP a 503, which `KuraClient` retries so).
     public func x402Settle(
         _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
-    ) async -> SettleResponse {
+    ) async throws(KuraError) -> SettleResponse {
         let network = x402Network.id
         // A refusal names the authorization's payer: parsed from the request until it has been checked, then the
         // checked one (so that no refusal parses the proof again, inside the writer least of all).
@@ -159,6 +164,8 @@ extension KuraService {
                 }
             }
             return reply.value
+        } catch  where error.code == .storageUnavailable || error.code == .storageFailure {
+            throw error
         } catch {
             return refused(X402Refusal(Self.x402Reason(for: error), error.detail), payer: payer)
         }

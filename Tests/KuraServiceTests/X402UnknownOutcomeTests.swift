@@ -1,0 +1,118 @@
+import Foundation
+import KuraCore
+import KuraCrypto
+import KuraService
+import KuraStore
+import KuraTesting
+import KuraX402
+import Testing
+
+/// A settle whose commit may have landed must not be answered as refused: the resource server would answer 402
+/// and its client pay again with a new authorization (review finding). It is a 503, which the caller's
+/// client retries with the same `Idempotency-Key`, and the retry gets the settlement if it landed.
+@Suite("x402 facilitator: a settle whose outcome is unknown")
+struct X402UnknownOutcomeTests {
+    @Test("a commit that lands but reports a lost connection is 503; the retry with the key answers it, paid once")
+    func committedThenLost() async throws {
+        let database = try CommitThenLostDatabase()
+        let db = try await TestDatabase(label: #function, backend: database)
+        defer { db.close() }
+        let payer = try await db.register(name: "payer", roles: [.agent]).party
+        let payee = try await db.register(name: "payee", roles: [.provider]).party
+        let stranger = try await db.register(name: "stranger", roles: [.agent, .provider]).party
+        try await db.deposit(party: payer, amount: 1_000_000)
+        let world = EscrowWorld(db: db, payer: payer, payee: payee, stranger: stranger)
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact))
+        func settle() async throws(KuraError) -> SettleResponse {
+            let body: JSONValue
+            do { body = try JSONValue(encoding: request) } catch { throw KuraError(.internalError, "\(error)") }
+            return try await world.service.perform(
+                KuraAPI.x402Settle,
+                Invocation(
+                    principal: nil, path: NoPath(), query: X402SettleQuery(repeats: .refuse), body: body,
+                    idempotencyKey: "kc-settle-once")
+            ).value
+        }
+        database.loseNextCommit()
+        let lost = await #expect(throws: KuraError.self) { try await settle() }
+        #expect(lost?.code == .storageUnavailable, "a 503, not a refusal: \(String(describing: lost))")
+        #expect(try await x.available(payer) == 1_000_000 - 250_000, "the commit landed")
+        let retried = try await settle()
+        #expect(retried.success, "the retry with the same key gets the settlement: \(retried)")
+        #expect(try await x.available(payer) == 1_000_000 - 250_000, "paid once")
+    }
+}
+
+/// A SQLite database whose writer's next commit, once armed, lands and then fails as a dropped connection
+/// does on PostgreSQL when the server committed before its answer was lost.
+final class CommitThenLostDatabase: TestBackendDatabase, @unchecked Sendable {
+    private let inner: SQLiteTestDatabase
+    private let lock = NSLock()
+    private var armed = false
+
+    init() throws { inner = try SQLiteTestDatabase() }
+
+    func loseNextCommit() { lock.withLock { armed = true } }
+
+    /// Whether this commit is the one to lose (and disarms).
+    fileprivate func takeArmed() -> Bool {
+        lock.withLock {
+            defer { armed = false }
+            return armed
+        }
+    }
+
+    func open(durable: Bool) throws(KuraError) -> any StorageBackend {
+        LosingBackend(inner: try inner.open(durable: durable), database: self)
+    }
+
+    func execute(_ sql: String, privileged: Bool) throws(KuraError) { try inner.execute(sql, privileged: privileged) }
+    func remove() { inner.remove() }
+}
+
+private final class LosingBackend: StorageBackend, @unchecked Sendable {
+    let inner: any StorageBackend
+    let database: CommitThenLostDatabase
+
+    init(inner: any StorageBackend, database: CommitThenLostDatabase) {
+        self.inner = inner
+        self.database = database
+    }
+
+    func makeWriterSession() throws(KuraError) -> any WriterSession {
+        LosingSession(inner: try inner.makeWriterSession(), database: database)
+    }
+
+    func read<T: Sendable>(
+        _ lane: ReadLane, _ body: @escaping @Sendable (any ReadSession) throws(KuraError) -> T
+    ) async throws(KuraError) -> T {
+        try await inner.read(lane, body)
+    }
+
+    func close() { inner.close() }
+}
+
+private final class LosingSession: WriterSession {
+    let inner: any WriterSession
+    let database: CommitThenLostDatabase
+
+    init(inner: any WriterSession, database: CommitThenLostDatabase) {
+        self.inner = inner
+        self.database = database
+    }
+
+    func begin() throws(KuraError) -> LogHead { try inner.begin() }
+    func begin(after known: LogPosition?) throws(KuraError) -> BatchStart { try inner.begin(after: known) }
+    var reads: any ReadSession { inner.reads }
+    func write(_ batch: BatchWrite) throws(KuraError) { try inner.write(batch) }
+    func commit() throws(KuraError) {
+        try inner.commit()
+        if database.takeArmed() {
+            throw KuraError(.storageUnavailable, "the connection closed before the answer to COMMIT")
+        }
+    }
+    func rollback() { inner.rollback() }
+    func resetReadModels(_ models: ReadModelSet) throws(KuraError) { try inner.resetReadModels(models) }
+    func close() { inner.close() }
+}
