@@ -2,6 +2,7 @@ import Foundation
 import KuraCore
 import KuraCrypto
 import KuraService
+import KuraStore
 import KuraTesting
 import Testing
 
@@ -151,5 +152,45 @@ struct PanelDrawTests {
         let other = candidates.first { !(opened.payload["panel"]?.arrayValue ?? []).contains(.string($0.rawValue)) }
         swapped["panel"] = [.string(try #require(other).rawValue)]
         #expect(!Self.thirdPartyCheck(.object(swapped), candidates: candidates, key: kura))
+    }
+    /// Review finding: the writer loaded its list of active arbiters from the rows as of the batch's start, so
+    /// a party changed earlier in the batch that first drew a panel was drawn as it had been (a suspended
+    /// arbiter seated), and the list stayed wrong after the batch.
+    @Test("the panel drawn in the batch that suspends every arbiter but one seats that one")
+    func arbitersChangedEarlierInTheBatch() async throws {
+        let w = try await world()
+        defer { w.db.close() }
+        let escrow = try await delivered(w)
+        let store = w.db.store
+        let gate = SolanaBatchTests.Gate()
+        let held = Task { try await store.transact { (_: inout WriteTransaction) throws(KuraError) in gate.hold() } }
+        while !gate.entered { try await Task.sleep(for: .milliseconds(1)) }
+        // Queued one after another behind the held batch, so the next batch runs them in this order.
+        var queued: [Task<Void, any Error>] = []
+        func queue(_ command: @escaping @Sendable () async throws -> Void) async throws {
+            let before = store.writesQueued
+            queued.append(Task { try await command() })
+            while store.writesQueued == before { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        let service = w.service
+        let operatorPrincipal = w.db.operatorPrincipal
+        for arbiter in w.arbiters.dropFirst() {
+            try await queue {
+                _ = try await service.changeStatus(
+                    of: arbiter.id, .suspend, by: operatorPrincipal, idempotencyKey: nil)
+            }
+        }
+        let payer = w.db.principal(w.payer)
+        try await queue {
+            _ = try await service.act(
+                on: escrow, .dispute, body: ["reason": "never arrived"], by: payer, idempotencyKey: nil)
+        }
+        gate.release()
+        try await held.value
+        for task in queued { try await task.value }
+        let events = try await store.events(after: 0, limit: 10_000)
+        let opened = try #require(events.first { $0.type == "dispute.opened" })
+        #expect(opened.payload["panel"] == [.string(w.arbiters[0].id.rawValue)])
+        #expect(try await service.writerStateDifferences().isEmpty)
     }
 }

@@ -87,9 +87,19 @@ extension WriterState {
         try partyTotal.value(0) { () throws(KuraError) -> Int? in try reads.partyCount() } ?? 0
     }
 
-    /// Active parties with the arbiter role, sorted by ID.
+    /// Active parties with the arbiter role, sorted by ID. Loaded as ``parties(holding:)`` is: the rows as of
+    /// the batch's start, with every cached party laid over them (a party this batch registered or changed is
+    /// not a row yet). The load is recorded as a change, so a refused command that changed a party before it
+    /// drew a panel does not leave the list holding that change.
     func activeArbiters() throws(KuraError) -> [PartyID] {
-        try arbiters.value(0) { () throws(KuraError) -> [PartyID]? in try reads.activeArbiters() } ?? []
+        if case .some(let list) = arbiters.cached(0) { return list ?? [] }
+        var active = Set(try reads.activeArbiters())
+        for (id, row) in parties.entries {
+            if let row, row.party.canAct(as: .arbiter) { active.insert(id) } else { active.remove(id) }
+        }
+        let list = active.sorted()
+        arbiters.set(0, list)
+        return list
     }
 
     // MARK: Balances
