@@ -16,9 +16,10 @@ extension KuraClient {
     }
 
     /// `POST /facilitator/settle`: a refusal is an answer (`success: false`), not an error. Retried after a
-    /// transport failure with the same body, which settles at most once (a repeat gets the first answer, or
-    /// with `repeats: .refuse` a refusal, as ``X402SettleQuery/Repeat`` says).
-    public func x402Settle(_ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer)
+    /// transport failure with the same body and `Idempotency-Key`, which settles at most once: the retry gets
+    /// the first answer, another repeat a refusal (or with `repeats: .answer` the first answer, as
+    /// ``X402SettleQuery/Repeat`` says).
+    public func x402Settle(_ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .refuse)
         async throws(KuraClientError) -> SettleResponse
     {
         try await perform(KuraAPI.x402Settle, at: NoPath(), query: X402SettleQuery(repeats: repeats), body: request)

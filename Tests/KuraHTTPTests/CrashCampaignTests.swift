@@ -95,7 +95,7 @@ struct CrashCampaignTests {
         let last = try await FacilitatorCrashTests.serve(binary, db: db, dir: dir, label: "last")
         let anonymous = KuraClient(baseURL: last.url, apiKey: nil, maxAttempts: 1, timeout: .seconds(5))
         for (body, transaction) in acks.x402.withLock({ Array($0.suffix(20)) }) {
-            let again = try await anonymous.x402Settle(body)
+            let again = try await anonymous.x402Settle(body, repeats: .answer)
             #expect(again.success && again.transaction == transaction)
         }
         last.child.send(SIGTERM)
@@ -204,7 +204,7 @@ struct CrashCampaignTests {
                         nonce: (0..<32).map { _ in UInt8.random(in: 0...255) }, validAfter: EpochSeconds(now - 5)!,
                         validBefore: EpochSeconds(now + 600)!)
                     let body = FacilitatorRequest(paymentPayload: payload, paymentRequirements: requirements)
-                    let answer = try await anonymous.x402Settle(body)
+                    let answer = try await anonymous.x402Settle(body, repeats: .answer)
                     guard answer.success else {
                         acks.x402Refusals.withLock {
                             $0.append("\(answer.errorReason.map { "\($0)" } ?? "?"): \(answer.errorMessage ?? "")")

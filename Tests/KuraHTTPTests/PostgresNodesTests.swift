@@ -357,7 +357,7 @@ struct PostgresNodesTests {
             }
             let anonymous = KuraClient(baseURL: url, apiKey: nil, maxAttempts: 1, timeout: .seconds(60))
             for (body, transaction) in acks.x402.withLock({ Array($0.suffix(10)) }) {
-                let again = try await anonymous.x402Settle(body)
+                let again = try await anonymous.x402Settle(body, repeats: .answer)
                 #expect(again.success && again.transaction == transaction, "\(url): x402 settlement repeated")
             }
         }
@@ -695,7 +695,7 @@ extension PostgresNodesTests {
                     let answer = await send(
                         .anonymous, "x402 settle",
                         { client in
-                            let answer = try await client.x402Settle(body)
+                            let answer = try await client.x402Settle(body, repeats: .answer)
                             guard answer.success else {
                                 throw KuraError(
                                     .internalError,

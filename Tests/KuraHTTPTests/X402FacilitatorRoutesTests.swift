@@ -58,8 +58,10 @@ struct X402FacilitatorRoutesTests {
             #expect(verified.json["isValid"] == true && verified.json["payer"]?.stringValue == payer.id.rawValue)
             let settled = try await api.send(.post, "/facilitator/settle", raw: body)
             #expect(settled.status == .ok && settled.json["success"] == true, "\(settled)")
-            let again = try await api.send(.post, "/facilitator/settle", raw: body)
+            let again = try await api.send(.post, "/facilitator/settle?repeat=answer", raw: body)
             #expect(again.json == settled.json)
+            let refused = try await api.send(.post, "/facilitator/settle", raw: body)
+            #expect(refused.status == .ok && refused.json["success"] == false, "a repeat is refused by default")
             #expect(try await api.available(payee.id) == 999)
         }
     }

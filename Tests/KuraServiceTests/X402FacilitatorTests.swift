@@ -42,7 +42,7 @@ struct X402Payments {
 
 @Suite("x402 facilitator: Kura schemes exact and escrow")
 struct X402FacilitatorTests {
-    @Test("exact: settles as a direct payment once; a repeat gets the first answer; verify writes nothing")
+    @Test("exact: settles as a direct payment once; a repeat is refused (or answered); verify writes nothing")
     func exact() async throws {
         let world = try await EscrowWorld.make()
         defer { world.close() }
@@ -64,8 +64,10 @@ struct X402FacilitatorTests {
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
         #expect(try await x.available(world.payee) == 250_000 - 250)
 
-        let again = try await world.service.x402Settle(request)
-        #expect(again == settled, "the same authorization settles once")
+        let again = try await world.service.x402Settle(request, repeats: .answer)
+        #expect(again == settled, "the same authorization settles once; repeat=answer gets the first answer")
+        let refusedRepeat = try await world.service.x402Settle(request)
+        #expect(refusedRepeat.errorReason == .kuraNonceUsed(.exact), "by default a repeat is refused")
         #expect(try await x.seq() == before + 2)
         let reverify = await world.service.x402Verify(request)
         #expect(reverify.invalidReason == .kuraNonceUsed(.exact), "a settled authorization no longer verifies")
@@ -123,7 +125,8 @@ struct X402FacilitatorTests {
             let seq = try await x.seq()
             let repeated = try await world.service.x402Settle(plain, repeats: .refuse)
             #expect(!repeated.success && repeated.errorReason == .kuraNonceUsed(scheme), "\(repeated)")
-            #expect(try await world.service.x402Settle(plain) == first, "the default still answers the first answer")
+            #expect(try await world.service.x402Settle(plain) == repeated, "refuse is the default")
+            #expect(try await world.service.x402Settle(plain, repeats: .answer) == first, "answer: the first answer")
             let identified = try x.pay(
                 x.requirements(scheme), nonce: UInt8(11 + 2 * index), identifier: "pay_identified_\(scheme.rawValue)_01"
             )
@@ -181,10 +184,10 @@ struct X402FacilitatorTests {
         #expect(first.success, "\(first)")
         let seq = try await x.seq()
         _ = world.db.clock.advance(by: 11_000)
-        // The same call's retry, and the default settle's repeat: the first answer.
+        // The same call's retry, and a repeat that asks for the first answer (`repeat=answer`): the first answer.
         #expect(
             try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-lost-answer") == first)
-        #expect(try await world.service.x402Settle(request) == first)
+        #expect(try await world.service.x402Settle(request, repeats: .answer) == first)
         // A replay under another key is refused as verify refuses it (expired); so is one never settled.
         let replay = try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-other")
         #expect(!replay.success && replay.errorReason == .kuraValidBefore(.exact), "\(replay)")
@@ -221,7 +224,7 @@ struct X402FacilitatorTests {
         }
         #expect(await world.service.x402Verify(request).invalidReason == .kuraValidBefore(.exact))
         #expect(try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-first") == first)
-        #expect(try await world.service.x402Settle(request) == first)
+        #expect(try await world.service.x402Settle(request, repeats: .answer) == first)
         #expect(try await x.seq() == seq, "nothing written after the window")
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
     }
@@ -340,17 +343,36 @@ struct X402FacilitatorTests {
         #expect(try await x.seq() == before, "no refusal wrote anything")
     }
 
-    @Test("a concurrent double-spend of one authorization pays once")
-    func doubleSpend() async throws {
+    /// Review finding: sixteen settles of one authorization at once all answered success, so a resource server
+    /// that serves on a successful settle (the official SDK's) served the payer sixteen times for one payment.
+    /// As x402's own facilitators do (the SVM settlement cache), a settle that did not move the money is refused
+    /// by default; `repeat=answer` asks for the first answer instead.
+    @Test(
+        "a concurrent double-spend of one authorization pays once; by default only one settle succeeds",
+        arguments: [X402SettleQuery.Repeat.refuse, .answer])
+    func doubleSpend(repeats: X402SettleQuery.Repeat) async throws {
         let world = try await EscrowWorld.make()
         defer { world.close() }
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.exact, amount: 10_000))
         let answers = try await withThrowingTaskGroup(of: SettleResponse.self) { group in
-            for _ in 0..<16 { group.addTask { try await world.service.x402Settle(request) } }
+            for _ in 0..<16 {
+                group.addTask {
+                    repeats == .answer
+                        ? try await world.service.x402Settle(request, repeats: .answer)
+                        : try await world.service.x402Settle(request)
+                }
+            }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(answers.allSatisfy { $0.success && $0 == answers[0] })
+        let succeeded = answers.filter(\.success)
+        switch repeats {
+        case .refuse:
+            #expect(succeeded.count == 1, "\(answers.map { $0.errorReason.map { "\($0)" } ?? "success" })")
+            #expect(answers.filter { !$0.success }.allSatisfy { $0.errorReason == .kuraNonceUsed(.exact) })
+        case .answer:
+            #expect(succeeded.count == 16 && answers.allSatisfy { $0 == answers[0] })
+        }
         #expect(try await x.available(world.payer) == 1_000_000 - 10_000, "paid once")
         let payments = try await world.service.receipts(
             party: world.payer.id, kind: "payment.settled", cursor: nil, limit: 50)
@@ -379,7 +401,7 @@ struct X402FacilitatorTests {
         #expect(await world.service.x402Verify(request).isValid)
         #expect(await world.service.x402Verify(request).isValid)
         let first = try await world.service.x402Settle(request)
-        let second = try await world.service.x402Settle(request)
+        let second = try await world.service.x402Settle(request, repeats: .answer)
         #expect(first.success && second == first)
         #expect(try await x.seq() == before + 2)
 

@@ -9,8 +9,9 @@ import KuraX402
 /// Who may call: anyone. The payer's Ed25519 signature over the authorization is the authority, as an EIP-3009
 /// authorization is on a chain: it can only pay the named payee the named amount once, so whoever submits it
 /// (normally the resource server) cannot make it do anything else. `verify` never writes; `settle` settles each
-/// (payer, nonce) once, in the same transaction as the money moves, and answers a repeat of the same
-/// authorization, or of the same payment identifier with the same payload, with the first answer.
+/// (payer, nonce) once, in the same transaction as the money moves, and refuses a repeat of the same
+/// authorization (the payment identifier's repeat of the same payload, and the retry of the same call with its
+/// `Idempotency-Key`, get the first answer; `repeat=answer` gives it to every repeat).
 extension KuraService {
     /// This instance's network: `kura:` and the key ID of its log key.
     public var x402Network: KuraNetwork { KuraNetwork(logKeyName: signer.name, publicKey: signer.key.publicKey) }
@@ -36,7 +37,7 @@ extension KuraService {
     /// `POST /facilitator/settle`, on whichever network the requirement names. A Solana settle answers success
     /// only to the settle that settled it (or the payment identifier's repeat), whatever `repeats` says.
     public func facilitatorSettle(
-        _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
+        _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .refuse, idempotencyKey: String? = nil
     ) async throws(KuraError) -> SettleResponse {
         guard !Self.isSolana(request) else { return await solanaSettle(request) }
         return try await x402Settle(request, repeats: repeats, idempotencyKey: idempotencyKey)
@@ -73,16 +74,16 @@ extension KuraService {
     }
 
     /// `POST /facilitator/settle`: pays (`exact`) or locks as an escrow (`escrow`), once per authorization. A
-    /// repeat gets the first answer, or with `repeats: .refuse` what verify answers it; then `idempotencyKey`
-    /// (the caller's, kept apart from the payer's own keys) records this call's settlement, so that its own retry
-    /// gets it again.
+    /// repeat gets what verify answers it (``X402SettleQuery/Repeat/refuse``, the default), or with
+    /// `repeats: .answer` the first answer; `idempotencyKey` (the caller's, kept apart from the payer's own keys)
+    /// records this call's settlement, so that its own retry gets it again.
     ///
     /// Throws only when the outcome is unknown: the writer's batch failed to write or commit, and a commit may
     /// have landed before its answer was lost (a PostgreSQL connection that closed). That is not a refusal: a
     /// resource server would answer 402 and its client pay again. The caller retries with the same
     /// `idempotencyKey` and gets the settlement if it landed (over HTTP a 503, which `KuraClient` retries so).
     public func x402Settle(
-        _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .answer, idempotencyKey: String? = nil
+        _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .refuse, idempotencyKey: String? = nil
     ) async throws(KuraError) -> SettleResponse {
         let network = x402Network.id
         // A refusal names the authorization's payer: parsed from the request until it has been checked, then the

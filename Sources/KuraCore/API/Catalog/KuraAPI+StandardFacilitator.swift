@@ -29,27 +29,29 @@ extension KuraAPI {
 public struct X402SettleQuery: OperationQuery, Equatable {
     /// What a repeat gets.
     public enum Repeat: String, Sendable, CaseIterable {
-        /// The first answer again: a retry after a lost answer learns the payment went through. The default.
+        /// The first answer again: a retry after a lost answer learns the payment went through, and so does every
+        /// concurrent settle of the same authorization (a resource server that serves on success serves each).
         case answer
         /// A refusal (`invalid_exact_kura_payload_nonce_used`, or the `escrow` scheme's), as verify refuses it, unless
         /// it is the payment identifier's repeat of the same payload, or the retry of the settle that moved the
         /// money with that call's `Idempotency-Key` (its first answer again). For a resource server: only the
         /// settle that moved the money (and its own retries), or the payer's identified retry, is a success, so no
-        /// two servings, by one provider process or two, answer one authorization.
+        /// two servings, by one provider process or two, answer one authorization. The default, as x402's own
+        /// facilitators refuse a duplicate settlement.
         case refuse
     }
 
     public var repeats: Repeat
 
-    public init(repeats: Repeat = .answer) { self.repeats = repeats }
+    public init(repeats: Repeat = .refuse) { self.repeats = repeats }
 
     public static var names: [String] { ["repeat"] }
 
     public init(query: [String: String]) throws(KuraError) {
-        repeats = try PageQuery.value("repeat", query, as: Repeat.self) ?? .answer
+        repeats = try PageQuery.value("repeat", query, as: Repeat.self) ?? .refuse
     }
 
-    public var queryItems: [(name: String, value: String)] { repeats == .answer ? [] : [("repeat", repeats.rawValue)] }
+    public var queryItems: [(name: String, value: String)] { repeats == .refuse ? [] : [("repeat", repeats.rawValue)] }
 }
 
 /// A facilitator request is read by the x402 codec's rules (unknown members ignored, `x402Version` first), and a
