@@ -53,6 +53,47 @@ final class MinorityForkRPC: SolanaRPC {
     { try await base.accountInfo(account, commitment: commitment) }
 }
 
+/// A node as it answers right after a send (review finding): the finalized bank is about 32 slots behind the tip,
+/// so it does not know a blockhash taken at `confirmed` yet (`isBlockhashValid` at `finalized` is false while
+/// the blockhash is young), and the first status of a transaction just sent is null (not processed yet).
+final class YoungBlockhashRPC: SolanaRPC {
+    let base: any SolanaRPC
+    /// How many status queries answer null before the truth.
+    let unprocessed: Mutex<Int>
+
+    init(_ base: any SolanaRPC, unprocessed: Int) {
+        self.base = base
+        self.unprocessed = Mutex(unprocessed)
+    }
+
+    func latestBlockhash(commitment: SolanaCommitment) async throws(SolanaRPCError) -> LatestBlockhash {
+        try await base.latestBlockhash(commitment: commitment)
+    }
+    func isBlockhashValid(_ blockhash: SolanaHash, commitment: SolanaCommitment) async throws(SolanaRPCError) -> Bool {
+        commitment == .finalized ? false : try await base.isBlockhashValid(blockhash, commitment: commitment)
+    }
+    func simulate(_ transaction: SolanaTransaction, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> SimulationResult
+    { try await base.simulate(transaction, commitment: commitment) }
+    func send(_ transaction: SolanaTransaction, preflightCommitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> SolanaSignature
+    { try await base.send(transaction, preflightCommitment: preflightCommitment) }
+    func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?] {
+        let truth = try await base.signatureStatuses(signatures)
+        let hidden = unprocessed.withLock { left in
+            defer { left = max(0, left - 1) }
+            return left > 0
+        }
+        return hidden ? truth.map { _ in nil } : truth
+    }
+    func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> FetchedTransaction?
+    { try await base.transaction(signature, commitment: commitment) }
+    func accountInfo(_ account: SolanaPublicKey, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> AccountInfo?
+    { try await base.accountInfo(account, commitment: commitment) }
+}
+
 /// An attacker's attempts on the Solana rail: each a way to be paid twice or to make Kura pay twice.
 @Suite("Solana: attempts to be paid twice")
 struct SolanaAdversarialTests {
@@ -75,6 +116,15 @@ struct SolanaAdversarialTests {
         }
         #expect(state == "completed", "\(view)")
         #expect(try await SolanaFundsTests.available(world, party) == 60_000)
+        await world.close()
+    }
+
+    @Test("a payment whose blockhash the finalized bank does not know yet is not failed while it lands")
+    func youngBlockhashIsNotExpired() async throws {
+        let world = try await SolanaWorld.make(wrap: { YoungBlockhashRPC($0, unprocessed: 2) })
+        let settled = try await world.service.facilitatorSettle(try world.payment())
+        #expect(settled.success, "\(settled)")
+        #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500)
         await world.close()
     }
 

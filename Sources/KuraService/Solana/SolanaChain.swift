@@ -8,14 +8,17 @@ enum SolanaChain {
     /// What the cluster says now about `signature`, sent with a message on `blockhash`: nil when the node
     /// did not answer (nothing can be concluded).
     ///
-    /// The blockhash is asked first, at `finalized` (every fork descends from the finalized bank and block
-    /// heights only grow, so a blockhash invalid there is invalid everywhere), the status second: an unknown
-    /// signature whose blockhash had already expired can never land.
+    /// The blockhash is asked first, the status second: an unknown signature whose blockhash had already expired
+    /// can never land. Expired means invalid at the tip (`processed`: a blockhash older than the tip's window is
+    /// older still on every bank built later) and at `finalized`. Invalid at `finalized` alone says nothing: the
+    /// finalized bank is some 32 slots behind the tip and does not know a blockhash taken at `confirmed` yet, so
+    /// a transaction just sent would have been failed while it landed (review finding).
     static func observe(_ signature: SolanaSignature, blockhash: SolanaHash, rail: SolanaRail) async
         -> SolanaObservation?
     {
         do {
-            let stillValid = try await rail.rpc.isBlockhashValid(blockhash, commitment: .finalized)
+            var stillValid = try await rail.rpc.isBlockhashValid(blockhash, commitment: .processed)
+            if !stillValid { stillValid = try await rail.rpc.isBlockhashValid(blockhash, commitment: .finalized) }
             guard let status = try await rail.rpc.signatureStatuses([signature]).first else { return nil }
             if let status {
                 // A status short of the commitment is one fork's view: the same transaction may fail on a fork the
