@@ -23,9 +23,12 @@ struct SolanaOptions: ParsableArguments {
     var solanaAsset: [String] = []
     @Option(
         help:
-            "The commitment settlements and withdrawals wait for: processed, confirmed, finalized (default confirmed).")
+            "The commitment settlements and withdrawals wait for: confirmed or finalized (default confirmed).")
     var solanaCommitment: String?
-    @Option(help: "The commitment deposits and on-chain receipts must have reached (default finalized).")
+    @Option(
+        help:
+            "The commitment deposits and on-chain receipts must have reached: confirmed or finalized (default finalized)."
+    )
     var solanaReceiptCommitment: String?
     @Option(
         help: "Milliseconds a settle or withdrawal waits for its confirmation before answering pending (default 30000)."
@@ -70,11 +73,22 @@ struct SolanaOptions: ParsableArguments {
         guard solanaTreasuryKey.isEmpty || solanaTreasuryKey.count == solanaNetwork.count else {
             throw ValidationError("give --solana-treasury-key once per network, or not at all")
         }
-        for case let text? in [solanaCommitment, solanaReceiptCommitment] where SolanaCommitment(rawValue: text) == nil
-        {
-            throw ValidationError("unknown commitment \(text)")
+        for case let text? in [solanaCommitment, solanaReceiptCommitment] {
+            guard let commitment = SolanaCommitment(rawValue: text) else {
+                throw ValidationError("unknown commitment \(text)")
+            }
+            // One fork's view: a failure seen there may be a success on the fork the cluster keeps (a withdrawal
+            // refunded and paid), a deposit seen there may be on a fork it abandons (credited, never arrived).
+            guard commitment != .processed else {
+                throw ValidationError("commitment processed is one fork's view; give confirmed or finalized")
+            }
         }
-        _ = try assets()
+        // Every rail takes every asset: one ledger asset is one mint, or a deposit of one mint (on any network)
+        // would be withdrawn as the other.
+        var named: Set<String> = []
+        for asset in try assets() where !named.insert(asset.asset.name).inserted {
+            throw ValidationError("--solana-asset \(asset.asset.name) is given twice: a ledger asset names one mint")
+        }
         for network in solanaNetwork {
             do { _ = try SolanaNetwork(id: network) } catch { throw ValidationError(error.detail) }
         }
