@@ -40,6 +40,50 @@ struct CLIEndToEndTests {
         return (payerID, try id(payer, "apiKey"), try id(payee, "party", "id"), try id(payee, "apiKey"))
     }
 
+    /// Review finding: `kura serve` reads its dispute policy from flags, `KURA_DISPUTE_*` and its configuration file,
+    /// local commands from flags only: a dispute opened with `--db`, or moved on by `kura sweep` beside the server,
+    /// got the default windows and default split whatever the operator had set.
+    @Test("local commands and kura sweep read the dispute policy from KURA_DISPUTE_* as kura serve does")
+    func disputePolicyFromEnvironment() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = ["--db", dir.path("k.sqlite")]
+        _ = try await json(["init"] + db, dir)
+        let p = try await parties(dir, db)
+        func run(_ arguments: [String], _ policy: [String]) async throws -> JSONValue {
+            let result = try await runProgram(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                policy + [try KuraBinary.require().path] + arguments + db
+                    + ["--json"], in: dir)
+            try #require(result.status == 0, "\(arguments): \(result)")
+            return try JSONValue.parse(result.stdout)
+        }
+        let escrow = try await json(
+            [
+                "escrow", "open", "--payee", p.payee, "--amount", "10000", "--asset", "USDC", "--deliver-within",
+                "3600", "--as", p.payer,
+            ] + db, dir)
+        let escrowID = try id(escrow, "id")
+        _ = try await json(
+            ["escrow", "deliver", escrowID, "--evidence", Hex.encode(SHA256.hash("r")), "--as", p.payee] + db, dir)
+        _ = try await run(
+            ["escrow", "dispute", escrowID, "--reason", "empty", "--as", p.payer], ["KURA_DISPUTE_RESPONSE_WINDOW=1"])
+        let disputes = try await json(["dispute", "list"] + db, dir)
+        let disputeID = try #require(
+            (disputes["items"]?.arrayValue ?? disputes.arrayValue)?.first?["id"]?.stringValue, "\(disputes)")
+        let opened = try await json(["dispute", "show", disputeID] + db, dir)
+        let openedAt = try #require(opened["dispute"]?["openedAt"]?.int64Value)
+        let responseDueAt = try #require(opened["dispute"]?["responseDueAt"]?.int64Value)
+        #expect(responseDueAt - openedAt == 1_000, "the response window from KURA_DISPUTE_RESPONSE_WINDOW")
+        try await Task.sleep(for: .milliseconds(1_200))
+        _ = try await run(["sweep"], ["KURA_DISPUTE_RULING_WINDOW=7200"])
+        let moved = try await json(["dispute", "show", disputeID] + db, dir)
+        let rulingDueAt = try #require(moved["dispute"]?["rulingDueAt"]?.int64Value, "\(moved)")
+        #expect(
+            (7_200_000...7_260_000).contains(rulingDueAt - responseDueAt),
+            "the ruling window from KURA_DISPUTE_RULING_WINDOW: \(rulingDueAt - responseDueAt) ms")
+    }
+
     @Test("local mode: init, parties, deposit, open, deliver, confirm, balances, verify, replay")
     func localMode() async throws {
         let dir = try TemporaryDirectory()

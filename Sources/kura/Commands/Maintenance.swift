@@ -11,12 +11,16 @@ struct Sweep: AsyncParsableCommand {
         discussion: "The server does this every second by itself. Example: kura sweep --db kura.sqlite --json")
     @OptionGroup var database: DatabaseOptions
     @OptionGroup(title: "Disputes") var disputes: DisputePolicyOptions
+    @Option(help: "kura serve's configuration file, for its dispute policy (default: $KURA_CONFIG, else none).")
+    var config: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
             var configuration = ServiceConfiguration()
-            configuration.disputes = try disputes.policy()
+            // As `kura serve` resolves it (flag, KURA_DISPUTE_*, file): a sweep beside the server moves disputes
+            // on as the server's own sweeper would.
+            configuration.disputes = try disputes.resolved(config: config)
             let service = try await LocalService.open(
                 try database.location(), keyPath: try database.keyPath(), configuration: configuration)
             defer { service.store.close() }

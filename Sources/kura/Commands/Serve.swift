@@ -193,15 +193,12 @@ struct Serve: AsyncParsableCommand {
             ("metrics-port", metricsPort), ("explorer", explorer), ("jose-alg", joseAlg),
             ("ready-stall-seconds", readyStallSeconds), ("sqlite-cache-mib", sqliteCacheMib),
             ("api-key-cache-ms", apiKeyCacheMs),
-            ("dispute-response-window", disputes.disputeResponseWindow.map { String($0) }),
-            ("dispute-ruling-window", disputes.disputeRulingWindow.map { String($0) }),
-            ("dispute-appeal-window", disputes.disputeAppealWindow.map { String($0) }),
-            ("dispute-default-refund-bps", disputes.disputeDefaultRefundBps.map { String($0) }),
             ("channel-min-challenge", channels.channelMinChallenge.map { String($0) }),
             ("channel-min-lifetime", channels.channelMinLifetime.map { String($0) }),
         ]
         for case (let name, let value?) in single { flags[name] = [value] }
         flags.merge(solana.given) { _, given in given }
+        flags.merge(disputes.given) { _, given in given }
         if !previousVerifierKey.isEmpty { flags["previous-verifier-key"] = previousVerifierKey }
         if !trustedProxy.isEmpty { flags["trusted-proxy"] = trustedProxy }
         return flags
@@ -212,13 +209,7 @@ struct Serve: AsyncParsableCommand {
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (
         ServeSettings, ServeConfiguration
     ) {
-        var file: ConfigFile?
-        if let path = config ?? environment["KURA_CONFIG"] {
-            do { file = try ConfigFile.load(path, known: ServeSettings.fileNames) } catch {
-                throw ValidationError(error.detail)
-            }
-        }
-        let settings = ServeSettings(flags: flags, environment: environment, file: file)
+        let settings = try ServeSettings.resolve(flags: flags, config: config, environment: environment)
         return (settings, try ServeConfiguration(settings))
     }
 }
@@ -329,15 +320,7 @@ struct ServeConfiguration {
             throw ValidationError("\(settings.source("sqlite-cache-mib")) must be 1-65536 MiB")
         }
         sqliteCacheMiB = cache
-        var disputeArguments: [String] = []
-        for name in [
-            "dispute-response-window", "dispute-ruling-window", "dispute-appeal-window", "dispute-default-refund-bps",
-        ] {
-            if let value = settings.value(name) { disputeArguments += ["--\(name)", value] }
-        }
-        do { disputePolicy = try DisputePolicyOptions.parse(disputeArguments).policy() } catch {
-            throw ValidationError("dispute policy: \(DisputePolicyOptions.message(for: error))")
-        }
+        disputePolicy = try DisputePolicyOptions.policy(settings)
         var channelArguments: [String] = []
         for name in ["channel-min-challenge", "channel-min-lifetime"] {
             if let value = settings.value(name) { channelArguments += ["--\(name)", value] }

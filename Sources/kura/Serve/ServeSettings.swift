@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KuraCore
 
@@ -109,6 +110,19 @@ struct ServeSettings: Sendable {
                 values[setting.name] = (setting.fallback, .fallback)
             }
         }
+    }
+
+    /// Resolves every setting from `flags`, `environment` and the configuration file `config` (else
+    /// `KURA_CONFIG`, else none): what `kura serve` runs with, and what local commands read their dispute policy
+    /// from.
+    static func resolve(flags: [String: [String]], config: String?, environment: [String: String]) throws
+        -> ServeSettings
+    {
+        var file: ConfigFile?
+        if let path = config ?? environment["KURA_CONFIG"] {
+            do { file = try ConfigFile.load(path, known: fileNames) } catch { throw ValidationError(error.detail) }
+        }
+        return ServeSettings(flags: flags, environment: environment, file: file)
     }
 
     /// The value of a single setting, or nil when unset.

@@ -70,6 +70,10 @@ struct TargetOptions: ParsableArguments {
             return RemoteBackend(client: KuraClient(baseURL: server, apiKey: key))
         }
         let location = try StorageLocation(db ?? StorageLocation.defaultName())
+        var configuration = configuration
+        // The dispute policy `kura serve` runs with (KURA_DISPUTE_*, KURA_CONFIG): a dispute opened or moved on
+        // here gets the windows the server's would.
+        configuration.disputes = try DisputePolicyOptions.parse([]).resolved()
         let service = try await LocalService.open(location, keyPath: serviceKeyFile, configuration: configuration)
         let principal: Principal
         if let actingAs {

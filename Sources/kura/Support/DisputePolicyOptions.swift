@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KuraCore
 
 /// The dispute policy an operator may set on `kura serve` and `kura sweep`; unset values keep the
@@ -8,6 +9,39 @@ struct DisputePolicyOptions: ParsableArguments {
     @Option(help: "Seconds a panel has to rule (default 259200).") var disputeRulingWindow: Int64?
     @Option(help: "Seconds either side has to appeal (default 172800).") var disputeAppealWindow: Int64?
     @Option(help: "Refund in basis points when nobody rules (default 5000).") var disputeDefaultRefundBps: Int?
+
+    /// The settings' names, as `kura serve` reads them (flag, `KURA_DISPUTE_*`, configuration file).
+    static let settingNames = [
+        "dispute-response-window", "dispute-ruling-window", "dispute-appeal-window", "dispute-default-refund-bps",
+    ]
+
+    /// The flags given, by setting name.
+    var given: [String: [String]] {
+        let values = [
+            disputeResponseWindow, disputeRulingWindow, disputeAppealWindow, disputeDefaultRefundBps.map(Int64.init),
+        ]
+        var given: [String: [String]] = [:]
+        for case (let name, let value?) in zip(Self.settingNames, values) { given[name] = [String(value)] }
+        return given
+    }
+
+    /// The policy of `settings`: one rule for `kura serve` and every local command, so that a dispute moves on
+    /// alike whichever process decides (the windows and the default split are the process's, not the log's).
+    static func policy(_ settings: ServeSettings) throws -> DisputePolicy {
+        var arguments: [String] = []
+        for name in settingNames { if let value = settings.value(name) { arguments += ["--\(name)", value] } }
+        do { return try parse(arguments).policy() } catch {
+            throw ValidationError("dispute policy: \(message(for: error))")
+        }
+    }
+
+    /// The policy of these flags, else `KURA_DISPUTE_*`, else the configuration file `config` (or `KURA_CONFIG`),
+    /// as `kura serve` would resolve it.
+    func resolved(config: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> DisputePolicy
+    {
+        try Self.policy(try ServeSettings.resolve(flags: given, config: config, environment: environment))
+    }
 
     /// The policy, validated.
     func policy() throws -> DisputePolicy {
