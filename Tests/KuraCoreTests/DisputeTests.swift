@@ -321,6 +321,38 @@ struct DisputeTests {
         #expect(throws: KuraError.self) { try F.run(&d, .appeal(reason: nil), by: EscrowFixture.payee, at: Self.at(6)) }
     }
 
+    /// Review finding: an appeal was accepted even when no arbiter was left to hear it. Its round then ended with
+    /// no ruling, and the default (an even split) replaced the first round's real ruling: the losing side traded
+    /// a ruling for a coin toss.
+    @Test("an appeal no eligible arbiter can hear is refused, and the first round's decision stands")
+    func appealNobodyCanHear() throws {
+        let only = F.arbiters[0]
+        let context = DisputeContext(
+            policy: F.policy, arbiters: [only], arbiterKey: nil, seeder: PanelSeeder(key: F.kura))
+        func run(_ d: inout Dispute, _ command: DisputeCommand, by actor: PartyID?, at now: Timestamp) throws {
+            var context = context
+            if actor == only { context.arbiterKey = F.key(only).publicKey }
+            for event in try d.decide(command, by: actor, now: now, context: context) { d.apply(event) }
+        }
+        let escrow = Escrow.fold([EscrowFixture.locked(amount: 50_000), EscrowFixture.delivered])!
+        var d = try #require(
+            Dispute.fold(
+                try Dispute.decideOpen(
+                    id: EscrowFixture.disputeId, escrow: escrow, reason: "wrong quarter", evidence: [], statement: nil,
+                    now: F.opened, context: context)))
+        #expect(d.panel == [only])
+        try run(&d, .addEvidence([], statement: "fine"), by: EscrowFixture.payee, at: Self.at(1))
+        try run(&d, F.ruling(d, by: only, refundBps: 0), by: only, at: Self.at(2))
+        #expect(d.state == .decided)
+        let refused = #expect(throws: KuraError.self) {
+            try run(&d, .appeal(reason: "unfair"), by: EscrowFixture.payer, at: Self.at(3))
+        }
+        #expect(refused?.code == .invalidTransition, "\(String(describing: refused))")
+        #expect(d.state == .decided && d.round == 1)
+        try run(&d, .deadline, by: nil, at: Self.at(3 + 49))
+        #expect(d.state == .resolved && d.resolution?.refundBps == 0 && d.resolution?.byDefault == false)
+    }
+
     @Test("the payee's late answer still opens deliberation at the deadline the response window set")
     func lateAnswer() throws {
         var d = try F.open()
@@ -336,7 +368,12 @@ struct DisputeTests {
         all += try F.run(&d, .recuse, by: d.panel[0], at: Self.at(2))
         all += try F.run(&d, F.ruling(d, by: d.panel[0], quality: 90), by: d.panel[0], at: Self.at(3))
         all += try F.run(&d, F.ruling(d, by: d.panel[1], refundBps: 100), by: d.panel[1], at: Self.at(4))
-        all += try F.run(&d, .appeal(reason: "x"), by: EscrowFixture.payer, at: Self.at(5))
+        // Every arbiter of the fixture has sat on `d` now: the appeal comes from a smaller dispute, heard by others.
+        var small = try F.open(amount: 50_000)
+        try F.run(&small, .addEvidence([], statement: "fine"), by: EscrowFixture.payee, at: Self.at(1))
+        try F.run(&small, F.ruling(small, by: small.panel[0], refundBps: 0), by: small.panel[0], at: Self.at(2))
+        all += try F.run(&small, .appeal(reason: "x"), by: EscrowFixture.payer, at: Self.at(5))
+        #expect(all.last?.type == "dispute.appealed")
         for event in all {
             #expect(try DisputeEvent(type: event.type, payload: event.payload) == event, "\(event.type)")
         }

@@ -96,6 +96,13 @@ extension Dispute {
             guard let actor else { throw KuraError(.forbidden, "only a side of the dispute appeals") }
             let seed = try context.panelSeed(id, round: 2)
             let newPanel = Panel.select(from: context.arbiters, excluding: excluded, size: size, seed: seed)
+            // Heard by nobody, round 2 would end without a ruling and the default split would replace the first
+            // round's ruling: the appeal is refused and the decision stands.
+            guard !newPanel.isEmpty else {
+                throw KuraError(
+                    .invalidTransition,
+                    "no arbiter is eligible to hear an appeal of dispute \(id); the first-round decision stands")
+            }
             return [
                 .appealed(
                     .init(
