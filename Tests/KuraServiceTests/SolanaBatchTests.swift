@@ -226,8 +226,9 @@ struct SolanaBatchTests {
             SolanaFundsTests.ask(7_000), from: party.id, by: principal, idempotencyKey: nil
         ).value
         #expect(pending.state == "pending")
-        // B decides both by their signatures.
+        // B decides both by their signatures (the payment once A's settle had its time to come back for it).
         world.ledger.loseConfirmations(false)
+        _ = world.db.clock.advance(by: SolanaRail.reconcileGraceMs + 1)
         #expect(await b.reconcileSolana() == 2)
         // A's next batches see B's outcomes: the payment is settled (a second settle is a duplicate), the
         // withdrawal completed and counted against the day (7 000 + 23 001 > 30 000), the balances moved.

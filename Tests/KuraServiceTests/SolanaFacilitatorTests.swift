@@ -135,6 +135,31 @@ struct SolanaFacilitatorTests {
         await world.close()
     }
 
+    /// Review finding: a settle answered pending ("settle again to reconcile"), then the background reconciler saw
+    /// the payment confirmed first and recorded it, so the retry got `duplicate_settlement`: the payer paid on chain
+    /// and no settle ever answered success, so the resource server never served it.
+    @Test("a pending payment confirmed meanwhile is left to its settle's retry for a while, then recorded")
+    func reconcilerLeavesTheRetryItsSuccess() async throws {
+        let world = try await SolanaWorld.make(confirmTimeoutMs: 200)
+        let request = try world.payment()
+        world.ledger.loseConfirmations(true)
+        #expect(try await world.service.facilitatorSettle(request).errorReason == .svmTransactionFailed)
+        world.ledger.loseConfirmations(false)
+        #expect(await world.service.reconcileSolana() == 0, "the retry's to answer")
+        let retried = try await world.service.facilitatorSettle(request)
+        #expect(retried.success, "\(retried)")
+        // Nobody came back for another: past the grace the reconciler records it, and a late settle is a duplicate.
+        let other = try world.payment(world.requirements(memo: "another"))
+        world.ledger.loseConfirmations(true)
+        #expect(try await world.service.facilitatorSettle(other).errorReason == .svmTransactionFailed)
+        world.ledger.loseConfirmations(false)
+        _ = world.db.clock.advance(by: SolanaRail.reconcileGraceMs + 1)
+        #expect(await world.service.reconcileSolana() == 1)
+        #expect(try await world.service.facilitatorSettle(other).errorReason == .duplicateSettlement)
+        #expect(world.ledger.sendCalls == 2)
+        await world.close()
+    }
+
     @Test("a send that never lands fails once its blockhash expires; the background reconciler records it")
     func expiredWithoutLanding() async throws {
         let world = try await SolanaWorld.make(confirmTimeoutMs: 200)

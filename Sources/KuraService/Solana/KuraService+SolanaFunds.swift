@@ -167,6 +167,13 @@ extension KuraService {
                 let observed = await SolanaChain.observe(signature, blockhash: tx.message.recentBlockhash, rail: rail),
                 observed != .pending
             else { continue }
+            // A success is the retry's to answer for a while (``SolanaRail/reconcileGraceMs``); a failure is the
+            // same answer whoever records it.
+            if case .confirmed = observed,
+                clock.now().milliseconds - record.submittedAt.milliseconds <= SolanaRail.reconcileGraceMs
+            {
+                continue
+            }
             // Recorded, not answered: whoever settles this message next gets `duplicate_settlement` or the failure.
             _ = try? await conclude(record, observed, payloadHash: record.payloadHash, identifier: nil)
             decided += 1

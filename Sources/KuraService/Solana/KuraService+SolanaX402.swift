@@ -205,7 +205,8 @@ extension KuraService {
         case (.pending, _):
             throw X402Refusal(
                 .svmTransactionFailed,
-                "transaction \(record.signature) was sent and is not confirmed yet; settle again to reconcile")
+                "transaction \(record.signature) was sent and is not confirmed yet; settle again within "
+                    + "\(SolanaRail.reconcileGraceMs / 1000) s to reconcile")
         default:
             // Another request recorded the outcome first: it got the answer.
             throw X402Refusal(.duplicateSettlement, "transaction \(record.signature) was settled by another request")

@@ -43,6 +43,10 @@ public struct SolanaRail: Sendable {
     public var confirmTimeoutMs: Int64 = 30_000
     /// How often it polls while waiting.
     public var pollIntervalMs: Int64 = 400
+    /// How long the background reconciler leaves an x402 payment it sees confirmed to the settle that sent it
+    /// (answered pending, "settle again"): only the settle that records `solana.settled` answers success, so a
+    /// payment the reconciler recorded first would never be answered as paid, and its resource never served.
+    public static let reconcileGraceMs: Int64 = 60_000
     /// The highest compute unit price an x402 payment may offer, in micro-lamports.
     public var maxComputeUnitPrice: UInt64 = SolanaExactPolicy.defaultMaxComputeUnitPrice
     /// Per-withdrawal and per-day limits, per party, in each asset's atomic units.
