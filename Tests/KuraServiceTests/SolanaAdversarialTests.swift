@@ -122,7 +122,12 @@ struct SolanaAdversarialTests {
     @Test("a payment whose blockhash the finalized bank does not know yet is not failed while it lands")
     func youngBlockhashIsNotExpired() async throws {
         let world = try await SolanaWorld.make(wrap: { YoungBlockhashRPC($0, unprocessed: 2) })
-        let settled = try await world.service.facilitatorSettle(try world.payment())
+        let request = try world.payment()
+        var settled = try await world.service.facilitatorSettle(request)
+        // On a loaded machine the confirmation may come after the settle's wait: pending, then its retry settles.
+        for _ in 0..<50 where settled.errorMessage?.contains("not confirmed yet") == true {
+            settled = try await world.service.facilitatorSettle(request)
+        }
         #expect(settled.success, "\(settled)")
         #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500)
         await world.close()
