@@ -133,6 +133,43 @@ struct SolanaAdversarialTests {
         await world.close()
     }
 
+    /// Review finding: an on-chain receipt in a mint of no asset of this server was accepted (the docs say
+    /// `invalid_request`), so a provider could mint a worthless token and pay itself from fresh wallets, each a
+    /// made-up party counted as a paying counterparty in its reputation.
+    @Test("an on-chain receipt in a mint that is no asset of this server is refused")
+    func receiptInAnUnknownMintIsRefused() async throws {
+        let world = try await SolanaWorld.make(finalityLag: 1)
+        let junk = SolanaPublicKey(TestKeys.publicKey("junk-mint"))
+        let owner = SolanaPublicKey(SolanaWorld.payer.publicKey)
+        world.ledger.createMint(junk, decimals: 6)
+        world.ledger.mint(1_000_000, of: junk, to: owner)
+        world.ledger.openAccount(of: SolanaWorld.payee, mint: junk)
+        world.ledger.fund(owner, lamports: 1_000_000)
+        let paymentId = "kura_1900000000_0123456789abcdef0123456789abcdef"
+        let message = try SolanaMessage.compile(
+            payer: owner,
+            instructions: [
+                .transferChecked(
+                    source: AssociatedTokenAccount.address(owner: owner, mint: junk), mint: junk,
+                    destination: AssociatedTokenAccount.address(owner: SolanaWorld.payee, mint: junk),
+                    authority: owner, amount: 2_500, decimals: 6),
+                .memo(paymentId),
+            ], recentBlockhash: world.ledger.latestBlockhash().0)
+        let signature = try world.ledger.send(try SolanaTransaction(message: message).signed(with: SolanaWorld.payer))
+        _ = world.ledger.statuses([signature])  // finalized
+        let ask = ChainReceiptAsk(
+            network: world.network, signature: signature.base58, paymentId: paymentId,
+            payTo: SolanaWorld.payee.base58, asset: junk.base58, amount: try Amount(units: 2_500))
+        let provider = try await world.db.register(name: "provider").party
+        let before = try await world.seq()
+        let refused = await #expect(throws: KuraError.self) {
+            try await world.service.acceptChainReceipt(ask, by: world.db.principal(provider))
+        }
+        #expect(refused?.code == .invalidRequest, "\(String(describing: refused))")
+        #expect(try await world.seq() == before)
+        await world.close()
+    }
+
     @Test("a transaction Kura settled as an x402 `exact` payment is not accepted again as a seed receipt")
     func settledPaymentIsNotAReceipt() async throws {
         let world = try await SolanaWorld.make(finalityLag: 1)

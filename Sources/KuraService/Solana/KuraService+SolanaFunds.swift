@@ -318,10 +318,14 @@ extension KuraService {
             payTo = try SolanaPublicKey(base58: ask.payTo)
             mint = try SolanaPublicKey(base58: ask.asset)
         } catch { throw KuraError(.invalidRequest, error.detail) }
+        // Only a token this server holds as an asset: in a mint anyone can make, a provider could pay itself from
+        // fresh wallets (each a made-up party) and count them as paying counterparties in its reputation.
+        guard let token = rail.assets.first(where: { $0.mint == mint }) else {
+            throw KuraError(.invalidRequest, "\(mint) is no asset of this server on \(rail.network.id)")
+        }
         try await read { reads throws(KuraError) in try Self.requireUnusedReceipt(signature, reads) }
         let fetched = try await fetchLanded(signature, rail)
-        let program = rail.assets.first { $0.mint == mint }?.tokenProgram ?? SolanaPrograms.token
-        let account = AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: program)
+        let account = AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: token.tokenProgram)
         let incoming: IncomingTransfer
         do { incoming = try IncomingTransfer.read(fetched, into: account, mint: mint) } catch {
             throw KuraError(.transferRefused, "the transaction does not decode: \(error.detail)")
