@@ -98,9 +98,18 @@ struct PaymentRoutesTests {
             }
             #expect(try await fixture.seq() == seq, "no refusal wrote an event")
 
+            // A payment ID is the payer's choice and may be guessable: to a stranger a payment of someone else's
+            // and no payment at all are the same 404, so it learns nothing of the payer's activity (review finding).
             let hidden = try await api.send(
                 .get, "/v1/payments/\(Self.paymentId)?payer=\(payer.id)", as: .bearer(stranger.apiKey))
-            #expect(hidden.status == .forbidden)
+            let absent = try await api.send(
+                .get, "/v1/payments/pay_no_such_payment_1?payer=\(payer.id)", as: .bearer(stranger.apiKey))
+            #expect(hidden.status == .notFound && absent.status == .notFound, "\(hidden) \(absent)")
+            #expect(
+                hidden.json["detail"]
+                    == absent.json["detail"]?.stringValue.map {
+                        .string($0.replacingOccurrences(of: "pay_no_such_payment_1", with: Self.paymentId))
+                    })
             let missing = try await api.send(.get, "/v1/payments/pay_no_such_payment_1", as: .bearer(payer.apiKey))
             #expect(missing.status == .notFound)
             let bad = try await api.send(.get, "/v1/payments/short", as: .bearer(payer.apiKey))

@@ -32,16 +32,17 @@ extension KuraService {
     }
 
     /// The payment `paymentId` of `payer` (default: the caller), visible to its payer, its payee and operators.
+    /// To anyone else it does not exist: a payment ID is the payer's choice and may be guessable, so a refusal
+    /// that differed from "not found" would tell a stranger which payments a party made.
     public func payment(_ paymentId: String, payer: PartyID?, by principal: Principal) async throws(KuraError)
         -> Payment
     {
         let payer = payer ?? principal.id
         return try await read { reads throws(KuraError) in
-            guard let payment = try reads.payment(payer: payer, paymentId: paymentId)?.payment else {
-                throw KuraError(.notFound, "no payment '\(paymentId.prefix(128))' of \(payer)")
-            }
+            let notFound = KuraError(.notFound, "no payment '\(paymentId.prefix(128))' of \(payer)")
+            guard let payment = try reads.payment(payer: payer, paymentId: paymentId)?.payment else { throw notFound }
             if principal.id != payment.payer && principal.id != payment.payee {
-                try reads.requireRole(.operator, principal, "see another party's payment")
+                guard try reads.party(principal.id)?.party.canAct(as: .operator) == true else { throw notFound }
             }
             return payment
         }
