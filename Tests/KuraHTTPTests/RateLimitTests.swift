@@ -169,6 +169,20 @@ struct RateLimitTests {
             }
             #expect(statuses == Array(repeating: .ok, count: 10) + [.tooManyRequests])
         }
+        // The router takes a trailing slash and a percent-encoded parameter name as the plain ones: so does the
+        // weight (review finding: each was charged one token for a page of 1,000).
+        for (uri, weighed) in [
+            ("/v1/receipts/?limit=1000", "/v1/receipts"), ("/v1/receipts?l%69mit=1000", "/v1/receipts"),
+            ("//v1/reputation?ids=\(Array(repeating: "pty_x", count: 100).joined(separator: ","))", "/v1/reputation"),
+        ] {
+            try await server.makeApplication().test(.router) { client in
+                let big = try await client.executeRequest(uri: uri, method: .get, headers: [:], body: nil)
+                #expect(big.status != .tooManyRequests, "\(uri)")
+                let next = try await client.executeRequest(
+                    uri: weighed + "?limit=1", method: .get, headers: [:], body: nil)
+                #expect(next.status == .tooManyRequests, "\(uri) cost less than its weight")
+            }
+        }
     }
 
     @Test("behind a trusted proxy each forwarded client has its own bucket; without the option the header is ignored")

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import KuraCore
 import KuraProvider
@@ -33,16 +34,28 @@ struct PublicAccess: Sendable {
     /// A request's weight in tokens: 1, but a page of receipts counts one per 100 receipts asked for
     /// (`limit`, default 100: a page of 1,000 costs 10) and a reputation batch one per 10 parties, because
     /// their work grows with what they return. A malformed parameter costs 1: the route refuses it cheaply.
+    ///
+    /// The path and the parameters are read as the router reads them: empty segments (a trailing or a doubled
+    /// slash) do not count, and names and values are percent-decoded, so no spelling of a large page weighs less.
     static func cost(of request: Request) -> Double {
-        let path = request.uri.path
+        let path = "/" + request.uri.path.split(separator: "/").joined(separator: "/")
         guard path == "/v1/receipts" || path == "/v1/reputation" else { return 1 }
-        let query = request.uri.queryParameters
+        // Every value of a repeated name: the heaviest is charged, whichever one the route reads.
+        var query: [String: [String]] = [:]
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            guard let name = parts.first.map(decoded) else { continue }
+            query[name, default: []].append(parts.count == 2 ? decoded(parts[1]) : "")
+        }
         if path == "/v1/receipts" {
-            guard let limit = query["limit"].flatMap({ Int($0) }), limit > 0 else { return 1 }
+            let limit = (query["limit"] ?? []).compactMap { Int($0) }.filter { $0 > 0 }.max() ?? 1
             return Double((min(limit, 1000) + 99) / 100)
         }
-        guard let ids = query["ids"] else { return 1 }
-        return Double((min(ids.split(separator: ",").count, 100) + 9) / 10)
+        let ids = (query["ids"] ?? []).map { $0.split(separator: ",").count }.max() ?? 0
+        return max(1, Double((min(ids, 100) + 9) / 10))
     }
 
     /// `Authorization: Bearer <key>` naming an active party. Anything else (no header, a wrong key, a
