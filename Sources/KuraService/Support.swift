@@ -53,6 +53,15 @@ extension JSONValue {
         }
     }
 
+    /// A request made for the account of `party` named in the path (`/v1/accounts/{id}/…`): its JSON with
+    /// `party` added, so that the command (its idempotency hash, its derived IDs) names the account too, and one
+    /// `Idempotency-Key` used for two accounts is a conflict, not the first one's answer.
+    static func of(_ request: some Encodable, forAccountOf party: PartyID) throws(KuraError) -> JSONValue {
+        guard case .object(var members) = try of(request) else { return try of(request) }
+        members["party"] = .string(party.rawValue)
+        return .object(members)
+    }
+
     /// A typed request's canonical bytes, straight from `Encodable` (by the request itself when it is
     /// ``CanonicalJSONWritable``): the bytes `of(_:)` and `canonicalBytes()` give, without the value between. One
     /// those bytes refuse is refused as that way refuses it: `internal_error` when it cannot be encoded,

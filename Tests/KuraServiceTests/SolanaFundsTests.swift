@@ -193,6 +193,27 @@ struct SolanaFundsTests {
         return try world.ledger.send(tx)
     }
 
+    /// Review finding: the withdrawal's and the deposit's idempotency hash left out the account in the path, so an
+    /// operator's second withdrawal (for another party, same key and body) was answered with the first party's
+    /// withdrawal, and never made.
+    @Test("one Idempotency-Key for withdrawals from two accounts is a conflict, not the first one's answer")
+    func idempotencyKeyNamesTheAccount() async throws {
+        let world = try await SolanaWorld.make(finalityLag: 1)
+        let first = try await Self.funded(world, "first")
+        let second = try await Self.funded(world, "second")
+        world.ledger.openAccount(of: Self.destination, mint: SolanaWorld.mint)
+        let operatorPrincipal = world.db.operatorPrincipal
+        _ = try await world.service.withdrawToSolana(
+            Self.ask(1_000), from: first.id, by: operatorPrincipal, idempotencyKey: "op-withdraw-1")
+        let conflict = await #expect(throws: KuraError.self) {
+            try await world.service.withdrawToSolana(
+                Self.ask(1_000), from: second.id, by: operatorPrincipal, idempotencyKey: "op-withdraw-1")
+        }
+        #expect(conflict?.code == .idempotencyConflict, "\(String(describing: conflict))")
+        #expect(try await Self.available(world, second) == 100_000)
+        await world.close()
+    }
+
     @Test("a deposit: a finalized transfer to the treasury naming the party credits it once")
     func deposit() async throws {
         let world = try await SolanaWorld.make(finalityLag: 1)

@@ -31,11 +31,7 @@ extension KuraService {
         _ idempotencyKey: String?,
         _ decide: @escaping @Sendable (Party, Amount) throws(KuraError) -> FundsEvent
     ) async throws(KuraError) -> Reply<AccountView> {
-        var json = try JSONValue.of(request)
-        if case .object(var members) = json {
-            members["party"] = .string(party.rawValue)
-            json = .object(members)
-        }
+        let json = try JSONValue.of(request, forAccountOf: party)
         return try await command(operation, request: json, by: principal, idempotencyKey: idempotencyKey) {
             (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> AccountView in
             let state = tx.state

@@ -58,7 +58,8 @@ extension KuraService {
         }
         let signed = try await treasuryTransfer(rail, token, destination, amount: ask.amount.units)
         let reply = try await command(
-            "account.withdraw.solana", encoding: ask, by: principal, idempotencyKey: idempotencyKey
+            "account.withdraw.solana", request: try JSONValue.of(ask, forAccountOf: party), by: principal,
+            idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> WithdrawalView in
             let state = tx.state
             try state.requireSelfOrOperator(principal, party, "withdraw another party's funds")
@@ -266,7 +267,8 @@ extension KuraService {
         let amount = try Amount(units: units)
         let reference = "solana:" + signature.base58
         return try await command(
-            "account.deposit.solana", encoding: proof, by: principal, idempotencyKey: idempotencyKey
+            "account.deposit.solana", request: try JSONValue.of(proof, forAccountOf: party), by: principal,
+            idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> AccountView in
             let stream = "deposit/solana/\(signature.base58)"
             guard try tx.version(of: stream) == 0 else {
