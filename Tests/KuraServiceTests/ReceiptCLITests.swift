@@ -175,6 +175,44 @@ struct ReceiptCLITests {
         #expect(mixed.stderr.hasPrefix("kura: verification_failed: t-amount.json: proof: "), "\(mixed)")
     }
 
+    /// Review finding: two bundles whose checkpoints Kura signed for one tree size with two roots both verified,
+    /// and the command exited 0: it held the proof of a split view (two histories shown to two parties) and did
+    /// not say so.
+    @Test("two bundles signed for one tree size with different roots exit 65: a split view")
+    func splitView() async throws {
+        let world = try await World.make()
+        defer { world.dir.remove() }
+        // Another history of the same size, signed by the same key: a log that forked.
+        let fork = "fork.sqlite"
+        _ = try await world.ok(["init", "--db", fork, "--json"])
+        try world.dir.write("\(fork).key", try world.dir.read("\(world.db).key"))
+        func party(_ name: String, _ role: String, _ key: String) async throws -> String {
+            let added = try await world.ok([
+                "party", "add", "--name", name, "--role", role, "--key-file", key, "--db", fork, "--json",
+            ])
+            return try #require(try JSONValue.parse(added.stdout)["party"]?["id"]?.stringValue)
+        }
+        let carol = try await party("carol", "agent", "alice.key")
+        let dan = try await party("dan", "provider", "bob.key")
+        _ = try await world.ok(["deposit", carol, "--asset", "USDC", "--amount", "1000000", "--db", fork])
+        for amount in ["1000", "2000", "3000"] {
+            _ = try await world.ok([
+                "escrow", "open", "--as", carol, "--payee", dan, "--amount", amount, "--asset", "USDC",
+                "--deliver-within", "3600", "--db", fork, "--json",
+            ])
+        }
+        _ = try await world.ok(["receipts", "bundle", "0", "--db", fork, "--out", "f0.json"])
+        let offline = try world.offlineCopy(["b1.json", "f0.json", "vkey"])
+        defer { offline.remove() }
+        for alone in ["b1.json", "f0.json"] {
+            let result = try await runKura(["receipts", "verify", alone, "--key", "vkey"], in: offline)
+            #expect(result.status == 0 && result.stdout.contains("tree size 3"), "\(alone): \(result)")
+        }
+        let both = try await runKura(["receipts", "verify", "b1.json", "f0.json", "--key", "vkey"], in: offline)
+        #expect(both.status == 65, "\(both)")
+        #expect(both.stderr.hasPrefix("kura: verification_failed: f0.json: split view: "), "\(both)")
+    }
+
     @Test("verifying with another key, or another key under the same name, exits 65 naming the key name")
     func wrongKey() async throws {
         let world = try await World.make()

@@ -77,9 +77,10 @@ struct ReceiptCommands: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify receipt bundles fully offline, with Kura's verifier key only.",
             discussion: """
-                Checks the checkpoint's signature and key name, the size, the leaf index and the inclusion proof. \
-                Exits 0 with a summary, or 65 naming the bundle and the failed check (signature, key name, \
-                size, leaf, proof, malformed).
+                Checks the checkpoint's signature and key name, the size, the leaf index and the inclusion proof, \
+                and that no two bundles are signed for one tree size with different roots. Exits 0 with a summary, \
+                or 65 naming the bundle and the failed check (signature, key name, size, leaf, proof, malformed, \
+                split view).
 
                 Example: kura receipts verify r41.json --key kura.vkey
                 """)
@@ -95,6 +96,9 @@ struct ReceiptCommands: AsyncParsableCommand {
                 let verifier = try VerifierKeyArgument.load(key)
                 var cache = CheckpointCache(verifier: verifier)
                 var last: (UInt64, [UInt8])?
+                // Every root signed for each tree size so far, and the bundle it came in: two roots for one size is
+                // Kura's own signature on two histories (a split view).
+                var signedRoots: [UInt64: (root: [UInt8], path: String)] = [:]
                 for path in bundles {
                     guard let data = FileManager.default.contents(atPath: path) else {
                         throw KuraError(.notFound, "cannot read \(path)")
@@ -104,7 +108,15 @@ struct ReceiptCommands: AsyncParsableCommand {
                         throw KuraError(.verificationFailed, "\(path): malformed: not JSON (\(error.reason))")
                     }
                     switch ReceiptBundle.verify(bundleJSON: json, cache: &cache) {
-                    case .valid(_, let size, let root): last = (size, root)
+                    case .valid(_, let size, let root):
+                        if let earlier = signedRoots[size], earlier.root != root {
+                            throw KuraError(
+                                .verificationFailed,
+                                "\(path): split view: tree size \(size) is signed with root \(Base64.encode(root)) here "
+                                    + "and \(Base64.encode(earlier.root)) in \(earlier.path)")
+                        }
+                        signedRoots[size] = (root, path)
+                        last = (size, root)
                     case .invalid(let check, let reason):
                         throw KuraError(.verificationFailed, "\(path): \(check): \(reason)")
                     }
