@@ -90,5 +90,15 @@ struct ReputationCLITests {
         let caught = try await runKura(
             ["reputation", "verify", "f.json", "--key", "vkey", "--receipts", "receipts.jsonl"], in: dir)
         #expect(caught.status == 65 && caught.stderr.contains("receipts:"), "\(caught)")
+
+        // Review finding: a member the signature does not cover rode along, and verification said "ok".
+        for (file, extra) in [
+            ("x.json", original.setting(["verified"], true)),
+            ("y.json", original.setting(["reputation", "verified"], true)),
+        ] {
+            try dir.write(file, json: extra)
+            let riding = try await runKura(["reputation", "verify", file, "--key", "vkey"], in: dir)
+            #expect(riding.status == 65 && riding.stderr.contains("malformed"), "\(file): \(riding)")
+        }
     }
 }

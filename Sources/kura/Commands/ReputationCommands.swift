@@ -118,7 +118,13 @@ struct ReputationCommands: AsyncParsableCommand {
                 }
                 let decoded: ReputationAttestation
                 do throws(JSONError) {
-                    decoded = try JSONValue.parse([UInt8](data)).decode(ReputationAttestation.self)
+                    let parsed = try JSONValue.parse([UInt8](data))
+                    decoded = try parsed.decode(ReputationAttestation.self)
+                    // Exactly what the signature covers, and nothing else rides along: a member decoding drops
+                    // (`"verified": true`) would otherwise be read as attested.
+                    guard try JSONValue(encoding: decoded) == parsed else {
+                        throw JSONError(reason: "members the attestation does not define, or not in its form")
+                    }
                 } catch {
                     throw KuraError(.verificationFailed, "\(attestation): malformed: \(error.reason)")
                 }
