@@ -10,14 +10,11 @@ import Testing
 /// The endpoint of a node that saw a transaction fail on a fork the cluster then abandoned: for its first
 /// `lies` status answers it reports every known signature as processed with an error; after that, the truth.
 /// Everything else is the stand-in's.
-final class MinorityForkRPC: SolanaRPC {
+/// An endpoint that answers as `base` does; a test's endpoint overrides only what it changes.
+class ForwardingSolanaRPC: SolanaRPC, @unchecked Sendable {
     let base: any SolanaRPC
-    let lies: Mutex<Int>
 
-    init(_ base: any SolanaRPC, lies: Int) {
-        self.base = base
-        self.lies = Mutex(lies)
-    }
+    init(_ base: any SolanaRPC) { self.base = base }
 
     func latestBlockhash(commitment: SolanaCommitment) async throws(SolanaRPCError) -> LatestBlockhash {
         try await base.latestBlockhash(commitment: commitment)
@@ -32,6 +29,26 @@ final class MinorityForkRPC: SolanaRPC {
         -> SolanaSignature
     { try await base.send(transaction, preflightCommitment: preflightCommitment) }
     func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?] {
+        try await base.signatureStatuses(signatures)
+    }
+    func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> FetchedTransaction?
+    { try await base.transaction(signature, commitment: commitment) }
+    func accountInfo(_ account: SolanaPublicKey, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> AccountInfo?
+    { try await base.accountInfo(account, commitment: commitment) }
+}
+
+final class MinorityForkRPC: ForwardingSolanaRPC, @unchecked Sendable {
+    let lies: Mutex<Int>
+
+    init(_ base: any SolanaRPC, lies: Int) {
+        self.lies = Mutex(lies)
+        super.init(base)
+    }
+
+    override func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?]
+    {
         let truth = try await base.signatureStatuses(signatures)
         let lie = lies.withLock { left in
             defer { left = max(0, left - 1) }
@@ -45,40 +62,27 @@ final class MinorityForkRPC: SolanaRPC {
             }
         }
     }
-    func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> FetchedTransaction?
-    { try await base.transaction(signature, commitment: commitment) }
-    func accountInfo(_ account: SolanaPublicKey, commitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> AccountInfo?
-    { try await base.accountInfo(account, commitment: commitment) }
 }
 
 /// A node as it answers right after a send (review finding): the finalized bank is about 32 slots behind the tip,
 /// so it does not know a blockhash taken at `confirmed` yet (`isBlockhashValid` at `finalized` is false while
 /// the blockhash is young), and the first status of a transaction just sent is null (not processed yet).
-final class YoungBlockhashRPC: SolanaRPC {
-    let base: any SolanaRPC
+final class YoungBlockhashRPC: ForwardingSolanaRPC, @unchecked Sendable {
     /// How many status queries answer null before the truth.
     let unprocessed: Mutex<Int>
 
     init(_ base: any SolanaRPC, unprocessed: Int) {
-        self.base = base
         self.unprocessed = Mutex(unprocessed)
+        super.init(base)
     }
 
-    func latestBlockhash(commitment: SolanaCommitment) async throws(SolanaRPCError) -> LatestBlockhash {
-        try await base.latestBlockhash(commitment: commitment)
-    }
-    func isBlockhashValid(_ blockhash: SolanaHash, commitment: SolanaCommitment) async throws(SolanaRPCError) -> Bool {
+    override func isBlockhashValid(_ blockhash: SolanaHash, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> Bool
+    {
         commitment == .finalized ? false : try await base.isBlockhashValid(blockhash, commitment: commitment)
     }
-    func simulate(_ transaction: SolanaTransaction, commitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> SimulationResult
-    { try await base.simulate(transaction, commitment: commitment) }
-    func send(_ transaction: SolanaTransaction, preflightCommitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> SolanaSignature
-    { try await base.send(transaction, preflightCommitment: preflightCommitment) }
-    func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?] {
+    override func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?]
+    {
         let truth = try await base.signatureStatuses(signatures)
         let hidden = unprocessed.withLock { left in
             defer { left = max(0, left - 1) }
@@ -86,12 +90,6 @@ final class YoungBlockhashRPC: SolanaRPC {
         }
         return hidden ? truth.map { _ in nil } : truth
     }
-    func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> FetchedTransaction?
-    { try await base.transaction(signature, commitment: commitment) }
-    func accountInfo(_ account: SolanaPublicKey, commitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> AccountInfo?
-    { try await base.accountInfo(account, commitment: commitment) }
 }
 
 /// An attacker's attempts on the Solana rail: each a way to be paid twice or to make Kura pay twice.
@@ -197,31 +195,15 @@ struct SolanaAdversarialTests {
 /// The endpoint of a cluster whose mint is a Token-2022 mint with a transfer fee of `percent`: each transfer
 /// credits its destination the amount less the fee (withheld in the account, not spendable), as the
 /// transaction's `meta.postTokenBalances` show. Everything else is the stand-in's.
-final class TransferFeeRPC: SolanaRPC {
-    let base: any SolanaRPC
+final class TransferFeeRPC: ForwardingSolanaRPC, @unchecked Sendable {
     let percent: UInt64
 
     init(_ base: any SolanaRPC, percent: UInt64) {
-        self.base = base
         self.percent = percent
+        super.init(base)
     }
 
-    func latestBlockhash(commitment: SolanaCommitment) async throws(SolanaRPCError) -> LatestBlockhash {
-        try await base.latestBlockhash(commitment: commitment)
-    }
-    func isBlockhashValid(_ blockhash: SolanaHash, commitment: SolanaCommitment) async throws(SolanaRPCError) -> Bool {
-        try await base.isBlockhashValid(blockhash, commitment: commitment)
-    }
-    func simulate(_ transaction: SolanaTransaction, commitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> SimulationResult
-    { try await base.simulate(transaction, commitment: commitment) }
-    func send(_ transaction: SolanaTransaction, preflightCommitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> SolanaSignature
-    { try await base.send(transaction, preflightCommitment: preflightCommitment) }
-    func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?] {
-        try await base.signatureStatuses(signatures)
-    }
-    func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
+    override func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
         -> FetchedTransaction?
     {
         guard var fetched = try await base.transaction(signature, commitment: commitment) else { return nil }
@@ -234,9 +216,6 @@ final class TransferFeeRPC: SolanaRPC {
         }
         return fetched
     }
-    func accountInfo(_ account: SolanaPublicKey, commitment: SolanaCommitment) async throws(SolanaRPCError)
-        -> AccountInfo?
-    { try await base.accountInfo(account, commitment: commitment) }
 }
 
 @Suite("Solana: attempts to be credited more than arrived")
