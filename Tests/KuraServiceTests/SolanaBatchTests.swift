@@ -228,7 +228,7 @@ struct SolanaBatchTests {
         #expect(pending.state == "pending")
         // B decides both by their signatures (the payment once A's settle had its time to come back for it).
         world.ledger.loseConfirmations(false)
-        _ = world.db.clock.advance(by: SolanaRail.reconcileGraceMs + 1)
+        _ = world.db.clock.advance(by: world.rail.reconcileGraceMs + 1)
         #expect(await b.reconcileSolana() == 2)
         // A's next batches see B's outcomes: the payment is settled (a second settle is a duplicate), the
         // withdrawal completed and counted against the day (7 000 + 23 001 > 30 000), the balances moved.

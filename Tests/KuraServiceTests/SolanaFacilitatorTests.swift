@@ -153,7 +153,7 @@ struct SolanaFacilitatorTests {
         world.ledger.loseConfirmations(true)
         #expect(try await world.service.facilitatorSettle(other).errorReason == .svmTransactionFailed)
         world.ledger.loseConfirmations(false)
-        _ = world.db.clock.advance(by: SolanaRail.reconcileGraceMs + 1)
+        _ = world.db.clock.advance(by: world.rail.reconcileGraceMs + 1)
         #expect(await world.service.reconcileSolana() == 1)
         #expect(try await world.service.facilitatorSettle(other).errorReason == .duplicateSettlement)
         #expect(world.ledger.sendCalls == 2)

@@ -171,12 +171,12 @@ extension KuraService {
             // A success is the retry's to answer for a while (``SolanaRail/reconcileGraceMs``); a failure is the
             // same answer whoever records it.
             if case .confirmed = observed,
-                clock.now().milliseconds - record.submittedAt.milliseconds <= SolanaRail.reconcileGraceMs
+                clock.now().milliseconds - record.submittedAt.milliseconds <= rail.reconcileGraceMs
             {
                 continue
             }
             // Recorded, not answered: whoever settles this message next gets `duplicate_settlement` or the failure.
-            _ = try? await conclude(record, observed, payloadHash: record.payloadHash, identifier: nil)
+            _ = try? await conclude(record, observed, on: rail, payloadHash: record.payloadHash, identifier: nil)
             decided += 1
         }
         return decided

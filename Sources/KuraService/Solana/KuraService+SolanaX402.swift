@@ -115,7 +115,7 @@ extension KuraService {
                     observed = await SolanaChain.await(signed.id, blockhash: signed.message.recentBlockhash, rail: rail)
                 }
             }
-            return try await conclude(record, observed, payloadHash: payloadHash, identifier: identifier)
+            return try await conclude(record, observed, on: rail, payloadHash: payloadHash, identifier: identifier)
         } catch {
             return refused(error)
         }
@@ -176,7 +176,8 @@ extension KuraService {
 
     /// Records what the chain said; answers success only if this call appended `solana.settled`.
     func conclude(
-        _ record: SolanaPaymentRecord, _ observed: SolanaObservation, payloadHash: String, identifier: String?
+        _ record: SolanaPaymentRecord, _ observed: SolanaObservation, on rail: SolanaRail, payloadHash: String,
+        identifier: String?
     ) async throws(X402Refusal) -> SettleResponse {
         let now = clock.now()
         let appended: [String]
@@ -206,7 +207,7 @@ extension KuraService {
             throw X402Refusal(
                 .svmTransactionFailed,
                 "transaction \(record.signature) was sent and is not confirmed yet; settle again within "
-                    + "\(SolanaRail.reconcileGraceMs / 1000) s to reconcile")
+                    + "\(rail.reconcileGraceMs / 1000) s to reconcile")
         default:
             // Another request recorded the outcome first: it got the answer.
             throw X402Refusal(.duplicateSettlement, "transaction \(record.signature) was settled by another request")
@@ -237,7 +238,7 @@ extension KuraService {
                 let tx = try? SolanaTransaction(base64: record.transaction)
             else { throw X402Refusal(.unexpectedSettleError, "the recorded claim does not decode") }
             let observed = await SolanaChain.await(signature, blockhash: tx.message.recentBlockhash, rail: rail)
-            return try await conclude(record, observed, payloadHash: payloadHash, identifier: identifier)
+            return try await conclude(record, observed, on: rail, payloadHash: payloadHash, identifier: identifier)
         }
     }
 

@@ -46,7 +46,8 @@ public struct SolanaRail: Sendable {
     /// How long the background reconciler leaves an x402 payment it sees confirmed to the settle that sent it
     /// (answered pending, "settle again"): only the settle that records `solana.settled` answers success, so a
     /// payment the reconciler recorded first would never be answered as paid, and its resource never served.
-    public static let reconcileGraceMs: Int64 = 60_000
+    /// A minute, and at least two of the settle's waits and ten seconds: the first wait, and its retry's.
+    public var reconcileGraceMs: Int64 { max(60_000, 2 * confirmTimeoutMs + 10_000) }
     /// The highest compute unit price an x402 payment may offer, in micro-lamports.
     public var maxComputeUnitPrice: UInt64 = SolanaExactPolicy.defaultMaxComputeUnitPrice
     /// Per-withdrawal and per-day limits, per party, in each asset's atomic units.

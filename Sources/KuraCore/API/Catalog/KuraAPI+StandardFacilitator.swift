@@ -12,13 +12,13 @@ extension KuraAPI {
         id: "x402Verify", method: .post, path: "/facilitator/verify", access: .public, idempotent: false,
         problems: [.invalidRequest, .payloadTooLarge, .internalError])
 
-    /// `POST /facilitator/settle?repeat=`: settles a Kura-scheme payment once per authorization (a repeat
-    /// answers the first result, so no `Idempotency-Key` is needed; with `repeat=refuse` it is refused as verify
-    /// refuses it, except the retry of the first call with its `Idempotency-Key`); a refusal is a 200 answer
-    /// (`success: false`).
+    /// `POST /facilitator/settle?repeat=`: settles a Kura-scheme payment once per authorization (a repeat is
+    /// refused as verify refuses it, except the retry of the first call with its `Idempotency-Key` and the payment
+    /// identifier's repeat of the same payload; with `repeat=answer` every repeat gets the first answer); a refusal
+    /// is a 200 answer (`success: false`). A settlement whose outcome is unknown is `storage_unavailable` (503).
     public static let x402Settle = KuraOperation<NoPath, X402SettleQuery, FacilitatorRequest, SettleResponse>(
         id: "x402Settle", method: .post, path: "/facilitator/settle", access: .public, idempotent: true,
-        problems: [.invalidRequest, .payloadTooLarge, .internalError])
+        problems: [.invalidRequest, .payloadTooLarge, .internalError, .storageUnavailable])
 
     /// The standard x402 facilitator (coinbase x402 v2, section 7) of the Kura schemes. Public: the payer's
     /// signature over the authorization is the authority.
@@ -51,7 +51,9 @@ public struct X402SettleQuery: OperationQuery, Equatable {
         repeats = try PageQuery.value("repeat", query, as: Repeat.self) ?? .refuse
     }
 
-    public var queryItems: [(name: String, value: String)] { repeats == .refuse ? [] : [("repeat", repeats.rawValue)] }
+    /// Always on the wire, the default too: a server from before `refuse` became the default answers every repeat
+    /// of a query without it, and a provider would serve one payment again and again.
+    public var queryItems: [(name: String, value: String)] { [("repeat", repeats.rawValue)] }
 }
 
 /// A facilitator request is read by the x402 codec's rules (unknown members ignored, `x402Version` first), and a
