@@ -82,6 +82,25 @@ struct CLIEndToEndTests {
         #expect(
             (7_200_000...7_260_000).contains(rulingDueAt - responseDueAt),
             "the ruling window from KURA_DISPUTE_RULING_WINDOW: \(rulingDueAt - responseDueAt) ms")
+
+        // The server's configuration file, given to a local command as to `kura serve`.
+        try Data("dispute-response-window = 5\n".utf8).write(to: URL(fileURLWithPath: dir.path("kura.conf")))
+        let second = try await json(
+            [
+                "escrow", "open", "--payee", p.payee, "--amount", "10000", "--asset", "USDC", "--deliver-within",
+                "3600", "--as", p.payer,
+            ] + db, dir)
+        let secondID = try id(second, "id")
+        _ = try await json(
+            ["escrow", "deliver", secondID, "--evidence", Hex.encode(SHA256.hash("r")), "--as", p.payee] + db, dir)
+        let disputed = try await json(
+            ["escrow", "dispute", secondID, "--reason", "empty", "--as", p.payer, "--config", "kura.conf"] + db, dir)
+        let secondDispute = try await json(
+            ["dispute", "show", try #require(disputed["disputeId"]?.stringValue, "\(disputed)")] + db, dir)
+        let window =
+            try #require(secondDispute["dispute"]?["responseDueAt"]?.int64Value)
+            - (try #require(secondDispute["dispute"]?["openedAt"]?.int64Value))
+        #expect(window == 5_000, "the response window from --config")
     }
 
     @Test("local mode: init, parties, deposit, open, deliver, confirm, balances, verify, replay")

@@ -52,10 +52,13 @@ struct TargetOptions: ParsableArguments {
     var apiKeyFile: String?
     @Option(name: .customLong("as"), help: "With --db: act as this party (default: the operator).")
     var actingAs: String?
+    @Option(help: "With --db: kura serve's configuration file, for its dispute policy (default: $KURA_CONFIG).")
+    var config: String?
 
     func validate() throws {
         if db != nil && server != nil { throw ValidationError("give either --db or --server, not both") }
         if server != nil && serviceKeyFile != nil { throw ValidationError("--service-key-file works with --db only") }
+        if server != nil && config != nil { throw ValidationError("--config works with --db only") }
         if server != nil && actingAs != nil {
             throw ValidationError("--as works with --db only; use the party's --api-key")
         }
@@ -73,7 +76,7 @@ struct TargetOptions: ParsableArguments {
         var configuration = configuration
         // The dispute policy `kura serve` runs with (KURA_DISPUTE_*, KURA_CONFIG): a dispute opened or moved on
         // here gets the windows the server's would.
-        configuration.disputes = try DisputePolicyOptions.parse([]).resolved()
+        configuration.disputes = try DisputePolicyOptions.parse([]).resolved(config: config)
         let service = try await LocalService.open(location, keyPath: serviceKeyFile, configuration: configuration)
         let principal: Principal
         if let actingAs {
