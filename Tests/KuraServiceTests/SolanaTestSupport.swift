@@ -31,7 +31,7 @@ struct SolanaWorld {
     static func make(
         confirmTimeoutMs: Int64 = 5_000, finalityLag: UInt64 = 2, limits: WithdrawalLimits? = nil,
         wrap: (@Sendable (any SolanaRPC) -> any SolanaRPC)? = nil, secondNetwork: Bool = false,
-        label: String = #function
+        backend: (any TestBackendDatabase)? = nil, label: String = #function
     ) async throws -> SolanaWorld {
         let ledger = SolanaStandInLedger(finalityLag: finalityLag)
         ledger.createMint(mint, decimals: 6)
@@ -63,7 +63,7 @@ struct SolanaWorld {
             configuration.solana.append(otherRail)
             second = started
         }
-        let db = try await TestDatabase(configuration: configuration, label: label)
+        let db = try await TestDatabase(configuration: configuration, label: label, backend: backend)
         return SolanaWorld(db: db, standIn: standIn, rail: rail, second: second)
     }
 

@@ -44,22 +44,41 @@ struct X402UnknownOutcomeTests {
     }
 }
 
+extension X402UnknownOutcomeTests {
+    @Test("a Solana payment confirmed on chain whose record's commit is lost is 503, not a refusal")
+    func solanaCommittedThenLost() async throws {
+        let database = try CommitThenLostDatabase()
+        let world = try await SolanaWorld.make(backend: database)
+        // The claim commits; the commit that records the chain's outcome lands and reports a lost connection.
+        database.loseNextCommit(skipping: 1)
+        let lost = await #expect(throws: KuraError.self) {
+            try await world.service.facilitatorSettle(try world.payment())
+        }
+        #expect(lost?.code == .storageUnavailable, "a 503, not a refusal: \(String(describing: lost))")
+        #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid on chain")
+        await world.close()
+    }
+}
+
 /// A SQLite database whose writer's next commit, once armed, lands and then fails as a dropped connection
 /// does on PostgreSQL when the server committed before its answer was lost.
 final class CommitThenLostDatabase: TestBackendDatabase, @unchecked Sendable {
     private let inner: SQLiteTestDatabase
     private let lock = NSLock()
-    private var armed = false
+    /// How many commits go through before the one lost; nil: none is lost.
+    private var untilLost: Int?
 
     init() throws { inner = try SQLiteTestDatabase() }
 
-    func loseNextCommit() { lock.withLock { armed = true } }
+    /// Loses the commit after the next `skipping` ones.
+    func loseNextCommit(skipping: Int = 0) { lock.withLock { untilLost = skipping } }
 
     /// Whether this commit is the one to lose (and disarms).
     fileprivate func takeArmed() -> Bool {
         lock.withLock {
-            defer { armed = false }
-            return armed
+            guard let left = untilLost else { return false }
+            untilLost = left == 0 ? nil : left - 1
+            return left == 0
         }
     }
 

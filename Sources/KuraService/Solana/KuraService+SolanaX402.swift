@@ -56,8 +56,9 @@ extension KuraService {
         }
     }
 
-    /// `POST /facilitator/settle` for a Solana network.
-    public func solanaSettle(_ request: FacilitatorRequest) async -> SettleResponse {
+    /// `POST /facilitator/settle` for a Solana network. Throws only when the outcome is unknown: the transaction
+    /// was sent and the record of what the chain said failed to commit, and may have landed (a 503, not a refusal).
+    public func solanaSettle(_ request: FacilitatorRequest) async throws(KuraError) -> SettleResponse {
         let network = request.paymentRequirements.network
         let payerText = SolanaExact.payer(of: request.paymentPayload)
         func refused(_ refusal: X402Refusal) -> SettleResponse {
@@ -116,6 +117,8 @@ extension KuraService {
                 }
             }
             return try await conclude(record, observed, on: rail, payloadHash: payloadHash, identifier: identifier)
+        } catch  where error.reason == .outcomeUnknown {
+            throw KuraError(.storageUnavailable, error.detail)
         } catch {
             return refused(error)
         }
@@ -193,6 +196,10 @@ extension KuraService {
                 try context.append(events, to: stream, &tx)
                 return events.map(\.type)
             }.value
+        } catch  where error.code == .storageUnavailable || error.code == .storageFailure {
+            // The record may have landed: not a refusal, which would have the resource server answer 402 and its
+            // client pay again with a new transaction (``solanaSettle(_:)`` answers it as a 503).
+            throw X402Refusal(.outcomeUnknown, "cannot record the outcome: \(error.detail)")
         } catch {
             throw X402Refusal(.unexpectedSettleError, "cannot record the outcome: \(error.detail)")
         }
@@ -273,4 +280,10 @@ extension KuraService {
     private func amount(_ units: UInt64) throws(X402Refusal) -> Amount {
         do { return try Amount(units: units) } catch { throw X402Refusal(.invalidPaymentRequirements, error.detail) }
     }
+}
+
+extension X402Reason {
+    /// Never on the wire: the writer failed while it recorded what the chain said, and the record may have landed.
+    /// ``KuraService/solanaSettle(_:)`` answers it as `storage_unavailable`, as a Kura-scheme settle does.
+    static let outcomeUnknown = X402Reason(rawValue: "kura_outcome_unknown")
 }
