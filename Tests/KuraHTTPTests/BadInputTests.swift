@@ -193,6 +193,13 @@ private let badInputs: [BadInput] = [
     BadInput(name: "an escrow above the available balance", status: 422, code: "insufficient_funds") { s in
         RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, amount: 901))
     },
+    // Review finding: the deposit was written, then its answer could not be encoded (500), and the balance, past
+    // the largest amount, could never be moved again.
+    BadInput(name: "a deposit past the largest balance", status: 422, code: "cap_exceeded") { s in
+        RequestSpec(
+            .post, "/v1/accounts/\(s.payer)/deposits", as: .bearer(s.operatorKey),
+            json: ["asset": "USDC", "amount": .number(Double(Amount.maxUnits))])
+    },
     BadInput(name: "a withdrawal above the available balance", status: 422, code: "insufficient_funds") { s in
         RequestSpec(
             .post, "/v1/accounts/\(s.payer)/withdrawals", as: .bearer(s.operatorKey),

@@ -109,6 +109,13 @@ extension WriterState {
         throws(KuraError)
     {
         let value = try balance(account, asset) + delta
+        // Every balance is an amount (at most 2^53 − 1, exact in any JSON number) or its negative: past it no answer
+        // could show it and no command could move it again. The command that would take it there is refused.
+        guard value.magnitude <= Amount.maxUnits else {
+            throw KuraError(
+                .capExceeded,
+                "\(account) would hold \(value) \(asset.name), beyond ±\(Amount.maxUnits), the most an amount can be")
+        }
         // Commands check funds before they debit, so only a bug in a decide (or a damaged row) gets a balance
         // below zero: `external` (net deposits) and a position's debt are the accounts allowed there, and a
         // debt is never above zero.
