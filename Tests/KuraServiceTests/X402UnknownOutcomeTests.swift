@@ -38,6 +38,11 @@ struct X402UnknownOutcomeTests {
         let lost = await #expect(throws: KuraError.self) { try await settle() }
         #expect(lost?.code == .storageUnavailable, "a 503, not a refusal: \(String(describing: lost))")
         #expect(try await x.available(payer) == 1_000_000 - 250_000, "the commit landed")
+        // A retry that cannot read the payer (the database restarting) is not told "no" either (review finding).
+        database.failReads(true)
+        let unread = await #expect(throws: KuraError.self) { try await settle() }
+        #expect(unread?.code == .storageUnavailable, "\(String(describing: unread))")
+        database.failReads(false)
         let retried = try await settle()
         #expect(retried.success, "the retry with the same key gets the settlement: \(retried)")
         #expect(try await x.available(payer) == 1_000_000 - 250_000, "paid once")
@@ -69,6 +74,13 @@ final class CommitThenLostDatabase: TestBackendDatabase, @unchecked Sendable {
     private var untilLost: Int?
 
     init() throws { inner = try SQLiteTestDatabase() }
+
+    private var readsFail = false
+
+    /// While set, every read fails as an unreachable database does.
+    func failReads(_ failing: Bool) { lock.withLock { readsFail = failing } }
+
+    fileprivate var readsFailing: Bool { lock.withLock { readsFail } }
 
     /// Loses the commit after the next `skipping` ones.
     func loseNextCommit(skipping: Int = 0) { lock.withLock { untilLost = skipping } }
@@ -106,7 +118,8 @@ private final class LosingBackend: StorageBackend, @unchecked Sendable {
     func read<T: Sendable>(
         _ lane: ReadLane, _ body: @escaping @Sendable (any ReadSession) throws(KuraError) -> T
     ) async throws(KuraError) -> T {
-        try await inner.read(lane, body)
+        if database.readsFailing { throw KuraError(.storageUnavailable, "the database does not answer") }
+        return try await inner.read(lane, body)
     }
 
     func close() { inner.close() }

@@ -58,7 +58,8 @@ extension KuraService {
             if let key { verifiedPayments.remember(key, checked) }
             return .valid(payer: checked.payer.id.rawValue)
         } catch {
-            return .invalid(error.reason, error.detail, payer: Self.payerText(request))
+            let reason = error.reason == .outcomeUnknown ? .unexpectedVerifyError : error.reason
+            return .invalid(reason, error.detail, payer: Self.payerText(request))
         }
     }
 
@@ -111,6 +112,8 @@ extension KuraService {
         } else {
             do throws(X402Refusal) {
                 (checked, expired) = try await x402CheckSettled(request, now: now, payloadBytes: canonical.payload)
+            } catch  where error.reason == .outcomeUnknown {
+                throw KuraError(.storageUnavailable, error.detail)
             } catch {
                 return refused(error)
             }
@@ -130,7 +133,8 @@ extension KuraService {
                 }
                 guard earlier != nil else { return refused(expired, payer: payer) }
             } catch {
-                return refused(X402Refusal(Self.x402Reason(for: error), error.detail), payer: payer)
+                // Whether it was settled is unknown: a refusal would tell a retry that it was not.
+                throw KuraError(.storageUnavailable, "cannot read the settlement: \(error.detail)")
             }
         }
         let fees = configuration.fees
@@ -210,9 +214,16 @@ extension KuraService {
                 .invalidNetwork, "this facilitator settles on \(x402Network.id), not \(requirements.network)")
         }
         let proof = try KuraPaymentProof.parse(request.paymentPayload.payload)
-        guard let payerID = PartyID(proof.authorization.payer),
-            let payer = try? await read(.auth, { reads throws(KuraError) in try reads.party(payerID)?.party })
-        else { throw X402Refusal(.invalidPayload, "the payer \(proof.authorization.payer) is not a Kura party") }
+        var found: Party?
+        if let id = PartyID(proof.authorization.payer) {
+            do { found = try await read(.auth) { reads throws(KuraError) in try reads.party(id)?.party } } catch {
+                // Not knowing the payer is not a refusal: a settle's retry after a lost answer must not be told "no".
+                throw X402Refusal(.outcomeUnknown, "cannot read the payer: \(error.detail)")
+            }
+        }
+        guard let payer = found else {
+            throw X402Refusal(.invalidPayload, "the payer \(proof.authorization.payer) is not a Kura party")
+        }
         let verified = try KuraScheme.verify(
             request.paymentPayload, against: requirements, on: x402Network, payerKey: payer.publicKey,
             nowMilliseconds: now, proof: proof)
