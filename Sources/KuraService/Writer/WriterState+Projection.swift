@@ -108,13 +108,14 @@ extension WriterState {
     private func add(_ delta: Int64, to account: AccountName, _ asset: Asset, _ tx: WriteTransaction)
         throws(KuraError)
     {
-        let value = try balance(account, asset) + delta
-        // Every balance is an amount (at most 2^53 − 1, exact in any JSON number) or its negative: past it no answer
-        // could show it and no command could move it again. The command that would take it there is refused.
-        guard value.magnitude <= Amount.maxUnits else {
+        let (value, overflow) = try balance(account, asset).addingReportingOverflow(delta)
+        // A balance a party or an escrow holds is an amount (at most 2^53 − 1, exact in any JSON number): past it no
+        // answer could show it and no command could move it again, so the command that would take it there is
+        // refused. `external` and a position's debt count against them, below zero, and only must not overflow.
+        guard !overflow, account.mayBeNegative || value <= Int64(Amount.maxUnits) else {
             throw KuraError(
                 .capExceeded,
-                "\(account) would hold \(value) \(asset.name), beyond ±\(Amount.maxUnits), the most an amount can be")
+                "\(account) would hold more than \(Amount.maxUnits) \(asset.name), the most an amount can be")
         }
         // Commands check funds before they debit, so only a bug in a decide (or a damaged row) gets a balance
         // below zero: `external` (net deposits) and a position's debt are the accounts allowed there, and a
