@@ -182,6 +182,26 @@ private func canonicalNumber(_ value: Double) throws -> String {
         #expect(throws: JSONError.self) { try JSONValue.parse("-1e400") }
     }
 
+    /// Review finding: `0.99999999999999999` read as the exact integer 1, so an amount the sender never wrote.
+    @Test("a non-integer that a double would round to an integer is refused; exact integers in any notation are not")
+    func fractionLostToRounding() throws {
+        for text in [
+            "0.99999999999999999", "-0.99999999999999999", "9.99999999999999999", "4503599627370496.5",
+            "1.00000000000000000001", "99999999999999999e-17", "[2.0000000000000001]",
+        ] {
+            let error = #expect(throws: JSONError.self, "\(text)") { try JSONValue.parse(text) }
+            #expect(
+                error?.reason.contains("fraction lost to rounding") == true, "\(text): \(String(describing: error))")
+        }
+        for (text, value) in [
+            ("1.0", 1.0), ("1.000000000000000000000", 1), ("25e-1", 2.5), ("2500e-3", 2.5), ("100e-2", 1),
+            ("0.5", 0.5), ("0.30000000000000004", 0.30000000000000004), ("1e-400", 0), ("9007199254740993", 0x1p53),
+            ("9007199254740993.5", 9_007_199_254_740_994), ("1.5e300", 1.5e300),
+        ] {
+            #expect(try JSONValue.parse(text).doubleValue == value, "\(text)")
+        }
+    }
+
     @Test(
         "numbers parse to the correctly rounded double",
         arguments: [

@@ -51,6 +51,20 @@ private let badInputs: [BadInput] = [
     BadInput(name: "fractional amount", status: 400, code: "invalid_request") { s in
         RequestSpec(.post, "/v1/escrows", as: .bearer(s.payerKey), json: openBody(s, amount: 1.5))
     },
+    // Review finding: a fraction a double rounds away read as the integer next to it (0.99999999999999999 as 1).
+    BadInput(name: "a fractional amount that rounds to an integer", status: 400, code: "invalid_request") { s in
+        RequestSpec(
+            .post, "/v1/escrows", as: .bearer(s.payerKey),
+            raw: Array(
+                #"{"payee":"\#(s.payee)","amount":9.99999999999999999,"asset":"USDC","deliverBy":\#(s.now + 60_000)}"#
+                    .utf8))
+    },
+    // Review finding: a reference with a line break was written to the log, forging lines where it is printed.
+    BadInput(name: "a deposit reference with a line break", status: 400, code: "invalid_request") { s in
+        RequestSpec(
+            .post, "/v1/accounts/\(s.payer)/deposits", as: .bearer(s.operatorKey),
+            json: ["asset": "USDC", "amount": 5, "reference": "wire 42\nkura: deposit confirmed"])
+    },
     BadInput(name: "amount 2^53", status: 400, code: "invalid_request") { s in
         RequestSpec(
             .post, "/v1/escrows", as: .bearer(s.payerKey),

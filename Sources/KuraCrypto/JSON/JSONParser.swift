@@ -4,8 +4,9 @@ extension JSONValue {
     ///
     /// Rejected: trailing data after the value, duplicate object keys, lone surrogates (escaped or
     /// UTF-8 encoded), any invalid UTF-8, numbers whose magnitude overflows a double (`1e400`),
-    /// leading zeros, raw control characters in strings, a byte order mark, and nesting deeper
-    /// than 512 arrays/objects. A number that underflows (`1e-400`) is accepted as `0`, because
+    /// leading zeros, raw control characters in strings, a byte order mark, nesting deeper than
+    /// 512 arrays/objects, and a non-integer that a double rounds to an integer of at most 2^53
+    /// (`0.99999999999999999`, which would read as the exact integer 1). A number that underflows (`1e-400`) is accepted as `0`, because
     /// 0 is the double nearest to it and it round-trips as such.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
         try parse(bytes, exactIntegers: false)
@@ -448,21 +449,42 @@ struct JSONParser {
         if exactIntegers && isInteger && mantissa > 1 << 53 {  // 19 kept digits already exceed it
             throw error("integer too large to be exact in a double (> 2^53)", at: start)
         }
-        var value: Double
+        let value: Double
         if mantissa == 0 {
-            value = 0
+            value = negative ? -0.0 : 0
         } else if !truncated && mantissa <= 1 << 53 && (-22...22).contains(exponent) {
             // Clinger's fast path: both operands are exact doubles, so one rounding gives the
             // correctly rounded result.
             let scale = Self.powersOfTen[abs(exponent)]
-            value = exponent < 0 ? Double(mantissa) / scale : Double(mantissa) * scale
+            let magnitude = exponent < 0 ? Double(mantissa) / scale : Double(mantissa) * scale
+            value = negative ? -magnitude : magnitude
         } else {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
             guard let parsed = Double(text) else { throw error("invalid number", at: start) }
             guard parsed.isFinite else { throw error("number out of range for a double", at: start) }
-            return parsed
+            value = parsed
         }
-        return negative ? -value : value
+        // A fraction the double rounds away (0.99999999999999999 is 1.0) would be read as an exact integer (an
+        // amount, a count) that the sender never wrote: refused, as a fraction that survives is refused there.
+        if !isInteger, value != 0, value.magnitude <= 0x1p53, value.rounded(.towardZero) == value,
+            !Self.isIntegral(mantissa: mantissa, exponent: exponent, truncated: truncated)
+        {
+            throw error("a fraction lost to rounding: the number is not an integer, but reads as one", at: start)
+        }
+        return value
+    }
+
+    /// Whether `mantissa × 10^exponent` (with nonzero digits dropped past the 19th when `truncated`) is an
+    /// integer. Asked only of values below 2^53, at most 16 integer digits: a dropped digit is then a fraction.
+    private static func isIntegral(mantissa: UInt64, exponent: Int, truncated: Bool) -> Bool {
+        if truncated { return false }
+        var mantissa = mantissa
+        var exponent = exponent
+        while exponent < 0 && mantissa % 10 == 0 {
+            mantissa /= 10
+            exponent += 1
+        }
+        return exponent >= 0
     }
 
     private static let powersOfTen: [Double] = (0...22).map { exponent in
