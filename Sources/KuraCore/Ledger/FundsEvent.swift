@@ -87,8 +87,8 @@ public enum FundsEvent: Sendable, Equatable {
     private static func checkCommon(party: Party, amount: Amount, reference: String?) throws(KuraError) {
         guard amount.units > 0 else { throw KuraError(.invalidRequest, "amount must be more than zero") }
         guard party.status != .revoked else { throw KuraError(.forbidden, "\(party.id) is revoked") }
-        if let reference, reference.count > 200 || reference.isEmpty {
-            throw KuraError(.invalidRequest, "reference must be 1-200 characters")
+        if let reference, reference.isEmpty || !TextRules.isPlainText(reference, max: 200) {
+            throw KuraError(.invalidRequest, "reference must be 1-200 characters of plain text (no control characters)")
         }
     }
 }
