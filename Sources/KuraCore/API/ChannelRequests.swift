@@ -33,11 +33,13 @@ public struct TopUpRequest: StrictRequest, Equatable {
 /// `POST /v1/channels/{id}/settle`: a voucher and the agent's signature.
 extension SignedVoucher: StrictRequest {
     public static let fields: Set<String> = ["voucher", "signature"]
+    public static var nestedFields: [String: Set<String>] { ["voucher": ChannelVoucher.fields] }
 }
 
 /// `POST /v1/channels/{id}/close`: the provider may settle a last voucher in the same call.
 public struct CloseChannelRequest: StrictRequest, Equatable {
     public static let fields: Set<String> = ["voucher", "signature"]
+    public static var nestedFields: [String: Set<String>] { ["voucher": ChannelVoucher.fields] }
     public var voucher: ChannelVoucher?
     public var signature: String?
     public init(_ last: SignedVoucher? = nil) {

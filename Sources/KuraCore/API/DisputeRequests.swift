@@ -17,6 +17,7 @@ public struct DisputeEvidenceRequest: StrictRequest, Equatable {
 /// `POST /v1/disputes/{id}/rulings`: a ruling signed by the arbiter's own key.
 public struct RulingRequest: StrictRequest, Equatable {
     public static let fields: Set<String> = ["ruling", "signature", "reason"]
+    public static var nestedFields: [String: Set<String>] { ["ruling": RulingStatement.fields] }
     /// The signed statement.
     public var ruling: RulingStatement
     /// Standard base64 of the Ed25519 signature over the statement's canonical JSON.

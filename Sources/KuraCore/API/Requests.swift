@@ -11,10 +11,14 @@ public protocol StrictRequest: Codable, Sendable {
     /// Decodes from JSON; unknown members, wrong types and bad values are `invalid_request`. A request of
     /// several shapes (``DepositRequest``) chooses its shape here.
     static func decode(_ json: JSONValue) throws(KuraError) -> Self
+    /// The members of the request's nested objects (a signed voucher's `voucher`), by the member that holds
+    /// them: unknown ones are refused there too, as the schema's `additionalProperties: false` says.
+    static var nestedFields: [String: Set<String>] { get }
 }
 
 extension StrictRequest {
     public static var readsBodyBytes: Bool { false }
+    public static var nestedFields: [String: Set<String>] { [:] }
 }
 
 extension StrictRequest {
@@ -27,6 +31,13 @@ extension StrictRequest {
         // without one, every valid request, filters to nothing).
         if let unknown = members.keys.filter({ !fields.contains($0) }).min() {
             throw KuraError(.invalidRequest, "unknown field '\(unknown.prefix(64))'")
+        }
+        for (name, known) in nestedFields {
+            if case .object(let nested)? = members[name],
+                let unknown = nested.keys.filter({ !known.contains($0) }).min()
+            {
+                throw KuraError(.invalidRequest, "unknown field '\(name).\(unknown.prefix(64))'")
+            }
         }
         do { return try json.decode(Self.self) } catch {
             throw KuraError(.invalidRequest, "invalid body: \(error.reason)")

@@ -5,6 +5,8 @@ import KuraCrypto
 /// `{"channel", "cumulativeAmount", "sequence"}`. Amounts only grow: a voucher at or below what was
 /// already settled, or with a sequence not above the last settled one, is worth nothing.
 public struct ChannelVoucher: Sendable, Equatable, Hashable, Codable {
+    /// Its members: anything else in a request is refused (``StrictRequest/nestedFields``).
+    public static let fields: Set<String> = ["channel", "cumulativeAmount", "sequence"]
     public var channel: ChannelID
     /// Everything the provider may have taken from the channel, this voucher included (units).
     public var cumulativeAmount: Amount

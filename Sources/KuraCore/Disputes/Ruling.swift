@@ -9,6 +9,10 @@ import KuraCrypto
 public struct RulingStatement: Sendable, Equatable, Hashable, Codable {
     /// The `type` member: separates rulings from anything else a key might sign.
     public static let typeName = "kura.ruling.v1"
+    /// Its members: anything else in a request is refused (``StrictRequest/nestedFields``).
+    public static let fields: Set<String> = [
+        "type", "disputeId", "round", "arbiter", "refundBps", "quality", "reasonSha256", "at",
+    ]
 
     public var type: String = Self.typeName
     public var disputeId: DisputeID
