@@ -71,6 +71,15 @@ struct ReputationCommands: AsyncParsableCommand {
         @Option(help: "Evidence half-life in days (default 90, as the server).") var halfLifeDays: Int64?
         @Flag(help: "Print canonical JSON, one report per line.") var json = false
 
+        /// The longest half-life whose milliseconds fit the model's integer.
+        static let longestHalfLifeDays = Int64.max / 86_400_000
+
+        func validate() throws {
+            if let halfLifeDays, !(1...Self.longestHalfLifeDays).contains(halfLifeDays) {
+                throw ValidationError("--half-life-days must be 1 to \(Self.longestHalfLifeDays), got \(halfLifeDays)")
+            }
+        }
+
         func run() async throws {
             try await reportingErrors {
                 var model = ReputationModel.standard

@@ -18,7 +18,10 @@ struct ConfigFile: Sendable, Equatable {
     init(text: String, path: String, known: [String: Bool]) throws(KuraError) {
         self.path = path
         var values: [String: [String]] = [:]
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // By `isNewline`, not "\n": a file saved with CRLF endings holds "\r\n", one Character, which "\n" never
+        // splits, so the whole file would read as one line and its first value would keep every line after it.
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+        {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let place = "\(path):\(offset + 1)"
