@@ -42,6 +42,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var knownHead: LogHead?
     /// The read models' rebuild count as of this writer's last batch (``BatchStart/readModelEpoch``).
     private var knownEpoch: Int64?
+    /// The last event this writer appended and answered for, kept through failures (unlike `knownHead`): the
+    /// log must still hold it (``requireAcknowledgedEvents(in:)``).
+    private var acknowledgedHead: LogHead?
 
     init(session: any WriterSession, model: any WriterModel, configuration: WriterConfiguration) {
         self.session = session
@@ -195,6 +198,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             if !write.isEmpty { try session.write(write) }
             try session.commit()
             knownHead = batch.head
+            if appended > 0 { acknowledgedHead = batch.head }
             // Each rebuild counted one more (the model was rebuilt with it): not another writer's.
             if let epoch = knownEpoch { knownEpoch = epoch + Int64(batch.readModelResets) }
             for (key, record) in batch.recorded { idempotency.set(key, record) }
@@ -233,18 +237,18 @@ final class GroupCommitWriter: @unchecked Sendable {
         // decided on and written back.
         if start.readModelEpoch != knownEpoch {
             knownEpoch = start.readModelEpoch
-            reset()
+            try forgetAll(head)
             return
         }
         guard let known = knownHead else {
             // Nothing known about the log (start, or after a failed batch): the caches are empty already.
-            reset()
+            try forgetAll(head)
             return
         }
         if head == known { return }
         let reads = session.reads
         guard head.seq > known.seq else {
-            reset()
+            try forgetAll(head)
             return
         }
         // The first page starts with our own last event, which must still be in the log, unchanged; otherwise
@@ -258,7 +262,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         if known.seq > 0 {
             guard page.first?.seq == known.seq, page.first?.hash == known.hash else {
-                reset()
+                try forgetAll(head)
                 return
             }
             page.removeFirst()
@@ -270,7 +274,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             foreign += page.count
             // A very long tail (a bulk import): reading everything again is cheaper than invalidating.
             if foreign > 100_000 {
-                reset()
+                try forgetAll(head)
                 return
             }
             for event in page { versions.invalidate(event.stream) }
@@ -280,6 +284,33 @@ final class GroupCommitWriter: @unchecked Sendable {
             page = try reads.tailEvents(after: last.seq, limit: pageSize)
         }
         knownHead = head
+    }
+
+    /// Forgets every cache, to read again what it needs, once the log still holds what this writer acknowledged.
+    private func forgetAll(_ head: LogHead) throws(KuraError) {
+        reset()
+        try requireAcknowledgedEvents(in: head)
+    }
+
+    /// Refuses to write on a log that no longer holds the last event this writer appended and answered for (an
+    /// asynchronous standby promoted, a copy restored under a running node): its callers were told of commands
+    /// that are gone, and the next events would take their sequence numbers, under receipts and checkpoints
+    /// already published for the old ones. Every batch fails, as `storage_unavailable`, until the event is back
+    /// or the node is restarted after an operator has looked.
+    private func requireAcknowledgedEvents(in head: LogHead) throws(KuraError) {
+        guard let acknowledged = acknowledgedHead else { return }
+        if head == acknowledged { return }
+        if head.seq > acknowledged.seq,
+            let kept = try session.reads.tailEvents(after: acknowledged.seq - 1, limit: 1).first,
+            kept.seq == acknowledged.seq, kept.hash == acknowledged.hash
+        {
+            return
+        }
+        throw KuraError(
+            .storageUnavailable,
+            "the log no longer holds event \(acknowledged.seq), which this node wrote and acknowledged (the log's "
+                + "head is \(head.seq)): it writes nothing more until the event is back or it is restarted "
+                + "(Docs/reliability.md)")
     }
 
     /// Assertion mode: the model must agree with the rows it caches, and the stream versions with the log.

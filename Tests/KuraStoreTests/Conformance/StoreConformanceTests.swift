@@ -492,6 +492,36 @@ import Testing
 
     // MARK: Tampering
 
+    /// Review finding: a node whose database lost events it had acknowledged (an asynchronous standby promoted, a
+    /// copy restored under it) forgot its caches and wrote on, giving the lost events' sequence numbers to others.
+    @Test(
+        "a writer whose acknowledged events left the log refuses to write until restarted",
+        arguments: StoreBackends.all)
+    func acknowledgedEventsLost(_ factory: StoreBackendFactory) async throws {
+        try await Self.withStore(factory) { database, store in
+            for i in 1...5 { try await appendOne(store, stream: "s/\(i % 2)", commandId: "c\(i)") }
+            try database.execute("DELETE FROM events WHERE seq > 3", privileged: true)
+            let kept = try await allEvents(store)
+            #expect(kept.map(\.seq) == [1, 2, 3])
+            let refused = await #expect(throws: KuraError.self) {
+                try await appendOne(store, stream: "s/new", commandId: "after-loss")
+            }
+            #expect(refused?.code == .storageUnavailable, "\(String(describing: refused))")
+            #expect(refused?.detail.contains("event 5") == true, "\(String(describing: refused))")
+            #expect(try await allEvents(store) == kept)
+
+            // Another node (or this one restarted) writes seq 4 and 5 anew: different events under the same numbers.
+            let restarted = try openStore(database)
+            defer { restarted.close() }
+            for i in 4...5 { try await appendOne(restarted, stream: "s/other", commandId: "n\(i)") }
+            let rewritten = try await allEvents(restarted)
+            #expect(rewritten.map(\.seq) == [1, 2, 3, 4, 5])
+            await #expect(throws: KuraError.self) { try await appendOne(store, stream: "s/new", commandId: "again") }
+            #expect(try await allEvents(restarted) == rewritten)
+            #expect(try await restarted.verify().isValid)
+        }
+    }
+
     @Test(
         "the application cannot change or remove an event; tampering is found at the first bad seq",
         arguments: StoreBackends.all)
