@@ -56,11 +56,23 @@ extension X402UnknownOutcomeTests {
         let world = try await SolanaWorld.make(backend: database)
         // The claim commits; the commit that records the chain's outcome lands and reports a lost connection.
         database.loseNextCommit(skipping: 1)
+        let payment = try world.payment()
         let lost = await #expect(throws: KuraError.self) {
-            try await world.service.facilitatorSettle(try world.payment())
+            try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
         }
         #expect(lost?.code == .storageUnavailable, "a 503, not a refusal: \(String(describing: lost))")
         #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid on chain")
+
+        // Review finding: the retry the 503 asks for, with its key, got duplicate_settlement, and the resource
+        // server never served what its client had paid for. It gets the success; another repeat does not.
+        let retried = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
+        #expect(retried.success, "\(retried)")
+        #expect(retried.amount == X402Amount(units: 2500))
+        for key in ["settle-2", nil] as [String?] {
+            let repeated = try await world.service.facilitatorSettle(payment, idempotencyKey: key)
+            #expect(!repeated.success && repeated.errorReason == .duplicateSettlement, "\(repeated)")
+        }
+        #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")
         await world.close()
     }
 }

@@ -102,13 +102,16 @@ public struct SolanaPaymentRecord: Codable, Sendable, Equatable {
     /// Lowercase hex SHA-256 of the canonical JSON of the `paymentPayload`, and its payment identifier.
     public var payloadHash: String
     public var paymentIdentifier: String?
+    /// Lowercase hex SHA-256 of the settle call's `Idempotency-Key`, if it sent one: that call's retry (after an
+    /// answer lost in a 503) gets its success again, as a Kura-scheme settle's does.
+    public var settleKeyHash: String?
     /// When it was submitted.
     public var submittedAt: Timestamp
 
     public init(
         network: String, messageHash: String, signature: String, transaction: String, payer: String, payTo: String,
         payerParty: PartyID, payeeParty: PartyID, asset: Asset, amount: Amount, payloadHash: String,
-        paymentIdentifier: String?, submittedAt: Timestamp
+        paymentIdentifier: String?, settleKeyHash: String? = nil, submittedAt: Timestamp
     ) {
         self.network = network
         self.messageHash = messageHash
@@ -122,6 +125,7 @@ public struct SolanaPaymentRecord: Codable, Sendable, Equatable {
         self.amount = amount
         self.payloadHash = payloadHash
         self.paymentIdentifier = paymentIdentifier
+        self.settleKeyHash = settleKeyHash
         self.submittedAt = submittedAt
     }
 

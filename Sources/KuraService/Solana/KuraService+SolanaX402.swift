@@ -58,7 +58,11 @@ extension KuraService {
 
     /// `POST /facilitator/settle` for a Solana network. Throws only when the outcome is unknown: the transaction
     /// was sent and the record of what the chain said failed to commit, and may have landed (a 503, not a refusal).
-    public func solanaSettle(_ request: FacilitatorRequest) async throws(KuraError) -> SettleResponse {
+    /// The call's retry with the same `idempotencyKey` and payload gets the success the lost answer held; any other
+    /// repeat of a settled transaction is `duplicate_settlement` (unless its payment identifier names it).
+    public func solanaSettle(_ request: FacilitatorRequest, idempotencyKey: String? = nil) async throws(KuraError)
+        -> SettleResponse
+    {
         let network = request.paymentRequirements.network
         let payerText = SolanaExact.payer(of: request.paymentPayload)
         func refused(_ refusal: X402Refusal) -> SettleResponse {
@@ -77,6 +81,7 @@ extension KuraService {
         let payloadHash = Hex.encode(
             SHA256.hash((try? JSONValue.canonicalBytes(encoding: request.paymentPayload)) ?? []))
         let identifier = try? PaymentIdentifier.id(in: request.paymentPayload.extensions)
+        let keyHash = idempotencyKey.map { Hex.encode(SHA256.hash(Array($0.utf8))) }
         do throws(X402Refusal) {
             if let existing = try await solanaPaymentState(key, reason: .unexpectedSettleError) {
                 // Judged only on its own network: asked elsewhere (a rail with the same fee payer), its blockhash
@@ -86,7 +91,8 @@ extension KuraService {
                         .duplicateSettlement,
                         "this transaction was submitted for settlement on \(existing.record.network), not \(network)")
                 }
-                return try await reconcile(existing, rail, payloadHash: payloadHash, identifier: identifier)
+                return try await reconcile(
+                    existing, rail, payloadHash: payloadHash, identifier: identifier, keyHash: keyHash)
             }
             var signed = verified.transaction
             do { try signed.sign(with: rail.feePayer) } catch {
@@ -100,7 +106,7 @@ extension KuraService {
                 payer: verified.payer.base58, payTo: request.paymentRequirements.payTo,
                 payerParty: payerParty, payeeParty: payeeParty,
                 asset: try asset(verified.mint), amount: try amount(verified.amount), payloadHash: payloadHash,
-                paymentIdentifier: identifier, submittedAt: clock.now())
+                paymentIdentifier: identifier, settleKeyHash: keyHash, submittedAt: clock.now())
             guard try await claim(record) else {
                 throw X402Refusal(.duplicateSettlement, "another settle claimed this transaction first")
             }
@@ -221,15 +227,18 @@ extension KuraService {
         }
     }
 
-    /// A settle of a message already claimed: the first answer for the same payload with a payment identifier,
-    /// the recorded failure, or a look at the chain for a payment still in flight.
-    func reconcile(_ existing: SolanaPayment, _ rail: SolanaRail, payloadHash: String, identifier: String?)
-        async throws(X402Refusal) -> SettleResponse
-    {
+    /// A settle of a message already claimed: the first answer for the same payload, repeated by the first call's
+    /// `Idempotency-Key` or with the same payment identifier; the recorded failure; or a look at the chain for a
+    /// payment still in flight.
+    func reconcile(
+        _ existing: SolanaPayment, _ rail: SolanaRail, payloadHash: String, identifier: String?, keyHash: String?
+    ) async throws(X402Refusal) -> SettleResponse {
         let record = existing.record
         switch existing.state {
         case .settled:
-            guard let identifier, record.paymentIdentifier == identifier, record.payloadHash == payloadHash else {
+            let sameCall = keyHash != nil && record.settleKeyHash == keyHash
+            let identified = identifier != nil && record.paymentIdentifier == identifier
+            guard record.payloadHash == payloadHash, sameCall || identified else {
                 throw X402Refusal(.duplicateSettlement, "transaction \(record.signature) was already settled")
             }
             return SettleResponse(

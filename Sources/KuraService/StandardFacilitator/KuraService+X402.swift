@@ -39,7 +39,7 @@ extension KuraService {
     public func facilitatorSettle(
         _ request: FacilitatorRequest, repeats: X402SettleQuery.Repeat = .refuse, idempotencyKey: String? = nil
     ) async throws(KuraError) -> SettleResponse {
-        guard !Self.isSolana(request) else { return try await solanaSettle(request) }
+        guard !Self.isSolana(request) else { return try await solanaSettle(request, idempotencyKey: idempotencyKey) }
         return try await x402Settle(request, repeats: repeats, idempotencyKey: idempotencyKey)
     }
 
