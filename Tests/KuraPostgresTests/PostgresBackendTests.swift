@@ -87,6 +87,31 @@ struct PostgresBackendTests {
         #expect(levels == .text("3"))
     }
 
+    /// Migration 4: open escrows' and reservations' holds are kept on their rows; the balance rows a version-3
+    /// database kept for them are removed, once, and new ones refused.
+    @Test("migration 4 removes the balance rows of escrows' and reservations' holds and refuses new ones")
+    func migrationFour() async throws {
+        let database = try TestPostgres.database()
+        defer { database.drop() }
+        try Self.backend(database).close()
+        let db = try PostgresConnection(database.url)
+        defer { db.close() }
+        try db.result("DROP TRIGGER balances_refuse_kept_holds ON balances", [])
+        for account in ["escrow/esc_1/held", "reservation/res_1/held", "channel/ch_1/held", "party/pty_a/available"] {
+            try db.result(
+                "INSERT INTO balances(account, asset, balance) VALUES ($1, 'USDC', 5)", [.text(account)])
+        }
+        try db.result("DELETE FROM kura_schema_versions WHERE version >= 4", [])
+        let reopened = try Self.backend(database, create: false)
+        defer { reopened.close() }
+        #expect(reopened.schema.from == 3 && reopened.schema.to == PostgresSchema.currentVersion)
+        let kept = try db.scalar("SELECT string_agg(account, ',' ORDER BY account) FROM balances")
+        #expect(kept == .text("channel/ch_1/held,party/pty_a/available"))
+        #expect(throws: KuraError.self) {
+            try db.result("INSERT INTO balances(account, asset, balance) VALUES ('escrow/esc_2/held', 'USDC', 1)", [])
+        }
+    }
+
     @Test("an empty database gets the schema at the current version; opening again changes nothing")
     func schema() async throws {
         let database = try TestPostgres.database()

@@ -10,6 +10,32 @@ import Testing
 /// and the triggers that make its log append-only. The backend-agnostic behaviour is in
 /// ``StoreConformanceTests``.
 @Suite struct SQLiteBackendTests {
+    // MARK: Holds kept on their rows
+
+    /// Balance rows an older build wrote for escrows' and reservations' holds are removed on open: the holds are
+    /// kept on their rows now, and the ledger check would count them twice.
+    @Test("opening removes the balance rows of escrows' and reservations' holds an older build wrote")
+    func keptHoldsRemovedOnOpen() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("log.sqlite")
+        try openStore(path, durable: false).close()
+        do {
+            let raw = try SQLiteConnection(path: path, create: false)
+            try raw.execute("DROP TRIGGER balances_refuse_kept_holds")
+            for account in [
+                "escrow/esc_1/held", "reservation/res_1/held", "channel/ch_1/held", "party/pty_a/available",
+            ] {
+                try raw.run("INSERT INTO balances(account, asset, balance) VALUES (?, 'USDC', 5)", .text(account))
+            }
+        }
+        try openStore(path, durable: false).close()
+        let raw = try SQLiteConnection(path: path, create: false)
+        let kept = try raw.scalar(
+            "SELECT group_concat(account, ',') FROM (SELECT account FROM balances ORDER BY account)")
+        #expect(kept == .text("channel/ch_1/held,party/pty_a/available"))
+    }
+
     // MARK: Append-only
 
     @Test(

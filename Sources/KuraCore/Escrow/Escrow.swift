@@ -44,6 +44,13 @@ public struct Escrow: Sendable, Equatable, Hashable {
     }
 }
 
+extension Escrow {
+    /// What `escrow/<id>/held` holds in `asset`: the amount from the lock until the escrow ends, nothing after.
+    public func held(in asset: Asset) -> Int64 {
+        !state.isTerminal && terms.asset == asset ? Int64(terms.amount.units) : 0
+    }
+}
+
 /// What `decide` needs to know beyond the escrow itself, read by KuraService from projections.
 public struct EscrowContext: Sendable, Equatable {
     /// The fee rates in force.

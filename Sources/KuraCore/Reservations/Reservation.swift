@@ -170,3 +170,10 @@ extension ReservationDecision: CanonicalJSONWritable {
         return json.finish()
     }
 }
+
+extension Reservation {
+    /// What `reservation/<id>/held` holds in `asset`: the amount while reserved, nothing once settled or voided.
+    public func held(in asset: Asset) -> Int64 {
+        state == .reserved && self.asset == asset ? Int64(amount.units) : 0
+    }
+}

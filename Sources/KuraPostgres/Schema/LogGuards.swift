@@ -47,4 +47,18 @@ enum LogGuards {
         CREATE TRIGGER events_chain BEFORE INSERT ON events
             FOR EACH ROW EXECUTE FUNCTION kura_events_chain();
         """
+
+    /// A hold kept on its escrow's or reservation's row gets no balance row (schema version 4): a node of an
+    /// older build still running (a rolling upgrade) fails its batch rather than decide on a hold it cannot see.
+    static let keptHolds = """
+        CREATE OR REPLACE FUNCTION kura_balances_refuse_kept_holds() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'balance % is kept on its escrow''s or reservation''s row since schema version 4: '
+                'a node of an older build is writing', NEW.account USING ERRCODE = 'check_violation';
+        END $$;
+        DROP TRIGGER IF EXISTS balances_refuse_kept_holds ON balances;
+        CREATE TRIGGER balances_refuse_kept_holds BEFORE INSERT OR UPDATE ON balances
+            FOR EACH ROW WHEN (NEW.account LIKE 'escrow/%/held' OR NEW.account LIKE 'reservation/%/held')
+            EXECUTE FUNCTION kura_balances_refuse_kept_holds();
+        """
 }

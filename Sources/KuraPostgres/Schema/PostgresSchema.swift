@@ -31,6 +31,9 @@ public enum PostgresSchema {
         Migration(version: 3, name: "read_model_epoch counts read-model rebuilds, which writers' caches follow") {
             SQLSchema.readModelEpoch.map { SQLDialect.postgres.translate($0) }
         },
+        Migration(version: 4, name: "open escrows' and reservations' holds are kept on their rows, not in balances") {
+            SQLSchema.holdsOnAggregates.map { SQLDialect.postgres.translate($0) } + [LogGuards.keptHolds]
+        },
     ]
 
     /// The version this build writes and expects.

@@ -106,7 +106,13 @@ extension WriterState {
 
     func balance(_ account: AccountName, _ asset: Asset) throws(KuraError) -> Int64 {
         try balances.value(BalanceKey(account: account, asset: asset)) { () throws(KuraError) -> Int64? in
-            try reads.balance(account: account.rawValue, asset: asset.name)
+            // An open escrow's or reservation's hold is its row's amount, read through the writer's own cache
+            // (the command deciding on it has usually just read that row).
+            switch account {
+            case .escrowHeld(let id): try escrow(id)?.escrow.held(in: asset)
+            case .reservationHeld(let id): try reservation(id)?.reservation.held(in: asset)
+            default: try reads.balance(account: account.rawValue, asset: asset.name)
+            }
         } ?? 0
     }
 
@@ -208,10 +214,8 @@ extension WriterState {
         var held: [String: Int64] = [:]
         for row in try reads.heldInEscrows(payer: party) { held[row.asset] = row.units }
         func holding(_ escrow: Escrow?) -> (String, Int64)? {
-            guard let escrow, escrow.terms.payer == party,
-                [.locked, .delivered, .disputed].contains(escrow.state)
-            else { return nil }
-            return (escrow.terms.asset.name, Int64(escrow.terms.amount.units))
+            guard let escrow, escrow.terms.payer == party else { return nil }
+            return (escrow.terms.asset.name, escrow.held(in: escrow.terms.asset))
         }
         for id in Set(touchedEscrows) {
             if let (asset, units) = holding(try reads.escrow(id)?.escrow) { held[asset, default: 0] -= units }

@@ -124,6 +124,8 @@ extension WriterState {
         if case .positionDebt = account { assert(value <= 0, "\(account) would hold \(value) \(asset), above zero") }
         let key = BalanceKey(account: account, asset: asset)
         balances.set(key, value)
+        // A hold kept on its aggregate's row is written with that row (the escrow or reservation this event changes).
+        if account.isKeptOnItsAggregate { return }
         touchedBalances.append(key)
         tx.change(.balance(BalanceRow(account: account.rawValue, asset: asset.name, units: value)))
     }

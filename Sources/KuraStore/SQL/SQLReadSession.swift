@@ -232,7 +232,15 @@ public final class SQLReadSession: ReadSession {
     }
 
     public func balance(account: String, asset: String) throws(KuraError) -> Int64 {
-        try connection.first(
+        if account.hasSuffix("/held"), let name = try? AccountName(validating: account), name.isKeptOnItsAggregate {
+            guard let asset = try? Asset(asset) else { return 0 }
+            switch name {
+            case .escrowHeld(let id): return try escrow(id)?.escrow.held(in: asset) ?? 0
+            case .reservationHeld(let id): return try reservation(id)?.reservation.held(in: asset) ?? 0
+            default: break
+            }
+        }
+        return try connection.first(
             "SELECT balance FROM balances WHERE account = ? AND asset = ?", [.text(account), .text(asset)],
             { row throws(KuraError) in row.int64(0) }) ?? 0
     }
@@ -251,9 +259,30 @@ public final class SQLReadSession: ReadSession {
     }
 
     public func unbalancedAssets() throws(KuraError) -> [BalanceRow] {
-        try connection.rows(
-            "SELECT asset, sum(balance) FROM balances GROUP BY asset HAVING sum(balance) != 0 ORDER BY asset", []
-        ) { row throws(KuraError) in BalanceRow(account: "", asset: row.text(0), units: row.int64(1)) }
+        // The balance rows, and the holds kept on open escrows' and reservations' rows
+        // (``AccountName/isKeptOnItsAggregate``). Wrapping sums: only zero or not matters.
+        var sums: [String: Int64] = [:]
+        for (asset, units) in try connection.rows(
+            "SELECT asset, sum(balance) FROM balances GROUP BY asset", [],
+            { row throws(KuraError) in (row.text(0), row.int64(1)) })
+        {
+            sums[asset, default: 0] &+= units
+        }
+        for (asset, units) in try connection.rows(
+            "SELECT asset, sum(amount) FROM escrows WHERE state IN ('locked', 'delivered', 'disputed') GROUP BY asset",
+            [], { row throws(KuraError) in (row.text(0), row.int64(1)) })
+        {
+            sums[asset, default: 0] &+= units
+        }
+        for reservation in try connection.rows(
+            "SELECT json FROM reservations WHERE state = 'reserved'", [],
+            { row throws(KuraError) in try Self.reservations.value(row.bytes(0)) })
+        {
+            sums[reservation.asset.name, default: 0] &+= Int64(reservation.amount.units)
+        }
+        return sums.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map {
+            BalanceRow(account: "", asset: $0.key, units: $0.value)
+        }
     }
 
     public func negativeBalances() throws(KuraError) -> [BalanceRow] {

@@ -205,6 +205,14 @@ public enum SQLSchema {
         "DELETE FROM merkle_nodes WHERE level < \(MerkleNode.lowestStoredLevel)"
     ]
 
+    /// Open escrows' and reservations' holds are kept on their rows (``AccountName/isKeptOnItsAggregate``,
+    /// 2026-12-07): the balance rows an older build wrote for them are read by no one, and the ledger check would
+    /// count them twice. Idempotent; the ranges let both backends walk the balances' primary key.
+    public static let holdsOnAggregates = [
+        "DELETE FROM balances WHERE account >= 'escrow/' AND account < 'escrow0' AND account LIKE '%/held'",
+        "DELETE FROM balances WHERE account >= 'reservation/' AND account < 'reservation0' AND account LIKE '%/held'",
+    ]
+
     /// Every statement, log first, in this dialect.
     public static func statements(_ dialect: SQLDialect) -> [String] {
         (log + readModels).map { dialect.translate($0) }

@@ -174,7 +174,9 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("BEGIN IMMEDIATE")
         do throws(KuraError) {
-            for statement in SQLSchema.statements(.sqlite) + SQLSchema.upgrades + SQLSchema.readModelEpoch {
+            for statement in SQLSchema.statements(.sqlite) + SQLSchema.upgrades + SQLSchema.readModelEpoch
+                + SQLSchema.holdsOnAggregates
+            {
                 try db.execute(statement)
             }
             try db.execute(triggers)
@@ -190,12 +192,17 @@ public final class SQLiteBackend: StorageBackend, @unchecked Sendable {
         }
     }
 
-    /// The log is append-only: the database itself refuses to change or remove an event.
+    /// The log is append-only: the database itself refuses to change or remove an event. And a hold kept on its
+    /// escrow's or reservation's row gets no balance row: an older build writing one (a downgrade) fails its batch
+    /// rather than decide on a hold it cannot see.
     static let triggers = """
         CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
             BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
             BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS balances_refuse_kept_holds BEFORE INSERT ON balances
+            WHEN NEW.account LIKE 'escrow/%/held' OR NEW.account LIKE 'reservation/%/held'
+            BEGIN SELECT RAISE(ABORT, 'holds of escrows and reservations are kept on their rows: an older build?'); END;
         """
 }
 

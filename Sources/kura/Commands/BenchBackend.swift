@@ -93,7 +93,7 @@ struct BenchBackend: AsyncParsableCommand {
                     events.append(StoredEvent(event: event, canonicalPayload: bytes))
                     previous = LogHead(seq: seq, hash: event.hash)
                     changes.append(.balance(BalanceRow(account: "party/\(seq)/available", asset: "USDC", units: -100)))
-                    changes.append(.balance(BalanceRow(account: "escrow/\(seq)/held", asset: "USDC", units: 99)))
+                    changes.append(.balance(BalanceRow(account: "channel/\(seq)/held", asset: "USDC", units: 99)))
                     changes.append(
                         .receipt(
                             ReceiptRow(

@@ -490,6 +490,29 @@ import Testing
         #expect(try await a.verify().isValid)
     }
 
+    // MARK: Holds kept on their rows
+
+    /// A node of an older build writes a balance row for an escrow's or reservation's hold; this build keeps the
+    /// hold on the escrow's or reservation's row, so the database refuses such a row: the older node's batch fails
+    /// instead of deciding on a hold it cannot see.
+    @Test(
+        "a balance row for an escrow's or reservation's hold is refused; other holds are not",
+        arguments: StoreBackends.all)
+    func keptHoldsRefused(_ factory: StoreBackendFactory) async throws {
+        try await Self.withStore(factory) { database, _ in
+            for account in ["escrow/esc_1/held", "reservation/res_1/held"] {
+                #expect(throws: KuraError.self, "\(account)") {
+                    try database.execute(
+                        "INSERT INTO balances(account, asset, balance) VALUES ('\(account)', 'USDC', 5)",
+                        privileged: false)
+                }
+            }
+            try database.execute(
+                "INSERT INTO balances(account, asset, balance) VALUES ('channel/ch_1/held', 'USDC', 5)",
+                privileged: false)
+        }
+    }
+
     // MARK: Tampering
 
     /// Review finding: a node whose database lost events it had acknowledged (an asynchronous standby promoted, a
