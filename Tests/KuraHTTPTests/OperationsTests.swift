@@ -179,6 +179,35 @@ struct OperationsTests {
         }
     }
 
+    /// Review finding: a node whose log lost the events it had answered for refused to write with a momentary code
+    /// (`storage_unavailable`, retried by clients), and `/readyz` kept calling it ready.
+    @Test("a node whose log lost what it answered for: writes are 500 chain_broken, /readyz 503 not_ready")
+    func logLostWhatItAnsweredFor() async throws {
+        let fixture = try await HTTPFixture(label: "log-lost")
+        try await fixture.test { api in
+            let party = try await api.register("lost")
+            let before = try await fixture.seq()
+            for units in [5, 6] {
+                let deposit = try await api.send(
+                    .post, "/v1/accounts/\(party.id)/deposits", as: api.operatorCaller,
+                    json: ["asset": "USDC", "amount": .number(Double(units))])
+                #expect(deposit.status == .ok, "\(deposit)")
+            }
+            let raw = try SQLiteConnection(path: fixture.db.path, create: false)
+            try raw.execute("PRAGMA busy_timeout = 10000")
+            try raw.execute("DROP TRIGGER events_refuse_delete")
+            try raw.run("DELETE FROM events WHERE seq > ?", .integer(Int64(before)))
+            let refused = try await api.send(
+                .post, "/v1/accounts/\(party.id)/deposits", as: api.operatorCaller,
+                json: ["asset": "USDC", "amount": 7])
+            #expect(refused.status == .internalServerError && refused.code == "chain_broken", "\(refused)")
+            #expect(try await fixture.seq() == before, "nothing written over the lost events")
+            let ready = try await api.send(.get, "/readyz")
+            #expect(ready.status == .serviceUnavailable && ready.code == "not_ready", "\(ready)")
+            #expect(ready.json["detail"]?.stringValue?.contains("chain_broken") == true, "\(ready)")
+        }
+    }
+
     @Test("GET /metrics on the API port: 401 without credentials, 403 for a party, 200 for the operator; off: 404")
     func metricsAccessOnTheAPIPort() async throws {
         let fixture = try await HTTPFixture(label: "metrics-access")

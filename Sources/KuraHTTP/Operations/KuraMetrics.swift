@@ -161,13 +161,20 @@ public final class KuraMetrics: StoreObserver, Sendable {
         batchCommands.record(commands)
         batchEvents.record(events)
         commitLatency.recordNanoseconds(Int64(max(0, seconds) * 1e9))
-        writer.withLock { $0.progressed(at: Self.now()) }
+        writer.withLock {
+            $0.progressed(at: Self.now())
+            $0.logBroken = false
+        }
     }
 
     public func batchFailed(commands: Int, code: KuraError.Code) {
         CoreMetrics.Counter(label: Name.batchFailures, dimensions: [("code", code.rawValue)], factory: factory)
             .increment()
-        writer.withLock { $0.progressed(at: Self.now()) }
+        writer.withLock {
+            $0.progressed(at: Self.now())
+            // The writer refuses to write on a log that lost what it answered for, until restarted.
+            $0.logBroken = code == .chainBroken
+        }
     }
 
     public func queueDepth(_ depth: Int) {
@@ -187,6 +194,10 @@ public final class KuraMetrics: StoreObserver, Sendable {
         }
     }
 
+    /// Whether the writer's last batch failed as `chain_broken`: the log lost events this node answered for, and
+    /// the writer writes nothing more until the node is restarted (or the events are back).
+    func writerLogBroken() -> Bool { writer.withLock { $0.logBroken } }
+
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 
@@ -199,6 +210,8 @@ struct WriterProgress {
     var depth = 0
     /// Monotonic nanoseconds since the writer has owed work without finishing a batch; nil when it owes none.
     var pendingSince: UInt64?
+    /// The last batch failed as `chain_broken` (``KuraMetrics/writerLogBroken()``).
+    var logBroken = false
 
     mutating func depth(_ depth: Int, at now: UInt64) {
         self.depth = depth

@@ -42,8 +42,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var knownHead: LogHead?
     /// The read models' rebuild count as of this writer's last batch (``BatchStart/readModelEpoch``).
     private var knownEpoch: Int64?
-    /// The last event this writer appended and answered for, kept through failures (unlike `knownHead`): the
-    /// log must still hold it (``requireAcknowledgedEvents(in:)``).
+    /// The head as of this writer's last batch that answered a command with success (appending, or answering from
+    /// events already there: an idempotent replay, another node's), kept through failures (unlike `knownHead`):
+    /// the log must still hold it (``requireAcknowledgedEvents(in:)``).
     private var acknowledgedHead: LogHead?
 
     init(session: any WriterSession, model: any WriterModel, configuration: WriterConfiguration) {
@@ -198,7 +199,9 @@ final class GroupCommitWriter: @unchecked Sendable {
             if !write.isEmpty { try session.write(write) }
             try session.commit()
             knownHead = batch.head
-            if appended > 0 { acknowledgedHead = batch.head }
+            if results.contains(where: { if case .success = $0 { true } else { false } }) {
+                acknowledgedHead = batch.head
+            }
             // Each rebuild counted one more (the model was rebuilt with it): not another writer's.
             if let epoch = knownEpoch { knownEpoch = epoch + Int64(batch.readModelResets) }
             for (key, record) in batch.recorded { idempotency.set(key, record) }
@@ -292,11 +295,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         try requireAcknowledgedEvents(in: head)
     }
 
-    /// Refuses to write on a log that no longer holds the last event this writer appended and answered for (an
-    /// asynchronous standby promoted, a copy restored under a running node): its callers were told of commands
-    /// that are gone, and the next events would take their sequence numbers, under receipts and checkpoints
-    /// already published for the old ones. Every batch fails, as `storage_unavailable`, until the event is back
-    /// or the node is restarted after an operator has looked.
+    /// Refuses to write on a log that no longer holds the last event this writer answered for (an asynchronous
+    /// standby promoted, a copy restored under a running node): its callers were told of commands that are gone,
+    /// and the next events would take their sequence numbers, under receipts and checkpoints already published
+    /// for the old ones. Every batch fails, as `chain_broken` (not retried; `/readyz` says so), until the event
+    /// is back or the node is restarted after an operator has looked.
     private func requireAcknowledgedEvents(in head: LogHead) throws(KuraError) {
         guard let acknowledged = acknowledgedHead else { return }
         if head == acknowledged { return }
@@ -307,10 +310,10 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         throw KuraError(
-            .storageUnavailable,
-            "the log no longer holds event \(acknowledged.seq), which this node wrote and acknowledged (the log's "
-                + "head is \(head.seq)): it writes nothing more until the event is back or it is restarted "
-                + "(Docs/reliability.md)")
+            .chainBroken,
+            "the log no longer holds event \(acknowledged.seq), which this node answered for (the log's head is "
+                + "\(head.seq)): it writes nothing more until the event is back or it is restarted "
+                + "(Docs/postgresql.md, \"A node that outlives its log\")")
     }
 
     /// Assertion mode: the model must agree with the rows it caches, and the stream versions with the log.

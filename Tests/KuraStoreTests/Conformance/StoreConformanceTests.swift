@@ -490,6 +490,33 @@ import Testing
         #expect(try await a.verify().isValid)
     }
 
+    /// Review finding: the check followed only the events a writer appended itself, not an answer it gave from
+    /// events already there (an idempotent replay of another node's command): those could vanish unnoticed.
+    @Test(
+        "a writer that answered from another node's events refuses to write once those events leave the log",
+        arguments: StoreBackends.all)
+    func answeredEventsLost(_ factory: StoreBackendFactory) async throws {
+        try await Self.withStore(factory) { database, store in
+            for i in 1...3 { try await appendOne(store, stream: "s/\(i)", commandId: "c\(i)") }
+            let key = IdempotencyKey(key: "pty_a/key-1", requestHash: SHA256.hash("request"))
+            let other = try openStore(database)
+            defer { other.close() }
+            let first = try await other.append(
+                [NewEvent(stream: "s/other", type: "test.appended", payload: ["n": 4])], actor: "pty_a",
+                commandId: "c4", at: Timestamp(milliseconds: 1), idempotency: key, response: [4])
+            #expect(first.events.map(\.seq) == [4])
+            let replayed = try await store.append(
+                [NewEvent(stream: "s/other", type: "test.appended", payload: ["n": 4])], actor: "pty_a",
+                commandId: "c4", at: Timestamp(milliseconds: 1), idempotency: key, response: [4])
+            #expect(replayed.replayed && replayed.response == [4])
+            try database.execute("DELETE FROM events WHERE seq > 3", privileged: true)
+            let refused = await #expect(throws: KuraError.self) {
+                try await appendOne(store, stream: "s/new", commandId: "after-loss")
+            }
+            #expect(refused?.code == .chainBroken, "\(String(describing: refused))")
+        }
+    }
+
     // MARK: Holds kept on their rows
 
     /// A node of an older build writes a balance row for an escrow's or reservation's hold; this build keeps the
@@ -529,7 +556,7 @@ import Testing
             let refused = await #expect(throws: KuraError.self) {
                 try await appendOne(store, stream: "s/new", commandId: "after-loss")
             }
-            #expect(refused?.code == .storageUnavailable, "\(String(describing: refused))")
+            #expect(refused?.code == .chainBroken, "\(String(describing: refused))")
             #expect(refused?.detail.contains("event 5") == true, "\(String(describing: refused))")
             #expect(try await allEvents(store) == kept)
 
