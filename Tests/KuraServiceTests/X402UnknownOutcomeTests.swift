@@ -2,9 +2,11 @@ import Foundation
 import KuraCore
 import KuraCrypto
 import KuraService
+import KuraSolana
 import KuraStore
 import KuraTesting
 import KuraX402
+import Synchronization
 import Testing
 
 /// A settle whose commit may have landed must not be answered as refused: the resource server would answer 402
@@ -74,6 +76,51 @@ extension X402UnknownOutcomeTests {
         }
         #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")
         await world.close()
+    }
+}
+
+extension X402UnknownOutcomeTests {
+    /// Review finding: a client that gave up waiting for the chain (its timeout is shorter than the settle's wait for
+    /// confirmation) retried with its key and was refused `duplicate_settlement` by the first call still in flight;
+    /// the resource server answered 402 and its client paid again.
+    @Test("a retry with the key while the first settle still waits for the chain is 503; another key is refused")
+    func solanaRetryWhileTheFirstWaits() async throws {
+        let holder = Mutex<SendGateRPC?>(nil)
+        let world = try await SolanaWorld.make(wrap: { base in
+            let gated = SendGateRPC(base)
+            holder.withLock { $0 = gated }
+            return gated
+        })
+        let gate = try #require(holder.withLock { $0 })
+        let payment = try world.payment()
+        let first = Task { try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1") }
+        for _ in 0..<500 where !gate.sending.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        let retried = await #expect(throws: KuraError.self) {
+            try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
+        }
+        #expect(retried?.code == .railUnavailable, "\(String(describing: retried))")
+        let other = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-2")
+        #expect(!other.success && other.errorReason == .duplicateSettlement, "\(other)")
+        gate.open.withLock { $0 = true }
+        let settled = try await first.value
+        #expect(settled.success, "\(settled)")
+        #expect(try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1").success)
+        #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")
+        await world.close()
+    }
+}
+
+/// A node whose `send` waits until the test opens it: a settle held in flight.
+final class SendGateRPC: ForwardingSolanaRPC, @unchecked Sendable {
+    let sending = Mutex(false)
+    let open = Mutex(false)
+
+    override func send(_ transaction: SolanaTransaction, preflightCommitment: SolanaCommitment)
+        async throws(SolanaRPCError) -> SolanaSignature
+    {
+        sending.withLock { $0 = true }
+        while !open.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+        return try await base.send(transaction, preflightCommitment: preflightCommitment)
     }
 }
 

@@ -176,7 +176,7 @@ extension KuraService {
                 continue
             }
             // Recorded, not answered: whoever settles this message next gets `duplicate_settlement` or the failure.
-            _ = try? await conclude(record, observed, on: rail, payloadHash: record.payloadHash, identifier: nil)
+            _ = try? await conclude(record, observed, on: rail, payloadHash: record.payloadHash, keyHash: nil)
             decided += 1
         }
         return decided

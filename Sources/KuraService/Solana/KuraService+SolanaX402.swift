@@ -74,14 +74,22 @@ extension KuraService {
         let verified: VerifiedSolanaPayment
         do throws(X402Refusal) { (rail, verified) = try solanaCheck(request) } catch { return refused(error) }
         let key = verified.messageHash.base58
-        guard solanaInFlight.begin(key) else {
-            return refused(X402Refusal(.duplicateSettlement, "this transaction is being settled by another request"))
-        }
-        defer { solanaInFlight.end(key) }
         let payloadHash = Hex.encode(
             SHA256.hash((try? JSONValue.canonicalBytes(encoding: request.paymentPayload)) ?? []))
         let identifier = try? PaymentIdentifier.id(in: request.paymentPayload.extensions)
         let keyHash = idempotencyKey.map { Hex.encode(SHA256.hash(Array($0.utf8))) }
+        guard solanaInFlight.begin(key) else {
+            // The caller's own retry (its client gave up waiting for the chain) is told to come back, not refused:
+            // a refusal would have the resource server answer 402 and its client pay again.
+            if let keyHash, let claimed = try? await solanaPaymentState(key, reason: .unexpectedSettleError),
+                claimed.record.settleKeyHash == keyHash, claimed.record.payloadHash == payloadHash
+            {
+                throw KuraError(
+                    .railUnavailable, "the settle that sent this Idempotency-Key first is still waiting for the chain")
+            }
+            return refused(X402Refusal(.duplicateSettlement, "this transaction is being settled by another request"))
+        }
+        defer { solanaInFlight.end(key) }
         do throws(X402Refusal) {
             if let existing = try await solanaPaymentState(key, reason: .unexpectedSettleError) {
                 // Judged only on its own network: asked elsewhere (a rail with the same fee payer), its blockhash
@@ -122,7 +130,7 @@ extension KuraService {
                     observed = await SolanaChain.await(signed.id, blockhash: signed.message.recentBlockhash, rail: rail)
                 }
             }
-            return try await conclude(record, observed, on: rail, payloadHash: payloadHash, identifier: identifier)
+            return try await conclude(record, observed, on: rail, payloadHash: payloadHash, keyHash: keyHash)
         } catch  where error.reason == .outcomeUnknown {
             throw KuraError(.storageUnavailable, error.detail)
         } catch {
@@ -186,7 +194,7 @@ extension KuraService {
     /// Records what the chain said; answers success only if this call appended `solana.settled`.
     func conclude(
         _ record: SolanaPaymentRecord, _ observed: SolanaObservation, on rail: SolanaRail, payloadHash: String,
-        identifier: String?
+        keyHash: String?
     ) async throws(X402Refusal) -> SettleResponse {
         let now = clock.now()
         let appended: [String]
@@ -209,8 +217,19 @@ extension KuraService {
         } catch {
             throw X402Refusal(.unexpectedSettleError, "cannot record the outcome: \(error.detail)")
         }
+        // Recorded by another request: the same call's twin (its retry with the key, or the first attempt) if it
+        // names the same key and payload, and the record says settled.
+        var settledByTheSameCall = false
+        if case .confirmed = observed, appended.isEmpty, keyHash != nil, record.settleKeyHash == keyHash,
+            record.payloadHash == payloadHash
+        {
+            settledByTheSameCall =
+                try await solanaPaymentState(record.messageHash, reason: .unexpectedSettleError)?
+                .state == .settled
+        }
         switch (observed, appended.first) {
-        case (.confirmed, "solana.settled"?):
+        case (.confirmed, "solana.settled"?),
+            (.confirmed, nil) where settledByTheSameCall:
             return SettleResponse(
                 success: true, payer: record.payer, transaction: record.signature, network: record.network,
                 amount: X402Amount(units: record.amount.units))
@@ -254,7 +273,7 @@ extension KuraService {
                 let tx = try? SolanaTransaction(base64: record.transaction)
             else { throw X402Refusal(.unexpectedSettleError, "the recorded claim does not decode") }
             let observed = await SolanaChain.await(signature, blockhash: tx.message.recentBlockhash, rail: rail)
-            return try await conclude(record, observed, on: rail, payloadHash: payloadHash, identifier: identifier)
+            return try await conclude(record, observed, on: rail, payloadHash: payloadHash, keyHash: keyHash)
         }
     }
 

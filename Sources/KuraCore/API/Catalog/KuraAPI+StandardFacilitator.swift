@@ -15,10 +15,11 @@ extension KuraAPI {
     /// `POST /facilitator/settle?repeat=`: settles a Kura-scheme payment once per authorization (a repeat is
     /// refused as verify refuses it, except the retry of the first call with its `Idempotency-Key` and the payment
     /// identifier's repeat of the same payload; with `repeat=answer` every repeat gets the first answer); a refusal
-    /// is a 200 answer (`success: false`). A settlement whose outcome is unknown is `storage_unavailable` (503).
+    /// is a 200 answer (`success: false`). A settlement whose outcome is unknown is `storage_unavailable` (503); a
+    /// Solana settle's retry with its key while the first call still waits for the chain is `rail_unavailable` (503).
     public static let x402Settle = KuraOperation<NoPath, X402SettleQuery, FacilitatorRequest, SettleResponse>(
         id: "x402Settle", method: .post, path: "/facilitator/settle", access: .public, idempotent: true,
-        problems: [.invalidRequest, .payloadTooLarge, .internalError, .storageUnavailable])
+        problems: [.invalidRequest, .payloadTooLarge, .internalError, .storageUnavailable, .railUnavailable])
 
     /// The standard x402 facilitator (coinbase x402 v2, section 7) of the Kura schemes. Public: the payer's
     /// signature over the authorization is the authority.
