@@ -105,6 +105,17 @@ extension WriterState {
         }
     }
 
+    /// A hold kept on its aggregate's row (``AccountName/isKeptOnItsAggregate``) must be what the postings left in
+    /// it, in debug and test builds: an event that moved part of a hold, or moved it without ending the escrow or
+    /// reservation, would otherwise drift unseen until the ledger check.
+    func assertHoldKept(_ account: AccountName, _ asset: Asset, _ fromRow: Int64) {
+        #if DEBUG
+            if case .some(.some(let posted)) = balances.cached(BalanceKey(account: account, asset: asset)) {
+                assert(posted == fromRow, "\(account): the postings left \(posted), the row says \(fromRow)")
+            }
+        #endif
+    }
+
     private func add(_ delta: Int64, to account: AccountName, _ asset: Asset, _ tx: WriteTransaction)
         throws(KuraError)
     {
@@ -207,6 +218,7 @@ extension WriterState {
             row.escrow.apply(event)
         }
         row.dueAt = Self.dueAt(row.escrow)
+        assertHoldKept(.escrowHeld(id), row.escrow.terms.asset, row.escrow.held(in: row.escrow.terms.asset))
         escrows.set(id, row)
         touchedEscrows.append(id)
         tx.change(.escrow(row))
@@ -318,6 +330,7 @@ extension WriterState {
                     amount: record.amount, lane: row.reservation.lane, idempotent: false)
             }
         }
+        assertHoldKept(.reservationHeld(id), row.reservation.asset, row.reservation.held(in: row.reservation.asset))
         reservations.set(id, row)
         tx.change(.reservation(row))
         if row.reservation.state != .reserved { closed.append(.reservation(id)) }
