@@ -58,14 +58,19 @@ struct CLIEndToEndTests {
             try #require(result.status == 0, "\(arguments): \(result)")
             return try JSONValue.parse(result.stdout)
         }
-        let escrow = try await json(
-            [
-                "escrow", "open", "--payee", p.payee, "--amount", "10000", "--asset", "USDC", "--deliver-within",
-                "3600", "--as", p.payer,
-            ] + db, dir)
-        let escrowID = try id(escrow, "id")
-        _ = try await json(
-            ["escrow", "deliver", escrowID, "--evidence", Hex.encode(SHA256.hash("r")), "--as", p.payee] + db, dir)
+        /// An escrow opened and delivered, ready to be disputed.
+        func delivered() async throws -> String {
+            let escrow = try await json(
+                [
+                    "escrow", "open", "--payee", p.payee, "--amount", "10000", "--asset", "USDC", "--deliver-within",
+                    "3600", "--as", p.payer,
+                ] + db, dir)
+            let escrowID = try id(escrow, "id")
+            _ = try await json(
+                ["escrow", "deliver", escrowID, "--evidence", Hex.encode(SHA256.hash("r")), "--as", p.payee] + db, dir)
+            return escrowID
+        }
+        let escrowID = try await delivered()
         _ = try await run(
             ["escrow", "dispute", escrowID, "--reason", "empty", "--as", p.payer], ["KURA_DISPUTE_RESPONSE_WINDOW=1"])
         let disputes = try await json(["dispute", "list"] + db, dir)
@@ -85,14 +90,7 @@ struct CLIEndToEndTests {
 
         // The server's configuration file, given to a local command as to `kura serve`.
         try Data("dispute-response-window = 5\n".utf8).write(to: URL(fileURLWithPath: dir.path("kura.conf")))
-        let second = try await json(
-            [
-                "escrow", "open", "--payee", p.payee, "--amount", "10000", "--asset", "USDC", "--deliver-within",
-                "3600", "--as", p.payer,
-            ] + db, dir)
-        let secondID = try id(second, "id")
-        _ = try await json(
-            ["escrow", "deliver", secondID, "--evidence", Hex.encode(SHA256.hash("r")), "--as", p.payee] + db, dir)
+        let secondID = try await delivered()
         let disputed = try await json(
             ["escrow", "dispute", secondID, "--reason", "empty", "--as", p.payer, "--config", "kura.conf"] + db, dir)
         let secondDispute = try await json(

@@ -116,7 +116,7 @@ extension KuraService {
         let before = try Self.newestFirstBound(cursor: cursor, limit: limit)
         return try await read { reads throws(KuraError) in
             var everyone = false
-            if !mine, let caller = try reads.party(principal.id)?.party { everyone = caller.canAct(as: .operator) }
+            if !mine { everyone = try reads.canAct(principal, as: .operator) }
             let rows = try reads.disputes(
                 member: everyone ? nil : principal.id, seatedOnly: mine, state: state, beforeSeq: before,
                 limit: limit + 1)

@@ -42,7 +42,7 @@ extension KuraService {
             let notFound = KuraError(.notFound, "no payment '\(paymentId.prefix(128))' of \(payer)")
             guard let payment = try reads.payment(payer: payer, paymentId: paymentId)?.payment else { throw notFound }
             if principal.id != payment.payer && principal.id != payment.payee {
-                guard try reads.party(principal.id)?.party.canAct(as: .operator) == true else { throw notFound }
+                guard try reads.canAct(principal, as: .operator) else { throw notFound }
             }
             return payment
         }

@@ -12,9 +12,14 @@ extension ReadSession {
 
     /// Refuses unless the principal is, right now, an active party with `role`.
     func requireRole(_ role: Party.Role, _ principal: Principal, _ what: String) throws(KuraError) {
-        guard let current = try party(principal.id)?.party, current.canAct(as: role) else {
+        guard try canAct(principal, as: role) else {
             throw KuraError(.forbidden, "only an active \(role.rawValue) may \(what)")
         }
+    }
+
+    /// Whether the principal is, right now, an active party with `role`.
+    func canAct(_ principal: Principal, as role: Party.Role) throws(KuraError) -> Bool {
+        try party(principal.id)?.party.canAct(as: role) ?? false
     }
 
     /// Refuses unless the principal is `party` itself or, right now, an active operator.
