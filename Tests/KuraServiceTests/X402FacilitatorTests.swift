@@ -1,6 +1,8 @@
+import Dispatch
 import KuraCore
 import KuraCrypto
 import KuraService
+import KuraStore
 import KuraTesting
 import KuraX402
 import Testing
@@ -200,6 +202,42 @@ struct X402FacilitatorTests {
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
     }
 
+    /// Review finding: a retry after `validBefore`, sent with its key while the first call still waited for the
+    /// writer (its client gave up first), was refused from a read that could not see that call; the first then
+    /// settled, and the resource server had answered 402 to a payer it charged.
+    @Test("a retry after validBefore while the first call waits for the writer gets the first call's answer")
+    func retryAfterTheWindowWhileTheFirstWaits() async throws {
+        let world = try await EscrowWorld.make()
+        defer { world.close() }
+        let x = X402Payments(world: world)
+        let request = try x.pay(x.requirements(.exact), validFor: 10)
+        let gate = DispatchSemaphore(value: 0)
+        let store = world.db.store
+        let blocker = Task {
+            try await store.transact { (_: inout WriteTransaction) throws(KuraError) -> Int in
+                gate.wait()
+                return 1
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let first = Task {
+            try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-slow-writer")
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        _ = world.db.clock.advance(by: 11_000)
+        let retry = Task {
+            try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-slow-writer")
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        gate.signal()
+        #expect(try await blocker.value == 1)
+        let settled = try await first.value
+        let retried = try await retry.value
+        #expect(settled.success, "\(settled)")
+        #expect(retried == settled, "the retry gets the first call's answer: \(retried)")
+        #expect(try await x.available(world.payer) == 1_000_000 - 250_000, "paid once")
+    }
+
     /// An adversarial review's finding: under `repeat=refuse` (the provider that settles before it serves), the
     /// payment identifier's repeat of a settled payment was answered with success after `validBefore` too, while
     /// verify refused it as expired: anyone holding the `PAYMENT-SIGNATURE` header could be served again, without
@@ -232,8 +270,9 @@ struct X402FacilitatorTests {
     /// Review of the change above: after the window the writer still ran every state check before it refused an
     /// authorization never settled, so the answer told anyone holding an old authorization the payer's balance
     /// (`insufficient_funds`, with the amount available), and which payment identifiers it had used (they sit
-    /// in the unsigned extensions), for ever. Only the authorization's own settlement is consulted now, and one
-    /// never settled is refused before the writer.
+    /// in the unsigned extensions), for ever. Only the authorization's own settlement is consulted now. (A probe
+    /// with a key or `repeat=answer` takes a turn of the writer, which alone can see a first call still queued
+    /// there: ``retryAfterTheWindowWhileTheFirstWaits()``; it writes nothing.)
     @Test("after validBefore an unsettled authorization is refused as expired whatever the payer's state")
     func expiredAnswerTellsNothingMore() async throws {
         let world = try await EscrowWorld.make()
@@ -259,7 +298,7 @@ struct X402FacilitatorTests {
         _ = try await world.db.deposit(party: world.payer, amount: 1_000_000)
         let afterDeposit = try await world.service.x402Settle(tooBig)
         #expect(afterDeposit.errorReason == .kuraValidBefore(.exact), "\(afterDeposit)")
-        #expect(world.db.store.writesQueued == queued + 1, "the deposit alone went to the writer")
+        #expect(world.db.store.writesQueued == queued + 7, "the six probes and the deposit went to the writer")
         #expect(try await x.seq() == seq + 1)
     }
 

@@ -120,23 +120,13 @@ extension KuraService {
         }
         let payer = checked.authorization.payer
         // After the window only this authorization's own settlement is answered, so the answer tells no more than
-        // "expired" (not the payer's balance, nor the identifiers it used), and one never settled (as far as a
-        // snapshot shows) is refused without a turn of the writer.
-        if let expired {
-            // Under `refuse` a repeat is refused as verify refuses it, and after the window verify answers "expired":
-            // only the same call's retry (its Idempotency-Key, answered from the record before the command runs)
-            // gets the settlement again. Without a key there is none to answer.
-            if repeats == .refuse && idempotencyKey == nil { return refused(expired, payer: payer) }
-            do throws(KuraError) {
-                let earlier = try await read { reads throws(KuraError) in
-                    try Self.earlierSettlement(of: checked, ReadSessionLedger(reads: reads))
-                }
-                guard earlier != nil else { return refused(expired, payer: payer) }
-            } catch {
-                // Whether it was settled is unknown: a refusal would tell a retry that it was not.
-                throw KuraError(.storageUnavailable, "cannot read the settlement: \(error.detail)")
-            }
-        }
+        // "expired" (not the payer's balance, nor the identifiers it used). Under `refuse` a repeat is refused as
+        // verify refuses it, and after the window verify answers "expired": only the same call's retry (its
+        // Idempotency-Key, answered from the record before the command runs) gets the settlement again; without a
+        // key there is none to answer. The retry is decided by the writer, never from a snapshot: its first call
+        // may still be queued there (its client gave up waiting), and a refusal read before that call commits
+        // would have the resource server answer 402 to a payer it charges (review finding).
+        if let expired, repeats == .refuse && idempotencyKey == nil { return refused(expired, payer: payer) }
         let fees = configuration.fees
         let key = signer.key
         do throws(KuraError) {
