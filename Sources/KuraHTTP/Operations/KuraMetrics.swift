@@ -172,8 +172,9 @@ public final class KuraMetrics: StoreObserver, Sendable {
             .increment()
         writer.withLock {
             $0.progressed(at: Self.now())
-            // The writer refuses to write on a log that lost what it answered for, until restarted.
-            $0.logBroken = code == .chainBroken
+            // The writer refuses to write on a log that lost what it answered for, until restarted: only a batch
+            // that commits says otherwise (one failing for another reason, a storage blip, does not).
+            if code == .chainBroken { $0.logBroken = true }
         }
     }
 

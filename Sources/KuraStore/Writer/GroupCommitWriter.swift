@@ -301,7 +301,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// for the old ones. Every batch fails, as `chain_broken` (not retried; `/readyz` says so), until the event
     /// is back or the node is restarted after an operator has looked.
     private func requireAcknowledgedEvents(in head: LogHead) throws(KuraError) {
-        guard let acknowledged = acknowledgedHead else { return }
+        // An answer given on the empty log (a maintenance job, a refusal) promised nothing any log lacks.
+        guard let acknowledged = acknowledgedHead, acknowledged.seq > 0 else { return }
         if head == acknowledged { return }
         if head.seq > acknowledged.seq,
             let kept = try session.reads.tailEvents(after: acknowledged.seq - 1, limit: 1).first,

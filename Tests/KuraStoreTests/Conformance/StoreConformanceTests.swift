@@ -517,6 +517,25 @@ import Testing
         }
     }
 
+    /// Review of the guard above: a writer that answered on the empty log, then forgot its caches after another
+    /// writer appended, subtracted one from sequence number 0 and trapped.
+    @Test(
+        "a writer that answered on the empty log goes on after another writer appends and it forgets its caches",
+        arguments: StoreBackends.all)
+    func answeredOnTheEmptyLog(_ factory: StoreBackendFactory) async throws {
+        try await Self.withStore(factory) { database, store in
+            #expect(try await store.transact { (_: inout WriteTransaction) throws(KuraError) -> Int in 1 } == 1)
+            let other = try openStore(database)
+            defer { other.close() }
+            try await appendOne(other, stream: "s/other", commandId: "c1")
+            await #expect(throws: KuraError.self) {
+                try await store.maintain { _, _ throws(KuraError) -> Int in throw KuraError(.internalError, "fails") }
+            }
+            let next = try await appendOne(store, stream: "s/mine", commandId: "c2")
+            #expect(next.seq == 2)
+        }
+    }
+
     // MARK: Holds kept on their rows
 
     /// A node of an older build writes a balance row for an escrow's or reservation's hold; this build keeps the
