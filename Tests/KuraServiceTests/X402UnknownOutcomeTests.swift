@@ -110,6 +110,45 @@ extension X402UnknownOutcomeTests {
     }
 }
 
+extension X402UnknownOutcomeTests {
+    /// Review of the change above: the claim's own call was answered success after another request (a replay of
+    /// the payment at another resource server, or on another node) recorded the confirmation and was answered
+    /// success too: one payment served twice.
+    @Test("a keyed claim's success goes to its own call alone, whoever records the chain's confirmation")
+    func solanaSuccessToTheClaimerAlone() async throws {
+        let holder = Mutex<StatusGateRPC?>(nil)
+        let world = try await SolanaWorld.make(
+            confirmTimeoutMs: 300,
+            wrap: { base in
+                let gated = StatusGateRPC(base)
+                holder.withLock { $0 = gated }
+                return gated
+            })
+        let gate = try #require(holder.withLock { $0 })
+        let payment = try world.payment()
+        let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
+        #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
+        gate.hidden.withLock { $0 = false }
+        let replayed = try await world.service.facilitatorSettle(payment)
+        #expect(!replayed.success && replayed.errorReason == .duplicateSettlement, "\(replayed)")
+        let retried = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
+        #expect(retried.success, "\(retried)")
+        #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")
+        await world.close()
+    }
+}
+
+/// A node that does not show transactions' statuses until the test lets it: a confirmation that comes late.
+final class StatusGateRPC: ForwardingSolanaRPC, @unchecked Sendable {
+    let hidden = Mutex(true)
+
+    override func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?]
+    {
+        let truth = try await base.signatureStatuses(signatures)
+        return hidden.withLock { $0 } ? truth.map { _ in nil } : truth
+    }
+}
+
 /// A node whose `send` waits until the test opens it: a settle held in flight.
 final class SendGateRPC: ForwardingSolanaRPC, @unchecked Sendable {
     let sending = Mutex(false)

@@ -217,19 +217,21 @@ extension KuraService {
         } catch {
             throw X402Refusal(.unexpectedSettleError, "cannot record the outcome: \(error.detail)")
         }
-        // Recorded by another request: the same call's twin (its retry with the key, or the first attempt) if it
-        // names the same key and payload, and the record says settled.
-        var settledByTheSameCall = false
-        if case .confirmed = observed, appended.isEmpty, keyHash != nil, record.settleKeyHash == keyHash,
-            record.payloadHash == payloadHash
-        {
-            settledByTheSameCall =
-                try await solanaPaymentState(record.messageHash, reason: .unexpectedSettleError)?
-                .state == .settled
+        // One call is told of the success. A claim made with a key tells the call that made it (its first attempt
+        // or its retry), whoever records the chain's outcome: a replay of the payment at another resource server or
+        // node that records it is not served. A claim without a key tells the request that records the outcome.
+        let claimer = keyHash != nil && record.settleKeyHash == keyHash && record.payloadHash == payloadHash
+        var succeeded = false
+        if case .confirmed = observed {
+            if appended.first == "solana.settled" {
+                succeeded = record.settleKeyHash == nil || claimer
+            } else if appended.isEmpty && claimer {
+                succeeded =
+                    try await solanaPaymentState(record.messageHash, reason: .unexpectedSettleError)?.state == .settled
+            }
         }
         switch (observed, appended.first) {
-        case (.confirmed, "solana.settled"?),
-            (.confirmed, nil) where settledByTheSameCall:
+        case (.confirmed, _) where succeeded:
             return SettleResponse(
                 success: true, payer: record.payer, transaction: record.signature, network: record.network,
                 amount: X402Amount(units: record.amount.units))
@@ -241,7 +243,7 @@ extension KuraService {
                 "transaction \(record.signature) was sent and is not confirmed yet; settle again within "
                     + "\(rail.reconcileGraceMs / 1000) s to reconcile")
         default:
-            // Another request recorded the outcome first: it got the answer.
+            // Another request recorded the outcome first, or the success is the claiming call's to hear.
             throw X402Refusal(.duplicateSettlement, "transaction \(record.signature) was settled by another request")
         }
     }
