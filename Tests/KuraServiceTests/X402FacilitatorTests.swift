@@ -2,7 +2,6 @@ import Dispatch
 import KuraCore
 import KuraCrypto
 import KuraService
-import KuraStore
 import KuraTesting
 import KuraX402
 import Testing
@@ -197,6 +196,9 @@ struct X402FacilitatorTests {
             let late = try await world.service.x402Settle(unsettled, repeats: repeats, idempotencyKey: "kc-late")
             #expect(!late.success && late.errorReason == .kuraValidBefore(.exact), "\(late)")
         }
+        // Nor does it tell that the payer used a key for another settlement (review finding).
+        let probe = try await world.service.x402Settle(unsettled, repeats: .refuse, idempotencyKey: "kc-lost-answer")
+        #expect(!probe.success && probe.errorReason == .kuraValidBefore(.exact), "\(probe)")
         #expect(await world.service.x402Verify(request).invalidReason == .kuraValidBefore(.exact))
         #expect(try await x.seq() == seq, "nothing written after the window")
         #expect(try await x.available(world.payer) == 1_000_000 - 250_000)
@@ -212,13 +214,7 @@ struct X402FacilitatorTests {
         let x = X402Payments(world: world)
         let request = try x.pay(x.requirements(.exact), validFor: 10)
         let gate = DispatchSemaphore(value: 0)
-        let store = world.db.store
-        let blocker = Task {
-            try await store.transact { (_: inout WriteTransaction) throws(KuraError) -> Int in
-                gate.wait()
-                return 1
-            }
-        }
+        let blocker = world.db.store.holdWriter(until: gate)
         try await Task.sleep(for: .milliseconds(300))
         let first = Task {
             try await world.service.x402Settle(request, repeats: .refuse, idempotencyKey: "kc-slow-writer")
@@ -230,7 +226,7 @@ struct X402FacilitatorTests {
         }
         try await Task.sleep(for: .milliseconds(300))
         gate.signal()
-        #expect(try await blocker.value == 1)
+        try await blocker.value
         let settled = try await first.value
         let retried = try await retry.value
         #expect(settled.success, "\(settled)")

@@ -162,6 +162,8 @@ extension KuraService {
         } catch  where error.code == .storageUnavailable || error.code == .storageFailure {
             throw error
         } catch {
+            // After the window the answer says "expired" and nothing more: not even that the payer used this key.
+            if let expired, error.code == .idempotencyConflict { return refused(expired, payer: payer) }
             return refused(X402Refusal(Self.x402Reason(for: error), error.detail), payer: payer)
         }
     }
