@@ -111,11 +111,12 @@ extension X402UnknownOutcomeTests {
 }
 
 extension X402UnknownOutcomeTests {
-    /// Review of the change above: the claim's own call was answered success after another request (a replay of
-    /// the payment at another resource server, or on another node) recorded the confirmation and was answered
-    /// success too: one payment served twice.
-    @Test("a keyed claim's success goes to its own call alone, whoever records the chain's confirmation")
-    func solanaSuccessToTheClaimerAlone() async throws {
+    /// Reviews of the change above: the claim's own call was answered success after another request (a replay of
+    /// the payment elsewhere, or on another node) recorded the confirmation and was answered success too, one
+    /// payment served twice; and giving the success to the claiming call alone left a settle answered pending
+    /// ("settle again") and retried under a new key (as KuraClient makes one per call) without any success.
+    @Test("one call is told of a Solana payment's success: the one that recorded it, and its retry with its key")
+    func solanaSuccessToOneCall() async throws {
         let holder = Mutex<StatusGateRPC?>(nil)
         let world = try await SolanaWorld.make(
             confirmTimeoutMs: 300,
@@ -129,10 +130,14 @@ extension X402UnknownOutcomeTests {
         let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
         #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
         gate.hidden.withLock { $0 = false }
-        let replayed = try await world.service.facilitatorSettle(payment)
-        #expect(!replayed.success && replayed.errorReason == .duplicateSettlement, "\(replayed)")
-        let retried = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
-        #expect(retried.success, "\(retried)")
+        let again = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-2")
+        #expect(again.success, "the settle again that the pending answer asked for: \(again)")
+        for key in ["settle-1", nil] as [String?] {
+            let other = try await world.service.facilitatorSettle(payment, idempotencyKey: key)
+            #expect(!other.success && other.errorReason == .duplicateSettlement, "\(String(describing: key)): \(other)")
+        }
+        let retried = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-2")
+        #expect(retried.success, "the retry of the call told of it: \(retried)")
         #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")
         await world.close()
     }

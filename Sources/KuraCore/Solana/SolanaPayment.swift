@@ -26,6 +26,8 @@ public struct SolanaPayment: Sendable, Equatable, Codable {
     public var slot: UInt64?
     /// Why it failed, once failed: a reason code and a sentence.
     public var failure: SolanaFailure?
+    /// Once settled, the key hash of the call told of it (``SolanaSettled/answeredKeyHash``).
+    public var answeredKeyHash: String?
 
     /// The stream of a message hash.
     public static func stream(messageHash: String) -> String { "solana/payment/\(messageHash)" }
@@ -39,6 +41,7 @@ public struct SolanaPayment: Sendable, Equatable, Codable {
             case .settled(let outcome):
                 payment?.state = .settled
                 payment?.slot = outcome.slot
+                payment?.answeredKeyHash = outcome.answeredKeyHash
             case .failed(let failure):
                 payment?.state = .failed
                 payment?.failure = failure
@@ -57,13 +60,18 @@ public struct SolanaPayment: Sendable, Equatable, Codable {
         return [.submitted(record)]
     }
 
-    /// Decides what an observation of the chain means for a submitted payment; nothing once it is decided.
-    public func decide(_ observed: SolanaObservation, now: Timestamp) -> [SolanaPaymentEvent] {
+    /// Decides what an observation of the chain means for a submitted payment; nothing once it is decided. A
+    /// success is told to the call whose key hash is `answering` (``SolanaSettled/answeredKeyHash``).
+    public func decide(_ observed: SolanaObservation, now: Timestamp, answering keyHash: String? = nil)
+        -> [SolanaPaymentEvent]
+    {
         guard state == .submitted else { return [] }
         switch observed {
         case .pending: return []
         case .confirmed(let slot):
-            return [.settled(SolanaSettled(signature: record.signature, slot: slot, at: now))]
+            return [
+                .settled(SolanaSettled(signature: record.signature, slot: slot, at: now, answeredKeyHash: keyHash))
+            ]
         case .failed(let reason, let detail):
             return [.failed(SolanaFailure(signature: record.signature, reason: reason, detail: detail, at: now))]
         }
@@ -142,10 +150,16 @@ public struct SolanaSettled: Codable, Sendable, Equatable {
     public var signature: String
     public var slot: UInt64
     public var at: Timestamp
-    public init(signature: String, slot: UInt64, at: Timestamp) {
+    /// Lowercase hex SHA-256 of the `Idempotency-Key` of the settle call told of this success (the call that
+    /// recorded it, or, when the reconciler recorded it, the call that claimed the payment): that call's retry is
+    /// answered the success again, and no other call is. Absent when that call sent no key.
+    public var answeredKeyHash: String?
+
+    public init(signature: String, slot: UInt64, at: Timestamp, answeredKeyHash: String? = nil) {
         self.signature = signature
         self.slot = slot
         self.at = at
+        self.answeredKeyHash = answeredKeyHash
     }
 }
 

@@ -175,8 +175,10 @@ extension KuraService {
             {
                 continue
             }
-            // Recorded, not answered: whoever settles this message next gets `duplicate_settlement` or the failure.
-            _ = try? await conclude(record, observed, on: rail, payloadHash: record.payloadHash, keyHash: nil)
+            // Recorded for the call that claimed it, not answered: that call's retry with its key gets the success,
+            // any other settle of this message `duplicate_settlement` (or the failure).
+            _ = try? await conclude(
+                record, observed, on: rail, payloadHash: record.payloadHash, keyHash: record.settleKeyHash)
             decided += 1
         }
         return decided

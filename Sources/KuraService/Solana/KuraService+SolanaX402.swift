@@ -206,7 +206,7 @@ extension KuraService {
                 guard let payment = try tx.state.solanaPayment(record.messageHash)?.payment else {
                     throw KuraError(.internalError, "no claim for \(record.messageHash)")
                 }
-                let events = payment.decide(observed, now: now)
+                let events = payment.decide(observed, now: now, answering: keyHash)
                 try context.append(events, to: stream, &tx)
                 return events.map(\.type)
             }.value
@@ -217,17 +217,15 @@ extension KuraService {
         } catch {
             throw X402Refusal(.unexpectedSettleError, "cannot record the outcome: \(error.detail)")
         }
-        // One call is told of the success. A claim made with a key tells the call that made it (its first attempt
-        // or its retry), whoever records the chain's outcome: a replay of the payment at another resource server or
-        // node that records it is not served. A claim without a key tells the request that records the outcome.
-        let claimer = keyHash != nil && record.settleKeyHash == keyHash && record.payloadHash == payloadHash
+        // One call is told of the success: the one that records it (or, recorded by the reconciler, the one that
+        // claimed the payment), and that call's retry with its key, on any node; never a second caller.
         var succeeded = false
         if case .confirmed = observed {
             if appended.first == "solana.settled" {
-                succeeded = record.settleKeyHash == nil || claimer
-            } else if appended.isEmpty && claimer {
-                succeeded =
-                    try await solanaPaymentState(record.messageHash, reason: .unexpectedSettleError)?.state == .settled
+                succeeded = true
+            } else if appended.isEmpty, let keyHash, record.payloadHash == payloadHash {
+                let now = try await solanaPaymentState(record.messageHash, reason: .unexpectedSettleError)
+                succeeded = now?.state == .settled && now?.answeredKeyHash == keyHash
             }
         }
         switch (observed, appended.first) {
@@ -243,7 +241,7 @@ extension KuraService {
                 "transaction \(record.signature) was sent and is not confirmed yet; settle again within "
                     + "\(rail.reconcileGraceMs / 1000) s to reconcile")
         default:
-            // Another request recorded the outcome first, or the success is the claiming call's to hear.
+            // Another request recorded the outcome first: it was told.
             throw X402Refusal(.duplicateSettlement, "transaction \(record.signature) was settled by another request")
         }
     }
@@ -257,7 +255,7 @@ extension KuraService {
         let record = existing.record
         switch existing.state {
         case .settled:
-            let sameCall = keyHash != nil && record.settleKeyHash == keyHash
+            let sameCall = keyHash != nil && existing.answeredKeyHash == keyHash
             let identified = identifier != nil && record.paymentIdentifier == identifier
             guard record.payloadHash == payloadHash, sameCall || identified else {
                 throw X402Refusal(.duplicateSettlement, "transaction \(record.signature) was already settled")

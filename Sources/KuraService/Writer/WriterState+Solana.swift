@@ -22,6 +22,7 @@ extension WriterState {
             row = existing
             row.payment.state = .settled
             row.payment.slot = settled.slot
+            row.payment.answeredKeyHash = settled.answeredKeyHash
             let record = row.payment.record
             try appendReceipt(envelope, tx) { index in
                 Receipt(
