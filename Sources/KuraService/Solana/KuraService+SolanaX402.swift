@@ -191,7 +191,8 @@ extension KuraService {
         }
     }
 
-    /// Records what the chain said; answers success only if this call appended `solana.settled`.
+    /// Records what the chain said; answers success to the call that appended `solana.settled` and to that call's
+    /// retries with its key (``SolanaSettled/answeredKeyHash``).
     func conclude(
         _ record: SolanaPaymentRecord, _ observed: SolanaObservation, on rail: SolanaRail, payloadHash: String,
         keyHash: String?
