@@ -143,6 +143,42 @@ extension X402UnknownOutcomeTests {
     }
 }
 
+extension X402UnknownOutcomeTests {
+    /// Review finding: a call that recorded the confirmation while presenting the same transaction in another
+    /// payload (another `resource`) was compared with the claim's payload, so its retry after a lost answer
+    /// heard `duplicate_settlement` and nobody was told of the success.
+    @Test("the call that recorded a payment under another payload hears its success again on its retry")
+    func solanaRecorderOfAnotherPayload() async throws {
+        let database = try CommitThenLostDatabase()
+        let holder = Mutex<StatusGateRPC?>(nil)
+        let world = try await SolanaWorld.make(
+            confirmTimeoutMs: 300,
+            wrap: { base in
+                let gated = StatusGateRPC(base)
+                holder.withLock { $0 = gated }
+                return gated
+            }, backend: database)
+        let gate = try #require(holder.withLock { $0 })
+        let payment = try world.payment()
+        var elsewhere = payment
+        elsewhere.paymentPayload.resource?.url = "https://elsewhere.example/v1/forecast"
+        let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-a")
+        #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
+        gate.hidden.withLock { $0 = false }
+        database.loseNextCommit()
+        let lost = await #expect(throws: KuraError.self) {
+            try await world.service.facilitatorSettle(elsewhere, idempotencyKey: "settle-b")
+        }
+        #expect(lost?.code == .storageUnavailable, "\(String(describing: lost))")
+        let retried = try await world.service.facilitatorSettle(elsewhere, idempotencyKey: "settle-b")
+        #expect(retried.success, "\(retried)")
+        let claimer = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-a")
+        #expect(!claimer.success && claimer.errorReason == .duplicateSettlement, "\(claimer)")
+        #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")
+        await world.close()
+    }
+}
+
 /// A node that does not show transactions' statuses until the test lets it: a confirmation that comes late.
 final class StatusGateRPC: ForwardingSolanaRPC, @unchecked Sendable {
     let hidden = Mutex(true)

@@ -110,8 +110,8 @@ public struct SolanaPaymentRecord: Codable, Sendable, Equatable {
     /// Lowercase hex SHA-256 of the canonical JSON of the `paymentPayload`, and its payment identifier.
     public var payloadHash: String
     public var paymentIdentifier: String?
-    /// Lowercase hex SHA-256 of the settle call's `Idempotency-Key`, if it sent one: that call's retry (after an
-    /// answer lost in a 503) gets its success again, as a Kura-scheme settle's does.
+    /// The settle call that claimed it, if it sent an `Idempotency-Key`: lowercase hex SHA-256 of the key, a line
+    /// feed and ``payloadHash``. That call's retry while it still waits for the chain is told to come back.
     public var settleKeyHash: String?
     /// When it was submitted.
     public var submittedAt: Timestamp
@@ -150,9 +150,10 @@ public struct SolanaSettled: Codable, Sendable, Equatable {
     public var signature: String
     public var slot: UInt64
     public var at: Timestamp
-    /// Lowercase hex SHA-256 of the `Idempotency-Key` of the settle call told of this success (the call that
-    /// recorded it, or, when the reconciler recorded it, the call that claimed the payment): that call's retry is
-    /// answered the success again, and no other call is. Absent when that call sent no key.
+    /// The settle call told of this success (the call that recorded it, or, when the reconciler recorded it, the
+    /// call that claimed the payment), as ``SolanaPaymentRecord/settleKeyHash`` names a call: its key and the payload
+    /// it presented. That call's retry is answered the success again, and no other call is. Absent when that call
+    /// sent no key.
     public var answeredKeyHash: String?
 
     public init(signature: String, slot: UInt64, at: Timestamp, answeredKeyHash: String? = nil) {

@@ -77,12 +77,13 @@ extension KuraService {
         let payloadHash = Hex.encode(
             SHA256.hash((try? JSONValue.canonicalBytes(encoding: request.paymentPayload)) ?? []))
         let identifier = try? PaymentIdentifier.id(in: request.paymentPayload.extensions)
-        let keyHash = idempotencyKey.map { Hex.encode(SHA256.hash(Array($0.utf8))) }
+        // The call: its key and what it presented (a retry sends both again).
+        let keyHash = idempotencyKey.map { Hex.encode(SHA256.hash(Array("\($0)\n\(payloadHash)".utf8))) }
         guard solanaInFlight.begin(key) else {
             // The caller's own retry (its client gave up waiting for the chain) is told to come back, not refused:
             // a refusal would have the resource server answer 402 and its client pay again.
             if let keyHash, let claimed = try? await solanaPaymentState(key, reason: .unexpectedSettleError),
-                claimed.record.settleKeyHash == keyHash, claimed.record.payloadHash == payloadHash
+                claimed.record.settleKeyHash == keyHash
             {
                 throw KuraError(
                     .railUnavailable, "the settle that sent this Idempotency-Key first is still waiting for the chain")
@@ -224,7 +225,7 @@ extension KuraService {
         if case .confirmed = observed {
             if appended.first == "solana.settled" {
                 succeeded = true
-            } else if appended.isEmpty, let keyHash, record.payloadHash == payloadHash {
+            } else if appended.isEmpty, let keyHash {
                 let now = try await solanaPaymentState(record.messageHash, reason: .unexpectedSettleError)
                 succeeded = now?.state == .settled && now?.answeredKeyHash == keyHash
             }
@@ -257,8 +258,9 @@ extension KuraService {
         switch existing.state {
         case .settled:
             let sameCall = keyHash != nil && existing.answeredKeyHash == keyHash
-            let identified = identifier != nil && record.paymentIdentifier == identifier
-            guard record.payloadHash == payloadHash, sameCall || identified else {
+            let identified =
+                identifier != nil && record.paymentIdentifier == identifier && record.payloadHash == payloadHash
+            guard sameCall || identified else {
                 throw X402Refusal(.duplicateSettlement, "transaction \(record.signature) was already settled")
             }
             return SettleResponse(
