@@ -6,8 +6,8 @@ extension JSONValue {
     /// UTF-8 encoded), any invalid UTF-8, numbers whose magnitude overflows a double (`1e400`),
     /// leading zeros, raw control characters in strings, a byte order mark, nesting deeper than
     /// 512 arrays/objects, and a non-integer that a double rounds to an integer of at most 2^53
-    /// (`0.99999999999999999`, which would read as the exact integer 1). A number that underflows (`1e-400`) is accepted as `0`, because
-    /// 0 is the double nearest to it and it round-trips as such.
+    /// (`0.99999999999999999`, which would read as the exact integer 1). A number that underflows
+    /// (`1e-400`) is accepted as `0`, because 0 is the double nearest to it and it round-trips as such.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
         try parse(bytes, exactIntegers: false)
     }

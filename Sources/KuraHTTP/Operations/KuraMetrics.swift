@@ -195,8 +195,8 @@ public final class KuraMetrics: StoreObserver, Sendable {
         }
     }
 
-    /// Whether the writer's last batch failed as `chain_broken`: the log lost events this node answered for, and
-    /// the writer writes nothing more until the node is restarted (or the events are back).
+    /// Whether a batch failed as `chain_broken` since the writer last committed one: the log lost events this node
+    /// answered for, and the writer writes nothing more until the node is restarted (or the events are back).
     func writerLogBroken() -> Bool { writer.withLock { $0.logBroken } }
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -211,7 +211,7 @@ struct WriterProgress {
     var depth = 0
     /// Monotonic nanoseconds since the writer has owed work without finishing a batch; nil when it owes none.
     var pendingSince: UInt64?
-    /// The last batch failed as `chain_broken` (``KuraMetrics/writerLogBroken()``).
+    /// A batch failed as `chain_broken` since the last committed one (``KuraMetrics/writerLogBroken()``).
     var logBroken = false
 
     mutating func depth(_ depth: Int, at now: UInt64) {

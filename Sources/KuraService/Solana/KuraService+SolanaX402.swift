@@ -226,8 +226,8 @@ extension KuraService {
             if appended.first == "solana.settled" {
                 succeeded = true
             } else if appended.isEmpty, let keyHash {
-                let now = try await solanaPaymentState(record.messageHash, reason: .unexpectedSettleError)
-                succeeded = now?.state == .settled && now?.answeredKeyHash == keyHash
+                let stored = try await solanaPaymentState(record.messageHash, reason: .unexpectedSettleError)
+                succeeded = stored?.state == .settled && stored?.answeredKeyHash == keyHash
             }
         }
         switch (observed, appended.first) {

@@ -253,10 +253,14 @@ public final class SQLReadSession: ReadSession {
 
     public func heldInEscrows(payer: PartyID) throws(KuraError) -> [BalanceRow] {
         try connection.rows(
-            "SELECT asset, sum(amount) FROM escrows WHERE payer = ? AND state IN ('locked', 'delivered', 'disputed') "
+            "SELECT asset, sum(amount) FROM escrows WHERE payer = ? AND state IN \(Self.holdingEscrowStates) "
                 + "GROUP BY asset ORDER BY asset", [.text(payer.rawValue)]
         ) { row throws(KuraError) in BalanceRow(account: "", asset: row.text(0), units: row.int64(1)) }
     }
+
+    /// The states of an escrow that holds its amount (``Escrow/held(in:)``: not terminal), as an SQL list.
+    static let holdingEscrowStates =
+        "(" + Escrow.State.allCases.filter { !$0.isTerminal }.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
     public func unbalancedAssets() throws(KuraError) -> [BalanceRow] {
         // The balance rows, and the holds kept on open escrows' and reservations' rows
@@ -269,7 +273,7 @@ public final class SQLReadSession: ReadSession {
             sums[asset, default: 0] &+= units
         }
         for (asset, units) in try connection.rows(
-            "SELECT asset, sum(amount) FROM escrows WHERE state IN ('locked', 'delivered', 'disputed') GROUP BY asset",
+            "SELECT asset, sum(amount) FROM escrows WHERE state IN \(Self.holdingEscrowStates) GROUP BY asset",
             [], { row throws(KuraError) in (row.text(0), row.int64(1)) })
         {
             sums[asset, default: 0] &+= units
