@@ -85,13 +85,7 @@ extension X402UnknownOutcomeTests {
     /// the resource server answered 402 and its client paid again.
     @Test("a retry with the key while the first settle still waits for the chain is 503; another key is refused")
     func solanaRetryWhileTheFirstWaits() async throws {
-        let holder = Mutex<SendGateRPC?>(nil)
-        let world = try await SolanaWorld.make(wrap: { base in
-            let gated = SendGateRPC(base)
-            holder.withLock { $0 = gated }
-            return gated
-        })
-        let gate = try #require(holder.withLock { $0 })
+        let (world, gate) = try await Self.solanaWorld(wrappedBy: SendGateRPC.init)
         let payment = try world.payment()
         let first = Task { try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1") }
         for _ in 0..<500 where !gate.sending.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
@@ -117,15 +111,7 @@ extension X402UnknownOutcomeTests {
     /// ("settle again") and retried under a new key (as KuraClient makes one per call) without any success.
     @Test("one call is told of a Solana payment's success: the one that recorded it, and its retry with its key")
     func solanaSuccessToOneCall() async throws {
-        let holder = Mutex<StatusGateRPC?>(nil)
-        let world = try await SolanaWorld.make(
-            confirmTimeoutMs: 300,
-            wrap: { base in
-                let gated = StatusGateRPC(base)
-                holder.withLock { $0 = gated }
-                return gated
-            })
-        let gate = try #require(holder.withLock { $0 })
+        let (world, gate) = try await Self.solanaWorld(confirmTimeoutMs: 300, wrappedBy: StatusGateRPC.init)
         let payment = try world.payment()
         let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
         #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
@@ -150,15 +136,8 @@ extension X402UnknownOutcomeTests {
     @Test("the call that recorded a payment under another payload hears its success again on its retry")
     func solanaRecorderOfAnotherPayload() async throws {
         let database = try CommitThenLostDatabase()
-        let holder = Mutex<StatusGateRPC?>(nil)
-        let world = try await SolanaWorld.make(
-            confirmTimeoutMs: 300,
-            wrap: { base in
-                let gated = StatusGateRPC(base)
-                holder.withLock { $0 = gated }
-                return gated
-            }, backend: database)
-        let gate = try #require(holder.withLock { $0 })
+        let (world, gate) = try await Self.solanaWorld(
+            confirmTimeoutMs: 300, backend: database, wrappedBy: StatusGateRPC.init)
         let payment = try world.payment()
         var elsewhere = payment
         elsewhere.paymentPayload.resource?.url = "https://elsewhere.example/v1/forecast"
@@ -176,6 +155,24 @@ extension X402UnknownOutcomeTests {
         #expect(!claimer.success && claimer.errorReason == .duplicateSettlement, "\(claimer)")
         #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")
         await world.close()
+    }
+}
+
+extension X402UnknownOutcomeTests {
+    /// A Solana world whose node is wrapped by `wrap`, and the wrapper, for the test to steer.
+    static func solanaWorld<Wrapper: ForwardingSolanaRPC>(
+        confirmTimeoutMs: Int64 = 5_000, backend: (any TestBackendDatabase)? = nil,
+        wrappedBy wrap: @escaping @Sendable (any SolanaRPC) -> Wrapper, label: String = #function
+    ) async throws -> (SolanaWorld, Wrapper) {
+        let made = Mutex<Wrapper?>(nil)
+        let world = try await SolanaWorld.make(
+            confirmTimeoutMs: confirmTimeoutMs,
+            wrap: { base in
+                let wrapper = wrap(base)
+                made.withLock { $0 = wrapper }
+                return wrapper
+            }, backend: backend, label: label)
+        return (world, try #require(made.withLock { $0 }))
     }
 }
 
