@@ -117,6 +117,20 @@ public final class EventStore: @unchecked Sendable {
         try await read { session throws(KuraError) in try session.head() }
     }
 
+    /// The head, and the sequence number of the last event this store's writer answered for if the log no longer
+    /// holds it (an asynchronous standby promoted, a copy restored under the running node): the writer then
+    /// refuses every batch as `chain_broken` until the event is back. Read fresh each time, so a log that got the
+    /// event back is whole again here at once, before any batch commits.
+    public func headAndLostEvent() async throws(KuraError) -> (head: LogHead, lost: UInt64?) {
+        let acknowledged = writer.acknowledged
+        return try await read { session throws(KuraError) in
+            let head = try session.head()
+            guard let acknowledged else { return (head, nil) }
+            let lost = try GroupCommitWriter.lost(acknowledged, from: head, reading: session)
+            return (head, lost ? acknowledged.seq : nil)
+        }
+    }
+
     /// Events with `seq > after`, in order, at most `limit`.
     public func events(after: UInt64, limit: Int) async throws(KuraError) -> [Event] {
         try await read { session throws(KuraError) in try session.events(after: after, limit: limit) }

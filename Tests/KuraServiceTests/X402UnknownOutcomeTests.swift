@@ -159,6 +159,33 @@ extension X402UnknownOutcomeTests {
 }
 
 extension X402UnknownOutcomeTests {
+    /// Left open by the last stop, now fixed: a settle that arrived while the background reconciler asked the chain
+    /// about the same payment heard `duplicate_settlement`, a refusal, before anyone knew whether it had landed;
+    /// a resource server then answers 402 and its client pays again. It is told to come back instead.
+    @Test("a settle while the reconciler asks the chain about its payment is told to come back, then succeeds")
+    func solanaSettleWhileReconciling() async throws {
+        let (world, gate) = try await Self.solanaWorld(confirmTimeoutMs: 300, wrappedBy: StatusGateRPC.init)
+        let payment = try world.payment()
+        let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
+        #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
+        gate.held.withLock { $0 = true }
+        gate.hidden.withLock { $0 = false }
+        let reconciling = Task { await world.service.reconcileSolana() }
+        for _ in 0..<500 where !gate.asked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        let during = await #expect(throws: KuraError.self) {
+            try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-2")
+        }
+        #expect(during?.code == .railUnavailable, "\(String(describing: during))")
+        gate.held.withLock { $0 = false }
+        _ = await reconciling.value
+        let again = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-2")
+        #expect(again.success, "\(again)")
+        #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")
+        await world.close()
+    }
+}
+
+extension X402UnknownOutcomeTests {
     /// A Solana world whose node is wrapped by `wrap`, and the wrapper, for the test to steer.
     static func solanaWorld<Wrapper: ForwardingSolanaRPC>(
         confirmTimeoutMs: Int64 = 5_000, backend: (any TestBackendDatabase)? = nil,
@@ -177,11 +204,18 @@ extension X402UnknownOutcomeTests {
 }
 
 /// A node that does not show transactions' statuses until the test lets it: a confirmation that comes late.
+/// While `held`, a status request waits (after setting `asked`): a reader of the chain held mid-question.
 final class StatusGateRPC: ForwardingSolanaRPC, @unchecked Sendable {
     let hidden = Mutex(true)
+    let held = Mutex(false)
+    let asked = Mutex(false)
 
     override func signatureStatuses(_ signatures: [SolanaSignature]) async throws(SolanaRPCError) -> [SignatureStatus?]
     {
+        while held.withLock({ $0 }) {
+            asked.withLock { $0 = true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         let truth = try await base.signatureStatuses(signatures)
         return hidden.withLock { $0 } ? truth.map { _ in nil } : truth
     }

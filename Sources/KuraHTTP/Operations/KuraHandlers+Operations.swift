@@ -43,9 +43,6 @@ extension KuraHandlers {
         let metrics = operations.metrics
         let stallSeconds = operations.writerStallSeconds
         return ServingEnvironment(checkpointWait: checkpointWait) {
-            if metrics.writerLogBroken() {
-                return "the writer's last batch found the log broken (chain_broken): it lost or changed events"
-            }
             guard let wait = metrics.writerWait(), wait.seconds > stallSeconds else { return nil }
             return "the writer has owed work for \(Int(wait.seconds)) s without finishing a batch"
         }

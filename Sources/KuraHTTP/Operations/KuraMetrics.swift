@@ -161,21 +161,13 @@ public final class KuraMetrics: StoreObserver, Sendable {
         batchCommands.record(commands)
         batchEvents.record(events)
         commitLatency.recordNanoseconds(Int64(max(0, seconds) * 1e9))
-        writer.withLock {
-            $0.progressed(at: Self.now())
-            $0.logBroken = false
-        }
+        writer.withLock { $0.progressed(at: Self.now()) }
     }
 
     public func batchFailed(commands: Int, code: KuraError.Code) {
         CoreMetrics.Counter(label: Name.batchFailures, dimensions: [("code", code.rawValue)], factory: factory)
             .increment()
-        writer.withLock {
-            $0.progressed(at: Self.now())
-            // The writer refuses to write on a log that lost what it answered for, until restarted: only a batch
-            // that commits says otherwise (one failing for another reason, a storage blip, does not).
-            if code == .chainBroken { $0.logBroken = true }
-        }
+        writer.withLock { $0.progressed(at: Self.now()) }
     }
 
     public func queueDepth(_ depth: Int) {
@@ -195,10 +187,6 @@ public final class KuraMetrics: StoreObserver, Sendable {
         }
     }
 
-    /// Whether a batch failed as `chain_broken` since the writer last committed one: the log lost events this node
-    /// answered for, and the writer writes nothing more until the node is restarted (or the events are back).
-    func writerLogBroken() -> Bool { writer.withLock { $0.logBroken } }
-
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 
@@ -211,8 +199,6 @@ struct WriterProgress {
     var depth = 0
     /// Monotonic nanoseconds since the writer has owed work without finishing a batch; nil when it owes none.
     var pendingSince: UInt64?
-    /// A batch failed as `chain_broken` since the last committed one (``KuraMetrics/writerLogBroken()``).
-    var logBroken = false
 
     mutating func depth(_ depth: Int, at now: UInt64) {
         self.depth = depth

@@ -36,11 +36,17 @@ extension KuraService {
         },
     ]
 
-    /// `{"status":"ready"}` when the database answers a read and the server knows of nothing else amiss (a
-    /// stalled writer); otherwise `not_ready` saying which.
+    /// `{"status":"ready"}` when the database answers a read, still holds every event this node answered for, and
+    /// the server knows of nothing else amiss (a stalled writer); otherwise `not_ready` saying which.
     func readiness(_ environment: ServingEnvironment) async throws(KuraError) -> ServerStatus {
-        do { _ = try await store.head() } catch {
+        let lost: UInt64?
+        do { lost = try await store.headAndLostEvent().lost } catch {
             throw KuraError(.notReady, "the database does not answer (\(error.code))")
+        }
+        if let lost {
+            throw KuraError(
+                .notReady,
+                "the log lost event \(lost), which this node answered for: the writer refuses to write (chain_broken)")
         }
         if let reason = environment.unreadiness() { throw KuraError(.notReady, reason) }
         return ServerStatus(status: "ready")

@@ -161,7 +161,9 @@ extension KuraService {
         for payment in undecided.payments {
             let record = payment.record
             // A settle in flight here decides its own payment.
-            guard let rail = solanaRail(record.network), solanaInFlight.begin(record.messageHash) else { continue }
+            guard let rail = solanaRail(record.network),
+                solanaInFlight.begin(record.messageHash, for: .reconciler) == nil
+            else { continue }
             defer { solanaInFlight.end(record.messageHash) }
             guard let signature = try? SolanaSignature(base58: record.signature),
                 let tx = try? SolanaTransaction(base64: record.transaction),

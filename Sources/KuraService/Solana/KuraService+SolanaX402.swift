@@ -57,7 +57,8 @@ extension KuraService {
     }
 
     /// `POST /facilitator/settle` for a Solana network. Throws only when the outcome is unknown: the transaction
-    /// was sent and the record of what the chain said failed to commit, and may have landed (a 503, not a refusal).
+    /// was sent and the record of what the chain said failed to commit, and may have landed; or while the call's
+    /// first attempt, or the reconciler, is still asking the chain (a 503, not a refusal).
     /// The call's retry with the same `idempotencyKey` and payload gets the success the lost answer held; any other
     /// repeat of a settled transaction is `duplicate_settlement` (unless its payment identifier names it).
     public func solanaSettle(_ request: FacilitatorRequest, idempotencyKey: String? = nil) async throws(KuraError)
@@ -79,9 +80,14 @@ extension KuraService {
         let identifier = try? PaymentIdentifier.id(in: request.paymentPayload.extensions)
         // The call: its key and what it presented (a retry sends both again).
         let keyHash = idempotencyKey.map { Hex.encode(SHA256.hash(Array("\($0)\n\(payloadHash)".utf8))) }
-        guard solanaInFlight.begin(key) else {
+        if let holder = solanaInFlight.begin(key, for: .settle) {
             // The caller's own retry (its client gave up waiting for the chain) is told to come back, not refused:
-            // a refusal would have the resource server answer 402 and its client pay again.
+            // a refusal would have the resource server answer 402 and its client pay again. So is any settle while
+            // the reconciler asks the chain about this payment: once it is done, the payment's recorded answer (a
+            // repeat's success, or the failure) is given, which a `duplicate_settlement` now would preempt.
+            if holder == .reconciler {
+                throw KuraError(.railUnavailable, "this transaction's status is being read from the chain; retry")
+            }
             if let keyHash, let claimed = try? await solanaPaymentState(key, reason: .unexpectedSettleError),
                 claimed.record.settleKeyHash == keyHash
             {

@@ -70,12 +70,23 @@ enum SolanaChain {
     static func describe(_ value: JSONValue) -> String { (try? value.canonicalString()) ?? "error" }
 }
 
-/// The message hashes this process is settling right now, so that a concurrent settle of the same
-/// transaction is answered `duplicate_settlement` at once (the log, not this set, makes settlement happen
-/// once: across processes and restarts it is the `solana.submitted` claim that decides).
+/// The message hashes this process is settling or reconciling right now, so that a concurrent settle of the same
+/// transaction is answered at once (the log, not this set, makes settlement happen once: across processes and
+/// restarts it is the `solana.submitted` claim that decides).
 final class SolanaInFlight: Sendable {
-    private let keys = Mutex<Set<String>>([])
+    /// Who holds a message hash.
+    enum Holder: Sendable { case settle, reconciler }
 
-    func begin(_ key: String) -> Bool { keys.withLock { $0.insert(key).inserted } }
-    func end(_ key: String) { _ = keys.withLock { $0.remove(key) } }
+    private let keys = Mutex<[String: Holder]>([:])
+
+    /// Takes `key` for `holder`: nil when taken now, else who holds it already.
+    func begin(_ key: String, for holder: Holder) -> Holder? {
+        keys.withLock { keys in
+            if let current = keys[key] { return current }
+            keys[key] = holder
+            return nil
+        }
+    }
+
+    func end(_ key: String) { _ = keys.withLock { $0.removeValue(forKey: key) } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KuraCore
+import Synchronization
 
 /// The single writer: one thread, one ``WriterSession``. Commands queue while the previous batch commits;
 /// the next batch takes them all (up to `maxBatch`, lingering briefly for the last batch's callers), runs each
@@ -45,7 +46,14 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// The head as of this writer's last batch that answered a command with success (appending, or answering from
     /// events already there: an idempotent replay, another node's), kept through failures (unlike `knownHead`):
     /// the log must still hold it (``requireAcknowledgedEvents(in:)``).
-    private var acknowledgedHead: LogHead?
+    private var acknowledgedHead: LogHead? {
+        didSet { acknowledgedShared.withLock { $0 = acknowledgedHead } }
+    }
+    /// `acknowledgedHead` for other threads (readiness).
+    private let acknowledgedShared = Mutex<LogHead?>(nil)
+
+    /// The head as of the last batch that answered a command with success (any thread).
+    var acknowledged: LogHead? { acknowledgedShared.withLock { $0 } }
 
     init(session: any WriterSession, model: any WriterModel, configuration: WriterConfiguration) {
         self.session = session
@@ -301,20 +309,27 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// for the old ones. Every batch fails, as `chain_broken` (not retried; `/readyz` says so), until the event
     /// is back or the node is restarted after an operator has looked.
     private func requireAcknowledgedEvents(in head: LogHead) throws(KuraError) {
-        // An answer given on the empty log (a maintenance job, a refusal) promised nothing any log lacks.
-        guard let acknowledged = acknowledgedHead, acknowledged.seq > 0 else { return }
-        if head == acknowledged { return }
-        if head.seq > acknowledged.seq,
-            let kept = try session.reads.tailEvents(after: acknowledged.seq - 1, limit: 1).first,
-            kept.seq == acknowledged.seq, kept.hash == acknowledged.hash
-        {
-            return
-        }
+        guard let acknowledged = acknowledgedHead else { return }
+        let lost = try Self.lost(acknowledged, from: head, reading: session.reads)
+        guard lost else { return }
         throw KuraError(
             .chainBroken,
             "the log no longer holds event \(acknowledged.seq), which this node answered for (the log's head is "
                 + "\(head.seq)): it writes nothing more until the event is back or it is restarted "
                 + "(Docs/postgresql.md, \"A node that outlives its log\")")
+    }
+
+    /// Whether a log whose head is `head` lost `acknowledged`, an event answered for: it no longer holds that event
+    /// with that hash.
+    static func lost(_ acknowledged: LogHead, from head: LogHead, reading reads: any ReadSession) throws(KuraError)
+        -> Bool
+    {
+        // An answer given on the empty log (a maintenance job, a refusal) promised nothing any log lacks.
+        guard acknowledged.seq > 0, head != acknowledged else { return false }
+        guard head.seq > acknowledged.seq,
+            let kept = try reads.tailEvents(after: acknowledged.seq - 1, limit: 1).first
+        else { return true }
+        return kept.seq != acknowledged.seq || kept.hash != acknowledged.hash
     }
 
     /// Assertion mode: the model must agree with the rows it caches, and the stream versions with the log.
