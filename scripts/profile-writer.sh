@@ -12,7 +12,9 @@
 #   scripts/profile-writer.sh [escrows|pairs] [duration in seconds, default 20s] [connections, default 64]
 #
 # Environment: KURA_BIN (a prebuilt kura; default: build `-c release`), OUT (default: ./profile-out), PERF=0 to
-# measure the CPU time per command alone, without perf's own overhead (for before/after comparisons).
+# measure the CPU time per command alone, without perf's own overhead (for before/after comparisons), PAGES=1 to
+# also say which B-trees the pages a commit writes belong to (a copy of the database and its WAL is taken two thirds
+# into the run; scripts/lib/wal-pages.py reads the last commits of its WAL).
 # Not run in CI. Record the top items in Docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,6 +91,12 @@ if [[ "$record" != 0 ]]; then
     perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$out/perf.$workload.data" 2>/dev/null &
     perf_pid=$!
 fi
+if [[ "${PAGES:-0}" == 1 ]]; then
+    seconds="${duration%s}"
+    ( sleep $(( seconds * 2 / 3 )); kill -STOP "$server_pid"; cp "$work/bench.sqlite" "$work/pages.sqlite"
+      cp "$work/bench.sqlite-wal" "$work/pages.sqlite-wal"; kill -CONT "$server_pid" ) &
+    pages_pid=$!
+fi
 echo "== $workload: $connections connections, $duration"
 wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/load.lua" "$target"
 [[ "$record" == 0 ]] || { kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; }
@@ -135,6 +143,11 @@ if c1:
         below = count
     print("batches by duration: " + ", ".join(shares))
 PY
+if [[ "${PAGES:-0}" == 1 ]]; then
+    wait "$pages_pid"
+    echo "== pages a commit writes, by B-tree"
+    python3 scripts/lib/wal-pages.py "$work/pages.sqlite"
+fi
 [[ "$record" != 0 ]] || exit 0
 perf report -i "$out/perf.$workload.data" --tid "$writer_tid" --no-children --percentage relative --sort symbol --stdio -g none 2>/dev/null \
     >"$out/self.$workload.txt" || true
