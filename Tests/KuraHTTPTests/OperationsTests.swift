@@ -194,7 +194,9 @@ struct OperationsTests {
             try raw.run("CREATE TABLE lost AS SELECT * FROM events WHERE seq > ?", .integer(Int64(before)))
             try raw.run("DELETE FROM events WHERE seq > ?", .integer(Int64(before)))
             let unready = try await api.send(.get, "/readyz")
-            #expect(unready.status == .serviceUnavailable, "seen by readiness before a batch fails: \(unready)")
+            #expect(unready.status == .serviceUnavailable && unready.code == "not_ready", "\(unready)")
+            #expect(
+                unready.json["detail"]?.stringValue?.contains("lost event") == true, "before a batch fails: \(unready)")
             let refused = try await api.send(
                 .post, "/v1/accounts/\(party.id)/deposits", as: api.operatorCaller,
                 json: ["asset": "USDC", "amount": 7])

@@ -172,12 +172,14 @@ extension X402UnknownOutcomeTests {
         gate.hidden.withLock { $0 = false }
         let reconciling = Task { await world.service.reconcileSolana() }
         for _ in 0..<500 where !gate.asked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(gate.asked.withLock { $0 }, "the reconciler is asking the chain")
         let during = await #expect(throws: KuraError.self) {
             try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-2")
         }
         #expect(during?.code == .railUnavailable, "\(String(describing: during))")
         gate.held.withLock { $0 = false }
         _ = await reconciling.value
+        // Confirmed within the grace period, the reconciler leaves the success to a settle to record (and answer).
         let again = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-2")
         #expect(again.success, "\(again)")
         #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500, "paid once")

@@ -142,8 +142,8 @@ public struct KuraError: Error, Sendable, Equatable, CustomStringConvertible {
         // The server and its storage.
         /// A bounded queue is full; try again later (HTTP 503 with `Retry-After`).
         case overloaded
-        /// The server runs but should not get traffic now: the database does not answer, or the writer is stalled
-        /// (HTTP 503). Only KuraHTTP produces it.
+        /// The server runs but should not get traffic now: the database does not answer, the log lost an event this
+        /// node answered for, or the writer is stalled (HTTP 503).
         case notReady = "not_ready"
         /// No checkpoint issued yet covers what a public read asks for; the checkpointer issues the next one
         /// within its interval (HTTP 503 with `Retry-After`).

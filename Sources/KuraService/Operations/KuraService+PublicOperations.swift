@@ -41,7 +41,12 @@ extension KuraService {
     func readiness(_ environment: ServingEnvironment) async throws(KuraError) -> ServerStatus {
         let lost: UInt64?
         do { lost = try await store.headAndLostEvent().lost } catch {
-            throw KuraError(.notReady, "the database does not answer (\(error.code))")
+            // Reading the event answered for checks its hash: a log whose event changed is broken, not silent.
+            guard error.code == .chainBroken else {
+                throw KuraError(.notReady, "the database does not answer (\(error.code))")
+            }
+            throw KuraError(
+                .notReady, "the log changed an event this node answered for (chain_broken): \(error.detail)")
         }
         if let lost {
             throw KuraError(

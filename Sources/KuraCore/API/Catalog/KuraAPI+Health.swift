@@ -4,8 +4,8 @@ extension KuraAPI {
     public static let health = KuraOperation<NoPath, AnyQuery, EmptyRequest, ServerStatus>.get(
         "health", "/healthz", access: .public, problems: [])
 
-    /// `GET /readyz`: 200 `{"status":"ready"}` when the database answers a read and the writer is not stalled,
-    /// otherwise 503 `not_ready` saying which (readiness).
+    /// `GET /readyz`: 200 `{"status":"ready"}` when the database answers a read, still holds the last event this
+    /// node answered for, and the writer is not stalled; otherwise 503 `not_ready` saying which (readiness).
     public static let ready = KuraOperation<NoPath, NoQuery, EmptyRequest, ServerStatus>.get(
         "ready", "/readyz", access: .public, problems: [.invalidRequest, .notReady])
 

@@ -16,7 +16,8 @@ extension KuraAPI {
     /// refused as verify refuses it, except the retry of the first call with its `Idempotency-Key` and the payment
     /// identifier's repeat of the same payload; with `repeat=answer` every repeat gets the first answer); a refusal
     /// is a 200 answer (`success: false`). A settlement whose outcome is unknown is `storage_unavailable` (503); a
-    /// Solana settle's retry with its key while the first call still waits for the chain is `rail_unavailable` (503).
+    /// Solana settle's retry with its key while the first call still waits for the chain, or any settle of a Solana
+    /// payment whose status the reconciler is reading, is `rail_unavailable` (503).
     public static let x402Settle = KuraOperation<NoPath, X402SettleQuery, FacilitatorRequest, SettleResponse>(
         id: "x402Settle", method: .post, path: "/facilitator/settle", access: .public, idempotent: true,
         problems: [.invalidRequest, .payloadTooLarge, .internalError, .storageUnavailable, .railUnavailable])
