@@ -105,7 +105,7 @@ public actor ChannelPayer {
         cumulative -= price.units
     }
 
-    /// GETs `url`, paying `price` with a voucher; a refused payment is taken back.
+    /// GETs `url`, paying `price` with a voucher; a payment the provider's gate refused is taken back.
     public func call(_ url: String, price: Amount) async throws(KuraClientError) -> Answer {
         await acquire()
         defer { release() }
@@ -126,8 +126,17 @@ public actor ChannelPayer {
             // next voucher).
             throw KuraClientError(kind: .retryable, status: nil, code: "unavailable", detail: "\(url): \(error)")
         }
-        if answer.status == 402 { refunded(signed.voucher, price: price) }
+        if Self.refusedByTheGate(answer) { refunded(signed.voucher, price: price) }
         return answer
+    }
+
+    /// Whether the provider's gate refused the voucher: an answer that does not say it accepted one
+    /// (`Kura-Channel-Accepted`) and is a 402, or names the terms (`Kura-Channel-Price`: the gate's 503 when its
+    /// check failed, which records nothing). A 402 of the route itself after the gate took the voucher is no
+    /// refusal, and an answer from elsewhere (a proxy's 502) leaves it unknown: both stay counted.
+    static func refusedByTheGate(_ answer: Answer) -> Bool {
+        guard answer.headers.first(name: SignedVoucher.acceptedHeaderName) == nil else { return false }
+        return answer.status == 402 || answer.headers.first(name: SignedVoucher.priceHeaderName) != nil
     }
 
     /// Closes the channel as the agent: the provider has the challenge period to settle, then the rest

@@ -1,10 +1,11 @@
 import AsyncHTTPClient
 import Foundation
-import KuraClient
 import KuraCore
 import KuraCrypto
 import KuraTesting
 import Testing
+
+@testable import KuraClient
 
 #if canImport(Glibc)
     import Glibc
@@ -39,11 +40,13 @@ struct ChannelEndToEndTests {
         return World(dir: dir, kura: kura, agent: agent, provider: provider)
     }
 
-    func startProvider(_ w: World, flushMs: Int = 50, settleEveryCalls: Int = 100_000) async throws -> ServerProcess {
+    func startProvider(_ w: World, flushMs: Int = 50, settleEveryCalls: Int = 100_000, kura: String? = nil)
+        async throws -> ServerProcess
+    {
         try await ServerProcess.launch(
             try KuraBinary.sibling("kura-example-provider"),
             [
-                "--kura", w.kura.url, "--api-key", w.provider.apiKey, "--provider", w.provider.id.rawValue,
+                "--kura", kura ?? w.kura.url, "--api-key", w.provider.apiKey, "--provider", w.provider.id.rawValue,
                 "--asset", "USDC", "--price", "7", "--journal", w.dir.path("provider.journal"), "--port", "0",
                 "--flush-interval-ms", "\(flushMs)", "--settle-every-calls", "\(settleEveryCalls)",
                 "--settle-every-ms", "600000",
@@ -132,5 +135,63 @@ struct ChannelEndToEndTests {
         #expect(settled >= 700 && settled <= 840, "settled \(settled)")
         #expect(try await again.terminate() == 0)
         #expect(try await w.kura.terminate() == 0)
+    }
+
+    /// Review finding: the payer took a voucher back only on a 402, so every call the provider's gate could not
+    /// check (503: its Kura unreachable, the voucher recorded nowhere) stayed counted, and the next voucher the
+    /// provider accepted paid for all of them.
+    @Test("calls the provider's gate could not check (503) are not paid for by the next voucher")
+    func uncheckedCallsNotPaid() async throws {
+        let w = try await world()
+        defer { w.dir.remove() }
+        // A Kura that answers every call 503: the gate cannot load the channel the payer opens.
+        let unavailable = try await ServerProcess.launch(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", Self.answersUnavailable], name: "unavailable",
+            in: w.dir)
+        let provider = try await startProvider(w, kura: unavailable.url)
+        let payer = try payer(w)
+        for _ in 1...2 {
+            let answer = try await payer.call("\(provider.url)/v1/quote", price: try Amount(units: 7))
+            #expect(answer.status == 503, "\(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
+        }
+        let next = try await payer.nextVoucher(price: try Amount(units: 7))
+        #expect(next.voucher.cumulativeAmount.units == 7, "one call's worth, not three")
+        #expect(try await provider.terminate() == 0)
+        _ = try await unavailable.terminate()
+        #expect(try await w.kura.terminate() == 0)
+    }
+
+    /// An HTTP server that answers every request `503` at once (a Kura that is down behind a proxy).
+    static let answersUnavailable = """
+        import http.server
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            do_POST = do_GET
+            def log_message(self, *args):
+                pass
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+        server.serve_forever()
+        """
+
+    /// The same review: a 402 of the paid route itself, after the gate accepted the voucher, was taken back too, so
+    /// every later voucher was stale and the payer could not call again.
+    @Test("the payer takes back exactly what the gate refused: 402 or its 503 with terms, never an accepted voucher")
+    func refusalRule() {
+        func answer(_ status: Int, _ headers: [(String, String)]) -> ChannelPayer.Answer {
+            ChannelPayer.Answer(status: status, headers: .init(headers), body: [], voucher: nil)
+        }
+        let terms = [(SignedVoucher.priceHeaderName, "7")]
+        let accepted = [(SignedVoucher.acceptedHeaderName, "14")]
+        #expect(ChannelPayer.refusedByTheGate(answer(402, terms)))
+        #expect(ChannelPayer.refusedByTheGate(answer(402, [])))
+        #expect(ChannelPayer.refusedByTheGate(answer(503, terms)))
+        #expect(!ChannelPayer.refusedByTheGate(answer(402, accepted)), "the route's own 402 after payment")
+        #expect(!ChannelPayer.refusedByTheGate(answer(503, accepted)))
+        #expect(!ChannelPayer.refusedByTheGate(answer(502, [])), "a proxy's answer: unknown, stays counted")
+        #expect(!ChannelPayer.refusedByTheGate(answer(200, accepted)))
     }
 }

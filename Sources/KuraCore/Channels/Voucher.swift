@@ -77,6 +77,10 @@ public struct SignedVoucher: Sendable, Equatable, Hashable, Codable {
 extension SignedVoucher {
     /// The HTTP header that carries a voucher on a paid call.
     public static let headerName = "Kura-Channel-Voucher"
+    /// The header of a channel-paid route's refusal (402, or 503 when its check failed) naming the price per call.
+    public static let priceHeaderName = "Kura-Channel-Price"
+    /// The header of a paid answer naming the cumulative amount the provider accepted.
+    public static let acceptedHeaderName = "Kura-Channel-Accepted"
     /// The longest header value accepted (a voucher is about 250 bytes).
     public static let maxHeaderLength = 1024
 

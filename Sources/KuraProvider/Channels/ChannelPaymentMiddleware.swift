@@ -8,13 +8,13 @@ public enum ChannelHeader {
     /// The voucher of the call: `Kura-Channel-Voucher`.
     public static let voucher = HTTPField.Name(SignedVoucher.headerName)!
     /// The price per call, atomic units (on a 402).
-    public static let price = HTTPField.Name("Kura-Channel-Price")!
+    public static let price = HTTPField.Name(SignedVoucher.priceHeaderName)!
     /// The asset channels must hold (on a 402).
     public static let asset = HTTPField.Name("Kura-Channel-Asset")!
     /// The provider channels must pay (on a 402).
     public static let provider = HTTPField.Name("Kura-Channel-Provider")!
     /// The cumulative amount the provider accepted (on a paid response).
-    public static let accepted = HTTPField.Name("Kura-Channel-Accepted")!
+    public static let accepted = HTTPField.Name(SignedVoucher.acceptedHeaderName)!
 }
 
 /// Puts a per-call price on the routes behind it, paid with channel vouchers (`Kura-Channel-Voucher`).
