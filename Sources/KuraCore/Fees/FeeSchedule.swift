@@ -10,7 +10,8 @@ public struct FeeSchedule: Sendable, Codable, Equatable, Hashable {
     public private(set) var escrowBps: UInt64 = 50
     /// Taken when the facilitator settles an x402 payment.
     public private(set) var settlementBps: UInt64 = 10
-    /// Taken when a dispute is resolved by ruling.
+    /// Taken when a dispute is resolved, by ruling or by the default split when no ruling came, before the rest is
+    /// split (Docs/disputes.md).
     public private(set) var disputeBps: UInt64 = 100
 
     /// The defaults: escrow 50 bps, settlement 10 bps, dispute 100 bps.
