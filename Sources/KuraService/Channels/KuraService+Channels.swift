@@ -96,11 +96,20 @@ extension KuraService {
         }
     }
 
-    /// Moves on every channel whose expiry or challenge period has passed.
+    /// How long after a channel's challenge period (or expiry) the sweeper waits before it moves the channel on.
+    ///
+    /// A settle's time is fixed as it arrives, before its voucher is checked (``act(onChannel:_:body:by:idempotencyKey:)``):
+    /// one made within the challenge period may still be on its way to the writer when the period ends. Finalized at
+    /// once, the channel would refuse it `channel_closed` and return its amount to the agent (review finding); after
+    /// the margin, it has landed. The decision itself still compares the sweep's own time with the deadline.
+    public static let channelSweepMarginMs: Int64 = 5_000
+
+    /// Moves on every channel whose expiry or challenge period passed ``channelSweepMarginMs`` ago.
     func sweepChannels(now: Timestamp, into report: inout SweepReport) async throws(KuraError) {
         let batch = configuration.sweepBatch
+        let deadline = now.adding(milliseconds: -Self.channelSweepMarginMs)
         let due = try await read { reads throws(KuraError) in
-            try reads.dueChannels(at: now, limit: batch).map { ($0.channel.id, $0.channel.state.rawValue) }
+            try reads.dueChannels(at: deadline, limit: batch).map { ($0.channel.id, $0.channel.state.rawValue) }
         }
         let fees = configuration.fees
         let steps = due.map { id, state in
