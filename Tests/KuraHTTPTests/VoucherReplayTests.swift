@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import KuraClient
 import KuraCore
 import KuraCrypto
@@ -108,6 +111,31 @@ struct VoucherReplayTests {
         #expect(await second.settleDue(all: true) == 1)
         let settled = try await KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey).channel(channel.id)
         #expect(settled.settled.units == 5_007 && settled.sequence == 3)
+        #expect(try await w.kura.terminate() == 0)
+    }
+
+    /// Review of the payer's refusal rule: a paid route that threw (here a 402 of its own) after the gate accepted the
+    /// voucher was answered by Hummingbird without `Kura-Channel-Accepted`, so the payer took the voucher back and
+    /// the gate refused every next one as stale.
+    @Test("a paid route that throws after the gate took the voucher still says it was accepted")
+    func routeThrowsAfterPayment() async throws {
+        let w = try await e2e.world()
+        defer { w.dir.remove() }
+        let channel = try await open(w)
+        let router = Router()
+        router.add(middleware: ChannelPaymentMiddleware(gate: try gate(w), price: Self.price))
+        router.get("/paid") { _, _ -> Response in
+            throw HTTPError(.init(code: 402), message: "the route's own refusal")
+        }
+        let header = try voucher(channel, 7, 1).headerValue()
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(
+                uri: "/paid", method: .get, headers: [HTTPField.Name(SignedVoucher.headerName)!: header]
+            ) { response in
+                #expect(response.status.code == 402)
+                #expect(response.headers[HTTPField.Name(SignedVoucher.acceptedHeaderName)!] == "7")
+            }
+        }
         #expect(try await w.kura.terminate() == 0)
     }
 

@@ -50,7 +50,12 @@ public struct ChannelPaymentMiddleware<Context: RequestContext>: RouterMiddlewar
         }
         let voucher: ChannelVoucher
         do { voucher = try await gate.accept(headerValue: header, price: price) } catch { return refusal(error) }
-        var response = try await next(request, context)
+        var response: Response
+        do { response = try await next(request, context) } catch {
+            // Paid already: the route's failure is answered here, so that it says the voucher was accepted. A payer
+            // that hears no acceptance takes its voucher back, and the gate would refuse each next one as stale.
+            response = Response.answering(error, to: request, context: context)
+        }
         response.headers[Header.accepted] = "\(voucher.cumulativeAmount)"
         response.headers[.cacheControl] = "no-store"
         return response

@@ -125,7 +125,7 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
                 do { return try await Self.withBody(try await next(request, context)) } catch {
                     // Paid already: the failure is answered here, so that it carries PAYMENT-RESPONSE too (and an
                     // escrow's delivery, if the error's answer is a 2xx, is its body's hash).
-                    let answer = Self.answer(to: error, request, context)
+                    let answer = Response.answering(error, to: request, context: context)
                     return (try? await Self.withBody(answer)) ?? (answer, [])
                 }
             }
@@ -166,16 +166,6 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         response.headers[.cacheControl] = "no-store"
         return response
-    }
-
-    /// The answer Hummingbird would give for an error the route threw (its status, else 500).
-    private static func answer(to error: any Error, _ request: Request, _ context: Context) -> Response {
-        if let error = error as? any HTTPResponseError,
-            let response = try? error.response(from: request, context: context)
-        {
-            return response
-        }
-        return Response(status: .internalServerError)
     }
 
     /// Marks the escrow delivered with the SHA-256 of the body, before the body leaves. An escrow that is not

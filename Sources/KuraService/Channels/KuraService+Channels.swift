@@ -100,8 +100,9 @@ extension KuraService {
     ///
     /// A settle's time is fixed as it arrives, before its voucher is checked (``act(onChannel:_:body:by:idempotencyKey:)``):
     /// one made within the challenge period may still be on its way to the writer when the period ends. Finalized at
-    /// once, the channel would refuse it `channel_closed` and return its amount to the agent (review finding); after
-    /// the margin, it has landed. The decision itself still compares the sweep's own time with the deadline.
+    /// once, the channel would refuse it `channel_closed` and return its amount to the agent (review finding). One that
+    /// reaches the writer within the margin lands first; one held up longer (a reader queue, another process's write
+    /// lock) can still lose to the sweep. The decision itself still compares the sweep's own time with the deadline.
     public static let channelSweepMarginMs: Int64 = 5_000
 
     /// Moves on every channel whose expiry or challenge period passed ``channelSweepMarginMs`` ago.
