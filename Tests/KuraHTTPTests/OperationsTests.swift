@@ -246,6 +246,7 @@ struct OperationsTests {
         let ports = Mutex<(api: Int?, metrics: Int?)>((nil, nil))
         var configuration = KuraServer.Configuration(host: "127.0.0.1", port: 0, sweepIntervalMs: 0)
         configuration.metricsAccess = .separatePort(host: "127.0.0.1", port: 0)
+        configuration.idleTimeoutMs = HTTPFixture.idleTimeoutMs
         configuration.onListening = { port in ports.withLock { $0.api = port } }
         configuration.onMetricsListening = { port in ports.withLock { $0.metrics = port } }
         let server = KuraServer(
@@ -268,7 +269,8 @@ struct OperationsTests {
             func get(_ url: String, bearer: String? = nil) async throws -> (Int, String) {
                 var request = HTTPClientRequest(url: url)
                 if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                // Generous: the whole suite runs at once, and on two cores a request can wait long for its turn.
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
                 let body = try await response.body.collect(upTo: 1 << 22)
                 return (Int(response.status.code), String(buffer: body))
             }

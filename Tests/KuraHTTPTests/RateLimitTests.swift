@@ -102,6 +102,7 @@ struct RateLimitTests {
         configuration.publicRateLimit = RateLimit(requestsPerSecond: 0.001, burst: 1)
         configuration.anonymousRateLimit = nil
         configuration.trustedProxies = trustedProxies
+        configuration.idleTimeoutMs = HTTPFixture.idleTimeoutMs
         return KuraServer(
             service: fixture.service, configuration: configuration,
             logger: Logger.quiet("test"))
@@ -147,6 +148,7 @@ struct RateLimitTests {
         var configuration = KuraServer.Configuration(port: 0, sweepIntervalMs: 0, checkpointIntervalMs: 0)
         configuration.publicRateLimit = RateLimit(requestsPerSecond: 0.001, burst: 10)
         configuration.anonymousRateLimit = nil
+        configuration.idleTimeoutMs = HTTPFixture.idleTimeoutMs
         let server = KuraServer(
             service: fixture.service, configuration: configuration,
             logger: Logger.quiet("test"))

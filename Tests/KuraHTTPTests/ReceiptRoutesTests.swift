@@ -79,6 +79,7 @@ extension HTTPFixture {
     func server(checkpointIntervalMs: Int64) -> KuraServer {
         var configuration = KuraServer.Configuration(
             port: 0, sweepIntervalMs: 0, checkpointIntervalMs: checkpointIntervalMs)
+        configuration.idleTimeoutMs = HTTPFixture.idleTimeoutMs
         configuration.publicRateLimit = nil
         configuration.anonymousRateLimit = nil
         return KuraServer(

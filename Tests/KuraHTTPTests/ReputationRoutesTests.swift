@@ -107,6 +107,7 @@ struct ReputationRoutesTests {
         let fixture = try await HTTPFixture(label: "rep-limit")
         var configuration = KuraServer.Configuration(port: 0, sweepIntervalMs: 0)
         configuration.publicRateLimit = RateLimit(requestsPerSecond: 0.001, burst: 3)
+        configuration.idleTimeoutMs = HTTPFixture.idleTimeoutMs
         let server = KuraServer(
             service: fixture.service, configuration: configuration,
             logger: Logger.quiet("test"))

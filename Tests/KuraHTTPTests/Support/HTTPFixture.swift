@@ -43,11 +43,17 @@ final class HTTPFixture: Sendable {
             configuration.anonymousRateLimit = nil
         }
         configuration.metrics = metrics
+        configuration.idleTimeoutMs = Self.idleTimeoutMs
         configure(&configuration)
         server = KuraServer(service: db.service, configuration: configuration, logger: logger)
     }
 
     deinit { db.close() }
+
+    /// The test servers' idle timeout: none. The server's default closes a keep-alive connection left idle 15 s, and
+    /// a test starved on a busy two-core machine (the whole suite runs at once) can leave its client's connection
+    /// that long between two requests: its next request was reset. `SlowClientTests` sets its own.
+    static let idleTimeoutMs: Int64 = 0
 
     /// The log head's sequence number: unchanged means nothing was written.
     func seq() async throws -> UInt64 { try await db.store.head().seq }
