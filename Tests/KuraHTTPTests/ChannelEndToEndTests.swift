@@ -74,7 +74,8 @@ struct ChannelEndToEndTests {
                 answer.status == 200, "call \(call): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
         }
         // Unpaid: 402 with the terms.
-        let unpaid = try await HTTPClient.shared.execute(HTTPClientRequest(url: quote), timeout: .seconds(10))
+        let unpaid = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: quote), timeout: HTTPFixture.requestTimeout)
         #expect(unpaid.status.code == 402 && unpaid.headers.first(name: "Kura-Channel-Price") == "7")
         // A replayed voucher, a forged one and a malformed header: 402 with their codes.
         let channel = try #require(await payer.channel)
@@ -90,7 +91,7 @@ struct ChannelEndToEndTests {
         ] {
             var request = HTTPClientRequest(url: quote)
             request.headers.add(name: "Kura-Channel-Voucher", value: value)
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let response = try await HTTPClient.shared.execute(request, timeout: HTTPFixture.requestTimeout)
             let body = try await response.body.collect(upTo: 1 << 16)
             let problem = try JSONValue.parse(Array(body.readableBytesView))
             #expect(response.status.code == 402 && problem["code"]?.stringValue == code, "\(code)")

@@ -74,7 +74,7 @@ struct LiveServerTests {
 
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(listening)/v1/accounts/\(db.operatorParty.id)")
             request.headers.add(name: "Authorization", value: "Bearer \(db.operatorRegistration.apiKey!)")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let response = try await HTTPClient.shared.execute(request, timeout: HTTPFixture.requestTimeout)
             #expect(response.status.code == 200)
             let body = try await response.body.collect(upTo: 1 << 20)
             #expect(

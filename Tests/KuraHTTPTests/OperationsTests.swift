@@ -269,8 +269,7 @@ struct OperationsTests {
             func get(_ url: String, bearer: String? = nil) async throws -> (Int, String) {
                 var request = HTTPClientRequest(url: url)
                 if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
-                // Generous: the whole suite runs at once, and on two cores a request can wait long for its turn.
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+                let response = try await HTTPClient.shared.execute(request, timeout: HTTPFixture.requestTimeout)
                 let body = try await response.body.collect(upTo: 1 << 22)
                 return (Int(response.status.code), String(buffer: body))
             }

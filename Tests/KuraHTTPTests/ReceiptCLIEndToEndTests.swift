@@ -19,7 +19,8 @@ struct ReceiptCLIEndToEndTests {
 
     /// `GET url` with no credentials: status and body text.
     func get(_ url: String) async throws -> (status: UInt, text: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: url), timeout: HTTPFixture.requestTimeout)
         let body = try await response.body.collect(upTo: 1 << 20)
         return (response.status.code, String(buffer: body))
     }

@@ -85,7 +85,7 @@ struct X402EndToEndTests {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: HTTPFixture.requestTimeout)
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), response.headers, String(buffer: body))
     }

@@ -9,6 +9,7 @@ import KuraService
 import KuraStore
 import KuraTesting
 import Logging
+import NIOCore
 
 /// A KuraServer over a fresh test database (test clock, fixed keys, seeded API keys, an operator).
 final class HTTPFixture: Sendable {
@@ -49,6 +50,10 @@ final class HTTPFixture: Sendable {
     }
 
     deinit { db.close() }
+
+    /// How long a test's own HTTP request may take: generous, because the whole suite runs at once and on two busy
+    /// cores a request can wait long for its turn (10 s timed out in full runs of the suite).
+    static let requestTimeout: TimeAmount = .seconds(120)
 
     /// The test servers' idle timeout: none. The server's default closes a keep-alive connection left idle 15 s, and
     /// a test starved on a busy two-core machine (the whole suite runs at once) can leave its client's connection
