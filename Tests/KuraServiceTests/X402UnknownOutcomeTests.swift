@@ -111,10 +111,7 @@ extension X402UnknownOutcomeTests {
     /// ("settle again") and retried under a new key (as KuraClient makes one per call) without any success.
     @Test("one call is told of a Solana payment's success: the one that recorded it, and its retry with its key")
     func solanaSuccessToOneCall() async throws {
-        let (world, gate) = try await Self.solanaWorld(confirmTimeoutMs: 300, wrappedBy: StatusGateRPC.init)
-        let payment = try world.payment()
-        let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
-        #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
+        let (world, gate, payment) = try await Self.pendingSolanaPayment(key: "settle-1")
         gate.hidden.withLock { $0 = false }
         let again = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-2")
         #expect(again.success, "the settle again that the pending answer asked for: \(again)")
@@ -136,13 +133,9 @@ extension X402UnknownOutcomeTests {
     @Test("the call that recorded a payment under another payload hears its success again on its retry")
     func solanaRecorderOfAnotherPayload() async throws {
         let database = try CommitThenLostDatabase()
-        let (world, gate) = try await Self.solanaWorld(
-            confirmTimeoutMs: 300, backend: database, wrappedBy: StatusGateRPC.init)
-        let payment = try world.payment()
+        let (world, gate, payment) = try await Self.pendingSolanaPayment(key: "settle-a", backend: database)
         var elsewhere = payment
         elsewhere.paymentPayload.resource?.url = "https://elsewhere.example/v1/forecast"
-        let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-a")
-        #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
         gate.hidden.withLock { $0 = false }
         database.loseNextCommit()
         let lost = await #expect(throws: KuraError.self) {
@@ -164,10 +157,7 @@ extension X402UnknownOutcomeTests {
     /// a resource server then answers 402 and its client pays again. It is told to come back instead.
     @Test("a settle while the reconciler asks the chain about its payment is told to come back, then succeeds")
     func solanaSettleWhileReconciling() async throws {
-        let (world, gate) = try await Self.solanaWorld(confirmTimeoutMs: 300, wrappedBy: StatusGateRPC.init)
-        let payment = try world.payment()
-        let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: "settle-1")
-        #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
+        let (world, gate, payment) = try await Self.pendingSolanaPayment(key: "settle-1")
         gate.held.withLock { $0 = true }
         gate.hidden.withLock { $0 = false }
         let reconciling = Task { await world.service.reconcileSolana() }
@@ -202,6 +192,19 @@ extension X402UnknownOutcomeTests {
                 return wrapper
             }, backend: backend, label: label)
         return (world, try #require(made.withLock { $0 }))
+    }
+
+    /// A Solana world whose node hides transactions' statuses until the test shows them (`gate.hidden`), and a
+    /// payment whose first settle, under `key`, was answered pending ("not confirmed yet").
+    static func pendingSolanaPayment(
+        key: String, backend: (any TestBackendDatabase)? = nil, label: String = #function
+    ) async throws -> (SolanaWorld, StatusGateRPC, FacilitatorRequest) {
+        let (world, gate) = try await solanaWorld(
+            confirmTimeoutMs: 300, backend: backend, wrappedBy: StatusGateRPC.init, label: label)
+        let payment = try world.payment()
+        let pending = try await world.service.facilitatorSettle(payment, idempotencyKey: key)
+        #expect(!pending.success && pending.errorMessage?.contains("not confirmed yet") == true, "\(pending)")
+        return (world, gate, payment)
     }
 }
 
