@@ -12,7 +12,11 @@ import NIOHTTP1
 /// `PAYMENT-SIGNATURE`, and returns the answer with the settlement from `PAYMENT-RESPONSE`.
 ///
 /// Never pays twice for one payment: the payload (its nonce and payment ID) is made once per call, and a retry
-/// after a transport failure resends exactly the same header, which Kura settles at most once.
+/// after a transport failure, or a 5xx answer without `PAYMENT-RESPONSE` (the provider could not learn whether
+/// Kura settled), resends exactly the same header, which Kura settles at most once.
+///
+/// The limits count every authorization handed to a provider, whatever it answers: the provider holds it and
+/// may settle it (the facilitator's routes are public) while answering that it did not.
 public actor X402Payer {
     /// What a call returned.
     public struct Answer: Sendable {
@@ -86,23 +90,26 @@ public actor X402Payer {
         do { signature = try X402Codec.header(payload) } catch {
             throw KuraClientError(kind: .invalid, status: nil, code: error.reason.rawValue, detail: error.detail)
         }
-        let spend = SpendingLimits.Spend(
-            at: Int64(now().timeIntervalSince1970 * 1000), payee: requirements.payTo, asset: requirements.asset,
-            amount: requirements.amount.units)
-        spent.append(spend)
+        spent.append(
+            SpendingLimits.Spend(
+                at: Int64(now().timeIntervalSince1970 * 1000), payee: requirements.payTo, asset: requirements.asset,
+                amount: requirements.amount.units))
         var attempt = 0
         while true {
             attempt += 1
             do {
                 let answer = try await fetch(url, payment: signature)
-                var settlement: SettleResponse?
-                if let text = answer.headers.first(name: X402Codec.Header.paymentResponse) {
-                    settlement = try? X402Codec.decode(SettleResponse.self, header: text)
+                let settlementHeader = answer.headers.first(name: X402Codec.Header.paymentResponse)
+                // Unknown whether it settled (Kura unreachable from the provider, a proxy's answer): the same
+                // payload again, as after a transport failure.
+                if answer.status >= 500, settlementHeader == nil, attempt < attempts {
+                    try? await Task.sleep(for: .milliseconds(100 << attempt))
+                    continue
                 }
-                if settlement?.success != true { forget(spend) }
+                let settlement = settlementHeader.flatMap { try? X402Codec.decode(SettleResponse.self, header: $0) }
                 return Answer(answer, settlement: settlement, scheme: scheme, paymentID: paymentID)
             } catch {
-                // Unknown whether it settled: keep the spend counted, and retry with the very same payload.
+                // Unknown whether it settled: retry with the very same payload.
                 guard error.kind == .retryable, attempt < attempts else { throw error }
                 try? await Task.sleep(for: .milliseconds(100 << attempt))
             }
@@ -137,10 +144,6 @@ public actor X402Payer {
             kind: .refused, status: 402, code: "over_limit",
             detail: (reasons.first ?? "over the limits")
                 + (kura.contains { $0.scheme == "escrow" } ? "" : "; no escrow is offered"))
-    }
-
-    func forget(_ spend: SpendingLimits.Spend) {
-        if let index = spent.lastIndex(of: spend) { spent.remove(at: index) }
     }
 
     struct RawAnswer: Sendable {

@@ -33,6 +33,7 @@ extension X402EndToEndTests {
                 offer: offer, client: client, book: try X402ReceiptBook(journalPath: nil),
                 logger: .quiet("test"), settlement: order))
         router.get("/v1/forecast", use: route)
+        router.post("/v1/forecast", use: route)
         return Application(router: router)
     }
 
@@ -178,6 +179,45 @@ extension X402EndToEndTests {
         }
         #expect(inside.count.withLock { $0 } == (order == .afterServing ? 2 : 1))
         #expect(try await w.available(w.agent.id) == 100_000 - Self.price)
+        #expect(try await w.provider.terminate() == 0)
+        #expect(try await w.kura.terminate() == 0)
+    }
+}
+
+extension X402EndToEndTests {
+    /// An adversarial review's finding: an identified payment's repeat was served again whatever was asked with
+    /// it (the resource is the path; the query, method and body were no part of it), so one payment bought every
+    /// request its payer cared to send until the authorization's window closed. A repeat is now served only for
+    /// the request it was first served for; another is the extension's conflict, 409, and costs nothing more.
+    @Test(
+        "an identified payment's repeat is served for the same request only, never for another",
+        arguments: X402SettlementOrder.allCases)
+    func identifiedRepeatServesOneRequest(order: X402SettlementOrder) async throws {
+        let w = try await world()
+        defer { w.dir.remove() }
+        let runs = RouteRuns()
+        try await paidRoute(w, order, route: Self.answering(.ok, runs: runs)).test(.router) { client in
+            let required = try await required(client)
+            func send(_ method: HTTPRequest.Method, _ uri: String, _ header: String, body: String? = nil)
+                async throws -> Int
+            {
+                let answer = try await client.execute(
+                    uri: uri, method: method, headers: [X402Header.paymentSignature: header],
+                    body: body.map { ByteBuffer(string: $0) })
+                return Int(answer.status.code)
+            }
+            let query = try identifiedPayment(w, required, id: "pay_one_query_string")
+            #expect(try await send(.get, "/v1/forecast?city=Tokyo", query) == 200)
+            #expect(try await send(.get, "/v1/forecast?city=Tokyo", query) == 200, "the same request again")
+            #expect(try await send(.get, "/v1/forecast?city=Paris", query) == 409, "another query")
+            #expect(try await send(.post, "/v1/forecast?city=Tokyo", query) == 409, "another method")
+            let body = try identifiedPayment(w, required, id: "pay_one_request_body")
+            #expect(try await send(.post, "/v1/forecast", body, body: "Tokyo") == 200)
+            #expect(try await send(.post, "/v1/forecast", body, body: "Tokyo") == 200, "the same body again")
+            #expect(try await send(.post, "/v1/forecast", body, body: "Paris") == 409, "another body")
+        }
+        #expect(runs.count.withLock { $0 } == 4, "each payment's one request, twice")
+        #expect(try await w.available(w.agent.id) == 100_000 - 2 * Self.price, "two payments, each paid once")
         #expect(try await w.provider.terminate() == 0)
         #expect(try await w.kura.terminate() == 0)
     }

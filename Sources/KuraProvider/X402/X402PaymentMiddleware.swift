@@ -47,6 +47,14 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         self.order = order
     }
 
+    /// The largest body of a request paid with a payment identifier: it is read whole, to tell a repeat of the
+    /// same request from another (a larger one is answered 413).
+    public static var identifiedBodyLimit: Int { 16 << 20 }
+
+    /// How long after an identified authorization's `validBefore` its request is remembered: Kura refuses its
+    /// repeat once the window has closed by Kura's clock, which may run behind this process's.
+    static var repeatWindowMarginSeconds: UInt64 { 600 }
+
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
@@ -86,9 +94,8 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         // A payment identifier is the payer's to choose, and it becomes the payment record's `paymentId`: one of
         // the seed dialect's form (`kura_<deadline>_<hex>`) would let the record of this payment be shown again as
         // a seed receipt (`X-Payment-Receipt`) and served a second time. That form is the seed dialect's.
-        if let identifier = try? PaymentIdentifier.id(in: payment.extensions),
-            X402Offer.deadline(ofPaymentID: identifier) != nil
-        {
+        let identifier = try? PaymentIdentifier.id(in: payment.extensions)
+        if let identifier, X402Offer.deadline(ofPaymentID: identifier) != nil {
             return refusal(
                 Self.status402, resource, .invalidPayload,
                 "payment identifiers of the form kura_<deadline>_<hex> are this provider's seed payment IDs")
@@ -103,6 +110,22 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
             return refusal(Self.status402, resource, .kuraNonceUsed(scheme), "this authorization is already in use")
         }
         defer { Task { await book.end(nonce) } }
+        // An identified payment's repeat is served again (its payer's retry after a lost answer), but only for the
+        // request it was first served for: the resource is the path alone, and one payment must not buy every
+        // query, method and body its payer cares to send while the authorization's window lasts (review finding).
+        var request = request
+        if identifier != nil {
+            let body = try await request.collectBody(upTo: Self.identifiedBodyLimit)
+            var described = Array("\(request.method.rawValue) \(request.uri.description)\n".utf8)
+            described.append(contentsOf: body.readableBytesView)
+            let now = UInt64(max(0, Date().timeIntervalSince1970))
+            let until = proof.authorization.validBefore.seconds + Self.repeatWindowMarginSeconds
+            guard await book.serve(nonce, request: SHA256.hash(described), until: until, now: now) else {
+                return refusal(
+                    .conflict, resource, .paymentIdentifierConflict,
+                    "this payment was served for another request; a repeat must be the same request")
+            }
+        }
         let facilitatorRequest = FacilitatorRequest(paymentPayload: payment, paymentRequirements: requirements)
         switch order {
         case .afterServing:

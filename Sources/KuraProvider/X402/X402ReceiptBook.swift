@@ -6,12 +6,16 @@ import KuraCore
 #endif
 
 /// The provider's memory of x402 proofs: seed receipts already accepted (durably, in an append-only file of
-/// lines, fsynced before the route is served, so a replay is refused even after a restart), and v2
+/// lines, fsynced before the route is served, so a replay is refused even after a restart), v2
 /// authorizations being processed now (in memory, so two concurrent requests with one authorization cannot
-/// both be served).
+/// both be served), and the request each identified v2 payment was served for (in memory, until its
+/// authorization's window has closed).
 public actor X402ReceiptBook {
     private var spent: Set<String>
     private var inFlight: Set<String> = []
+    private var servedFor: [String: (request: [UInt8], until: UInt64)] = [:]
+    /// How many requests ``servedFor`` may hold before the ones whose window has closed are dropped.
+    private var pruneAt = 1024
     private let fd: Int32?
 
     /// Loads and opens the journal at `path` (created with mode 0600); nil keeps the spent set in memory only.
@@ -50,4 +54,17 @@ public actor X402ReceiptBook {
 
     /// The authorization is done with.
     public func end(_ key: String) { inFlight.remove(key) }
+
+    /// Whether an identified payment's authorization (`key`) may be served for `request` (a digest of the method,
+    /// target and body): the first request it comes with is remembered until `until` (seconds since 1970), after
+    /// which Kura no longer answers its repeat; a repeat is served only for that same request.
+    public func serve(_ key: String, request: [UInt8], until: UInt64, now: UInt64) -> Bool {
+        if let first = servedFor[key], first.until >= now { return first.request == request }
+        if servedFor.count >= pruneAt {
+            servedFor = servedFor.filter { $0.value.until >= now }
+            pruneAt = max(1024, 2 * servedFor.count)
+        }
+        servedFor[key] = (request, until)
+        return true
+    }
 }
