@@ -249,7 +249,18 @@ final class SQLiteWriterSession: WriterSession {
         try writer.write(batch)
     }
 
-    func commit() throws(KuraError) { try connection.execute("COMMIT") }
+    /// An I/O error at `COMMIT` leaves the outcome unknown, answered as `storage_unavailable`: SQLite wrote the
+    /// batch's frames to the WAL before the sync that failed, and though this process goes on without them (its
+    /// WAL index never moved), a crash before the next commit overwrites them leaves them for the next open to
+    /// find committed (review finding). A full disk fails the write of the frames, before their commit frame.
+    func commit() throws(KuraError) {
+        do { try connection.execute("COMMIT") } catch {
+            guard connection.lastPrimaryErrorCode == SQLITE_IOERR else { throw error }
+            throw KuraError(
+                .storageUnavailable,
+                "the batch's commit failed at an I/O error (\(error.detail)): whether it is durable is unknown")
+        }
+    }
 
     /// SQLite ends the batch's transaction by itself after some errors (I/O, out of memory, a full disk), also in
     /// a read that a command's failure absorbed; the batch's rows would then be written one statement at a time,

@@ -119,6 +119,9 @@ public final class SQLiteConnection: SQLConnection {
 
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// The primary result code of the last statement that failed (`SQLITE_IOERR`, `SQLITE_FULL`, …).
+    var lastPrimaryErrorCode: Int32 { sqlite3_errcode(handle) & 0xff }
+
     static func error(_ rc: Int32, _ message: String) -> KuraError {
         let primary = rc & 0xff
         if primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT {
