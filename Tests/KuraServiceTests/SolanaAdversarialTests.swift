@@ -168,6 +168,47 @@ struct SolanaAdversarialTests {
         await world.close()
     }
 
+    /// An adversarial review's finding: the receipt route ignored `Idempotency-Key`, so a provider whose first call
+    /// was accepted but whose answer was lost got `transfer_used` on its client's retry, answered the payer 402,
+    /// and the payer, who had paid on chain, was never served. The retry with the call's key now gets the first
+    /// answer; any other call for the same signature is still `transfer_used`.
+    @Test("a seed receipt's retry with its Idempotency-Key gets the first answer; another call is transfer_used")
+    func receiptRetriedWithItsKey() async throws {
+        let world = try await SolanaWorld.make(finalityLag: 1)
+        let owner = SolanaPublicKey(SolanaWorld.payer.publicKey)
+        world.ledger.fund(owner, lamports: 1_000_000)
+        let paymentId = "kura_1900000000_00112233445566778899aabbccddeeff"
+        let message = try SolanaMessage.compile(
+            payer: owner,
+            instructions: [
+                .transferChecked(
+                    source: AssociatedTokenAccount.address(owner: owner, mint: SolanaWorld.mint),
+                    mint: SolanaWorld.mint,
+                    destination: AssociatedTokenAccount.address(owner: SolanaWorld.payee, mint: SolanaWorld.mint),
+                    authority: owner, amount: 2_500, decimals: 6),
+                .memo(paymentId),
+            ], recentBlockhash: world.ledger.latestBlockhash().0)
+        let signature = try world.ledger.send(try SolanaTransaction(message: message).signed(with: SolanaWorld.payer))
+        _ = world.ledger.statuses([signature])  // finalized
+        let ask = ChainReceiptAsk(
+            network: world.network, signature: signature.base58, paymentId: paymentId,
+            payTo: SolanaWorld.payee.base58, asset: SolanaWorld.mint.base58, amount: try Amount(units: 2_500))
+        let provider = try await world.db.register(name: "provider").party
+        let principal = try await world.db.principal(provider)
+        let first = try await world.service.acceptChainReceipt(ask, by: principal, idempotencyKey: "receipt-1")
+        let after = try await world.seq()
+        let retried = try await world.service.acceptChainReceipt(ask, by: principal, idempotencyKey: "receipt-1")
+        #expect(retried.value == first.value && retried.replayed)
+        #expect(try await world.seq() == after, "the retry wrote nothing")
+        for key in ["receipt-2", nil] {
+            let again = await #expect(throws: KuraError.self) {
+                try await world.service.acceptChainReceipt(ask, by: principal, idempotencyKey: key)
+            }
+            #expect(again?.code == .transferUsed, "\(String(describing: again))")
+        }
+        await world.close()
+    }
+
     @Test("a transaction Kura settled as an x402 `exact` payment is not accepted again as a seed receipt")
     func settledPaymentIsNotAReceipt() async throws {
         let world = try await SolanaWorld.make(finalityLag: 1)

@@ -32,7 +32,8 @@ extension KuraService {
             try await service.withdrawal(call.path, by: try call.principal)
         },
         OperationBinding(KuraAPI.acceptChainReceipt) { (service, call) throws(KuraError) in
-            try await service.acceptChainReceipt(try call.request, by: try call.principal)
+            try await service.acceptChainReceipt(
+                try call.request, by: try call.principal, idempotencyKey: call.idempotencyKey)
         },
     ]
 }

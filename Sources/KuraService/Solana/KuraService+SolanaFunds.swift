@@ -311,9 +311,11 @@ extension KuraService {
 
     /// Accepts a Solana payment shown as the seed dialect's `X-Payment-Receipt`: the transaction (at the
     /// rail's receipt commitment) moved at least `amount` of `asset` into `payTo`'s associated token account,
-    /// with a Memo equal to `paymentId`; once per signature (`transfer_used` after). Any authenticated party.
-    public func acceptChainReceipt(_ ask: ChainReceiptAsk, by principal: Principal) async throws(KuraError)
-        -> Reply<ChainReceipt>
+    /// with a Memo equal to `paymentId`; once per signature (`transfer_used` after), but the retry of the call
+    /// that accepted it, with its `idempotencyKey`, gets the first answer (its answer may have been lost). Any
+    /// authenticated party.
+    public func acceptChainReceipt(_ ask: ChainReceiptAsk, by principal: Principal, idempotencyKey: String? = nil)
+        async throws(KuraError) -> Reply<ChainReceipt>
     {
         let rail = try solanaRail(named: ask.network)
         let signature: SolanaSignature
@@ -329,7 +331,10 @@ extension KuraService {
         guard let token = rail.assets.first(where: { $0.mint == mint }) else {
             throw KuraError(.invalidRequest, "\(mint) is no asset of this server on \(rail.network.id)")
         }
-        try await read { reads throws(KuraError) in try Self.requireUnusedReceipt(signature, reads) }
+        // A retry with a key may be the accepting call's: the writer answers it, or refuses another call.
+        if idempotencyKey == nil {
+            try await read { reads throws(KuraError) in try Self.requireUnusedReceipt(signature, reads) }
+        }
         let fetched = try await fetchLanded(signature, rail)
         let account = AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: token.tokenProgram)
         let incoming: IncomingTransfer
@@ -351,7 +356,7 @@ extension KuraService {
             asset: try Asset(mint.base58), amount: try Amount(units: incoming.amount), slot: fetched.slot,
             acceptedAt: clock.now())
         return try await command(
-            "chain.receipt", encoding: ask, by: principal, idempotencyKey: nil
+            "chain.receipt", encoding: ask, by: principal, idempotencyKey: idempotencyKey
         ) { (tx: inout WriteTransaction, context: CommandContext) throws(KuraError) -> ChainReceipt in
             if try tx.state.isKuraTransaction(signature: signature.base58) {
                 throw Self.kuraTransactionUsed(signature)

@@ -25,10 +25,10 @@ extension KuraAPI {
         "showWithdrawal", "/v1/withdrawals/{id}", problems: [.forbidden, .notFound])
 
     /// `POST /v1/solana/receipts`: an on-chain payment shown as the seed dialect's `X-Payment-Receipt`,
-    /// checked once (any party). 200 with what it proves. No `Idempotency-Key`: the signature itself is
-    /// accepted once (`transfer_used` after).
+    /// checked once (any party). 200 with what it proves. The signature is accepted once (`transfer_used`
+    /// after), but the retry of the accepting call with its `Idempotency-Key` gets the first answer.
     public static let acceptChainReceipt = KuraOperation<NoPath, NoQuery, ChainReceiptAsk, ChainReceipt>(
-        id: "acceptChainReceipt", method: .post, path: "/v1/solana/receipts", access: .party, idempotent: false,
+        id: "acceptChainReceipt", method: .post, path: "/v1/solana/receipts", access: .party, idempotent: true,
         problems: [.transferUsed, .transferRefused, .railUnavailable])
 
     static let accounts: [any KuraOperationDescription] = [
