@@ -106,8 +106,9 @@ public struct X402Offer: Sendable {
 
     /// Checks a seed retry offline: the receipt is standard base64 of a direct payment's canonical JSON,
     /// signed by Kura, for this payment ID, paying this payee at least the price in this asset, settled by the
-    /// deadline the ID names.
-    public func checkSeedReceipt(_ retry: SeedPaymentRetry) throws(X402Refusal) -> Payment {
+    /// deadline the ID names, which lies at most ``seedDeadlineSeconds`` after the payment; and shown by `now`
+    /// at most ``seedDeadlineSeconds`` after that deadline.
+    public func checkSeedReceipt(_ retry: SeedPaymentRetry, now: Date = Date()) throws(X402Refusal) -> Payment {
         guard let bytes = Base64.decode(retry.receipt), let json = try? JSONValue.parse(bytes),
             let payment = try? json.decode(Payment.self)
         else {
@@ -133,6 +134,17 @@ public struct X402Offer: Sendable {
         }
         guard payment.settledAt.milliseconds <= deadline.milliseconds else {
             throw X402Refusal(.kuraValidBefore(.exact), "the payment settled after the deadline \(deadline)")
+        }
+        // The payer may make up an ID of this form: one whose deadline lies further after its payment than this
+        // provider quotes is none it quoted, and a receipt is good until as long after its deadline, so that one
+        // kept or made up is not good for ever wherever a receipt book forgot it (review finding).
+        let window = Int64(seedDeadlineSeconds) * 1000
+        guard deadline.milliseconds <= payment.settledAt.milliseconds + window else {
+            throw X402Refusal(
+                .invalidPaymentRequirements, "X-Payment-ID names a deadline further out than this provider quotes")
+        }
+        guard Int64(now.timeIntervalSince1970 * 1000) <= deadline.milliseconds + window else {
+            throw X402Refusal(.kuraValidBefore(.exact), "the receipt's deadline \(deadline) passed too long ago")
         }
         return payment
     }

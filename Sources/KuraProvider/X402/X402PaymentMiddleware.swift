@@ -109,12 +109,33 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         guard await book.begin(nonce) else {
             return refusal(Self.status402, resource, .kuraNonceUsed(scheme), "this authorization is already in use")
         }
-        defer { Task { await book.end(nonce) } }
+        // Ended before the answer leaves (not in a task of its own), so that the payer's next request with this
+        // authorization, sent once it has the answer, never finds it still in use.
+        let answer: Response
+        do {
+            answer = try await paidV2InUse(
+                payment, proof, requirements, scheme, identifier: identifier != nil, key: nonce, resource, request,
+                context, next)
+        } catch {
+            await book.end(nonce)
+            throw error
+        }
+        await book.end(nonce)
+        return answer
+    }
+
+    /// The v2 payment once its authorization is marked in use (`key`): the request check of an identified
+    /// payment, then verify, serve and settle in the middleware's order.
+    private func paidV2InUse(
+        _ payment: PaymentPayload, _ proof: KuraPaymentProof, _ requirements: PaymentRequirements,
+        _ scheme: KuraScheme, identifier: Bool, key nonce: String, _ resource: ResourceInfo, _ request: Request,
+        _ context: Context, _ next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         // An identified payment's repeat is served again (its payer's retry after a lost answer), but only for the
         // request it was first served for: the resource is the path alone, and one payment must not buy every
         // query, method and body its payer cares to send while the authorization's window lasts (review finding).
         var request = request
-        if identifier != nil {
+        if identifier {
             let body = try await request.collectBody(upTo: Self.identifiedBodyLimit)
             var described = Array("\(request.method.rawValue) \(request.uri.description)\n".utf8)
             described.append(contentsOf: body.readableBytesView)
