@@ -53,6 +53,10 @@ public actor X402Payer {
         self.now = now
     }
 
+    /// The longest an authorization this payer signs is valid, whatever `maxTimeoutSeconds` a provider asks
+    /// for: the provider holds it until then.
+    public static let maxValiditySeconds: UInt64 = 600
+
     /// GETs `url`, paying if asked. Refuses (`over_limit`, `no_kura_offer`) without paying when it may not pay.
     public func get(_ url: String, attempts: Int = 3) async throws(KuraClientError) -> Answer {
         let first = try await fetch(url, payment: nil)
@@ -82,7 +86,9 @@ public actor X402Payer {
             payload = try KuraScheme.pay(
                 requirements, resource: required.resource, payer: payer.rawValue, key: key,
                 nonce: SecureRandom.bytes(32), validAfter: EpochSeconds(clock - 5)!,
-                validBefore: EpochSeconds(clock + max(1, requirements.maxTimeoutSeconds) - 1)!, extensions: extensions)
+                validBefore: EpochSeconds(
+                    clock + min(max(1, requirements.maxTimeoutSeconds) - 1, Self.maxValiditySeconds))!,
+                extensions: extensions)
         } catch {
             throw KuraClientError(kind: .invalid, status: 402, code: error.reason.rawValue, detail: error.detail)
         }

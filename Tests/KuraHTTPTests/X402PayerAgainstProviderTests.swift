@@ -24,12 +24,17 @@ extension X402EndToEndTests {
 
     /// A provider at `/v1/forecast` that quotes the example provider's 402, settles every `PAYMENT-SIGNATURE`
     /// through Kura with the first offer, records the header, and answers as `behaviour` says.
-    func settlingProvider(_ w: World, _ behaviour: AfterSettling, seen: SeenHeaders) async throws
-        -> some ApplicationProtocol
-    {
+    func settlingProvider(
+        _ w: World, _ behaviour: AfterSettling, seen: SeenHeaders, maxTimeoutSeconds: UInt64? = nil
+    ) async throws -> some ApplicationProtocol {
         let unpaid = try await send(w.forecast)
-        let quote = try #require(unpaid.headers.first(name: "PAYMENT-REQUIRED"))
-        let required = try X402Codec.decode(PaymentRequired.self, header: quote)
+        var required = try X402Codec.decode(
+            PaymentRequired.self, header: try #require(unpaid.headers.first(name: "PAYMENT-REQUIRED")))
+        if let maxTimeoutSeconds {
+            for index in required.accepts.indices { required.accepts[index].maxTimeoutSeconds = maxTimeoutSeconds }
+        }
+        let quote = try X402Codec.header(required)
+        let offer = required.accepts[0]
         let kura = KuraClient(baseURL: w.kura.url, apiKey: nil)
         let router = Router()
         router.get("/v1/forecast") { request, _ -> Response in
@@ -42,7 +47,7 @@ extension X402EndToEndTests {
             }
             let payload = try X402Codec.decode(PaymentPayload.self, header: header)
             let settlement = try await kura.x402Settle(
-                FacilitatorRequest(paymentPayload: payload, paymentRequirements: required.accepts[0]),
+                FacilitatorRequest(paymentPayload: payload, paymentRequirements: offer),
                 repeats: .answer)
             switch behaviour {
             case .claimUnpaid:
@@ -80,6 +85,27 @@ extension X402EndToEndTests {
         }
         #expect(seen.headers.withLock { $0.count } == 1, "one authorization handed out")
         #expect(try await w.available(w.agent.id) == 100_000 - Self.price, "within the limit")
+        #expect(try await w.provider.terminate() == 0)
+        #expect(try await w.kura.terminate() == 0)
+    }
+
+    /// An adversarial review's finding: a 402 whose `maxTimeoutSeconds` was near its limit (9,007,199,254,740 s)
+    /// made the payer's `validBefore` overflow its range, and a force-unwrap crashed the agent's process. The payer
+    /// now signs for at most ``X402Payer/maxValiditySeconds``, however long a provider would take its authorization.
+    @Test("a 402 asking for an authorization valid for ages gets one valid for minutes, and no crash")
+    func longTimeoutCapped() async throws {
+        let w = try await world()
+        defer { w.dir.remove() }
+        let seen = SeenHeaders()
+        let payer = payer(w, perCall: Self.price)
+        let provider = try await settlingProvider(w, .claimUnpaid, seen: seen, maxTimeoutSeconds: 9_007_199_254_740)
+        try await provider.test(.live) { client in
+            _ = try await payer.get("http://127.0.0.1:\(try #require(client.port))/v1/forecast")
+        }
+        let header = try #require(seen.headers.withLock { $0.first })
+        let proof = try KuraPaymentProof.parse(try X402Codec.decode(PaymentPayload.self, header: header).payload)
+        let now = UInt64(Date().timeIntervalSince1970)
+        #expect(proof.authorization.validBefore.seconds <= now + X402Payer.maxValiditySeconds)
         #expect(try await w.provider.terminate() == 0)
         #expect(try await w.kura.terminate() == 0)
     }
