@@ -236,6 +236,16 @@ struct DisputeTests {
             try F.run(&d, F.ruling(d, by: d.panel[0], refundBps: 0), by: d.panel[0], at: at(2))
             try F.run(&d, .recuse, by: d.panel[0], at: at(3))
         },
+        // Review findings: a recusal after the ruling deadline seated a replacement who could then read the
+        // dispute, and a side could add evidence without end, each entry rewriting an ever larger dispute row.
+        Refusal(name: "a recusal after the deadline", code: .deadlinePassed) { d in
+            try F.run(&d, .recuse, by: d.panel[0], at: at(1 + 72).adding(milliseconds: 1))
+        },
+        Refusal(name: "evidence past the limit of entries per side", code: .invalidRequest) { d in
+            for _ in 0..<100 {
+                try F.run(&d, .addEvidence([EscrowFixture.evidence], statement: nil), by: EscrowFixture.payer, at: at(2))
+            }
+        },
         Refusal(name: "an appeal before any decision", code: .disputeNotOpen) { d in
             try F.run(&d, .appeal(reason: nil), by: EscrowFixture.payer, at: at(2))
         },

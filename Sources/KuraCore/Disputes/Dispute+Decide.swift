@@ -4,6 +4,11 @@ extension Dispute {
     /// Longest statement or ruling reason, in Unicode scalars.
     public static let maxStatementLength = 2000
 
+    /// How many evidence entries each side may add (each up to ``Escrow/maxDisputeEvidence`` digests and a
+    /// statement): every entry rewrites the dispute's row in the single writer, so without a bound a side could
+    /// slow everyone's commands for as long as the dispute stays open (review finding).
+    public static let maxEvidenceEntriesPerSide = 32
+
     /// Decides the opening of dispute `id` against `escrow` (as it was before `escrow.disputed`): the first
     /// panel is drawn from `context.arbiters`, leaving out the escrow's two sides, with Kura's seed for round
     /// 1 (published in the event, so anyone can check the draw).
@@ -59,6 +64,10 @@ extension Dispute {
                 throw KuraError(.deadlinePassed, "the ruling deadline \(rulingDueAt) has passed (now \(now))")
             }
             guard let actor else { throw KuraError(.forbidden, "evidence comes from a side of the dispute") }
+            guard evidence.count(where: { $0.by == actor }) < Self.maxEvidenceEntriesPerSide else {
+                throw KuraError(
+                    .invalidRequest, "each side adds at most \(Self.maxEvidenceEntriesPerSide) evidence entries")
+            }
             let entry = DisputeEvent.evidenceAdded(.init(by: actor, evidence: digests, statement: statement, at: now))
             guard state == .awaitingResponse, actor == payee else { return [entry] }
             // The payee's answer ends the response phase early.
@@ -71,6 +80,10 @@ extension Dispute {
             guard let actor else { throw KuraError(.notOnPanel, "only a panel arbiter recuses") }
             if currentRulings.contains(where: { $0.arbiter == actor }) {
                 throw KuraError(.alreadyRuled, "\(actor) already ruled in round \(round) and cannot recuse")
+            }
+            // Past the deadline nobody can rule any more: a replacement would only be seated to read the dispute.
+            if let rulingDueAt, now > rulingDueAt {
+                throw KuraError(.deadlinePassed, "the ruling deadline \(rulingDueAt) has passed (now \(now))")
             }
             let excluded = Set([payer, payee] + panel + formerPanel + recused)
             let seed = try context.panelSeed(id, round: round)
