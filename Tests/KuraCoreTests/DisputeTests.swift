@@ -243,7 +243,8 @@ struct DisputeTests {
         },
         Refusal(name: "evidence past the limit of entries per side", code: .invalidRequest) { d in
             for _ in 0..<100 {
-                try F.run(&d, .addEvidence([EscrowFixture.evidence], statement: nil), by: EscrowFixture.payer, at: at(2))
+                try F.run(
+                    &d, .addEvidence([EscrowFixture.evidence], statement: nil), by: EscrowFixture.payer, at: at(2))
             }
         },
         Refusal(name: "an appeal before any decision", code: .disputeNotOpen) { d in
