@@ -104,4 +104,32 @@ struct ChannelChallengeTests {
         #expect(after.settled.units == 14 && after.sequence == 2)
         #expect(try await w.kura.terminate() == 0)
     }
+
+    /// An adversarial review's finding: the gate learned a channel's state only from a fetch it made for another
+    /// reason (a voucher above the capacity it knew, a settlement of something pending), so a channel idle in the
+    /// gate stayed open there after its agent closed it; once the challenge period ended and the deposit went back,
+    /// calls with vouchers within the capacity were still served, unpaid. The gate now asks Kura again before it
+    /// admits a voucher when what it knows is older than the challenge floor less one settlement interval.
+    @Test("a channel the gate has not heard of for a while is asked about again before a voucher is admitted")
+    func idleChannelAskedAgain() async throws {
+        let w = try await e2e.world()
+        defer { w.dir.remove() }
+        var configuration = ChannelVoucherGate.Configuration(
+            provider: w.provider.id, asset: try Asset("USDC"), journalPath: w.dir.path("gate.journal"))
+        configuration.settleEveryMs = 100
+        configuration.flushIntervalMs = 10
+        configuration.minChallengePeriodMs = 1_000
+        configuration.minRemainingLifetimeMs = 1_000
+        let gate = try ChannelVoucherGate(
+            configuration: configuration, client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey),
+            logger: Logger.quiet("gate"))
+        let agent = KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey)
+        let channel = try await open(w, challengeMs: 3_600_000, lifetimeMs: 86_400_000)
+        #expect(await refusal(gate, try header(channel, 7, 1)) == nil)
+        #expect(await gate.settleDue(all: true) == 1)
+        #expect(try await agent.perform(KuraAPI.closeChannel, at: channel.id, CloseChannelRequest()).state == .closing)
+        try await Task.sleep(for: .milliseconds(1_000))
+        #expect(await refusal(gate, try header(channel, 14, 2))?.code == .channelClosed)
+        #expect(try await w.kura.terminate() == 0)
+    }
 }

@@ -64,6 +64,11 @@ public actor ChannelVoucherGate {
             minChallengePeriodMs ?? Self.defaultMinimum(settleEveryMs: settleEveryMs)
         }
 
+        /// How old what the gate knows of a channel may be when it admits a voucher: an agent's close ends no
+        /// sooner than the challenge floor after the gate last heard the channel was open, and a voucher admitted
+        /// within this is settled (on the schedule) before then.
+        var knowledgeLimitMs: Int64 { challengeFloorMs - settleEveryMs - flushIntervalMs }
+
         /// The remaining lifetime below which calls are refused and the channel is settled.
         public var lifetimeFloorMs: Int64 {
             minRemainingLifetimeMs ?? Self.defaultMinimum(settleEveryMs: settleEveryMs)
@@ -89,6 +94,8 @@ public actor ChannelVoucherGate {
         var best: SignedVoucher?
         var callsSinceSettlement = 0
         var lastSettlement: ContinuousClock.Instant = .now
+        /// When the newest of Kura's answers about this channel was asked for.
+        var askedAt: ContinuousClock.Instant
         var bestCumulative: UInt64 { best?.voucher.cumulativeAmount.units ?? channel.settled.units }
         var bestSequence: UInt64 { best?.voucher.sequence ?? channel.sequence }
         /// Whether the best voucher is worth more than what Kura has settled.
@@ -122,10 +129,14 @@ public actor ChannelVoucherGate {
         let signature = try signed.signatureBytes()
         // Every await comes first, and none carries a copy of the record across it.
         if records[id] == nil { try await load(id) }
+        // Asked again when it may have been topped up since, or when the gate has not heard of it for so long
+        // that its agent may have closed it and the challenge period run out meanwhile (review finding).
         if let known = records[id], known.channel.state == .open,
             signed.voucher.cumulativeAmount > known.channel.capacity
+                || known.askedAt.duration(to: .now) >= .milliseconds(configuration.knowledgeLimitMs)
         {
-            learn(try await fetchChannel(id))  // perhaps topped up since
+            let asked = ContinuousClock.now
+            learn(try await fetchChannel(id), askedAt: asked)
         }
         do {
             return try admit(signed, signature: signature, price: price)
@@ -197,8 +208,9 @@ public actor ChannelVoucherGate {
     private func settle(_ id: ChannelID) async -> Bool {
         guard let record = records[id], let best = record.best, record.pending else { return false }
         let counted = record.callsSinceSettlement
+        let asked = ContinuousClock.now
         do {
-            learn(try await client.perform(KuraAPI.settleChannel, at: id, best))
+            learn(try await client.perform(KuraAPI.settleChannel, at: id, best), askedAt: asked)
             if var current = records[id] {
                 current.callsSinceSettlement = max(0, current.callsSinceSettlement - counted)
                 current.lastSettlement = .now
@@ -207,7 +219,8 @@ public actor ChannelVoucherGate {
             return true
         } catch {
             logger.warning("channel settlement failed", metadata: ["channel": "\(id)", "error": "\(error)"])
-            if let fresh = try? await fetchChannel(id) { learn(fresh) }
+            let refetched = ContinuousClock.now
+            if let fresh = try? await fetchChannel(id) { learn(fresh, askedAt: refetched) }
             return false
         }
     }
@@ -268,6 +281,7 @@ public actor ChannelVoucherGate {
     /// one meanwhile (then that one stands: it may already hold a newer best voucher). Refuses a channel
     /// for someone else.
     private func load(_ id: ChannelID) async throws(KuraError) {
+        let asked = ContinuousClock.now
         let channel = try await fetchChannel(id)
         guard channel.provider == configuration.provider, channel.asset == configuration.asset else {
             throw KuraError(
@@ -283,14 +297,14 @@ public actor ChannelVoucherGate {
             do { agentKey = try await client.party(channel.agent).publicKey } catch { throw error.kuraError }
         }
         if records[id] == nil {
-            var record = Record(channel: channel, agentKey: agentKey)
+            var record = Record(channel: channel, agentKey: agentKey, askedAt: asked)
             // A voucher recovered from the journal counts if Kura has not settled past it.
             if let kept = recovered.removeValue(forKey: id), kept.voucher.sequence > channel.sequence {
                 record.best = kept
             }
             records[id] = record
         } else {
-            learn(channel)
+            learn(channel, askedAt: asked)
         }
         if channel.state != .open { await settleAtOnce(id) }
     }
@@ -314,10 +328,12 @@ public actor ChannelVoucherGate {
         }
     }
 
-    /// Merges a channel as Kura reported it into the record as it is now. Kura's answers can arrive out of
-    /// order, so only what has moved forward (capacity, settlement, state) is taken.
-    private func learn(_ channel: Channel) {
+    /// Merges a channel as Kura reported it, to a question asked at `askedAt`, into the record as it is now.
+    /// Kura's answers can arrive out of order, so only what has moved forward (capacity, settlement, state) is
+    /// taken.
+    private func learn(_ channel: Channel, askedAt: ContinuousClock.Instant) {
         guard let known = records[channel.id]?.channel else { return }
+        if let heard = records[channel.id]?.askedAt, heard < askedAt { records[channel.id]?.askedAt = askedAt }
         func rank(_ state: Channel.State) -> Int { Channel.State.allCases.firstIndex(of: state) ?? 0 }
         let newer =
             channel.capacity >= known.capacity && channel.settled >= known.settled
