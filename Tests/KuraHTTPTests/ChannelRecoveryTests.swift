@@ -66,4 +66,52 @@ struct ChannelRecoveryTests {
         #expect(settled == 21, "the three served calls are paid")
         #expect(try await kura.terminate() == 0)
     }
+
+    /// An adversarial review's finding: `ChannelSettler` flushed the journal only at the start of each tick, and a
+    /// tick waits for its settlements; with Kura hanging, the gate kept serving calls whose vouchers stayed in
+    /// memory, for as long as a settlement took (up to four attempts of 30 s), and a crash then lost them all. The
+    /// journal is now flushed on its own schedule.
+    @Test("vouchers are made durable on schedule while a settlement waits on a Kura that does not answer")
+    func flushWhileKuraHangs() async throws {
+        let w = try await e2e.world()
+        defer { w.dir.remove() }
+        let agent = KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey)
+        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let channel = try await agent.openChannel(
+            OpenChannelRequest(
+                provider: w.provider.id, asset: try Asset("USDC"), amount: try Amount(units: 5_000),
+                challengePeriodMs: 3_600_000, expiresAt: now.adding(milliseconds: 86_400_000)))
+        var configuration = ChannelVoucherGate.Configuration(
+            provider: w.provider.id, asset: try Asset("USDC"), journalPath: w.dir.path("gate.journal"))
+        configuration.settleEveryMs = 100
+        configuration.flushIntervalMs = 20
+        let gate = try ChannelVoucherGate(
+            configuration: configuration,
+            client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey, maxAttempts: 1, timeout: .seconds(5)),
+            logger: Logger.quiet("gate"))
+        func call(_ n: UInt64) async throws {
+            let voucher = try SignedVoucher(
+                ChannelVoucher(channel: channel.id, cumulativeAmount: try Amount(units: 7 * n), sequence: n),
+                key: TestKeys.secretKey("agent"))
+            _ = try await gate.accept(headerValue: try voucher.headerValue(), price: try Amount(units: 7))
+        }
+        try await call(1)
+        // Kura stops answering (its connections are accepted, nothing comes back); the schedule runs, and its
+        // settlement of the first call waits.
+        w.kura.child.send(SIGSTOP)
+        let settler = Task { try await ChannelSettler(gate: gate).run() }
+        try await Task.sleep(for: .milliseconds(300))
+        for n in 2...4 as ClosedRange<UInt64> { try await call(n) }
+        try await Task.sleep(for: .milliseconds(500))
+        // What a provider restarted now would recover from the journal.
+        let restarted = try ChannelVoucherGate(
+            configuration: configuration, client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey),
+            logger: Logger.quiet("gate"))
+        let journaled = await restarted.best(channel.id)?.voucher.sequence
+        #expect(journaled == 4, "the journal holds \(String(describing: journaled))")
+        w.kura.child.send(SIGCONT)
+        settler.cancel()
+        _ = try? await settler.value
+        #expect(try await w.kura.terminate() == 0)
+    }
 }

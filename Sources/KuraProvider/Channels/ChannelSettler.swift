@@ -2,9 +2,12 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Runs a ``ChannelVoucherGate``'s schedule beside a provider's application: settles what the journal
-/// recovered, then every `flushIntervalMs` flushes the journal and settles what is due; on graceful
-/// shutdown, a last flush and settlement of everything pending.
+/// Runs a ``ChannelVoucherGate``'s schedule beside a provider's application: every `flushIntervalMs` it flushes
+/// the journal; beside that, it settles what the journal recovered, then every `flushIntervalMs` settles what is
+/// due; on graceful shutdown, a last flush and settlement of everything pending.
+///
+/// The flushes keep their own schedule: a settlement waits for Kura (a hanging Kura, up to its client's attempts
+/// and timeouts), and the calls the gate serves meanwhile must not wait in memory for it (review finding).
 public struct ChannelSettler: Service {
     let gate: ChannelVoucherGate
 
@@ -12,11 +15,23 @@ public struct ChannelSettler: Service {
     public init(gate: ChannelVoucherGate) { self.gate = gate }
 
     public func run() async throws {
-        await gate.recover()
         let interval = Duration.milliseconds(gate.configuration.flushIntervalMs)
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            await gate.tick()
+        let gate = gate
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                    await gate.flushOrLog()
+                }
+            }
+            group.addTask {
+                await gate.recover()
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                    await gate.tick()
+                }
+            }
+            await group.waitForAll()
         }
         await gate.shutdown()
     }

@@ -266,15 +266,20 @@ public actor ChannelVoucherGate {
 
     /// One tick of the schedule: make queued vouchers durable, retry recovered channels, settle what is due.
     public func tick() async {
-        do { try flush() } catch { logger.error("voucher journal: \(error)") }
+        flushOrLog()
         await loadRecovered()
         await settleDue()
     }
 
     /// The last act before the provider stops: flush and settle everything pending.
     public func shutdown() async {
-        do { try flush() } catch { logger.error("voucher journal: \(error)") }
+        flushOrLog()
         await settleDue(all: true)
+    }
+
+    /// Makes queued vouchers durable; a failure is logged (the next flush tries again).
+    func flushOrLog() {
+        do { try flush() } catch { logger.error("voucher journal: \(error)") }
     }
 
     /// Fetches a channel (and, for a channel without a pinned voucher key, its agent's key) and installs the record, unless a concurrent call installed
