@@ -87,7 +87,8 @@ struct ChannelRecoveryTests {
         configuration.flushIntervalMs = 20
         let gate = try ChannelVoucherGate(
             configuration: configuration,
-            client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey, maxAttempts: 1, timeout: .seconds(5)),
+            // The stalled settlement waits longer than the test looks: without its own schedule, the flush waits too.
+            client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey, maxAttempts: 1, timeout: .seconds(120)),
             logger: Logger.quiet("gate"))
         func call(_ n: UInt64) async throws {
             let voucher = try SignedVoucher(
@@ -102,12 +103,15 @@ struct ChannelRecoveryTests {
         let settler = Task { try await ChannelSettler(gate: gate).run() }
         try await Task.sleep(for: .milliseconds(300))
         for n in 2...4 as ClosedRange<UInt64> { try await call(n) }
-        try await Task.sleep(for: .milliseconds(500))
-        // What a provider restarted now would recover from the journal.
-        let restarted = try ChannelVoucherGate(
-            configuration: configuration, client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey),
-            logger: Logger.quiet("gate"))
-        let journaled = await restarted.best(channel.id)?.voucher.sequence
+        // What a provider restarted now would recover from the journal; a loaded host may take a while to flush.
+        var journaled: UInt64?
+        for _ in 0..<240 where journaled != 4 {
+            try await Task.sleep(for: .milliseconds(250))
+            let restarted = try ChannelVoucherGate(
+                configuration: configuration, client: KuraClient(baseURL: w.kura.url, apiKey: w.provider.apiKey),
+                logger: Logger.quiet("gate"))
+            journaled = await restarted.best(channel.id)?.voucher.sequence
+        }
         #expect(journaled == 4, "the journal holds \(String(describing: journaled))")
         w.kura.child.send(SIGCONT)
         settler.cancel()

@@ -134,18 +134,28 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
         // An identified payment's repeat is served again (its payer's retry after a lost answer), but only for the
         // request it was first served for: the resource is the path alone, and one payment must not buy every
         // query, method and body its payer cares to send while the authorization's window lasts (review finding).
+        // The request is remembered only once Kura has checked the payment: a forged header costs no memory.
         var request = request
+        var digest: [UInt8]?
         if identifier {
             let body = try await request.collectBody(upTo: Self.identifiedBodyLimit)
             var described = Array("\(request.method.rawValue) \(request.uri.description)\n".utf8)
             described.append(contentsOf: body.readableBytesView)
+            digest = SHA256.hash(described)
+        }
+        let served = request
+        func anotherRequest() async -> Response? {
+            guard let digest else { return nil }
             let now = UInt64(max(0, Date().timeIntervalSince1970))
-            let until = proof.authorization.validBefore.seconds + Self.repeatWindowMarginSeconds
-            guard await book.serve(nonce, request: SHA256.hash(described), until: until, now: now) else {
+            let until =
+                min(proof.authorization.validBefore.seconds, now + requirements.maxTimeoutSeconds)
+                + Self.repeatWindowMarginSeconds
+            guard await book.serve(nonce, request: digest, until: until, now: now) else {
                 return refusal(
                     .conflict, resource, .paymentIdentifierConflict,
                     "this payment was served for another request; a repeat must be the same request")
             }
+            return nil
         }
         let facilitatorRequest = FacilitatorRequest(paymentPayload: payment, paymentRequirements: requirements)
         switch order {
@@ -159,17 +169,20 @@ public struct X402PaymentMiddleware<Context: RequestContext>: RouterMiddleware {
                     resource, verdict.invalidReason ?? .unexpectedVerifyError,
                     verdict.invalidMessage ?? "the facilitator refused the payment")
             }
-            var response = try await next(request, context)
+            if let refused = await anotherRequest() { return refused }
+            var response = try await next(served, context)
             guard (200..<300).contains(response.status.code) else { return response }
             // The whole body is made before settling: a body that fails while it is written costs nothing.
             let body = try await Self.collect(&response)
             return await settle(facilitatorRequest, scheme, resource) { (response, body) }
         case .beforeServing:
             return await settle(facilitatorRequest, scheme, resource) {
-                do { return try await Self.withBody(try await next(request, context)) } catch {
+                // Settled already: for an identified repeat, Kura answered the first settlement again.
+                if let refused = await anotherRequest() { return (refused, []) }
+                do { return try await Self.withBody(try await next(served, context)) } catch {
                     // Paid already: the failure is answered here, so that it carries PAYMENT-RESPONSE too (and an
                     // escrow's delivery, if the error's answer is a 2xx, is its body's hash).
-                    let answer = Response.answering(error, to: request, context: context)
+                    let answer = Response.answering(error, to: served, context: context)
                     return (try? await Self.withBody(answer)) ?? (answer, [])
                 }
             }
