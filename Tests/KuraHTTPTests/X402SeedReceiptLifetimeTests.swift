@@ -36,6 +36,10 @@ extension X402EndToEndTests {
         let answer = try await send(w.forecast, headers: chosen.headers.map { ($0.name, $0.value) })
         #expect(answer.status == 402, "\(answer.status) \(answer.body)")
 
+        // A provider whose clock runs a minute ahead of Kura's quotes a deadline a minute further out: its payer,
+        // who paid at once, is still served (review of this fix).
+        let ahead = try await pay(offer.seedRequest(now: now.addingTimeInterval(60)).paymentID)
+        #expect(throws: Never.self) { try offer.checkSeedReceipt(ahead, now: now) }
         let quoted = try await pay(offer.seedRequest(now: now).paymentID)
         #expect(throws: Never.self) { try offer.checkSeedReceipt(quoted, now: now) }
         let late = now.addingTimeInterval(Double(2 * offer.seedDeadlineSeconds + 1))

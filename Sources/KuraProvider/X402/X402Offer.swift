@@ -96,6 +96,10 @@ public struct X402Offer: Sendable {
             deadline: deadline, paymentID: paymentID)
     }
 
+    /// How far this provider's clock may run ahead of Kura's when a seed receipt's deadline (quoted on this
+    /// clock) is compared with its payment's `settledAt` (on Kura's).
+    static let clockSkewAllowanceMs: Int64 = 120_000
+
     /// The deadline a payment ID of ``seedRequest(now:)`` names; nil for any other ID.
     static func deadline(ofPaymentID id: String) -> EpochSeconds? {
         let parts = id.split(separator: "_", omittingEmptySubsequences: false)
@@ -138,8 +142,9 @@ public struct X402Offer: Sendable {
         // The payer may make up an ID of this form: one whose deadline lies further after its payment than this
         // provider quotes is none it quoted, and a receipt is good until as long after its deadline, so that one
         // kept or made up is not good for ever wherever a receipt book forgot it (review finding).
+        // The deadline is on this provider's clock, `settledAt` on Kura's: the first check allows them to differ.
         let window = Int64(seedDeadlineSeconds) * 1000
-        guard deadline.milliseconds <= payment.settledAt.milliseconds + window else {
+        guard deadline.milliseconds <= payment.settledAt.milliseconds + window + Self.clockSkewAllowanceMs else {
             throw X402Refusal(
                 .invalidPaymentRequirements, "X-Payment-ID names a deadline further out than this provider quotes")
         }
