@@ -174,7 +174,8 @@ struct SolanaAdversarialTests {
     /// answer; any other call for the same signature is still `transfer_used`.
     @Test("a seed receipt's retry with its Idempotency-Key gets the first answer; another call is transfer_used")
     func receiptRetriedWithItsKey() async throws {
-        let world = try await SolanaWorld.make(finalityLag: 1)
+        let fetches = TransactionFetchCount()
+        let world = try await SolanaWorld.make(finalityLag: 1, wrap: { CountingTransactionRPC($0, fetches) })
         let owner = SolanaPublicKey(SolanaWorld.payer.publicKey)
         world.ledger.fund(owner, lamports: 1_000_000)
         let paymentId = "kura_1900000000_00112233445566778899aabbccddeeff"
@@ -206,6 +207,9 @@ struct SolanaAdversarialTests {
             }
             #expect(again?.code == .transferUsed, "\(String(describing: again))")
         }
+        // A used signature is known from the database: neither the retry nor a replay asks the chain again, so
+        // replays cannot spend the node's quota (review of this fix).
+        #expect(fetches.count.withLock { $0 } == 1, "\(fetches.count.withLock { $0 }) transactions fetched")
         await world.close()
     }
 
@@ -298,5 +302,27 @@ struct SolanaCrossNetworkTests {
         #expect(second.success, "the payment landed on its own network: \(second)")
         #expect(world.ledger.balance(owner: SolanaWorld.payee, mint: SolanaWorld.mint) == 2500)
         await world.close()
+    }
+}
+
+/// How many transactions a ``CountingTransactionRPC`` fetched.
+final class TransactionFetchCount: Sendable {
+    let count = Mutex(0)
+}
+
+/// The stand-in's endpoint, counting `getTransaction` calls.
+final class CountingTransactionRPC: ForwardingSolanaRPC, @unchecked Sendable {
+    let fetches: TransactionFetchCount
+
+    init(_ base: any SolanaRPC, _ fetches: TransactionFetchCount) {
+        self.fetches = fetches
+        super.init(base)
+    }
+
+    override func transaction(_ signature: SolanaSignature, commitment: SolanaCommitment) async throws(SolanaRPCError)
+        -> FetchedTransaction?
+    {
+        fetches.count.withLock { $0 += 1 }
+        return try await base.transaction(signature, commitment: commitment)
     }
 }

@@ -331,9 +331,14 @@ extension KuraService {
         guard let token = rail.assets.first(where: { $0.mint == mint }) else {
             throw KuraError(.invalidRequest, "\(mint) is no asset of this server on \(rail.network.id)")
         }
-        // A retry with a key may be the accepting call's: the writer answers it, or refuses another call.
-        if idempotencyKey == nil {
+        do {
             try await read { reads throws(KuraError) in try Self.requireUnusedReceipt(signature, reads) }
+        } catch where error.code == .transferUsed && idempotencyKey != nil {
+            // Perhaps the accepting call's own retry: the writer answers it from its key, or refuses it, without
+            // asking the chain again (a replay must not spend the node's quota).
+            return try await command(
+                "chain.receipt", encoding: ask, by: principal, idempotencyKey: idempotencyKey
+            ) { (_: inout WriteTransaction, _: CommandContext) throws(KuraError) -> ChainReceipt in throw error }
         }
         let fetched = try await fetchLanded(signature, rail)
         let account = AssociatedTokenAccount.address(owner: payTo, mint: mint, tokenProgram: token.tokenProgram)

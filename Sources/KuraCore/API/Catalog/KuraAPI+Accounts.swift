@@ -29,7 +29,7 @@ extension KuraAPI {
     /// after), but the retry of the accepting call with its `Idempotency-Key` gets the first answer.
     public static let acceptChainReceipt = KuraOperation<NoPath, NoQuery, ChainReceiptAsk, ChainReceipt>(
         id: "acceptChainReceipt", method: .post, path: "/v1/solana/receipts", access: .party, idempotent: true,
-        problems: [.transferUsed, .transferRefused, .railUnavailable])
+        problems: [.transferUsed, .transferRefused, .railUnavailable, .idempotencyConflict])
 
     static let accounts: [any KuraOperationDescription] = [
         deposit, withdraw, showAccount, showWithdrawal, acceptChainReceipt,
