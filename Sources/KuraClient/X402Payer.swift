@@ -12,8 +12,9 @@ import NIOHTTP1
 /// `PAYMENT-SIGNATURE`, and returns the answer with the settlement from `PAYMENT-RESPONSE`.
 ///
 /// Never pays twice for one payment: the payload (its nonce and payment ID) is made once per call, and a retry
-/// after a transport failure, or a 5xx answer without `PAYMENT-RESPONSE` (the provider could not learn whether
-/// Kura settled), resends exactly the same header, which Kura settles at most once.
+/// after a transport failure, or a 502, 503 or 504 without `PAYMENT-RESPONSE` (the provider could not learn
+/// whether Kura settled, or a proxy could not reach it), resends exactly the same header, which Kura settles at
+/// most once. A route's own 500 is not sent again.
 ///
 /// The limits count every authorization handed to a provider, whatever it answers: the provider holds it and
 /// may settle it (the facilitator's routes are public) while answering that it did not.
@@ -108,7 +109,7 @@ public actor X402Payer {
                 let settlementHeader = answer.headers.first(name: X402Codec.Header.paymentResponse)
                 // Unknown whether it settled (Kura unreachable from the provider, a proxy's answer): the same
                 // payload again, as after a transport failure.
-                if answer.status >= 500, settlementHeader == nil, attempt < attempts {
+                if [502, 503, 504].contains(answer.status), settlementHeader == nil, attempt < attempts {
                     try? await Task.sleep(for: .milliseconds(100 << attempt))
                     continue
                 }

@@ -333,7 +333,7 @@ extension KuraService {
         }
         do {
             try await read { reads throws(KuraError) in try Self.requireUnusedReceipt(signature, reads) }
-        } catch where error.code == .transferUsed && idempotencyKey != nil {
+        } catch  where error.code == .transferUsed && idempotencyKey != nil {
             // Perhaps the accepting call's own retry: the writer answers it from its key, or refuses it, without
             // asking the chain again (a replay must not spend the node's quota).
             return try await command(
