@@ -26,16 +26,21 @@ struct ChannelRecoveryTests {
             logger: Logger.quiet("gate"))
     }
 
+    /// A channel of 5,000 units from the agent to the provider: an hour to answer a close, a day to live.
+    func openChannel(_ agent: KuraClient, to w: ChannelEndToEndTests.World) async throws -> Channel {
+        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        return try await agent.openChannel(
+            OpenChannelRequest(
+                provider: w.provider.id, asset: try Asset("USDC"), amount: try Amount(units: 5_000),
+                challengePeriodMs: 3_600_000, expiresAt: now.adding(milliseconds: 86_400_000)))
+    }
+
     @Test("a recovered voucher whose channel could not be loaded at start is settled once Kura is back")
     func recoveredAfterOutage() async throws {
         let w = try await e2e.world()
         defer { w.dir.remove() }
         let agent = KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey)
-        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
-        let channel = try await agent.openChannel(
-            OpenChannelRequest(
-                provider: w.provider.id, asset: try Asset("USDC"), amount: try Amount(units: 5_000),
-                challengePeriodMs: 3_600_000, expiresAt: now.adding(milliseconds: 86_400_000)))
+        let channel = try await openChannel(agent, to: w)
         // Three calls served and journaled (flushed, as after a flush window); then the provider crashes.
         let first = try gate(w, kura: w.kura.url)
         for n in 1...3 as ClosedRange<UInt64> {
@@ -76,11 +81,7 @@ struct ChannelRecoveryTests {
         let w = try await e2e.world()
         defer { w.dir.remove() }
         let agent = KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey)
-        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
-        let channel = try await agent.openChannel(
-            OpenChannelRequest(
-                provider: w.provider.id, asset: try Asset("USDC"), amount: try Amount(units: 5_000),
-                challengePeriodMs: 3_600_000, expiresAt: now.adding(milliseconds: 86_400_000)))
+        let channel = try await openChannel(agent, to: w)
         var configuration = ChannelVoucherGate.Configuration(
             provider: w.provider.id, asset: try Asset("USDC"), journalPath: w.dir.path("gate.journal"))
         configuration.settleEveryMs = 100

@@ -142,22 +142,8 @@ struct SolanaAdversarialTests {
         world.ledger.createMint(junk, decimals: 6)
         world.ledger.mint(1_000_000, of: junk, to: owner)
         world.ledger.openAccount(of: SolanaWorld.payee, mint: junk)
-        world.ledger.fund(owner, lamports: 1_000_000)
-        let paymentId = "kura_1900000000_0123456789abcdef0123456789abcdef"
-        let message = try SolanaMessage.compile(
-            payer: owner,
-            instructions: [
-                .transferChecked(
-                    source: AssociatedTokenAccount.address(owner: owner, mint: junk), mint: junk,
-                    destination: AssociatedTokenAccount.address(owner: SolanaWorld.payee, mint: junk),
-                    authority: owner, amount: 2_500, decimals: 6),
-                .memo(paymentId),
-            ], recentBlockhash: world.ledger.latestBlockhash().0)
-        let signature = try world.ledger.send(try SolanaTransaction(message: message).signed(with: SolanaWorld.payer))
-        _ = world.ledger.statuses([signature])  // finalized
-        let ask = ChainReceiptAsk(
-            network: world.network, signature: signature.base58, paymentId: paymentId,
-            payTo: SolanaWorld.payee.base58, asset: junk.base58, amount: try Amount(units: 2_500))
+        let ask = try Self.paidWithMemo(
+            world, mint: junk, paymentId: "kura_1900000000_0123456789abcdef0123456789abcdef")
         let provider = try await world.db.register(name: "provider").party
         let before = try await world.seq()
         let refused = await #expect(throws: KuraError.self) {
@@ -168,6 +154,27 @@ struct SolanaAdversarialTests {
         await world.close()
     }
 
+    /// The payer's finalized transfer of 2,500 units of `mint` to the payee with a Memo of `paymentId` (its fee
+    /// paid from fresh lamports), and the ask that shows it as a seed receipt.
+    static func paidWithMemo(_ world: SolanaWorld, mint: SolanaPublicKey, paymentId: String) throws -> ChainReceiptAsk {
+        let owner = SolanaPublicKey(SolanaWorld.payer.publicKey)
+        world.ledger.fund(owner, lamports: 1_000_000)
+        let message = try SolanaMessage.compile(
+            payer: owner,
+            instructions: [
+                .transferChecked(
+                    source: AssociatedTokenAccount.address(owner: owner, mint: mint), mint: mint,
+                    destination: AssociatedTokenAccount.address(owner: SolanaWorld.payee, mint: mint),
+                    authority: owner, amount: 2_500, decimals: 6),
+                .memo(paymentId),
+            ], recentBlockhash: world.ledger.latestBlockhash().0)
+        let signature = try world.ledger.send(try SolanaTransaction(message: message).signed(with: SolanaWorld.payer))
+        _ = world.ledger.statuses([signature])  // finalized
+        return ChainReceiptAsk(
+            network: world.network, signature: signature.base58, paymentId: paymentId,
+            payTo: SolanaWorld.payee.base58, asset: mint.base58, amount: try Amount(units: 2_500))
+    }
+
     /// An adversarial review's finding: the receipt route ignored `Idempotency-Key`, so a provider whose first call
     /// was accepted but whose answer was lost got `transfer_used` on its client's retry, answered the payer 402,
     /// and the payer, who had paid on chain, was never served. The retry with the call's key now gets the first
@@ -176,24 +183,8 @@ struct SolanaAdversarialTests {
     func receiptRetriedWithItsKey() async throws {
         let fetches = TransactionFetchCount()
         let world = try await SolanaWorld.make(finalityLag: 1, wrap: { CountingTransactionRPC($0, fetches) })
-        let owner = SolanaPublicKey(SolanaWorld.payer.publicKey)
-        world.ledger.fund(owner, lamports: 1_000_000)
-        let paymentId = "kura_1900000000_00112233445566778899aabbccddeeff"
-        let message = try SolanaMessage.compile(
-            payer: owner,
-            instructions: [
-                .transferChecked(
-                    source: AssociatedTokenAccount.address(owner: owner, mint: SolanaWorld.mint),
-                    mint: SolanaWorld.mint,
-                    destination: AssociatedTokenAccount.address(owner: SolanaWorld.payee, mint: SolanaWorld.mint),
-                    authority: owner, amount: 2_500, decimals: 6),
-                .memo(paymentId),
-            ], recentBlockhash: world.ledger.latestBlockhash().0)
-        let signature = try world.ledger.send(try SolanaTransaction(message: message).signed(with: SolanaWorld.payer))
-        _ = world.ledger.statuses([signature])  // finalized
-        let ask = ChainReceiptAsk(
-            network: world.network, signature: signature.base58, paymentId: paymentId,
-            payTo: SolanaWorld.payee.base58, asset: SolanaWorld.mint.base58, amount: try Amount(units: 2_500))
+        let ask = try Self.paidWithMemo(
+            world, mint: SolanaWorld.mint, paymentId: "kura_1900000000_00112233445566778899aabbccddeeff")
         let provider = try await world.db.register(name: "provider").party
         let principal = try await world.db.principal(provider)
         let first = try await world.service.acceptChainReceipt(ask, by: principal, idempotencyKey: "receipt-1")
