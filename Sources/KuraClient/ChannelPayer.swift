@@ -81,7 +81,10 @@ public actor ChannelPayer {
     /// The next voucher for a call costing `price`, topping up first if the channel would run low.
     public func nextVoucher(price: Amount) async throws(KuraClientError) -> SignedVoucher {
         var current = try await open()
-        if current.capacity.units - cumulative < price.units + configuration.topUpBelow.units {
+        // An answer whose capacity is below what this payer signed already is refused below, not subtracted.
+        if current.capacity.units < cumulative
+            || current.capacity.units - cumulative < price.units + configuration.topUpBelow.units
+        {
             current = try await kura.perform(
                 KuraAPI.topUpChannel, at: current.id, TopUpRequest(amount: configuration.topUpAmount))
             channel = current

@@ -191,3 +191,17 @@ struct ChannelTests {
         for event in all { #expect(try ChannelEvent(type: event.type, payload: event.payload) == event) }
     }
 }
+
+/// A review finding: a channel as another process reported it (Kura's answer to a client, decoded) may say it
+/// settled more than it holds; reading what it still holds trapped (`capacity - settled` below zero), and the
+/// `kura channel` commands that print it died. It reads as nothing left.
+@Test("a decoded channel that settled more than it holds has nothing remaining, and no crash")
+func channelRemainingNeverTraps() throws {
+    guard case .object(var members) = try JSONValue(encoding: try ChannelFixture.open(amount: 1_000)) else {
+        Issue.record("a channel encodes as an object")
+        return
+    }
+    members["settled"] = .number(5_000)
+    let reported = try JSONValue.object(members).decode(Channel.self)
+    #expect(reported.remaining == .zero)
+}

@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import KuraClient
 import KuraCore
 import KuraCrypto
@@ -117,6 +119,50 @@ struct ChannelRecoveryTests {
         w.kura.child.send(SIGCONT)
         settler.cancel()
         _ = try? await settler.value
+        #expect(try await w.kura.terminate() == 0)
+    }
+}
+
+extension ChannelRecoveryTests {
+    /// A review finding: `ChannelPayer` subtracted what it had signed from the capacity Kura last reported, so an
+    /// answer with less capacity than that (a faulty Kura, or a man in the middle of plain HTTP) crashed the
+    /// agent's process at its next call. Such a channel is now refused `voucher_over_capacity`.
+    @Test("a top-up answer with less capacity than the payer signed is refused, not a crash")
+    func shrunkenCapacityRefused() async throws {
+        let w = try await e2e.world()
+        defer { w.dir.remove() }
+        let real = try await openChannel(KuraClient(baseURL: w.kura.url, apiKey: w.agent.apiKey), to: w)
+        guard case .object(var members) = try JSONValue(encoding: real) else { throw TestFailure("no object") }
+        let opened = try JSONValue.object(members).canonicalBytes()
+        members["capacity"] = .number(0)
+        let shrunk = try JSONValue.object(members).canonicalBytes()
+        // A Kura that opens the channel, then answers every top-up with no capacity at all.
+        let router = Router()
+        router.post("/v1/channels") { _, _ in
+            Response(
+                status: .created, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: opened)))
+        }
+        router.post("/v1/channels/:id/topup") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: shrunk)))
+        }
+        try await Application(router: router).test(.live) { client in
+            let payer = ChannelPayer(
+                configuration: .init(
+                    provider: w.provider.id, asset: try Asset("USDC"), deposit: try Amount(units: 5_000),
+                    topUpBelow: try Amount(units: 4_990), topUpAmount: try Amount(units: 5_000)),
+                kura: KuraClient(baseURL: "http://127.0.0.1:\(try #require(client.port))", apiKey: "k"),
+                key: TestKeys.secretKey("agent"))
+            _ = try await payer.nextVoucher(price: try Amount(units: 7))  // signed 7, then the top-up shrank it
+            for _ in 1...2 {
+                let refused = await #expect(throws: KuraClientError.self) {
+                    try await payer.nextVoucher(price: try Amount(units: 7))
+                }
+                #expect(refused?.code == "voucher_over_capacity", "\(String(describing: refused))")
+            }
+        }
         #expect(try await w.kura.terminate() == 0)
     }
 }

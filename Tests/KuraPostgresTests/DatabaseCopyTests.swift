@@ -106,6 +106,8 @@ struct DatabaseCopyTests {
         arguments: [
             "UPDATE events SET payload = replace(payload, 'note', 'memo') WHERE seq = 2400",
             "UPDATE events SET hash = zeroblob(32) WHERE seq = 2400", "DELETE FROM events WHERE seq = 2400",
+            // Review finding: a negative seq or version crashed the check (a negative Int64 made UInt64).
+            "UPDATE events SET seq = -1 WHERE seq = 1", "UPDATE events SET version = -1 WHERE seq = 2400",
         ])
     func refusesTamperedSource(_ tampering: String) async throws {
         try await Self.withSourceAndTarget { source, target in

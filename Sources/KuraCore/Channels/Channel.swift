@@ -54,8 +54,9 @@ public struct Channel: Sendable, Equatable, Hashable, Codable {
         capacity = opening.amount
     }
 
-    /// What the channel still holds.
-    public var remaining: Amount { Amount(checked: capacity.units - settled.units) }
+    /// What the channel still holds (nothing, for a channel decoded from an answer that settled more than it
+    /// holds: Kura never makes one, but a client reads what it is sent).
+    public var remaining: Amount { Amount(checked: capacity.units - min(capacity.units, settled.units)) }
 
     /// The next time the sweeper acts: the expiry while open, the end of the challenge period while closing.
     public var dueAt: Timestamp? {

@@ -95,11 +95,13 @@ public final class SQLReadSession: ReadSession {
     private static func event(
         _ row: any SQLRow, payload: (UInt64, [UInt8]) throws(KuraError) -> EncodedPayload
     ) throws(KuraError) -> Event {
-        let seq = UInt64(row.int64(0))
+        guard let seq = UInt64(exactly: row.int64(0)), let version = UInt64(exactly: row.int64(2)) else {
+            throw KuraError(.chainBroken, "event \(row.int64(0)): a negative seq or version")
+        }
         let payloadBytes = row.bytes(4)
         // The hash covers the payload's stored bytes: the writer only ever stores canonical text.
         let event = Event(
-            seq: seq, stream: row.text(1), version: UInt64(row.int64(2)), type: row.text(3),
+            seq: seq, stream: row.text(1), version: version, type: row.text(3),
             content: try payload(seq, payloadBytes), canonicalPayload: payloadBytes,
             at: Timestamp(milliseconds: row.int64(5)), actor: row.text(6), commandId: row.text(7),
             prevHash: row.bytes(8))
@@ -113,7 +115,10 @@ public final class SQLReadSession: ReadSession {
 
     public func head() throws(KuraError) -> LogHead {
         try connection.first("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") { row throws(KuraError) in
-            LogHead(seq: UInt64(row.int64(0)), hash: row.bytes(1))
+            guard let seq = UInt64(exactly: row.int64(0)) else {
+                throw KuraError(.chainBroken, "the log's last event has a negative seq")
+            }
+            return LogHead(seq: seq, hash: row.bytes(1))
         } ?? .empty
     }
 
@@ -144,16 +149,15 @@ public final class SQLReadSession: ReadSession {
         var failure: (UInt64, String)?
         try connection.query("SELECT \(Self.eventColumns) FROM events ORDER BY seq", []) { row throws(KuraError) in
             guard failure == nil else { return }
-            let seq = UInt64(row.int64(0))
-            guard seq == head.seq + 1 else {
-                failure = (head.seq + 1, "missing: the next stored seq is \(seq)")
+            // A copy under test may hold anything, negative numbers too: they are breaks, not crashes.
+            guard let seq = UInt64(exactly: row.int64(0)), seq == head.seq + 1 else {
+                failure = (head.seq + 1, "missing: the next stored seq is \(row.int64(0))")
                 return
             }
             let stream = row.text(1)
-            let version = UInt64(row.int64(2))
             let expectedVersion = (versions[stream] ?? 0) + 1
-            guard version == expectedVersion else {
-                failure = (seq, "stream \(stream) version \(version), expected \(expectedVersion)")
+            guard let version = UInt64(exactly: row.int64(2)), version == expectedVersion else {
+                failure = (seq, "stream \(stream) version \(row.int64(2)), expected \(expectedVersion)")
                 return
             }
             // The hash covers the payload's stored bytes, so any change to them is caught without re-parsing.
