@@ -18,21 +18,21 @@ public struct ChannelSettler: Service {
         let interval = Duration.milliseconds(gate.configuration.flushIntervalMs)
         let gate = gate
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-                    await gate.flushOrLog()
-                }
-            }
+            group.addTask { await Self.repeating(every: interval) { await gate.flushOrLog() } }
             group.addTask {
                 await gate.recover()
-                while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-                    await gate.tick()
-                }
+                await Self.repeating(every: interval) { await gate.tick() }
             }
             await group.waitForAll()
         }
         await gate.shutdown()
+    }
+
+    /// Runs `body` every `interval` until the task is cancelled or the service shuts down gracefully.
+    private static func repeating(every interval: Duration, _ body: () async -> Void) async {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            await body()
+        }
     }
 }

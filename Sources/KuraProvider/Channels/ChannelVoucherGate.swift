@@ -135,8 +135,7 @@ public actor ChannelVoucherGate {
             signed.voucher.cumulativeAmount > known.channel.capacity
                 || known.askedAt.duration(to: .now) >= .milliseconds(configuration.knowledgeLimitMs)
         {
-            let asked = ContinuousClock.now
-            learn(try await fetchChannel(id), askedAt: asked)
+            try await refresh(id)
         }
         do {
             return try admit(signed, signature: signature, price: price)
@@ -219,8 +218,7 @@ public actor ChannelVoucherGate {
             return true
         } catch {
             logger.warning("channel settlement failed", metadata: ["channel": "\(id)", "error": "\(error)"])
-            let refetched = ContinuousClock.now
-            if let fresh = try? await fetchChannel(id) { learn(fresh, askedAt: refetched) }
+            try? await refresh(id)
             return false
         }
     }
@@ -344,6 +342,12 @@ public actor ChannelVoucherGate {
             channel.capacity >= known.capacity && channel.settled >= known.settled
             && channel.sequence >= known.sequence && rank(channel.state) >= rank(known.state)
         if newer { records[channel.id]?.channel = channel }
+    }
+
+    /// Asks Kura about a loaded channel and merges its answer.
+    private func refresh(_ id: ChannelID) async throws(KuraError) {
+        let asked = ContinuousClock.now
+        learn(try await fetchChannel(id), askedAt: asked)
     }
 
     private func fetchChannel(_ id: ChannelID) async throws(KuraError) -> Channel {
